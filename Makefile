@@ -1,0 +1,41 @@
+# The two commands a newcomer runs: `make run` and `make test` (README).
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck unit integration bench clean
+
+$(BIN)/python:
+	@command -v $(PY) >/dev/null 2>&1 || { echo "python3.11 not found; set PY=/path/to/python3.11"; exit 1; }
+	$(PY) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/lease dev
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy domain projections consumers api infra tests bench
+
+unit: $(STAMP)
+	$(BIN)/pytest -q tests/unit tests/scenarios
+
+integration: $(STAMP)
+	$(BIN)/pytest -q -m "integration or e2e" tests/integration tests/e2e
+
+test: lint typecheck
+	$(BIN)/pytest -q tests
+
+bench: $(STAMP)
+	$(BIN)/python bench/commands.py
+
+clean:
+	rm -rf $(VENV) .lease .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""api layer of lease-lifecycle (see DESIGN.md section 2)."""

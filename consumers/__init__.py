@@ -1,0 +1,1 @@
+"""consumers layer of lease-lifecycle (see DESIGN.md section 2)."""

@@ -1,0 +1,1 @@
+"""domain layer of lease-lifecycle (see DESIGN.md section 2)."""

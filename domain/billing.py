@@ -1,0 +1,252 @@
+"""Instalment billing, credits at the end, payments and dunning (M-02..M-09, D-10)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from domain.calendar import billing_period, days_inclusive, deadline_in_days
+from domain.contract_rules import BILLABLE_STATUSES, is_billable
+from domain.events import (
+    CollectionIndemnityCharged,
+    CreditNoteIssued,
+    FormalNoticeCureDeadlineExpired,
+    FormalNoticeSent,
+    InstalmentInvoiced,
+    LateInterestAccrued,
+    PaymentReceived,
+    RegisteredLetterFeeCharged,
+)
+from domain.guards import require, require_status
+from domain.money import Money, total
+from domain.money_rules import (
+    REGISTERED_LETTER_FEE,
+    allocate_payment,
+    collection_indemnity,
+    late_interest,
+    pro_rata_instalment,
+)
+from domain.values import Bucket, ContractStatus
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from domain.contract import Contract, Ctx
+    from domain.state import Receivable
+
+NOTICE_CURE_DAYS = 8  # P-37, D-10, D-12
+NOTICE_KINDS = ("INSTALMENT_ARREARS", "OTHER_ARREARS", "SERVICE_ARREARS", "INSURANCE", "BREACH")
+NO_INTEREST_BUCKETS = (Bucket.INDEMNITY_5_3.value, Bucket.INTEREST_5_2.value)
+"""M-06 / A-08: interest accrues on principal only, not on interest or 5.3 indemnities."""
+
+
+def due_periods(c: Contract, today: date) -> list[date]:
+    """Starts of the billing periods that have begun by `today` and are not invoiced yet."""
+    if not is_billable(c) or c.start_date is None or c.contractual_end_date is None:
+        return []
+    frequency = c.terms.instalment_frequency
+    start, _ = billing_period(c.start_date, frequency)
+    last_day = min(today, c.contractual_end_date)
+    due: list[date] = []
+    while start <= last_day:
+        if start not in c.invoiced_periods:
+            due.append(start)
+        start = billing_period(start, frequency)[1] + timedelta(days=1)
+    return due
+
+
+def run_billing(c: Contract, ctx: Ctx) -> None:
+    """The scheduled billing run: invoice every period that has started (M-02)."""
+    for period_start in due_periods(c, ctx.on):
+        invoice_period(c, ctx, period_start)
+
+
+def invoice_period(c: Contract, ctx: Ctx, period_start: date) -> None:
+    """M-02/M-03: invoice one calendar period in advance; refuses a second invoice."""
+    require_status(c, BILLABLE_STATUSES, "M-02", "invoice_period")
+    require(
+        period_start not in c.invoiced_periods, "M-02", f"period {period_start} already invoiced"
+    )
+    require(period_start in due_periods(c, ctx.on), "L-37", f"period {period_start} is not due")
+    assert c.start_date is not None  # guaranteed by due_periods  # noqa: S101
+    first, last = billing_period(period_start, c.terms.instalment_frequency)
+    covered_from = max(first, c.start_date)
+    days_in_period = days_inclusive(first, last)
+    days_covered = days_inclusive(covered_from, last)
+    pro_rata = days_covered < days_in_period
+    amount = pro_rata_instalment(c.terms.instalment_amount, days_covered, days_in_period)
+    c.emit(
+        InstalmentInvoiced,
+        ctx,
+        ["M-03"] if pro_rata else ["M-02"],
+        receivable_id=c.next_receivable_id(),
+        amount=amount,
+        due_date=ctx.on + timedelta(days=c.terms.payment_term_days),
+        billing_period_start=first,
+        period_start=covered_from,
+        period_end=last,
+        days_covered=days_covered,
+        days_in_period=days_in_period,
+        pro_rata=pro_rata,
+    )
+
+
+def credit_after(c: Contract, ctx: Ctx, end: date, reason: str, rule_ids: list[str]) -> None:
+    """M-04 (and A-23): credit what instalment invoices billed for days after `end`."""
+    credited = {r.relates_to for r in c.receivables.values() if r.is_credit}
+    invoices = [r for r in c.receivables.values() if r.category == "INSTALMENT"]
+    for invoice in invoices:
+        if invoice.receivable_id in credited or invoice.period_end is None:
+            continue
+        if invoice.period_end <= end:
+            continue
+        kept = _kept_part(c, invoice, end)
+        c.emit(
+            CreditNoteIssued,
+            ctx,
+            rule_ids,
+            receivable_id=c.next_receivable_id(),
+            amount=invoice.amount - kept,
+            relates_to=invoice.receivable_id,
+            reason=reason,
+        )
+
+
+def _kept_part(c: Contract, invoice: Receivable, end: date) -> Money:
+    """What the invoice stands for after the end: the days up to `end` (M-04)."""
+    assert invoice.period_start is not None  # instalment invoices have periods  # noqa: S101
+    if end < invoice.period_start:
+        return Money.zero()
+    days_in_period = invoice.period_days or 1
+    covered = days_inclusive(invoice.period_start, end)
+    return pro_rata_instalment(c.terms.instalment_amount, covered, days_in_period)
+
+
+def receive_payment(c: Contract, ctx: Ctx, amount: Money, payment_id: str | None) -> None:
+    """M-09: allocate a payment; M-06: interest on the principal it paid late."""
+    require(amount.is_positive, "M-09", "payment amount must be greater than 0")
+    require(amount == amount.rounded(), "M-09", "payment amount must be in whole cents")
+    require_status(c, set(ContractStatus) - {ContractStatus.CLOSED}, "L-28", "receive_payment")
+    allocation = allocate_payment(amount, c.open_items())
+    lines = [
+        {"receivable_id": a.item_id, "bucket": a.bucket.value, "amount": a.amount}
+        for a in allocation.allocations
+    ]
+    c.emit(
+        PaymentReceived,
+        ctx,
+        ["M-09", "A-11"],
+        payment_id=payment_id or f"P{c.payments_received + 1:04d}",
+        amount=amount,
+        allocations=lines,
+        unallocated=allocation.unallocated,
+    )
+    _charge_interest(c, ctx, lines)
+
+
+def _charge_interest(c: Contract, ctx: Ctx, lines: list[dict[str, object]]) -> None:
+    """M-06: actual/365 interest on each late-paid chunk, from the day after its due date."""
+    interest_lines = []
+    for line in lines:
+        item = c.receivables[str(line["receivable_id"])]
+        paid = line["amount"]
+        if item.bucket in NO_INTEREST_BUCKETS or not isinstance(paid, Money):
+            continue
+        interest = late_interest(paid, item.due_on, ctx.on)
+        if interest.is_positive:
+            interest_lines.append(
+                {"receivable_id": item.receivable_id, "principal": paid, "amount": interest}
+            )
+    if interest_lines:
+        c.emit(
+            LateInterestAccrued,
+            ctx,
+            ["M-06", "A-08"],
+            receivable_id=c.next_receivable_id(),
+            amount=total([line["amount"] for line in interest_lines]),
+            due_date=ctx.on,
+            lines=interest_lines,
+        )
+
+
+def overdue_receivables(c: Contract, on: date, kind: str) -> list[str]:
+    """The overdue documents a notice of this kind covers (D-10, D-12)."""
+    instalments = kind in ("INSTALMENT_ARREARS", "SERVICE_ARREARS")
+    return [
+        r.receivable_id
+        for r in c.receivables.values()
+        if not r.is_credit
+        and r.open.is_positive
+        and r.due_on < on
+        and (r.category == "INSTALMENT") == instalments
+    ]
+
+
+def send_formal_notice(c: Contract, ctx: Ctx, kind: str, *, registered: bool) -> None:
+    """D-10/D-12: a formal notice; arrears notices cover the overdue documents."""
+    require(kind in NOTICE_KINDS, "D-10", f"unknown notice kind {kind}")
+    require_status(c, set(ContractStatus) - {ContractStatus.CLOSED}, "D-10", "send_formal_notice")
+    covered = overdue_receivables(c, ctx.on, kind) if kind.endswith("ARREARS") else []
+    require(
+        bool(covered) or not kind.endswith("ARREARS"),
+        "D-10",
+        "no overdue receivable to put on notice",
+    )
+    c.emit(
+        FormalNoticeSent,
+        ctx,
+        ["D-10", "D-12", "A-06", "A-07"] if registered else ["D-10", "A-06"],
+        notice_id=f"N{len(c.notices) + 1:03d}",
+        kind=kind,
+        registered=registered,
+        receivable_ids=covered,
+        cure_deadline=deadline_in_days(ctx.on, NOTICE_CURE_DAYS, roll=True),
+    )
+
+
+def process_notice_deadlines(c: Contract, ctx: Ctx) -> None:
+    """D-10/D-12 timers: at day 9, M-07 indemnity and file costs on unpaid instalments."""
+    for notice in list(c.notices.values()):
+        if notice.expired or ctx.on <= notice.cure_deadline:
+            continue
+        expiry = ctx.at(notice.cure_deadline + timedelta(days=1))
+        unpaid = [
+            c.receivables[r] for r in notice.receivable_ids if c.receivables[r].open.is_positive
+        ]
+        c.emit(
+            FormalNoticeCureDeadlineExpired,
+            expiry,
+            ["D-10", "D-12"],
+            notice_id=notice.notice_id,
+            unpaid_receivable_ids=[r.receivable_id for r in unpaid],
+            unpaid_total=total([r.open for r in unpaid]),
+        )
+        if notice.kind == "INSTALMENT_ARREARS":
+            _charge_collection_costs(c, expiry, notice.notice_id, unpaid, notice.registered)
+
+
+def _charge_collection_costs(
+    c: Contract, ctx: Ctx, notice_id: str, unpaid: list[Receivable], registered: bool
+) -> None:
+    """M-07 per invoice (A-10) and EUR 30 per registered letter once the trigger is met (A-09)."""
+    for invoice in unpaid:
+        c.emit(
+            CollectionIndemnityCharged,
+            ctx,
+            ["M-07", "A-10"],
+            receivable_id=c.next_receivable_id(),
+            amount=collection_indemnity(invoice.open),
+            due_date=ctx.on,
+            for_receivable_id=invoice.receivable_id,
+            unpaid_base=invoice.open,
+        )
+    if unpaid and registered:
+        c.emit(
+            RegisteredLetterFeeCharged,
+            ctx,
+            ["M-07", "A-09"],
+            receivable_id=c.next_receivable_id(),
+            amount=REGISTERED_LETTER_FEE,
+            due_date=ctx.on,
+            notice_id=notice_id,
+        )

@@ -1,0 +1,141 @@
+"""Formation, order and handover of the Vehicle (RULES 3.2 L-02..L-09, D-08, D-09)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from domain.calendar import ONE_DAY, contractual_end_date, deadline_in_days, deadline_in_months
+from domain.events import (
+    HandoverRefusalAssessed,
+    HandoverSuspended,
+    HandoverSuspensionLifted,
+    InsuranceProofAccepted,
+    InsuranceProofDeadlineExpired,
+    VehicleHandedOver,
+    VehicleCollectionDeadlineExpired,
+    VehicleHandoverRefused,
+    VehicleOrdered,
+    VehicleReadyForHandoverNotified,
+)
+from domain.guards import require, require_status
+from domain.values import ContractStatus, InsuranceMode
+
+if TYPE_CHECKING:
+    from domain.contract import Contract, Ctx
+
+COLLECTION_DAYS = 14  # D-08 / P-47
+INSURANCE_PROOF_MONTHS = 1  # D-09 / P-47
+HANDOVER_SUSPENSION_GROUNDS = frozenset(
+    {
+        "GUARANTEE_MISSING",
+        "INSURANCE_DATA_MISSING",
+        "DEFAULT_OTHER_CONTRACT",
+        "TRUST_SHAKEN",
+        "INFORMATION_WITHHELD",
+    }
+)
+"""L-05 (Art. 4.5)."""
+
+PRE_HANDOVER = (
+    ContractStatus.CONCLUDED,
+    ContractStatus.ORDERED,
+    ContractStatus.READY_FOR_HANDOVER,
+    ContractStatus.HANDOVER_SUSPENDED,
+)
+
+
+def order_vehicle(c: Contract, ctx: Ctx) -> None:
+    """L-02: the Lessor orders the Vehicle from the supplier."""
+    require_status(c, {ContractStatus.CONCLUDED}, "L-02", "order_vehicle")
+    c.emit(VehicleOrdered, ctx, ["L-02"])
+
+
+def notify_vehicle_ready(c: Contract, ctx: Ctx) -> None:
+    """L-04: ready notice; starts the D-08 and D-09 timers (customer-side, rolled forward)."""
+    require_status(c, {ContractStatus.ORDERED}, "L-04", "notify_vehicle_ready")
+    c.emit(
+        VehicleReadyForHandoverNotified,
+        ctx,
+        ["L-04", "D-08", "D-09"],
+        collection_deadline=deadline_in_days(ctx.on, COLLECTION_DAYS, roll=True),
+        insurance_proof_deadline=deadline_in_months(ctx.on, INSURANCE_PROOF_MONTHS, roll=True),
+    )
+
+
+def accept_insurance_proof(c: Contract, ctx: Ctx) -> None:
+    """L-07(a), D-09: the Lessor accepts the Customer's proof of insurance (Art. 11.3)."""
+    require_status(c, PRE_HANDOVER, "L-07", "submit_insurance_proof")
+    require(not c.insurance_proof_accepted, "L-07", "insurance proof already accepted")
+    c.emit(InsuranceProofAccepted, ctx, ["L-07", "D-09"])
+
+
+def suspend_handover(c: Contract, ctx: Ctx, ground: str) -> None:
+    """L-05: the Lessor suspends the handover on an Art. 4.5 ground."""
+    require_status(c, {ContractStatus.READY_FOR_HANDOVER}, "L-05", "suspend_handover")
+    require(ground in HANDOVER_SUSPENSION_GROUNDS, "L-05", f"unknown handover ground {ground}")
+    c.emit(HandoverSuspended, ctx, ["L-05"], ground=ground)
+
+
+def lift_handover_suspension(c: Contract, ctx: Ctx) -> None:
+    """L-06."""
+    require_status(c, {ContractStatus.HANDOVER_SUSPENDED}, "L-06", "lift_handover_suspension")
+    c.emit(HandoverSuspensionLifted, ctx, ["L-06"])
+
+
+def hand_over(c: Contract, ctx: Ctx, odometer: int) -> None:
+    """L-07: the Handover Form is signed; the Start Date is fixed (G-11)."""
+    require_status(c, {ContractStatus.READY_FOR_HANDOVER}, "L-07", "hand_over")
+    own_insurance = c.terms.insurance_mode is InsuranceMode.CUSTOMER_OWN
+    require(
+        c.insurance_proof_accepted or not own_insurance,
+        "L-07",
+        "no accepted proof of insurance (Art. 11.3)",
+    )
+    require(odometer >= 0, "L-07", f"odometer at handover must not be negative, got {odometer}")
+    c.emit(
+        VehicleHandedOver,
+        ctx,
+        ["L-07", "G-11", "M-02"],
+        start_date=ctx.on,
+        odometer_at_handover=odometer,
+        contractual_end_date=contractual_end_date(ctx.on, c.terms.term_months),
+    )
+
+
+def refuse_handover(c: Contract, ctx: Ctx, *, founded: bool, reason: str) -> None:
+    """L-08/L-09: the Customer refuses the Vehicle; the Lessor's assessment follows."""
+    require_status(c, {ContractStatus.READY_FOR_HANDOVER}, "L-08", "refuse_handover")
+    c.emit(VehicleHandoverRefused, ctx, ["L-08", "L-09"], reason=reason)
+    rule = "L-08" if founded else "L-09"
+    c.emit(
+        HandoverRefusalAssessed, ctx, [rule, "T-4.4" if founded else "T-18.3-i"], founded=founded
+    )
+
+
+def process_deadlines(c: Contract, ctx: Ctx) -> None:
+    """D-08/D-09 timers: expired without handover or proof (paused while suspended, L-05)."""
+    if c.status is not ContractStatus.READY_FOR_HANDOVER:
+        return
+    if (
+        c.collection_deadline
+        and ctx.on > c.collection_deadline
+        and "D-08" not in c.expired_deadlines
+    ):
+        c.emit(
+            VehicleCollectionDeadlineExpired,
+            ctx.at(c.collection_deadline + ONE_DAY),
+            ["D-08", "T-18.3-i"],
+            deadline_id="D-08",
+            deadline=c.collection_deadline,
+        )
+    proof_needed = c.terms.insurance_mode is InsuranceMode.CUSTOMER_OWN
+    deadline = c.insurance_proof_deadline
+    if proof_needed and not c.insurance_proof_accepted and deadline and ctx.on > deadline:
+        if "D-09" not in c.expired_deadlines:
+            c.emit(
+                InsuranceProofDeadlineExpired,
+                ctx.at(deadline + ONE_DAY),
+                ["D-09", "T-18.3-i"],
+                deadline_id="D-09",
+                deadline=deadline,
+            )

@@ -1,0 +1,102 @@
+"""Grounds for the Lessor's rights under Art. 18.3 (K-02): recorded, detected, cleared."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from domain.contract_rules import NOT_ENDED
+from domain.events import (
+    DissolutionGroundCleared,
+    DissolutionGroundDetected,
+    DissolutionGroundRecorded,
+)
+from domain.formation import PRE_HANDOVER
+from domain.guards import require, require_status
+from domain.money import total
+from domain.money_rules import monthly_equivalent
+
+if TYPE_CHECKING:
+    from domain.contract import Contract, Ctx
+    from domain.state import Notice
+
+GROUND_PATTERN = re.compile(r"^18\.(3)\((i|ii|iii|iv|v|vi|vii|viii|ix|x|xi|xii|xiii|xiv)\)$")
+LESSOR_GROUND_PATTERN = re.compile(r"^18\.(8)\((i|ii|iii|iv|v)\)$")
+
+
+def rule_id_of(ground: str) -> str:
+    """'18.3(xiv)' -> 'T-18.3-xiv'."""
+    article, numeral = ground.rstrip(")").split("(")
+    return f"T-{article}-{numeral}"
+
+
+def record_ground(c: Contract, ctx: Ctx, ground: str, rationale: str) -> None:
+    """K-02: a HUMAN ground (e.g. 18.3(xiv)) recorded with its rationale."""
+    require(bool(GROUND_PATTERN.match(ground)), "K-02", f"unknown ground {ground!r}")
+    require_status(c, NOT_ENDED, "K-02", "record_ground")
+    require(bool(rationale.strip()), rule_id_of(ground), "a documented rationale is required")
+    c.emit(
+        DissolutionGroundRecorded,
+        ctx,
+        ["K-02", rule_id_of(ground)],
+        ground_id=f"G{len(c.grounds) + 1:03d}",
+        ground=ground,
+        rationale=rationale,
+    )
+
+
+def detect_grounds(c: Contract, ctx: Ctx) -> None:
+    """K-02 AUTO-DETECT grounds: 18.3(i) from refusal timers, 18.3(ii)/(iii) from notices."""
+    if c.status in PRE_HANDOVER:
+        evidence = list(c.expired_deadlines) + (["L-09"] if c.refusal_founded is False else [])
+        _detect(c, ctx, "18.3(i)", evidence, ["T-18.3-i", "T-4.6", "L-09"])
+    for notice in c.notices.values():
+        if notice.expired and notice.registered:
+            _detect_arrears(c, ctx, notice)
+    _clear_paid(c, ctx)
+
+
+def _detect(c: Contract, ctx: Ctx, ground: str, evidence: list[str], rules: list[str]) -> None:
+    known = {e for g in c.grounds.values() if g.ground == ground for e in g.evidence}
+    fresh = [e for e in evidence if e not in known]
+    if not fresh:
+        return
+    c.emit(
+        DissolutionGroundDetected,
+        ctx,
+        ["K-02", *rules],
+        ground_id=f"G{len(c.grounds) + 1:03d}",
+        ground=ground,
+        evidence=fresh,
+        cure_deadline=None,
+    )
+
+
+def _detect_arrears(c: Contract, ctx: Ctx, notice: Notice) -> None:
+    """T-18.3-ii (two months of instalment arrears, A-12) or T-18.3-iii (other amounts)."""
+    unpaid = [c.receivables[r] for r in notice.receivable_ids if c.receivables[r].open.is_positive]
+    if not unpaid or c.status not in NOT_ENDED:
+        return
+    if notice.kind == "OTHER_ARREARS":
+        _detect(c, ctx, "18.3(iii)", [notice.notice_id], ["T-18.3-iii", "D-12"])
+        return
+    monthly = monthly_equivalent(c.terms.instalment_amount, c.terms.instalment_frequency)
+    overdue = total([r.open for r in unpaid if r.category == "INSTALMENT"])
+    if overdue.amount >= 2 * monthly.amount:
+        _detect(c, ctx, "18.3(ii)", [notice.notice_id], ["T-18.3-ii", "D-12", "A-12"])
+
+
+def _clear_paid(c: Contract, ctx: Ctx) -> None:
+    """K-02: an arrears ground clears once everything its notice covered is paid."""
+    for ground in list(c.grounds.values()):
+        if ground.status != "OPEN" or ground.ground not in ("18.3(ii)", "18.3(iii)"):
+            continue
+        covered = [r for n in ground.evidence for r in c.notices[n].receivable_ids]
+        if all(not c.receivables[r].open.is_positive for r in covered):
+            c.emit(
+                DissolutionGroundCleared,
+                ctx,
+                ["K-02", rule_id_of(ground.ground)],
+                ground_id=ground.ground_id,
+                reason="PAID",
+            )

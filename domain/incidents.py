@@ -1,0 +1,169 @@
+"""Usage and incidents: odometer readings, Damage Events, theft, total loss (M-11, M-15, L-14..L-17)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from domain.calendar import months_covered
+from domain.contract_rules import RUNNING
+from domain.events import (
+    FlatDamageFeeCharged,
+    IncidentReported,
+    KmDeviationAssessed,
+    OdometerReported,
+    ProtectionClaimDecided,
+    StolenVehicleRecovered,
+    TotalLossDeclared,
+    VehicleTheftReported,
+)
+from domain.guards import require, require_status
+from domain.money_rules import expected_km, flat_damage_fee, km_settlement
+from domain.values import ContractStatus, DamageCause, KmBand
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from domain.contract import Contract, Ctx
+    from domain.money import Money
+
+THEFT_MAX_RECOVERY_DAYS = 30  # P-46, D-15
+
+INCIDENT_KINDS = {
+    "COLLISION": DamageCause.COLLISION,
+    "GLASS": DamageCause.GLASS_BREAKAGE,
+    "FIRE": DamageCause.FIRE,
+    "VANDALISM": DamageCause.VANDALISM,
+    "GAME": DamageCause.GAME_COLLISION,
+    "NATURAL_FORCES": DamageCause.NATURAL_FORCES,
+    "ATTEMPTED_THEFT": DamageCause.ATTEMPTED_THEFT,
+    "ANIMAL": DamageCause.ANIMAL_COLLISION,
+}
+"""SCENARIOS.md `report_incident.kind` to the M-15 cause."""
+
+AT_RISK = RUNNING | {ContractStatus.ENDED_AWAITING_RETURN}
+"""L-43: the Customer carries the risk from the Start Date until the Return Report."""
+
+
+def report_odometer(c: Contract, ctx: Ctx, reading: int, source: str) -> None:
+    """M-11/M-12: record a reading; flag a deviation of more than 15% (A-14)."""
+    require_status(c, AT_RISK, "L-19", "report_odometer")
+    last = c.last_odometer or 0
+    require(reading >= last, "M-11", f"odometer {reading} is below the last reading {last}")
+    c.emit(OdometerReported, ctx, ["M-11", "M-12"], reading=reading, source=source)
+    assert c.start_date is not None  # AT_RISK states have a start date  # noqa: S101
+    expected = expected_km(c.terms.annual_km, months_covered(c.start_date, ctx.on))
+    actual = reading - (c.odometer_at_handover or 0)
+    assessed = km_settlement(actual, expected, c.terms.excess_km_price)
+    if assessed.band is KmBand.OVER_15:
+        c.emit(
+            KmDeviationAssessed,
+            ctx,
+            ["M-11", "A-14"],
+            expected_km=assessed.expected_km,
+            actual_km=actual,
+            deviation_km=assessed.deviation_km,
+            deviation_pct=assessed.deviation_pct,
+            band=assessed.band.value,
+        )
+
+
+def report_incident(c: Contract, ctx: Ctx, kind: str, incident_on: date, cost: Money) -> None:
+    """D-01 and M-15: a Damage Event; under Protection the Customer owes the flat fee share."""
+    require_status(c, AT_RISK, "L-43", "report_incident")
+    require(kind in INCIDENT_KINDS, "M-15", f"unknown incident kind {kind}")
+    require(_within_risk(c, incident_on, ctx.on), "L-43", f"{incident_on} outside the risk period")
+    require(cost.amount >= 0, "M-15", "repair_cost must not be negative")
+    incident_id = f"I{c.incidents + 1:03d}"
+    c.emit(
+        IncidentReported,
+        ctx,
+        ["D-01", "M-15"],
+        incident_id=incident_id,
+        kind=kind,
+        incident_on=incident_on,
+        repair_cost=cost,
+    )
+    if c.terms.protection_included and c.terms.flat_damage_fee is not None:
+        _decide_protection_claim(c, ctx, incident_id, INCIDENT_KINDS[kind], cost)
+
+
+def _decide_protection_claim(
+    c: Contract, ctx: Ctx, incident_id: str, cause: DamageCause, cost: Money
+) -> None:
+    assert c.terms.flat_damage_fee is not None  # checked by the caller  # noqa: S101
+    share = flat_damage_fee(cause, cost, c.terms.flat_damage_fee, c.terms.invested_capital)
+    c.emit(
+        ProtectionClaimDecided,
+        ctx,
+        ["M-15", "L-35"],
+        incident_id=incident_id,
+        cause=cause.value,
+        damage_amount=cost,
+        customer_share=share.customer_share,
+        waived_amount=share.lessor_waived,
+    )
+    if share.customer_share.is_positive:
+        c.emit(
+            FlatDamageFeeCharged,
+            ctx,
+            ["M-15", "A-25"],
+            receivable_id=c.next_receivable_id(),
+            amount=share.customer_share,
+            due_date=ctx.on + timedelta(days=c.terms.payment_term_days),
+            incident_id=incident_id,
+        )
+
+
+def _within_risk(c: Contract, day: date, today: date) -> bool:
+    return c.start_date is not None and c.start_date <= day <= today
+
+
+def report_theft(c: Contract, ctx: Ctx, theft_on: date) -> None:
+    """L-14, D-15: the recovery window is min(insurer days, 30) from the theft date."""
+    require_status(c, {ContractStatus.ACTIVE, ContractStatus.SUSPENDED}, "L-14", "report_theft")
+    require(
+        _within_risk(c, theft_on, ctx.on), "L-14", f"theft date {theft_on} not in the risk period"
+    )
+    days = min(c.terms.insurer_theft_recovery_days, THEFT_MAX_RECOVERY_DAYS)
+    c.emit(
+        VehicleTheftReported,
+        ctx,
+        ["L-14", "D-15", "D-02"],
+        incident_id=f"I{c.incidents + 1:03d}",
+        theft_date=theft_on,
+        recovery_deadline=theft_on + timedelta(days=days),
+    )
+
+
+def recover_vehicle(c: Contract, ctx: Ctx, recovered_on: date) -> None:
+    """L-15: recovered within the window; the contract goes on as before."""
+    require_status(c, {ContractStatus.THEFT_PENDING}, "L-15", "recover_vehicle")
+    assert c.theft is not None  # THEFT_PENDING has a theft  # noqa: S101
+    deadline = c.theft.recovery_deadline
+    require(
+        c.theft.theft_date <= recovered_on <= min(deadline, ctx.on),
+        "L-15",
+        f"recovery on {recovered_on} is outside {c.theft.theft_date}..{deadline}",
+    )
+    c.emit(
+        StolenVehicleRecovered,
+        ctx.at(recovered_on),
+        ["L-15", "D-15"],
+        incident_id=c.theft.incident_id,
+    )
+
+
+def declare_total_loss(c: Contract, ctx: Ctx, event_on: date) -> None:
+    """L-17: the expert's declaration; the end by law follows (T-18.1-iv)."""
+    require_status(c, RUNNING, "L-17", "declare_total_loss")
+    require(
+        _within_risk(c, event_on, ctx.on), "L-17", f"event date {event_on} not in the risk period"
+    )
+    c.emit(
+        TotalLossDeclared,
+        ctx,
+        ["L-17", "T-18.1-iv"],
+        incident_id=f"I{c.incidents + 1:03d}",
+        event_date=event_on,
+    )

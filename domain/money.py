@@ -1,0 +1,112 @@
+"""Money in EUR: Decimal amounts, lines rounded half-up to cents (RULES 0.5, A-34)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+ZERO = Decimal(0)
+
+
+def round2(value: Decimal) -> Decimal:
+    """Round a charge or credit line to cents, half away from zero (RULES 0.5)."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """An amount of euro. Arithmetic keeps full precision; `rounded()` makes a line."""
+
+    amount: Decimal
+    currency: str = "EUR"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.amount, Decimal):
+            raise TypeError(f"Money.amount must be Decimal, got {type(self.amount).__name__}")
+        if not self.amount.is_finite():
+            raise ValueError("Money.amount must be finite")
+        if self.currency != "EUR":
+            raise ValueError(f"Money.currency must be EUR, got {self.currency!r}")
+
+    @classmethod
+    def of(cls, value: str | int | Decimal) -> Money:
+        """Money from a decimal string, an int or a Decimal (never a float)."""
+        if isinstance(value, float):  # pragma: no cover - defensive, typed out
+            raise TypeError("Money never comes from a float")
+        return cls(Decimal(value))
+
+    @classmethod
+    def zero(cls) -> Money:
+        return cls(ZERO)
+
+    def rounded(self) -> Money:
+        return Money(round2(self.amount))
+
+    def _check(self, other: Money) -> None:
+        if not isinstance(other, Money):
+            raise TypeError(f"cannot combine Money with {type(other).__name__}")
+        if other.currency != self.currency:
+            raise ValueError(f"currency mismatch: {self.currency} vs {other.currency}")
+
+    def __add__(self, other: Money) -> Money:
+        self._check(other)
+        return Money(self.amount + other.amount)
+
+    def __sub__(self, other: Money) -> Money:
+        self._check(other)
+        return Money(self.amount - other.amount)
+
+    def __mul__(self, factor: Decimal | int) -> Money:
+        if isinstance(factor, Money | float):
+            raise TypeError("Money can only be multiplied by a Decimal or int")
+        return Money(self.amount * factor)
+
+    __rmul__ = __mul__
+
+    def __neg__(self) -> Money:
+        return Money(-self.amount)
+
+    def __lt__(self, other: Money) -> bool:
+        self._check(other)
+        return self.amount < other.amount
+
+    def __le__(self, other: Money) -> bool:
+        self._check(other)
+        return self.amount <= other.amount
+
+    def __gt__(self, other: Money) -> bool:
+        self._check(other)
+        return self.amount > other.amount
+
+    def __ge__(self, other: Money) -> bool:
+        self._check(other)
+        return self.amount >= other.amount
+
+    @property
+    def is_zero(self) -> bool:
+        return self.amount == ZERO
+
+    @property
+    def is_positive(self) -> bool:
+        return self.amount > ZERO
+
+    def __str__(self) -> str:
+        """The decimal string used on the wire and in scenario output, e.g. '419.35'."""
+        return f"{round2(self.amount):f}"
+
+
+def money_min(a: Money, b: Money) -> Money:
+    return a if a <= b else b
+
+
+def money_max(a: Money, b: Money) -> Money:
+    return a if a >= b else b
+
+
+def total(items: list[Money] | tuple[Money, ...]) -> Money:
+    """Sum of Money lines (an empty sum is zero)."""
+    result = Money.zero()
+    for item in items:
+        result = result + item
+    return result

@@ -1,0 +1,457 @@
+"""Monetary rules of RULES.md section 4 (M-01 .. M-24, M-33): pure functions, Decimal only.
+
+Every function takes values and returns values; none reads a clock or does I/O. Lines are
+rounded half-up to cents with `round2` (RULES 0.5, A-34); intermediate values stay unrounded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from domain.calendar import elapsed_months
+from domain.money import Money, money_max, money_min, round2, total
+from domain.values import Bucket, DamageCause, Frequency, FuelType, GuaranteeBucket, KmBand
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import date
+
+ZERO = Money.zero()
+
+REMAINING_CAPITAL_MONTHLY_RATE = Decimal("0.01")  # P-33: 1% of Invested Capital per month
+LATE_INTEREST_RATE_PER_MONTH = Decimal("0.002")  # P-34: 0.2% per month
+LATE_INTEREST_RATE_PER_YEAR = LATE_INTEREST_RATE_PER_MONTH * 12  # P-34 / A-08: 2.4% per year
+INTEREST_DAY_BASIS = Decimal(365)  # M-06 / A-08: actual/365
+COLLECTION_TIER_LIMIT = Money.of("500.00")  # P-35: the first EUR 500
+COLLECTION_RATE_FIRST_TIER = Decimal("0.10")  # P-35: 10% of the first EUR 500
+COLLECTION_RATE_ABOVE_TIER = Decimal("0.025")  # P-35: 2.5% of the part above EUR 500
+REGISTERED_LETTER_FEE: Money = Money.of("30.00")  # P-36 / M-07: per registered letter
+KM_CAPS: dict[FuelType, int] = {  # P-31 / M-12
+    FuelType.PETROL: 200_000,
+    FuelType.DIESEL: 200_000,
+    FuelType.PHEV: 200_000,
+    FuelType.BEV: 140_000,
+}
+KM_DEVIATION_THRESHOLD = Decimal("0.15")  # P-32 / A-14: strictly more than 15% is OVER_15
+EXEMPT_DAMAGE_CAUSES = frozenset(  # M-15: Art. 10.3 causes without a flat damage fee
+    {
+        DamageCause.GLASS_BREAKAGE,
+        DamageCause.FIRE,
+        DamageCause.THEFT,
+        DamageCause.ATTEMPTED_THEFT,
+        DamageCause.NATURAL_FORCES,
+        DamageCause.GAME_COLLISION,
+    }
+)
+GAP_FULL_VALUE_MONTHS = 24  # P-45: full Insured Value up to month 24
+GAP_DEPRECIATION_END_MONTH = 60  # P-45 / A-24: no GAP payout after month 60
+GAP_DEPRECIATION_RATE = Decimal("0.01")  # P-45: 1% per elapsed contract month
+REINVESTMENT_RATE = Decimal("0.10")  # P-39: 10% of Remaining Capital
+EARLY_TERMINATION_FEE_RATE_MAX = Decimal("0.50")  # P-42: at most 50%
+LATE_RETURN_FLAT_PER_DAY = Money.of("50.00")  # P-43: EUR 50 per late day
+
+
+def _non_negative(amount: Money) -> Money:
+    return money_max(ZERO, amount)
+
+
+# --- M-01 .. M-08: capital, invoicing, interest, collection ------------------------------------
+
+
+def remaining_capital(invested: Money, start: date | None, on: date) -> Money:
+    """M-01: Invested Capital x (1 - 1% x elapsedMonths(on)), linear, floor 0 (A-03)."""
+    months = elapsed_months(start, on)
+    factor = 1 - REMAINING_CAPITAL_MONTHLY_RATE * months
+    return _non_negative(invested * factor).rounded()
+
+
+def pro_rata_instalment(instalment: Money, days_covered: int, days_in_period: int) -> Money:
+    """M-03/M-04 (also M-33): round2(instalment x daysCovered / daysInBillingPeriod)."""
+    if days_in_period <= 0 or not 0 <= days_covered <= days_in_period:
+        raise ValueError(f"M-03: days covered {days_covered} not within period {days_in_period}")
+    return Money(round2(instalment.amount * days_covered / days_in_period))
+
+
+def _interest_for_days(principal: Money, days: int) -> Money:
+    """M-06 formula: simple interest P x 2.4% x days / 365, rounded to cents."""
+    if days <= 0 or not principal.is_positive:
+        return ZERO
+    amount = principal.amount * LATE_INTEREST_RATE_PER_YEAR * days / INTEREST_DAY_BASIS
+    return Money(round2(amount))
+
+
+def late_interest(principal: Money, from_exclusive: date, to_inclusive: date) -> Money:
+    """M-06: interest from the day after the due date to the payment date inclusive (A-08)."""
+    return _interest_for_days(principal, (to_inclusive - from_exclusive).days)
+
+
+def collection_indemnity(unpaid: Money) -> Money:
+    """M-07: round2(10% x min(U, 500) + 2.5% x max(0, U - 500)) on one invoice (A-10)."""
+    base = _non_negative(unpaid)
+    first_tier = money_min(base, COLLECTION_TIER_LIMIT)
+    above = _non_negative(base - COLLECTION_TIER_LIMIT)
+    indemnity = first_tier * COLLECTION_RATE_FIRST_TIER + above * COLLECTION_RATE_ABOVE_TIER
+    return indemnity.rounded()
+
+
+def lessor_late_charges(amount: Money, interest_days: int) -> tuple[Money, Money]:
+    """M-08: (interest as M-06, indemnity as M-07) owed by the Lessor on an unpaid amount."""
+    return _interest_for_days(amount, interest_days), collection_indemnity(amount)
+
+
+# --- M-09 / M-10: allocation of payments and Guarantees -------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenItem:
+    """M-09: an open receivable; seq is the issue order (tie-break within a due date)."""
+
+    item_id: str
+    bucket: Bucket
+    due_on: date
+    open: Money
+    seq: int
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """M-09: the part of a payment applied to one open item."""
+
+    item_id: str
+    bucket: Bucket
+    amount: Money
+
+
+@dataclass(frozen=True)
+class PaymentAllocation:
+    """M-09: how one payment was applied, and what is left unallocated."""
+
+    allocations: tuple[Allocation, ...]
+    unallocated: Money
+
+
+def _allocation_order(items: Sequence[OpenItem], targeted_item_id: str | None) -> list[OpenItem]:
+    """M-09 / A-11: targeted item first, then bucket order, oldest due date, issue order."""
+    payable = [item for item in items if item.open.is_positive]
+    ordered = sorted(payable, key=lambda item: (item.bucket.rank, item.due_on, item.seq))
+    targeted = [item for item in ordered if item.item_id == targeted_item_id]
+    return targeted + [item for item in ordered if item.item_id != targeted_item_id]
+
+
+def allocate_payment(
+    amount: Money, items: Sequence[OpenItem], targeted_item_id: str | None = None
+) -> PaymentAllocation:
+    """M-09: apply a payment to indemnities, interest, instalments, then other items (A-11)."""
+    if not amount.is_positive:
+        raise ValueError(f"M-09: payment amount must be positive, got {amount}")
+    left = amount
+    allocations: list[Allocation] = []
+    for item in _allocation_order(items, targeted_item_id):
+        if not left.is_positive:
+            break
+        paid = money_min(left, item.open)
+        allocations.append(Allocation(item.item_id, item.bucket, paid))
+        left -= paid
+    return PaymentAllocation(tuple(allocations), left)
+
+
+@dataclass(frozen=True)
+class GuaranteeItem:
+    """M-10: an open amount a Guarantee (or a resale surplus) may be applied to."""
+
+    item_id: str
+    bucket: GuaranteeBucket
+    due_on: date
+    open: Money
+
+
+@dataclass(frozen=True)
+class GuaranteeAllocation:
+    """M-10: the part of a Guarantee applied to one open item."""
+
+    item_id: str
+    bucket: GuaranteeBucket
+    amount: Money
+
+
+def apply_guarantee(
+    amount: Money, items: Sequence[GuaranteeItem]
+) -> tuple[tuple[GuaranteeAllocation, ...], Money]:
+    """M-10: recovery/repair/preservation, then indemnities and costs, then instalments."""
+    if amount < ZERO:
+        raise ValueError(f"M-10: guarantee amount must not be negative, got {amount}")
+    left = amount
+    allocations: list[GuaranteeAllocation] = []
+    payable = [item for item in items if item.open.is_positive]
+    for item in sorted(payable, key=lambda item: (item.bucket.rank, item.due_on)):
+        if not left.is_positive:
+            break
+        applied = money_min(left, item.open)
+        allocations.append(GuaranteeAllocation(item.item_id, item.bucket, applied))
+        left -= applied
+    return tuple(allocations), left
+
+
+# --- M-11 / M-12: kilometres ----------------------------------------------------------------
+
+
+def expected_km(annual_km: int, months: Decimal) -> Decimal:
+    """M-11: expectedKm = annualKm / 12 x monthsCovered (unrounded; multiplied first)."""
+    return Decimal(annual_km) * months / 12
+
+
+@dataclass(frozen=True)
+class KmSettlement:
+    """M-11: deviation of actual against expected km, its band and its money line."""
+
+    expected_km: Decimal
+    actual_km: int
+    deviation_km: Decimal
+    deviation_pct: Decimal
+    band: KmBand
+    charge: Money
+    credit: Money
+
+
+def _shortfall_credit(shortfall_km: Decimal, price: Money | None, cap: Money | None) -> Money:
+    """M-11 / A-14: credit for under-mileage only if a shortfall price is agreed, capped."""
+    if price is None or shortfall_km <= 0:
+        return ZERO
+    credit = price * shortfall_km
+    return (credit if cap is None else money_min(credit, cap)).rounded()
+
+
+def km_settlement(
+    actual_km: int,
+    expected: Decimal,
+    excess_km_price: Money,
+    shortfall_km_price: Money | None = None,
+    shortfall_refund_cap: Money | None = None,
+) -> KmSettlement:
+    """M-11: charge excess km, credit shortfall if agreed; OVER_15 only above 15% (A-14)."""
+    deviation = Decimal(actual_km) - expected
+    pct = deviation / expected if expected != 0 else Decimal(0)
+    band = KmBand.OVER_15 if abs(pct) > KM_DEVIATION_THRESHOLD else KmBand.UNDER_15
+    charge = (excess_km_price * deviation).rounded() if deviation > 0 else ZERO
+    credit = _shortfall_credit(-deviation, shortfall_km_price, shortfall_refund_cap)
+    return KmSettlement(expected, actual_km, deviation, pct, band, charge, credit)
+
+
+def km_cap(fuel: FuelType) -> int:
+    """M-12: the km cap for a fuel type (P-31)."""
+    return KM_CAPS[fuel]
+
+
+def km_cap_reached(odometer: int, fuel: FuelType) -> bool:
+    """M-12: the Vehicle's odometer reached the cap (>=, A-15)."""
+    return odometer >= km_cap(fuel)
+
+
+# --- M-15 .. M-20: damage, loss, advance, GAP -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class DamageShare:
+    """M-15: what the Customer pays and what the Lessor waives for one Damage Event."""
+
+    customer_share: Money
+    lessor_waived: Money
+
+
+def flat_damage_fee(
+    cause: DamageCause, damage: Money, flat_fee: Money, invested_capital: Money
+) -> DamageShare:
+    """M-15: min(damage, flat fee) unless the cause is exempt; waiver capped at Invested Capital."""
+    share = ZERO if cause in EXEMPT_DAMAGE_CAUSES else money_min(damage, flat_fee)
+    waived = _non_negative(money_min(damage, invested_capital) - share)
+    return DamageShare(share.rounded(), waived.rounded())
+
+
+def flat_fee_refund(fee_charged: Money, third_party_recovery: Money, damage: Money) -> Money:
+    """M-16: min(fee, round2(fee x recovery / damage)), proportional to the recovery (A-25)."""
+    if not damage.is_positive or not third_party_recovery.is_positive:
+        return ZERO
+    proportional = Money(round2(fee_charged.amount * third_party_recovery.amount / damage.amount))
+    return money_min(fee_charged, proportional)
+
+
+@dataclass(frozen=True)
+class LossSettlement:
+    """M-18: total loss / theft against the Remaining Capital at the end date."""
+
+    remaining_capital: Money
+    covered: Money
+    shortfall: Money
+    surplus: Money
+
+
+def total_loss_settlement(
+    remaining_capital: Money, insurer_payout: Money, protection_waived: Money
+) -> LossSettlement:
+    """M-18: shortfall = max(0, RC - covered) charged; surplus = max(0, payout - RC) paid."""
+    covered = insurer_payout + protection_waived
+    shortfall = _non_negative(remaining_capital - covered)
+    surplus = _non_negative(insurer_payout - remaining_capital)
+    return LossSettlement(remaining_capital, covered, shortfall.rounded(), surplus.rounded())
+
+
+def advance_refund(advance: Money, term_months: int, elapsed: int) -> Money:
+    """M-19: round2(advance x (term - elapsedMonths) / term), floor 0 (A-26), outside VAT."""
+    if term_months <= 0:
+        raise ValueError(f"M-19: term must be at least one month, got {term_months}")
+    refund = Money(advance.amount * (term_months - elapsed) / term_months)
+    return _non_negative(refund).rounded()
+
+
+def gap_payout(
+    insured_value: Money,
+    month_number: int,
+    elapsed: int,
+    protection_waived: Money,
+    advance_refund_amount: Money,
+) -> Money | None:
+    """M-20: GAP base (full to month 24, -1%/elapsed month to 60) less waiver and refund."""
+    if month_number > GAP_DEPRECIATION_END_MONTH:
+        return None
+    base = insured_value
+    if month_number > GAP_FULL_VALUE_MONTHS:
+        base = insured_value * (1 - GAP_DEPRECIATION_RATE * elapsed)
+    return _non_negative(base - (protection_waived + advance_refund_amount)).rounded()
+
+
+# --- M-21: Dissolution Indemnity ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DissolutionIndemnity:
+    """M-21: a = RC(D), b = 10% of a, c = value deducted, amount = max(0, a + b - c)."""
+
+    remaining_capital: Money
+    reinvestment: Money
+    value_deducted: Money
+    amount: Money
+
+
+def _indemnity(remaining_capital: Money, reinvestment: Money, value: Money) -> DissolutionIndemnity:
+    amount = _non_negative(remaining_capital + reinvestment - value).rounded()
+    return DissolutionIndemnity(remaining_capital, reinvestment, value, amount)
+
+
+def dissolution_indemnity(
+    remaining_capital: Money, market_value: Money | None
+) -> DissolutionIndemnity:
+    """M-21: I0 = max(0, a + b - c); c = EMV, or 0 if the Vehicle is not in the Lessor's hands."""
+    reinvestment = (remaining_capital * REINVESTMENT_RATE).rounded()
+    value = market_value if market_value is not None else ZERO
+    return _indemnity(remaining_capital, reinvestment, value)
+
+
+def indemnity_after_sale_within_window(
+    ind: DissolutionIndemnity, sale_price: Money
+) -> DissolutionIndemnity:
+    """M-21 15-day sale rule (D-14): only a sale price P above c replaces c."""
+    if sale_price <= ind.value_deducted:
+        return ind
+    return _indemnity(ind.remaining_capital, ind.reinvestment, sale_price)
+
+
+@dataclass(frozen=True)
+class IndemnityCorrection:
+    """M-21 later sale correction: the corrected indemnity and the surplus above a + b."""
+
+    indemnity: DissolutionIndemnity
+    surplus: Money
+
+
+def indemnity_after_later_sale(
+    ind: DissolutionIndemnity, net_proceeds: Money
+) -> IndemnityCorrection:
+    """M-21 later sale: c := min(NP, a + b); surplus = max(0, NP - (a + b)) (M-10 order)."""
+    ceiling = ind.remaining_capital + ind.reinvestment
+    corrected = _indemnity(
+        ind.remaining_capital, ind.reinvestment, money_min(net_proceeds, ceiling)
+    )
+    return IndemnityCorrection(corrected, _non_negative(net_proceeds - ceiling))
+
+
+# --- M-22 .. M-24: early termination, late return, return charges ---------------------------
+
+
+def monthly_equivalent(instalment: Money, frequency: Frequency) -> Money:
+    """A-21 (also A-12): instalment x periods per year / 12, unrounded."""
+    return Money(instalment.amount * frequency.periods_per_year / 12)
+
+
+@dataclass(frozen=True)
+class EarlyTerminationFee:
+    """M-22: the Early Termination Fee and its lines."""
+
+    rate: Decimal
+    remaining_months: Decimal
+    remaining_instalments: Money
+    base_fee: Money
+    expected_km: Decimal
+    excess_km: Decimal
+    excess_km_charge: Money
+    damage_charge: Money
+    missing_items_charge: Money
+    amount: Money
+
+
+def early_termination_fee(  # noqa: PLR0917 - positional signature fixed by the callers' contract
+    monthly_instalment: Money,
+    term_months: int,
+    months_covered_at_end: Decimal,
+    rate: Decimal,
+    actual_km: int,
+    annual_km: int,
+    excess_km_price: Money,
+    damage: Money,
+    missing_items: Money,
+) -> EarlyTerminationFee:
+    """M-22: round2(rate x remaining instalments) + excess km + damage + missing items."""
+    if not Decimal(0) <= rate <= EARLY_TERMINATION_FEE_RATE_MAX:
+        raise ValueError(f"P-42: early termination fee rate must be within 0..0.50, got {rate}")
+    remaining_months = max(Decimal(0), term_months - months_covered_at_end)
+    remaining = monthly_instalment * remaining_months
+    base_fee = (remaining * rate).rounded()
+    expected = expected_km(annual_km, months_covered_at_end)
+    excess = max(Decimal(0), actual_km - expected)
+    excess_charge = (excess_km_price * excess).rounded()
+    damage_line, missing_line = damage.rounded(), missing_items.rounded()
+    return EarlyTerminationFee(
+        rate=rate,
+        remaining_months=remaining_months,
+        remaining_instalments=remaining,
+        base_fee=base_fee,
+        expected_km=expected,
+        excess_km=excess,
+        excess_km_charge=excess_charge,
+        damage_charge=damage_line,
+        missing_items_charge=missing_line,
+        amount=total([base_fee, excess_charge, damage_line, missing_line]),
+    )
+
+
+def late_days(return_due: date, returned_on: date) -> int:
+    """M-23: calendar days after the return due date (D-25), never negative."""
+    return max(0, (returned_on - return_due).days)
+
+
+def late_return_compensation(
+    last_instalment: Money, days_in_last_period: int, late_days: int
+) -> tuple[Money, Money, Money]:
+    """M-23: (round2(instalment x late / period days), 50 x late, total) (A-17)."""
+    if days_in_last_period <= 0:
+        raise ValueError(f"M-23: billing period must have days, got {days_in_last_period}")
+    days = max(0, late_days)
+    pro_rata = Money(round2(last_instalment.amount * days / days_in_last_period))
+    flat = LATE_RETURN_FLAT_PER_DAY * days
+    return pro_rata, flat, pro_rata + flat
+
+
+def return_charges(lines: Sequence[Money]) -> Money:
+    """M-24: damage (RENTA), missing items and modifications: the sum of rounded lines."""
+    return total([line.rounded() for line in lines])

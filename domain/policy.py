@@ -1,0 +1,29 @@
+"""The Lessor's configurable policy (K-02, P-42): what the rules engine may do by itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from domain.errors import RuleViolationError
+from domain.money_rules import EARLY_TERMINATION_FEE_RATE_MAX
+
+LEGAL_REVIEW_GROUNDS = frozenset({"18.3(iv)"})
+"""K-08 / A-44: grounds that need legal review and never auto-execute."""
+
+
+@dataclass(frozen=True)
+class LessorPolicy:
+    """Grounds the Lessor acts on automatically, and the early-termination fee rate."""
+
+    auto_dissolve_grounds: tuple[str, ...] = ()
+    auto_suspend_grounds: tuple[str, ...] = ()
+    early_termination_fee_rate: Decimal = EARLY_TERMINATION_FEE_RATE_MAX
+
+    def __post_init__(self) -> None:
+        rate = self.early_termination_fee_rate
+        if not Decimal(0) <= rate <= EARLY_TERMINATION_FEE_RATE_MAX:
+            raise RuleViolationError("P-42", f"early_termination_fee_rate {rate} must be 0..0.50")
+        blocked = LEGAL_REVIEW_GROUNDS & set(self.auto_dissolve_grounds + self.auto_suspend_grounds)
+        if blocked:
+            raise RuleViolationError("K-08", f"ground {sorted(blocked)[0]} needs legal review")

@@ -1,0 +1,235 @@
+"""Return of the Vehicle, final settlement and closure (L-23, L-26..L-28, M-11, M-22..M-24)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from domain import billing
+from domain.calendar import add_months, months_covered
+from domain.events import (
+    ContractClosed,
+    ContractTerminatedEarlyByCustomer,
+    CreditNoteIssued,
+    EarlyTerminationFeeInvoiced,
+    FinalSettlementStarted,
+    KmSettlementInvoiced,
+    LateReturnCompensationCharged,
+    MissingItemsCharged,
+    ReturnDamageCharged,
+    ReturnInspectionCompleted,
+    VehicleReturned,
+)
+from domain.guards import require, require_status
+from domain.money import Money
+from domain.money_rules import (
+    early_termination_fee,
+    expected_km,
+    km_settlement,
+    late_days,
+    late_return_compensation,
+    monthly_equivalent,
+    return_charges,
+)
+from domain.values import ContractStatus, EndKind
+
+if TYPE_CHECKING:
+    from datetime import date
+    from decimal import Decimal
+
+    from domain.contract import Contract, Ctx
+
+RETENTION_MONTHS = 120  # D-33: 10 years after closure
+LATE_RETURN_KINDS = (EndKind.TERM_EXPIRED, EndKind.KM_CAP, EndKind.DISSOLVED_AGAINST_CUSTOMER)
+"""M-23 / A-17: late-return compensation applies to these ends only."""
+
+Lines = list[tuple[str, Money]]
+
+
+def return_vehicle(
+    c: Contract, ctx: Ctx, odometer: int, damages: Lines, missing: Lines, fee_rate: Decimal
+) -> None:
+    """L-26/L-23: Return Report, then the charges that follow from how the contract ended."""
+    allowed = {ContractStatus.ENDED_AWAITING_RETURN, ContractStatus.EARLY_TERMINATION_PENDING}
+    require_status(c, allowed, "L-26", "return_vehicle")
+    last = c.last_odometer or 0
+    require(odometer >= last, "M-11", f"odometer {odometer} is below the last reading {last}")
+    for item, amount in damages + missing:
+        require(amount.amount >= 0, "M-24", f"charge for {item} must not be negative")
+    heirs = c.end_kind is EndKind.DEATH
+    c.emit(VehicleReturned, ctx, ["L-26", "D-25"], returned_by="HEIR" if heirs else "CUSTOMER")
+    c.emit(
+        ReturnInspectionCompleted,
+        ctx,
+        ["L-26", "M-24", "D-32"],
+        odometer=odometer,
+        damages=[{"item": i, "amount": a} for i, a in damages],
+        missing_items=[{"item": i, "amount": a} for i, a in missing],
+    )
+    if c.end_kind is None:
+        _terminate_early(c, ctx, odometer, damages, missing, fee_rate)
+    else:
+        _settle_return(c, ctx, odometer, damages, missing)
+    c.emit(FinalSettlementStarted, ctx, ["L-27"])
+
+
+def _terminate_early(
+    c: Contract, ctx: Ctx, odometer: int, damages: Lines, missing: Lines, rate: Decimal
+) -> None:
+    """L-23, M-22: the end is the return date; the fee includes km, damage and missing items."""
+    c.emit(
+        ContractTerminatedEarlyByCustomer,
+        ctx,
+        ["L-23", "T-18.7", "A-21", "T-18.10"],
+        end_kind=EndKind.EARLY_TERMINATION.value,
+        effective_end_date=ctx.on,
+        return_due_date=None,
+        next_status=ContractStatus.RETURNED.value,
+    )
+    billing.credit_after(c, ctx, ctx.on, "PRO_RATA_END", ["M-04", "A-21"])
+    assert c.start_date is not None  # an early termination follows a handover  # noqa: S101
+    fee = early_termination_fee(
+        monthly_equivalent(c.terms.instalment_amount, c.terms.instalment_frequency),
+        c.terms.term_months,
+        months_covered(c.start_date, ctx.on),
+        rate,
+        odometer - (c.odometer_at_handover or 0),
+        c.terms.annual_km,
+        c.terms.excess_km_price,
+        return_charges([a for _, a in damages]),
+        return_charges([a for _, a in missing]),
+    )
+    c.emit(
+        EarlyTerminationFeeInvoiced,
+        ctx,
+        ["M-22", "T-18.7", "P-42", "A-21"],
+        receivable_id=c.next_receivable_id(),
+        amount=fee.amount,
+        due_date=_due(c, ctx),
+        rate=fee.rate,
+        remaining_months=fee.remaining_months,
+        remaining_instalments=fee.remaining_instalments.rounded(),
+        base_fee=fee.base_fee,
+        excess_km=fee.excess_km,
+        excess_km_charge=fee.excess_km_charge,
+        damage_charge=fee.damage_charge,
+        missing_items_charge=fee.missing_items_charge,
+    )
+
+
+def _settle_return(c: Contract, ctx: Ctx, odometer: int, damages: Lines, missing: Lines) -> None:
+    """M-04/M-33 (heirs), M-23 (late return), M-11 (km), M-24 (damage, missing items)."""
+    if c.end_kind is EndKind.DEATH:
+        billing.credit_after(c, ctx, ctx.on, "PRO_RATA_END", ["M-04", "M-33"])
+    if c.end_kind in LATE_RETURN_KINDS:
+        _charge_late_return(c, ctx)
+    # M-21 / A-22: after a dissolution the EMV reflects the condition; no km or damage lines.
+    if c.end_kind is not EndKind.DISSOLVED_AGAINST_CUSTOMER:
+        _settle_km(c, ctx, odometer)
+        _charge_lines(c, ctx, ReturnDamageCharged, damages, ["M-24", "A-28"])
+    _charge_lines(c, ctx, MissingItemsCharged, missing, ["M-24"])
+
+
+def _charge_late_return(c: Contract, ctx: Ctx) -> None:
+    """M-23: instalment of the last invoice that fell due, per day, plus EUR 50 per day."""
+    due = c.return_due_date
+    if due is None:
+        return
+    days = late_days(due, ctx.on)
+    invoices = [r for r in c.receivables.values() if r.category == "INSTALMENT"]
+    if days == 0 or not invoices:
+        return
+    period_days = invoices[-1].period_days or 1
+    pro_rata, flat, amount = late_return_compensation(c.terms.instalment_amount, period_days, days)
+    c.emit(
+        LateReturnCompensationCharged,
+        ctx,
+        ["M-23", "D-25", "A-17"],
+        receivable_id=c.next_receivable_id(),
+        amount=amount,
+        due_date=_due(c, ctx),
+        return_due_date=due,
+        returned_on=ctx.on,
+        late_days=days,
+        pro_rata_part=pro_rata,
+        flat_part=flat,
+    )
+
+
+def _settle_km(c: Contract, ctx: Ctx, odometer: int) -> None:
+    """M-11: full-term expected km at expiry, pro rata to the effective end otherwise."""
+    assert c.start_date is not None and c.effective_end_date is not None  # noqa: PT018, S101
+    if c.end_kind is EndKind.TERM_EXPIRED:
+        expected = c.terms.contract_km
+    else:
+        end = ctx.on if c.end_kind is EndKind.DEATH else c.effective_end_date
+        expected = expected_km(c.terms.annual_km, months_covered(c.start_date, end))
+    actual = odometer - (c.odometer_at_handover or 0)
+    terms = c.terms
+    result = km_settlement(
+        actual,
+        expected,
+        terms.excess_km_price,
+        terms.shortfall_km_price,
+        terms.shortfall_refund_cap,
+    )
+    if result.charge.is_positive:
+        c.emit(
+            KmSettlementInvoiced,
+            ctx,
+            ["M-11", "A-14"],
+            receivable_id=c.next_receivable_id(),
+            amount=result.charge,
+            due_date=_due(c, ctx),
+            expected_km=result.expected_km,
+            actual_km=actual,
+            deviation_km=result.deviation_km,
+        )
+    if result.credit.is_positive:
+        c.emit(
+            CreditNoteIssued,
+            ctx,
+            ["M-11", "P-11", "A-14"],
+            receivable_id=c.next_receivable_id(),
+            amount=result.credit,
+            relates_to=None,
+            reason="KM_SHORTFALL",
+        )
+
+
+def _charge_lines(
+    c: Contract,
+    ctx: Ctx,
+    event: type[ReturnDamageCharged | MissingItemsCharged],
+    lines: Lines,
+    rules: list[str],
+) -> None:
+    amount = return_charges([a for _, a in lines])
+    if amount.is_positive:
+        c.emit(
+            event,
+            ctx,
+            rules,
+            receivable_id=c.next_receivable_id(),
+            amount=amount,
+            due_date=_due(c, ctx),
+            lines=[{"item": i, "amount": a.rounded()} for i, a in lines],
+        )
+
+
+def _due(c: Contract, ctx: Ctx) -> date:
+    """D-36 / A-43: documents are due after the contract's payment term."""
+    return ctx.on + timedelta(days=c.terms.payment_term_days)
+
+
+def close(c: Contract, ctx: Ctx) -> None:
+    """L-28: all balances zero both ways; after a dissolution the Vehicle must be sold."""
+    require_status(c, {ContractStatus.IN_SETTLEMENT}, "L-28", "close")
+    owed, credit = c.open_debits(), c.open_credits()
+    require(owed.is_zero, "L-28", f"customer balance not settled: {owed} open")
+    require(credit.is_zero, "L-28", f"lessor owes the customer {credit}")
+    sold = c.dissolution is None or c.dissolution.sold
+    require(sold, "L-28", "the Vehicle is not sold yet (Art. 18.5)")
+    c.emit(
+        ContractClosed, ctx, ["L-28", "D-33"], retention_until=add_months(ctx.on, RETENTION_MONTHS)
+    )

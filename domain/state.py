@@ -1,0 +1,90 @@
+"""Parts of the contract's state that events build up (kept on the aggregate, snapshotted)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from domain.money import Money
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from domain.values import ContractStatus
+
+
+@dataclass
+class Receivable:
+    """One document of the contract's receivables ledger: invoice, debit note or credit note."""
+
+    receivable_id: str
+    kind: str
+    """ReceivableKind value: INVOICE, DEBIT_NOTE or CREDIT_NOTE."""
+    category: str
+    """INSTALMENT for invoices, the RULES 9.2 category (debit) or reason (credit)."""
+    bucket: str
+    """M-09 bucket (Bucket value) the open amount is allocated in."""
+    issued_on: date
+    due_on: date
+    amount: Money
+    open: Money
+    rule_ids: list[str]
+    period_start: date | None = None
+    period_end: date | None = None
+    period_days: int | None = None
+    """Days in the calendar billing period (M-03/M-04/M-23 denominators)."""
+    relates_to: str | None = None
+
+    @property
+    def is_credit(self) -> bool:
+        return self.kind == "CREDIT_NOTE"
+
+
+@dataclass
+class Ground:
+    """A ground for dissolution or suspension (K-02), detected or recorded."""
+
+    ground_id: str
+    ground: str
+    detected_on: date
+    status: str = "OPEN"
+    rationale: str = ""
+    cure_deadline: date | None = None
+    evidence: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Notice:
+    """A formal notice of default (D-10, D-12) and its cure period."""
+
+    notice_id: str
+    kind: str
+    registered: bool
+    dispatch_date: date
+    cure_deadline: date
+    receivable_ids: list[str] = field(default_factory=list)
+    expired: bool = False
+
+
+@dataclass
+class Theft:
+    """A reported theft while its recovery window runs (L-14, D-15)."""
+
+    incident_id: str
+    theft_date: date
+    recovery_deadline: date
+    prior_status: ContractStatus
+
+
+@dataclass
+class Dissolution:
+    """The dissolution decision and its indemnity (M-21), for later sale corrections."""
+
+    decision_date: date
+    notification_date: date
+    remaining_capital: Money
+    reinvestment: Money
+    value_deducted: Money
+    amount: Money
+    receivable_id: str | None = None
+    sold: bool = False

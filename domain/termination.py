@@ -1,0 +1,390 @@
+"""Article 18: ends by law, suspension, dissolution, early termination, death (RULES 6)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from domain import billing
+from domain.calendar import add_months, deadline_in_days, elapsed_months, next_working_day
+from domain.contract_rules import NOT_ENDED, RUNNING
+from domain.events import (
+    AdvanceRefundDetermined,
+    ContractDissolvedAgainstCustomer,
+    ContractDissolvedAgainstLessor,
+    ContractEndedByLaw,
+    ContractSuspended,
+    ContractSuspensionLifted,
+    ContractTermExpired,
+    ContractTerminatedOnDeath,
+    CreditNoteIssued,
+    CustomerDeathRecorded,
+    DebitNoteIssued,
+    DissolutionIndemnityCorrected,
+    DissolutionIndemnityInvoiced,
+    EarlyTerminationAccepted,
+    EarlyTerminationRequested,
+    KmCapReached,
+    TheftRecoveryDeadlineExpired,
+    VehicleMarketValueEstimated,
+    VehicleSold,
+)
+from domain.grounds import LESSOR_GROUND_PATTERN, rule_id_of
+from domain.guards import require, require_status
+from domain.money import Money
+from domain.money_rules import (
+    DissolutionIndemnity,
+    advance_refund,
+    dissolution_indemnity,
+    indemnity_after_later_sale,
+    indemnity_after_sale_within_window,
+    km_cap,
+    remaining_capital,
+)
+from domain.values import ContractStatus, EndKind
+
+if TYPE_CHECKING:
+    from domain.contract import Contract, Ctx
+    from domain.policy import LessorPolicy
+    from domain.state import Ground
+
+EARLY_TERMINATION_LOCK_MONTHS = 12  # P-41, D-28
+INDEMNITY_PAYMENT_DAYS = 15  # P-40, D-13
+SALE_WINDOW_DAYS = 15  # P-40, D-14
+SYSTEM_ACTOR = "SYSTEM:rules-engine"
+
+
+@dataclass(frozen=True)
+class EndByLaw:
+    """A candidate end by operation of law (K-03) and what it needs recorded."""
+
+    kind: EndKind
+    effective: date
+    occurred: date
+    rules: tuple[str, ...]
+
+
+def ends_by_law(c: Contract, today: date) -> list[EndByLaw]:
+    """T-18.1-i..iv and T-4.4: every end by law that applies on `today` (pure)."""
+    found: list[EndByLaw] = []
+    if c.status is ContractStatus.READY_FOR_HANDOVER and c.refusal_founded and c.refused_on:
+        found.append(
+            EndByLaw(EndKind.NONCONFORMITY_REFUSAL, c.refused_on, today, ("T-4.4", "L-08"))
+        )
+    if c.status not in RUNNING:
+        return found
+    if c.total_loss_on is not None:
+        found.append(
+            EndByLaw(EndKind.TOTAL_LOSS, c.total_loss_on, today, ("T-18.1-iv", "L-17", "A-23"))
+        )
+    if c.theft is not None and today > c.theft.recovery_deadline:
+        occurred = c.theft.recovery_deadline + timedelta(days=1)
+        found.append(
+            EndByLaw(EndKind.THEFT, c.theft.theft_date, occurred, ("T-18.1-iii", "L-16", "A-23"))
+        )
+    reading, read_on = c.last_odometer, c.last_odometer_on
+    if reading is not None and read_on is not None and reading >= km_cap(c.terms.fuel_type):
+        found.append(
+            EndByLaw(EndKind.KM_CAP, read_on, read_on, ("T-18.1-ii", "L-19", "M-12", "A-15"))
+        )
+    end = c.contractual_end_date
+    if end is not None and today > end:
+        found.append(EndByLaw(EndKind.TERM_EXPIRED, end, end, ("T-18.1-i", "L-18", "D-30")))
+    return found
+
+
+def apply_ends_by_law(c: Contract, ctx: Ctx) -> None:
+    """K-03/K-05: the end by law with the earliest effective date takes effect."""
+    candidates = ends_by_law(c, ctx.on)
+    if not candidates:
+        return
+    end = min(candidates, key=lambda e: e.effective)
+    law = ctx.at(end.occurred)
+    if end.kind is EndKind.THEFT and c.theft is not None:
+        c.emit(
+            TheftRecoveryDeadlineExpired,
+            law,
+            ["T-18.1-iii", "D-15"],
+            incident_id=c.theft.incident_id,
+            deadline=c.theft.recovery_deadline,
+        )
+    if end.kind is EndKind.KM_CAP:
+        c.emit(
+            KmCapReached,
+            law,
+            ["M-12", "T-18.1-ii"],
+            reading=c.last_odometer,
+            km_cap=km_cap(c.terms.fuel_type),
+        )
+    if end.kind is EndKind.TERM_EXPIRED:
+        c.emit(ContractTermExpired, law, ["D-30", "T-18.1-i"], contractual_end_date=end.effective)
+    no_vehicle = end.kind in (EndKind.THEFT, EndKind.TOTAL_LOSS, EndKind.NONCONFORMITY_REFUSAL)
+    c.emit(
+        ContractEndedByLaw,
+        law,
+        ["K-03", *end.rules],
+        end_kind=end.kind.value,
+        effective_end_date=end.effective,
+        return_due_date=None if no_vehicle else next_working_day(end.effective),
+        next_status=(
+            ContractStatus.IN_SETTLEMENT if no_vehicle else ContractStatus.ENDED_AWAITING_RETURN
+        ).value,
+        trigger=end.kind.value,
+    )
+    reason = (
+        "RETROACTIVE_END" if end.kind in (EndKind.THEFT, EndKind.TOTAL_LOSS) else "PRO_RATA_END"
+    )
+    billing.credit_after(
+        c,
+        ctx,
+        end.effective,
+        reason,
+        ["M-04", "A-16", *(["A-23"] if reason == "RETROACTIVE_END" else [])],
+    )
+    if end.kind in (EndKind.THEFT, EndKind.TOTAL_LOSS):
+        _refund_advance(c, ctx, end.effective)
+
+
+def _refund_advance(c: Contract, ctx: Ctx, effective: date) -> None:
+    """M-19: with Protection and an advance paid, refund it pro rata (outside VAT)."""
+    if not c.terms.protection_included or not c.terms.advance_payment.is_positive:
+        return
+    elapsed = elapsed_months(c.start_date, effective)
+    c.emit(
+        AdvanceRefundDetermined,
+        ctx,
+        ["M-19", "A-26"],
+        amount=advance_refund(c.terms.advance_payment, c.terms.term_months, elapsed),
+        term_months=c.terms.term_months,
+        elapsed_months=elapsed,
+    )
+
+
+def _grounds_for(c: Contract, names: list[str] | None, rule_id: str) -> list[Ground]:
+    """The open 18.3 grounds named (or all open ones), each with its cure period over (L-41)."""
+    open_grounds = c.open_grounds()
+    chosen = open_grounds if not names else [g for g in open_grounds if g.ground in names]
+    missing = sorted(set(names or []) - {g.ground for g in chosen})
+    require(not missing, rule_id, f"no open ground {', '.join(missing)}")
+    require(bool(chosen), rule_id, "no established Art. 18.3 ground")
+    return chosen
+
+
+def suspend(c: Contract, ctx: Ctx, names: list[str] | None) -> None:
+    """L-11, T-18.3-S: suspension instead of (or before) dissolution."""
+    require_status(c, {ContractStatus.ACTIVE}, "L-11", "suspend")
+    chosen = _grounds_for(c, names, "T-18.3-S")
+    c.emit(ContractSuspended, ctx, ["L-11", "T-18.3-S"], ground_ids=[g.ground_id for g in chosen])
+
+
+def lift_suspension(c: Contract, ctx: Ctx) -> None:
+    """L-12."""
+    require_status(c, {ContractStatus.SUSPENDED}, "L-12", "lift_suspension")
+    c.emit(ContractSuspensionLifted, ctx, ["L-12", "A-19"])
+
+
+def estimate_market_value(c: Contract, ctx: Ctx, amount: Money) -> None:
+    """M-21 (A-22 c): the Lessor's estimate of the market value."""
+    require(amount.is_positive, "M-21", "market value must be greater than 0")
+    require_status(
+        c, set(ContractStatus) - {ContractStatus.CLOSED}, "M-21", "estimate_market_value"
+    )
+    c.emit(VehicleMarketValueEstimated, ctx, ["M-21", "A-22"], amount=amount.rounded())
+
+
+def dissolve(c: Contract, ctx: Ctx, names: list[str] | None, notified_on: date | None) -> None:
+    """L-10/L-13: dissolution against the Customer; M-21 indemnity due after 15 days (D-13)."""
+    require_status(c, NOT_ENDED, "L-10", "dissolve")
+    chosen = _grounds_for(c, names, "L-41")
+    notified = notified_on or ctx.on
+    require(notified >= ctx.on, "A-42", "written notification cannot precede the decision")
+    with_customer = c.vehicle_with_customer
+    c.emit(
+        ContractDissolvedAgainstCustomer,
+        ctx,
+        ["L-10", "L-41", "A-42", *sorted({rule_id_of(g.ground) for g in chosen})],
+        end_kind=EndKind.DISSOLVED_AGAINST_CUSTOMER.value,
+        effective_end_date=ctx.on,
+        return_due_date=next_working_day(ctx.on) if with_customer else None,
+        next_status=(
+            ContractStatus.ENDED_AWAITING_RETURN if with_customer else ContractStatus.IN_SETTLEMENT
+        ).value,
+        ground_ids=[g.ground_id for g in chosen],
+        written_notification_date=notified,
+    )
+    billing.credit_after(c, ctx, ctx.on, "PRO_RATA_END", ["M-04", "A-16"])
+    _invoice_indemnity(c, ctx, notified)
+
+
+def _invoice_indemnity(c: Contract, ctx: Ctx, notified: date) -> None:
+    """M-21: a = RC(D), b = 10% of a, c = the estimated market value when one is recorded."""
+    rc = remaining_capital(c.terms.invested_capital, c.start_date, ctx.on)
+    indemnity = dissolution_indemnity(rc, c.market_value)
+    c.emit(
+        DissolutionIndemnityInvoiced,
+        ctx,
+        ["M-21", "T-18.5", "D-13", "A-22"],
+        receivable_id=c.next_receivable_id(),
+        amount=indemnity.amount,
+        due_date=deadline_in_days(notified, INDEMNITY_PAYMENT_DAYS, roll=True),
+        remaining_capital=indemnity.remaining_capital,
+        reinvestment=indemnity.reinvestment,
+        market_value_deducted=indemnity.value_deducted,
+    )
+
+
+def record_vehicle_sale(c: Contract, ctx: Ctx, sold_on: date, gross: Money, net: Money) -> None:
+    """M-21: a sale within 15 days at more than the EMV, or a later sale, corrects the indemnity."""
+    dissolution = c.dissolution
+    require(dissolution is not None, "M-21", "no dissolution against the Customer to correct")
+    assert dissolution is not None  # noqa: S101 - narrowed by the guard above
+    require(not dissolution.sold, "M-21", "the Vehicle was already sold")
+    require(
+        dissolution.decision_date <= sold_on <= ctx.on, "M-21", f"sale date {sold_on} out of range"
+    )
+    within = sold_on <= dissolution.decision_date + timedelta(days=SALE_WINDOW_DAYS)
+    c.emit(
+        VehicleSold,
+        ctx,
+        ["M-21", "D-14"],
+        sale_date=sold_on,
+        gross_price=gross,
+        net_proceeds=net,
+        within_window=within,
+    )
+    current = DissolutionIndemnity(
+        dissolution.remaining_capital,
+        dissolution.reinvestment,
+        dissolution.value_deducted,
+        dissolution.amount,
+    )
+    if within:
+        corrected, surplus, basis = (
+            indemnity_after_sale_within_window(current, gross),
+            None,
+            "SALE_WITHIN_15_DAYS",
+        )
+    else:
+        later = indemnity_after_later_sale(current, net)
+        corrected, surplus, basis = later.indemnity, later.surplus, "LATER_SALE"
+    _book_correction(c, ctx, current, corrected, surplus, basis)
+
+
+def _book_correction(
+    c: Contract,
+    ctx: Ctx,
+    current: DissolutionIndemnity,
+    corrected: DissolutionIndemnity,
+    surplus: Money | None,
+    basis: str,
+) -> None:
+    if corrected.amount == current.amount:
+        return
+    rules = ["M-21", "D-14" if basis == "SALE_WITHIN_15_DAYS" else "A-22"]
+    c.emit(
+        DissolutionIndemnityCorrected,
+        ctx,
+        rules,
+        previous_amount=current.amount,
+        new_amount=corrected.amount,
+        basis=basis,
+        market_value_deducted=corrected.value_deducted,
+        surplus=surplus if surplus is not None else Money.zero(),
+    )
+    difference = corrected.amount - current.amount
+    related = c.dissolution.receivable_id if c.dissolution else None
+    if difference.is_positive:
+        c.emit(
+            DebitNoteIssued,
+            ctx,
+            rules,
+            receivable_id=c.next_receivable_id(),
+            amount=difference,
+            due_date=ctx.on,
+            debit_category="DISSOLUTION_INDEMNITY",
+        )
+    else:
+        c.emit(
+            CreditNoteIssued,
+            ctx,
+            rules,
+            receivable_id=c.next_receivable_id(),
+            amount=-difference,
+            relates_to=related,
+            reason="INDEMNITY_CORRECTION",
+        )
+
+
+def request_early_termination(c: Contract, ctx: Ctx) -> None:
+    """L-20..L-22, T-18.6/T-18.7: allowed from the first day of month 13, with no open ground."""
+    if c.status is ContractStatus.SUSPENDED:
+        require(False, "T-18.7", "dissolution ground open (contract suspended)")
+    require_status(c, {ContractStatus.ACTIVE}, "L-20", "request_early_termination")
+    assert c.start_date is not None  # ACTIVE has a start date  # noqa: S101
+    earliest = add_months(c.start_date, EARLY_TERMINATION_LOCK_MONTHS)
+    require(ctx.on >= earliest, "T-18.6", f"within first 12 months (allowed from {earliest})")
+    open_grounds = [g.ground for g in c.open_grounds()]
+    require(not open_grounds, "T-18.7", f"dissolution ground open: {', '.join(open_grounds)}")
+    c.emit(EarlyTerminationRequested, ctx, ["L-20"])
+    c.emit(EarlyTerminationAccepted, ctx, ["L-21", "T-18.7", "D-28", "L-40"])
+
+
+def record_death(c: Contract, ctx: Ctx, died_on: date) -> None:
+    """L-24: the Customer's death, recorded with evidence."""
+    require_status(c, RUNNING, "L-24", "record_death")
+    require(c.death_on is None, "L-24", "death already recorded")
+    require(died_on <= ctx.on, "L-24", f"date of death {died_on} is in the future")
+    c.emit(CustomerDeathRecorded, ctx, ["L-24", "T-18.9"], date_of_death=died_on)
+
+
+def terminate_on_death(c: Contract, ctx: Ctx, by: str) -> None:
+    """T-18.9: heirs or Lessor end the contract; instalments run until the return (M-33)."""
+    require_status(c, RUNNING, "L-24", "terminate_on_death")
+    require(c.death_on is not None, "T-18.9", "no death recorded")
+    require(by in ("HEIRS", "LESSOR"), "T-18.9", f"terminated_by must be HEIRS or LESSOR, got {by}")
+    c.emit(
+        ContractTerminatedOnDeath,
+        ctx,
+        ["L-24", "T-18.9", "M-33", "D-25"],
+        end_kind=EndKind.DEATH.value,
+        effective_end_date=ctx.on,
+        return_due_date=ctx.on,
+        next_status=ContractStatus.ENDED_AWAITING_RETURN.value,
+        terminated_by=by,
+    )
+
+
+def dissolve_against_lessor(c: Contract, ctx: Ctx, ground: str) -> None:
+    """L-25, T-18.8: the Customer dissolves on an 18.8 ground; no fee or indemnity (A-29)."""
+    require(bool(LESSOR_GROUND_PATTERN.match(ground)), "T-18.8", f"unknown ground {ground!r}")
+    allowed = {
+        ContractStatus.ACTIVE,
+        ContractStatus.SUSPENDED,
+        ContractStatus.EARLY_TERMINATION_PENDING,
+    }
+    require_status(c, allowed, "L-25", "dissolve_against_lessor")
+    c.emit(
+        ContractDissolvedAgainstLessor,
+        ctx,
+        ["L-25", rule_id_of(ground), "A-29"],
+        end_kind=EndKind.DISSOLVED_AGAINST_LESSOR.value,
+        effective_end_date=ctx.on,
+        return_due_date=None,
+        next_status=ContractStatus.ENDED_AWAITING_RETURN.value,
+        ground=ground,
+    )
+    billing.credit_after(c, ctx, ctx.on, "PRO_RATA_END", ["M-04", "A-29"])
+
+
+def apply_policy(c: Contract, ctx: Ctx, policy: LessorPolicy) -> None:
+    """K-02: the Lessor policy may suspend or dissolve on detected grounds by itself."""
+    grounds = [g.ground for g in c.open_grounds()]
+    auto = ctx.at(ctx.on)
+    dissolve_on = [g for g in grounds if g in policy.auto_dissolve_grounds]
+    if dissolve_on and c.status in NOT_ENDED:
+        dissolve(c, auto, dissolve_on, None)
+        return
+    suspend_on = [g for g in grounds if g in policy.auto_suspend_grounds]
+    if suspend_on and c.status is ContractStatus.ACTIVE:
+        suspend(c, auto, suspend_on)

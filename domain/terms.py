@@ -1,0 +1,245 @@
+"""Contract terms: the RULES 2.1 parameters of the Special Conditions, validated (P-49..P-53)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
+
+from domain.errors import TermsError
+from domain.money import Money
+from domain.money_rules import km_cap
+from domain.values import FuelType, Frequency, InsuranceMode
+
+REQUIRED = (
+    "contract_number",
+    "customer_number",
+    "fuel_type",
+    "term_months",
+    "annual_km",
+    "excess_km_price",
+    "instalment_amount",
+    "instalment_frequency",
+    "invested_capital",
+)
+"""P-49 (and P-01, P-10): without these the contract cannot be formed."""
+
+REGISTRATION_PLACES = ("LESSOR", "CUSTOMER")  # P-20/P-53: never abroad
+
+
+@dataclass(frozen=True)
+class ContractTerms:
+    """The per-contract parameters (RULES 2.1) that ContractConcluded carries."""
+
+    contract_number: str
+    customer_number: str
+    fuel_type: FuelType
+    term_months: int
+    annual_km: int
+    excess_km_price: Money
+    instalment_amount: Money
+    instalment_frequency: Frequency
+    invested_capital: Money
+    payment_term_days: int = 0
+    advance_payment: Money = Money(Decimal("0.00"))
+    shortfall_km_price: Money | None = None
+    shortfall_refund_cap: Money | None = None
+    protection_included: bool = False
+    flat_damage_fee: Money | None = None
+    gap_included: bool = False
+    gap_insured_value: Money | None = None
+    insurance_mode: InsuranceMode = InsuranceMode.CUSTOMER_OWN
+    insurer_theft_recovery_days: int = 30
+    registered_in_name_of: str = "LESSOR"
+    general_terms_version: str = "19-2/HP"
+    brand: str = "BMW"
+
+    @property
+    def contract_km(self) -> Decimal:
+        """P-09: annualKm x termMonths / 12."""
+        return Decimal(self.annual_km) * self.term_months / 12
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ContractTerms:
+        """Parse the snake_case RULES 2.1 fields (scenario and API input), then validate."""
+        missing = [name for name in REQUIRED if data.get(name) in (None, "")]
+        if missing:
+            raise TermsError(missing[0], "P-49", "is required to form the contract")
+        protection = _section(data, "protection")
+        gap = _section(data, "gap")
+        terms = cls(
+            contract_number=_text(data, "contract_number"),
+            customer_number=_text(data, "customer_number"),
+            fuel_type=_enum(FuelType, data, "fuel_type", "P-07"),
+            term_months=_int(data, "term_months", "P-08"),
+            annual_km=_int(data, "annual_km", "P-09"),
+            excess_km_price=_money(data, "excess_km_price", "P-10"),
+            instalment_amount=_money(data, "instalment_amount", "P-12"),
+            instalment_frequency=_enum(Frequency, data, "instalment_frequency", "P-14"),
+            invested_capital=_money(data, "invested_capital", "P-18"),
+            payment_term_days=_int(data, "payment_term_days", "P-16", default=0),
+            advance_payment=_money(data, "advance_payment", "P-23", default="0.00"),
+            shortfall_km_price=_opt_money(data, "shortfall_km_price", "P-11"),
+            shortfall_refund_cap=_opt_money(data, "shortfall_refund_cap", "P-11"),
+            protection_included=_bool(protection, "protection.included", "P-24"),
+            flat_damage_fee=_opt_money(protection, "flat_damage_fee", "P-24"),
+            gap_included=_bool(gap, "gap.included", "P-27"),
+            gap_insured_value=_insured_value(gap),
+            insurance_mode=_enum(InsuranceMode, data, "insurance_mode", "P-25", "CUSTOMER_OWN"),
+            insurer_theft_recovery_days=_int(data, "insurer_theft_recovery_days", "P-26", 30),
+            registered_in_name_of=str(data.get("registered_in_name_of", "LESSOR")),
+            general_terms_version=str(data.get("general_terms_version", "19-2/HP")),
+            brand=str(data.get("brand", "BMW")),
+        )
+        terms.validate()
+        return terms
+
+    def validate(self) -> None:
+        """P-49..P-53 and the ranges of RULES 2.1; raises TermsError naming field and rule."""
+        _positive("term_months", self.term_months, "P-08")
+        _positive("annual_km", self.annual_km, "P-09")
+        _positive_money("instalment_amount", self.instalment_amount, "P-12")
+        _positive_money("invested_capital", self.invested_capital, "P-18")
+        _non_negative_money("excess_km_price", self.excess_km_price, "P-10")
+        _non_negative_money("advance_payment", self.advance_payment, "P-23")
+        if self.payment_term_days < 0:
+            raise TermsError("payment_term_days", "P-16", "must be 0 or more days")
+        if not 1 <= self.insurer_theft_recovery_days <= 30:
+            raise TermsError("insurer_theft_recovery_days", "P-26", "must be between 1 and 30")
+        if self.term_months % self.instalment_frequency.months:
+            raise TermsError("term_months", "P-14", "must be a whole number of billing periods")
+        cap = km_cap(self.fuel_type)
+        if self.contract_km > cap:
+            raise TermsError(
+                "annual_km",
+                "P-50",
+                f"{self.annual_km} km/year x {self.term_months} months = "
+                f"{self.contract_km:f} km exceeds the {self.fuel_type.value} km cap of {cap}",
+            )
+        self._validate_options()
+
+    def _validate_options(self) -> None:
+        if self.protection_included and self.flat_damage_fee is None:
+            raise TermsError("protection.flat_damage_fee", "P-51", "is required with Protection")
+        if self.flat_damage_fee is not None:
+            _non_negative_money("protection.flat_damage_fee", self.flat_damage_fee, "P-51")
+        if self.gap_included and self.gap_insured_value is None:
+            raise TermsError("gap.insured_value", "P-51", "GAP needs the P-19 insured value")
+        lessor_insures = self.insurance_mode is InsuranceMode.LESSOR_MTPL_WITH_PROTECTION
+        if lessor_insures and not self.protection_included:
+            raise TermsError(
+                "insurance_mode", "P-52", "LESSOR_MTPL_WITH_PROTECTION needs Protection"
+            )
+        if self.registered_in_name_of not in REGISTRATION_PLACES:
+            raise TermsError("registered_in_name_of", "P-53", "must be LESSOR or CUSTOMER")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Flat JSON-safe form (decimal strings, enum names); inverse of `from_flat`."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, Money):
+                value = format(value.amount, "f")
+            elif isinstance(value, FuelType | Frequency | InsuranceMode):
+                value = value.value
+            out[f.name] = value
+        return out
+
+    @classmethod
+    def from_flat(cls, data: dict[str, Any]) -> ContractTerms:
+        """Rebuild from `to_dict()` output (stored events and snapshots)."""
+        kwargs = dict(data)
+        for f in fields(cls):
+            value = kwargs.get(f.name)
+            if value is None:
+                continue
+            if "Money" in str(f.type):
+                kwargs[f.name] = Money(Decimal(value))
+        kwargs["fuel_type"] = FuelType(kwargs["fuel_type"])
+        kwargs["instalment_frequency"] = Frequency(kwargs["instalment_frequency"])
+        kwargs["insurance_mode"] = InsuranceMode(kwargs["insurance_mode"])
+        return cls(**kwargs)
+
+
+def _section(data: dict[str, Any], name: str) -> dict[str, Any]:
+    section = data.get(name, {})
+    if not isinstance(section, dict):
+        raise TermsError(name, "P-24" if name == "protection" else "P-27", "must be an object")
+    return section
+
+
+def _text(data: dict[str, Any], name: str) -> str:
+    value = data[name]
+    if not isinstance(value, str) or not value.strip():
+        raise TermsError(name, "P-01", "must be a non-empty string")
+    return value
+
+
+def _int(data: dict[str, Any], name: str, rule: str, default: int | None = None) -> int:
+    value = data.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TermsError(name, rule, f"must be a whole number, got {value!r}")
+    return value
+
+
+def _bool(section: dict[str, Any], name: str, rule: str) -> bool:
+    value = section.get("included", False)
+    if not isinstance(value, bool):
+        raise TermsError(name, rule, f"must be true or false, got {value!r}")
+    return value
+
+
+def _money(data: dict[str, Any], name: str, rule: str, default: str | None = None) -> Money:
+    value = data.get(name, default)
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise TermsError(name, rule, f"must be a decimal string such as '650.00', got {value!r}")
+    try:
+        return Money(Decimal(value))
+    except (InvalidOperation, ValueError):
+        raise TermsError(name, rule, f"is not a valid amount: {value!r}") from None
+
+
+def _opt_money(data: dict[str, Any], name: str, rule: str) -> Money | None:
+    return None if data.get(name) is None else _money(data, name, rule)
+
+
+E = TypeVar("E", FuelType, Frequency, InsuranceMode)
+
+
+def _enum(
+    kind: type[E], data: dict[str, Any], name: str, rule: str, default: str | None = None
+) -> E:
+    value = data.get(name, default)
+    try:
+        return kind(value)
+    except ValueError:
+        allowed = ", ".join(member.value for member in kind)
+        raise TermsError(name, rule, f"must be one of {allowed}, got {value!r}") from None
+
+
+def _insured_value(gap: dict[str, Any]) -> Money | None:
+    """P-19: price excl. VAT, plus BIV and registration costs when borne by the Lessor."""
+    if "insured_value" in gap:
+        return _money(gap, "insured_value", "P-19")
+    if "purchase_price_ex_vat" not in gap:
+        return None
+    value = _money(gap, "purchase_price_ex_vat", "P-19")
+    if gap.get("lessor_bore_registration_tax_and_costs", True):
+        value = value + _money(gap, "registration_tax", "P-19", "0")
+        value = value + _money(gap, "registration_costs", "P-19", "0")
+    return value
+
+
+def _positive(name: str, value: int, rule: str) -> None:
+    if value <= 0:
+        raise TermsError(name, rule, "must be greater than 0")
+
+
+def _positive_money(name: str, value: Money, rule: str) -> None:
+    if not value.is_positive:
+        raise TermsError(name, rule, "must be greater than 0")
+
+
+def _non_negative_money(name: str, value: Money, rule: str) -> None:
+    if value.amount < 0:
+        raise TermsError(name, rule, "must not be negative")

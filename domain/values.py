@@ -1,0 +1,124 @@
+"""Value types of the contract: enums named as in RULES.md, and Km."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class FuelType(Enum):
+    """P-07: sets the km cap (P-31)."""
+
+    PETROL = "PETROL"
+    DIESEL = "DIESEL"
+    PHEV = "PHEV"
+    BEV = "BEV"
+
+
+class Frequency(Enum):
+    """P-14: instalments are invoiced in advance at this frequency."""
+
+    MONTHLY = "MONTHLY"
+    QUARTERLY = "QUARTERLY"
+    SEMI_ANNUAL = "SEMI_ANNUAL"
+    ANNUAL = "ANNUAL"
+
+    @property
+    def months(self) -> int:
+        return {"MONTHLY": 1, "QUARTERLY": 3, "SEMI_ANNUAL": 6, "ANNUAL": 12}[self.value]
+
+    @property
+    def periods_per_year(self) -> int:
+        return 12 // self.months
+
+
+class InsuranceMode(Enum):
+    """P-25."""
+
+    CUSTOMER_OWN = "CUSTOMER_OWN"
+    LESSOR_MTPL_WITH_PROTECTION = "LESSOR_MTPL_WITH_PROTECTION"
+
+
+class ContractStatus(Enum):
+    """RULES 3.1 states."""
+
+    CONCLUDED = "CONCLUDED"
+    ORDERED = "ORDERED"
+    READY_FOR_HANDOVER = "READY_FOR_HANDOVER"
+    HANDOVER_SUSPENDED = "HANDOVER_SUSPENDED"
+    ACTIVE = "ACTIVE"
+    THEFT_PENDING = "THEFT_PENDING"
+    SUSPENDED = "SUSPENDED"
+    EARLY_TERMINATION_PENDING = "EARLY_TERMINATION_PENDING"
+    ENDED_AWAITING_RETURN = "ENDED_AWAITING_RETURN"
+    RETURNED = "RETURNED"
+    IN_SETTLEMENT = "IN_SETTLEMENT"
+    CLOSED = "CLOSED"
+
+
+class EndKind(Enum):
+    """RULES 3.1 `endKind`: how the contract ended."""
+
+    TERM_EXPIRED = "TERM_EXPIRED"
+    KM_CAP = "KM_CAP"
+    THEFT = "THEFT"
+    TOTAL_LOSS = "TOTAL_LOSS"
+    NONCONFORMITY_REFUSAL = "NONCONFORMITY_REFUSAL"
+    DISSOLVED_AGAINST_CUSTOMER = "DISSOLVED_AGAINST_CUSTOMER"
+    DISSOLVED_AGAINST_LESSOR = "DISSOLVED_AGAINST_LESSOR"
+    EARLY_TERMINATION = "EARLY_TERMINATION"
+    DEATH = "DEATH"
+
+
+class DamageCause(Enum):
+    """Causes of a Damage Event (M-15; `ProtectionClaimSubmitted.cause`)."""
+
+    COLLISION = "COLLISION"
+    GLASS_BREAKAGE = "GLASS_BREAKAGE"
+    FIRE = "FIRE"
+    THEFT = "THEFT"
+    ATTEMPTED_THEFT = "ATTEMPTED_THEFT"
+    VANDALISM = "VANDALISM"
+    GAME_COLLISION = "GAME_COLLISION"
+    ANIMAL_COLLISION = "ANIMAL_COLLISION"
+    NATURAL_FORCES = "NATURAL_FORCES"
+    OTHER = "OTHER"
+
+
+class ReceivableKind(Enum):
+    """The documents of the receivables ledger (SCENARIOS.md `documents[].kind`)."""
+
+    INVOICE = "INVOICE"
+    DEBIT_NOTE = "DEBIT_NOTE"
+    CREDIT_NOTE = "CREDIT_NOTE"
+
+
+class Bucket(Enum):
+    """M-09 allocation buckets, in the order payments are applied (A-11)."""
+
+    INDEMNITY_5_3 = "INDEMNITY_5_3"
+    INTEREST_5_2 = "INTEREST_5_2"
+    INSTALMENT = "INSTALMENT"
+    OTHER = "OTHER"
+
+    @property
+    def rank(self) -> int:
+        return list(Bucket).index(self)
+
+
+class GuaranteeBucket(Enum):
+    """M-10 order of application of a Guarantee (and of a resale surplus, M-21)."""
+
+    RECOVERY_REPAIR_PRESERVATION = "RECOVERY_REPAIR_PRESERVATION"
+    INDEMNITIES_COSTS = "INDEMNITIES_COSTS"
+    INSTALMENTS = "INSTALMENTS"
+
+    @property
+    def rank(self) -> int:
+        return list(GuaranteeBucket).index(self)
+
+
+class KmBand(Enum):
+    """M-11 deviation band; exactly 15% counts as UNDER_15 (A-14)."""
+
+    UNDER_15 = "UNDER_15"
+    OVER_15 = "OVER_15"

@@ -1,0 +1,1 @@
+"""infra layer of lease-lifecycle (see DESIGN.md section 2)."""

@@ -1,0 +1,144 @@
+"""Settings of the lease service and the connection facts the infrastructure hands around."""
+
+from __future__ import annotations
+
+import functools
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg
+from eventsourcing.persistence import InfrastructureFactory
+from eventsourcing.postgres import PostgresFactory
+from psycopg.conninfo import conninfo_to_dict
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOOPBACK = "127.0.0.1"
+"""The only address the embedded PostgreSQL and broker listen on."""
+
+
+class Settings(BaseSettings):
+    """Where the service finds its event store and broker, and what it calls its topics."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="LEASE_", env_file=".env", env_ignore_empty=True, extra="ignore"
+    )
+
+    database_url: str | None = None
+    """External PostgreSQL (postgresql://user:pw@host:5432/db); unset = embedded server."""
+    kafka_bootstrap_servers: str | None = None
+    """External Kafka bootstrap servers, comma separated; unset = embedded broker."""
+    data_dir: Path = Path(".lease")
+    """Local state: the embedded PostgreSQL data lives in data_dir/"pg" and survives runs."""
+    pg_port: int = Field(default=0, ge=0, le=65535)
+    """Port of the embedded PostgreSQL; 0 picks a free loopback port."""
+    broker_port: int = Field(default=0, ge=0, le=65535)
+    """Port of the embedded broker; 0 picks a free loopback port."""
+    topic_partitions: int = Field(default=3, ge=1)
+    contract_events_topic: str = "lease.contract-events.v1"
+    deadlines_topic: str = "lease.deadlines.v1"
+    payments_topic: str = "lease.payments.v1"
+    odometer_topic: str = "lease.odometer-readings.v1"
+    dead_letter_topic: str = "lease.dead-letter.v1"
+    pool_size: int = Field(default=5, ge=1)
+    """Connections per eventsourcing application pool."""
+
+    def all_topics(self) -> list[str]:
+        """Every topic the service produces to or consumes from."""
+        return [
+            self.contract_events_topic,
+            self.deadlines_topic,
+            self.payments_topic,
+            self.odometer_topic,
+            self.dead_letter_topic,
+        ]
+
+
+@functools.lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment (and .env) on first use."""
+    return Settings()
+
+
+@dataclass(frozen=True)
+class PostgresInfo:
+    """How to reach one PostgreSQL database."""
+
+    host: str
+    port: int
+    user: str
+    password: str
+    dbname: str
+
+    @classmethod
+    def from_url(cls, url: str) -> PostgresInfo:
+        """Parse an external database URL such as postgresql://user:pw@host:5432/db."""
+        if url.startswith("postgresql+psycopg://"):
+            url = "postgresql://" + url.removeprefix("postgresql+psycopg://")
+        try:
+            params = conninfo_to_dict(url)
+        except psycopg.ProgrammingError as err:
+            raise ValueError(f"database URL is not valid: {err}") from err
+        host = params.get("host")
+        if not host:
+            raise ValueError("database URL has no host")
+        user = params.get("user") or "postgres"
+        return cls(
+            host=str(host),
+            port=int(params.get("port") or 5432),
+            user=str(user),
+            password=str(params.get("password") or ""),
+            dbname=str(params.get("dbname") or user),
+        )
+
+    @property
+    def dsn(self) -> str:
+        """The libpq/psycopg connection URL."""
+        credentials = quote(self.user, safe="")
+        if self.password:
+            credentials += ":" + quote(self.password, safe="")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"postgresql://{credentials}@{host}:{self.port}/{quote(self.dbname, safe='')}"
+
+    def eventsourcing_env(self, *, schema: str | None = None, pool_size: int = 5) -> dict[str, str]:
+        """The env mapping an eventsourcing Application needs to store its events here."""
+        env = {
+            InfrastructureFactory.PERSISTENCE_MODULE: "eventsourcing.postgres",
+            PostgresFactory.POSTGRES_DBNAME: self.dbname,
+            PostgresFactory.POSTGRES_HOST: self.host,
+            PostgresFactory.POSTGRES_PORT: str(self.port),
+            PostgresFactory.POSTGRES_USER: self.user,
+            PostgresFactory.POSTGRES_PASSWORD: self.password,
+            PostgresFactory.POSTGRES_POOL_SIZE: str(pool_size),
+            PostgresFactory.CREATE_TABLE: "y",
+            # Stored functions stay off: plain INSERT statements are what 9.5.6 tests most.
+            PostgresFactory.POSTGRES_ENABLE_DB_FUNCTIONS: "n",
+        }
+        if schema is not None:
+            env[PostgresFactory.POSTGRES_SCHEMA] = schema
+        return env
+
+
+def free_port(host: str = LOOPBACK) -> int:
+    """A TCP port nobody listens on right now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def port_in_use(port: int, host: str = LOOPBACK) -> bool:
+    """Whether a server already listens on host:port.
+
+    SO_REUSEADDR mirrors what PostgreSQL and the broker set, so sockets of a
+    just-stopped server lingering in TIME_WAIT do not count as "in use".
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return True
+        return False

@@ -1,0 +1,250 @@
+"""`lease simulate` in-process: live one contract through its scenario under a business clock.
+
+Every day between steps the runner does what production does daily (Contract.run_daily:
+ends by law, deadlines, grounds, billing); after each step it runs it again, as the rules
+engine reacts to new events. Both go through ContractsApplication, as production will.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from domain.application import ContractsApplication
+from domain.contract import Ctx
+from domain.errors import ContractError
+from domain.money_rules import remaining_capital
+from infra.scenario import SCENARIO_VERSION, Scenario, Step
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from domain.contract import Contract
+    from domain.events import ContractEvent
+    from domain.state import Receivable
+
+IN_MEMORY_ENV = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+SYSTEM = "SYSTEM:scheduler"
+STEP_ACTORS = {
+    "conclude": "CUSTOMER",
+    "hand_over": "CUSTOMER",
+    "report_odometer": "CUSTOMER",
+    "report_incident": "CUSTOMER",
+    "report_theft": "CUSTOMER",
+    "request_early_termination": "CUSTOMER",
+    "dissolve_against_lessor": "CUSTOMER",
+    "receive_payment": "INTEGRATION:bank",
+    "recover_vehicle": "INTEGRATION:insurer",
+    "declare_total_loss": "EXPERT",
+}
+DOCUMENT_PREFIX = {"INVOICE": "INV", "DEBIT_NOTE": "DN", "CREDIT_NOTE": "CN"}
+
+
+class StepRefusedError(Exception):
+    """A step the contract refused without `expect_refusal` (exit 1 with this message)."""
+
+
+@dataclass
+class Run:
+    """The state of one simulation: its application, clock and recorded refusals."""
+
+    scenario: Scenario
+    app: ContractsApplication
+    clock: date
+    refusals: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def number(self) -> str:
+        return self.scenario.terms.contract_number
+
+
+def simulate(scenario: Scenario, app: ContractsApplication | None = None) -> dict[str, Any]:
+    """Run the scenario and return the SCENARIOS.md output document."""
+    app = app or ContractsApplication(env=IN_MEMORY_ENV)
+    run = Run(scenario, app, scenario.steps[0].on)
+    for step in scenario.steps:
+        advance_to(run, step.on)
+        perform(run, step)
+        daily(run)
+    return report(run)
+
+
+def advance_to(run: Run, day: date) -> None:
+    """Move the clock day by day to `day`, running the daily routine on each day."""
+    while run.clock < day:
+        run.clock += timedelta(days=1)
+        daily(run)
+
+
+def daily(run: Run) -> None:
+    if run.app.exists(run.number):
+        ctx = Ctx(run.clock, SYSTEM, f"daily:{run.clock.isoformat()}")
+        run.app.run_daily(run.number, ctx, run.scenario.policy)
+
+
+def perform(run: Run, step: Step) -> None:
+    """Run one step; a refusal is recorded if expected, otherwise it stops the run."""
+    actor = STEP_ACTORS.get(step.do, "LESSOR_USER")
+    if step.do == "terminate_on_death" and step.args.get("by") == "HEIRS":
+        actor = "HEIR"
+    ctx = Ctx(step.on, actor, f"scenario:{run.number}:step:{step.index}")
+    try:
+        _dispatch(run, step, ctx)
+    except ContractError as refusal:
+        if not step.expect_refusal:
+            msg = f"step {step.index} {step.do} refused: {refusal.rule_id} {refusal.message}"
+            raise StepRefusedError(msg) from None
+        run.refusals.append(
+            {"step": step.index, "do": step.do, "rule_id": refusal.rule_id, "message": refusal.message}
+        )
+        return
+    if step.expect_refusal:
+        msg = f"step {step.index} {step.do} was expected to be refused but was accepted"
+        raise StepRefusedError(msg)
+
+
+def _dispatch(run: Run, step: Step, ctx: Ctx) -> None:
+    if step.do == "advance":
+        return
+    if step.do == "conclude":
+        run.app.conclude(run.scenario.terms, ctx)
+        return
+    command = _command(step, ctx, run)
+    run.app.execute(run.number, command)
+
+
+def _command(step: Step, ctx: Ctx, run: Run) -> Callable[[Contract], None]:
+    a = step.args
+    commands: dict[str, Callable[[Contract], None]] = {
+        "order_vehicle": lambda c: c.order_vehicle(ctx),
+        "notify_vehicle_ready": lambda c: c.notify_vehicle_ready(ctx),
+        "submit_insurance_proof": lambda c: c.accept_insurance_proof(ctx),
+        "hand_over": lambda c: c.hand_over(ctx, a["odometer"]),
+        "refuse_handover": lambda c: c.refuse_handover(ctx, founded=a["founded"]),
+        "report_odometer": lambda c: c.report_odometer(ctx, a["odometer"]),
+        "report_incident": lambda c: c.report_incident(ctx, a["kind"], a["incident_on"], a["repair_cost"]),
+        "report_theft": lambda c: c.report_theft(ctx, a["theft_on"]),
+        "recover_vehicle": lambda c: c.recover_vehicle(ctx, a["recovered_on"]),
+        "declare_total_loss": lambda c: c.declare_total_loss(ctx, a["event_on"]),
+        "receive_payment": lambda c: c.receive_payment(ctx, a["amount"]),
+        "send_formal_notice": lambda c: c.send_formal_notice(ctx, a["kind"], registered=a.get("registered", True)),
+        "record_ground": lambda c: c.record_ground(ctx, a["ground"], a["rationale"]),
+        "suspend": lambda c: c.suspend(ctx, a.get("grounds")),
+        "lift_suspension": lambda c: c.lift_suspension(ctx),
+        "dissolve": lambda c: c.dissolve(ctx, a.get("grounds"), a.get("written_notification_on")),
+        "estimate_market_value": lambda c: c.estimate_market_value(ctx, a["amount"]),
+        "record_vehicle_sale": lambda c: c.record_vehicle_sale(ctx, a["sold_on"], a["gross_price"], a["net_proceeds"]),
+        "request_early_termination": lambda c: c.request_early_termination(ctx),
+        "record_death": lambda c: c.record_death(ctx, a["died_on"]),
+        "terminate_on_death": lambda c: c.terminate_on_death(ctx, a["by"]),
+        "dissolve_against_lessor": lambda c: c.dissolve_against_lessor(ctx, a["ground"]),
+        "return_vehicle": lambda c: c.return_vehicle(
+            ctx,
+            a["odometer"],
+            a.get("damages", []),
+            a.get("missing_items", []),
+            run.scenario.policy.early_termination_fee_rate,
+        ),
+        "close": lambda c: c.close(ctx),
+    }
+    return commands[step.do]
+
+
+# --- output --------------------------------------------------------------------------------
+
+
+def report(run: Run) -> dict[str, Any]:
+    """The SCENARIOS.md output: contract, documents, balance, grounds, refusals, events."""
+    if not run.app.exists(run.number):
+        contract_part: dict[str, Any] = {"contract_number": run.number, "status": None}
+        return _document(run, contract_part, [], [], {"open": "0.00", "overdue": "0.00"}, [])
+    c = run.app.get(run.number)
+    events = list(run.app.events.get(c.id))
+    balance = {"open": str(c.open_debits() - c.open_credits()), "overdue": str(c.overdue(run.clock))}
+    return _document(run, contract_summary(c, run.clock), documents(c), grounds(c), balance, events)
+
+
+def _document(
+    run: Run,
+    contract: dict[str, Any],
+    docs: list[dict[str, Any]],
+    grounds_: list[dict[str, Any]],
+    balance: dict[str, str],
+    events: list[Any],
+) -> dict[str, Any]:
+    return {
+        "scenario_version": SCENARIO_VERSION,
+        "clock": run.clock.isoformat(),
+        "contract": contract,
+        "documents": docs,
+        "balance": balance,
+        "grounds": grounds_,
+        "refusals": run.refusals,
+        "events": [event_line(e) for e in events],
+    }
+
+
+def contract_summary(c: Contract, clock: date) -> dict[str, Any]:
+    """Status, dates and M-01 remaining capital on the clock's date (capped at the end)."""
+    on = min(clock, c.effective_end_date) if c.effective_end_date else clock
+    return {
+        "contract_number": c.number,
+        "status": c.status.value,
+        "end_kind": c.end_kind.value if c.end_kind else None,
+        "start_date": _iso(c.start_date),
+        "contractual_end_date": _iso(c.contractual_end_date),
+        "effective_end_date": _iso(c.effective_end_date),
+        "remaining_capital": str(remaining_capital(c.terms.invested_capital, c.start_date, on)),
+        "version": c.version,
+    }
+
+
+def documents(c: Contract) -> list[dict[str, Any]]:
+    """Invoices, debit and credit notes in issue order, numbered per kind and year."""
+    counters: dict[tuple[str, int], int] = {}
+    out = []
+    for r in c.receivables.values():
+        key = (r.kind, r.issued_on.year)
+        counters[key] = counters.get(key, 0) + 1
+        out.append(document_line(r, f"{DOCUMENT_PREFIX[r.kind]}-{r.issued_on.year}-{counters[key]:06d}"))
+    return out
+
+
+def document_line(r: Receivable, number: str) -> dict[str, Any]:
+    return {
+        "number": number,
+        "kind": r.kind,
+        "category": r.category,
+        "issued_on": r.issued_on.isoformat(),
+        "due_on": r.due_on.isoformat(),
+        "period_start": _iso(r.period_start),
+        "period_end": _iso(r.period_end),
+        "amount": str(r.amount),
+        "open": str(r.open),
+        "rule_ids": list(r.rule_ids),
+    }
+
+
+def grounds(c: Contract) -> list[dict[str, Any]]:
+    return [
+        {"ground": g.ground, "detected_on": g.detected_on.isoformat(), "status": g.status}
+        for g in c.grounds.values()
+    ]
+
+
+def event_line(event: ContractEvent) -> dict[str, Any]:
+    """Type, business date and rule IDs (stable), plus the amount where the event has one."""
+    line: dict[str, Any] = {
+        "type": type(event).__name__,
+        "occurred_on": event.occurred_on.isoformat(),
+        "rule_ids": list(event.rule_ids),
+    }
+    amount = getattr(event, "amount", None)
+    if amount is not None:
+        line["amount"] = str(amount)
+    return line
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None

@@ -1,0 +1,1 @@
+"""projections layer of lease-lifecycle (see DESIGN.md section 2)."""

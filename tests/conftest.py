@@ -1,0 +1,60 @@
+"""Shared fixtures: one PostgreSQL and one broker per test session, started on first use.
+
+Unit tests request none of these, so they start nothing. Set LEASE_DATABASE_URL and/or
+LEASE_KAFKA_BOOTSTRAP_SERVERS to run the integration tests against external servers.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import TYPE_CHECKING
+
+import psycopg
+import pytest
+from psycopg import errors as pg_errors
+from psycopg import sql
+
+from infra.settings import PostgresInfo, Settings
+from infra.stack import Stack
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+logger = logging.getLogger(__name__)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """PostgreSQL and the broker for the whole session (embedded unless LEASE_* say otherwise)."""
+    settings = Settings(data_dir=tmp_path_factory.mktemp("lease"))
+    with Stack(settings) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def pg_info(stack: Stack) -> PostgresInfo:
+    """Connection facts of the session's application database."""
+    return stack.postgres
+
+
+@pytest.fixture(scope="session")
+def bootstrap_servers(stack: Stack) -> str:
+    """Bootstrap servers of the session's broker."""
+    return stack.bootstrap_servers
+
+
+@pytest.fixture
+def pg_env(pg_info: PostgresInfo) -> Iterator[dict[str, str]]:
+    """An eventsourcing env whose tables live in a fresh schema of their own, dropped after."""
+    schema = f"test_{secrets.token_hex(6)}"
+    with psycopg.connect(pg_info.dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    yield pg_info.eventsourcing_env(schema=schema)
+    with psycopg.connect(pg_info.dsn, autocommit=True) as conn:
+        # A test that left a transaction open must not hang the whole session here.
+        conn.execute("SET lock_timeout = '2s'")
+        try:
+            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+        except pg_errors.LockNotAvailable:
+            logger.warning("schema %s is still locked; left in place", schema)
