@@ -9,9 +9,9 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 
+from domain.codecs import domain_transcodings
 from domain.contract import Contract
 from domain.errors import ConcurrencyConflictError, ContractExistsError, ContractNotFoundError
-from domain.codecs import domain_transcodings
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -54,7 +54,7 @@ class ContractsApplication(Application[UUID]):
     def get(self, number: str, version: int | None = None) -> Contract:
         """The contract as it stood at `version` (latest if None)."""
         try:
-            contract = self.repository.get(Contract.create_id(number), version=version)
+            contract: Contract = self.repository.get(Contract.create_id(number), version=version)
         except AggregateNotFoundError:
             raise ContractNotFoundError(number) from None
         if not isinstance(contract, Contract):  # pragma: no cover - ids are uuid5 of numbers

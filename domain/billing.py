@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from domain.calendar import billing_period, days_inclusive, deadline_in_days
 from domain.contract_rules import BILLABLE_STATUSES, is_billable
@@ -21,6 +21,7 @@ from domain.guards import require, require_status
 from domain.money import Money, total
 from domain.money_rules import (
     REGISTERED_LETTER_FEE,
+    Allocation,
     allocate_payment,
     collection_indemnity,
     late_interest,
@@ -68,7 +69,7 @@ def invoice_period(c: Contract, ctx: Ctx, period_start: date) -> None:
         period_start not in c.invoiced_periods, "M-02", f"period {period_start} already invoiced"
     )
     require(period_start in due_periods(c, ctx.on), "L-37", f"period {period_start} is not due")
-    assert c.start_date is not None  # guaranteed by due_periods  # noqa: S101
+    assert c.start_date is not None  # guaranteed by due_periods
     first, last = billing_period(period_start, c.terms.instalment_frequency)
     covered_from = max(first, c.start_date)
     days_in_period = days_inclusive(first, last)
@@ -114,7 +115,7 @@ def credit_after(c: Contract, ctx: Ctx, end: date, reason: str, rule_ids: list[s
 
 def _kept_part(c: Contract, invoice: Receivable, end: date) -> Money:
     """What the invoice stands for after the end: the days up to `end` (M-04)."""
-    assert invoice.period_start is not None  # instalment invoices have periods  # noqa: S101
+    assert invoice.period_start is not None  # instalment invoices have periods
     if end < invoice.period_start:
         return Money.zero()
     days_in_period = invoice.period_days or 1
@@ -141,31 +142,32 @@ def receive_payment(c: Contract, ctx: Ctx, amount: Money, payment_id: str | None
         allocations=lines,
         unallocated=allocation.unallocated,
     )
-    _charge_interest(c, ctx, lines)
+    _charge_interest(c, ctx, allocation.allocations)
 
 
-def _charge_interest(c: Contract, ctx: Ctx, lines: list[dict[str, object]]) -> None:
+def _charge_interest(c: Contract, ctx: Ctx, paid: tuple[Allocation, ...]) -> None:
     """M-06: actual/365 interest on each late-paid chunk, from the day after its due date."""
-    interest_lines = []
-    for line in lines:
-        item = c.receivables[str(line["receivable_id"])]
-        paid = line["amount"]
-        if item.bucket in NO_INTEREST_BUCKETS or not isinstance(paid, Money):
+    lines: list[dict[str, Any]] = []
+    amounts: list[Money] = []
+    for chunk in paid:
+        item = c.receivables[chunk.item_id]
+        if item.bucket in NO_INTEREST_BUCKETS:
             continue
-        interest = late_interest(paid, item.due_on, ctx.on)
+        interest = late_interest(chunk.amount, item.due_on, ctx.on)
         if interest.is_positive:
-            interest_lines.append(
-                {"receivable_id": item.receivable_id, "principal": paid, "amount": interest}
+            amounts.append(interest)
+            lines.append(
+                {"receivable_id": item.receivable_id, "principal": chunk.amount, "amount": interest}
             )
-    if interest_lines:
+    if lines:
         c.emit(
             LateInterestAccrued,
             ctx,
             ["M-06", "A-08"],
             receivable_id=c.next_receivable_id(),
-            amount=total([line["amount"] for line in interest_lines]),
+            amount=total(amounts),
             due_date=ctx.on,
-            lines=interest_lines,
+            lines=lines,
         )
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import fields
 from datetime import date
 from decimal import Decimal
-from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eventsourcing.persistence import Transcoding
 
@@ -14,6 +13,9 @@ from domain.money import Money
 from domain.state import Dissolution, Ground, Notice, Receivable, Theft
 from domain.terms import ContractTerms
 from domain.values import ContractStatus, EndKind
+
+if TYPE_CHECKING:
+    from enum import Enum
 
 
 class DateAsISO(Transcoding):
@@ -66,7 +68,8 @@ class EnumAsValue(Transcoding):
         return obj.value
 
     def decode(self, data: Any) -> Enum:
-        return self.type(data)
+        member: Enum = self.type(data)
+        return member
 
 
 class DataclassAsDict(Transcoding):

@@ -167,8 +167,8 @@ class Contract(Aggregate):
         return total([i.open for i in self.receivables.values() if not i.is_credit])
 
     def open_credits(self) -> Money:
-        credits = [i.open for i in self.receivables.values() if i.is_credit]
-        return total(credits) + self.credit_balance
+        owed = [i.open for i in self.receivables.values() if i.is_credit]
+        return total(owed) + self.credit_balance
 
     def overdue(self, on: date) -> Money:
         """Open debit amounts whose due date has passed (L-34)."""

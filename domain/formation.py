@@ -11,8 +11,8 @@ from domain.events import (
     HandoverSuspensionLifted,
     InsuranceProofAccepted,
     InsuranceProofDeadlineExpired,
-    VehicleHandedOver,
     VehicleCollectionDeadlineExpired,
+    VehicleHandedOver,
     VehicleHandoverRefused,
     VehicleOrdered,
     VehicleReadyForHandoverNotified,
@@ -130,12 +130,12 @@ def process_deadlines(c: Contract, ctx: Ctx) -> None:
         )
     proof_needed = c.terms.insurance_mode is InsuranceMode.CUSTOMER_OWN
     deadline = c.insurance_proof_deadline
-    if proof_needed and not c.insurance_proof_accepted and deadline and ctx.on > deadline:
-        if "D-09" not in c.expired_deadlines:
-            c.emit(
-                InsuranceProofDeadlineExpired,
-                ctx.at(deadline + ONE_DAY),
-                ["D-09", "T-18.3-i"],
-                deadline_id="D-09",
-                deadline=deadline,
-            )
+    expired = deadline is not None and ctx.on > deadline and "D-09" not in c.expired_deadlines
+    if proof_needed and not c.insurance_proof_accepted and deadline is not None and expired:
+        c.emit(
+            InsuranceProofDeadlineExpired,
+            ctx.at(deadline + ONE_DAY),
+            ["D-09", "T-18.3-i"],
+            deadline_id="D-09",
+            deadline=deadline,
+        )

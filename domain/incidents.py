@@ -1,4 +1,4 @@
-"""Usage and incidents: odometer readings, Damage Events, theft, total loss (M-11, M-15, L-14..L-17)."""
+"""Usage and incidents: odometer, Damage Events, theft, total loss (M-11, M-15, L-14..L-17)."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def report_odometer(c: Contract, ctx: Ctx, reading: int, source: str) -> None:
     last = c.last_odometer or 0
     require(reading >= last, "M-11", f"odometer {reading} is below the last reading {last}")
     c.emit(OdometerReported, ctx, ["M-11", "M-12"], reading=reading, source=source)
-    assert c.start_date is not None  # AT_RISK states have a start date  # noqa: S101
+    assert c.start_date is not None  # AT_RISK states have a start date
     expected = expected_km(c.terms.annual_km, months_covered(c.start_date, ctx.on))
     actual = reading - (c.odometer_at_handover or 0)
     assessed = km_settlement(actual, expected, c.terms.excess_km_price)
@@ -91,7 +91,7 @@ def report_incident(c: Contract, ctx: Ctx, kind: str, incident_on: date, cost: M
 def _decide_protection_claim(
     c: Contract, ctx: Ctx, incident_id: str, cause: DamageCause, cost: Money
 ) -> None:
-    assert c.terms.flat_damage_fee is not None  # checked by the caller  # noqa: S101
+    assert c.terms.flat_damage_fee is not None  # checked by the caller
     share = flat_damage_fee(cause, cost, c.terms.flat_damage_fee, c.terms.invested_capital)
     c.emit(
         ProtectionClaimDecided,
@@ -139,7 +139,7 @@ def report_theft(c: Contract, ctx: Ctx, theft_on: date) -> None:
 def recover_vehicle(c: Contract, ctx: Ctx, recovered_on: date) -> None:
     """L-15: recovered within the window; the contract goes on as before."""
     require_status(c, {ContractStatus.THEFT_PENDING}, "L-15", "recover_vehicle")
-    assert c.theft is not None  # THEFT_PENDING has a theft  # noqa: S101
+    assert c.theft is not None  # THEFT_PENDING has a theft
     deadline = c.theft.recovery_deadline
     require(
         c.theft.theft_date <= recovered_on <= min(deadline, ctx.on),

@@ -97,11 +97,11 @@ class Money:
 
 
 def money_min(a: Money, b: Money) -> Money:
-    return a if a <= b else b
+    return min(a, b)
 
 
 def money_max(a: Money, b: Money) -> Money:
-    return a if a >= b else b
+    return max(a, b)
 
 
 def total(items: list[Money] | tuple[Money, ...]) -> Money:

@@ -400,7 +400,7 @@ class EarlyTerminationFee:
     amount: Money
 
 
-def early_termination_fee(  # noqa: PLR0917 - positional signature fixed by the callers' contract
+def early_termination_fee(
     monthly_instalment: Money,
     term_months: int,
     months_covered_at_end: Decimal,

@@ -26,4 +26,4 @@ class LessorPolicy:
             raise RuleViolationError("P-42", f"early_termination_fee_rate {rate} must be 0..0.50")
         blocked = LEGAL_REVIEW_GROUNDS & set(self.auto_dissolve_grounds + self.auto_suspend_grounds)
         if blocked:
-            raise RuleViolationError("K-08", f"ground {sorted(blocked)[0]} needs legal review")
+            raise RuleViolationError("K-08", f"ground {min(blocked)} needs legal review")

@@ -87,7 +87,7 @@ def _terminate_early(
         next_status=ContractStatus.RETURNED.value,
     )
     billing.credit_after(c, ctx, ctx.on, "PRO_RATA_END", ["M-04", "A-21"])
-    assert c.start_date is not None  # an early termination follows a handover  # noqa: S101
+    assert c.start_date is not None  # an early termination follows a handover
     fee = early_termination_fee(
         monthly_equivalent(c.terms.instalment_amount, c.terms.instalment_frequency),
         c.terms.term_months,
@@ -158,7 +158,7 @@ def _charge_late_return(c: Contract, ctx: Ctx) -> None:
 
 def _settle_km(c: Contract, ctx: Ctx, odometer: int) -> None:
     """M-11: full-term expected km at expiry, pro rata to the effective end otherwise."""
-    assert c.start_date is not None and c.effective_end_date is not None  # noqa: PT018, S101
+    assert c.start_date is not None and c.effective_end_date is not None  # noqa: PT018
     if c.end_kind is EndKind.TERM_EXPIRED:
         expected = c.terms.contract_km
     else:

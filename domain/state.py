@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from domain.money import Money
-
 if TYPE_CHECKING:
     from datetime import date
 
+    from domain.money import Money
     from domain.values import ContractStatus
 
 

@@ -238,7 +238,7 @@ def record_vehicle_sale(c: Contract, ctx: Ctx, sold_on: date, gross: Money, net:
     """M-21: a sale within 15 days at more than the EMV, or a later sale, corrects the indemnity."""
     dissolution = c.dissolution
     require(dissolution is not None, "M-21", "no dissolution against the Customer to correct")
-    assert dissolution is not None  # noqa: S101 - narrowed by the guard above
+    assert dissolution is not None
     require(not dissolution.sold, "M-21", "the Vehicle was already sold")
     require(
         dissolution.decision_date <= sold_on <= ctx.on, "M-21", f"sale date {sold_on} out of range"
@@ -321,7 +321,7 @@ def request_early_termination(c: Contract, ctx: Ctx) -> None:
     if c.status is ContractStatus.SUSPENDED:
         require(False, "T-18.7", "dissolution ground open (contract suspended)")
     require_status(c, {ContractStatus.ACTIVE}, "L-20", "request_early_termination")
-    assert c.start_date is not None  # ACTIVE has a start date  # noqa: S101
+    assert c.start_date is not None  # ACTIVE has a start date
     earliest = add_months(c.start_date, EARLY_TERMINATION_LOCK_MONTHS)
     require(ctx.on >= earliest, "T-18.6", f"within first 12 months (allowed from {earliest})")
     open_grounds = [g.ground for g in c.open_grounds()]

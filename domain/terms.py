@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from domain.errors import TermsError
 from domain.money import Money
 from domain.money_rules import km_cap
-from domain.values import FuelType, Frequency, InsuranceMode
+from domain.values import Frequency, FuelType, InsuranceMode
 
 REQUIRED = (
     "contract_number",
@@ -24,6 +24,7 @@ REQUIRED = (
 )
 """P-49 (and P-01, P-10): without these the contract cannot be formed."""
 
+ZERO_MONEY = Money(Decimal("0.00"))
 REGISTRATION_PLACES = ("LESSOR", "CUSTOMER")  # P-20/P-53: never abroad
 
 
@@ -41,7 +42,7 @@ class ContractTerms:
     instalment_frequency: Frequency
     invested_capital: Money
     payment_term_days: int = 0
-    advance_payment: Money = Money(Decimal("0.00"))
+    advance_payment: Money = ZERO_MONEY
     shortfall_km_price: Money | None = None
     shortfall_refund_cap: Money | None = None
     protection_included: bool = False

@@ -6,13 +6,16 @@ import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
-from typing import Any
+from itertools import pairwise
+from typing import TYPE_CHECKING, Any
 
 from domain.errors import ContractError
 from domain.money import Money
 from domain.policy import LessorPolicy
 from domain.terms import ContractTerms
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 SCENARIO_VERSION = 1
 
@@ -101,7 +104,7 @@ def parse_scenario(data: object) -> Scenario:
     if not isinstance(raw_steps, list) or not raw_steps:
         raise ScenarioError("steps must be a non-empty list")
     steps = tuple(_step(i, raw) for i, raw in enumerate(raw_steps, start=1))
-    for before, after in zip(steps, steps[1:], strict=False):
+    for before, after in pairwise(steps):
         if after.on < before.on:
             raise ScenarioError(f"steps[{after.index}].on {after.on} is before the previous step")
     return Scenario(terms, policy, steps)

@@ -96,7 +96,12 @@ def perform(run: Run, step: Step) -> None:
             msg = f"step {step.index} {step.do} refused: {refusal.rule_id} {refusal.message}"
             raise StepRefusedError(msg) from None
         run.refusals.append(
-            {"step": step.index, "do": step.do, "rule_id": refusal.rule_id, "message": refusal.message}
+            {
+                "step": step.index,
+                "do": step.do,
+                "rule_id": refusal.rule_id,
+                "message": refusal.message,
+            }
         )
         return
     if step.expect_refusal:
@@ -123,18 +128,24 @@ def _command(step: Step, ctx: Ctx, run: Run) -> Callable[[Contract], None]:
         "hand_over": lambda c: c.hand_over(ctx, a["odometer"]),
         "refuse_handover": lambda c: c.refuse_handover(ctx, founded=a["founded"]),
         "report_odometer": lambda c: c.report_odometer(ctx, a["odometer"]),
-        "report_incident": lambda c: c.report_incident(ctx, a["kind"], a["incident_on"], a["repair_cost"]),
+        "report_incident": lambda c: c.report_incident(
+            ctx, a["kind"], a["incident_on"], a["repair_cost"]
+        ),
         "report_theft": lambda c: c.report_theft(ctx, a["theft_on"]),
         "recover_vehicle": lambda c: c.recover_vehicle(ctx, a["recovered_on"]),
         "declare_total_loss": lambda c: c.declare_total_loss(ctx, a["event_on"]),
         "receive_payment": lambda c: c.receive_payment(ctx, a["amount"]),
-        "send_formal_notice": lambda c: c.send_formal_notice(ctx, a["kind"], registered=a.get("registered", True)),
+        "send_formal_notice": lambda c: c.send_formal_notice(
+            ctx, a["kind"], registered=a.get("registered", True)
+        ),
         "record_ground": lambda c: c.record_ground(ctx, a["ground"], a["rationale"]),
         "suspend": lambda c: c.suspend(ctx, a.get("grounds")),
         "lift_suspension": lambda c: c.lift_suspension(ctx),
         "dissolve": lambda c: c.dissolve(ctx, a.get("grounds"), a.get("written_notification_on")),
         "estimate_market_value": lambda c: c.estimate_market_value(ctx, a["amount"]),
-        "record_vehicle_sale": lambda c: c.record_vehicle_sale(ctx, a["sold_on"], a["gross_price"], a["net_proceeds"]),
+        "record_vehicle_sale": lambda c: c.record_vehicle_sale(
+            ctx, a["sold_on"], a["gross_price"], a["net_proceeds"]
+        ),
         "request_early_termination": lambda c: c.request_early_termination(ctx),
         "record_death": lambda c: c.record_death(ctx, a["died_on"]),
         "terminate_on_death": lambda c: c.terminate_on_death(ctx, a["by"]),
@@ -161,7 +172,10 @@ def report(run: Run) -> dict[str, Any]:
         return _document(run, contract_part, [], [], {"open": "0.00", "overdue": "0.00"}, [])
     c = run.app.get(run.number)
     events = list(run.app.events.get(c.id))
-    balance = {"open": str(c.open_debits() - c.open_credits()), "overdue": str(c.overdue(run.clock))}
+    balance = {
+        "open": str(c.open_debits() - c.open_credits()),
+        "overdue": str(c.overdue(run.clock)),
+    }
     return _document(run, contract_summary(c, run.clock), documents(c), grounds(c), balance, events)
 
 
@@ -207,7 +221,9 @@ def documents(c: Contract) -> list[dict[str, Any]]:
     for r in c.receivables.values():
         key = (r.kind, r.issued_on.year)
         counters[key] = counters.get(key, 0) + 1
-        out.append(document_line(r, f"{DOCUMENT_PREFIX[r.kind]}-{r.issued_on.year}-{counters[key]:06d}"))
+        out.append(
+            document_line(r, f"{DOCUMENT_PREFIX[r.kind]}-{r.issued_on.year}-{counters[key]:06d}")
+        )
     return out
 
 

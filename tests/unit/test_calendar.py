@@ -1,7 +1,5 @@
 """RULES 0.5 / 0.6 calendar conventions and the D-xx deadline examples of section 5."""
 
-# ruff: noqa: N802 - test names carry the RULES.md rule IDs (D-06 -> test_D_06_...)
-
 from __future__ import annotations
 
 from datetime import date, timedelta

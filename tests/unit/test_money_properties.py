@@ -1,7 +1,5 @@
 """Property tests for the money rules (M-01, M-03/M-04, M-09, M-22) and the calendar (0.5)."""
 
-# ruff: noqa: N802 - test names carry the RULES.md rule IDs (M-09 -> test_M_09_...)
-
 from __future__ import annotations
 
 from datetime import date, timedelta

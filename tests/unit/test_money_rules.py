@@ -1,7 +1,5 @@
 """RULES.md section 4 worked examples on the REF contract, one test per monetary rule."""
 
-# ruff: noqa: N802 - test names carry the RULES.md rule IDs (M-01 -> test_M_01_...)
-
 from __future__ import annotations
 
 from datetime import date
