@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, Any
 from domain.calendar import billing_period, days_inclusive, deadline_in_days
 from domain.contract_rules import BILLABLE_STATUSES, is_billable
 from domain.events import (
+    CREDIT_BALANCE,
     CollectionIndemnityCharged,
     CreditNoteIssued,
+    CreditsSetOff,
     FormalNoticeCureDeadlineExpired,
     FormalNoticeSent,
     InstalmentInvoiced,
@@ -169,6 +171,38 @@ def _charge_interest(c: Contract, ctx: Ctx, paid: tuple[Allocation, ...]) -> Non
             due_date=ctx.on,
             lines=lines,
         )
+
+
+def set_off_credits(c: Contract, ctx: Ctx) -> None:
+    """M-09 / A-11: what the Lessor owes (credit notes, overpayments) settles what is open."""
+    items = c.open_items()
+    credits = [
+        (r.receivable_id, r.open)
+        for r in c.receivables.values()
+        if r.is_credit and r.open.is_positive
+    ]
+    if c.credit_balance.is_positive:
+        credits.append((CREDIT_BALANCE, c.credit_balance))
+    if not items or not credits:
+        return
+    usable = min(total([amount for _, amount in credits]), total([i.open for i in items]))
+    allocation = allocate_payment(usable, items)
+    sources, left = [], usable
+    for source_id, amount in credits:
+        used = min(amount, left)
+        if used.is_positive:
+            sources.append({"receivable_id": source_id, "amount": used})
+        left = left - used
+    c.emit(
+        CreditsSetOff,
+        ctx,
+        ["M-09", "A-11"],
+        allocations=[
+            {"receivable_id": a.item_id, "bucket": a.bucket.value, "amount": a.amount}
+            for a in allocation.allocations
+        ],
+        sources=sources,
+    )
 
 
 def overdue_receivables(c: Contract, on: date, kind: str) -> list[str]:

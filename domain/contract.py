@@ -294,3 +294,4 @@ class Contract(Aggregate):
         grounds.detect_grounds(self, ctx)
         termination.apply_policy(self, ctx, policy)
         billing.run_billing(self, ctx)
+        billing.set_off_credits(self, ctx)

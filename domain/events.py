@@ -14,6 +14,9 @@ from domain.money import Money
 from domain.state import Dissolution, Ground, Notice, Receivable, Theft
 from domain.values import Bucket, ContractStatus, EndKind
 
+CREDIT_BALANCE = "BALANCE"
+"""Source id of the unallocated part of payments in a set-off."""
+
 if TYPE_CHECKING:
     from datetime import date
     from decimal import Decimal
@@ -360,6 +363,26 @@ class PaymentReceived(ContractEvent):
             item.open = item.open - line["amount"]
         c.credit_balance = c.credit_balance + self.unallocated
         c.payments_received += 1
+
+
+class CreditsSetOff(ContractEvent):
+    """M-09 / A-11: open credits (credit notes, unallocated payments) settle open debits."""
+
+    allocations: list[dict[str, Any]]
+    """Debit documents reduced: receivable_id, bucket, amount."""
+    sources: list[dict[str, Any]]
+    """Credits used: receivable_id (or BALANCE for unallocated payments), amount."""
+
+    def apply_to(self, c: Contract) -> None:
+        for line in self.allocations:
+            item = c.receivables[line["receivable_id"]]
+            item.open = item.open - line["amount"]
+        for source in self.sources:
+            if source["receivable_id"] == CREDIT_BALANCE:
+                c.credit_balance = c.credit_balance - source["amount"]
+            else:
+                credit = c.receivables[source["receivable_id"]]
+                credit.open = credit.open - source["amount"]
 
 
 class FormalNoticeSent(ContractEvent):

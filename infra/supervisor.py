@@ -1,0 +1,102 @@
+"""A tiny supervisor: named workers in threads, one shared stop flag, joined on stop.
+
+`lease dev` runs every worker of the service in one process through it (DESIGN 3); in
+production each worker kind runs as its own process instead. A worker is a callable that
+takes the shared `threading.Event` and returns once the event is set; it waits on the event
+(`stop.wait(timeout)`), never sleeps in a loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING, Self
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    Worker = Callable[[threading.Event], None]
+
+logger = logging.getLogger(__name__)
+
+JOIN_TIMEOUT = 10.0
+"""Seconds `stop()` waits for each worker to return."""
+
+
+class Supervisor:
+    """Starts named workers in threads and stops them together.
+
+    A worker that raises sets the stop flag, so the whole process comes down with it
+    (and `failed` names it) instead of running on with a part missing.
+    """
+
+    def __init__(self, stop_event: threading.Event | None = None) -> None:
+        self.stop_event = stop_event if stop_event is not None else threading.Event()
+        self.failed: list[str] = []
+        """Names of the workers that ended with an exception."""
+        self._workers: dict[str, Worker] = {}
+        self._threads: dict[str, threading.Thread] = {}
+
+    @property
+    def names(self) -> list[str]:
+        """Names of the registered workers, in start order."""
+        return list(self._workers)
+
+    def add(self, name: str, worker: Worker) -> None:
+        """Register a worker; names are unique."""
+        if name in self._workers:
+            raise ValueError(f"worker {name!r} is already registered")
+        if self._threads:
+            raise RuntimeError("add workers before start()")
+        self._workers[name] = worker
+
+    def start(self) -> None:
+        """Start every registered worker in a thread of its own."""
+        for name, worker in self._workers.items():
+            thread = threading.Thread(target=self._run, args=(name, worker), name=f"lease-{name}")
+            self._threads[name] = thread
+            thread.start()
+            logger.info("worker %s started", name)
+
+    def request_stop(self) -> None:
+        """Ask every worker to stop (safe from a signal handler)."""
+        self.stop_event.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until a stop is requested (or `timeout` passes); True if it was requested."""
+        return self.stop_event.wait(timeout)
+
+    def stop(self, timeout: float = JOIN_TIMEOUT) -> None:
+        """Set the stop flag and join every worker; one that hangs is reported, not killed."""
+        self.stop_event.set()
+        for name, thread in self._threads.items():
+            thread.join(timeout)
+            if thread.is_alive():
+                logger.warning("worker %s did not stop within %g s", name, timeout)
+            else:
+                logger.info("worker %s stopped", name)
+        self._threads.clear()
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def _run(self, name: str, worker: Worker) -> None:
+        try:
+            worker(self.stop_event)
+        except Exception:  # the supervisor's top loop: log, then bring everything down
+            logger.exception("worker %s failed; stopping all workers", name)
+            self.failed.append(name)
+            self.stop_event.set()
+            return
+        if not self.stop_event.is_set():
+            logger.info("worker %s finished before a stop was requested", name)
+
+
+def idle(stop: threading.Event) -> None:
+    """Placeholder worker until the real ones arrive: waits for the stop flag, doing nothing."""
+    logger.info("idle worker waiting for the stop flag")
+    stop.wait()
