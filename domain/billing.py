@@ -176,19 +176,19 @@ def _charge_interest(c: Contract, ctx: Ctx, paid: tuple[Allocation, ...]) -> Non
 def set_off_credits(c: Contract, ctx: Ctx) -> None:
     """M-09 / A-11: what the Lessor owes (credit notes, overpayments) settles what is open."""
     items = c.open_items()
-    credits = [
+    owed = [
         (r.receivable_id, r.open)
         for r in c.receivables.values()
         if r.is_credit and r.open.is_positive
     ]
     if c.credit_balance.is_positive:
-        credits.append((CREDIT_BALANCE, c.credit_balance))
-    if not items or not credits:
+        owed.append((CREDIT_BALANCE, c.credit_balance))
+    if not items or not owed:
         return
-    usable = min(total([amount for _, amount in credits]), total([i.open for i in items]))
+    usable = min(total([amount for _, amount in owed]), total([i.open for i in items]))
     allocation = allocate_payment(usable, items)
     sources, left = [], usable
-    for source_id, amount in credits:
+    for source_id, amount in owed:
         used = min(amount, left)
         if used.is_positive:
             sources.append({"receivable_id": source_id, "amount": used})
