@@ -13,7 +13,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from domain import billing, formation, grounds, incidents, settlement, termination
+from domain import adjustments, billing, formation, grounds, incidents, settlement, termination
 from domain.events import ContractConcluded, ContractEvent
 from domain.money import Money, total
 from domain.money_rules import OpenItem
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from datetime import date
     from decimal import Decimal
 
+    from domain.adjustments import Adjustment
     from domain.policy import LessorPolicy
     from domain.state import Dissolution, Ground, Notice, Receivable, Theft
     from domain.terms import ContractTerms
@@ -82,6 +83,8 @@ class Contract(Aggregate):
         credit_balance: Money
         payments_received: int
         incidents: int
+        adjustments: int
+        withdrawal_intent_on: date | None
 
     @staticmethod
     def create_id(contract_number: str) -> UUID:
@@ -121,7 +124,8 @@ class Contract(Aggregate):
         self.expired_deadlines, self.invoiced_periods = [], []
         self.grounds, self.notices, self.receivables = {}, {}, {}
         self.credit_balance = Money.zero()
-        self.payments_received = self.incidents = 0
+        self.payments_received = self.incidents = self.adjustments = 0
+        self.withdrawal_intent_on = None
 
     # --- plumbing used by the deciding modules ------------------------------------------
 
@@ -185,6 +189,19 @@ class Contract(Aggregate):
         return self.start_date is not None and self.returned_on is None
 
     # --- commands: formation and handover (RULES 3.2 L-01..L-09) --------------------------
+
+    def change_vehicle_specification(
+        self, ctx: Ctx, instalment: Money, invested_capital: Money, special_conditions_id: str
+    ) -> None:
+        formation.change_vehicle_specification(
+            self, ctx, instalment, invested_capital, special_conditions_id
+        )
+
+    def record_withdrawal_intent(self, ctx: Ctx, channel: str) -> None:
+        formation.record_withdrawal_intent(self, ctx, channel)
+
+    def issue_contract_adjustment(self, ctx: Ctx, change: Adjustment) -> None:
+        adjustments.issue_contract_adjustment(self, ctx, change)
 
     def order_vehicle(self, ctx: Ctx) -> None:
         formation.order_vehicle(self, ctx)
@@ -280,6 +297,16 @@ class Contract(Aggregate):
         fee_rate: Decimal,
     ) -> None:
         settlement.return_vehicle(self, ctx, odometer, damages, missing_items, fee_rate)
+
+    def repossess(
+        self,
+        ctx: Ctx,
+        odometer: int,
+        costs: Money,
+        damages: list[tuple[str, Money]],
+        missing: list[tuple[str, Money]],
+    ) -> None:
+        settlement.repossess(self, ctx, odometer, costs, damages, missing)
 
     def close(self, ctx: Ctx) -> None:
         settlement.close(self, ctx)

@@ -49,6 +49,40 @@ class ContractConcluded(Aggregate.Created, ContractEvent):
         c.initialise(self.terms, self.occurred_on)
 
 
+class VehicleSpecificationChanged(ContractEvent):
+    """L-03: before delivery, with both consents and new Special Conditions."""
+
+    terms: ContractTerms
+    special_conditions_id: str
+
+    def apply_to(self, c: Contract) -> None:
+        c.terms = self.terms
+
+
+class ContractAdjustmentIssued(ContractEvent):
+    """L-30, M-13: new term, km or instalment from `effective_from`; timers follow."""
+
+    adjustment_id: str
+    reason: str
+    terms: ContractTerms
+    effective_from: date
+    contractual_end_date: date
+
+    def apply_to(self, c: Contract) -> None:
+        c.terms = self.terms
+        c.contractual_end_date = self.contractual_end_date
+        c.adjustments += 1
+
+
+class CustomerWithdrawalIntentRecorded(ContractEvent):
+    """L-29: the Customer says they do not want the contract (ground 18.3(xi), A-20)."""
+
+    channel: str
+
+    def apply_to(self, c: Contract) -> None:
+        c.withdrawal_intent_on = self.occurred_on
+
+
 class VehicleOrdered(ContractEvent):
     """L-02."""
 
@@ -699,8 +733,20 @@ class CustomerDeathRecorded(ContractEvent):
 # --- return, settlement, closure ----------------------------------------------------------
 
 
+class RepossessionOrdered(ContractEvent):
+    """T-18.4: the Lessor takes the Vehicle back wherever it is."""
+
+    reason: str
+
+
+class RepossessionCostsCharged(ReceivableIssued):
+    """M-32: the costs of taking the Vehicle back."""
+
+    CATEGORY: ClassVar[str] = "REPOSSESSION"
+
+
 class VehicleReturned(ContractEvent):
-    """L-26: the Vehicle is back with the Lessor."""
+    """L-26: the Vehicle is back with the Lessor (returned or repossessed)."""
 
     returned_by: str
 

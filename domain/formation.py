@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from domain.calendar import ONE_DAY, contractual_end_date, deadline_in_days, deadline_in_months
 from domain.events import (
+    CustomerWithdrawalIntentRecorded,
     HandoverRefusalAssessed,
     HandoverSuspended,
     HandoverSuspensionLifted,
@@ -16,12 +18,14 @@ from domain.events import (
     VehicleHandoverRefused,
     VehicleOrdered,
     VehicleReadyForHandoverNotified,
+    VehicleSpecificationChanged,
 )
 from domain.guards import require, require_status
 from domain.values import ContractStatus, InsuranceMode
 
 if TYPE_CHECKING:
     from domain.contract import Contract, Ctx
+    from domain.money import Money
 
 COLLECTION_DAYS = 14  # D-08 / P-47
 INSURANCE_PROOF_MONTHS = 1  # D-09 / P-47
@@ -139,3 +143,32 @@ def process_deadlines(c: Contract, ctx: Ctx) -> None:
             deadline_id="D-09",
             deadline=deadline,
         )
+
+
+def change_vehicle_specification(
+    c: Contract, ctx: Ctx, instalment: Money, invested_capital: Money, special_conditions_id: str
+) -> None:
+    """L-03: a new specification before delivery; new instalment and Invested Capital."""
+    require_status(
+        c,
+        {ContractStatus.CONCLUDED, ContractStatus.ORDERED},
+        "L-03",
+        "change_vehicle_specification",
+    )
+    require(bool(special_conditions_id.strip()), "L-03", "new Special Conditions are required")
+    terms = replace(c.terms, instalment_amount=instalment, invested_capital=invested_capital)
+    terms.validate()
+    c.emit(
+        VehicleSpecificationChanged,
+        ctx,
+        ["L-03", "P-05"],
+        terms=terms,
+        special_conditions_id=special_conditions_id,
+    )
+
+
+def record_withdrawal_intent(c: Contract, ctx: Ctx, channel: str) -> None:
+    """L-29: no right to cancel before delivery; the wish is ground 18.3(xi) (A-20)."""
+    require_status(c, PRE_HANDOVER, "L-29", "record_withdrawal_intent")
+    require(c.withdrawal_intent_on is None, "L-29", "withdrawal intent already recorded")
+    c.emit(CustomerWithdrawalIntentRecorded, ctx, ["L-29", "T-18.3-xi", "A-20"], channel=channel)

@@ -50,6 +50,8 @@ def detect_grounds(c: Contract, ctx: Ctx) -> None:
     if c.status in PRE_HANDOVER:
         evidence = list(c.expired_deadlines) + (["L-09"] if c.refusal_founded is False else [])
         _detect(c, ctx, "18.3(i)", evidence, ["T-18.3-i", "T-4.6", "L-09"])
+        if c.withdrawal_intent_on is not None:
+            _detect(c, ctx, "18.3(xi)", ["L-29"], ["T-18.3-xi", "L-29", "A-20"])
     for notice in c.notices.values():
         if notice.expired and notice.registered:
             _detect_arrears(c, ctx, notice)

@@ -16,6 +16,8 @@ from domain.events import (
     KmSettlementInvoiced,
     LateReturnCompensationCharged,
     MissingItemsCharged,
+    RepossessionCostsCharged,
+    RepossessionOrdered,
     ReturnDamageCharged,
     ReturnInspectionCompleted,
     VehicleReturned,
@@ -23,6 +25,7 @@ from domain.events import (
 from domain.guards import require, require_status
 from domain.money import Money
 from domain.money_rules import (
+    EARLY_TERMINATION_FEE_RATE_MAX,
     early_termination_fee,
     expected_km,
     km_settlement,
@@ -46,18 +49,50 @@ LATE_RETURN_KINDS = (EndKind.TERM_EXPIRED, EndKind.KM_CAP, EndKind.DISSOLVED_AGA
 Lines = list[tuple[str, Money]]
 
 
+def _check_return(c: Contract, odometer: int, damages: Lines, missing: Lines) -> None:
+    last = c.last_odometer or 0
+    require(odometer >= last, "M-11", f"odometer {odometer} is below the last reading {last}")
+    for item, amount in damages + missing:
+        require(amount.amount >= 0, "M-24", f"charge for {item} must not be negative")
+
+
 def return_vehicle(
     c: Contract, ctx: Ctx, odometer: int, damages: Lines, missing: Lines, fee_rate: Decimal
 ) -> None:
     """L-26/L-23: Return Report, then the charges that follow from how the contract ended."""
     allowed = {ContractStatus.ENDED_AWAITING_RETURN, ContractStatus.EARLY_TERMINATION_PENDING}
     require_status(c, allowed, "L-26", "return_vehicle")
-    last = c.last_odometer or 0
-    require(odometer >= last, "M-11", f"odometer {odometer} is below the last reading {last}")
-    for item, amount in damages + missing:
-        require(amount.amount >= 0, "M-24", f"charge for {item} must not be negative")
+    _check_return(c, odometer, damages, missing)
     heirs = c.end_kind is EndKind.DEATH
     c.emit(VehicleReturned, ctx, ["L-26", "D-25"], returned_by="HEIR" if heirs else "CUSTOMER")
+    _inspect_and_settle(c, ctx, odometer, damages, missing, fee_rate)
+
+
+def repossess(
+    c: Contract, ctx: Ctx, odometer: int, costs: Money, damages: Lines, missing: Lines
+) -> None:
+    """T-18.4, L-26, M-32: the Lessor takes the Vehicle back, at the Customer's cost."""
+    require_status(c, {ContractStatus.ENDED_AWAITING_RETURN}, "T-18.4", "repossess")
+    _check_return(c, odometer, damages, missing)
+    require(costs.amount >= 0, "M-32", "repossession costs must not be negative")
+    c.emit(RepossessionOrdered, ctx, ["T-18.4"], reason=c.end_kind.value if c.end_kind else "")
+    c.emit(VehicleReturned, ctx, ["L-26", "T-18.4"], returned_by="REPOSSESSION")
+    if costs.is_positive:
+        c.emit(
+            RepossessionCostsCharged,
+            ctx,
+            ["M-32", "T-18.4"],
+            receivable_id=c.next_receivable_id(),
+            amount=costs.rounded(),
+            due_date=_due(c, ctx),
+        )
+    _inspect_and_settle(c, ctx, odometer, damages, missing, EARLY_TERMINATION_FEE_RATE_MAX)
+
+
+def _inspect_and_settle(
+    c: Contract, ctx: Ctx, odometer: int, damages: Lines, missing: Lines, fee_rate: Decimal
+) -> None:
+    """The Return Report, then the charges that follow from how the contract ended."""
     c.emit(
         ReturnInspectionCompleted,
         ctx,

@@ -1,0 +1,74 @@
+"""Contract Adjustments (L-30, M-13): the Lessor changes term, km or instalment (Art. 2.2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from domain.billing import due_periods
+from domain.calendar import billing_period, contractual_end_date
+from domain.events import ContractAdjustmentIssued
+from domain.guards import require, require_status
+from domain.values import ContractStatus
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from domain.contract import Contract, Ctx
+    from domain.money import Money
+
+ADJUSTMENT_REASONS = (
+    "KM_DEVIATION",
+    "KM_CAP",
+    "DAMAGE_HISTORY",
+    "SERVICE_CHANGE",
+    "PROTECTION_FEE",
+    "OTHER",
+)
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """The new Usage Parameters of a Contract Adjustment; None keeps the current value."""
+
+    reason: str
+    effective_from: date
+    term_months: int | None = None
+    annual_km: int | None = None
+    instalment_amount: Money | None = None
+
+
+def issue_contract_adjustment(c: Contract, ctx: Ctx, change: Adjustment) -> None:
+    """L-30/M-13: new terms from the start of the next billing period not yet invoiced."""
+    require_status(
+        c, {ContractStatus.ACTIVE, ContractStatus.SUSPENDED}, "L-30", "issue_contract_adjustment"
+    )
+    require(
+        change.reason in ADJUSTMENT_REASONS, "M-13", f"unknown adjustment reason {change.reason}"
+    )
+    assert c.start_date is not None  # ACTIVE and SUSPENDED have a start date
+    first, _ = billing_period(change.effective_from, c.terms.instalment_frequency)
+    not_invoiced = change.effective_from == first and first not in c.invoiced_periods
+    require(
+        not_invoiced and first > ctx.on, "M-13", "effective_from must start a future billing period"
+    )
+    require(not due_periods(c, ctx.on), "M-13", "invoice the current period first")
+    terms = replace(
+        c.terms,
+        term_months=change.term_months or c.terms.term_months,
+        annual_km=change.annual_km or c.terms.annual_km,
+        instalment_amount=change.instalment_amount or c.terms.instalment_amount,
+    )
+    terms.validate()
+    end = contractual_end_date(c.start_date, terms.term_months)
+    require(end >= ctx.on, "A-41", f"the adjusted term would have ended on {end}")
+    c.emit(
+        ContractAdjustmentIssued,
+        ctx,
+        ["L-30", "M-13", "A-33"],
+        adjustment_id=f"ADJ{c.adjustments + 1:03d}",
+        reason=change.reason,
+        terms=terms,
+        effective_from=change.effective_from,
+        contractual_end_date=end,
+    )
