@@ -1,0 +1,106 @@
+"""Contract parameters (RULES 2.1) and their validation at conclusion (P-49..P-53)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from domain.errors import RuleViolationError, TermsError
+from domain.money import Money
+from domain.policy import LessorPolicy
+from domain.terms import ContractTerms
+from tests.factories import ref_terms_dict
+
+
+def refused(**overrides: Any) -> TermsError:
+    with pytest.raises(TermsError) as error:
+        ContractTerms.from_dict(ref_terms_dict(**overrides))
+    return error.value
+
+
+def test_ref_terms_parse_with_defaults() -> None:
+    data = ref_terms_dict()
+    del data["payment_term_days"], data["insurer_theft_recovery_days"]
+    terms = ContractTerms.from_dict(data)
+    assert terms.payment_term_days == 0
+    assert terms.insurer_theft_recovery_days == 30
+    assert terms.contract_km == Decimal(80_000)
+    assert terms.general_terms_version == "19-2/HP"
+
+
+def test_terms_round_trip_through_their_stored_form() -> None:
+    terms = ContractTerms.from_dict(ref_terms_dict())
+    assert ContractTerms.from_flat(terms.to_dict()) == terms
+
+
+@pytest.mark.parametrize("field", ["term_months", "annual_km", "instalment_amount", "fuel_type"])
+def test_P_49_required_parameters(field: str) -> None:
+    error = refused(**{field: None})
+    assert (error.rule_id, error.field) == ("P-49", field)
+
+
+def test_P_50_bev_contract_km_above_cap() -> None:
+    error = refused(fuel_type="BEV", annual_km=40_000)
+    assert (error.rule_id, error.field) == ("P-50", "annual_km")
+    assert "160000 km exceeds the BEV km cap of 140000" in error.message
+
+
+def test_P_51_protection_needs_a_flat_fee() -> None:
+    error = refused(protection={"included": True})
+    assert (error.rule_id, error.field) == ("P-51", "protection.flat_damage_fee")
+
+
+def test_P_51_gap_needs_the_insured_value() -> None:
+    error = refused(gap={"included": True})
+    assert error.rule_id == "P-51"
+
+
+def test_P_19_insured_value_from_price_tax_and_costs() -> None:
+    gap = {
+        "included": True,
+        "purchase_price_ex_vat": "38000.00",
+        "registration_tax": "3000.00",
+        "registration_costs": "1000.00",
+    }
+    terms = ContractTerms.from_dict(ref_terms_dict(gap=gap))
+    assert terms.gap_insured_value == Money.of("42000.00")
+
+
+def test_P_52_lessor_insurance_needs_protection() -> None:
+    error = refused(insurance_mode="LESSOR_MTPL_WITH_PROTECTION", protection={"included": False})
+    assert (error.rule_id, error.field) == ("P-52", "insurance_mode")
+
+
+def test_P_53_never_registered_abroad() -> None:
+    error = refused(registered_in_name_of="FOREIGN_ENTITY")
+    assert (error.rule_id, error.field) == ("P-53", "registered_in_name_of")
+
+
+def test_P_26_insurer_recovery_days_capped_at_30() -> None:
+    error = refused(insurer_theft_recovery_days=45)
+    assert error.rule_id == "P-26"
+
+
+def test_P_14_term_is_whole_billing_periods() -> None:
+    error = refused(instalment_frequency="QUARTERLY", term_months=40)
+    assert (error.rule_id, error.field) == ("P-14", "term_months")
+
+
+def test_bad_values_name_the_field() -> None:
+    assert refused(instalment_amount=650.0).field == "instalment_amount"  # never a float
+    assert refused(term_months="48").field == "term_months"
+    assert refused(fuel_type="STEAM").message.startswith("fuel_type: must be one of PETROL")
+
+
+def test_P_42_fee_rate_above_half_is_refused() -> None:
+    with pytest.raises(RuleViolationError) as error:
+        LessorPolicy(early_termination_fee_rate=Decimal("0.60"))
+    assert error.value.rule_id == "P-42"
+
+
+def test_K_08_no_automatic_action_on_collective_debt_settlement() -> None:
+    with pytest.raises(RuleViolationError) as error:
+        LessorPolicy(auto_dissolve_grounds=("18.3(iv)",))
+    assert error.value.rule_id == "K-08"
