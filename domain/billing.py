@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from domain.calendar import billing_period, days_inclusive, deadline_in_days
-from domain.contract_rules import BILLABLE_STATUSES, is_billable
+from domain.contract_rules import billing_end, is_billable
 from domain.events import (
     CREDIT_BALANCE,
     CollectionIndemnityCharged,
@@ -17,6 +17,7 @@ from domain.events import (
     InstalmentInvoiced,
     LateInterestAccrued,
     PaymentReceived,
+    RefundPaidToCustomer,
     RegisteredLetterFeeCharged,
 )
 from domain.guards import require, require_status
@@ -45,11 +46,12 @@ NO_INTEREST_BUCKETS = (Bucket.INDEMNITY_5_3.value, Bucket.INTEREST_5_2.value)
 
 def due_periods(c: Contract, today: date) -> list[date]:
     """Starts of the billing periods that have begun by `today` and are not invoiced yet."""
-    if not is_billable(c) or c.start_date is None or c.contractual_end_date is None:
+    end = billing_end(c)
+    if not is_billable(c) or c.start_date is None or end is None:
         return []
     frequency = c.terms.instalment_frequency
     start, _ = billing_period(c.start_date, frequency)
-    last_day = min(today, c.contractual_end_date)
+    last_day = min(today, end)
     due: list[date] = []
     while start <= last_day:
         if start not in c.invoiced_periods:
@@ -65,64 +67,83 @@ def run_billing(c: Contract, ctx: Ctx) -> None:
 
 
 def invoice_period(c: Contract, ctx: Ctx, period_start: date) -> None:
-    """M-02/M-03: invoice one calendar period in advance; refuses a second invoice."""
-    require_status(c, BILLABLE_STATUSES, "M-02", "invoice_period")
+    """M-02..M-04: invoice one calendar period in advance; refuses a second invoice.
+
+    A running contract is billed for whole periods (the end credits what follows, M-04); a
+    period billed after the end stops at the billing end (A-16).
+    """
+    require(is_billable(c), "M-02", f"no instalments are billed in state {c.status.value}")
     require(
         period_start not in c.invoiced_periods, "M-02", f"period {period_start} already invoiced"
     )
     require(period_start in due_periods(c, ctx.on), "L-37", f"period {period_start} is not due")
-    assert c.start_date is not None  # guaranteed by due_periods
+    end = billing_end(c)
+    assert c.start_date is not None and end is not None  # guaranteed by due_periods  # noqa: PT018
     first, last = billing_period(period_start, c.terms.instalment_frequency)
     covered_from = max(first, c.start_date)
+    covered_to = last if c.end_kind is None else min(last, end)
     days_in_period = days_inclusive(first, last)
-    days_covered = days_inclusive(covered_from, last)
+    days_covered = days_inclusive(covered_from, covered_to)
     pro_rata = days_covered < days_in_period
-    amount = pro_rata_instalment(c.terms.instalment_amount, days_covered, days_in_period)
+    instalment = c.terms.instalment_amount
     c.emit(
         InstalmentInvoiced,
         ctx,
-        ["M-03"] if pro_rata else ["M-02"],
+        _invoice_rules(pro_rata, first_period=covered_from > first),
         receivable_id=c.next_receivable_id(),
-        amount=amount,
+        amount=pro_rata_instalment(instalment, days_covered, days_in_period),
         due_date=ctx.on + timedelta(days=c.terms.payment_term_days),
+        instalment=instalment,
         billing_period_start=first,
         period_start=covered_from,
-        period_end=last,
+        period_end=covered_to,
         days_covered=days_covered,
         days_in_period=days_in_period,
         pro_rata=pro_rata,
     )
 
 
+def _invoice_rules(pro_rata: bool, *, first_period: bool) -> list[str]:
+    if not pro_rata:
+        return ["M-02"]
+    return ["M-03"] if first_period else ["M-04", "A-16"]
+
+
 def credit_after(c: Contract, ctx: Ctx, end: date, reason: str, rule_ids: list[str]) -> None:
-    """M-04 (and A-23): credit what instalment invoices billed for days after `end`."""
-    credited = {r.relates_to for r in c.receivables.values() if r.is_credit}
+    """M-04 (and A-23): credit what instalment invoices billed for days after `end`.
+
+    Credits already issued on an invoice count, so a later, earlier end (K-05) credits only
+    the difference.
+    """
+    credited: dict[str, Money] = {}
+    for r in c.receivables.values():
+        if r.is_credit and r.relates_to is not None:
+            credited[r.relates_to] = credited.get(r.relates_to, Money.zero()) + r.amount
     invoices = [r for r in c.receivables.values() if r.category == "INSTALMENT"]
     for invoice in invoices:
-        if invoice.receivable_id in credited or invoice.period_end is None:
+        if invoice.period_end is None or invoice.period_end <= end:
             continue
-        if invoice.period_end <= end:
-            continue
-        kept = _kept_part(c, invoice, end)
-        c.emit(
-            CreditNoteIssued,
-            ctx,
-            rule_ids,
-            receivable_id=c.next_receivable_id(),
-            amount=invoice.amount - kept,
-            relates_to=invoice.receivable_id,
-            reason=reason,
-        )
+        already = credited.get(invoice.receivable_id, Money.zero())
+        credit = invoice.amount - _kept_part(invoice, end) - already
+        if credit.is_positive:
+            c.emit(
+                CreditNoteIssued,
+                ctx,
+                rule_ids,
+                receivable_id=c.next_receivable_id(),
+                amount=credit,
+                relates_to=invoice.receivable_id,
+                reason=reason,
+            )
 
 
-def _kept_part(c: Contract, invoice: Receivable, end: date) -> Money:
-    """What the invoice stands for after the end: the days up to `end` (M-04)."""
-    assert invoice.period_start is not None  # instalment invoices have periods
+def _kept_part(invoice: Receivable, end: date) -> Money:
+    """What the invoice stands for after the end: its days up to `end` (M-04)."""
+    assert invoice.period_start is not None and invoice.instalment is not None  # noqa: PT018
     if end < invoice.period_start:
         return Money.zero()
-    days_in_period = invoice.period_days or 1
     covered = days_inclusive(invoice.period_start, end)
-    return pro_rata_instalment(c.terms.instalment_amount, covered, days_in_period)
+    return pro_rata_instalment(invoice.instalment, covered, invoice.period_days or 1)
 
 
 def receive_payment(c: Contract, ctx: Ctx, amount: Money, payment_id: str | None) -> None:
@@ -176,23 +197,12 @@ def _charge_interest(c: Contract, ctx: Ctx, paid: tuple[Allocation, ...]) -> Non
 def set_off_credits(c: Contract, ctx: Ctx) -> None:
     """M-09 / A-11: what the Lessor owes (credit notes, overpayments) settles what is open."""
     items = c.open_items()
-    owed = [
-        (r.receivable_id, r.open)
-        for r in c.receivables.values()
-        if r.is_credit and r.open.is_positive
-    ]
-    if c.credit_balance.is_positive:
-        owed.append((CREDIT_BALANCE, c.credit_balance))
+    owed = _owed_to_customer(c)
     if not items or not owed:
         return
     usable = min(total([amount for _, amount in owed]), total([i.open for i in items]))
     allocation = allocate_payment(usable, items)
-    sources, left = [], usable
-    for source_id, amount in owed:
-        used = min(amount, left)
-        if used.is_positive:
-            sources.append({"receivable_id": source_id, "amount": used})
-        left = left - used
+    sources = _use(owed, usable)
     c.emit(
         CreditsSetOff,
         ctx,
@@ -202,6 +212,44 @@ def set_off_credits(c: Contract, ctx: Ctx) -> None:
             for a in allocation.allocations
         ],
         sources=sources,
+    )
+
+
+def _owed_to_customer(c: Contract) -> list[tuple[str, Money]]:
+    """What the Lessor owes: open credit notes in issue order, then unallocated payments."""
+    owed = [
+        (r.receivable_id, r.open)
+        for r in c.receivables.values()
+        if r.is_credit and r.open.is_positive
+    ]
+    if c.credit_balance.is_positive:
+        owed.append((CREDIT_BALANCE, c.credit_balance))
+    return owed
+
+
+def _use(owed: list[tuple[str, Money]], amount: Money) -> list[dict[str, Any]]:
+    sources, left = [], amount
+    for source_id, available in owed:
+        used = min(available, left)
+        if used.is_positive:
+            sources.append({"receivable_id": source_id, "amount": used})
+        left = left - used
+    return sources
+
+
+def pay_refund(c: Contract, ctx: Ctx, amount: Money, reason: str) -> None:
+    """RULES 9.2 RefundPaidToCustomer: pay out credits (M-19 advance, credit balance, ...)."""
+    require(amount.is_positive and amount == amount.rounded(), "M-08", "refund must be > 0 cents")
+    available = total([a for _, a in _owed_to_customer(c)])
+    require(amount <= available, "M-08", f"refund {amount} exceeds what is owed ({available})")
+    c.emit(
+        RefundPaidToCustomer,
+        ctx,
+        ["M-08", "L-28"],
+        refund_id=f"F{c.refunds_paid + 1:04d}",
+        amount=amount,
+        reason=reason,
+        sources=_use(_owed_to_customer(c), amount),
     )
 
 

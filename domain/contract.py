@@ -84,7 +84,9 @@ class Contract(Aggregate):
         payments_received: int
         incidents: int
         adjustments: int
+        refunds_paid: int
         withdrawal_intent_on: date | None
+        handover_suspended_on: date | None
 
     @staticmethod
     def create_id(contract_number: str) -> UUID:
@@ -124,8 +126,8 @@ class Contract(Aggregate):
         self.expired_deadlines, self.invoiced_periods = [], []
         self.grounds, self.notices, self.receivables = {}, {}, {}
         self.credit_balance = Money.zero()
-        self.payments_received = self.incidents = self.adjustments = 0
-        self.withdrawal_intent_on = None
+        self.payments_received = self.incidents = self.adjustments = self.refunds_paid = 0
+        self.withdrawal_intent_on = self.handover_suspended_on = None
 
     # --- plumbing used by the deciding modules ------------------------------------------
 
@@ -231,6 +233,9 @@ class Contract(Aggregate):
 
     def receive_payment(self, ctx: Ctx, amount: Money, payment_id: str | None = None) -> None:
         billing.receive_payment(self, ctx, amount, payment_id)
+
+    def pay_refund(self, ctx: Ctx, amount: Money, reason: str = "CREDIT_BALANCE") -> None:
+        billing.pay_refund(self, ctx, amount, reason)
 
     def send_formal_notice(self, ctx: Ctx, kind: str, *, registered: bool = True) -> None:
         billing.send_formal_notice(self, ctx, kind, registered=registered)

@@ -117,13 +117,20 @@ class HandoverSuspended(ContractEvent):
 
     def apply_to(self, c: Contract) -> None:
         c.status = ContractStatus.HANDOVER_SUSPENDED
+        c.handover_suspended_on = self.occurred_on
 
 
 class HandoverSuspensionLifted(ContractEvent):
-    """L-06."""
+    """L-06: the D-08/D-09 timers resume with the time they had left (GAP)."""
+
+    collection_deadline: date | None
+    insurance_proof_deadline: date | None
 
     def apply_to(self, c: Contract) -> None:
         c.status = ContractStatus.READY_FOR_HANDOVER
+        c.collection_deadline = self.collection_deadline
+        c.insurance_proof_deadline = self.insurance_proof_deadline
+        c.handover_suspended_on = None
 
 
 class DeadlineExpired(ContractEvent):
@@ -221,6 +228,8 @@ class InstalmentInvoiced(ReceivableIssued):
     CATEGORY: ClassVar[str] = "INSTALMENT"
     BUCKET: ClassVar[Bucket] = Bucket.INSTALMENT
 
+    instalment: Money
+    """The periodic instalment the amount was computed from."""
     billing_period_start: date
     """First day of the calendar billing period (the key that refuses a second invoice)."""
     period_start: date
@@ -234,6 +243,7 @@ class InstalmentInvoiced(ReceivableIssued):
             "period_start": self.period_start,
             "period_end": self.period_end,
             "period_days": self.days_in_period,
+            "instalment": self.instalment,
         }
 
     def apply_to(self, c: Contract) -> None:
@@ -411,12 +421,29 @@ class CreditsSetOff(ContractEvent):
         for line in self.allocations:
             item = c.receivables[line["receivable_id"]]
             item.open = item.open - line["amount"]
-        for source in self.sources:
+        self.use_sources(c, self.sources)
+
+    @staticmethod
+    def use_sources(c: Contract, sources: list[dict[str, Any]]) -> None:
+        for source in sources:
             if source["receivable_id"] == CREDIT_BALANCE:
                 c.credit_balance = c.credit_balance - source["amount"]
             else:
                 credit = c.receivables[source["receivable_id"]]
                 credit.open = credit.open - source["amount"]
+
+
+class RefundPaidToCustomer(ContractEvent):
+    """RULES 9.2: the Lessor pays out what it owes (credit notes first, then overpayments)."""
+
+    refund_id: str
+    amount: Money
+    reason: str
+    sources: list[dict[str, Any]]
+
+    def apply_to(self, c: Contract) -> None:
+        CreditsSetOff.use_sources(c, self.sources)
+        c.refunds_paid += 1
 
 
 class FormalNoticeSent(ContractEvent):
@@ -522,7 +549,7 @@ class StolenVehicleRecovered(ContractEvent):
     incident_id: str
 
     def apply_to(self, c: Contract) -> None:
-        if c.theft is not None:
+        if c.theft is not None and c.status is ContractStatus.THEFT_PENDING:
             c.status = c.theft.prior_status
         c.theft = None
 
@@ -569,7 +596,25 @@ class ContractEnded(ContractEvent):
         c.effective_end_date = self.effective_end_date
         c.return_due_date = self.return_due_date
         c.status = ContractStatus(self.next_status)
-        c.theft = None
+        if self.end_kind == EndKind.THEFT.value:
+            c.theft = None
+
+
+class ContractEndSuperseded(ContractEvent):
+    """K-05: a later-recorded end with an earlier effective date replaces the recorded one."""
+
+    previous_end_kind: str
+    previous_effective_end_date: date
+    new_end_kind: str
+    new_effective_end_date: date
+
+    def apply_to(self, c: Contract) -> None:
+        c.end_kind = EndKind(self.new_end_kind)
+        c.effective_end_date = self.new_effective_end_date
+        c.return_due_date = None
+        c.status = ContractStatus.IN_SETTLEMENT
+        if self.new_end_kind == EndKind.THEFT.value:
+            c.theft = None
 
 
 class ContractTermExpired(ContractEvent):

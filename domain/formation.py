@@ -24,6 +24,8 @@ from domain.guards import require, require_status
 from domain.values import ContractStatus, InsuranceMode
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from domain.contract import Contract, Ctx
     from domain.money import Money
 
@@ -83,7 +85,19 @@ def suspend_handover(c: Contract, ctx: Ctx, ground: str) -> None:
 def lift_handover_suspension(c: Contract, ctx: Ctx) -> None:
     """L-06."""
     require_status(c, {ContractStatus.HANDOVER_SUSPENDED}, "L-06", "lift_handover_suspension")
-    c.emit(HandoverSuspensionLifted, ctx, ["L-06"])
+    paused = (ctx.on - (c.handover_suspended_on or ctx.on)).days
+    c.emit(
+        HandoverSuspensionLifted,
+        ctx,
+        ["L-06", "D-08", "D-09"],
+        collection_deadline=_resumed(c.collection_deadline, paused),
+        insurance_proof_deadline=_resumed(c.insurance_proof_deadline, paused),
+    )
+
+
+def _resumed(deadline: date | None, paused_days: int) -> date | None:
+    """L-06 [GAP]: a paused customer-side timer resumes with its remaining time (rolled)."""
+    return None if deadline is None else deadline_in_days(deadline, paused_days, roll=True)
 
 
 def hand_over(c: Contract, ctx: Ctx, odometer: int) -> None:

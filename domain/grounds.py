@@ -56,6 +56,7 @@ def detect_grounds(c: Contract, ctx: Ctx) -> None:
         if notice.expired and notice.registered:
             _detect_arrears(c, ctx, notice)
     _clear_paid(c, ctx)
+    _clear_taken_vehicle(c, ctx)
 
 
 def _detect(c: Contract, ctx: Ctx, ground: str, evidence: list[str], rules: list[str]) -> None:
@@ -86,6 +87,21 @@ def _detect_arrears(c: Contract, ctx: Ctx, notice: Notice) -> None:
     overdue = total([r.open for r in unpaid if r.category == "INSTALMENT"])
     if overdue.amount >= 2 * monthly.amount:
         _detect(c, ctx, "18.3(ii)", [notice.notice_id], ["T-18.3-ii", "D-12", "A-12"])
+
+
+def _clear_taken_vehicle(c: Contract, ctx: Ctx) -> None:
+    """K-02: refusing the Vehicle (18.3(i)) stops being true once it is handed over."""
+    if c.start_date is None:
+        return
+    for ground in list(c.grounds.values()):
+        if ground.status == "OPEN" and ground.ground == "18.3(i)":
+            c.emit(
+                DissolutionGroundCleared,
+                ctx,
+                ["K-02", "T-18.3-i"],
+                ground_id=ground.ground_id,
+                reason="REMEDIED",
+            )
 
 
 def _clear_paid(c: Contract, ctx: Ctx) -> None:

@@ -138,8 +138,10 @@ def report_theft(c: Contract, ctx: Ctx, theft_on: date) -> None:
 
 def recover_vehicle(c: Contract, ctx: Ctx, recovered_on: date) -> None:
     """L-15: recovered within the window; the contract goes on as before."""
-    require_status(c, {ContractStatus.THEFT_PENDING}, "L-15", "recover_vehicle")
-    assert c.theft is not None  # THEFT_PENDING has a theft
+    allowed = {ContractStatus.THEFT_PENDING, ContractStatus.ENDED_AWAITING_RETURN}
+    require_status(c, allowed, "L-15", "recover_vehicle")
+    require(c.theft is not None, "L-15", "no theft pending")
+    assert c.theft is not None
     deadline = c.theft.recovery_deadline
     require(
         c.theft.theft_date <= recovered_on <= min(deadline, ctx.on),
@@ -156,7 +158,8 @@ def recover_vehicle(c: Contract, ctx: Ctx, recovered_on: date) -> None:
 
 def declare_total_loss(c: Contract, ctx: Ctx, event_on: date) -> None:
     """L-17: the expert's declaration; the end by law follows (T-18.1-iv)."""
-    require_status(c, RUNNING, "L-17", "declare_total_loss")
+    require_status(c, AT_RISK, "L-17", "declare_total_loss")  # K-05 when already ended
+    require(c.total_loss_on is None, "L-17", "total loss already declared")
     require(
         _within_risk(c, event_on, ctx.on), "L-17", f"event date {event_on} not in the risk period"
     )

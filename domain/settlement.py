@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from domain import billing
+from domain import billing, termination
 from domain.calendar import add_months, months_covered
 from domain.events import (
     ContractClosed,
@@ -38,7 +39,6 @@ from domain.values import ContractStatus, EndKind
 
 if TYPE_CHECKING:
     from datetime import date
-    from decimal import Decimal
 
     from domain.contract import Contract, Ctx
 
@@ -63,6 +63,8 @@ def return_vehicle(
     allowed = {ContractStatus.ENDED_AWAITING_RETURN, ContractStatus.EARLY_TERMINATION_PENDING}
     require_status(c, allowed, "L-26", "return_vehicle")
     _check_return(c, odometer, damages, missing)
+    rate_ok = Decimal(0) <= fee_rate <= EARLY_TERMINATION_FEE_RATE_MAX
+    require(rate_ok, "P-42", f"early termination fee rate {fee_rate} must be 0..0.50")
     heirs = c.end_kind is EndKind.DEATH
     c.emit(VehicleReturned, ctx, ["L-26", "D-25"], returned_by="HEIR" if heirs else "CUSTOMER")
     _inspect_and_settle(c, ctx, odometer, damages, missing, fee_rate)
@@ -104,6 +106,7 @@ def _inspect_and_settle(
     if c.end_kind is None:
         _terminate_early(c, ctx, odometer, damages, missing, fee_rate)
     else:
+        termination.deduct_recovered_vehicle(c, ctx)
         _settle_return(c, ctx, odometer, damages, missing)
     c.emit(FinalSettlementStarted, ctx, ["L-27"])
 
@@ -174,8 +177,9 @@ def _charge_late_return(c: Contract, ctx: Ctx) -> None:
     invoices = [r for r in c.receivables.values() if r.category == "INSTALMENT"]
     if days == 0 or not invoices:
         return
-    period_days = invoices[-1].period_days or 1
-    pro_rata, flat, amount = late_return_compensation(c.terms.instalment_amount, period_days, days)
+    last = invoices[-1]
+    instalment = last.instalment or c.terms.instalment_amount
+    pro_rata, flat, amount = late_return_compensation(instalment, last.period_days or 1, days)
     c.emit(
         LateReturnCompensationCharged,
         ctx,

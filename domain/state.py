@@ -33,6 +33,8 @@ class Receivable:
     period_days: int | None = None
     """Days in the calendar billing period (M-03/M-04/M-23 denominators)."""
     relates_to: str | None = None
+    instalment: Money | None = None
+    """The periodic instalment an invoice was computed from (M-04, M-23)."""
 
     @property
     def is_credit(self) -> bool:

@@ -14,6 +14,7 @@ from domain.events import (
     ContractDissolvedAgainstCustomer,
     ContractDissolvedAgainstLessor,
     ContractEndedByLaw,
+    ContractEndSuperseded,
     ContractSuspended,
     ContractSuspensionLifted,
     ContractTermExpired,
@@ -72,8 +73,17 @@ def ends_by_law(c: Contract, today: date) -> list[EndByLaw]:
         found.append(
             EndByLaw(EndKind.NONCONFORMITY_REFUSAL, c.refused_on, today, ("T-4.4", "L-08"))
         )
-    if c.status not in RUNNING:
+    if c.status not in RUNNING and c.status is not ContractStatus.ENDED_AWAITING_RETURN:
         return found
+    found.extend(_losses(c, today))
+    if c.status in RUNNING:
+        found.extend(_running_ends(c, today))
+    return found
+
+
+def _losses(c: Contract, today: date) -> list[EndByLaw]:
+    """T-18.1-iii/iv: theft not recovered, total loss (retroactive, A-23)."""
+    found = []
     if c.total_loss_on is not None:
         found.append(
             EndByLaw(EndKind.TOTAL_LOSS, c.total_loss_on, today, ("T-18.1-iv", "L-17", "A-23"))
@@ -83,6 +93,12 @@ def ends_by_law(c: Contract, today: date) -> list[EndByLaw]:
         found.append(
             EndByLaw(EndKind.THEFT, c.theft.theft_date, occurred, ("T-18.1-iii", "L-16", "A-23"))
         )
+    return found
+
+
+def _running_ends(c: Contract, today: date) -> list[EndByLaw]:
+    """T-18.1-ii (km cap, A-15) and T-18.1-i (term expiry)."""
+    found = []
     reading, read_on = c.last_odometer, c.last_odometer_on
     if reading is not None and read_on is not None and reading >= km_cap(c.terms.fuel_type):
         found.append(
@@ -95,12 +111,42 @@ def ends_by_law(c: Contract, today: date) -> list[EndByLaw]:
 
 
 def apply_ends_by_law(c: Contract, ctx: Ctx) -> None:
-    """K-03/K-05: the end by law with the earliest effective date takes effect."""
+    """K-03/K-05: the end by law with the earliest effective date takes effect.
+
+    On an ended contract (awaiting return) only a theft or total loss with an earlier effective
+    date counts, and supersedes the recorded end (K-05); a later one is ignored.
+    """
     candidates = ends_by_law(c, ctx.on)
+    if c.effective_end_date is not None:
+        recorded = c.effective_end_date
+        candidates = [e for e in candidates if e.effective < recorded]
     if not candidates:
         return
     end = min(candidates, key=lambda e: e.effective)
     law = ctx.at(end.occurred)
+    _record_trigger(c, law, end)
+    if c.end_kind is not None and c.effective_end_date is not None:
+        c.emit(
+            ContractEndSuperseded,
+            law,
+            ["K-05", *end.rules],
+            previous_end_kind=c.end_kind.value,
+            previous_effective_end_date=c.effective_end_date,
+            new_end_kind=end.kind.value,
+            new_effective_end_date=end.effective,
+        )
+    else:
+        _end_by_law(c, law, end)
+    retroactive = end.kind in (EndKind.THEFT, EndKind.TOTAL_LOSS)
+    rules = ["M-04", "A-16", *(["A-23"] if retroactive else [])]
+    reason = "RETROACTIVE_END" if retroactive else "PRO_RATA_END"
+    billing.credit_after(c, ctx, end.effective, reason, rules)
+    if retroactive:
+        _refund_advance(c, ctx, end.effective)
+
+
+def _record_trigger(c: Contract, law: Ctx, end: EndByLaw) -> None:
+    """The timer or fact events that precede the end (D-15, M-12, D-30)."""
     if end.kind is EndKind.THEFT and c.theft is not None:
         c.emit(
             TheftRecoveryDeadlineExpired,
@@ -119,7 +165,13 @@ def apply_ends_by_law(c: Contract, ctx: Ctx) -> None:
         )
     if end.kind is EndKind.TERM_EXPIRED:
         c.emit(ContractTermExpired, law, ["D-30", "T-18.1-i"], contractual_end_date=end.effective)
+
+
+def _end_by_law(c: Contract, law: Ctx, end: EndByLaw) -> None:
     no_vehicle = end.kind in (EndKind.THEFT, EndKind.TOTAL_LOSS, EndKind.NONCONFORMITY_REFUSAL)
+    next_status = (
+        ContractStatus.IN_SETTLEMENT if no_vehicle else ContractStatus.ENDED_AWAITING_RETURN
+    )
     c.emit(
         ContractEndedByLaw,
         law,
@@ -127,38 +179,38 @@ def apply_ends_by_law(c: Contract, ctx: Ctx) -> None:
         end_kind=end.kind.value,
         effective_end_date=end.effective,
         return_due_date=None if no_vehicle else next_working_day(end.effective),
-        next_status=(
-            ContractStatus.IN_SETTLEMENT if no_vehicle else ContractStatus.ENDED_AWAITING_RETURN
-        ).value,
+        next_status=next_status.value,
         trigger=end.kind.value,
     )
-    reason = (
-        "RETROACTIVE_END" if end.kind in (EndKind.THEFT, EndKind.TOTAL_LOSS) else "PRO_RATA_END"
-    )
-    billing.credit_after(
-        c,
-        ctx,
-        end.effective,
-        reason,
-        ["M-04", "A-16", *(["A-23"] if reason == "RETROACTIVE_END" else [])],
-    )
-    if end.kind in (EndKind.THEFT, EndKind.TOTAL_LOSS):
-        _refund_advance(c, ctx, end.effective)
 
 
 def _refund_advance(c: Contract, ctx: Ctx, effective: date) -> None:
-    """M-19: with Protection and an advance paid, refund it pro rata (outside VAT)."""
+    """M-19: with Protection and an advance paid, refund it pro rata (outside VAT).
+
+    The refund is owed to the Customer: a credit note, set off or paid out before closure.
+    """
     if not c.terms.protection_included or not c.terms.advance_payment.is_positive:
         return
     elapsed = elapsed_months(c.start_date, effective)
+    amount = advance_refund(c.terms.advance_payment, c.terms.term_months, elapsed)
     c.emit(
         AdvanceRefundDetermined,
         ctx,
         ["M-19", "A-26"],
-        amount=advance_refund(c.terms.advance_payment, c.terms.term_months, elapsed),
+        amount=amount,
         term_months=c.terms.term_months,
         elapsed_months=elapsed,
     )
+    if amount.is_positive:
+        c.emit(
+            CreditNoteIssued,
+            ctx,
+            ["M-19", "A-26"],
+            receivable_id=c.next_receivable_id(),
+            amount=amount,
+            relates_to=None,
+            reason="ADVANCE_REFUND",
+        )
 
 
 def _grounds_for(c: Contract, names: list[str] | None, rule_id: str) -> list[Ground]:
@@ -191,6 +243,19 @@ def estimate_market_value(c: Contract, ctx: Ctx, amount: Money) -> None:
         c, set(ContractStatus) - {ContractStatus.CLOSED}, "M-21", "estimate_market_value"
     )
     c.emit(VehicleMarketValueEstimated, ctx, ["M-21", "A-22"], amount=amount.rounded())
+    deduct_recovered_vehicle(c, ctx)
+
+
+def deduct_recovered_vehicle(c: Contract, ctx: Ctx) -> None:
+    """M-21 (A-22): once the Lessor holds the Vehicle, c = EMV is deducted from the indemnity."""
+    d = c.dissolution
+    if d is None or d.sold or c.market_value is None or c.vehicle_with_customer:
+        return
+    if d.value_deducted.is_positive:
+        return
+    current = DissolutionIndemnity(d.remaining_capital, d.reinvestment, d.value_deducted, d.amount)
+    corrected = dissolution_indemnity(d.remaining_capital, c.market_value)
+    _book_correction(c, ctx, current, corrected, None, "VEHICLE_RECOVERED")
 
 
 def dissolve(c: Contract, ctx: Ctx, names: list[str] | None, notified_on: date | None) -> None:
@@ -218,9 +283,10 @@ def dissolve(c: Contract, ctx: Ctx, names: list[str] | None, notified_on: date |
 
 
 def _invoice_indemnity(c: Contract, ctx: Ctx, notified: date) -> None:
-    """M-21: a = RC(D), b = 10% of a, c = the estimated market value when one is recorded."""
+    """M-21: a = RC(D), b = 10% of a, c = EMV only if the Lessor has the Vehicle (A-22 d)."""
     rc = remaining_capital(c.terms.invested_capital, c.start_date, ctx.on)
-    indemnity = dissolution_indemnity(rc, c.market_value)
+    in_hand = not c.vehicle_with_customer
+    indemnity = dissolution_indemnity(rc, c.market_value if in_hand else None)
     c.emit(
         DissolutionIndemnityInvoiced,
         ctx,

@@ -1,4 +1,4 @@
-"""Test data: the RULES 0.6 reference contract "REF", business contexts, contracts walked to ACTIVE."""
+"""Test data: the RULES 0.6 reference contract REF, business contexts, contracts made ACTIVE."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from uuid import uuid4
 
 from domain.contract import Contract, Ctx
 from domain.money import Money
+from domain.policy import LessorPolicy
 from domain.terms import ContractTerms
 from domain.values import Frequency, FuelType, InsuranceMode
 
@@ -18,6 +19,7 @@ REF_START = date(2024, 3, 12)
 REF_HANDOVER_ODOMETER = 12
 """Odometer on the Handover Form in the RULES examples (return readings are this plus km driven)."""
 
+ONE_DAY = timedelta(days=1)
 CONCLUDED_DAYS_BEFORE_START = 40
 ORDERED_DAYS_BEFORE_START = 30
 READY_DAYS_BEFORE_START = 7
@@ -103,3 +105,14 @@ def active_ref_contract(start: date = REF_START, **overrides: Any) -> Contract:
     contract = handed_over_ref_contract(start, **overrides)
     contract.collect_events()
     return contract
+
+
+def run_days(
+    contract: Contract, first: date, last: date, policy: LessorPolicy | None = None
+) -> None:
+    """The scheduler's daily run (`Contract.run_daily`) for every day from `first` to `last`."""
+    rules = policy if policy is not None else LessorPolicy()
+    day = first
+    while day <= last:
+        contract.run_daily(ctx(day, actor="SYSTEM:scheduler"), rules)
+        day += ONE_DAY

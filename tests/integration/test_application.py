@@ -1,0 +1,254 @@
+"""ContractsApplication on PostgreSQL: reloads, snapshots, history, uniqueness, concurrency."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from typing import TYPE_CHECKING
+
+import pytest
+from eventsourcing.application import project_aggregate
+
+from domain.application import SNAPSHOT_INTERVAL, CommandResult, ContractsApplication
+from domain.contract import Contract
+from domain.errors import ConcurrencyConflictError, ContractExistsError
+from domain.events import PaymentReceived
+from domain.money import Money
+from domain.policy import LessorPolicy
+from domain.values import ContractStatus
+from tests.factories import REF_START, ctx, ref_terms, run_days
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+pytestmark = pytest.mark.integration
+
+CONCLUDED_ON = date(2024, 2, 1)
+ORDERED_ON = date(2024, 2, 10)
+READY_NOTICE = date(2024, 3, 1)
+PROOF_ON = date(2024, 3, 4)
+LAST_INVOICE_DAY = date(2028, 3, 1)  # REF's 49th calendar month begins
+POLICY = LessorPolicy()
+BARRIER_TIMEOUT = 30.0
+"""Seconds a command waits for the other one to load the same version (a hang guard only)."""
+
+
+@pytest.fixture
+def app(pg_env: dict[str, str]) -> Iterator[ContractsApplication]:
+    """The contracts application on a fresh PostgreSQL schema."""
+    application = ContractsApplication(env=pg_env)
+    yield application
+    application.close()
+
+
+@pytest.fixture
+def other_app(pg_env: dict[str, str]) -> Iterator[ContractsApplication]:
+    """A second application instance on the same database (another service process)."""
+    application = ContractsApplication(env=pg_env)
+    yield application
+    application.close()
+
+
+def active_contract(app: ContractsApplication) -> str:
+    """Conclude REF and walk it to ACTIVE through the application (versions 1..5)."""
+    terms = ref_terms()
+    number = terms.contract_number
+    app.conclude(terms, ctx(CONCLUDED_ON))
+    app.order_vehicle(number, ctx(ORDERED_ON))
+    app.notify_vehicle_ready(number, ctx(READY_NOTICE))
+    app.accept_insurance_proof(number, ctx(PROOF_ON))
+    result = app.hand_over(number, ctx(REF_START), odometer=12)
+    assert result.version == 5
+    return number
+
+
+def full_replay(app: ContractsApplication, number: str, version: int | None = None) -> Contract:
+    """The contract projected from every stored event, ignoring snapshots."""
+    events = app.events.get(Contract.create_id(number), lte=version)
+    contract = project_aggregate(None, events)
+    assert isinstance(contract, Contract)
+    return contract
+
+
+def stored_payments(app: ContractsApplication, number: str) -> list[PaymentReceived]:
+    events = app.events.get(Contract.create_id(number))
+    return [e for e in events if isinstance(e, PaymentReceived)]
+
+
+class TestPersistence:
+    def test_L_01_conclude_commands_and_reload_give_the_same_contract(
+        self, app: ContractsApplication, other_app: ContractsApplication
+    ) -> None:
+        number = active_contract(app)
+        app.run_daily(number, ctx(REF_START), POLICY)
+        paid = app.receive_payment(number, ctx(REF_START, actor="CUSTOMER"), Money.of("419.35"))
+        live = app.get(number)
+
+        reloaded = other_app.get(number)
+
+        assert paid.version == live.version == reloaded.version == 7
+        assert reloaded.status is ContractStatus.ACTIVE
+        assert reloaded.start_date == REF_START
+        assert reloaded.receivables == live.receivables
+        assert reloaded.receivables["R0001"].open == Money.zero()
+        assert reloaded == live
+
+    def test_snapshot_every_50_events_loads_the_same_state_as_a_full_replay(
+        self, app: ContractsApplication, other_app: ContractsApplication
+    ) -> None:
+        number = active_contract(app)
+        contract_id = Contract.create_id(number)
+
+        result = app.execute(number, lambda c: run_days(c, REF_START, LAST_INVOICE_DAY))
+
+        assert result.version > SNAPSHOT_INTERVAL  # 5 + 49 monthly invoices
+        assert app.snapshots is not None
+        snapshots = list(app.snapshots.get(contract_id))
+        assert [s.originator_version for s in snapshots] == [SNAPSHOT_INTERVAL]
+        from_snapshot = project_aggregate(None, snapshots)
+        assert from_snapshot == full_replay(app, number, SNAPSHOT_INTERVAL)
+        loaded = other_app.get(number)  # snapshot at 50, then the events after it
+        assert loaded == full_replay(app, number)
+        assert loaded.version == result.version
+        assert len(loaded.invoiced_periods) == 49
+        past = other_app.get(number, version=SNAPSHOT_INTERVAL + 2)
+        assert past == full_replay(app, number, SNAPSHOT_INTERVAL + 2)
+
+    def test_state_at_any_version(self, app: ContractsApplication) -> None:
+        number = active_contract(app)
+        app.run_daily(number, ctx(REF_START), POLICY)
+
+        concluded = app.get(number, version=1)
+        proof_accepted = app.get(number, version=4)
+        handed_over = app.get(number, version=5)
+
+        assert (concluded.version, concluded.status) == (1, ContractStatus.CONCLUDED)
+        assert proof_accepted.status is ContractStatus.READY_FOR_HANDOVER
+        assert proof_accepted.insurance_proof_accepted is True
+        assert (handed_over.version, handed_over.status) == (5, ContractStatus.ACTIVE)
+        assert handed_over.start_date == REF_START
+        assert handed_over.receivables == {}
+        assert app.get(number).version == 6
+
+    def test_L_01_repeated_conclude_of_the_same_number_is_refused(
+        self, app: ContractsApplication, other_app: ContractsApplication
+    ) -> None:
+        terms = ref_terms()
+        app.conclude(terms, ctx(CONCLUDED_ON))
+
+        with pytest.raises(ContractExistsError) as again:
+            app.conclude(terms, ctx(CONCLUDED_ON))
+        with pytest.raises(ContractExistsError):
+            other_app.conclude(terms, ctx(CONCLUDED_ON))
+
+        assert again.value.rule_id == "L-01"
+        assert app.get(terms.contract_number).version == 1
+
+
+Outcome = CommandResult | BaseException
+AMOUNTS = {"PAY-A": Money.of("100.00"), "PAY-B": Money.of("60.00")}
+"""Different amounts, so a state built on the losing payment cannot pass for the stored one."""
+
+
+def race_payments(number: str, apps: dict[str, ContractsApplication]) -> dict[str, Outcome]:
+    """Each instance loads the contract, waits until all have loaded, then pays.
+
+    The payment id is the key of the instance in `apps`; the amount is AMOUNTS[payment id].
+    """
+    loaded_version = next(iter(apps.values())).get(number).version
+    barrier = threading.Barrier(len(apps), timeout=BARRIER_TIMEOUT)
+
+    def pay(application: ContractsApplication, payment_id: str) -> CommandResult:
+        def command(contract: Contract) -> None:
+            assert contract.version == loaded_version
+            barrier.wait()  # every instance has loaded the same version before any saves
+            contract.receive_payment(
+                ctx(REF_START, actor="CUSTOMER"), AMOUNTS[payment_id], payment_id
+            )
+
+        return application.execute(number, command)
+
+    with ThreadPoolExecutor(max_workers=len(apps)) as pool:
+        futures = {pid: pool.submit(pay, application, pid) for pid, application in apps.items()}
+    return {pid: future.exception() or future.result() for pid, future in futures.items()}
+
+
+def split(outcomes: dict[str, Outcome]) -> tuple[list[str], list[str]]:
+    """(payment ids that were saved, payment ids refused as concurrency conflicts)."""
+    won = [pid for pid, outcome in outcomes.items() if isinstance(outcome, CommandResult)]
+    lost = [pid for pid, o in outcomes.items() if isinstance(o, ConcurrencyConflictError)]
+    assert len(won) + len(lost) == len(outcomes), outcomes
+    return won, lost
+
+
+class TestConcurrency:
+    def test_two_commands_on_the_same_version_one_wins_the_other_conflicts(
+        self, app: ContractsApplication, other_app: ContractsApplication
+    ) -> None:
+        number = active_contract(app)
+        app.run_daily(number, ctx(REF_START), POLICY)
+        loaded_version = app.get(number).version
+
+        won, lost = split(race_payments(number, {"PAY-A": app, "PAY-B": other_app}))
+
+        assert (len(won), len(lost)) == (1, 1)
+        assert [p.payment_id for p in stored_payments(app, number)] == won
+        history = list(app.events.get(Contract.create_id(number)))
+        assert [e.originator_version for e in history] == list(range(1, loaded_version + 2))
+        for application in (app, other_app):
+            reloaded = application.get(number)
+            assert (reloaded.version, reloaded.payments_received) == (loaded_version + 1, 1)
+
+    def test_the_losing_instance_reloads_and_retries(
+        self, app: ContractsApplication, other_app: ContractsApplication
+    ) -> None:
+        number = active_contract(app)
+        app.run_daily(number, ctx(REF_START), POLICY)
+        apps = {"PAY-A": app, "PAY-B": other_app}
+        won, lost = split(race_payments(number, apps))
+
+        loser = apps[lost[0]]
+
+        retried = loser.execute(
+            number,
+            lambda c: c.receive_payment(
+                ctx(REF_START, actor="CUSTOMER"), AMOUNTS[lost[0]], lost[0]
+            ),
+        )
+
+        assert retried.version == 8
+        assert [p.payment_id for p in stored_payments(app, number)] == won + lost
+        assert loser.get(number) == full_replay(app, number)
+        assert loser.get(number).receivables["R0001"].open == Money.of("259.35")
+
+    def test_an_instance_with_the_contract_cached_sees_commands_of_another(
+        self, app: ContractsApplication, other_app: ContractsApplication
+    ) -> None:
+        number = active_contract(app)
+        other_app.get(number)  # the second instance has seen version 5
+        app.run_daily(number, ctx(REF_START), POLICY)
+
+        retried = other_app.receive_payment(
+            number, ctx(REF_START, actor="CUSTOMER"), Money.of("419.35")
+        )
+
+        assert retried.version == 7
+        assert [p.payment_id for p in stored_payments(app, number)] == ["P0001"]
+
+    def test_execute_with_a_stale_expected_version_is_refused(
+        self, app: ContractsApplication
+    ) -> None:
+        number = active_contract(app)
+        app.run_daily(number, ctx(REF_START), POLICY)
+
+        with pytest.raises(ConcurrencyConflictError) as stale:
+            app.execute(
+                number,
+                lambda c: c.receive_payment(ctx(REF_START), Money.of("419.35")),
+                expected_version=5,
+            )
+
+        assert stale.value.rule_id == "L-39"
+        assert app.get(number).version == 6
+        assert stored_payments(app, number) == []

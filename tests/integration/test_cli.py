@@ -1,0 +1,341 @@
+"""The `lease` CLI end to end, as a user runs it: a subprocess, its output and exit code."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import os
+import re
+import secrets
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from infra.bootstrap import DEMO_SCENARIO
+from infra.scenario import load_scenario
+from infra.settings import LOOPBACK, PostgresInfo
+from infra.simulate import simulate
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+CONSOLE_SCRIPT = Path(sys.executable).parent / "lease"
+RUN_TIMEOUT = 120.0
+READY_TIMEOUT = 60.0
+DEMO_NUMBER = load_scenario(DEMO_SCENARIO).terms.contract_number
+
+SCENARIO: dict[str, Any] = {
+    "scenario_version": 1,
+    "contract": {
+        "contract_number": "C-CLI-0001",
+        "customer_number": "K-1001",
+        "fuel_type": "DIESEL",
+        "term_months": 48,
+        "annual_km": 20000,
+        "excess_km_price": "0.10",
+        "instalment_amount": "650.00",
+        "instalment_frequency": "MONTHLY",
+        "payment_term_days": 0,
+        "invested_capital": "45000.00",
+        "advance_payment": "3000.00",
+        "protection": {"included": True, "flat_damage_fee": "500.00"},
+        "gap": {"included": False},
+        "insurance_mode": "CUSTOMER_OWN",
+        "insurer_theft_recovery_days": 30,
+    },
+    "steps": [
+        {"on": "2024-02-20", "do": "conclude"},
+        {"on": "2024-02-21", "do": "order_vehicle"},
+        {"on": "2024-03-01", "do": "notify_vehicle_ready"},
+        {"on": "2024-03-05", "do": "submit_insurance_proof"},
+        {"on": "2024-03-12", "do": "hand_over", "odometer": 12},
+        {"on": "2024-03-12", "do": "receive_payment", "amount": "419.35"},
+        {"on": "2024-05-02", "do": "advance"},
+    ],
+}
+
+
+def lease_command() -> list[str]:
+    """The console script when the project is installed, else the same entry point via -m."""
+    if CONSOLE_SCRIPT.exists():
+        return [str(CONSOLE_SCRIPT)]
+    return [sys.executable, "-m", "infra.cli"]
+
+
+def cli_env(**lease_vars: str) -> dict[str, str]:
+    """The environment without any LEASE_* of the caller's, plus the given ones."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEASE_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env["COLUMNS"] = "200"  # rich tables unwrapped, so lines can be asserted on
+    env.update(lease_vars)
+    return env
+
+
+def lease(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `lease ARGS` to completion (cwd: a temp dir, so no .env or .lease is picked up)."""
+    return subprocess.run(
+        [*lease_command(), *args],
+        cwd=cwd,
+        env=env if env is not None else cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
+
+
+def write_scenario(tmp_path: Path, doc: dict[str, Any], name: str = "scenario.json") -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def read_until(process: subprocess.Popen[bytes], marker: str, timeout: float) -> str:
+    """Read the process's stdout until `marker` appears; fail after `timeout` seconds."""
+    assert process.stdout is not None
+    fd = process.stdout.fileno()
+    output = b""
+    deadline = time.monotonic() + timeout
+    while marker.encode() not in output:
+        remaining = deadline - time.monotonic()
+        assert remaining > 0, f"no {marker!r} within {timeout:g} s; got:\n{output.decode()}"
+        ready, _, _ = select.select([fd], [], [], remaining)
+        if ready:
+            chunk = os.read(fd, 65536)
+            assert chunk, f"stdout closed before {marker!r}; got:\n{output.decode()}"
+            output += chunk
+    return output.decode()
+
+
+@pytest.fixture
+def fresh_database(pg_info: PostgresInfo) -> Iterator[PostgresInfo]:
+    """A database of its own on the session's PostgreSQL, dropped after the test."""
+    name = f"cli_{secrets.token_hex(6)}"
+    with psycopg.connect(pg_info.dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    yield dataclasses.replace(pg_info, dbname=name)
+    with psycopg.connect(pg_info.dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    """A loopback port somebody else already listens on."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        sock.listen()
+        yield sock.getsockname()[1]
+
+
+def stored_events(info: PostgresInfo) -> int:
+    with psycopg.connect(info.dsn) as conn:
+        row = conn.execute("SELECT count(*) FROM contracts_events").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def demo_version(stdout: str, state: str) -> int:
+    """The demo's version from `... loaded (N events)` or `... already loaded (version N)`."""
+    pattern = {
+        "loaded": rf"Demo contract {DEMO_NUMBER} loaded \((\d+) events\)",
+        "already": rf"Demo contract {DEMO_NUMBER} already loaded \(version (\d+)\)",
+    }[state]
+    found = re.search(pattern, stdout)
+    assert found is not None, stdout
+    return int(found.group(1))
+
+
+class TestSimulate:
+    def test_valid_scenario_prints_sorted_json_identical_to_the_runner(
+        self, tmp_path: Path
+    ) -> None:
+        path = write_scenario(tmp_path, SCENARIO)
+
+        result = lease("simulate", str(path), cwd=tmp_path)
+
+        assert (result.returncode, result.stderr) == (0, "")
+        expected = simulate(load_scenario(path))
+        assert result.stdout == json.dumps(expected, indent=2, sort_keys=True) + "\n"
+        out = json.loads(result.stdout)
+        assert (out["contract"]["contract_number"], out["clock"]) == ("C-CLI-0001", "2024-05-02")
+
+    def test_invalid_scenario_exits_1_with_one_line_naming_field_and_rule(
+        self, tmp_path: Path
+    ) -> None:
+        doc = copy.deepcopy(SCENARIO)
+        del doc["contract"]["term_months"]
+        path = write_scenario(tmp_path, doc)
+
+        result = lease("simulate", str(path), cwd=tmp_path)
+
+        assert result.returncode == 1
+        assert result.stdout == ""
+        lines = result.stderr.splitlines()
+        assert len(lines) == 1, result.stderr
+        assert lines[0].startswith("lease simulate: contract.term_months")
+        assert "P-49" in lines[0]
+
+    def test_refused_step_exits_1_naming_step_and_rule(self, tmp_path: Path) -> None:
+        doc = copy.deepcopy(SCENARIO)
+        doc["steps"].append({"on": "2024-06-03", "do": "request_early_termination"})
+        path = write_scenario(tmp_path, doc)
+
+        result = lease("simulate", str(path), cwd=tmp_path)
+
+        assert result.returncode == 1
+        assert result.stdout == ""
+        lines = result.stderr.splitlines()
+        assert len(lines) == 1, result.stderr
+        assert lines[0].startswith(
+            "lease simulate: step 8 request_early_termination refused: T-18.6 "
+        )
+
+    def test_expected_refusal_is_recorded_and_the_run_goes_on(self, tmp_path: Path) -> None:
+        doc = copy.deepcopy(SCENARIO)
+        doc["steps"].append(
+            {"on": "2024-06-03", "do": "request_early_termination", "expect_refusal": True}
+        )
+        path = write_scenario(tmp_path, doc)
+
+        result = lease("simulate", str(path), cwd=tmp_path)
+
+        assert result.returncode == 0, result.stderr
+        refusals = json.loads(result.stdout)["refusals"]
+        assert [(r["step"], r["rule_id"]) for r in refusals] == [(8, "T-18.6")]
+
+    def test_stack_mode_is_not_available_yet(self, tmp_path: Path) -> None:
+        path = write_scenario(tmp_path, SCENARIO)
+
+        result = lease("simulate", "--stack", str(path), cwd=tmp_path)
+
+        assert result.returncode == 2
+        assert result.stderr == "lease simulate: --stack is not available yet (issue 4)\n"
+
+
+class TestDev:
+    def test_loads_the_demo_once_and_prints_timeline_and_endpoints(
+        self, tmp_path: Path, fresh_database: PostgresInfo, bootstrap_servers: str
+    ) -> None:
+        env = cli_env(
+            LEASE_DATABASE_URL=fresh_database.dsn, LEASE_KAFKA_BOOTSTRAP_SERVERS=bootstrap_servers
+        )
+        args = ("dev", "--exit-after-ready", "--data-dir", str(tmp_path / "lease"))
+
+        # Given a first start on an empty database: the demo contract is loaded
+        first = lease(*args, cwd=tmp_path, env=env)
+        assert first.returncode == 0, first.stderr
+        version = demo_version(first.stdout, "loaded")
+        assert stored_events(fresh_database) == version
+        for expected in (f"Contract {DEMO_NUMBER}", "ContractConcluded", "L-01", "419.35"):
+            assert expected in first.stdout
+        pg = fresh_database
+        pg_line = rf"PostgreSQL\s+{pg.host}:{pg.port}/{pg.dbname}\s+external \(LEASE_DATABASE_URL\)"
+        assert re.search(pg_line, first.stdout), first.stdout
+        broker_line = rf"Broker\s+{bootstrap_servers}\s+external \(LEASE_KAFKA_BOOTSTRAP_SERVERS\)"
+        assert re.search(broker_line, first.stdout), first.stdout
+        assert "Ready in" in first.stdout
+
+        # When it starts again on the same database
+        second = lease(*args, cwd=tmp_path, env=env)
+
+        # Then the demo is not loaded again, and the timeline is still printed
+        assert second.returncode == 0, second.stderr
+        assert demo_version(second.stdout, "already") == version
+        assert stored_events(fresh_database) == version
+        assert "ContractConcluded" in second.stdout
+
+        # And `lease history` reads the same timeline from the event store
+        history = lease("history", DEMO_NUMBER, cwd=tmp_path, env=env)
+        assert history.returncode == 0, history.stderr
+        assert f"Contract {DEMO_NUMBER} (ACTIVE, version {version})" in history.stdout
+        missing = lease("history", "NO-SUCH-1", cwd=tmp_path, env=env)
+        assert (missing.returncode, missing.stderr) == (
+            1,
+            "lease history: contract NO-SUCH-1 not found\n",
+        )
+
+    def test_fully_embedded_runs_until_ctrl_c_and_stops_everything(self, tmp_path: Path) -> None:
+        data_dir = tmp_path / "lease"
+        process = subprocess.Popen(
+            [*lease_command(), "dev", "--data-dir", str(data_dir)],
+            cwd=tmp_path,
+            env=cli_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            output = read_until(process, "Press Ctrl-C to stop.", READY_TIMEOUT)
+            assert "embedded, data in" in output
+            assert "embedded, in-memory log" in output
+            assert (data_dir / "pg" / "postmaster.pid").exists()
+
+            process.send_signal(signal.SIGINT)
+            _, stderr = process.communicate(timeout=RUN_TIMEOUT)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+
+        assert (process.returncode, stderr.decode()) == (0, "")
+        assert not (data_dir / "pg" / "postmaster.pid").exists()
+
+    def test_sigterm_stops_cleanly(
+        self, tmp_path: Path, fresh_database: PostgresInfo, bootstrap_servers: str
+    ) -> None:
+        env = cli_env(
+            LEASE_DATABASE_URL=fresh_database.dsn, LEASE_KAFKA_BOOTSTRAP_SERVERS=bootstrap_servers
+        )
+        process = subprocess.Popen(
+            [*lease_command(), "dev", "--data-dir", str(tmp_path / "lease")],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            read_until(process, "Press Ctrl-C to stop.", READY_TIMEOUT)
+            process.terminate()
+            _, stderr = process.communicate(timeout=RUN_TIMEOUT)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+
+        assert (process.returncode, stderr.decode()) == (0, "")
+
+    def test_taken_postgres_port_fails_in_one_line(self, tmp_path: Path, taken_port: int) -> None:
+        env = cli_env(LEASE_PG_PORT=str(taken_port))
+
+        result = lease(
+            "dev", "--exit-after-ready", "--data-dir", str(tmp_path), cwd=tmp_path, env=env
+        )
+
+        assert result.returncode == 1
+        assert result.stderr == f"lease dev: port {taken_port} on {LOOPBACK} is already in use\n"
+
+    def test_taken_broker_port_fails_in_one_line(
+        self, tmp_path: Path, pg_info: PostgresInfo, taken_port: int
+    ) -> None:
+        env = cli_env(LEASE_DATABASE_URL=pg_info.dsn, LEASE_BROKER_PORT=str(taken_port))
+
+        result = lease(
+            "dev", "--exit-after-ready", "--data-dir", str(tmp_path), cwd=tmp_path, env=env
+        )
+
+        assert result.returncode == 1
+        assert result.stderr == f"lease dev: port {taken_port} on {LOOPBACK} is already in use\n"
