@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
-import psycopg
 import pydantic
 import typer
 from eventsourcing.persistence import PersistenceError
@@ -30,9 +29,6 @@ from infra.simulate import StepRefusedError, simulate
 from infra.stack import Stack, StackStartError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-    from types import FrameType
-
     from domain.application import ContractsApplication
     from infra.supervisor import Supervisor
 
@@ -40,14 +36,7 @@ OUR_PACKAGES = ("domain", "projections", "consumers", "api", "infra")
 INTERRUPTED = 130
 """Exit code of a `lease dev` interrupted before it was ready (128 + SIGINT)."""
 
-STARTUP_ERRORS = (
-    StackStartError,
-    ScenarioError,
-    StepRefusedError,
-    PersistenceError,
-    psycopg.Error,
-    OSError,
-)
+STARTUP_ERRORS = (StackStartError, ScenarioError, StepRefusedError, PersistenceError, OSError)
 """What can stop `lease dev` or `lease history` from starting; reported in one line."""
 
 app = typer.Typer(
@@ -65,7 +54,7 @@ DataDir = Annotated[
     Path | None,
     typer.Option(
         "--data-dir",
-        help="Local state directory (embedded PostgreSQL data) [default: LEASE_DATA_DIR or .lease]",
+        help="Local state (embedded PostgreSQL data); default: LEASE_DATA_DIR, else .lease",
         show_default=False,
     ),
 ]
@@ -130,6 +119,7 @@ def dev_command(
             signal.signal(sig, handler)
     if failed:
         fail("dev", f"worker {', '.join(failed)} failed; see the log above")
+    console.print("Stopped.")
 
 
 @app.command("history")
@@ -204,7 +194,7 @@ def supervise(
     supervisor.start()
     try:
         for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, _stop_handler(supervisor))
+            signal.signal(sig, supervisor.request_stop)
         console.print(endpoints_table(stack, supervisor))
         elapsed = time.monotonic() - started_at
         if exit_after_ready:
@@ -216,14 +206,6 @@ def supervise(
     finally:
         supervisor.stop()
     return supervisor.failed
-
-
-def _stop_handler(supervisor: Supervisor) -> Callable[[int, FrameType | None], None]:
-    def handler(signum: int, frame: FrameType | None) -> None:  # noqa: ARG001 - signal API
-        logging.getLogger(__name__).info("%s received; stopping", signal.Signals(signum).name)
-        supervisor.request_stop()
-
-    return handler
 
 
 def endpoints_table(stack: Stack, supervisor: Supervisor) -> Table:

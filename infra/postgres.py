@@ -116,6 +116,8 @@ class EmbeddedPostgres:
         self.requested_port = port
         self.start_timeout = start_timeout
         self._info: PostgresInfo | None = None
+        self.reused = False
+        """start() found this data directory's server running: stop() then leaves it."""
         self._bin_dir: Path | None = None
         self._run_as: _RunAs | None = None
 
@@ -159,8 +161,10 @@ class EmbeddedPostgres:
             if not (self.data_dir / "PG_VERSION").exists():
                 self._initdb()
             self._launch(port)
+            self.reused = False
         else:
             logger.info("reusing PostgreSQL already running on %s (port %d)", self.data_dir, port)
+            self.reused = True
         self._info = PostgresInfo(LOOPBACK, port, SUPERUSER, "", APP_DBNAME)
         try:
             remaining = max(self.start_timeout - (time.monotonic() - started_at), 1.0)
@@ -178,11 +182,15 @@ class EmbeddedPostgres:
         return self._info
 
     def stop(self) -> None:
-        """Stop the server (fast shutdown: sessions are cut, committed data is kept)."""
+        """Stop the server we started (fast shutdown: committed data is kept).
+
+        A server this object found already running (another `lease dev`) is left running.
+        """
         if self._info is None:
             return
         self._info = None
-        self._pg_ctl_stop("fast")
+        if not self.reused:
+            self._pg_ctl_stop("fast")
 
     def __enter__(self) -> Self:
         self.start()

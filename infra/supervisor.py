@@ -58,8 +58,9 @@ class Supervisor:
             thread.start()
             logger.info("worker %s started", name)
 
-    def request_stop(self) -> None:
-        """Ask every worker to stop (safe from a signal handler)."""
+    def request_stop(self, *_signal: object) -> None:
+        """Ask every worker to stop; usable as a signal handler (SIGINT, SIGTERM)."""
+        logger.info("stop requested")
         self.stop_event.set()
 
     def wait(self, timeout: float | None = None) -> bool:
