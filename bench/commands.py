@@ -7,28 +7,35 @@ puts the event store in a fresh schema, concludes and hands over the contracts (
 then times a sequential mix of monthly billing, payments and odometer reports on random
 contracts. Each command is one load -> decide -> save through ContractsApplication, as the
 service runs it. The baseline, in the same run and on the same server, is one psycopg
-connection doing one single-row INSERT per transaction, as many times as commands ran.
+connection doing one single-row INSERT of an event-sized row per transaction, as many times
+as commands ran. Commands and baseline run in alternating rounds, so drift of a shared
+machine hits both alike.
+
+The headline line uses the repository's code and settings. The labelled extra lines change
+one setting each (env or transport) to show where the time goes; they are not the headline.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.metadata
 import cProfile
+import dataclasses
+import importlib.metadata
 import os
 import platform
 import pstats
 import random
 import resource
 import secrets
+import statistics
 import sys
 import tempfile
 import time
+import tracemalloc
 import uuid
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,45 +44,60 @@ if str(ROOT) not in sys.path:  # `python bench/commands.py` from a checkout
     sys.path.insert(0, str(ROOT))
 
 import psycopg  # noqa: E402
+from eventsourcing.persistence import InfrastructureFactory, StoredEvent  # noqa: E402
+from eventsourcing.postgres import (  # noqa: E402
+    PostgresAggregateRecorder,
+    PostgresApplicationRecorder,
+    PostgresFactory,
+)
+from eventsourcing.utils import get_topic  # noqa: E402
 from psycopg import sql  # noqa: E402
+from psycopg.conninfo import make_conninfo  # noqa: E402
 
-from domain.application import ContractsApplication  # noqa: E402
+from domain.application import SNAPSHOT_INTERVAL, ContractsApplication  # noqa: E402
 from domain.contract import Contract, Ctx  # noqa: E402
 from domain.errors import ContractError  # noqa: E402
-from domain.money import Money  # noqa: E402
 from domain.policy import LessorPolicy  # noqa: E402
 from domain.terms import ContractTerms  # noqa: E402
 from infra.postgres import EmbeddedPostgres  # noqa: E402
 from infra.settings import PostgresInfo, Settings  # noqa: E402
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Iterator, Sequence
 
 TARGET_RATIO = 0.5
 """The issue's target: commands/s at least half the raw one-row-insert baseline."""
 BILLING, PAYMENT, KM = "billing", "payment", "km"
-MIX = ((BILLING, 0.40), (PAYMENT, 0.40), (KM, 0.20))
+KINDS = (BILLING, PAYMENT, KM)
+WEIGHTS = (0.40, 0.40, 0.20)
+"""The mix: monthly billing, payments of an open amount, odometer reports."""
 LATE_PAYMENT_SHARE = 0.2
-"""Share of payments that arrive 1-10 days after the invoice (late interest, M-06)."""
+"""Share of payments that arrive 1-10 days after the invoice (they accrue late interest)."""
+SETUP_COMMANDS = 6
 BASELINE_PAYLOAD_BYTES = 300
+ROUNDS = 10
+"""Commands and baseline alternate in this many rounds."""
+EXTRA_CONTRACTS = 200
+"""Contracts of each extra line (its own, set up like the headline's)."""
 POLICY = LessorPolicy()
 FIRST_START = date(2024, 1, 2)
-"""Handover dates are spread over 2024 from here."""
+"""Handover dates are spread over the year from here."""
+SYNC_OFF = "-c synchronous_commit=off"
 
 
-# --- the contracts -------------------------------------------------------------------------
+# --- the contracts -----------------------------------------------------------------------------
 
 
 @dataclass
 class Lease:
-    """What the client (scheduler, bank feed, customer portal) knows of one contract."""
+    """What the clients (scheduler, bank feed, customer portal) know of one contract."""
 
     number: str
     start: date
     end: date
     annual_km: int
     km_factor: float
-    """How much the customer drives against the agreed annual km."""
+    """How much the customer drives, against the agreed annual km."""
     handover_odometer: int
     clock: date
     """The contract's business date: it only moves forward."""
@@ -85,7 +107,7 @@ class Lease:
 
 
 def terms_dict(i: int, rng: random.Random) -> dict[str, Any]:
-    """Contract terms like infra/scenario.py's format, varied per contract."""
+    """Contract terms in the scenario format (infra/scenario.py), varied per contract."""
     term = rng.choice((36, 48, 60))
     annual_km = rng.choice((10_000, 15_000, 20_000, 25_000))
     fuel = "PETROL" if annual_km * term / 12 <= 100_000 else "DIESEL"
@@ -112,15 +134,17 @@ def ctx(on: date, actor: str, what: str) -> Ctx:
     return Ctx(on, actor, f"bench:{what}:{on.isoformat()}")
 
 
-def add_months(d: date, k: int) -> date:
-    month = d.month - 1 + k
+def first_of_month(d: date, months_later: int) -> date:
+    month = d.month - 1 + months_later
     return date(d.year + month // 12, month % 12 + 1, 1)
 
 
-def set_up(app: ContractsApplication, count: int, rng: random.Random) -> list[Lease]:
-    """Conclude, order, ready, insurance proof, hand over and first invoice; not timed."""
+def set_up(
+    app: ContractsApplication, count: int, rng: random.Random, first: int = 0
+) -> list[Lease]:
+    """Conclude, order, ready, insurance proof, hand over, first (pro rata) invoice."""
     leases = []
-    for i in range(count):
+    for i in range(first, first + count):
         terms = ContractTerms.from_dict(terms_dict(i, rng))
         start = FIRST_START + timedelta(days=rng.randrange(350))
         number = terms.contract_number
@@ -135,7 +159,7 @@ def set_up(app: ContractsApplication, count: int, rng: random.Random) -> list[Le
             Lease(
                 number=number,
                 start=start,
-                end=add_months(start, terms.term_months) - timedelta(days=1),
+                end=first_of_month(start, terms.term_months) - timedelta(days=1),
                 annual_km=terms.annual_km,
                 km_factor=rng.choice((0.9, 0.95, 1.0, 1.05, 1.1, 1.3)),
                 handover_odometer=odometer,
@@ -147,24 +171,22 @@ def set_up(app: ContractsApplication, count: int, rng: random.Random) -> list[Le
     return leases
 
 
-# --- the command mix -------------------------------------------------------------------------
+# --- the command mix -----------------------------------------------------------------------------
 
 
 @dataclass
 class Mix:
-    """Picks the next command of the mix; all choices happen outside the timed call."""
+    """Picks the next command of the mix; the choosing happens outside the timed call."""
 
-    app: ContractsApplication
     leases: list[Lease]
     rng: random.Random
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys((BILLING, PAYMENT, KM), 0))
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
 
-    def next_command(self) -> tuple[str, Callable[[], object]]:
-        kinds, weights = zip(*MIX, strict=True)
-        kind = self.rng.choices(kinds, weights)[0]
+    def next_command(self, app: ContractsApplication) -> Callable[[], object]:
+        kind = self.rng.choices(KINDS, WEIGHTS)[0]
         lease = self.rng.choice(self.leases)
-        if kind == BILLING and add_months(lease.clock, 1) > lease.end:
-            kind = KM  # the contract has been billed to its end: report km instead
+        if kind == BILLING and first_of_month(lease.clock, 1) > lease.end:
+            kind = KM  # billed to the end of its term: the customer reports km instead
         if kind == PAYMENT and lease.unpaid == 0:
             owing = [x for x in self.leases if x.unpaid]
             if owing:
@@ -173,22 +195,22 @@ class Mix:
                 kind = BILLING
         self.counts[kind] += 1
         if kind == BILLING:
-            return kind, self.billing(lease)
+            return self.billing(app, lease)
         if kind == PAYMENT:
-            return kind, self.payment(lease)
-        return kind, self.km_report(lease)
+            return self.payment(app, lease)
+        return self.km_report(app, lease)
 
-    def billing(self, lease: Lease) -> Callable[[], object]:
+    def billing(self, app: ContractsApplication, lease: Lease) -> Callable[[], object]:
         """The scheduler's daily run on the first day of the next period: it invoices it."""
-        lease.clock = add_months(lease.clock, 1)
+        lease.clock = first_of_month(lease.clock, 1)
         lease.unpaid += 1
         c = ctx(lease.clock, "SYSTEM:scheduler", "daily")
-        return lambda: self.app.run_daily(lease.number, c, POLICY)
+        return lambda: app.run_daily(lease.number, c, POLICY)
 
-    def payment(self, lease: Lease) -> Callable[[], object]:
-        """The bank feed: the customer pays what the statement shows open, sometimes late."""
+    def payment(self, app: ContractsApplication, lease: Lease) -> Callable[[], object]:
+        """The bank feed: the customer pays what is open, sometimes a few days late."""
         if self.rng.random() < LATE_PAYMENT_SHARE:
-            period_end = add_months(lease.clock, 1) - timedelta(days=1)
+            period_end = first_of_month(lease.clock, 1) - timedelta(days=1)
             lease.clock = min(lease.clock + timedelta(days=self.rng.randrange(1, 11)), period_end)
         lease.unpaid = 0
         c = ctx(lease.clock, "INTEGRATION:bank", "payment")
@@ -196,27 +218,28 @@ class Mix:
         def pay(contract: Contract) -> None:
             open_amount = contract.open_debits()
             amount = open_amount if open_amount.is_positive else contract.terms.instalment_amount
-            contract.receive_payment(c, Money(amount.amount))
+            contract.receive_payment(c, amount.rounded())
 
-        return lambda: self.app.execute(lease.number, pay)
+        return lambda: app.execute(lease.number, pay)
 
-    def km_report(self, lease: Lease) -> Callable[[], object]:
+    def km_report(self, app: ContractsApplication, lease: Lease) -> Callable[[], object]:
         """The customer portal: a reading on the business date, never below the last one."""
         driven = (lease.clock - lease.start).days / 365 * lease.annual_km * lease.km_factor
         noise = self.rng.randrange(-300, 300)
         reading = max(lease.odometer + 1, lease.handover_odometer + int(driven) + noise)
         lease.odometer = reading
         c = ctx(lease.clock, "CUSTOMER", "odometer")
-        return lambda: self.app.report_odometer(lease.number, c, reading)
+        return lambda: app.report_odometer(lease.number, c, reading)
 
 
 @dataclass
 class Timing:
-    """Latencies of one timed loop, in nanoseconds, and its wall time."""
+    """Latencies of timed operations, in nanoseconds; the rate is ops per second busy."""
 
     label: str
-    latencies: list[int]
-    wall_ns: int
+    latencies: list[int] = field(default_factory=list)
+    cpu_ns: int = 0
+    """CPU time of this process inside the calls (the client's Python and psycopg)."""
     refusals: int = 0
 
     @property
@@ -225,94 +248,240 @@ class Timing:
 
     @property
     def per_second(self) -> float:
-        return self.count / (self.wall_ns / 1e9) if self.wall_ns else 0.0
+        busy = sum(self.latencies)
+        return self.count / (busy / 1e9) if busy else 0.0
 
     def quantile_ms(self, q: float) -> float:
         ordered = sorted(self.latencies)
         index = min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))
-        return ordered[index] / 1e6
+        return ordered[index] / 1e6 if ordered else 0.0
 
     def line(self, baseline: Timing | None = None) -> str:
-        ratio = f"{self.per_second / baseline.per_second:5.2f}x" if baseline else "    -"
+        ratio = f"{self.per_second / baseline.per_second:5.2f}x" if baseline else "     "
+        cpu = self.cpu_ns / self.count / 1e6 if self.count else 0.0
         return (
-            f"  {self.label:<58} {self.count:>7} {self.per_second:>9.0f}/s "
-            f"p50 {self.quantile_ms(0.50):6.2f} ms  p99 {self.quantile_ms(0.99):6.2f} ms  {ratio}"
+            f"  {self.label:<64} {self.count:>6} {self.per_second:>7.0f}/s"
+            f"  p50 {self.quantile_ms(0.50):5.2f} ms  p99 {self.quantile_ms(0.99):6.2f} ms"
+            f"  cpu {cpu:4.2f} ms  {ratio}"
         )
 
 
-def run_mix(mix: Mix, label: str, commands: int, seconds: float) -> Timing:
-    """Run commands of the mix one after another until `commands` ran or `seconds` passed."""
-    latencies: list[int] = []
-    refusals = 0
-    deadline = time.perf_counter_ns() + int(seconds * 1e9)
-    busy = 0
-    while len(latencies) < commands:
-        _, command = mix.next_command()
+def run_mix(
+    mix: Mix, app: ContractsApplication, timing: Timing, commands: int, deadline_ns: int
+) -> int:
+    """Run commands of the mix one after another; returns how many ran."""
+    done = 0
+    while done < commands and time.perf_counter_ns() < deadline_ns:
+        command = mix.next_command(app)
+        c0 = time.process_time_ns()
         t0 = time.perf_counter_ns()
         try:
             command()
         except ContractError:
-            refusals += 1
-        t1 = time.perf_counter_ns()
-        latencies.append(t1 - t0)
-        busy += t1 - t0
-        if t1 > deadline:
-            break
-    return Timing(label, latencies, busy, refusals)
+            timing.refusals += 1
+        timing.latencies.append(time.perf_counter_ns() - t0)
+        timing.cpu_ns += time.process_time_ns() - c0
+        done += 1
+    return done
 
 
-# --- the raw psycopg baseline ---------------------------------------------------------------
+# --- the raw psycopg baseline -------------------------------------------------------------------
 
 
-def run_baseline(
-    info: PostgresInfo, schema: str, count: int, label: str, *, explicit_transaction: bool
-) -> Timing:
-    """One connection, one single-row INSERT of an event-sized row per transaction."""
-    table = sql.Identifier(schema, "baseline_events")
-    payload = (b'{"occurred_on":"2024-03-12","actor":"INTEGRATION:bank","rule_ids":["M-09"],' * 4)[
-        :BASELINE_PAYLOAD_BYTES
-    ]
-    insert = sql.SQL(
-        "INSERT INTO {} (originator_id, originator_version, topic, state) VALUES (%s, %s, %s, %s)"
-    ).format(table)
-    topic = "domain.events:PaymentReceived"
-    latencies: list[int] = []
-    with psycopg.connect(info.dsn, autocommit=True) as conn:
-        conn.execute(
+class Baseline:
+    """One psycopg connection; each op is one single-row INSERT in its own transaction."""
+
+    def __init__(self, conninfo: str, schema: str, label: str) -> None:
+        self.timing = Timing(label)
+        self.conn = psycopg.connect(conninfo, autocommit=True)
+        table = sql.Identifier(schema, "baseline_events")
+        self.conn.execute(
             sql.SQL(
                 "CREATE TABLE IF NOT EXISTS {} (originator_id uuid NOT NULL, "
                 "originator_version integer NOT NULL, topic text NOT NULL, state bytea, "
                 "PRIMARY KEY (originator_id, originator_version))"
             ).format(table)
         )
-        ids = [uuid.uuid4() for _ in range(1000)]
-        versions = dict.fromkeys(ids, 0)
-        for i in range(count):
-            originator = ids[i % len(ids)]
-            versions[originator] += 1
-            params = (originator, versions[originator], topic, payload)
+        self.insert = sql.SQL(
+            "INSERT INTO {} (originator_id, originator_version, topic, state) "
+            "VALUES (%s, %s, %s, %s)"
+        ).format(table)
+        self.payload = (
+            b'{"occurred_on":{"_type_":"date_iso","_data_":"2024-03-12"},'
+            b'"actor":"INTEGRATION:bank","rule_ids":["M-09","A-11"],"amount":"650.00"}' * 3
+        )[:BASELINE_PAYLOAD_BYTES]
+        self.ids = [uuid.uuid4() for _ in range(1000)]
+        self.versions = dict.fromkeys(self.ids, 0)
+        self.done = 0
+
+    def run(self, count: int) -> None:
+        """Autocommit: the INSERT is a transaction of its own, one round trip, one WAL flush."""
+        for _ in range(count):
+            originator = self.ids[self.done % len(self.ids)]
+            self.versions[originator] += 1
+            params = (originator, self.versions[originator], "bench:Event", self.payload)
+            c0 = time.process_time_ns()
             t0 = time.perf_counter_ns()
-            if explicit_transaction:
-                with conn.transaction():
-                    conn.execute(insert, params, prepare=True)
-            else:  # autocommit: the INSERT is its own transaction, one round trip
-                conn.execute(insert, params, prepare=True)
-            latencies.append(time.perf_counter_ns() - t0)
-    return Timing(label, latencies, sum(latencies))
+            self.conn.execute(self.insert, params, prepare=True)
+            self.timing.latencies.append(time.perf_counter_ns() - t0)
+            self.timing.cpu_ns += time.process_time_ns() - c0
+            self.done += 1
+
+    def close(self) -> None:
+        self.conn.close()
 
 
-# --- environment and reporting ---------------------------------------------------------------
+# --- a prototype, measured as an extra line only -------------------------------------------------
+
+
+class OneTripRecorder(PostgresApplicationRecorder):
+    """The library's insert (BEGIN, LOCK TABLE, NOTIFY, INSERT ... RETURNING, COMMIT) sent as
+    one pipeline with one Sync: one round trip. eventsourcing 9.5.6 syncs four times per
+    insert (its explicit sync, then psycopg's nested pipelines around `transaction()` and the
+    pipeline exit). Same statements, same table lock, same NOTIFY, same error on a conflict.
+    """
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        if not stored_events or self.datastore.enable_db_functions:
+            ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+            return ids
+        with self.datastore.get_connection() as conn:
+            try:
+                with conn.pipeline():  # the only Sync is sent when the block exits
+                    conn.execute("BEGIN")
+                    with conn.cursor() as curs:
+                        self._insert_events(curs, stored_events, **kwargs)  # tracking, if any
+                        self._lock_table(curs)
+                        self._notify_channel(curs)
+                    inserted = conn.cursor()
+                    PostgresAggregateRecorder._insert_stored_events(self, inserted, stored_events)
+                    conn.execute("COMMIT")
+            except psycopg.Error:  # e.g. a unique violation: nothing was committed
+                conn.rollback()  # leave the failed transaction block
+                raise  # get_connection() maps it (IntegrityError for a conflict)
+            return [row["notification_id"] for row in inserted.fetchall()]
+
+
+# --- configurations -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A labelled deviation from the repository's settings, for the extra lines."""
+
+    label: str
+    env: dict[str, str] = field(default_factory=dict)
+    socket: bool = False
+    """Connect over the embedded server's Unix socket instead of TCP on 127.0.0.1."""
+    session: str = ""
+    """libpq options for every connection, e.g. synchronous_commit=off."""
+    baseline_label: str = ""
+    """Set when the baseline changes too (transport or session options)."""
+    in_memory: bool = False
+    """No database at all (eventsourcing.popo): the domain's and library's own cost."""
+
+
+HEADLINE = Variant("commands: repo code and settings")
+EXTRAS = (
+    Variant(
+        "  no database: eventsourcing.popo (domain + library cost only)",
+        {"PERSISTENCE_MODULE": "eventsourcing.popo"},
+        in_memory=True,
+    ),
+    Variant("  no aggregate cache: AGGREGATE_CACHE_MAXSIZE=''", {"AGGREGATE_CACHE_MAXSIZE": ""}),
+    Variant(
+        "  DEEPCOPY_FROM_AGGREGATE_CACHE=y (recommended; commands skip it)",
+        {"DEEPCOPY_FROM_AGGREGATE_CACHE": "y"},
+    ),
+    Variant(
+        "  prototype: one-round-trip insert (same SQL, one pipeline sync)",
+        {InfrastructureFactory.APPLICATION_RECORDER_TOPIC: get_topic(OneTripRecorder)},
+    ),
+    Variant(
+        "  Unix socket instead of TCP 127.0.0.1",
+        socket=True,
+        baseline_label="  baseline over the Unix socket",
+    ),
+    Variant(
+        "  synchronous_commit=off (not durable)",
+        session=SYNC_OFF,
+        baseline_label="  baseline with synchronous_commit=off",
+    ),
+    Variant(
+        "  POSTGRES_ENABLE_DB_FUNCTIONS=y (drops LOCK TABLE: not safe)",
+        {PostgresFactory.POSTGRES_ENABLE_DB_FUNCTIONS: "y"},
+    ),
+    Variant(
+        "  AGGREGATE_CACHE_FASTFORWARD=n (no read: single writer only)",
+        {"AGGREGATE_CACHE_FASTFORWARD": "n"},
+    ),
+)
+
+
+@dataclass
+class Side:
+    """One configuration under test: its application, contracts, timing and baseline."""
+
+    variant: Variant
+    app: ContractsApplication
+    mix: Mix
+    timing: Timing
+    baseline: Baseline | None
+    per_round: int = 0
+
+
+def conninfo(info: PostgresInfo, session: str) -> str:
+    return make_conninfo(
+        host=info.host,
+        port=info.port,
+        user=info.user,
+        password=info.password or None,
+        dbname=info.dbname,
+        options=session or None,
+    )
 
 
 @contextmanager
-def database(data_root: Path) -> Iterator[PostgresInfo]:
+def libpq_options(options: str) -> Iterator[None]:
+    """PGOPTIONS for the connections opened inside the block (the app's pool)."""
+    before = os.environ.get("PGOPTIONS")
+    if options:
+        os.environ["PGOPTIONS"] = options
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("PGOPTIONS", None)
+        else:
+            os.environ["PGOPTIONS"] = before
+
+
+def open_app(env: dict[str, str], session: str) -> ContractsApplication:
+    """An application whose pool is full before PGOPTIONS is restored."""
+    with libpq_options(session):
+        app = ContractsApplication(env=env)
+        factory = app.factory
+        if isinstance(factory, PostgresFactory):
+            factory.datastore.pool.wait()
+    return app
+
+
+# --- environment and reporting ------------------------------------------------------------------
+
+
+@contextmanager
+def database(data_root: Path) -> Iterator[tuple[PostgresInfo, Path | None]]:
     """LEASE_DATABASE_URL if set, else an embedded server in a temporary data directory."""
     settings = Settings()
     if settings.database_url:
-        yield PostgresInfo.from_url(settings.database_url)
+        yield PostgresInfo.from_url(settings.database_url), None
         return
     with EmbeddedPostgres(data_root / "pg") as server:
-        yield server.info
+        socket_dir = server.data_dir
+        found = (socket_dir / f".s.PGSQL.{server.info.port}").exists()
+        yield server.info, socket_dir if found else None
 
 
 @contextmanager
@@ -327,21 +496,7 @@ def fresh_schema(info: PostgresInfo) -> Iterator[str]:
             conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
 
 
-@contextmanager
-def pgoptions(options: str) -> Iterator[None]:
-    """Session settings (libpq PGOPTIONS) for the connections opened inside the block."""
-    before = os.environ.get("PGOPTIONS")
-    os.environ["PGOPTIONS"] = options
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ["PGOPTIONS"]
-        else:
-            os.environ["PGOPTIONS"] = before
-
-
-def machine(info: PostgresInfo) -> list[str]:
+def machine(info: PostgresInfo, embedded: bool) -> list[str]:
     model = "unknown"
     with Path("/proc/cpuinfo").open() as cpuinfo:
         for row in cpuinfo:
@@ -349,16 +504,24 @@ def machine(info: PostgresInfo) -> list[str]:
                 model = row.split(":", 1)[1].strip()
                 break
     with psycopg.connect(info.dsn) as conn:
-        row = conn.execute("SHOW server_version").fetchone()
-        sync = conn.execute("SHOW synchronous_commit").fetchone()
-        fsync = conn.execute("SHOW fsync").fetchone()
-    version = row[0] if row else "?"
+        shown = {
+            name: str((conn.execute(f"SHOW {name}").fetchone() or ("?",))[0])
+            for name in ("server_version", "synchronous_commit", "fsync", "shared_buffers")
+        }
+    where = "embedded, temporary data dir" if embedded else "LEASE_DATABASE_URL"
+    versions = (
+        f"{platform.python_version()}, eventsourcing {importlib.metadata.version('eventsourcing')}"
+        f", psycopg {psycopg.__version__} ({psycopg.pq.__impl__})"
+    )
+    server = (
+        f"{shown['server_version']} ({where}, {info.host}:{info.port}),"
+        f" synchronous_commit={shown['synchronous_commit']} fsync={shown['fsync']}"
+        f" shared_buffers={shown['shared_buffers']}"
+    )
     return [
         f"  cpu        {os.cpu_count()} x {model} ({platform.machine()}, {platform.system()})",
-        f"  python     {platform.python_version()}  eventsourcing {importlib.metadata.version('eventsourcing')}"
-        f"  psycopg {psycopg.__version__} ({psycopg.pq.__impl__})",
-        f"  postgresql {version} on {info.host}:{info.port}"
-        f"  synchronous_commit={sync[0] if sync else '?'} fsync={fsync[0] if fsync else '?'}",
+        f"  python     {versions}",
+        f"  postgresql {server}",
     ]
 
 
@@ -382,24 +545,58 @@ def event_stats(info: PostgresInfo, schema: str) -> tuple[int, float, int]:
     return int(row[0]), float(row[1] or 0), int(snaps[0])
 
 
-# --- main ------------------------------------------------------------------------------------
+def history_costs(app: ContractsApplication, rng: random.Random, number: int) -> list[str]:
+    """One contract lived through the mix: cold load time and memory, by version."""
+    lease = set_up(app, 1, rng, first=number)[0]
+    mix = Mix([lease], rng)
+    contract_id = Contract.create_id(lease.number)
+    rows = []
+    for version in (6, 25, 49, 50, 75, 99, 100, 150):
+        while app.get(lease.number).version < version:
+            mix.next_command(app)()
+        samples = []
+        for _ in range(25):
+            t0 = time.perf_counter_ns()
+            app.repository.get(contract_id, version=version)
+            samples.append(time.perf_counter_ns() - t0)
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        contract: Contract = app.repository.get(contract_id, version=version)
+        size = tracemalloc.get_traced_memory()[0] - before  # what the loaded aggregate holds
+        tracemalloc.stop()
+        base = "snapshot" if version >= SNAPSHOT_INTERVAL else "no snapshot"
+        rows.append(
+            f"  version {version:>3}: {base:<11} + {version % SNAPSHOT_INTERVAL:>2} events"
+            f"   load median {statistics.median(samples) / 1e6:5.2f} ms"
+            f"   aggregate {size / 1024:5.1f} KiB, {len(contract.receivables):>2} receivables,"
+            f" {contract.status.value}"
+        )
+    return rows
+
+
+# --- main -----------------------------------------------------------------------------------------
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--contracts", type=int, default=1000)
-    parser.add_argument("--commands", type=int, default=5000, help="timed commands per run")
-    parser.add_argument("--seconds", type=float, default=30.0, help="cap of each timed run")
+    parser.add_argument("--commands", type=int, default=10_000, help="timed headline commands")
+    parser.add_argument(
+        "--extra-commands", type=int, default=2_500, help="timed commands per extra line"
+    )
+    parser.add_argument("--no-extras", action="store_true", help="headline and baseline only")
+    parser.add_argument("--seconds", type=float, default=75.0, help="cap of the timed phase")
     parser.add_argument("--quick", action="store_true", help="~10 s smoke run")
-    parser.add_argument("--seed", type=int, default=19_2)
+    parser.add_argument("--seed", type=int, default=192)
     parser.add_argument(
         "--profile", type=int, default=0, metavar="N", help="cProfile N commands, print top costs"
     )
     args = parser.parse_args(argv)
     if args.quick:
         args.contracts = min(args.contracts, 50)
-        args.commands = min(args.commands, 300)
-        args.seconds = min(args.seconds, 3.0)
+        args.commands = min(args.commands, 500)
+        args.extra_commands = min(args.extra_commands, 100)
+        args.seconds = min(args.seconds, 5.0)
     return args
 
 
@@ -409,65 +606,129 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(args.seed)
     with ExitStack() as stack:
         data_root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="lease-bench-")))
-        info = stack.enter_context(database(data_root))
+        info, socket_dir = stack.enter_context(database(data_root))
         schema = stack.enter_context(fresh_schema(info))
         env = info.eventsourcing_env(schema=schema, pool_size=Settings().pool_size)
-        app = ContractsApplication(env=env)
-        stack.callback(app.close)
         print("machine")
-        for row in machine(info):
+        for row in machine(info, embedded=socket_dir is not None):
             print(row)
 
+        app = ContractsApplication(env=env)
+        stack.callback(app.close)
+        rss_before = max_rss_mib()
         t0 = time.perf_counter()
         leases = set_up(app, args.contracts, rng)
         setup_s = time.perf_counter() - t0
+        rss_setup = max_rss_mib()
         print(
-            f"setup      {args.contracts} contracts x 6 commands in {setup_s:.1f} s"
-            f" (not timed below); max RSS {max_rss_mib():.0f} MiB"
+            f"setup      {args.contracts} contracts x {SETUP_COMMANDS} commands in {setup_s:.1f} s"
+            f" ({args.contracts * SETUP_COMMANDS / setup_s:.0f} commands/s, not timed below);"
+            f" max RSS {rss_before:.0f} -> {rss_setup:.0f} MiB"
         )
-
-        mix = Mix(app, leases, rng)
+        mix = Mix(leases, rng)
         if args.profile:
-            profile(mix, args.profile)
+            profile(mix, app, args.profile)
             return 0
+
+        def baseline_for(variant: Variant) -> Baseline:
+            """Each line has a baseline of its own, run in the same rounds, same count."""
+            where = dataclasses.replace(info, host=str(socket_dir)) if variant.socket else info
+            label = variant.baseline_label or "baseline: 1-row INSERT per transaction"
+            baseline = Baseline(conninfo(where, variant.session), schema, label)
+            stack.callback(baseline.close)
+            return baseline
+
+        head = Side(HEADLINE, app, mix, Timing(HEADLINE.label), baseline_for(HEADLINE))
+        head.per_round = -(-args.commands // ROUNDS)
+        sides = [head]
+        extras = () if args.no_extras else EXTRAS
+        next_number = args.contracts
+        extra_contracts = min(args.contracts, EXTRA_CONTRACTS)
+        for variant in extras:
+            if variant.socket and socket_dir is None:
+                continue  # external server: no local socket to compare
+            variant_env = dict(variant.env) if variant.in_memory else env | variant.env
+            if variant.socket:
+                variant_env[PostgresFactory.POSTGRES_HOST] = str(socket_dir)
+            extra_app = open_app(variant_env, variant.session)
+            stack.callback(extra_app.close)
+            # Contracts of its own: another app's writes would make its cache fast-forward.
+            extra_leases = set_up(extra_app, extra_contracts, rng, first=next_number)
+            next_number += extra_contracts
+            side = Side(
+                variant,
+                extra_app,
+                Mix(extra_leases, rng),
+                Timing(variant.label),
+                None if variant.in_memory else baseline_for(variant),
+            )
+            side.per_round = -(-args.extra_commands // ROUNDS)
+            sides.append(side)
+
         before, _, _ = event_stats(info, schema)
-        commands = run_mix(mix, "commands (repo code and settings)", args.commands, args.seconds)
+        deadline = time.perf_counter_ns() + int(args.seconds * 1e9)
+        for _ in range(ROUNDS):
+            for side in sides:
+                ran = run_mix(side.mix, side.app, side.timing, side.per_round, deadline)
+                if side.baseline is not None:
+                    side.baseline.run(ran)
         after, mean_state, snapshots = event_stats(info, schema)
-        baseline = run_baseline(
-            info, schema, commands.count, "baseline: INSERT, autocommit", explicit_transaction=False
-        )
+
+        total = sum(side.timing.count for side in sides)
+        stored = sum(side.timing.count for side in sides if not side.variant.in_memory)
+        counts = {kind: sum(side.mix.counts[kind] for side in sides) for kind in mix.counts}
         print()
         print(
-            f"mix        {commands.count} commands on {args.contracts} contracts: "
-            + ", ".join(f"{k} {v}" for k, v in mix.counts.items())
-            + f"; refused {commands.refusals}"
+            f"mix        {head.timing.count} headline commands on {args.contracts} contracts"
+            f" ({total} with the extra lines, each on {extra_contracts} contracts of its own): "
+            + ", ".join(f"{k} {v}" for k, v in counts.items())
+            + f"; refused {sum(s.timing.refusals for s in sides)}"
         )
         print(
-            f"           {(after - before) / max(commands.count, 1):.2f} events per command, "
-            f"mean event state {mean_state:.0f} bytes, {snapshots} snapshots"
+            f"           {(after - before) / max(stored, 1):.2f} events per command, mean event"
+            f" state {mean_state:.0f} bytes, {snapshots} snapshots; baseline row"
+            f" {BASELINE_PAYLOAD_BYTES} bytes"
         )
         print()
-        print(f"  {'':<58} {'ops':>7} {'rate':>11}")
-        print(baseline.line())
-        print(commands.line(baseline))
-        ratio = commands.per_second / baseline.per_second
+        print(f"  {'(rate = ops / time inside the calls, sequential, one client)':<64}")
+        assert head.baseline is not None
+        print(head.baseline.timing.line())
+        print(head.timing.line(head.baseline.timing))
+        ratio = head.timing.per_second / head.baseline.timing.per_second
         verdict = "met" if ratio >= TARGET_RATIO else "NOT met"
         print()
         print(f"ratio      {ratio:.2f}x of the baseline (target >= {TARGET_RATIO}x: {verdict})")
-        print(f"max RSS    {max_rss_mib():.0f} MiB")
+        print(f"max RSS    {max_rss_mib():.0f} MiB (after setup: {rss_setup:.0f} MiB)")
+        if len(sides) > 1:
+            print()
+            print("extra lines: one change each, ratio to a baseline run beside it (same rounds)")
+            for side in sides[1:]:
+                beside = side.baseline.timing if side.baseline is not None else None
+                if side.variant.baseline_label and beside is not None:
+                    print(beside.line())
+                print(side.timing.line(beside))
+            print()
+            print(
+                "one contract's history (mixed commands): cold load = repository.get at that"
+                f" version, no cache; snapshots every {SNAPSHOT_INTERVAL} events"
+            )
+            for row in history_costs(app, rng, next_number):
+                print(row)
+        print()
         print(f"total      {time.perf_counter() - started:.0f} s")
     return 0
 
 
-def profile(mix: Mix, count: int) -> None:
+def profile(mix: Mix, app: ContractsApplication, count: int) -> None:
+    timing = Timing("profiled commands (cProfile inflates Python time)")
     profiler = cProfile.Profile()
     profiler.enable()
-    timing = run_mix(mix, "profiled", count, 600.0)
+    run_mix(mix, app, timing, count, time.perf_counter_ns() + 600 * 10**9)
     profiler.disable()
     print(timing.line())
     stats = pstats.Stats(profiler, stream=sys.stdout)
-    stats.sort_stats("tottime").print_stats(30)
-    stats.sort_stats("cumulative").print_stats(45)
+    stats.sort_stats("tottime").print_stats(25)
+    stats.sort_stats("cumulative").print_stats(40)
 
 
 if __name__ == "__main__":
