@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from domain.application import ContractsApplication
+from domain.contract import Contract
 from infra.postgres import EmbeddedPostgres, PostgresStartError
 from infra.postgres import wait_until_ready as wait_for_postgres
 from infra.scenario import load_scenario
 from infra.settings import PostgresInfo
-from infra.simulate import simulate
+from infra.simulate import IN_MEMORY_ENV, simulate
 from infra.stack import Stack, StackStartError
 from infra.supervisor import Supervisor, idle
 
@@ -56,14 +57,18 @@ def ensure_demo_contract(
 ) -> DemoContract:
     """Live the demo scenario into `app` unless its contract number is already stored.
 
-    Raises ScenarioError or StepRefusedError if the shipped scenario no longer runs.
+    The scenario runs in memory first; its events are then stored in one transaction, so an
+    interrupted start never leaves a half-loaded demo contract. Raises ScenarioError or
+    StepRefusedError if the shipped scenario no longer runs.
     """
     scenario = load_scenario(scenario_path)
     number = scenario.terms.contract_number
     if app.exists(number):
         logger.info("demo contract %s already loaded", number)
         return DemoContract(number=number, loaded_now=False, version=app.get(number).version)
-    simulate(scenario, app=app)
+    rehearsal = ContractsApplication(env=IN_MEMORY_ENV)
+    simulate(scenario, app=rehearsal)
+    app.save(*rehearsal.events.get(Contract.create_id(number)))
     version = app.get(number).version
     logger.info("demo contract %s loaded (%d events)", number, version)
     return DemoContract(number=number, loaded_now=True, version=version)
