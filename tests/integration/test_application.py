@@ -151,23 +151,27 @@ AMOUNTS = {"PAY-A": Money.of("100.00"), "PAY-B": Money.of("60.00")}
 """Different amounts, so a state built on the losing payment cannot pass for the stored one."""
 
 
-def race_payments(number: str, apps: dict[str, ContractsApplication]) -> dict[str, Outcome]:
+def race_payments(
+    number: str, apps: dict[str, ContractsApplication], *, if_match: bool = True
+) -> dict[str, Outcome]:
     """Each instance loads the contract, waits until all have loaded, then pays.
 
-    The payment id is the key of the instance in `apps`; the amount is AMOUNTS[payment id].
+    With `if_match` every payment names the version it was decided on (If-Match). The
+    payment id is the key of the instance in `apps`; the amount is AMOUNTS[payment id].
     """
     loaded_version = next(iter(apps.values())).get(number).version
     barrier = threading.Barrier(len(apps), timeout=BARRIER_TIMEOUT)
+    expected = loaded_version if if_match else None
 
     def pay(application: ContractsApplication, payment_id: str) -> CommandResult:
         def command(contract: Contract) -> None:
-            assert contract.version == loaded_version
-            barrier.wait()  # every instance has loaded the same version before any saves
+            if contract.version == loaded_version:  # the first attempt of each instance
+                barrier.wait()  # every instance has loaded the same version before saving
             contract.receive_payment(
                 ctx(REF_START, actor="CUSTOMER"), AMOUNTS[payment_id], payment_id
             )
 
-        return application.execute(number, command)
+        return application.execute(number, command, expected_version=expected)
 
     with ThreadPoolExecutor(max_workers=len(apps)) as pool:
         futures = {pid: pool.submit(pay, application, pid) for pid, application in apps.items()}
@@ -199,6 +203,22 @@ class TestConcurrency:
         for application in (app, other_app):
             reloaded = application.get(number)
             assert (reloaded.version, reloaded.payments_received) == (loaded_version + 1, 1)
+
+    def test_without_if_match_the_later_command_is_decided_again_and_both_count(
+        self, app: ContractsApplication, other_app: ContractsApplication
+    ) -> None:
+        number = active_contract(app)
+        app.run_daily(number, ctx(REF_START), POLICY)
+        loaded_version = app.get(number).version
+
+        outcomes = race_payments(number, {"PAY-A": app, "PAY-B": other_app}, if_match=False)
+
+        won, lost = split(outcomes)
+        assert (sorted(won), lost) == (["PAY-A", "PAY-B"], [])
+        assert sorted(p.payment_id for p in stored_payments(app, number)) == ["PAY-A", "PAY-B"]
+        history = list(app.events.get(Contract.create_id(number)))
+        assert [e.originator_version for e in history] == list(range(1, len(history) + 1))
+        assert len(history) >= loaded_version + 2
 
     def test_the_losing_instance_reloads_and_retries(
         self, app: ContractsApplication, other_app: ContractsApplication
