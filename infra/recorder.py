@@ -36,26 +36,36 @@ class OneTripApplicationRecorder(PostgresApplicationRecorder):
         super().__init__(datastore, events_table_name=events_table_name)
         schema = Identifier(datastore.schema)
         function = Identifier(f"lease_insert_{self.events_table_name}"[:63])
-        self.sql_create_statements.append(
-            SQL(
-                "CREATE OR REPLACE FUNCTION {schema}.{function}("
-                "ids {id_type}[], versions bigint[], topics text[], states bytea[]) "
-                "RETURNS SETOF bigint LANGUAGE plpgsql AS $BODY$ BEGIN "
-                "LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; "
-                "NOTIFY {channel}; "
-                "RETURN QUERY INSERT INTO {schema}.{table} "
-                "(originator_id, originator_version, topic, state) "
-                "SELECT * FROM unnest(ids, versions, topics, states) "
-                "RETURNING notification_id; "
-                "END; $BODY$"
-            ).format(
-                schema=schema,
-                function=function,
-                id_type=Identifier(datastore.originator_id_type),
-                table=Identifier(self.events_table_name),
-                channel=Identifier(self.channel_name),
-            )
+        body = SQL(
+            "LANGUAGE plpgsql AS $BODY$ BEGIN "
+            "LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; "
+            "NOTIFY {channel}; "
+            "RETURN QUERY INSERT INTO {schema}.{table} "
+            "(originator_id, originator_version, topic, state) {rows} "
+            "RETURNING notification_id; "
+            "END; $BODY$"
         )
+        names: dict[str, Identifier] = {
+            "schema": schema,
+            "id_type": Identifier(datastore.originator_id_type),
+            "table": Identifier(self.events_table_name),
+            "channel": Identifier(self.channel_name),
+        }
+        names["function"] = function
+        many = SQL(
+            "CREATE OR REPLACE FUNCTION {schema}.{function}("
+            "ids {id_type}[], versions bigint[], topics text[], states bytea[]) "
+            "RETURNS SETOF bigint "
+        ).format(**names) + body.format(
+            rows=SQL("SELECT * FROM unnest(ids, versions, topics, states)"), **names
+        )
+        # One event (most commands): scalar parameters, no array (de)serialisation.
+        one = SQL(
+            "CREATE OR REPLACE FUNCTION {schema}.{function}("
+            "id {id_type}, version bigint, topic text, state bytea) "
+            "RETURNS SETOF bigint "
+        ).format(**names) + body.format(rows=SQL("VALUES (id, version, topic, state)"), **names)
+        self.sql_create_statements.extend([many, one])
         self._call = SQL("SELECT * FROM {schema}.{function}(%s, %s, %s, %s)").format(
             schema=schema, function=function
         )
@@ -67,12 +77,16 @@ class OneTripApplicationRecorder(PostgresApplicationRecorder):
         if not stored_events or self.datastore.enable_db_functions:
             ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
             return ids
-        params = (
-            [e.originator_id for e in stored_events],
-            [e.originator_version for e in stored_events],
-            [e.topic for e in stored_events],
-            [e.state for e in stored_events],
-        )
+        if len(stored_events) == 1:
+            [e] = stored_events
+            params: tuple[Any, ...] = (e.originator_id, e.originator_version, e.topic, e.state)
+        else:
+            params = (
+                [e.originator_id for e in stored_events],
+                [e.originator_version for e in stored_events],
+                [e.topic for e in stored_events],
+                [e.state for e in stored_events],
+            )
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self._call, params, prepare=True)
             return [row[column] for row in curs.fetchall() for column in row]
