@@ -86,11 +86,10 @@ def invoice_period(c: Contract, ctx: Ctx, period_start: date) -> None:
     days_covered = days_inclusive(covered_from, covered_to)
     pro_rata = days_covered < days_in_period
     instalment = c.terms.instalment_amount
-    c.emit(
+    c.issue(
         InstalmentInvoiced,
         ctx,
         _invoice_rules(pro_rata, first_period=covered_from > first),
-        receivable_id=c.next_receivable_id(),
         amount=pro_rata_instalment(instalment, days_covered, days_in_period),
         due_date=ctx.on + timedelta(days=c.terms.payment_term_days),
         instalment=instalment,
@@ -126,11 +125,10 @@ def credit_after(c: Contract, ctx: Ctx, end: date, reason: str, rule_ids: list[s
         already = credited.get(invoice.receivable_id, Money.zero())
         credit = invoice.amount - _kept_part(invoice, end) - already
         if credit.is_positive:
-            c.emit(
+            c.issue(
                 CreditNoteIssued,
                 ctx,
                 rule_ids,
-                receivable_id=c.next_receivable_id(),
                 amount=credit,
                 relates_to=invoice.receivable_id,
                 reason=reason,
@@ -183,11 +181,10 @@ def _charge_interest(c: Contract, ctx: Ctx, paid: tuple[Allocation, ...]) -> Non
                 {"receivable_id": item.receivable_id, "principal": chunk.amount, "amount": interest}
             )
     if lines:
-        c.emit(
+        c.issue(
             LateInterestAccrued,
             ctx,
             ["M-06", "A-08"],
-            receivable_id=c.next_receivable_id(),
             amount=total(amounts),
             due_date=ctx.on,
             lines=lines,
@@ -314,22 +311,20 @@ def _charge_collection_costs(
 ) -> None:
     """M-07 per invoice (A-10) and EUR 30 per registered letter once the trigger is met (A-09)."""
     for invoice in unpaid:
-        c.emit(
+        c.issue(
             CollectionIndemnityCharged,
             ctx,
             ["M-07", "A-10"],
-            receivable_id=c.next_receivable_id(),
             amount=collection_indemnity(invoice.open),
             due_date=ctx.on,
             for_receivable_id=invoice.receivable_id,
             unpaid_base=invoice.open,
         )
     if unpaid and registered:
-        c.emit(
+        c.issue(
             RegisteredLetterFeeCharged,
             ctx,
             ["M-07", "A-09"],
-            receivable_id=c.next_receivable_id(),
             amount=REGISTERED_LETTER_FEE,
             due_date=ctx.on,
             notice_id=notice_id,

@@ -144,6 +144,12 @@ class Contract(Aggregate):
             **fields,
         )
 
+    def issue(
+        self, event_class: type[ContractEvent], ctx: Ctx, rule_ids: Iterable[str], **fields: Any
+    ) -> None:
+        """Emit an event that issues a document, under the contract's next receivable id."""
+        self.emit(event_class, ctx, rule_ids, receivable_id=self.next_receivable_id(), **fields)
+
     def next_receivable_id(self) -> str:
         return f"R{len(self.receivables) + 1:04d}"
 

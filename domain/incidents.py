@@ -104,11 +104,10 @@ def _decide_protection_claim(
         waived_amount=share.lessor_waived,
     )
     if share.customer_share.is_positive:
-        c.emit(
+        c.issue(
             FlatDamageFeeCharged,
             ctx,
             ["M-15", "A-25"],
-            receivable_id=c.next_receivable_id(),
             amount=share.customer_share,
             due_date=ctx.on + timedelta(days=c.terms.payment_term_days),
             incident_id=incident_id,

@@ -80,11 +80,10 @@ def repossess(
     c.emit(RepossessionOrdered, ctx, ["T-18.4"], reason=c.end_kind.value if c.end_kind else "")
     c.emit(VehicleReturned, ctx, ["L-26", "T-18.4"], returned_by="REPOSSESSION")
     if costs.is_positive:
-        c.emit(
+        c.issue(
             RepossessionCostsCharged,
             ctx,
             ["M-32", "T-18.4"],
-            receivable_id=c.next_receivable_id(),
             amount=costs.rounded(),
             due_date=_due(c, ctx),
         )
@@ -137,11 +136,10 @@ def _terminate_early(
         return_charges([a for _, a in damages]),
         return_charges([a for _, a in missing]),
     )
-    c.emit(
+    c.issue(
         EarlyTerminationFeeInvoiced,
         ctx,
         ["M-22", "T-18.7", "P-42", "A-21"],
-        receivable_id=c.next_receivable_id(),
         amount=fee.amount,
         due_date=_due(c, ctx),
         rate=fee.rate,
@@ -180,11 +178,10 @@ def _charge_late_return(c: Contract, ctx: Ctx) -> None:
     last = invoices[-1]
     instalment = last.instalment or c.terms.instalment_amount
     pro_rata, flat, amount = late_return_compensation(instalment, last.period_days or 1, days)
-    c.emit(
+    c.issue(
         LateReturnCompensationCharged,
         ctx,
         ["M-23", "D-25", "A-17"],
-        receivable_id=c.next_receivable_id(),
         amount=amount,
         due_date=_due(c, ctx),
         return_due_date=due,
@@ -213,11 +210,10 @@ def _settle_km(c: Contract, ctx: Ctx, odometer: int) -> None:
         terms.shortfall_refund_cap,
     )
     if result.charge.is_positive:
-        c.emit(
+        c.issue(
             KmSettlementInvoiced,
             ctx,
             ["M-11", "A-14"],
-            receivable_id=c.next_receivable_id(),
             amount=result.charge,
             due_date=_due(c, ctx),
             expected_km=result.expected_km,
@@ -225,11 +221,10 @@ def _settle_km(c: Contract, ctx: Ctx, odometer: int) -> None:
             deviation_km=result.deviation_km,
         )
     if result.credit.is_positive:
-        c.emit(
+        c.issue(
             CreditNoteIssued,
             ctx,
             ["M-11", "P-11", "A-14"],
-            receivable_id=c.next_receivable_id(),
             amount=result.credit,
             relates_to=None,
             reason="KM_SHORTFALL",
@@ -245,11 +240,10 @@ def _charge_lines(
 ) -> None:
     amount = return_charges([a for _, a in lines])
     if amount.is_positive:
-        c.emit(
+        c.issue(
             event,
             ctx,
             rules,
-            receivable_id=c.next_receivable_id(),
             amount=amount,
             due_date=_due(c, ctx),
             lines=[{"item": i, "amount": a.rounded()} for i, a in lines],

@@ -202,11 +202,10 @@ def _refund_advance(c: Contract, ctx: Ctx, effective: date) -> None:
         elapsed_months=elapsed,
     )
     if amount.is_positive:
-        c.emit(
+        c.issue(
             CreditNoteIssued,
             ctx,
             ["M-19", "A-26"],
-            receivable_id=c.next_receivable_id(),
             amount=amount,
             relates_to=None,
             reason="ADVANCE_REFUND",
@@ -287,11 +286,10 @@ def _invoice_indemnity(c: Contract, ctx: Ctx, notified: date) -> None:
     rc = remaining_capital(c.terms.invested_capital, c.start_date, ctx.on)
     in_hand = not c.vehicle_with_customer
     indemnity = dissolution_indemnity(rc, c.market_value if in_hand else None)
-    c.emit(
+    c.issue(
         DissolutionIndemnityInvoiced,
         ctx,
         ["M-21", "T-18.5", "D-13", "A-22"],
-        receivable_id=c.next_receivable_id(),
         amount=indemnity.amount,
         due_date=deadline_in_days(notified, INDEMNITY_PAYMENT_DAYS, roll=True),
         remaining_capital=indemnity.remaining_capital,
@@ -361,21 +359,19 @@ def _book_correction(
     difference = corrected.amount - current.amount
     related = c.dissolution.receivable_id if c.dissolution else None
     if difference.is_positive:
-        c.emit(
+        c.issue(
             DebitNoteIssued,
             ctx,
             rules,
-            receivable_id=c.next_receivable_id(),
             amount=difference,
             due_date=ctx.on,
             debit_category="DISSOLUTION_INDEMNITY",
         )
     else:
-        c.emit(
+        c.issue(
             CreditNoteIssued,
             ctx,
             rules,
-            receivable_id=c.next_receivable_id(),
             amount=-difference,
             relates_to=related,
             reason="INDEMNITY_CORRECTION",
