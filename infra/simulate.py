@@ -14,15 +14,19 @@ from typing import TYPE_CHECKING, Any
 from domain.application import ContractsApplication
 from domain.contract import Ctx
 from domain.errors import ContractError
+from domain.money import Money
 from domain.money_rules import remaining_capital
 from infra.scenario import SCENARIO_VERSION, Scenario, Step
+from projections.invoices import InMemoryInvoicesView, InvoicesProjection
+from projections.runner import ProjectionGroup
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from uuid import UUID
 
     from domain.contract import Contract
     from domain.events import ContractEvent
-    from domain.state import Receivable
+    from projections.rows import Row
 
 IN_MEMORY_ENV = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
 SYSTEM = "SYSTEM:scheduler"
@@ -38,7 +42,6 @@ STEP_ACTORS = {
     "recover_vehicle": "INTEGRATION:insurer",
     "declare_total_loss": "EXPERT",
 }
-DOCUMENT_PREFIX = {"INVOICE": "INV", "DEBIT_NOTE": "DN", "CREDIT_NOTE": "CN"}
 
 
 class StepRefusedError(Exception):
@@ -176,7 +179,8 @@ def report(run: Run) -> dict[str, Any]:
         "open": str(c.open_debits() - c.open_credits()),
         "overdue": str(c.overdue(run.clock)),
     }
-    return _document(run, contract_summary(c, run.clock), documents(c), grounds(c), balance, events)
+    docs = documents(run.app, c.id)
+    return _document(run, contract_summary(c, run.clock), docs, grounds(c), balance, events)
 
 
 def _document(
@@ -214,31 +218,25 @@ def contract_summary(c: Contract, clock: date) -> dict[str, Any]:
     }
 
 
-def documents(c: Contract) -> list[dict[str, Any]]:
-    """Invoices, debit and credit notes in issue order, numbered per kind and year."""
-    counters: dict[tuple[str, int], int] = {}
-    out = []
-    for r in c.receivables.values():
-        key = (r.kind, r.issued_on.year)
-        counters[key] = counters.get(key, 0) + 1
-        out.append(
-            document_line(r, f"{DOCUMENT_PREFIX[r.kind]}-{r.issued_on.year}-{counters[key]:06d}")
-        )
-    return out
+def documents(app: ContractsApplication, contract_id: UUID) -> list[dict[str, Any]]:
+    """Invoices, debit and credit notes in issue order, as the invoices projection numbers them."""
+    view = InMemoryInvoicesView()
+    ProjectionGroup(app, [InvoicesProjection(view)]).catch_up()
+    return [document_line(row) for row in view.documents(contract_id)]
 
 
-def document_line(r: Receivable, number: str) -> dict[str, Any]:
+def document_line(row: Row) -> dict[str, Any]:
     return {
-        "number": number,
-        "kind": r.kind,
-        "category": r.category,
-        "issued_on": r.issued_on.isoformat(),
-        "due_on": r.due_on.isoformat(),
-        "period_start": _iso(r.period_start),
-        "period_end": _iso(r.period_end),
-        "amount": str(r.amount),
-        "open": str(r.open),
-        "rule_ids": list(r.rule_ids),
+        "number": row["number"],
+        "kind": row["kind"],
+        "category": row["category"],
+        "issued_on": row["issued_on"].isoformat(),
+        "due_on": row["due_on"].isoformat(),
+        "period_start": _iso(row["period_start"]),
+        "period_end": _iso(row["period_end"]),
+        "amount": str(Money(row["amount"])),
+        "open": str(Money(row["open"])),
+        "rule_ids": list(row["rule_ids"]),
     }
 
 
