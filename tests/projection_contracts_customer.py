@@ -1,0 +1,369 @@
+"""Contract tests of the customer views: portal (PT-15), deadlines (RULES 5), exposure (K-01).
+
+Each class is abstract: a backend subclasses it with `make_app()` and `make_view()` (in memory
+in tests/unit, PostgreSQL in tests/integration), so both implementations pass the same tests.
+Contracts are driven through ContractsApplication with real events and projected with
+ProjectionGroup, as the service does.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import pytest
+
+from projections import deadlines, exposure, portal
+from projections.deadlines import DeadlinesView
+from projections.exposure import ExposureView
+from projections.portal import PortalView
+from tests.customer_stories import (
+    NOTICE_ON,
+    active_contract,
+    contract_id,
+    in_arrears_after_notice,
+    live_paying,
+    live_unpaid,
+    on_day,
+    pay_all,
+    ready_contract,
+    rich_story,
+)
+from tests.factories import REF_START, ctx
+from tests.projection_contracts import RowViewContract
+
+if TYPE_CHECKING:
+    from domain.application import ContractsApplication
+    from projections.rows import Row, RowView
+
+OVERVIEW_DAY = date(2025, 9, 20)
+"""RULES 0.6: elapsedMonths(2025-09-20) = 18 for REF."""
+TERM_EXPIRY_RUN = date(2028, 3, 12)
+"""The first daily run after REF's contractual end (Sat 2028-03-11)."""
+
+
+class CustomerViewContract(RowViewContract):
+    """A customer view, populated with the rich story (arrears, theft, expiry, late return)."""
+
+    def populate(self, app: ContractsApplication) -> None:
+        rich_story(app)
+
+    def projected(self, app: ContractsApplication) -> RowView:
+        view = self.make_view()
+        self.project(app, view)
+        return view
+
+
+class PortalViewContract(CustomerViewContract):
+    """`portal`: the customer's contract overview (PT-15, RULES 9.10)."""
+
+    spec = portal.SPEC
+
+    def portal(self, app: ContractsApplication) -> PortalView:
+        view = self.projected(app)
+        assert isinstance(view, PortalView)
+        return view
+
+    def ref_in_september_2025(self, app: ContractsApplication) -> str:
+        """REF paid up to August 2025; September unpaid; 30,012 km read on 2025-09-15."""
+        number = active_contract(app)
+        live_paying(app, number, REF_START, date(2025, 8, 31))
+        live_unpaid(app, number, date(2025, 9, 1), date(2025, 9, 15))
+        on_day(app, number, date(2025, 9, 15), "report_odometer", 30_012)
+        live_unpaid(app, number, date(2025, 9, 16), OVERVIEW_DAY)
+        return number
+
+    def test_PT_15_overview_of_REF_on_2025_09_20(self) -> None:
+        app = self.make_app()
+        number = self.ref_in_september_2025(app)
+        view = self.portal(app)
+        overview = view.overview(contract_id(number), OVERVIEW_DAY)
+        assert overview["contract_number"] == number
+        assert overview["status"] == "ACTIVE"
+        assert overview["start_date"] == REF_START
+        assert overview["contractual_end_date"] == date(2028, 3, 11)
+        assert (overview["term_months"], overview["annual_km"]) == (48, 20_000)
+        assert (overview["fuel_type"], overview["frequency"]) == ("DIESEL", "MONTHLY")
+        assert overview["invested_capital"] == Decimal("45000.00")
+        assert overview["instalment"] == Decimal("650.00")
+        assert overview["odometer_at_handover"] == 12
+        # M-01: 45,000 x (1 - 1% x 18)
+        assert overview["remaining_capital"] == Decimal("36900.00")
+        assert overview["next_instalment"] == {
+            "period_start": date(2025, 10, 1),
+            "amount": Decimal("650.00"),
+        }
+
+    def test_PT_15_km_allowance_to_date_against_reported_km_and_cap_headroom(self) -> None:
+        app = self.make_app()
+        number = self.ref_in_september_2025(app)
+        view = self.portal(app)
+        km = view.overview(contract_id(number), OVERVIEW_DAY)["km"]
+        # M-11: monthsCovered(2025-09-20) = 18 + 9/30 = 18.3 -> 20,000 / 12 x 18.3
+        assert km["allowance_to_date"] == 30_500
+        assert km["driven"] == 30_000
+        assert km["over_allowance"] == -500
+        assert (km["last_odometer"], km["last_reported_on"]) == (30_012, date(2025, 9, 15))
+        assert (km["km_cap"], km["cap_headroom"]) == (200_000, 169_988)
+
+    def test_PT_15_open_items_documents_and_timeline(self) -> None:
+        app = self.make_app()
+        number = self.ref_in_september_2025(app)
+        overview = self.portal(app).overview(contract_id(number), OVERVIEW_DAY)
+        [september] = overview["open_items"]
+        assert (september["category"], september["open"]) == ("INSTALMENT", Decimal("650.00"))
+        assert (september["due_on"], september["overdue"]) == (date(2025, 9, 1), True)
+        assert overview["open_total"] == overview["overdue_total"] == Decimal("650.00")
+        types = [d["type"] for d in overview["documents"]]
+        assert types[0] == "SPECIAL_CONDITIONS"
+        assert types.count("INVOICE") == 19  # March 2024 (pro rata) .. September 2025
+        texts = [t["text"] for t in overview["timeline"]]
+        assert f"Your lease contract {number} was concluded on 1 February 2024." in texts
+        assert (
+            "Your car is ready: please collect it by 15 March 2024 and send proof of "
+            "insurance by 2 April 2024."
+        ) in texts
+        assert "Your car was handed over on 12 March 2024." in texts
+        assert "Invoice of EUR 419.35 for March 2024 issued." in texts
+        assert "Payment of EUR 419.35 received on 12 March 2024." in texts
+        assert "Invoice of EUR 650.00 for April 2024 issued." in texts
+        assert "Odometer reading of 30,012 km recorded on 15 September 2025." in texts
+
+    def test_PT_15_customer_sees_only_their_own_contracts(self) -> None:
+        app = self.make_app()
+        first = active_contract(app, customer_number="K-ONE")
+        second = active_contract(app, customer_number="K-ONE")
+        other = active_contract(app, customer_number="K-TWO")
+        view = self.portal(app)
+        assert [c["contract_number"] for c in view.contracts_of("K-ONE")] == sorted([first, second])
+        assert [c["contract_number"] for c in view.contracts_of("K-TWO")] == [other]
+        assert view.overview(contract_id(other), OVERVIEW_DAY, customer_number="K-TWO")
+        with pytest.raises(KeyError):
+            view.overview(contract_id(other), OVERVIEW_DAY, customer_number="K-ONE")
+
+    def test_M_04_end_credit_nets_against_its_invoice_and_capital_stops_at_the_end(self) -> None:
+        app = self.make_app()
+        number = active_contract(app)
+        live_unpaid(app, number, date(2028, 3, 1), date(2028, 3, 1))  # March billed in full
+        live_unpaid(app, number, TERM_EXPIRY_RUN, TERM_EXPIRY_RUN)
+        overview = self.portal(app).overview(contract_id(number), date(2028, 4, 1))
+        assert (overview["status"], overview["end_kind"]) == (
+            "ENDED_AWAITING_RETURN",
+            "TERM_EXPIRED",
+        )
+        assert overview["return_due_date"] == date(2028, 3, 13)
+        assert overview["next_instalment"] is None
+        assert overview["remaining_capital"] == Decimal("23850.00")  # elapsedMonths 47
+        assert overview["km"]["allowance_to_date"] == 80_000
+        march = [i for i in overview["open_items"] if i["category"] == "INSTALMENT"][-1]
+        assert march["open"] == Decimal("230.65")  # 650.00 - credit 419.35 (20/31 days)
+        assert overview["credit_owed"] == 0
+
+    def test_M_09_open_amounts_agree_with_the_aggregate(self) -> None:
+        app = self.make_app()
+        number = rich_story(app)
+        overview = self.portal(app).overview(contract_id(number), date(2028, 4, 1))
+        contract = app.get(number)
+        expected = {
+            r.receivable_id: r.open.amount
+            for r in contract.receivables.values()
+            if not r.is_credit and r.open.is_positive
+        }
+        assert {i["receivable_id"]: i["open"] for i in overview["open_items"]} == expected
+        assert overview["credit_owed"] == contract.open_credits().amount
+
+
+class DeadlinesViewContract(CustomerViewContract):
+    """`deadlines`: the timers of RULES section 5, opened and closed by contract events."""
+
+    spec = deadlines.SPEC
+
+    def rows(self, app: ContractsApplication, number: str) -> dict[str, Row]:
+        """The contract's deadlines by rule id (the latest of each rule)."""
+        view = self.projected(app)
+        assert isinstance(view, DeadlinesView)
+        return {r["rule_id"]: r for r in view.of_contract(contract_id(number))}
+
+    def test_D_08_D_09_opened_by_the_ready_notice(self) -> None:
+        app = self.make_app()
+        number = ready_contract(app)
+        view = self.projected(app)
+        assert isinstance(view, DeadlinesView)
+        cid = contract_id(number)
+        rows = {r["rule_id"]: r for r in view.of_contract(cid)}
+        assert rows["D-08"]["due_on"] == date(2024, 3, 15)
+        assert rows["D-09"]["due_on"] == date(2024, 4, 2)  # 2024-04-01 is Easter Monday
+        assert rows["D-08"]["deadline_id"] == f"{cid}:D-08:3"
+        assert {r["opened_by"] for r in rows.values()} == {f"{cid}:3"}
+        assert {r["status"] for r in rows.values()} == {"OPEN"}
+        assert [r["rule_id"] for r in view.pending()] == ["D-08", "D-09"]
+        assert [r["rule_id"] for r in view.pending(before=date(2024, 3, 16))] == ["D-08"]
+        assert view.pending(before=date(2024, 3, 15)) == []
+
+    def test_D_08_met_by_the_handover_and_D_09_by_the_accepted_proof(self) -> None:
+        app = self.make_app()
+        number = active_contract(app)
+        rows, cid = self.rows(app, number), contract_id(number)
+        assert (rows["D-09"]["status"], rows["D-09"]["closed_by"]) == ("MET", f"{cid}:4")
+        assert rows["D-09"]["closed_on"] == date(2024, 3, 4)
+        assert (rows["D-08"]["status"], rows["D-08"]["closed_by"]) == ("MET", f"{cid}:5")
+        assert rows["D-08"]["closed_on"] == REF_START
+        assert (rows["D-30"]["status"], rows["D-30"]["due_on"]) == ("OPEN", date(2028, 3, 11))
+
+    def test_D_08_D_09_paused_by_a_handover_suspension_and_reopened_with_the_time_left(
+        self,
+    ) -> None:
+        app = self.make_app()
+        number = ready_contract(app)
+        on_day(app, number, date(2024, 3, 5), "suspend_handover", "GUARANTEE_MISSING")
+        on_day(app, number, date(2024, 3, 10), "lift_handover_suspension")
+        view = self.projected(app)
+        assert isinstance(view, DeadlinesView)
+        rows = view.of_contract(contract_id(number))
+        assert [(r["rule_id"], r["status"]) for r in rows] == [
+            ("D-08", "MOOT"),
+            ("D-09", "MOOT"),
+            ("D-08", "OPEN"),
+            ("D-09", "OPEN"),
+        ]
+        # L-06: 5 days paused; 2024-04-07 is a Sunday, rolled forward (A-05)
+        assert [r["due_on"] for r in rows[2:]] == [date(2024, 3, 20), date(2024, 4, 8)]
+        assert [r["due_on"] for r in view.pending()] == [date(2024, 3, 20), date(2024, 4, 8)]
+
+    def test_D_08_expires_without_a_handover(self) -> None:
+        app = self.make_app()
+        number = ready_contract(app)
+        live_unpaid(app, number, date(2024, 3, 16), date(2024, 3, 16))
+        d08 = self.rows(app, number)["D-08"]
+        assert (d08["status"], d08["closed_on"]) == ("EXPIRED", date(2024, 3, 16))
+
+    def test_D_10_opened_by_a_registered_notice_and_expired(self) -> None:
+        app = self.make_app()
+        number = active_contract(app)
+        in_arrears_after_notice(app, number, date(2024, 5, 15))
+        d10 = self.rows(app, number)["D-10"]
+        assert d10["deadline_id"] == f"{contract_id(number)}:D-10:N001"
+        assert (d10["due_on"], d10["rule_ids"]) == (date(2024, 5, 14), ["D-10", "D-12"])
+        assert d10["opened_on"] == NOTICE_ON
+        assert (d10["status"], d10["closed_on"]) == ("EXPIRED", date(2024, 5, 15))
+        assert d10["pending"] == ["R0001", "R0002", "R0003"]
+
+    def test_D_10_met_when_the_receivables_on_notice_are_paid(self) -> None:
+        app = self.make_app()
+        number = active_contract(app)
+        in_arrears_after_notice(app, number, NOTICE_ON)
+        pay_all(app, number, date(2024, 5, 10))
+        live_unpaid(app, number, date(2024, 5, 11), date(2024, 5, 16))
+        d10 = self.rows(app, number)["D-10"]
+        assert (d10["status"], d10["closed_on"], d10["pending"]) == ("MET", date(2024, 5, 10), [])
+
+    def test_D_15_theft_recovery_window_met_by_the_recovery(self) -> None:
+        app = self.make_app()
+        number = active_contract(app)
+        on_day(app, number, OVERVIEW_DAY, "report_theft", OVERVIEW_DAY)
+        assert self.rows(app, number)["D-15"]["due_on"] == date(2025, 10, 20)
+        on_day(app, number, date(2025, 10, 1), "recover_vehicle", date(2025, 10, 1))
+        d15 = self.rows(app, number)["D-15"]
+        assert (d15["status"], d15["subject"]) == ("MET", "I001")
+
+    def test_D_15_expired_theft_ends_the_contract_without_a_return(self) -> None:
+        app = self.make_app()
+        number = active_contract(app)
+        on_day(app, number, OVERVIEW_DAY, "report_theft", OVERVIEW_DAY)
+        live_unpaid(app, number, date(2025, 10, 21), date(2025, 10, 21))
+        rows = self.rows(app, number)
+        assert (rows["D-15"]["status"], rows["D-15"]["closed_on"]) == (
+            "EXPIRED",
+            date(2025, 10, 21),
+        )
+        assert rows["D-30"]["status"] == "MOOT"
+        assert "D-25" not in rows
+
+    def test_D_25_after_term_expiry_is_met_by_the_return(self) -> None:
+        app = self.make_app()
+        number = active_contract(app)
+        live_unpaid(app, number, TERM_EXPIRY_RUN, TERM_EXPIRY_RUN)
+        rows = self.rows(app, number)
+        assert (rows["D-30"]["status"], rows["D-30"]["closed_on"]) == ("MET", date(2028, 3, 11))
+        assert (rows["D-25"]["status"], rows["D-25"]["due_on"]) == ("OPEN", date(2028, 3, 13))
+        app.return_vehicle(number, ctx(date(2028, 3, 13)), 80_012, [], [], Decimal("0.50"))
+        d25 = self.rows(app, number)["D-25"]
+        assert (d25["status"], d25["closed_on"]) == ("MET", date(2028, 3, 13))
+
+    def test_D_13_D_14_opened_by_a_dissolution_and_D_13_met_by_payment(self) -> None:
+        app = self.make_app()
+        number = active_contract(app)
+        dissolved_on = date(2025, 11, 20)
+        on_day(app, number, dissolved_on, "record_ground", "18.3(xiv)", "trust shaken")
+        on_day(app, number, dissolved_on, "dissolve", ["18.3(xiv)"])
+        rows = self.rows(app, number)
+        assert (rows["D-13"]["due_on"], rows["D-13"]["status"]) == (date(2025, 12, 5), "OPEN")
+        assert (rows["D-14"]["due_on"], rows["D-14"]["status"]) == (date(2025, 12, 5), "OPEN")
+        assert (rows["D-25"]["due_on"], rows["D-30"]["status"]) == (date(2025, 11, 21), "MOOT")
+        pay_all(app, number, date(2025, 12, 1))
+        assert self.rows(app, number)["D-13"]["status"] == "MET"
+
+
+class ExposureViewContract(CustomerViewContract):
+    """`exposure`: all of a customer's contracts together (K-01)."""
+
+    spec = exposure.SPEC
+
+    def exposure(self, app: ContractsApplication) -> ExposureView:
+        view = self.projected(app)
+        assert isinstance(view, ExposureView)
+        return view
+
+    def two_contracts(self, app: ContractsApplication) -> tuple[str, str]:
+        """K-ONE pays contract one; contract two is in arrears after a registered notice."""
+        paid = active_contract(app, customer_number="K-ONE")
+        live_paying(app, paid, REF_START, date(2024, 5, 20))
+        late = active_contract(app, customer_number="K-ONE")
+        in_arrears_after_notice(app, late, date(2024, 5, 20))
+        return paid, late
+
+    def test_K_01_customer_with_two_contracts_one_in_arrears_with_ground_18_3_ii(self) -> None:
+        app = self.make_app()
+        paid, late = self.two_contracts(app)
+        active_contract(app, customer_number="K-TWO")
+        on = date(2024, 5, 20)
+        result = self.exposure(app).customer("K-ONE", on)
+        rows = {r["contract_number"]: r for r in result["contracts"]}
+        assert set(rows) == {paid, late}
+        assert (rows[paid]["open_amount"], rows[paid]["open_grounds"]) == (0, [])
+        aggregate = app.get(late)
+        assert rows[late]["open_amount"] == aggregate.open_debits().amount
+        assert rows[late]["overdue_amount"] == aggregate.overdue(on).amount
+        assert rows[late]["arrears_amount"] == Decimal("1719.35")  # 419.35 + 2 x 650.00
+        assert (rows[late]["arrears_invoices"], rows[late]["arrears_months"]) == (
+            3,
+            Decimal("2.65"),
+        )
+        assert rows[late]["open_grounds"] == ["18.3(ii)"]
+        assert rows[late]["grounds"][0]["source"] == "DETECTED"
+        assert result["open_amount"] == rows[late]["open_amount"]
+        assert result["contracts_in_arrears"] == 1
+        assert result["open_grounds"] == [(late, "18.3(ii)")]
+
+    def test_K_01_ground_cleared_when_the_arrears_are_paid(self) -> None:
+        app = self.make_app()
+        _, late = self.two_contracts(app)
+        pay_all(app, late, date(2024, 5, 21))
+        rows = self.exposure(app).customer("K-ONE", date(2024, 5, 21))["contracts"]
+        [ground] = next(r for r in rows if r["contract_number"] == late)["grounds"]
+        assert (ground["status"], ground["closed_on"]) == ("CLEARED", date(2024, 5, 21))
+        assert all(r["open_grounds"] == [] for r in rows)
+
+    def test_K_01_ground_exercised_by_the_dissolution(self) -> None:
+        app = self.make_app()
+        _, late = self.two_contracts(app)
+        on_day(app, late, date(2024, 5, 21), "dissolve", ["18.3(ii)"])
+        rows = self.exposure(app).customer("K-ONE", date(2024, 5, 21))["contracts"]
+        row = next(r for r in rows if r["contract_number"] == late)
+        assert (row["status"], row["end_kind"]) == (
+            "ENDED_AWAITING_RETURN",
+            "DISSOLVED_AGAINST_CUSTOMER",
+        )
+        assert [g["status"] for g in row["grounds"]] == ["EXERCISED"]
+        assert row["open_grounds"] == []
