@@ -1,0 +1,250 @@
+"""The outbox relay on PostgreSQL and the broker: in order, at least once, never forgotten."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from kafka import KafkaAdminClient
+
+from domain.application import ContractsApplication
+from domain.contract import Contract
+from domain.events import ContractEvent
+from infra.envelope import decode, envelope
+from infra.kafka import EmbeddedBroker, create_topics
+from infra.relay import KafkaRelay, RelayConfig, TopicRecreatedError
+from infra.relay import build_relay as build
+from tests.factories import REF_START, ctx, handed_over_ref_contract
+from tests.topic_reader import deduplicated, keyed, read_topic, wait_for_messages
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+pytestmark = pytest.mark.integration
+
+KAFKA_WAIT = 20.0
+BATCH = 4
+"""Small batches, so a few contracts make several (5 events per contract)."""
+
+
+@pytest.fixture
+def app(pg_env: dict[str, str]) -> Iterator[ContractsApplication]:
+    application = ContractsApplication(env=pg_env)
+    yield application
+    application.close()
+
+
+@pytest.fixture
+def config() -> RelayConfig:
+    """A topic of the test's own on the session broker, in batches of 4 events."""
+    return RelayConfig(topic=f"test.relay.{secrets.token_hex(4)}", batch_size=BATCH)
+
+
+def build_relay(
+    app: ContractsApplication, env: dict[str, str], bootstrap: str, config: RelayConfig
+) -> KafkaRelay:
+    """A relay that reads in its own thread (a child process costs a second to start)."""
+    return build(app, env, bootstrap, config, child_process=False)
+
+
+def store_contracts(app: ContractsApplication, count: int) -> list[Contract]:
+    """REF contracts walked to ACTIVE (5 events each), stored one contract at a time."""
+    contracts = [handed_over_ref_contract() for _ in range(count)]
+    for contract in contracts:
+        app.save(contract)
+    return contracts
+
+
+def expected_envelopes(app: ContractsApplication) -> list[dict[str, Any]]:
+    """The envelope of every stored event, in log order."""
+    out = []
+    for notification in app.recorder.select_notifications(1, 10_000):
+        event = app.mapper.to_domain_event(notification)
+        assert isinstance(event, ContractEvent)
+        out.append(envelope(event, position=notification.id))
+    return out
+
+
+class TestPublishing:
+    @pytest.mark.parametrize("child_process", [True, False], ids=["child-reader", "inline"])
+    def test_every_event_reaches_the_topic_in_order_per_contract_with_its_key_and_envelope(
+        self,
+        app: ContractsApplication,
+        pg_env: dict[str, str],
+        bootstrap_servers: str,
+        config: RelayConfig,
+        child_process: bool,
+    ) -> None:
+        contracts = store_contracts(app, 3)
+        relay = build(app, pg_env, bootstrap_servers, config, child_process=child_process)
+        with relay:
+            assert relay.catch_up() == 15
+            assert relay.position == app.recorder.max_notification_id()
+        records = read_topic(bootstrap_servers, config.topic)
+        expected = expected_envelopes(app)
+        assert len(records) == len(expected)
+        assert deduplicated(records) == keyed(expected)
+        for contract in contracts:
+            mine = [r for r in records if r.key == str(contract.id).encode()]
+            assert len({r.partition for r in mine}) == 1
+            assert [decode(r.value)["sequence"] for r in mine] == [1, 2, 3, 4, 5]
+            headers = dict(mine[0].headers)
+            assert headers["event_id"] == decode(mine[0].value)["event_id"].encode()
+            assert headers["originator_version"] == b"1"
+
+    def test_a_restarted_relay_resumes_at_its_position_and_publishes_nothing_twice(
+        self,
+        app: ContractsApplication,
+        pg_env: dict[str, str],
+        bootstrap_servers: str,
+        config: RelayConfig,
+    ) -> None:
+        store_contracts(app, 2)
+        with build_relay(app, pg_env, bootstrap_servers, config) as relay:
+            assert relay.catch_up() == 10
+        store_contracts(app, 1)
+        with build_relay(app, pg_env, bootstrap_servers, config) as restarted:
+            assert restarted.position == 10
+            assert restarted.catch_up() == 5
+            assert restarted.catch_up() == 0
+        records = read_topic(bootstrap_servers, config.topic)
+        assert len(records) == 15
+        assert deduplicated(records) == keyed(expected_envelopes(app))
+
+
+class TestAtLeastOnce:
+    @pytest.mark.parametrize("child_process", [True, False], ids=["child-reader", "inline"])
+    def test_a_crash_after_sending_before_recording_republishes_that_batch(
+        self,
+        app: ContractsApplication,
+        pg_env: dict[str, str],
+        bootstrap_servers: str,
+        config: RelayConfig,
+        monkeypatch: pytest.MonkeyPatch,
+        child_process: bool,
+    ) -> None:
+        store_contracts(app, 3)
+        relay = build(app, pg_env, bootstrap_servers, config, child_process=child_process)
+        crash_on_record(monkeypatch, relay, call=2)
+        with pytest.raises(RuntimeError, match="killed"):
+            relay.catch_up()
+        relay.close()
+        assert relay.position == BATCH
+        with build_relay(app, pg_env, bootstrap_servers, config) as restarted:
+            assert restarted.position == BATCH
+            assert restarted.catch_up() == 15 - BATCH
+        records = read_topic(bootstrap_servers, config.topic)
+        assert len(records) > 15  # the unrecorded batch went out twice ...
+        assert deduplicated(records) == keyed(expected_envelopes(app))  # ... and dedupes
+
+
+def crash_on_record(monkeypatch: pytest.MonkeyPatch, relay: KafkaRelay, call: int) -> None:
+    """Make the relay's `call`-th tracking write raise, as a kill after sending would."""
+    record, calls = relay.tracking.record, Counter[str]()
+
+    def crashing(*args: Any) -> None:
+        calls["record"] += 1
+        if calls["record"] == call:
+            raise RuntimeError("killed before the tracking record was written")
+        record(*args)
+
+    monkeypatch.setattr(relay.tracking, "record", crashing)
+
+
+@contextmanager
+def running(relay: KafkaRelay) -> Iterator[None]:
+    """The relay following the log in a thread; stopped (and joined) on exit."""
+    stop = threading.Event()
+    worker = threading.Thread(target=relay.run, args=(stop,), kwargs={"idle_wait": 0.1})
+    worker.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        worker.join(KAFKA_WAIT)
+    assert not worker.is_alive()
+
+
+class TestForgetfulBroker:
+    @pytest.fixture
+    def broker(self, tmp_path: Path) -> Iterator[EmbeddedBroker]:
+        """A broker of this test's own, to restart (memory storage: it forgets everything)."""
+        with EmbeddedBroker(log_dir=tmp_path) as running:
+            yield running
+
+    def test_a_broker_restart_mid_stream_is_noticed_and_everything_is_published_again(
+        self,
+        app: ContractsApplication,
+        pg_env: dict[str, str],
+        broker: EmbeddedBroker,
+    ) -> None:
+        config = RelayConfig(batch_size=BATCH, check_interval=0.2, retry_wait=0.1)
+        with build_relay(app, pg_env, broker.bootstrap_servers, config) as relay:
+            with running(relay):
+                store_contracts(app, 2)
+                wait_for_messages(broker.bootstrap_servers, config.topic, 10)
+                first_cluster = relay.cluster_id
+                broker.restart()
+                store_contracts(app, 1)
+                records = wait_for_messages(broker.bootstrap_servers, config.topic, 15)
+            state = relay.tracking.broker_state(config.topic)
+        assert relay.cluster_id == broker.cluster_id != first_cluster
+        assert deduplicated(records) == keyed(expected_envelopes(app))
+        assert state is not None
+        assert (state.cluster_id, state.published) == (broker.cluster_id, 15)
+
+
+class TestRecreatedTopic:
+    def recreate(self, bootstrap: str, topic: str) -> None:
+        admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+        try:
+            admin.delete_topics([topic])
+        finally:
+            admin.close()
+        create_topics(bootstrap, [topic], 3)
+
+    def test_an_emptied_topic_is_noticed_at_the_next_check(
+        self,
+        app: ContractsApplication,
+        pg_env: dict[str, str],
+        bootstrap_servers: str,
+        config: RelayConfig,
+    ) -> None:
+        store_contracts(app, 2)
+        with build_relay(
+            app, pg_env, bootstrap_servers, replace(config, check_interval=0)
+        ) as relay:
+            assert relay.catch_up() == 10
+            self.recreate(bootstrap_servers, config.topic)
+            assert relay.catch_up() == 10
+        records = read_topic(bootstrap_servers, config.topic)
+        assert len(records) == 10
+        assert deduplicated(records) == keyed(expected_envelopes(app))
+
+    def test_offsets_going_back_under_a_live_producer_are_noticed(
+        self,
+        app: ContractsApplication,
+        pg_env: dict[str, str],
+        bootstrap_servers: str,
+        config: RelayConfig,
+    ) -> None:
+        [contract] = store_contracts(app, 1)
+        with build_relay(
+            app, pg_env, bootstrap_servers, replace(config, check_interval=60)
+        ) as relay:
+            assert relay.catch_up() == 5
+            self.recreate(bootstrap_servers, config.topic)
+            app.report_odometer(contract.number, ctx(REF_START + timedelta(days=9)), 900)
+            with pytest.raises(TopicRecreatedError):  # same key, same partition: offset 0 again
+                relay.catch_up()
+            assert relay.position == 0
+            assert relay.catch_up() == app.recorder.max_notification_id()
+        records = read_topic(bootstrap_servers, config.topic)
+        assert deduplicated(records) == keyed(expected_envelopes(app))
