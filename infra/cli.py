@@ -1,4 +1,4 @@
-"""The `lease` command line: `simulate`, `dev` and `history`.
+"""The `lease` command line: `simulate`, `dev`, `history`, `projections` and `run`.
 
 Output goes to stdout (JSON or rich tables); a failure is one line on stderr,
 `lease <command>: <message>`, with exit code 1 (2 for usage errors), never a traceback.
@@ -9,15 +9,29 @@ from __future__ import annotations
 import json
 import logging
 import signal
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
+import psycopg
 import pydantic
 import typer
 from eventsourcing.persistence import PersistenceError
+from eventsourcing.postgres import PostgresApplicationRecorder
+from psycopg.sql import SQL, Identifier
 from rich import box
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from domain.errors import ContractNotFoundError
@@ -27,17 +41,30 @@ from infra.scenario import ScenarioError, load_scenario
 from infra.settings import Settings
 from infra.simulate import StepRefusedError, simulate
 from infra.stack import Stack, StackStartError
+from projections.registry import VIEW_MODULES
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from types import FrameType
+
     from domain.application import ContractsApplication
     from infra.supervisor import Supervisor
+    from projections.runner import ProjectionGroup
 
 OUR_PACKAGES = ("domain", "projections", "consumers", "api", "infra")
 INTERRUPTED = 130
-"""Exit code of a `lease dev` interrupted before it was ready (128 + SIGINT)."""
+"""Exit code of a command interrupted before it was done or ready (128 + SIGINT)."""
 
-STARTUP_ERRORS = (StackStartError, ScenarioError, StepRefusedError, PersistenceError, OSError)
-"""What can stop `lease dev` or `lease history` from starting; reported in one line."""
+STARTUP_ERRORS = (
+    StackStartError,
+    ScenarioError,
+    StepRefusedError,
+    PersistenceError,
+    psycopg.Error,
+    bootstrap.ProjectionsBusyError,
+    OSError,
+)
+"""What can stop a command from starting (or a worker from running); reported in one line."""
 
 app = typer.Typer(
     name="lease",
@@ -55,6 +82,29 @@ DataDir = Annotated[
     typer.Option(
         "--data-dir",
         help="Local state (embedded PostgreSQL data); default: LEASE_DATA_DIR, else .lease",
+        show_default=False,
+    ),
+]
+
+
+projections_app = typer.Typer(
+    name="projections",
+    help="The read models (views): their position and lag, and rebuilds from zero.",
+    no_args_is_help=True,
+)
+app.add_typer(projections_app, name="projections")
+run_app = typer.Typer(
+    name="run",
+    help="Run one worker of the service in the foreground until Ctrl-C or SIGTERM.",
+    no_args_is_help=True,
+)
+app.add_typer(run_app, name="run")
+
+ViewNames = Annotated[
+    list[str] | None,
+    typer.Argument(
+        metavar="[NAME]...",
+        help=f"Views: {', '.join(VIEW_MODULES)}.",
         show_default=False,
     ),
 ]
@@ -149,6 +199,187 @@ def history_command(
     Console().print(table)
 
 
+@projections_app.command("status")
+def projections_status_command(data_dir: DataDir = None, verbose: Verbose = False) -> None:
+    """Each view's position in the event log, the log's head, and the lag (events, seconds)."""
+    configure_logging(verbose=verbose)
+    command = "projections status"
+    settings = load_settings(command, data_dir)
+    try:
+        with projection_group(settings, None) as (_, group):
+            table = status_table(group)
+    except STARTUP_ERRORS as err:
+        fail(command, one_line(err))
+    Console().print(table)
+
+
+@projections_app.command("rebuild")
+def projections_rebuild_command(
+    names: ViewNames = None,
+    all_views: Annotated[bool, typer.Option("--all", help="Rebuild every view.")] = False,
+    data_dir: DataDir = None,
+    verbose: Verbose = False,
+) -> None:
+    """Drop the named views (or --all) and replay the whole event log into them."""
+    configure_logging(verbose=verbose)
+    command = "projections rebuild"
+    if bool(names) == all_views:
+        fail(command, "name the views to rebuild, or give --all (not both)", code=2)
+    chosen = check_view_names(command, names or VIEW_MODULES)
+    settings = load_settings(command, data_dir)
+    console = Console()
+    try:
+        with (
+            projection_group(settings, chosen) as (contracts, group),
+            bootstrap.projections_lock(contracts),
+        ):
+            applied, elapsed = rebuild(contracts, group, Console(stderr=True))
+    except KeyboardInterrupt:
+        fail(
+            command,
+            "interrupted; the views keep the batches applied, and a runner or another"
+            " rebuild goes on from there",
+            code=INTERRUPTED,
+        )
+    except STARTUP_ERRORS as err:
+        fail(command, one_line(err))
+    rate = applied / elapsed if elapsed > 0 else 0.0
+    console.print(
+        f"Rebuilt {', '.join(chosen)}: {applied:,} events in {elapsed:.1f} s"
+        f" ({rate:,.0f} events/s)."
+    )
+
+
+@run_app.command("projections")
+def run_projections_command(
+    names: ViewNames = None, data_dir: DataDir = None, verbose: Verbose = False
+) -> None:
+    """Catch the views up, then follow the event log live until Ctrl-C or SIGTERM."""
+    configure_logging(verbose=verbose)
+    command = "run projections"
+    chosen = check_view_names(command, names or VIEW_MODULES)
+    settings = load_settings(command, data_dir)
+    console = Console()
+    stop = threading.Event()
+    # Until the runner follows the log, SIGTERM interrupts like Ctrl-C (committed batches stay).
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        with (
+            projection_group(settings, chosen) as (contracts, group),
+            bootstrap.projections_lock(contracts),
+        ):
+            applied = bootstrap.catch_up(group)
+            position = min((s.position for s in group.status()), default=0)
+            console.print(
+                f"Caught up: {', '.join(chosen)} at position {position}"
+                f" ({applied} events applied). Following the event log; Ctrl-C to stop."
+            )
+
+            def request_stop(_signum: int, _frame: FrameType | None) -> None:
+                stop.set()
+
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, request_stop)
+            group.run(stop)
+    except KeyboardInterrupt:
+        fail(command, "interrupted while catching up (applied batches are kept)", code=INTERRUPTED)
+    except STARTUP_ERRORS as err:
+        fail(command, one_line(err))
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    console.print("Stopped.")
+
+
+# --- lease projections ---------------------------------------------------------------------
+
+
+def check_view_names(command: str, names: list[str] | tuple[str, ...]) -> list[str]:
+    """The named views in registry order; an unknown name is a usage error (exit 2)."""
+    unknown = [n for n in names if n not in VIEW_MODULES]
+    if unknown:
+        fail(command, f"unknown view {unknown[0]!r}; views are {', '.join(VIEW_MODULES)}", code=2)
+    return [n for n in VIEW_MODULES if n in names]
+
+
+@contextmanager
+def projection_group(
+    settings: Settings, names: list[str] | None
+) -> Iterator[tuple[ContractsApplication, ProjectionGroup]]:
+    """The event store (PostgreSQL only), the contracts application and a group of views."""
+    with bootstrap.event_store(settings) as info:
+        env = info.eventsourcing_env(pool_size=settings.pool_size)
+        contracts = bootstrap.build_contracts_app(env)
+        try:
+            group = bootstrap.build_projection_group(contracts, env, names)
+            try:
+                yield contracts, group
+            finally:
+                bootstrap.close_projection_group(group)
+        finally:
+            contracts.close()
+
+
+def status_table(group: ProjectionGroup) -> Table:
+    """One row per view: position, head, lag in events and in seconds."""
+    table = Table(
+        title="Projections of the contracts event log",
+        box=box.SIMPLE_HEAD,
+        collapse_padding=True,
+        pad_edge=False,
+    )
+    table.add_column("view", no_wrap=True)
+    for column in ("position", "head", "lag events", "lag seconds"):
+        table.add_column(column, justify="right", no_wrap=True)
+    for status in group.status():
+        table.add_row(
+            status.name,
+            str(status.position),
+            str(status.head),
+            str(status.lag_events),
+            f"{status.lag_seconds:.1f}",
+        )
+    return table
+
+
+def rebuild(
+    contracts: ContractsApplication, group: ProjectionGroup, console: Console
+) -> tuple[int, float]:
+    """Clear the group's views and replay the log into them; (events read, seconds)."""
+    for projection in group.projections:
+        projection.view.clear()
+    group.reload_positions()
+    total = stored_notifications(contracts)
+    started = time.perf_counter()
+    columns = (
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task("rebuilding", total=total)
+        read = bootstrap.catch_up(group, lambda n: progress.advance(task, n))
+        progress.update(task, total=max(total, read), completed=read)
+    return read, time.perf_counter() - started
+
+
+def stored_notifications(contracts: ContractsApplication) -> int:
+    """How many events the log holds (the progress bar's total)."""
+    recorder = contracts.recorder
+    if not isinstance(recorder, PostgresApplicationRecorder):
+        return recorder.max_notification_id() or 0
+    query = SQL("SELECT count(*) FROM {0}.{1}").format(
+        Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name)
+    )
+    with recorder.datastore.get_connection() as conn:
+        row = conn.execute(query).fetchone()
+    return int(row["count"]) if row is not None else 0
+
+
 # --- lease dev -----------------------------------------------------------------------------
 
 
@@ -172,14 +403,35 @@ def run_dev(
                 console.print(
                     f"Demo contract {demo.number} already loaded (version {demo.version})."
                 )
-            supervisor = bootstrap.build_supervisor()
-            return supervise(
-                supervisor, stack, console, started_at, exit_after_ready=exit_after_ready
-            )
+            env = stack.eventsourcing_env()
+            group = bootstrap.build_projection_group(contracts, env)
+            try:
+                with bootstrap.projections_lock(contracts):
+                    # The views are filled before "Ready"; the worker then follows live.
+                    applied = bootstrap.catch_up(group)
+                    console.print(projections_line(group, applied))
+                    supervisor = bootstrap.build_supervisor(projections=group)
+                    return supervise(
+                        supervisor, stack, console, started_at, exit_after_ready=exit_after_ready
+                    )
+            finally:
+                bootstrap.close_projection_group(group)
         finally:
             contracts.close()
+
     finally:
         stack.close()
+
+
+def projections_line(group: ProjectionGroup, applied: int) -> str:
+    """`Projections: 6 views at position N of N (M events applied now).`"""
+    statuses = group.status()
+    position = min((s.position for s in statuses), default=0)
+    head = max((s.head for s in statuses), default=0)
+    return (
+        f"Projections: {len(statuses)} views at position {position} of {head}"
+        f" ({applied} events applied now)."
+    )
 
 
 def supervise(

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from itertools import islice
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from eventsourcing.persistence import TrackingRecorder
 from eventsourcing.popo import POPOTrackingRecorder
@@ -89,7 +90,8 @@ class RowView(TrackingRecorder, ABC):
         super().__init__(*args, **kwargs)
         self._by_name = {t.name: t for t in self.tables}
         self._committed: dict[str, dict[Key, Row | None]] = {t.name: {} for t in self.tables}
-        self._cached = 0
+        self._complete = False
+        """The identity map holds every row (true from `clear()` until the first eviction)."""
 
     def table(self, name: str) -> Table:
         return self._by_name[name]
@@ -98,27 +100,43 @@ class RowView(TrackingRecorder, ABC):
         return Batch(self)
 
     def committed(self, table: str, key: Key) -> Row | None:
-        """The committed row, from the identity map or else the table."""
+        """The committed row, from the identity map or else the table.
+
+        Right after `clear()` the identity map is complete (the tables are empty and every
+        row written since is in it), so a miss needs no query until rows are evicted.
+        """
         known = self._committed[table]
         if key not in known:
+            if self._complete:
+                return None
             known[key] = self._load(self._by_name[table], key)
-            self._cached += 1
         return known[key]
 
     def commit(self, batch: Batch, tracking: Tracking) -> None:
         """Write the batch's rows and its tracking record in one transaction."""
         self._write(batch.changes, tracking)
-        if self._cached > CACHE_LIMIT:
-            self.forget()
         for table, rows in batch.changes.items():
             self._committed[table].update(rows)
-            self._cached += len(rows)
+        self._evict_oldest()
+
+    def _evict_oldest(self) -> None:
+        """Keep the identity map under CACHE_LIMIT rows, dropping the oldest a bit at a time."""
+        excess = sum(len(rows) for rows in self._committed.values()) - CACHE_LIMIT
+        if excess <= 0:
+            return
+        self._complete = False
+        excess += CACHE_LIMIT // 10  # make room for a while, not on every commit
+        for rows in self._committed.values():
+            dropped = min(excess, len(rows))
+            for key in list(islice(rows, dropped)):
+                del rows[key]
+            excess -= dropped
 
     def forget(self) -> None:
-        """Clear the identity map (after a rebuild, or when it grows too large)."""
+        """Clear the identity map (rows are read from storage again when needed)."""
         for rows in self._committed.values():
             rows.clear()
-        self._cached = 0
+        self._complete = False
 
     @abstractmethod
     def _load(self, table: Table, key: Key) -> Row | None:
@@ -174,6 +192,7 @@ class InMemoryRowView(RowView, POPOTrackingRecorder):
                 rows.clear()
             self._max_tracking_ids.clear()
         self.forget()
+        self._complete = True
 
 
 class PostgresRowView(RowView, PostgresTrackingRecorder):
@@ -190,10 +209,14 @@ class PostgresRowView(RowView, PostgresTrackingRecorder):
         }
         for sql in self._sql.values():
             self.sql_create_statements.extend(sql.create)
+        # Rendered once (psycopg would render the library's Composed on every batch).
+        self.insert_tracking_statement = cast(
+            "Composed", self.insert_tracking_statement.as_bytes(None)
+        )
 
     def _load(self, table: Table, key: Key) -> Row | None:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(self._sql[table.name].select_key, key, prepare=True)
+            curs.execute(self._sql[table.name].select_key_bytes, key, prepare=True)
             row = curs.fetchone()
         return dict(row) if row is not None else None
 
@@ -215,12 +238,16 @@ class PostgresRowView(RowView, PostgresTrackingRecorder):
         with self.datastore.transaction(commit=True) as curs:
             for sql in self._sql.values():
                 curs.execute(sql.truncate)
+            # Keep eventsourcing 9.5.6's `__migration__` row: without it the next process to
+            # open the view would "migrate" (rename) the single-row tracking table.
             curs.execute(
-                SQL("DELETE FROM {0}.{1}").format(
+                SQL("DELETE FROM {0}.{1} WHERE application_name <> %s").format(
                     Identifier(self.datastore.schema), Identifier(self.tracking_table_name)
-                )
+                ),
+                (self.table_migration_identifier,),
             )
         self.forget()
+        self._complete = True
 
 
 class _TableSql:
@@ -261,7 +288,11 @@ class _TableSql:
             qualified,
             SQL(" AND ").join(SQL("{0} = %s").format(Identifier(k)) for k in table.key),
         )
-        self.truncate = SQL("TRUNCATE {0}").format(qualified)
+        self.truncate = SQL("TRUNCATE {0}").format(qualified).as_bytes(None)
+        # Rendered once: psycopg would render a Composed again on every execute.
+        self.upsert_bytes = self.upsert.as_bytes(None)
+        self.delete_bytes = self.delete.as_bytes(None)
+        self.select_key_bytes = self.select_key.as_bytes(None)
         self._jsonb = {c for c, t in table.columns if t == "jsonb"}
 
     def select_where(self, columns: tuple[str, ...], order_by: tuple[str, ...]) -> Composed:
@@ -278,9 +309,9 @@ class _TableSql:
         upserts = [row for row in rows.values() if row is not None]
         deletes = [key for key, row in rows.items() if row is None]
         if upserts:
-            curs.execute(self.upsert, self._columns(upserts), prepare=True)
+            curs.execute(self.upsert_bytes, self._columns(upserts), prepare=True)
         if deletes:
-            curs.execute(self.delete, [list(c) for c in zip(*deletes, strict=True)])
+            curs.execute(self.delete_bytes, [list(c) for c in zip(*deletes, strict=True)])
 
     def _columns(self, rows: Iterable[Row]) -> list[list[Any]]:
         names = self.table.names

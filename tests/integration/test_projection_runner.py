@@ -1,0 +1,260 @@
+"""The projection runner on PostgreSQL: live equals rebuilt, resuming after a kill, lag, lock."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+import pytest
+from eventsourcing.postgres import PostgresFactory
+from psycopg import sql
+
+from domain.application import ContractsApplication
+from domain.contract import Contract
+from infra.bootstrap import (
+    ProjectionsBusyError,
+    build_projection_group,
+    close_projection_group,
+    projections_lock,
+)
+from infra.scenario import load_scenario
+from infra.simulate import IN_MEMORY_ENV, simulate
+from projections.registry import VIEW_MODULES
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from infra.settings import PostgresInfo
+    from projections.rows import Row
+    from projections.runner import ProjectionGroup
+
+pytestmark = pytest.mark.integration
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+LIVE_SCENARIOS = (
+    "arrears-formal-notice",
+    "theft-not-recovered",
+    "total-loss",
+    "dissolution-sale-within-window",
+    "termination-on-death",
+)
+"""Generated scenarios lived through PostgreSQL while the runner follows (about 270 events)."""
+WAIT_TIMEOUT = 30.0
+
+
+class KilledError(RuntimeError):
+    """Stands for the process dying in the middle of a view's transaction."""
+
+
+@pytest.fixture
+def app(pg_env: dict[str, str]) -> Iterator[ContractsApplication]:
+    application = ContractsApplication(env=pg_env)
+    yield application
+    application.close()
+
+
+@pytest.fixture
+def rebuild_env(pg_info: PostgresInfo, pg_env: dict[str, str]) -> Iterator[dict[str, str]]:
+    """The application's env with the views in a second schema: a second set of views."""
+    schema = f"test_{secrets.token_hex(6)}"
+    with psycopg.connect(pg_info.dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    yield {**pg_env, PostgresFactory.POSTGRES_SCHEMA: schema}
+    with psycopg.connect(pg_info.dsn, autocommit=True) as conn:
+        conn.execute("SET lock_timeout = '2s'")
+        conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+
+
+@pytest.fixture
+def groups() -> Iterator[Callable[..., ProjectionGroup]]:
+    """Builds projection groups and closes their views' pools after the test."""
+    built: list[ProjectionGroup] = []
+
+    def build(app: ContractsApplication, env: dict[str, str], **kwargs: Any) -> ProjectionGroup:
+        group = build_projection_group(app, env, **kwargs)
+        built.append(group)
+        return group
+
+    yield build
+    for group in built:
+        close_projection_group(group)
+
+
+def store_scenarios(app: ContractsApplication, *names: str) -> None:
+    """Live each scenario in memory, then store its events in `app` in one transaction."""
+    for name in names:
+        scenario = load_scenario(SCENARIOS / f"{name}.json")
+        rehearsal = ContractsApplication(env=IN_MEMORY_ENV)
+        simulate(scenario, app=rehearsal)
+        app.save(*rehearsal.events.get(Contract.create_id(scenario.terms.contract_number)))
+
+
+def all_rows(group: ProjectionGroup) -> dict[str, list[Row]]:
+    """Every table of every view, its rows in key order."""
+    out = {}
+    for projection in group.projections:
+        view = projection.view
+        for table in view.tables:
+            rows = view.select(table.name)
+            out[f"{projection.name}.{table.name}"] = sorted(rows, key=table.key_of)
+    return out
+
+
+def positions(group: ProjectionGroup) -> dict[str, int]:
+    return {s.name: s.position for s in group.status()}
+
+
+def head(app: ContractsApplication) -> int:
+    return app.recorder.max_notification_id() or 0
+
+
+class TestRebuildEqualsLive:
+    def test_views_rebuilt_from_zero_equal_the_views_projected_live(
+        self,
+        app: ContractsApplication,
+        pg_env: dict[str, str],
+        rebuild_env: dict[str, str],
+        groups: Callable[..., ProjectionGroup],
+    ) -> None:
+        # Given the runner following the log live in small batches while contracts are lived
+        live = groups(app, pg_env, batch_size=7)
+        stop, failed = threading.Event(), threading.Event()
+
+        def follow() -> None:
+            try:
+                live.run(stop, idle_wait=0.2)
+            except BaseException:
+                failed.set()  # interrupts the waits below
+                raise
+
+        runner = threading.Thread(target=follow, name="live-projections")
+        runner.start()
+        try:
+            for name in LIVE_SCENARIOS:
+                simulate(load_scenario(SCENARIOS / f"{name}.json"), app=app)
+            for projection in live.projections:
+                projection.view.wait(app.name, head(app), WAIT_TIMEOUT, interrupt=failed)
+        finally:
+            stop.set()
+            runner.join(WAIT_TIMEOUT)
+        assert not runner.is_alive()
+
+        # When a second set of views is rebuilt from zero in one catch-up
+        rebuilt = groups(app, rebuild_env)
+        read = rebuilt.catch_up()
+
+        # Then every table holds the same rows, and both sets are at the log's head
+        assert read == head(app) > 250
+        assert [p.name for p in live.projections] == list(VIEW_MODULES)
+        live_rows, rebuilt_rows = all_rows(live), all_rows(rebuilt)
+        assert all(live_rows[t] for t in ("invoices.documents", "history.events", "ledger.items"))
+        assert live_rows == rebuilt_rows
+        assert positions(live) == positions(rebuilt) == dict.fromkeys(VIEW_MODULES, head(app))
+
+
+class TestResume:
+    def test_a_runner_killed_mid_transaction_resumes_where_its_last_transaction_ended(
+        self,
+        app: ContractsApplication,
+        pg_env: dict[str, str],
+        rebuild_env: dict[str, str],
+        groups: Callable[..., ProjectionGroup],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        store_scenarios(app, "theft-not-recovered", "total-loss")
+        ids = [n.id for n in app.recorder.select_notifications(1, 1000)]
+        first = groups(app, pg_env, batch_size=10)
+        history = next(p.view for p in first.projections if p.name == "history")
+        calls = 0
+        insert_tracking = history._insert_tracking
+
+        def dies_in_third_batch(*args: Any) -> None:
+            # History's rows of the third batch are written; the process dies before its
+            # tracking record, inside the same transaction.
+            nonlocal calls
+            calls += 1
+            if calls == 3:
+                raise KilledError
+            insert_tracking(*args)
+
+        monkeypatch.setattr(history, "_insert_tracking", dies_in_third_batch)
+
+        # When the runner dies in history's third transaction
+        with pytest.raises(KilledError):
+            first.catch_up()
+
+        # Then each view kept exactly its committed transactions: the views before history
+        # finished the third batch, history and the view after it stopped after the second
+        second, third = ids[19], ids[29]
+        resumed = groups(app, pg_env, batch_size=10)
+        assert positions(resumed) == {
+            "invoices": third,
+            "ledger": third,
+            "portal": third,
+            "deadlines": third,
+            "history": second,
+            "exposure": second,
+        }
+        timeline = next(p.view for p in resumed.projections if p.name == "history")
+        assert len(timeline.select("events")) == 20  # nothing of the rolled-back batch
+
+        # And a fresh runner resumes from there and ends equal to a clean rebuild
+        assert resumed.catch_up() == len(ids) - 20
+        clean = groups(app, rebuild_env)
+        clean.catch_up()
+        assert all_rows(resumed) == all_rows(clean)
+        assert positions(resumed) == positions(clean) == dict.fromkeys(VIEW_MODULES, ids[-1])
+
+
+class TestStatusAndRebuild:
+    def test_status_gives_each_views_lag_in_events_and_seconds(
+        self,
+        app: ContractsApplication,
+        pg_env: dict[str, str],
+        groups: Callable[..., ProjectionGroup],
+    ) -> None:
+        store_scenarios(app, "arrears-formal-notice")
+        group = groups(app, pg_env)
+        group.catch_up()
+        caught_up = head(app)
+        assert {(s.position, s.head, s.lag_events, s.lag_seconds) for s in group.status()} == {
+            (caught_up, caught_up, 0, 0.0)
+        }
+
+        store_scenarios(app, "total-loss")
+        behind = head(app) - caught_up
+        statuses = group.status()
+
+        assert behind > 0
+        assert [s.name for s in statuses] == list(VIEW_MODULES)
+        for s in statuses:
+            assert (s.position, s.head, s.lag_events) == (caught_up, head(app), behind)
+            assert 0.0 < s.lag_seconds < 600.0
+        group.catch_up()
+        assert {s.lag_events for s in group.status()} == {0}
+
+    def test_a_view_rebuilt_twice_still_opens_at_its_position(
+        self,
+        app: ContractsApplication,
+        pg_env: dict[str, str],
+        groups: Callable[..., ProjectionGroup],
+    ) -> None:
+        # Each rebuild is a process of its own (`lease projections rebuild`), so the views
+        # are opened again (their tables created if missing) after every clear.
+        store_scenarios(app, "arrears-formal-notice")
+        for _ in range(3):
+            group = groups(app, pg_env, names=["history"])
+            for projection in group.projections:
+                projection.view.clear()
+            group.reload_positions()
+            assert group.catch_up() == head(app)
+        assert positions(groups(app, pg_env, names=["history"])) == {"history": head(app)}
+
+    def test_one_runner_or_rebuild_at_a_time(self, app: ContractsApplication) -> None:
+        with projections_lock(app), pytest.raises(ProjectionsBusyError), projections_lock(app):
+            pass
+        with projections_lock(app):  # released on exit
+            pass
