@@ -24,6 +24,7 @@ from domain.application import ContractsApplication
 from domain.contract import Contract
 from infra.postgres import EmbeddedPostgres, PostgresStartError
 from infra.postgres import wait_until_ready as wait_for_postgres
+from infra.relay import KafkaRelay, RelayConfig, build_relay
 from infra.scenario import load_scenario
 from infra.settings import PostgresInfo
 from infra.simulate import IN_MEMORY_ENV, simulate
@@ -161,15 +162,27 @@ def follow(group: ProjectionGroup, stop: threading.Event) -> None:
 
 
 def build_supervisor(
-    *, stop_event: threading.Event | None = None, projections: ProjectionGroup | None = None
+    *,
+    stop_event: threading.Event | None = None,
+    projections: ProjectionGroup | None = None,
+    relay: KafkaRelay | None = None,
 ) -> Supervisor:
-    """The workers `lease dev` runs: the projection runner (else an idle placeholder)."""
+    """The workers `lease dev` runs: the projection runner and the outbox relay."""
     supervisor = Supervisor(stop_event)
     if projections is not None:
         supervisor.add("projections", lambda stop: follow(projections, stop))
-    else:
+    if relay is not None:
+        supervisor.add("relay", relay.run)
+    if projections is None and relay is None:
         supervisor.add("idle", idle)
     return supervisor
+
+
+def build_kafka_relay(app: ContractsApplication, stack: Stack) -> KafkaRelay:
+    """The outbox relay of `app` to the stack's broker (DESIGN 6), read in this process."""
+    config = RelayConfig.from_settings(stack.settings)
+    env = stack.eventsourcing_env()
+    return build_relay(app, env, stack.bootstrap_servers, config, child_process=False)
 
 
 class ProjectionsBusyError(RuntimeError):

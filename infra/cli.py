@@ -38,6 +38,7 @@ from domain.errors import ContractNotFoundError
 from domain.events import ContractEvent
 from infra import bootstrap
 from infra.scenario import ScenarioError, load_scenario
+from infra.schemas import render_asyncapi
 from infra.settings import Settings
 from infra.simulate import StepRefusedError, simulate
 from infra.stack import Stack, StackStartError
@@ -170,6 +171,12 @@ def dev_command(
     if failed:
         fail("dev", f"worker {', '.join(failed)} failed; see the log above")
     console.print("Stopped.")
+
+
+@app.command("asyncapi")
+def asyncapi_command(data_dir: DataDir = None) -> None:
+    """Print the AsyncAPI 3.0 document of the service's topics (docs/asyncapi.yaml)."""
+    print(render_asyncapi(load_settings("asyncapi", data_dir)), end="")
 
 
 @app.command("history")
@@ -410,10 +417,17 @@ def run_dev(
                     # The views are filled before "Ready"; the worker then follows live.
                     applied = bootstrap.catch_up(group)
                     console.print(projections_line(group, applied))
-                    supervisor = bootstrap.build_supervisor(projections=group)
-                    return supervise(
-                        supervisor, stack, console, started_at, exit_after_ready=exit_after_ready
-                    )
+                    with bootstrap.build_kafka_relay(contracts, stack) as relay:
+                        sent = relay.catch_up()
+                        console.print(f"Relay: {sent} events published to {relay.config.topic}.")
+                        supervisor = bootstrap.build_supervisor(projections=group, relay=relay)
+                        return supervise(
+                            supervisor,
+                            stack,
+                            console,
+                            started_at,
+                            exit_after_ready=exit_after_ready,
+                        )
             finally:
                 bootstrap.close_projection_group(group)
         finally:

@@ -304,3 +304,11 @@ class TestDev:
         assert (
             failure_line(result) == f"lease dev: port {taken_port} on {LOOPBACK} is already in use"
         )
+
+
+def test_asyncapi_prints_the_committed_document(tmp_path: Path) -> None:
+    result = lease("asyncapi", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    committed = Path(__file__).parents[2] / "docs" / "asyncapi.yaml"
+    assert result.stdout == committed.read_text(encoding="utf-8")
