@@ -1,0 +1,85 @@
+"""`lease.odometer-readings.v1`: odometer readings (OdometerReading v1) reported (M-11, M-12).
+
+A redelivered record changes nothing (its Kafka tracking is recorded with the events);
+a reading equal to the contract's last one on the same date adds nothing either.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+from consumers.wire import decode_object, integer, iso_date, one_of, text, version
+from domain.contract import Contract, Ctx
+from infra.messages import OdometerReading
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import date
+
+    from consumers.base import KafkaRecord
+    from consumers.tracking import TrackedContracts
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_VERSIONS = frozenset({1})
+SOURCES = ("TELEMATICS", "WORKSHOP", "CUSTOMER", "PORTAL")
+Source = Literal["TELEMATICS", "WORKSHOP", "CUSTOMER", "PORTAL"]
+
+
+@dataclass(frozen=True)
+class ReportOdometer:
+    """The domain command an odometer reading becomes."""
+
+    contract_number: str
+    reading_km: int
+    source: str
+    ctx: Ctx
+
+
+def parse(data: Mapping[str, Any]) -> OdometerReading:
+    """The wire message (docs/schemas/odometer-readings/OdometerReading.v1.json)."""
+    return OdometerReading(
+        schema_version=version(data, SCHEMA_VERSIONS),
+        reading_id=text(data, "reading_id"),
+        contract_number=text(data, "contract_number"),
+        reading_km=integer(data, "reading_km"),
+        read_on=iso_date(data, "read_on"),
+        source=cast("Source", one_of(data, "source", SOURCES)),
+    )
+
+
+def to_command(msg: OdometerReading) -> ReportOdometer | None:
+    """Pure translation; every well-formed reading is reported (None is never returned today)."""
+    ctx = Ctx(on=msg.read_on, actor=f"SYSTEM:{msg.source.lower()}", causation_id=msg.reading_id)
+    return ReportOdometer(msg.contract_number, msg.reading_km, msg.source, ctx)
+
+
+def handle(record: KafkaRecord, app: TrackedContracts) -> None:
+    """Report the reading once; its tracking commits with the events (or alone if none)."""
+    command = to_command(parse(decode_object(record.value)))
+    if command is None:
+        app.record_tracking(record.tracking)
+        return
+    result = app.execute_tracked(
+        command.contract_number, lambda c: report(c, command), record.tracking
+    )
+    logger.info(
+        "odometer %d km on contract %s from %s: version %d",
+        command.reading_km,
+        command.contract_number,
+        record.where,
+        result.version,
+    )
+
+
+def report(contract: Contract, command: ReportOdometer) -> None:
+    if _same_as_last(contract, command.reading_km, command.ctx.on):
+        logger.info("odometer reading repeated on contract %s; ignored", command.contract_number)
+        return
+    contract.report_odometer(command.ctx, command.reading_km, command.source)
+
+
+def _same_as_last(contract: Contract, reading: int, on: date) -> bool:
+    return contract.last_odometer == reading and contract.last_odometer_on == on

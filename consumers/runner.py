@@ -1,0 +1,286 @@
+"""The consumer loop: the only kafka-python user of the consumers (STYLE 3, DESIGN 6).
+
+- Offsets are committed by hand (`enable_auto_commit=False`), `offset + 1` only after the
+  record's database transaction committed. The Kafka offset is a hint: on partition
+  assignment each partition is sought to its tracked offset + 1 from PostgreSQL (or to
+  the beginning when nothing is tracked), so a crash between the transaction and the
+  commit re-reads at most records whose tracking is stored, and those change nothing.
+- A record whose tracking is already stored (a redelivery) is logged at info and committed.
+- A record that can never be applied (not the published schema, or refused by the
+  contract's rules) goes to the dead-letter topic with the reason (DeadLetter v1); then its
+  tracking is recorded and the partition moves on.
+- Anything else (the database or the broker unavailable, a version conflict twice) is
+  logged with its traceback; the partition is sought back to that record and polled again
+  after `retry_wait`.
+- `run(stop)` returns when `stop` is set (the caller sets it on SIGTERM).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import fields
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from eventsourcing.persistence import IntegrityError
+from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer
+from kafka.errors import KafkaError
+from kafka.structs import OffsetAndMetadata
+
+from consumers import odometer_readings, payments
+from consumers.base import InvalidMessageError, KafkaRecord, tracking_name
+from domain.errors import ConcurrencyConflictError, ContractError
+from infra.envelope import encode, json_safe
+from infra.messages import DeadLetter
+
+if TYPE_CHECKING:
+    import threading
+    from collections.abc import Iterable, Mapping, Sequence
+
+    from consumers.base import Handler
+    from consumers.tracking import TrackedContracts
+    from infra.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+DEAD_LETTER_TOPIC = "lease.dead-letter.v1"
+CONSUMER_SETTINGS: dict[str, Any] = {
+    "enable_auto_commit": False,
+    "auto_offset_reset": "earliest",
+    "session_timeout_ms": 6000,
+    "heartbeat_interval_ms": 500,
+    "max_poll_interval_ms": 10_000,
+    "max_poll_records": 100,
+    "fetch_max_wait_ms": 100,
+}
+SEND_TIMEOUT = 10.0
+
+
+def default_handlers(settings: Settings) -> dict[str, Handler]:
+    """The registry: each input topic and the handler of its messages."""
+    return {
+        settings.payments_topic: payments.handle,
+        settings.odometer_topic: odometer_readings.handle,
+    }
+
+
+class Seeker(Protocol):
+    """What positioning assigned partitions needs of a consumer."""
+
+    def seek(self, partition: Any, offset: int) -> None: ...
+    def seek_to_beginning(self, *partitions: Any) -> None: ...
+
+
+class Consumer(Seeker, Protocol):
+    """What the runner uses of kafka-python's KafkaConsumer (a list-backed fake in tests)."""
+
+    def poll(self, timeout_ms: int = 0) -> Mapping[Any, Sequence[Any]]: ...
+    def commit(self, offsets: Mapping[Any, Any]) -> None: ...
+
+
+class DeadLetters(Protocol):
+    """Where messages that cannot be applied go; `send` returns once the broker has them."""
+
+    def send(self, letter: DeadLetter) -> None: ...
+
+
+class KafkaDeadLetters:
+    """Dead letters to a Kafka topic, acknowledged by all replicas."""
+
+    def __init__(self, bootstrap: str, topic: str = DEAD_LETTER_TOPIC) -> None:
+        self.topic = topic
+        self._producer = KafkaProducer(
+            bootstrap_servers=bootstrap,
+            acks="all",
+            enable_idempotence=True,
+            max_block_ms=10_000,
+            client_id="lease-dead-letters",
+        )
+
+    def send(self, letter: DeadLetter) -> None:
+        value = encode({f.name: _wire(getattr(letter, f.name)) for f in fields(letter)})
+        key = letter.key.encode() if letter.key is not None else None
+        self._producer.send(self.topic, key=key, value=value).get(timeout=SEND_TIMEOUT)
+
+    def close(self) -> None:
+        self._producer.close()
+
+
+def _wire(value: Any) -> Any:
+    return value if value is None or isinstance(value, (str, int)) else json_safe(value)
+
+
+class ConsumerRunner:
+    """Polls the topics, dispatches each record to its handler, commits after the database."""
+
+    def __init__(
+        self,
+        topics: Iterable[str],
+        handlers: Mapping[str, Handler],
+        group_id: str,
+        bootstrap: str,
+        tracked_app: TrackedContracts,
+        *,
+        dead_letters: DeadLetters | None = None,
+        dead_letter_topic: str = DEAD_LETTER_TOPIC,
+        retry_wait: float = 1.0,
+        poll_timeout_ms: int = 200,
+    ) -> None:
+        self.topics = list(topics)
+        self.handlers = dict(handlers)
+        self.group_id = group_id
+        self.bootstrap = bootstrap
+        self.app = tracked_app
+        self.dead_letters = dead_letters
+        self.dead_letter_topic = dead_letter_topic
+        self.retry_wait = retry_wait
+        self.poll_timeout_ms = poll_timeout_ms
+        missing = set(self.topics) - set(self.handlers)
+        if missing:
+            raise ValueError(f"no handler for topics {sorted(missing)}")
+
+    # --- the loop -------------------------------------------------------------------------
+
+    def run(self, stop: threading.Event, consumer: Consumer | None = None) -> None:
+        """Consume until `stop` is set; a consumer is created (and closed) unless given."""
+        own_letters = self.dead_letters is None
+        if self.dead_letters is None:
+            self.dead_letters = KafkaDeadLetters(self.bootstrap, self.dead_letter_topic)
+        try:
+            if consumer is not None:
+                self._loop(stop, consumer)
+                return
+            kafka_consumer = self._connect()
+            try:
+                self._loop(stop, kafka_consumer)
+            finally:
+                kafka_consumer.close()
+        finally:
+            if own_letters and isinstance(self.dead_letters, KafkaDeadLetters):
+                self.dead_letters.close()
+                self.dead_letters = None
+            logger.info("consumer %s stopped", self.group_id)
+
+    def _loop(self, stop: threading.Event, consumer: Consumer) -> None:
+        logger.info("consumer %s started on %s", self.group_id, ", ".join(self.topics))
+        while not stop.is_set():
+            if not self.poll_once(consumer):
+                stop.wait(self.retry_wait)
+
+    def _connect(self) -> KafkaConsumer:
+        consumer = KafkaConsumer(
+            bootstrap_servers=self.bootstrap,
+            group_id=self.group_id,
+            client_id=f"lease-{self.group_id}",
+            **CONSUMER_SETTINGS,
+        )
+        consumer.subscribe(self.topics, listener=_SeekToTracked(self, consumer))
+        return consumer
+
+    def poll_once(self, consumer: Consumer) -> bool:
+        """One poll; False when a record failed and its partition was sought back to it."""
+        batches = consumer.poll(timeout_ms=self.poll_timeout_ms)
+        ok = True
+        for tp, records in batches.items():
+            ok = self._process_partition(consumer, tp, records) and ok
+        return ok
+
+    def _process_partition(self, consumer: Consumer, tp: Any, records: Sequence[Any]) -> bool:
+        for raw in records:
+            record = to_record(raw)
+            try:
+                self.process(record)
+            except Exception:
+                logger.exception(
+                    "%s failed; it is read again after %gs", record.where, self.retry_wait
+                )
+                consumer.seek(tp, record.offset)
+                return False
+            self._commit(consumer, tp, record)
+        return True
+
+    def _commit(self, consumer: Consumer, tp: Any, record: KafkaRecord) -> None:
+        try:
+            consumer.commit({tp: OffsetAndMetadata(record.offset + 1, "", -1)})
+        except KafkaError as err:  # PostgreSQL holds the position; the commit is a hint
+            logger.warning("commit of %s failed (%s); tracking is stored", record.where, err)
+
+    # --- one record -----------------------------------------------------------------------
+
+    def process(self, record: KafkaRecord) -> None:
+        """Apply one record once: skip a redelivery, dead-letter what can never apply."""
+        if self.app.already_processed(record.tracking):
+            logger.info("%s already processed (redelivered); skipped", record.where)
+            return
+        try:
+            self.handlers[record.topic](record, self.app)
+        except IntegrityError:
+            logger.info("%s already processed (redelivered); skipped", record.where)
+        except ConcurrencyConflictError:
+            raise
+        except (InvalidMessageError, ContractError) as err:
+            self._dead_letter(record, f"{type(err).__name__}: {err}")
+
+    def _dead_letter(self, record: KafkaRecord, reason: str) -> None:
+        assert self.dead_letters is not None, "run() or the caller sets dead_letters"
+        self.dead_letters.send(dead_letter(record, self.group_id, reason))
+        logger.warning("%s dead-lettered: %s", record.where, reason)
+        try:
+            self.app.record_tracking(record.tracking)
+        except IntegrityError:
+            logger.info("%s was tracked meanwhile", record.where)
+
+    # --- partition assignment -------------------------------------------------------------
+
+    def seek_to_tracked(self, consumer: Seeker, partitions: Iterable[Any]) -> None:
+        """Position each assigned partition after its last tracked offset (PostgreSQL rules)."""
+        for tp in partitions:
+            last = self.app.max_tracking_id(tracking_name(tp.topic, tp.partition))
+            if last is None:
+                consumer.seek_to_beginning(tp)
+            else:
+                consumer.seek(tp, last + 1)
+            logger.info("%s/%s assigned, reading from %s", tp.topic, tp.partition, _next(last))
+
+
+def _next(last: int | None) -> str:
+    return "the beginning" if last is None else str(last + 1)
+
+
+class _SeekToTracked(ConsumerRebalanceListener):  # type: ignore[misc]  # kafka-python is untyped
+    def __init__(self, runner: ConsumerRunner, consumer: KafkaConsumer) -> None:
+        self.runner = runner
+        self.consumer = consumer
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        logger.info("%s revoked %s", self.runner.group_id, sorted(map(str, revoked)))
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        self.runner.seek_to_tracked(self.consumer, assigned)
+
+
+def to_record(raw: Any) -> KafkaRecord:
+    """kafka-python's ConsumerRecord as the consumers' KafkaRecord."""
+    return KafkaRecord(
+        topic=raw.topic,
+        partition=raw.partition,
+        offset=raw.offset,
+        key=raw.key,
+        value=raw.value,
+        headers=tuple((name, value) for name, value in raw.headers or ()),
+    )
+
+
+def dead_letter(record: KafkaRecord, consumer: str, reason: str) -> DeadLetter:
+    """The DeadLetter v1 message of a record this consumer gave up on."""
+    return DeadLetter(
+        schema_version=1,
+        consumer=consumer,
+        source_topic=record.topic,
+        source_partition=record.partition,
+        source_offset=record.offset,
+        key=record.key.decode(errors="replace") if record.key is not None else None,
+        value=(record.value or b"").decode(errors="replace"),
+        error=reason,
+        failed_at=datetime.now(UTC),
+    )

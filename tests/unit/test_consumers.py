@@ -1,0 +1,344 @@
+"""Consumers without I/O: wire parsing and to_command on plain dicts, the runner's discipline.
+
+The runner is driven through a list-backed fake consumer (poll/commit/seek) and a fake
+tracked application that records positions in a dict, so the order "database, then
+commit" is checked without a broker.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any, cast
+
+import pytest
+from eventsourcing.persistence import IntegrityError, Tracking
+from kafka.structs import TopicPartition
+
+from consumers import odometer_readings, payments
+from consumers.base import InvalidMessageError, KafkaRecord
+from consumers.runner import ConsumerRunner, dead_letter
+from consumers.wire import decode_object
+from domain.errors import ConcurrencyConflictError, RuleViolationError
+from domain.money import Money
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+
+    from consumers.tracking import TrackedContracts
+    from infra.messages import DeadLetter
+
+PAID_ON = date(2024, 3, 12)
+TOPIC = "lease.payments.v1"
+TP = TopicPartition(TOPIC, 0)
+
+
+def payment_dict(**overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "schema_version": 1,
+        "payment_id": "BANK-1",
+        "contract_number": "PL-1",
+        "amount": {"amount": "650.00", "currency": "EUR"},
+        "received_on": "2024-03-12",
+        "method": "SEPA_DD",
+    }
+    return data | overrides
+
+
+def reading_dict(**overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "schema_version": 1,
+        "reading_id": "T-9",
+        "contract_number": "PL-1",
+        "reading_km": 12_345,
+        "read_on": "2024-03-12",
+        "source": "TELEMATICS",
+    }
+    return data | overrides
+
+
+class TestPaymentToCommand:
+    def test_a_bank_payment_becomes_receive_payment_on_its_booking_date(self) -> None:
+        command = payments.to_command(payments.parse(payment_dict()))
+
+        assert command is not None
+        assert (command.contract_number, command.payment_id) == ("PL-1", "BANK-1")
+        assert command.amount == Money.of("650.00")
+        assert command.ctx.on == PAID_ON
+        assert command.ctx.causation_id == "payment:BANK-1"
+
+    @pytest.mark.parametrize(
+        ("overrides", "reason"),
+        [
+            ({"method": "CASH"}, "method must be one of"),
+            ({"amount": {"amount": 650.0, "currency": "EUR"}}, "amount.amount must be a decimal"),
+            ({"amount": {"amount": "650.00", "currency": "USD"}}, "currency must be EUR"),
+            ({"received_on": "12/03/2024"}, "received_on must be an ISO date"),
+            ({"schema_version": 2}, "schema_version 2 is not one of [1]"),
+            ({"payment_id": ""}, "payment_id must be a non-empty string"),
+        ],
+    )
+    def test_a_message_off_the_schema_is_refused_with_its_reason(
+        self, overrides: dict[str, Any], reason: str
+    ) -> None:
+        with pytest.raises(InvalidMessageError, match=reason.replace("[", r"\[")):
+            payments.parse(payment_dict(**overrides))
+
+    def test_a_missing_field_is_named(self) -> None:
+        data = payment_dict()
+        del data["contract_number"]
+        with pytest.raises(InvalidMessageError, match="contract_number is missing"):
+            payments.parse(data)
+
+    def test_fields_the_schema_does_not_know_are_ignored(self) -> None:
+        assert payments.parse(payment_dict(note="x")).payment_id == "BANK-1"
+
+
+class TestOdometerToCommand:
+    def test_a_reading_becomes_report_odometer_with_its_source(self) -> None:
+        command = odometer_readings.to_command(odometer_readings.parse(reading_dict()))
+
+        assert command is not None
+        assert (command.contract_number, command.reading_km) == ("PL-1", 12_345)
+        assert command.source == "TELEMATICS"
+        assert command.ctx.on == PAID_ON
+
+    def test_a_boolean_is_not_a_km_reading(self) -> None:
+        with pytest.raises(InvalidMessageError, match="reading_km must be an integer"):
+            odometer_readings.parse(reading_dict(reading_km=True))
+
+
+class TestDecode:
+    @pytest.mark.parametrize("value", [None, b"not json", b"[1]", b"\xff"])
+    def test_a_value_that_is_no_json_object_is_invalid(self, value: bytes | None) -> None:
+        with pytest.raises(InvalidMessageError):
+            decode_object(value)
+
+
+# --- the runner ---------------------------------------------------------------------------
+
+
+@dataclass
+class Raw:
+    """A ConsumerRecord look-alike."""
+
+    offset: int
+    value: bytes = b"{}"
+    topic: str = TOPIC
+    partition: int = 0
+    key: bytes | None = b"PL-1"
+    headers: list[tuple[str, bytes]] = field(default_factory=list)
+
+
+class FakeApp:
+    """The tracked application's positions, in a dict."""
+
+    def __init__(self) -> None:
+        self.tracked: dict[str, int] = {}
+
+    def max_tracking_id(self, name: str) -> int | None:
+        return self.tracked.get(name)
+
+    def already_processed(self, tracking: Tracking) -> bool:
+        last = self.tracked.get(tracking.application_name)
+        return last is not None and last >= tracking.notification_id
+
+    def record_tracking(self, tracking: Tracking) -> None:
+        if self.already_processed(tracking):
+            raise IntegrityError(tracking.application_name)
+        self.tracked[tracking.application_name] = tracking.notification_id
+
+
+class FakeConsumer:
+    """poll() hands out the remaining records of one partition; commit() checks the database."""
+
+    def __init__(self, app: FakeApp, records: list[Raw]) -> None:
+        self.app, self.records = app, records
+        self.position = 0
+        self.commits: list[int] = []
+        self.seeks: list[int] = []
+
+    def poll(self, timeout_ms: int = 0) -> Mapping[Any, Sequence[Any]]:
+        batch = [r for r in self.records if r.offset >= self.position]
+        self.position = batch[-1].offset + 1 if batch else self.position
+        return {TP: batch} if batch else {}
+
+    def commit(self, offsets: Mapping[Any, Any]) -> None:
+        offset = offsets[TP].offset
+        tracked = self.app.max_tracking_id(f"kafka:{TOPIC}:0")
+        assert tracked is not None, "committed before the database"
+        assert tracked >= offset - 1, "committed before the database"
+        self.commits.append(offset)
+
+    def seek(self, partition: Any, offset: int) -> None:
+        self.seeks.append(offset)
+        self.position = offset
+
+    def seek_to_beginning(self, *partitions: Any) -> None:
+        self.seek(partitions[0], 0)
+
+
+class FakeDeadLetters:
+    def __init__(self) -> None:
+        self.letters: list[DeadLetter] = []
+
+    def send(self, letter: DeadLetter) -> None:
+        self.letters.append(letter)
+
+
+def tracking_handler(fails: Mapping[int, Exception] | None = None) -> Callable[..., None]:
+    """A handler that records the tracking (as a save would) unless told to fail."""
+
+    def handle(record: KafkaRecord, app: Any) -> None:
+        error = (fails or {}).get(record.offset)
+        if error is not None:
+            raise error
+        app.record_tracking(record.tracking)
+
+    return handle
+
+
+def runner_for(
+    app: FakeApp, handler: Callable[..., None]
+) -> tuple[ConsumerRunner, FakeDeadLetters]:
+    letters = FakeDeadLetters()
+    runner = ConsumerRunner(
+        [TOPIC],
+        {TOPIC: handler},
+        "payments",
+        "unused:9092",
+        cast("TrackedContracts", app),
+        dead_letters=letters,
+        retry_wait=0.0,
+    )
+    return runner, letters
+
+
+class TestRunnerCommits:
+    def test_each_offset_is_committed_plus_one_after_its_transaction(self) -> None:
+        app = FakeApp()
+        consumer = FakeConsumer(app, [Raw(0), Raw(1), Raw(2)])
+        runner, _ = runner_for(app, tracking_handler())
+
+        assert runner.poll_once(consumer)
+
+        assert consumer.commits == [1, 2, 3]
+        assert app.tracked == {f"kafka:{TOPIC}:0": 2}
+
+    def test_a_failed_record_is_not_committed_and_read_again(self) -> None:
+        app = FakeApp()
+        consumer = FakeConsumer(app, [Raw(0), Raw(1), Raw(2)])
+        runner, letters = runner_for(app, tracking_handler({1: OSError("database down")}))
+
+        assert not runner.poll_once(consumer)
+
+        assert consumer.commits == [1]
+        assert consumer.seeks == [1]
+        assert letters.letters == []
+
+    def test_a_record_already_tracked_is_skipped_and_committed(self) -> None:
+        app = FakeApp()
+        app.tracked[f"kafka:{TOPIC}:0"] = 1
+        calls: list[int] = []
+        consumer = FakeConsumer(app, [Raw(1), Raw(2)])
+
+        def handle(record: KafkaRecord, a: Any) -> None:
+            calls.append(record.offset)
+            a.record_tracking(record.tracking)
+
+        runner, _ = runner_for(app, handle)
+
+        runner.poll_once(consumer)
+
+        assert calls == [2]
+        assert consumer.commits == [2, 3]
+
+    def test_a_redelivery_found_by_the_save_is_committed(self) -> None:
+        app = FakeApp()
+        consumer = FakeConsumer(app, [Raw(0)])
+
+        def handle(record: KafkaRecord, a: Any) -> None:
+            a.tracked[record.tracking.application_name] = 0  # another process, after the check
+            raise IntegrityError("duplicate tracking")
+
+        runner, letters = runner_for(app, handle)
+
+        assert runner.poll_once(consumer)
+
+        assert consumer.commits == [1]
+        assert letters.letters == []
+
+    def test_an_invalid_message_is_dead_lettered_tracked_and_committed(self) -> None:
+        app = FakeApp()
+        consumer = FakeConsumer(app, [Raw(0, b"oops"), Raw(1)])
+        runner, letters = runner_for(app, tracking_handler({0: InvalidMessageError("bad")}))
+
+        assert runner.poll_once(consumer)
+
+        [letter] = letters.letters
+        assert (letter.source_topic, letter.source_offset, letter.value) == (TOPIC, 0, "oops")
+        assert letter.error == "InvalidMessageError: bad"
+        assert letter.consumer == "payments"
+        assert consumer.commits == [1, 2]
+
+    def test_a_rule_violation_is_dead_lettered(self) -> None:
+        app = FakeApp()
+        consumer = FakeConsumer(app, [Raw(0)])
+        refused = RuleViolationError("L-28", "contract is closed")
+        runner, letters = runner_for(app, tracking_handler({0: refused}))
+
+        assert runner.poll_once(consumer)
+
+        assert letters.letters[0].error.startswith("RuleViolationError")
+        assert consumer.commits == [1]
+
+    def test_a_version_conflict_is_retried_not_dead_lettered(self) -> None:
+        app = FakeApp()
+        consumer = FakeConsumer(app, [Raw(0)])
+        runner, letters = runner_for(app, tracking_handler({0: ConcurrencyConflictError("PL-1")}))
+
+        assert not runner.poll_once(consumer)
+
+        assert letters.letters == []
+        assert consumer.commits == []
+        assert consumer.seeks == [0]
+
+
+class TestRunnerLifecycle:
+    def test_run_stops_on_the_event(self) -> None:
+        app = FakeApp()
+        stop = threading.Event()
+        consumer = FakeConsumer(app, [Raw(0), Raw(1)])
+
+        def handle(record: KafkaRecord, a: Any) -> None:
+            a.record_tracking(record.tracking)
+            if record.offset == 1:
+                stop.set()
+
+        runner, _ = runner_for(app, handle)
+        runner.run(stop, consumer)
+
+        assert consumer.commits == [1, 2]
+
+    def test_assigned_partitions_are_sought_after_their_tracked_offset(self) -> None:
+        app = FakeApp()
+        app.tracked[f"kafka:{TOPIC}:0"] = 41
+        consumer = FakeConsumer(app, [])
+        runner, _ = runner_for(app, tracking_handler())
+
+        runner.seek_to_tracked(consumer, [TP, TopicPartition(TOPIC, 1)])
+
+        assert consumer.seeks == [42, 0]
+
+    def test_a_topic_without_a_handler_is_refused(self) -> None:
+        with pytest.raises(ValueError, match="no handler"):
+            ConsumerRunner(["x"], {}, "g", "b", cast("TrackedContracts", FakeApp()))
+
+    def test_a_dead_letter_keeps_key_and_value_as_text(self) -> None:
+        record = KafkaRecord(TOPIC, 2, 9, b"PL-1", json.dumps({"a": 1}).encode())
+
+        letter = dead_letter(record, "payments", "why")
+
+        assert (letter.key, letter.value, letter.source_partition) == ("PL-1", '{"a": 1}', 2)
