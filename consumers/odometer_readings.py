@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, cast
 
+from consumers.tracking import apply_tracked
 from consumers.wire import decode_object, integer, iso_date, one_of, text, version
 from domain.contract import Contract, Ctx
 from infra.messages import OdometerReading
@@ -60,18 +61,10 @@ def handle(record: KafkaRecord, app: TrackedContracts) -> None:
     """Report the reading once; its tracking commits with the events (or alone if none)."""
     command = to_command(parse(decode_object(record.value)))
     if command is None:
-        app.record_tracking(record.tracking)
+        apply_tracked(app, record, None, lambda _: None)
         return
-    result = app.execute_tracked(
-        command.contract_number, lambda c: report(c, command), record.tracking
-    )
-    logger.info(
-        "odometer %d km on contract %s from %s: version %d",
-        command.reading_km,
-        command.contract_number,
-        record.where,
-        result.version,
-    )
+    version = apply_tracked(app, record, command.contract_number, lambda c: report(c, command))
+    logger.info("odometer %d km from %s: version %s", command.reading_km, record.where, version)
 
 
 def report(contract: Contract, command: ReportOdometer) -> None:

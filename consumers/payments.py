@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, cast
 
+from consumers.tracking import apply_tracked
 from consumers.wire import decode_object, iso_date, money, one_of, text, version
 from domain.contract import Contract, Ctx
 from domain.events import PaymentReceived
@@ -63,18 +64,10 @@ def handle(record: KafkaRecord, app: TrackedContracts) -> None:
     """Book the payment once; its tracking commits with the events (or alone if none)."""
     command = to_command(parse(decode_object(record.value)))
     if command is None:
-        app.record_tracking(record.tracking)
+        apply_tracked(app, record, None, lambda _: None)
         return
-    result = app.execute_tracked(
-        command.contract_number, lambda c: book(app, c, command), record.tracking
-    )
-    logger.info(
-        "payment %s on contract %s from %s: version %d",
-        command.payment_id,
-        command.contract_number,
-        record.where,
-        result.version,
-    )
+    version = apply_tracked(app, record, command.contract_number, lambda c: book(app, c, command))
+    logger.info("payment %s from %s: version %s", command.payment_id, record.where, version)
 
 
 def book(app: TrackedContracts, contract: Contract, command: ReceivePayment) -> None:

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 
     from eventsourcing.persistence import Tracking
 
+    from consumers.base import KafkaRecord
+
 logger = logging.getLogger(__name__)
 
 
@@ -116,3 +118,20 @@ class TrackedContracts(ContractsApplication):
         self._notify(recordings)
         position = recordings[-1].notification.id if recordings else None
         return CommandResult(contract.id, contract.version, position)
+
+
+def apply_tracked(
+    app: TrackedContracts,
+    record: KafkaRecord,
+    number: str | None,
+    command: Callable[[Contract], None],
+) -> int | None:
+    """Apply one message's command with its Kafka tracking, exactly once.
+
+    `number` None means the message is deliberately ignored: only its position is recorded.
+    Returns the contract's new version (None when ignored).
+    """
+    if number is None:
+        app.record_tracking(record.tracking)
+        return None
+    return app.execute_tracked(number, command, record.tracking).version

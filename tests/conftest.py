@@ -6,6 +6,7 @@ LEASE_KAFKA_BOOTSTRAP_SERVERS to run the integration tests against external serv
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import secrets
 from typing import TYPE_CHECKING
@@ -58,3 +59,14 @@ def pg_env(pg_info: PostgresInfo) -> Iterator[dict[str, str]]:
             conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
         except pg_errors.LockNotAvailable:
             logger.warning("schema %s is still locked; left in place", schema)
+
+
+@pytest.fixture
+def fresh_database(pg_info: PostgresInfo) -> Iterator[PostgresInfo]:
+    """A database of its own on the session's PostgreSQL, dropped after the test."""
+    name = f"cli_{secrets.token_hex(6)}"
+    with psycopg.connect(pg_info.dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    yield dataclasses.replace(pg_info, dbname=name)
+    with psycopg.connect(pg_info.dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))

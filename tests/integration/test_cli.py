@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import copy
-import dataclasses
 import json
 import os
 import re
-import secrets
 import select
 import signal
 import socket
@@ -19,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 import pytest
-from psycopg import sql
 
 from infra.bootstrap import DEMO_SCENARIO
 from infra.scenario import load_scenario
@@ -122,17 +119,6 @@ def run_dev_until_signal(
             process.kill()
             process.communicate()
     return process.returncode, ready + rest.decode(), stderr.decode()
-
-
-@pytest.fixture
-def fresh_database(pg_info: PostgresInfo) -> Iterator[PostgresInfo]:
-    """A database of its own on the session's PostgreSQL, dropped after the test."""
-    name = f"cli_{secrets.token_hex(6)}"
-    with psycopg.connect(pg_info.dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    yield dataclasses.replace(pg_info, dbname=name)
-    with psycopg.connect(pg_info.dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 @pytest.fixture

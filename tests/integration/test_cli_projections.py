@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
-import secrets
 import signal
 import subprocess
 from typing import TYPE_CHECKING
 
-import psycopg
 import pytest
-from psycopg import sql
 
 from domain.application import ContractsApplication
 from infra.bootstrap import (
@@ -46,20 +42,9 @@ WAIT_TIMEOUT = 30.0
 
 
 @pytest.fixture
-def database(pg_info: PostgresInfo) -> Iterator[PostgresInfo]:
-    """A database of its own on the session's PostgreSQL, dropped after the test."""
-    name = f"cliproj_{secrets.token_hex(6)}"
-    with psycopg.connect(pg_info.dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    yield dataclasses.replace(pg_info, dbname=name)
-    with psycopg.connect(pg_info.dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-@pytest.fixture
-def contracts(database: PostgresInfo) -> Iterator[ContractsApplication]:
+def contracts(fresh_database: PostgresInfo) -> Iterator[ContractsApplication]:
     """The contracts application on that database, holding the demo contract."""
-    app = ContractsApplication(env=database.eventsourcing_env(pool_size=2))
+    app = ContractsApplication(env=fresh_database.eventsourcing_env(pool_size=2))
     ensure_demo_contract(app)
     yield app
     app.close()
@@ -82,9 +67,9 @@ def status_rows(stdout: str) -> dict[str, tuple[int, int, int, float]]:
 
 class TestStatusAndRebuild:
     def test_status_shows_the_lag_and_a_rebuild_catches_every_view_up(
-        self, tmp_path: Path, database: PostgresInfo, contracts: ContractsApplication
+        self, tmp_path: Path, fresh_database: PostgresInfo, contracts: ContractsApplication
     ) -> None:
-        env = cli_env(LEASE_DATABASE_URL=database.dsn)
+        env = cli_env(LEASE_DATABASE_URL=fresh_database.dsn)
         n = head(contracts)
 
         before = lease("projections", "status", cwd=tmp_path, env=env)
@@ -108,9 +93,9 @@ class TestStatusAndRebuild:
         assert status_rows(after.stdout) == dict.fromkeys(VIEW_MODULES, (n, n, 0, 0.0))
 
     def test_rebuilding_one_view_leaves_the_others_and_can_be_repeated(
-        self, tmp_path: Path, database: PostgresInfo, contracts: ContractsApplication
+        self, tmp_path: Path, fresh_database: PostgresInfo, contracts: ContractsApplication
     ) -> None:
-        env = cli_env(LEASE_DATABASE_URL=database.dsn)
+        env = cli_env(LEASE_DATABASE_URL=fresh_database.dsn)
         n = head(contracts)
 
         for _ in range(2):  # each run opens the views again after the last one cleared them
@@ -125,9 +110,9 @@ class TestStatusAndRebuild:
         assert {rows[v][0] for v in VIEW_MODULES if v != "history"} == {0}
 
     def test_a_rebuild_is_refused_while_a_runner_holds_the_views(
-        self, tmp_path: Path, database: PostgresInfo, contracts: ContractsApplication
+        self, tmp_path: Path, fresh_database: PostgresInfo, contracts: ContractsApplication
     ) -> None:
-        env = cli_env(LEASE_DATABASE_URL=database.dsn)
+        env = cli_env(LEASE_DATABASE_URL=fresh_database.dsn)
 
         with projections_lock(contracts):
             result = lease("projections", "rebuild", "--all", cwd=tmp_path, env=env)
@@ -167,16 +152,16 @@ class TestStatusAndRebuild:
 
 class TestRunProjections:
     def test_follows_the_log_live_until_sigterm(
-        self, tmp_path: Path, database: PostgresInfo, contracts: ContractsApplication
+        self, tmp_path: Path, fresh_database: PostgresInfo, contracts: ContractsApplication
     ) -> None:
         process = subprocess.Popen(
             [*lease_command(), "run", "projections"],
             cwd=tmp_path,
-            env=cli_env(LEASE_DATABASE_URL=database.dsn),
+            env=cli_env(LEASE_DATABASE_URL=fresh_database.dsn),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
-        env = database.eventsourcing_env(pool_size=1)
+        env = fresh_database.eventsourcing_env(pool_size=1)
         group = build_projection_group(contracts, env)
         try:
             ready = read_until(process, "Ctrl-C to stop.", READY_TIMEOUT)
@@ -199,10 +184,10 @@ class TestRunProjections:
 
 class TestDev:
     def test_dev_fills_the_demo_contracts_views_before_it_is_ready(
-        self, tmp_path: Path, database: PostgresInfo, bootstrap_servers: str
+        self, tmp_path: Path, fresh_database: PostgresInfo, bootstrap_servers: str
     ) -> None:
         env = cli_env(
-            LEASE_DATABASE_URL=database.dsn, LEASE_KAFKA_BOOTSTRAP_SERVERS=bootstrap_servers
+            LEASE_DATABASE_URL=fresh_database.dsn, LEASE_KAFKA_BOOTSTRAP_SERVERS=bootstrap_servers
         )
 
         result = lease(
@@ -215,8 +200,8 @@ class TestDev:
         )
 
         assert result.returncode == 0, result.stderr
-        app = ContractsApplication(env=database.eventsourcing_env(pool_size=1))
-        group = build_projection_group(app, database.eventsourcing_env(pool_size=1))
+        app = ContractsApplication(env=fresh_database.eventsourcing_env(pool_size=1))
+        group = build_projection_group(app, fresh_database.eventsourcing_env(pool_size=1))
         try:
             version = app.get(DEMO_NUMBER).version
             assert f"Projections: 6 views at position {version} of {version}" in result.stdout
