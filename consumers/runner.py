@@ -35,7 +35,7 @@ from infra.messages import DeadLetter
 
 if TYPE_CHECKING:
     import threading
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
 
     from consumers.base import Handler
     from consumers.tracking import TrackedContracts
@@ -125,6 +125,8 @@ class ConsumerRunner:
         dead_letter_topic: str = DEAD_LETTER_TOPIC,
         retry_wait: float = 1.0,
         poll_timeout_ms: int = 200,
+        cluster_id: Callable[[], str] | None = None,
+        consumer_settings: Mapping[str, Any] | None = None,
     ) -> None:
         self.topics = list(topics)
         self.handlers = dict(handlers)
@@ -135,6 +137,11 @@ class ConsumerRunner:
         self.dead_letter_topic = dead_letter_topic
         self.retry_wait = retry_wait
         self.poll_timeout_ms = poll_timeout_ms
+        self.cluster_id = cluster_id
+        """Asks the broker its cluster id (None: no forgotten-broker check, e.g. fakes)."""
+        self.consumer_settings = {**CONSUMER_SETTINGS, **(consumer_settings or {})}
+        self.handled: dict[tuple[str, int], int] = {}
+        """(topic, partition) -> the last offset handled (applied, skipped or dead-lettered)."""
         missing = set(self.topics) - set(self.handlers)
         if missing:
             raise ValueError(f"no handler for topics {sorted(missing)}")
@@ -172,7 +179,7 @@ class ConsumerRunner:
             bootstrap_servers=self.bootstrap,
             group_id=self.group_id,
             client_id=f"lease-{self.group_id}",
-            **CONSUMER_SETTINGS,
+            **self.consumer_settings,
         )
         consumer.subscribe(self.topics, listener=_SeekToTracked(self, consumer))
         return consumer
@@ -196,6 +203,7 @@ class ConsumerRunner:
                 )
                 consumer.seek(tp, record.offset)
                 return False
+            self.handled[record.topic, record.partition] = record.offset
             self._commit(consumer, tp, record)
         return True
 
@@ -233,7 +241,17 @@ class ConsumerRunner:
     # --- partition assignment -------------------------------------------------------------
 
     def seek_to_tracked(self, consumer: Seeker, partitions: Iterable[Any]) -> None:
-        """Position each assigned partition after its last tracked offset (PostgreSQL rules)."""
+        """Position each assigned partition after its last tracked offset (PostgreSQL rules).
+
+        On a broker that forgot (a new cluster id: the embedded broker restarted, or the
+        topics live elsewhere now) the topics' positions are dropped first, so everything
+        on the new broker is read (DESIGN 6); the handlers deduplicate effects.
+        """
+        partitions = list(partitions)
+        if self.cluster_id is not None:
+            for topic in sorted({tp.topic for tp in partitions}):
+                if self.app.broker_changed(topic, self.cluster_id()):
+                    logger.warning("%s is on a new broker: reading it from the start", topic)
         for tp in partitions:
             last = self.app.max_tracking_id(tracking_name(tp.topic, tp.partition))
             if last is None:

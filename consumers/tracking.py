@@ -25,7 +25,9 @@ from uuid import UUID
 
 from eventsourcing.application import ProcessingEvent
 from eventsourcing.persistence import IntegrityError, ProcessRecorder
+from psycopg import sql
 
+from consumers.base import tracking_name
 from domain.application import LOCK_STRIPES, CommandResult, ContractsApplication
 from domain.contract import Contract
 from domain.errors import ConcurrencyConflictError
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from eventsourcing.persistence import Tracking
+    from eventsourcing.postgres import PostgresProcessRecorder
 
     from consumers.base import KafkaRecord
 
@@ -62,6 +65,49 @@ class TrackedContracts(ContractsApplication):
         """The last offset whose effects are stored for this `kafka:<topic>:<partition>`."""
         return self.process_recorder.max_tracking_id(name)
 
+    def broker_changed(self, topic: str, cluster_id: str) -> bool:
+        """DESIGN 6, a broker that forgets: whether `topic` was last read on another cluster.
+
+        If so, the topic's tracked positions are dropped (its partitions are read again from
+        the beginning; effects are deduplicated by the handlers) and the new cluster id is
+        stored, in one transaction. The first call for a topic only stores the id.
+        """
+        recorder = cast("PostgresProcessRecorder", self.recorder)
+        schema = sql.Identifier(recorder.datastore.schema or "public")
+        brokers = sql.Identifier(f"{self.name}_consumer_brokers")
+        tracking = sql.Identifier(recorder.tracking_table_name)
+        with recorder.datastore.transaction(commit=True) as curs:
+            # Consumers start together: serialise the creation (IF NOT EXISTS races).
+            curs.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{self.name}-brokers",))
+            curs.execute(
+                sql.SQL(
+                    "CREATE TABLE IF NOT EXISTS {}.{} (topic text PRIMARY KEY, cluster_id text)"
+                ).format(schema, brokers)
+            )
+            curs.execute(
+                sql.SQL("SELECT cluster_id FROM {}.{} WHERE topic = %s FOR UPDATE").format(
+                    schema, brokers
+                ),
+                (topic,),
+            )
+            row = curs.fetchone()
+            changed = row is not None and row["cluster_id"] != cluster_id
+            if changed:
+                curs.execute(
+                    sql.SQL("DELETE FROM {}.{} WHERE application_name LIKE %s").format(
+                        schema, tracking
+                    ),
+                    (f"{tracking_name(topic, 0)[:-1]}%",),
+                )
+            curs.execute(
+                sql.SQL(
+                    "INSERT INTO {}.{} VALUES (%s, %s) ON CONFLICT (topic) "
+                    "DO UPDATE SET cluster_id = EXCLUDED.cluster_id"
+                ).format(schema, brokers),
+                (topic, cluster_id),
+            )
+        return changed
+
     def already_processed(self, tracking: Tracking) -> bool:
         last = self.max_tracking_id(tracking.application_name)
         return last is not None and last >= tracking.notification_id
@@ -81,12 +127,22 @@ class TrackedContracts(ContractsApplication):
         Raises AlreadyProcessedError (nothing written) when the tracking is recorded already.
         A version conflict with another writer is decided once more on the stored state.
         """
-        contract_id = Contract.create_id(number)
+        return self.execute_tracked_id(Contract.create_id(number), command, tracking, number)
+
+    def execute_tracked_id(
+        self,
+        contract_id: UUID,
+        command: Callable[[Contract], None],
+        tracking: Tracking,
+        number: str | None = None,
+    ) -> CommandResult:
+        """`execute_tracked` for a contract known by its id (as contract events carry it)."""
+        name = number or str(contract_id)
         with self._locks[contract_id.int % LOCK_STRIPES]:
             try:
-                return self._execute_tracked_once(number, contract_id, command, tracking)
+                return self._execute_tracked_once(name, contract_id, command, tracking)
             except ConcurrencyConflictError:
-                return self._execute_tracked_once(number, contract_id, command, tracking)
+                return self._execute_tracked_once(name, contract_id, command, tracking)
 
     def _execute_tracked_once(
         self,
@@ -95,10 +151,8 @@ class TrackedContracts(ContractsApplication):
         command: Callable[[Contract], None],
         tracking: Tracking,
     ) -> CommandResult:
-        contract = self._load_for_command(number, contract_id)
         try:
-            command(contract)
-            return self._save_tracked(contract, tracking)
+            return self._save_tracked(self._decide(number, contract_id, command), tracking)
         except BaseException:
             self._evict(contract_id)
             raise

@@ -18,7 +18,12 @@ from eventsourcing.persistence import IntegrityError
 
 from domain.codecs import domain_transcodings
 from domain.contract import Contract
-from domain.errors import ConcurrencyConflictError, ContractExistsError, ContractNotFoundError
+from domain.errors import (
+    ConcurrencyConflictError,
+    ContractError,
+    ContractExistsError,
+    ContractNotFoundError,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -128,18 +133,52 @@ class ContractsApplication(Application[UUID]):
         command: Callable[[Contract], None],
         expected_version: int | None,
     ) -> CommandResult:
-        contract = self._load_for_command(number, contract_id)
-        if expected_version is not None and contract.version != expected_version:
-            self._evict(contract_id)  # it may only be the cache that is stale
+        if expected_version is not None:
             contract = self._load_for_command(number, contract_id)
             if contract.version != expected_version:
-                raise ConcurrencyConflictError(number)
+                self._evict(contract_id)  # it may only be the cache that is stale
+                if self._load_for_command(number, contract_id).version != expected_version:
+                    raise ConcurrencyConflictError(number)
         try:
-            command(contract)
-            return self._save(contract)
+            return self._save(self._decide(number, contract_id, command))
         except BaseException:
             self._evict(contract_id)
             raise
+
+    def _decide(
+        self, number: str, contract_id: UUID, command: Callable[[Contract], None]
+    ) -> Contract:
+        """Run the command on the cached copy, or on the stored state where it matters.
+
+        A stale copy is caught by the save when the command records events. A refusal or a
+        command that records nothing is not saved, so when other writers (the consumers)
+        stored events after the copy, it is decided again on the stored state.
+        """
+        contract = self._load_for_command(number, contract_id)
+        try:
+            command(contract)
+        except ContractError:
+            if self._is_latest(contract):
+                raise
+            return self._decide_again(number, contract_id, command)
+        if not contract.pending_events and not self._is_latest(contract):
+            return self._decide_again(number, contract_id, command)
+        return contract
+
+    def _decide_again(
+        self, number: str, contract_id: UUID, command: Callable[[Contract], None]
+    ) -> Contract:
+        self._evict(contract_id)
+        contract = self._load_for_command(number, contract_id)
+        command(contract)
+        return contract
+
+    def _is_latest(self, contract: Contract) -> bool:
+        """Whether no events were stored after the copy's version (always, without a cache)."""
+        if self.repository.cache is None:
+            return True
+        decided_on = contract.version - len(contract.pending_events)
+        return not self.recorder.select_events(contract.id, gt=decided_on, limit=1)
 
     def _load_for_command(self, number: str, contract_id: UUID) -> Contract:
         try:
@@ -194,8 +233,16 @@ class ContractsApplication(Application[UUID]):
         return self.execute(number, lambda c: c.report_odometer(ctx, reading))
 
     def run_daily(self, number: str, ctx: Ctx, policy: LessorPolicy) -> CommandResult:
-        """The scheduler's daily run for one contract (billing, deadlines, Art. 18 rules)."""
+        """One business day for one contract in one call (Art. 18 rules, then billing)."""
         return self.execute(number, lambda c: c.run_daily(ctx, policy))
+
+    def apply_article_18(self, number: str, ctx: Ctx, policy: LessorPolicy) -> CommandResult:
+        """The termination rules on `ctx.on` (what the termination consumer does)."""
+        return self.execute(number, lambda c: c.apply_article_18(ctx, policy))
+
+    def bill(self, number: str, ctx: Ctx) -> CommandResult:
+        """The scheduler's billing run for one contract on `ctx.on`."""
+        return self.execute(number, lambda c: c.bill(ctx))
 
     def return_vehicle(
         self,

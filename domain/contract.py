@@ -322,14 +322,26 @@ class Contract(Aggregate):
     def close(self, ctx: Ctx) -> None:
         settlement.close(self, ctx)
 
-    # --- the daily run: what the scheduler and the rules engine do each business day -------
+    # --- the daily run: what the rules engine and the scheduler do each business day -------
 
-    def run_daily(self, ctx: Ctx, policy: LessorPolicy) -> None:
-        """Ends by law (18.1, 4.4), due deadlines (section 5), grounds (K-02), billing."""
+    def apply_article_18(self, ctx: Ctx, policy: LessorPolicy) -> None:
+        """The termination consumer's decision (RULES 6, K-02..K-05) on `ctx.on`.
+
+        Ends by law (18.1, 4.4), expired timers (section 5), grounds detected and cleared,
+        then the Lessor's policy on them. State-based, so applying it again changes nothing.
+        """
         termination.apply_ends_by_law(self, ctx)
         formation.process_deadlines(self, ctx)
         billing.process_notice_deadlines(self, ctx)
         grounds.detect_grounds(self, ctx)
         termination.apply_policy(self, ctx, policy)
+
+    def bill(self, ctx: Ctx) -> None:
+        """The scheduler's billing (M-02..M-04, DESIGN 5), then set-off of open credits."""
         billing.run_billing(self, ctx)
         billing.set_off_credits(self, ctx)
+
+    def run_daily(self, ctx: Ctx, policy: LessorPolicy) -> None:
+        """One business day in one process: Article 18 rules, then billing."""
+        self.apply_article_18(ctx, policy)
+        self.bill(ctx)

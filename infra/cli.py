@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 import logging
 import signal
+import tempfile
 import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import psycopg
 import pydantic
@@ -41,6 +42,7 @@ from infra.scenario import ScenarioError, load_scenario
 from infra.schemas import render_asyncapi
 from infra.settings import Settings
 from infra.simulate import StepRefusedError, simulate
+from infra.simulate_stack import PipelineStuckError, simulate_on_stack
 from infra.stack import Stack, StackStartError
 from projections.registry import VIEW_MODULES
 
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
     from types import FrameType
 
     from domain.application import ContractsApplication
+    from infra.scenario import Scenario
     from infra.supervisor import Supervisor
     from projections.runner import ProjectionGroup
 
@@ -131,12 +134,13 @@ def simulate_command(
 ) -> None:
     """Live one contract through a scenario and print what the service made of it (JSON)."""
     configure_logging(verbose=verbose)
-    if stack:
-        fail("simulate", "--stack is not available yet (issue 4)", code=2)
     try:
-        out = simulate(load_scenario(path))
+        scenario = load_scenario(path)
+        out = simulate_through_stack(scenario) if stack else simulate(scenario)
     except (ScenarioError, StepRefusedError) as err:
         fail("simulate", str(err))
+    except (*STARTUP_ERRORS, PipelineStuckError) as err:
+        fail("simulate", one_line(err))
     typer.echo(json.dumps(out, indent=2, sort_keys=True))
 
 
@@ -385,6 +389,15 @@ def stored_notifications(contracts: ContractsApplication) -> int:
     with recorder.datastore.get_connection() as conn:
         row = conn.execute(query).fetchone()
     return int(row["count"]) if row is not None else 0
+
+
+def simulate_through_stack(scenario: Scenario) -> dict[str, Any]:
+    """The scenario through the pipeline on a stack of its own (embedded parts in a
+    temporary directory, unless LEASE_DATABASE_URL / LEASE_KAFKA_BOOTSTRAP_SERVERS say)."""
+    with tempfile.TemporaryDirectory(prefix="lease-simulate-") as tmp:
+        settings = load_settings("simulate", Path(tmp))
+        with Stack(settings) as stack:
+            return simulate_on_stack(scenario, settings, stack.postgres, stack.bootstrap_servers)
 
 
 # --- lease dev -----------------------------------------------------------------------------

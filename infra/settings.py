@@ -44,6 +44,13 @@ class Settings(BaseSettings):
     dead_letter_topic: str = "lease.dead-letter.v1"
     pool_size: int = Field(default=5, ge=1)
     """Connections per eventsourcing application pool."""
+    auto_dissolve_grounds: tuple[str, ...] = ()
+    """K-02 Lessor policy: grounds the termination consumer dissolves on by itself
+    (JSON list, e.g. LEASE_AUTO_DISSOLVE_GROUNDS='["18.3(ii)"]'); 18.3(iv) is refused (K-08)."""
+    auto_suspend_grounds: tuple[str, ...] = ()
+    """K-02 Lessor policy: grounds the termination consumer suspends the contract on."""
+    consumer_fetch_max_wait_ms: int = Field(default=100, ge=1, le=10_000)
+    """How long a consumer's fetch waits on the broker for new messages (latency vs load)."""
 
     def all_topics(self) -> list[str]:
         """Every topic the service produces to or consumes from."""

@@ -1,15 +1,16 @@
 """`lease simulate` in-process: live one contract through its scenario under a business clock.
 
-Every day between steps the runner does what production does daily (Contract.run_daily:
-ends by law, deadlines, grounds, billing); after each step it runs it again, as the rules
-engine reacts to new events. Both go through ContractsApplication, as production will.
+Every day between steps, and after each step, the runner does what the pipeline does: the
+termination rules (Contract.apply_article_18: ends by law, deadlines, grounds, policy) until
+they record nothing new, the scheduler's billing, then the rules again on what billing
+recorded. Everything goes through ContractsApplication, as production does.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from domain.application import ContractsApplication
 from domain.contract import Ctx
@@ -29,7 +30,9 @@ if TYPE_CHECKING:
     from projections.rows import Row
 
 IN_MEMORY_ENV = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
-SYSTEM = "SYSTEM:scheduler"
+SCHEDULER = "SYSTEM:scheduler"
+RULES_ENGINE = "SYSTEM:termination"
+MAX_REACTIONS = 10
 STEP_ACTORS = {
     "conclude": "CUSTOMER",
     "hand_over": "CUSTOMER",
@@ -62,28 +65,77 @@ class Run:
         return self.scenario.terms.contract_number
 
 
-def simulate(scenario: Scenario, app: ContractsApplication | None = None) -> dict[str, Any]:
+class Pipeline(Protocol):
+    """How a run's commands and daily work reach the contract: in-process or through Kafka."""
+
+    def new_day(self, run: Run) -> None:
+        """The clock moved to `run.clock`: the day's timers, rules and billing."""
+
+    def perform(self, run: Run, step: Step) -> None:
+        """Run one step (recording an expected refusal in `run.refusals`)."""
+
+    def after_step(self, run: Run) -> None:
+        """React to what the step recorded: rules, billing, rules."""
+
+    def documents(self, run: Run, contract_id: UUID) -> list[dict[str, Any]]:
+        """The contract's documents as the invoices projection numbers them."""
+
+
+class InProcess:
+    """Everything in this process, one call after the other (the reference answer)."""
+
+    def new_day(self, run: Run) -> None:
+        daily(run)
+
+    def perform(self, run: Run, step: Step) -> None:
+        perform(run, step)
+
+    def after_step(self, run: Run) -> None:
+        daily(run)
+
+    def documents(self, run: Run, contract_id: UUID) -> list[dict[str, Any]]:
+        return documents(run.app, contract_id)
+
+
+def simulate(
+    scenario: Scenario,
+    app: ContractsApplication | None = None,
+    pipeline: Pipeline | None = None,
+) -> dict[str, Any]:
     """Run the scenario and return the SCENARIOS.md output document."""
     app = app or ContractsApplication(env=IN_MEMORY_ENV)
+    pipeline = pipeline or InProcess()
     run = Run(scenario, app, scenario.steps[0].on)
     for step in scenario.steps:
-        advance_to(run, step.on)
-        perform(run, step)
-        daily(run)
-    return report(run)
-
-
-def advance_to(run: Run, day: date) -> None:
-    """Move the clock day by day to `day`, running the daily routine on each day."""
-    while run.clock < day:
-        run.clock += timedelta(days=1)
-        daily(run)
+        while run.clock < step.on:
+            run.clock += timedelta(days=1)
+            pipeline.new_day(run)
+        pipeline.perform(run, step)
+        pipeline.after_step(run)
+    return report(run, pipeline)
 
 
 def daily(run: Run) -> None:
+    """The day's work in the order the pipeline does it: rules, billing, rules again."""
     if run.app.exists(run.number):
-        ctx = Ctx(run.clock, SYSTEM, f"daily:{run.clock.isoformat()}")
-        run.app.run_daily(run.number, ctx, run.scenario.policy)
+        react(run)
+        ctx = Ctx(run.clock, SCHEDULER, f"billing:{run.clock.isoformat()}")
+        run.app.bill(run.number, ctx)
+        react(run)
+
+
+def react(run: Run) -> None:
+    """What the termination consumer does: apply Article 18 until it records nothing new.
+
+    The consumer evaluates the rules after every event, its own included, so it stops
+    only when an evaluation emits nothing; `MAX_REACTIONS` guards against a rule loop.
+    """
+    ctx = Ctx(run.clock, RULES_ENGINE, f"rules:{run.clock.isoformat()}")
+    for _ in range(MAX_REACTIONS):
+        if run.app.apply_article_18(run.number, ctx, run.scenario.policy).position is None:
+            return
+    msg = f"Article 18 rules still emitting after {MAX_REACTIONS} rounds on {run.clock}"
+    raise RuntimeError(msg)
 
 
 def perform(run: Run, step: Step) -> None:
@@ -168,7 +220,7 @@ def _command(step: Step, ctx: Ctx, run: Run) -> Callable[[Contract], None]:
 # --- output --------------------------------------------------------------------------------
 
 
-def report(run: Run) -> dict[str, Any]:
+def report(run: Run, pipeline: Pipeline) -> dict[str, Any]:
     """The SCENARIOS.md output: contract, documents, balance, grounds, refusals, events."""
     if not run.app.exists(run.number):
         contract_part: dict[str, Any] = {"contract_number": run.number, "status": None}
@@ -179,7 +231,7 @@ def report(run: Run) -> dict[str, Any]:
         "open": str(c.open_debits() - c.open_credits()),
         "overdue": str(c.overdue(run.clock)),
     }
-    docs = documents(run.app, c.id)
+    docs = pipeline.documents(run, c.id)
     return _document(run, contract_summary(c, run.clock), docs, grounds(c), balance, events)
 
 

@@ -1,0 +1,126 @@
+"""The termination consumer: Article 18 (RULES 6) applied to contract events and deadlines.
+
+A thin adapter (K-01..K-06): after every contract event (`lease.contract-events.v1`, its
+own included) and every `DeadlineReached` (`lease.deadlines.v1`), it applies
+`Contract.apply_article_18` (pure rules in `domain/`: ends by law T-18.1-i..iv and T-4.4,
+expired timers, ground detection and clearing, K-05 supersession, the Lessor's policy) to
+that contract on the business date of its clock, with the message's tracking in the same
+transaction as the events it causes.
+
+- The rules are state-based: evaluating a contract twice on the same date records nothing
+  the second time, so a redelivered or republished message is harmless (K-06).
+- A contract's events arrive in order (key = contract id). An event whose sequence the
+  consumer has already seen evaluated on today's date is skipped without a write: the
+  evaluation that saw it covered it (unless that evaluation recorded events: then its own
+  events are evaluated in turn, until an evaluation records nothing). A skipped offset is
+  not tracked, so after a restart it is evaluated again, which records nothing.
+- Causation ids are deterministic (K-06): `event:<event id>` or `deadline:<deadline id>`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from consumers.base import InvalidMessageError
+from consumers.wire import decode_object, integer, iso_date, text, version
+from domain.contract import Ctx
+from infra.messages import DeadlineReached
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import date
+    from typing import Any
+
+    from consumers.base import KafkaRecord
+    from consumers.tracking import TrackedContracts
+    from domain.policy import LessorPolicy
+    from infra.clock import Clock
+
+logger = logging.getLogger(__name__)
+
+ACTOR = "SYSTEM:termination"
+DEADLINE_VERSIONS = frozenset({1})
+
+
+@dataclass(frozen=True)
+class EventSeen:
+    """What the consumer needs of a contract event envelope."""
+
+    event_id: str
+    contract_id: UUID
+    sequence: int
+
+
+def parse_event(data: Mapping[str, Any]) -> EventSeen:
+    """The envelope fields the rules engine keys on; InvalidMessageError names the field."""
+    return EventSeen(
+        event_id=text(data, "event_id"),
+        contract_id=_uuid(data, "contract_id"),
+        sequence=integer(data, "sequence"),
+    )
+
+
+def parse_deadline(data: Mapping[str, Any]) -> DeadlineReached:
+    """A `DeadlineReached` v1 (docs/schemas); InvalidMessageError names the field."""
+    return DeadlineReached(
+        schema_version=version(data, DEADLINE_VERSIONS),
+        deadline_id=text(data, "deadline_id"),
+        contract_id=_uuid(data, "contract_id"),
+        rule_id=text(data, "rule_id"),
+        due_on=iso_date(data, "due_on"),
+        reached_on=iso_date(data, "reached_on"),
+    )
+
+
+def _uuid(data: Mapping[str, Any], name: str) -> UUID:
+    value = text(data, name)
+    try:
+        return UUID(value)
+    except ValueError:
+        raise InvalidMessageError(f"{name} must be a UUID, got {value!r}") from None
+
+
+@dataclass
+class Termination:
+    """The consumer's handlers, with the clock and the Lessor's policy they apply."""
+
+    clock: Clock
+    policy: LessorPolicy
+    _seen: dict[UUID, tuple[int, date]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def on_contract_event(self, record: KafkaRecord, app: TrackedContracts) -> None:
+        """Evaluate the contract after one of its events (K-02: after every relevant event)."""
+        seen = parse_event(decode_object(record.value))
+        today = self.clock.today()
+        with self._lock:
+            last = self._seen.get(seen.contract_id)
+        if last is not None and last[1] == today and seen.sequence <= last[0]:
+            return
+        self._evaluate(record, app, seen.contract_id, today, f"event:{seen.event_id}")
+
+    def on_deadline(self, record: KafkaRecord, app: TrackedContracts) -> None:
+        """Evaluate the contract when one of its timers fell due (K-02: after timer events)."""
+        reached = parse_deadline(decode_object(record.value))
+        today = self.clock.today()
+        self._evaluate(record, app, reached.contract_id, today, f"deadline:{reached.deadline_id}")
+
+    def _evaluate(
+        self, record: KafkaRecord, app: TrackedContracts, contract_id: UUID, on: date, cause: str
+    ) -> None:
+        """Apply the rules (on the stored state: see ContractsApplication._decide)."""
+        ctx = Ctx(on=on, actor=ACTOR, causation_id=cause)
+        result = app.execute_tracked_id(
+            contract_id, lambda c: c.apply_article_18(ctx, self.policy), record.tracking
+        )
+        with self._lock:
+            if result.position is None:
+                self._seen[contract_id] = (result.version, on)
+            else:  # its own new events come back and are evaluated: until nothing changes
+                self._seen.pop(contract_id, None)
+        if result.position is not None:
+            logger.info("%s: Article 18 rules recorded events up to v%d", cause, result.version)

@@ -1,0 +1,200 @@
+"""The scheduler (DESIGN 5): due deadlines to `lease.deadlines.v1`, and the daily billing.
+
+- **Deadlines.** Every open deadline of the `deadlines` view whose last day is before
+  today becomes one `DeadlineReached` message (key = contract id), once per deadline id:
+  a deadline is recorded in `<schema>.scheduler_deadlines` after the broker acknowledged
+  it. A crash between the two sends it again; the termination consumer's rules are
+  state-based, so a second message changes nothing (at least once, harmless twice).
+- **Billing.** Once per business date, every contract that is not closed is asked to bill
+  (`Contract.bill`: the periods begun by today, then set-off); the aggregate refuses a
+  second invoice for a period, so a repeated run records nothing.
+- `tick()` does both on the clock's date; `run(stop)` ticks every `interval` seconds, so a
+  deadline the view learns of late still goes out the same day.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any
+
+from kafka import KafkaProducer
+from psycopg import sql
+
+from domain.contract import Ctx
+from infra.envelope import encode, json_safe
+from infra.messages import DeadlineReached
+
+if TYPE_CHECKING:
+    import threading
+    from collections.abc import Iterable
+    from datetime import date
+
+    from eventsourcing.postgres import PostgresDatastore
+
+    from domain.application import ContractsApplication
+    from infra.clock import Clock
+    from projections.deadlines import DeadlinesView
+    from projections.portal import PortalView
+
+logger = logging.getLogger(__name__)
+
+ACTOR = "SYSTEM:scheduler"
+SEND_TIMEOUT = 10.0
+TICK_INTERVAL = 60.0
+"""Seconds between two scheduler runs (`lease run scheduler`)."""
+
+
+class PublishedDeadlines:
+    """The deadline ids already sent, in the event store's PostgreSQL."""
+
+    def __init__(self, datastore: PostgresDatastore, table: str = "scheduler_deadlines") -> None:
+        self.datastore = datastore
+        name = sql.Identifier(datastore.schema or "public", table)
+        self._create = sql.SQL(
+            "CREATE TABLE IF NOT EXISTS {} (deadline_id text PRIMARY KEY, "
+            "reached_on date NOT NULL, topic_partition integer NOT NULL, "
+            "topic_offset bigint NOT NULL)"
+        ).format(name)
+        self._select = sql.SQL("SELECT deadline_id FROM {} WHERE deadline_id = ANY(%s)").format(
+            name
+        )
+        self._insert = sql.SQL(
+            "INSERT INTO {} SELECT * FROM unnest(%s::text[], %s::date[], %s::int[], %s::bigint[])"
+            " ON CONFLICT (deadline_id) DO NOTHING"
+        ).format(name)
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(self._create)
+
+    def among(self, deadline_ids: list[str]) -> set[str]:
+        """Which of these ids were sent already."""
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self._select, (deadline_ids,))
+            return {row["deadline_id"] for row in curs.fetchall()}
+
+    def record(self, sent: Iterable[tuple[DeadlineReached, int, int]]) -> None:
+        """Record messages the broker acknowledged: (message, partition, offset)."""
+        rows = list(sent)
+        if not rows:
+            return
+        columns = (
+            [m.deadline_id for m, _, _ in rows],
+            [m.reached_on for m, _, _ in rows],
+            [p for _, p, _ in rows],
+            [o for _, _, o in rows],
+        )
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(self._insert, columns)
+
+
+class DeadlineProducer:
+    """Sends `DeadlineReached` messages, acknowledged by all replicas."""
+
+    def __init__(self, bootstrap: str, topic: str) -> None:
+        self.topic = topic
+        self._producer = KafkaProducer(
+            bootstrap_servers=bootstrap,
+            acks="all",
+            enable_idempotence=True,
+            max_block_ms=10_000,
+            client_id="lease-scheduler",
+        )
+
+    def send(self, messages: list[DeadlineReached]) -> list[tuple[DeadlineReached, int, int]]:
+        """Send and wait for every acknowledgement; (message, partition, offset) each."""
+        futures = [
+            self._producer.send(self.topic, key=m.contract_id.bytes, value=deadline_value(m))
+            for m in messages
+        ]
+        acked = [f.get(timeout=SEND_TIMEOUT) for f in futures]
+        return [(m, a.partition, a.offset) for m, a in zip(messages, acked, strict=True)]
+
+    def close(self) -> None:
+        self._producer.close()
+
+
+def deadline_value(message: DeadlineReached) -> bytes:
+    """The message's JSON value (docs/schemas/deadlines/DeadlineReached.v1.json)."""
+    return encode({f.name: _wire(getattr(message, f.name)) for f in fields(message)})
+
+
+def _wire(value: Any) -> Any:
+    return value if isinstance(value, (str, int)) else json_safe(value)
+
+
+@dataclass
+class Scheduler:
+    """Due deadlines out, billing in, on the clock's business date."""
+
+    app: ContractsApplication
+    deadlines: DeadlinesView
+    portal: PortalView
+    published: PublishedDeadlines
+    producer: DeadlineProducer
+    clock: Clock
+    billed_on: date | None = None
+    sent: dict[int, int] = field(default_factory=dict)
+    """Partition -> offset of the last deadline message acknowledged there."""
+
+    def tick(self) -> None:
+        """Send what fell due and bill once per date (what `run` does each interval)."""
+        today = self.clock.today()
+        self.publish_due(today)
+        if self.billed_on != today:
+            self.bill(today)
+
+    def publish_due(self, today: date) -> list[DeadlineReached]:
+        """Send one `DeadlineReached` per open deadline whose last day is before `today`."""
+        due = self.deadlines.pending(before=today)
+        if not due:
+            return []
+        known = self.published.among([row["deadline_id"] for row in due])
+        messages = [reached(row, today) for row in due if row["deadline_id"] not in known]
+        acked = self.producer.send(messages)
+        self.published.record(acked)
+        for _, partition, offset in acked:
+            self.sent[partition] = max(offset, self.sent.get(partition, -1))
+        for message in messages:
+            logger.info("deadline %s reached on %s", message.deadline_id, today)
+        return messages
+
+    def bill(self, today: date) -> int:
+        """Ask every started, unclosed contract to bill `today`; how many recorded events."""
+        ctx = Ctx(on=today, actor=ACTOR, causation_id=f"billing:{today.isoformat()}")
+        billed = 0
+        for number in self.billable():
+            if self.app.bill(number, ctx).position is not None:
+                billed += 1
+        self.billed_on = today
+        logger.info("billing run of %s: %d contracts billed or set off", today, billed)
+        return billed
+
+    def billable(self) -> list[str]:
+        """Contract numbers that may have a period to bill or credits to set off: all but
+        the closed ones (set-off can apply before the start, e.g. to a refunded advance)."""
+        rows = self.portal.select("contracts", order_by=("contract_number",))
+        return [r["contract_number"] for r in rows if r["status"] != "CLOSED"]
+
+    def run(self, stop: threading.Event, *, interval: float = TICK_INTERVAL) -> None:
+        """Tick until `stop` is set; a failed tick is logged and tried again next interval."""
+        while not stop.is_set():
+            try:
+                self.tick()
+            except Exception:
+                logger.exception("scheduler tick failed; trying again in %gs", interval)
+            stop.wait(interval)
+
+    def close(self) -> None:
+        self.producer.close()
+
+
+def reached(row: dict[str, Any], today: date) -> DeadlineReached:
+    """The message for one open deadline row of the `deadlines` view."""
+    return DeadlineReached(
+        schema_version=1,
+        deadline_id=row["deadline_id"],
+        contract_id=row["contract_id"],
+        rule_id=row["rule_id"],
+        due_on=row["due_on"],
+        reached_on=today,
+    )
