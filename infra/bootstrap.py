@@ -24,7 +24,6 @@ from domain.application import ContractsApplication
 from domain.contract import Contract
 from infra.postgres import EmbeddedPostgres, PostgresStartError
 from infra.postgres import wait_until_ready as wait_for_postgres
-from infra.relay import KafkaRelay, RelayConfig, build_relay
 from infra.scenario import load_scenario
 from infra.settings import PostgresInfo
 from infra.simulate import IN_MEMORY_ENV, simulate
@@ -39,6 +38,7 @@ if TYPE_CHECKING:
 
     from eventsourcing.application import Application
 
+    from infra.relay import KafkaRelay
     from infra.settings import Settings
     from projections.runner import ProjectionGroup
 
@@ -166,23 +166,19 @@ def build_supervisor(
     stop_event: threading.Event | None = None,
     projections: ProjectionGroup | None = None,
     relay: KafkaRelay | None = None,
+    others: Mapping[str, Callable[[threading.Event], None]] | None = None,
 ) -> Supervisor:
-    """The workers `lease dev` runs: the projection runner and the outbox relay."""
+    """The workers `lease dev` runs: projections, the outbox relay, consumers, scheduler."""
     supervisor = Supervisor(stop_event)
     if projections is not None:
         supervisor.add("projections", lambda stop: follow(projections, stop))
     if relay is not None:
         supervisor.add("relay", relay.run)
-    if projections is None and relay is None:
+    for name, worker in (others or {}).items():
+        supervisor.add(name, worker)
+    if not supervisor.names:
         supervisor.add("idle", idle)
     return supervisor
-
-
-def build_kafka_relay(app: ContractsApplication, stack: Stack) -> KafkaRelay:
-    """The outbox relay of `app` to the stack's broker (DESIGN 6), read in this process."""
-    config = RelayConfig.from_settings(stack.settings)
-    env = stack.eventsourcing_env()
-    return build_relay(app, env, stack.bootstrap_servers, config, child_process=False)
 
 
 class ProjectionsBusyError(RuntimeError):

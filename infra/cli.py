@@ -21,6 +21,7 @@ import pydantic
 import typer
 from eventsourcing.persistence import PersistenceError
 from eventsourcing.postgres import PostgresApplicationRecorder
+from kafka.errors import KafkaError
 from psycopg.sql import SQL, Identifier
 from rich import box
 from rich.console import Console
@@ -37,7 +38,8 @@ from rich.table import Table
 
 from domain.errors import ContractNotFoundError
 from domain.events import ContractEvent
-from infra import bootstrap
+from infra import bootstrap, workers
+from infra.clock import business_clock
 from infra.scenario import ScenarioError, load_scenario
 from infra.schemas import render_asyncapi
 from infra.settings import Settings
@@ -47,7 +49,7 @@ from infra.stack import Stack, StackStartError
 from projections.registry import VIEW_MODULES
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from types import FrameType
 
     from domain.application import ContractsApplication
@@ -56,6 +58,8 @@ if TYPE_CHECKING:
     from projections.runner import ProjectionGroup
 
 OUR_PACKAGES = ("domain", "projections", "consumers", "api", "infra")
+CONSUMING_WORKERS = ("termination", "payments", "odometer", "scheduler")
+"""The Kafka-side workers `lease dev` starts besides the relay."""
 INTERRUPTED = 130
 """Exit code of a command interrupted before it was done or ready (128 + SIGINT)."""
 
@@ -303,6 +307,83 @@ def run_projections_command(
     console.print("Stopped.")
 
 
+def _run_worker_command(name: str) -> Callable[..., None]:
+    def command(data_dir: DataDir = None, verbose: Verbose = False) -> None:
+        run_kafka_worker(name, data_dir, verbose=verbose)
+
+    command.__doc__ = WORKER_HELP[name]
+    return command
+
+
+WORKER_HELP = {
+    "relay": "Publish every stored event to the contract-events topic, then follow the log.",
+    "termination": "Apply Article 18 to contract events and deadlines (the termination group).",
+    "payments": "Book bank payments from the payments topic.",
+    "odometer": "Report odometer readings from the odometer-readings topic.",
+    "scheduler": "Send due deadlines to the deadlines topic and run the daily billing.",
+}
+for _name in workers.KAFKA_WORKERS:
+    run_app.command(_name)(_run_worker_command(_name))
+
+
+def run_kafka_worker(name: str, data_dir: Path | None, *, verbose: bool) -> None:
+    """Run one Kafka-side worker until Ctrl-C or SIGTERM (graceful: the batch in hand ends)."""
+    configure_logging(verbose=verbose)
+    command = f"run {name}"
+    settings = load_settings(command, data_dir)
+    stop = threading.Event()
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda _signum, _frame: stop.set())
+    try:
+        with bootstrap.event_store(settings) as info:
+            env = info.eventsourcing_env(pool_size=settings.pool_size)
+            broker = bootstrap_servers_of(settings, command)
+            contracts = bootstrap.build_contracts_app(env)
+            wiring = workers.Wiring(settings, env, broker, business_clock(settings.business_date))
+            try:
+                worker = workers.kafka_workers(wiring, contracts, (name,))[name]
+                Console().print(f"{name}: running on {broker}; Ctrl-C to stop.")
+                worker(stop)
+            finally:
+                wiring.close()
+                contracts.close()
+    except (*STARTUP_ERRORS, KafkaError) as err:
+        fail(command, one_line(err))
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    Console().print("Stopped.")
+
+
+BROKER_FILE = "broker"
+"""In the data directory while `lease dev` runs: its embedded broker's bootstrap servers."""
+
+
+def bootstrap_servers_of(settings: Settings, command: str) -> str:
+    """LEASE_KAFKA_BOOTSTRAP_SERVERS, else the broker of the `lease dev` running here."""
+    if settings.kafka_bootstrap_servers:
+        return settings.kafka_bootstrap_servers
+    path = settings.data_dir / BROKER_FILE
+    if not path.exists():
+        fail(command, "no broker: set LEASE_KAFKA_BOOTSTRAP_SERVERS or start `lease dev` first")
+    return path.read_text(encoding="utf-8").strip()
+
+
+@contextmanager
+def broker_file(settings: Settings, stack: Stack) -> Iterator[None]:
+    """Tell `lease run <worker>` where the embedded broker listens, while it runs."""
+    if not stack.embedded_broker:
+        yield
+        return
+    path = settings.data_dir / BROKER_FILE
+    path.write_text(stack.bootstrap_servers + "\n", encoding="utf-8")
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+
+
 # --- lease projections ---------------------------------------------------------------------
 
 
@@ -430,17 +511,30 @@ def run_dev(
                     # The views are filled before "Ready"; the worker then follows live.
                     applied = bootstrap.catch_up(group)
                     console.print(projections_line(group, applied))
-                    with bootstrap.build_kafka_relay(contracts, stack) as relay:
+                    wiring = workers.Wiring(
+                        settings,
+                        env,
+                        stack.bootstrap_servers,
+                        business_clock(settings.business_date),
+                    )
+                    try:
+                        relay = workers.relay(wiring, contracts, child_process=False)
                         sent = relay.catch_up()
                         console.print(f"Relay: {sent} events published to {relay.config.topic}.")
-                        supervisor = bootstrap.build_supervisor(projections=group, relay=relay)
-                        return supervise(
-                            supervisor,
-                            stack,
-                            console,
-                            started_at,
-                            exit_after_ready=exit_after_ready,
+                        others = workers.kafka_workers(wiring, contracts, CONSUMING_WORKERS)
+                        supervisor = bootstrap.build_supervisor(
+                            projections=group, relay=relay, others=others
                         )
+                        with broker_file(settings, stack):
+                            return supervise(
+                                supervisor,
+                                stack,
+                                console,
+                                started_at,
+                                exit_after_ready=exit_after_ready,
+                            )
+                    finally:
+                        wiring.close()
             finally:
                 bootstrap.close_projection_group(group)
         finally:

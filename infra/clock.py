@@ -46,3 +46,8 @@ class SettableClock:
                 msg = f"the clock cannot go back from {self._day} to {day}"
                 raise ValueError(msg)
             self._day = day
+
+
+def business_clock(pinned: date | None) -> Clock:
+    """The clock the workers use: pinned to a date (LEASE_BUSINESS_DATE), else the wall's."""
+    return WallClock() if pinned is None else SettableClock(pinned)

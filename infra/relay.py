@@ -219,7 +219,11 @@ class KafkaRelay:
         written = [TopicPartition(self.config.topic, p) for p, o in self.offsets.items() if o]
         if not written:
             return False
-        consumer = KafkaConsumer(bootstrap_servers=self.bootstrap_servers, client_id="lease-relay")
+        consumer = KafkaConsumer(
+            bootstrap_servers=self.bootstrap_servers,
+            client_id="lease-relay",
+            enable_auto_commit=False,
+        )
         try:
             ends = consumer.end_offsets(written)
         finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import socket
 from dataclasses import dataclass
+from datetime import date  # noqa: TC003  # pydantic needs it at runtime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -49,6 +50,9 @@ class Settings(BaseSettings):
     (JSON list, e.g. LEASE_AUTO_DISSOLVE_GROUNDS='["18.3(ii)"]'); 18.3(iv) is refused (K-08)."""
     auto_suspend_grounds: tuple[str, ...] = ()
     """K-02 Lessor policy: grounds the termination consumer suspends the contract on."""
+    business_date: date | None = None
+    """Pins the workers' business clock to this date (demos, tests); unset = today in
+    Brussels. The scheduler bills and the rules run on this date."""
     consumer_fetch_max_wait_ms: int = Field(default=100, ge=1, le=10_000)
     """How long a consumer's fetch waits on the broker for new messages (latency vs load)."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import TYPE_CHECKING, Self
 
 if TYPE_CHECKING:
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+SIGNAL_CHECK = 0.2
+"""Seconds between the main thread's checks for a signal while it waits."""
 JOIN_TIMEOUT = 10.0
 """Seconds `stop()` waits for each worker to return."""
 
@@ -64,8 +67,17 @@ class Supervisor:
         self.stop_event.set()
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Block until a stop is requested (or `timeout` passes); True if it was requested."""
-        return self.stop_event.wait(timeout)
+        """Block until a stop is requested (or `timeout` passes); True if it was requested.
+
+        Wakes every `SIGNAL_CHECK` seconds: a signal the kernel delivers to another thread
+        does not interrupt the main thread's wait, and Python runs its handler only once
+        the main thread runs again.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self.stop_event.wait(SIGNAL_CHECK):
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+        return True
 
     def stop(self, timeout: float = JOIN_TIMEOUT) -> None:
         """Set the stop flag and join every worker; one that hangs is reported, not killed."""

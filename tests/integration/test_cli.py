@@ -32,6 +32,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CONSOLE_SCRIPT = Path(sys.executable).parent / "lease"
 RUN_TIMEOUT = 120.0
 READY_TIMEOUT = 60.0
+DEMO_LAST_DAY = "2025-09-01"
+"""The demo scenario's last step (infra/demo/demo-contract.json)."""
 DEMO_NUMBER = load_scenario(DEMO_SCENARIO).terms.contract_number
 
 DEMO_DOC = json.loads(DEMO_SCENARIO.read_text(encoding="utf-8"))
@@ -192,13 +194,33 @@ class TestSimulate:
         line = failure_line(result)
         assert line.startswith("lease simulate: step 8 request_early_termination refused: T-18.6 ")
 
-    def test_stack_mode_is_not_available_yet(self, tmp_path: Path) -> None:
+    def test_stack_mode_prints_the_in_process_output_byte_for_byte(
+        self, tmp_path: Path, pg_info: PostgresInfo, bootstrap_servers: str
+    ) -> None:
         path = write_scenario(tmp_path, SCENARIO)
+        env = cli_env(
+            LEASE_DATABASE_URL=pg_info.dsn, LEASE_KAFKA_BOOTSTRAP_SERVERS=bootstrap_servers
+        )
 
-        result = lease("simulate", "--stack", str(path), cwd=tmp_path)
+        in_process = lease("simulate", str(path), cwd=tmp_path)
+        through_stack = lease("simulate", "--stack", str(path), cwd=tmp_path, env=env)
 
-        assert result.returncode == 2
-        assert result.stderr == "lease simulate: --stack is not available yet (issue 4)\n"
+        assert (through_stack.returncode, through_stack.stdout) == (0, in_process.stdout)
+
+    def test_stack_mode_refusal_is_the_same_one_line(
+        self, tmp_path: Path, pg_info: PostgresInfo, bootstrap_servers: str
+    ) -> None:
+        doc = copy.deepcopy(SCENARIO)
+        doc["steps"].append({"on": "2024-06-03", "do": "request_early_termination"})
+        path = write_scenario(tmp_path, doc)
+        env = cli_env(
+            LEASE_DATABASE_URL=pg_info.dsn, LEASE_KAFKA_BOOTSTRAP_SERVERS=bootstrap_servers
+        )
+
+        result = lease("simulate", "--stack", str(path), cwd=tmp_path, env=env)
+
+        line = failure_line(result)
+        assert line.startswith("lease simulate: step 8 request_early_termination refused: T-18.6 ")
 
 
 class TestDev:
@@ -206,7 +228,9 @@ class TestDev:
         self, tmp_path: Path, fresh_database: PostgresInfo, bootstrap_servers: str
     ) -> None:
         env = cli_env(
-            LEASE_DATABASE_URL=fresh_database.dsn, LEASE_KAFKA_BOOTSTRAP_SERVERS=bootstrap_servers
+            LEASE_DATABASE_URL=fresh_database.dsn,
+            LEASE_KAFKA_BOOTSTRAP_SERVERS=bootstrap_servers,
+            LEASE_BUSINESS_DATE=DEMO_LAST_DAY,  # the workers then have nothing left to do
         )
         args = ("dev", "--exit-after-ready", "--data-dir", str(tmp_path / "lease"))
 
