@@ -28,12 +28,13 @@ from consumers.tracking import AlreadyProcessedError, TrackedContracts
 from domain.application import ContractsApplication
 from domain.contract import Contract
 from domain.events import PaymentReceived
-from infra.kafka import create_topics
+from infra.kafka import EmbeddedBroker, cluster_id, create_topics
 from tests.factories import ctx, ref_terms
 from tests.topic_reader import wait_for_messages
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
+    from pathlib import Path
 
 pytestmark = pytest.mark.integration
 
@@ -169,8 +170,8 @@ class SeekRecorder:
 class Topics:
     """A payments topic and a dead-letter topic of this test only (one partition each)."""
 
-    def __init__(self, bootstrap: str) -> None:
-        token = secrets.token_hex(4)
+    def __init__(self, bootstrap: str, token: str | None = None) -> None:
+        self.token = token = token or secrets.token_hex(4)
         self.bootstrap = bootstrap
         self.payments = f"test.payments.{token}"
         self.dead_letters = f"test.dead-letter.{token}"
@@ -196,7 +197,9 @@ def topics(bootstrap_servers: str) -> Iterator[Topics]:
 class Running:
     """A ConsumerRunner on a thread; `stop()` sets its Event and joins it."""
 
-    def __init__(self, topics: Topics, app: TrackedContracts, group_id: str) -> None:
+    def __init__(
+        self, topics: Topics, app: TrackedContracts, group_id: str, *, check_broker: bool = False
+    ) -> None:
         self.runner = ConsumerRunner(
             [topics.payments],
             {topics.payments: payments.handle},
@@ -204,6 +207,7 @@ class Running:
             topics.bootstrap,
             app,
             dead_letters=KafkaDeadLetters(topics.bootstrap, topics.dead_letters),
+            cluster_id=(lambda: cluster_id(topics.bootstrap)) if check_broker else None,
         )
         self.event = threading.Event()
         self.thread = threading.Thread(target=self.runner.run, args=(self.event,), daemon=True)
@@ -221,6 +225,14 @@ def wait_tracked(app: TrackedContracts, topic: str, offset: int) -> None:
     name = tracking_name(topic, 0)
     while not app.already_processed(Tracking(name, offset)):
         assert time.monotonic() < deadline, f"offset {offset} of {topic} not tracked in {WAIT}s"
+        threading.Event().wait(0.05)
+
+
+def wait_until(condition: Callable[[], bool], what: str) -> None:
+    """Deadline loop until `condition()` holds."""
+    deadline = time.monotonic() + WAIT
+    while not condition():
+        assert time.monotonic() < deadline, f"{what}: not within {WAIT}s"
         threading.Event().wait(0.05)
 
 
@@ -266,3 +278,45 @@ class TestRunner:
         assert "method must be one of" in dead["error"]
         assert json.loads(dead["value"])["method"] == "CASH"
         assert [p.payment_id for p in stored_payments(app, number)] == ["BANK-2"]
+
+
+class TestForgetfulBroker:
+    """DESIGN 6: after the embedded broker restarts, offsets start at 0 again."""
+
+    def test_broker_changed_drops_only_that_topics_positions(self, app: TrackedContracts) -> None:
+        app.record_tracking(Tracking(tracking_name("a", 0), 41))
+        app.record_tracking(Tracking(tracking_name("a", 1), 7))
+        app.record_tracking(Tracking(tracking_name("b", 0), 9))
+
+        first = app.broker_changed("a", "cluster-1")
+        same = app.broker_changed("a", "cluster-1")
+        changed = app.broker_changed("a", "cluster-2")
+
+        assert (first, same, changed) == (False, False, True)
+        assert app.max_tracking_id(tracking_name("a", 0)) is None
+        assert app.max_tracking_id(tracking_name("a", 1)) is None
+        assert app.max_tracking_id(tracking_name("b", 0)) == 9
+
+    def test_a_payment_after_a_broker_restart_is_booked_not_skipped(
+        self, app: TrackedContracts, tmp_path: Path
+    ) -> None:
+        number = concluded(app)
+        with EmbeddedBroker(log_dir=tmp_path) as broker:
+            topics = Topics(broker.bootstrap_servers)
+            for i in range(3):
+                last = topics.send(as_bytes(payment(number, f"BANK-{i}", "1.00")))
+            running = Running(topics, app, "payments", check_broker=True)
+            wait_tracked(app, topics.payments, last)
+            running.stop()
+            topics.close()
+
+            broker.restart()  # memory storage: topics and offsets are gone
+            topics = Topics(broker.bootstrap_servers, topics.token)  # the same topic names
+            topics.send(as_bytes(payment(number, "BANK-AFTER", "2.00")))  # offset 0 again
+            running = Running(topics, app, "payments", check_broker=True)
+            wait_until(lambda: len(stored_payments(app, number)) == 4, "BANK-AFTER booked")
+            running.stop()
+            topics.close()
+
+        booked = [p.payment_id for p in stored_payments(app, number)]
+        assert booked == ["BANK-0", "BANK-1", "BANK-2", "BANK-AFTER"]

@@ -1,0 +1,166 @@
+"""The termination consumer (RULES 6) on PostgreSQL: Article 18 applied once per message.
+
+The handlers get KafkaRecords as the runner hands them over (the broker path is covered by
+tests/integration/test_simulate_stack.py); each test checks the rule's effect, that it is
+stored with the record's tracking, and that a redelivery or a republished event changes
+nothing (K-06).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, cast
+
+import pytest
+
+from consumers.base import KafkaRecord, tracking_name
+from consumers.termination import Termination
+from consumers.tracking import AlreadyProcessedError, TrackedContracts
+from domain.contract import Contract
+from domain.policy import LessorPolicy
+from infra.clock import SettableClock
+from infra.envelope import encode, envelope
+from infra.scheduler import deadline_value, reached
+from tests.factories import ctx, handed_over_ref_contract, run_days
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from domain.events import ContractEvent
+
+pytestmark = pytest.mark.integration
+
+EVENTS = "lease.contract-events.v1"
+DEADLINES = "lease.deadlines.v1"
+KM_CAP_READING_DAY = date(2027, 6, 1)  # M-12: REF (diesel) cap 200,000 km
+JANUARY_START = date(2025, 1, 1)
+NOTICE_DISPATCH = date(2025, 2, 10)  # Mon; D-10: last day Tue 2025-02-18
+COLLECTION_COSTS_DAY = date(2025, 2, 19)
+
+
+@pytest.fixture
+def app(pg_env: dict[str, str]) -> Iterator[TrackedContracts]:
+    application = TrackedContracts(env=pg_env)
+    yield application
+    application.close()
+
+
+def stored(app: TrackedContracts, contract: Contract) -> list[ContractEvent]:
+    return cast("list[ContractEvent]", list(app.events.get(contract.id)))
+
+
+def names(events: list[ContractEvent]) -> list[str]:
+    return [type(e).__name__ for e in events]
+
+
+def event_record(event: ContractEvent, offset: int) -> KafkaRecord:
+    """The relay's message for a stored event, as the consumer receives it."""
+    value = encode(envelope(event, position=offset + 1))
+    return KafkaRecord(EVENTS, 0, offset, str(event.originator_id).encode(), value)
+
+
+def over_the_cap(app: TrackedContracts) -> Contract:
+    """REF running since a month before KM_CAP_READING_DAY, then 200,000 km reported."""
+    contract = handed_over_ref_contract(KM_CAP_READING_DAY - timedelta(days=30))
+    contract.report_odometer(ctx(KM_CAP_READING_DAY), 200_000)
+    app.save(contract)
+    return contract
+
+
+class TestContractEvents:
+    def test_T_18_1_ii_km_cap_report_ends_the_contract_by_law_once(
+        self, app: TrackedContracts
+    ) -> None:
+        contract = over_the_cap(app)
+        report = stored(app, contract)[-1]
+        rules = Termination(SettableClock(KM_CAP_READING_DAY), LessorPolicy())
+
+        rules.on_contract_event(event_record(report, 0), app)
+        after = stored(app, contract)
+
+        effects = after[report.originator_version :]
+        assert names(effects) == ["KmCapReached", "ContractEndedByLaw"]
+        end = effects[1]
+        assert "T-18.1-ii" in end.rule_ids
+        assert end.causation_id == f"event:{envelope(report, position=1)['event_id']}"
+        assert app.max_tracking_id(tracking_name(EVENTS, 0)) == 0
+
+    def test_K_06_a_redelivered_offset_changes_nothing(self, app: TrackedContracts) -> None:
+        contract = over_the_cap(app)
+        report = stored(app, contract)[-1]
+        rules = Termination(SettableClock(KM_CAP_READING_DAY), LessorPolicy())
+        rules.on_contract_event(event_record(report, 0), app)
+        before = len(stored(app, contract))
+
+        with pytest.raises(AlreadyProcessedError):
+            Termination(SettableClock(KM_CAP_READING_DAY), LessorPolicy()).on_contract_event(
+                event_record(report, 0), app
+            )
+
+        assert len(stored(app, contract)) == before
+
+    def test_K_06_the_same_event_republished_at_a_new_offset_records_nothing(
+        self, app: TrackedContracts
+    ) -> None:
+        contract = over_the_cap(app)
+        report = stored(app, contract)[-1]
+        Termination(SettableClock(KM_CAP_READING_DAY), LessorPolicy()).on_contract_event(
+            event_record(report, 0), app
+        )
+        before = len(stored(app, contract))
+
+        # A fresh consumer (no memory of what it saw) after the relay published again.
+        Termination(SettableClock(KM_CAP_READING_DAY), LessorPolicy()).on_contract_event(
+            event_record(report, 5), app
+        )
+
+        assert len(stored(app, contract)) == before
+        assert app.max_tracking_id(tracking_name(EVENTS, 0)) == 5
+
+    def test_its_own_events_are_evaluated_until_nothing_changes(
+        self, app: TrackedContracts
+    ) -> None:
+        contract = over_the_cap(app)
+        report = stored(app, contract)[-1]
+        rules = Termination(SettableClock(KM_CAP_READING_DAY), LessorPolicy())
+        rules.on_contract_event(event_record(report, 0), app)
+        own = stored(app, contract)[report.originator_version :]
+        before = len(stored(app, contract))
+
+        for offset, event in enumerate(own, start=1):
+            rules.on_contract_event(event_record(event, offset), app)
+
+        assert len(stored(app, contract)) == before
+
+
+class TestDeadlines:
+    def test_D_10_M_07_a_reached_cure_deadline_charges_the_collection_costs(
+        self, app: TrackedContracts
+    ) -> None:
+        contract = handed_over_ref_contract(JANUARY_START, payment_term_days=14)
+        run_days(contract, JANUARY_START, NOTICE_DISPATCH)
+        contract.send_formal_notice(ctx(NOTICE_DISPATCH), "INSTALMENT_ARREARS", registered=True)
+        app.save(contract)
+        noticed = contract.version
+        deadline = {
+            "deadline_id": f"{contract.id}:D-10:{noticed}",
+            "contract_id": contract.id,
+            "rule_id": "D-10",
+            "due_on": date(2025, 2, 18),
+        }
+        message = reached(deadline, COLLECTION_COSTS_DAY)
+        record = KafkaRecord(DEADLINES, 0, 0, contract.id.bytes, deadline_value(message))
+        rules = Termination(SettableClock(COLLECTION_COSTS_DAY), LessorPolicy())
+
+        rules.on_deadline(record, app)
+
+        effects = stored(app, contract)[noticed:]
+        assert names(effects) == [
+            "FormalNoticeCureDeadlineExpired",
+            "CollectionIndemnityCharged",
+            "RegisteredLetterFeeCharged",
+        ]
+        assert all(e.causation_id == f"deadline:{message.deadline_id}" for e in effects)
+        assert app.max_tracking_id(tracking_name(DEADLINES, 0)) == 0
+        assert json.loads(record.value or b"")["reached_on"] == "2025-02-19"
