@@ -87,6 +87,14 @@ class Contract(Aggregate):
         refunds_paid: int
         withdrawal_intent_on: date | None
         handover_suspended_on: date | None
+        reporting_breaches: list[str]
+
+    class_version = 2
+    """v2 added `reporting_breaches` (D-01/D-02); snapshots of v1 are upcast when loaded."""
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["reporting_breaches"] = []
 
     @staticmethod
     def create_id(contract_number: str) -> UUID:
@@ -128,6 +136,7 @@ class Contract(Aggregate):
         self.credit_balance = Money.zero()
         self.payments_received = self.incidents = self.adjustments = self.refunds_paid = 0
         self.withdrawal_intent_on = self.handover_suspended_on = None
+        self.reporting_breaches = []
 
     # --- plumbing used by the deciding modules ------------------------------------------
 

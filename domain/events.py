@@ -520,6 +520,21 @@ class IncidentReported(ContractEvent):
         c.incidents += 1
 
 
+class ReportingDutyBreached(ContractEvent):
+    """D-01/D-02 -> T-18.3-viii: a report made later than its duty allows (AUTO-DETECT)."""
+
+    breach_id: str
+    duty: str
+    """The reporting duty: D-01 (damage, accident) or D-02 (theft)."""
+    subject_id: str
+    """The incident reported late."""
+    happened_on: date
+    due_by: date
+
+    def apply_to(self, c: Contract) -> None:
+        c.reporting_breaches = [*c.reporting_breaches, self.breach_id]
+
+
 class ProtectionClaimDecided(ContractEvent):
     """M-15: the claim accepted under Protection, with the Customer's share."""
 

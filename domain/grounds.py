@@ -46,7 +46,8 @@ def record_ground(c: Contract, ctx: Ctx, ground: str, rationale: str) -> None:
 
 
 def detect_grounds(c: Contract, ctx: Ctx) -> None:
-    """K-02 AUTO-DETECT grounds: 18.3(i) from refusal timers, 18.3(ii)/(iii) from notices."""
+    """K-02 AUTO-DETECT grounds: 18.3(i) from refusal timers, 18.3(ii)/(iii) from notices,
+    18.3(viii) from reporting duties breached (D-01, D-02), 18.3(xi) from withdrawal intent."""
     if c.status in PRE_HANDOVER:
         evidence = list(c.expired_deadlines) + (["L-09"] if c.refusal_founded is False else [])
         _detect(c, ctx, "18.3(i)", evidence, ["T-18.3-i", "T-4.6", "L-09"])
@@ -55,6 +56,8 @@ def detect_grounds(c: Contract, ctx: Ctx) -> None:
     for notice in c.notices.values():
         if notice.expired and notice.registered:
             _detect_arrears(c, ctx, notice)
+    if c.reporting_breaches and c.status in NOT_ENDED:
+        _detect(c, ctx, "18.3(viii)", list(c.reporting_breaches), ["T-18.3-viii"])
     _clear_paid(c, ctx)
     _clear_taken_vehicle(c, ctx)
 

@@ -13,6 +13,7 @@ from domain.events import (
     KmDeviationAssessed,
     OdometerReported,
     ProtectionClaimDecided,
+    ReportingDutyBreached,
     StolenVehicleRecovered,
     TotalLossDeclared,
     VehicleTheftReported,
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from domain.money import Money
 
 THEFT_MAX_RECOVERY_DAYS = 30  # P-46, D-15
+REPORT_WITHIN = timedelta(days=1)  # D-01, D-02: <= 24 h
 
 INCIDENT_KINDS = {
     "COLLISION": DamageCause.COLLISION,
@@ -84,8 +86,29 @@ def report_incident(c: Contract, ctx: Ctx, kind: str, incident_on: date, cost: M
         incident_on=incident_on,
         repair_cost=cost,
     )
+    _check_reported_in_time(c, ctx, "D-01", incident_id, incident_on)
     if c.terms.protection_included and c.terms.flat_damage_fee is not None:
         _decide_protection_claim(c, ctx, incident_id, INCIDENT_KINDS[kind], cost)
+
+
+def _check_reported_in_time(
+    c: Contract, ctx: Ctx, duty: str, incident_id: str, happened_on: date
+) -> None:
+    """D-01/D-02: reported within 24 h. On business dates the next day may still be within
+    24 h of the occurrence; a report two or more days later is late (-> T-18.3-viii)."""
+    due_by = happened_on + REPORT_WITHIN
+    if ctx.on <= due_by:
+        return
+    c.emit(
+        ReportingDutyBreached,
+        ctx,
+        [duty, "T-18.3-viii"],
+        breach_id=f"B{len(c.reporting_breaches) + 1:03d}",
+        duty=duty,
+        subject_id=incident_id,
+        happened_on=happened_on,
+        due_by=due_by,
+    )
 
 
 def _decide_protection_claim(
@@ -125,14 +148,16 @@ def report_theft(c: Contract, ctx: Ctx, theft_on: date) -> None:
         _within_risk(c, theft_on, ctx.on), "L-14", f"theft date {theft_on} not in the risk period"
     )
     days = min(c.terms.insurer_theft_recovery_days, THEFT_MAX_RECOVERY_DAYS)
+    incident_id = f"I{c.incidents + 1:03d}"
     c.emit(
         VehicleTheftReported,
         ctx,
         ["L-14", "D-15", "D-02"],
-        incident_id=f"I{c.incidents + 1:03d}",
+        incident_id=incident_id,
         theft_date=theft_on,
         recovery_deadline=theft_on + timedelta(days=days),
     )
+    _check_reported_in_time(c, ctx, "D-02", incident_id, theft_on)
 
 
 def recover_vehicle(c: Contract, ctx: Ctx, recovered_on: date) -> None:

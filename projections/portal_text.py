@@ -30,6 +30,7 @@ from domain.events import (
     PaymentReceived,
     ReceivableIssued,
     RefundPaidToCustomer,
+    ReportingDutyBreached,
     ReturnInspectionCompleted,
     StolenVehicleRecovered,
     TotalLossDeclared,
@@ -164,6 +165,10 @@ SENTENCES: Dispatch[Callable[[Any], str]] = Dispatch(
             f"Your contract was adjusted from {long_date(e.effective_from)}."
         ),
         IncidentReported: lambda e: f"Damage on {long_date(e.incident_on)} was reported.",
+        ReportingDutyBreached: lambda e: (
+            f"What happened on {long_date(e.happened_on)} was reported after the 24-hour"
+            f" limit ({long_date(e.due_by)}, Art. 9)."
+        ),
         VehicleTheftReported: lambda e: (
             f"The theft of your car on {long_date(e.theft_date)} was reported."
         ),

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
+from eventsourcing.domain import Snapshot
 
 from domain.contract import Contract
 from domain.errors import (
@@ -59,6 +60,7 @@ from domain.events import (
     PaymentReceived,
     ProtectionClaimDecided,
     RegisteredLetterFeeCharged,
+    ReportingDutyBreached,
     ReturnInspectionCompleted,
     StolenVehicleRecovered,
     TheftRecoveryDeadlineExpired,
@@ -123,7 +125,8 @@ JANUARY_START = date(2025, 1, 1)  # M-06/M-07 contracts: January invoiced in ful
 M06_DUE = date(2025, 1, 5)  # M-06: due date of the January instalment
 M06_PAID = date(2025, 3, 21)  # M-06: paid 75 days late
 INCIDENT_ON = date(2025, 5, 10)  # M-15
-INCIDENT_REPORTED_ON = date(2025, 5, 12)  # M-15
+INCIDENT_REPORTED_ON = date(2025, 5, 11)  # M-15; D-01: Sat 14:00 -> report by Sun 14:00
+INCIDENT_REPORTED_LATE = date(2025, 5, 12)  # D-01: Monday, too late
 LESSOR_DISSOLUTION = date(2025, 6, 10)  # L-25
 TOTAL_LOSS_DECLARED_ON = date(2025, 11, 10)  # L-17: the expert's declaration
 DATE_OF_DEATH = date(2026, 1, 28)  # L-24
@@ -1363,6 +1366,62 @@ class TestDamage:
         assert names(events) == ["IncidentReported", "ProtectionClaimDecided"]
         decided = only(events, ProtectionClaimDecided)
         assert (decided.customer_share, decided.waived_amount) == (Money.zero(), eur("900.00"))
+
+    def test_D_01_T_18_3_viii_a_report_two_days_late_breaches_the_duty_and_is_a_ground(
+        self,
+    ) -> None:
+        contract = running_ref_contract(INCIDENT_REPORTED_LATE)
+
+        contract.report_incident(
+            ctx(INCIDENT_REPORTED_LATE, actor="CUSTOMER"), "GLASS", INCIDENT_ON, eur("900.00")
+        )
+        reported = collected(contract)
+        contract.apply_article_18(ctx(INCIDENT_REPORTED_LATE), POLICY)
+        rules = collected(contract)
+
+        breach = only(reported, ReportingDutyBreached)
+        assert_rules(breach, "D-01", "T-18.3-viii")
+        assert (breach.duty, breach.happened_on, breach.due_by) == (
+            "D-01",
+            INCIDENT_ON,
+            date(2025, 5, 11),
+        )
+        ground = only(rules, DissolutionGroundDetected)
+        assert_rules(ground, "K-02", "T-18.3-viii")
+        assert (ground.ground, ground.evidence) == ("18.3(viii)", [breach.breach_id])
+
+    def test_D_01_a_snapshot_from_before_the_reporting_checks_loads_without_breaches(
+        self,
+    ) -> None:
+        snapshot = Snapshot.take(running_ref_contract(INCIDENT_REPORTED_ON))
+        state = {
+            k: v
+            for k, v in snapshot.state.items()
+            if k not in ("class_version", "reporting_breaches")
+        }
+        v1 = Snapshot(
+            originator_id=snapshot.originator_id,
+            originator_version=snapshot.originator_version,
+            timestamp=snapshot.timestamp,
+            topic=snapshot.topic,
+            state=state,
+        )
+
+        restored = v1.mutate(None)
+
+        assert isinstance(restored, Contract)
+        assert restored.reporting_breaches == []
+
+    def test_D_01_a_report_the_next_day_is_in_time(self) -> None:
+        contract = running_ref_contract(INCIDENT_REPORTED_ON)
+
+        contract.report_incident(
+            ctx(INCIDENT_REPORTED_ON, actor="CUSTOMER"), "GLASS", INCIDENT_ON, eur("900.00")
+        )
+        contract.apply_article_18(ctx(INCIDENT_REPORTED_ON), POLICY)
+
+        assert of_type(collected(contract), ReportingDutyBreached) == []
+        assert of_type(collected(contract), DissolutionGroundDetected) == []
 
     def test_M_15_incident_before_the_start_is_refused_L_43(self) -> None:
         contract = running_ref_contract(INCIDENT_REPORTED_ON)
