@@ -16,10 +16,11 @@ transactions. Then, in the same run:
 (a) read-only subscription rate: the library's ApplicationSubscription from zero to the head
     (events decoded, nothing written), and the runner's own read path (select_notifications
     in batches + mapper decode);
-(b) rebuild: every view cleared, then the composition root's catch-up from zero
-    (infra.bootstrap.catch_up: ProjectionGroup.catch_up, batches of 10,000, GC paused) in
-    events/s, with the time split into read, decode, and each view's apply (Python) and
-    commit (SQL), and the CPU of this process and of the server;
+(b) rebuild: the composition root's rebuild from zero, as `lease projections rebuild --all`
+    (infra.bootstrap.rebuild: ProjectionGroup.rebuild, reads of 10,000, GC paused; every view
+    applied in memory, then replaced with COPY in one transaction) in events/s, with the time
+    split into read, decode, and each view's apply (Python) and write (SQL), and the CPU of
+    this process and of the server;
 (c) live lag, after a CHECKPOINT: a driver process issues commands (payments, odometer
     reports, monthly billing through ContractsApplication on PostgreSQL) at a fixed rate
     while the projections worker (infra.bootstrap.follow: ProjectionGroup.run) follows in
@@ -78,10 +79,10 @@ from domain.contract import Contract  # noqa: E402
 from domain.errors import ContractError  # noqa: E402
 from infra.bootstrap import (  # noqa: E402
     build_projection_group,
-    catch_up,
     close_projection_group,
     follow,
 )
+from infra.bootstrap import rebuild as rebuild_views  # noqa: E402
 from infra.scenario import load_scenario  # noqa: E402
 from infra.settings import Settings  # noqa: E402
 from infra.simulate import IN_MEMORY_ENV, simulate  # noqa: E402
@@ -309,20 +310,20 @@ class Cpu:
 
 @dataclass
 class Breakdown:
-    """Where a catch-up spends its time (seconds), measured per batch."""
+    """Where a catch-up or rebuild spends its time (seconds)."""
 
     read: float = 0.0
+    decode: float = 0.0
+    """mapper.to_domain_event."""
     apply_all: float = 0.0
-    """ProjectionGroup._apply: decoding plus every view's process_batch."""
-    views: dict[str, float] = field(default_factory=dict)
-    """Each view's process_batch (apply + commit)."""
+    """ProjectionGroup._apply: decoding plus every view's apply (and commit, batch by batch)."""
+    applies: dict[str, float] = field(default_factory=dict)
+    """Each view's apply_all (Python: events into rows)."""
     commits: dict[str, float] = field(default_factory=dict)
-    """Each view's commit (the SQL transaction: upserts + tracking)."""
+    """Each view's replace (a rebuild's transaction: TRUNCATE, COPY, tracking)."""
+    commit_all: float = 0.0
+    """ProjectionGroup._commit: every view's rows and tracking, one transaction per batch."""
     batches: int = 0
-
-    @property
-    def decode(self) -> float:
-        return self.apply_all - sum(self.views.values())
 
 
 def timed(target: Any, name: str, add: Callable[[float], None]) -> None:
@@ -354,47 +355,50 @@ def instrument(group: ProjectionGroup) -> tuple[Breakdown, Callable[[], None]]:
         b.apply_all += s
         b.batches += 1
 
+    def add_decode(s: float) -> None:
+        b.decode += s
+
+    def add_commit_all(s: float) -> None:
+        b.commit_all += s
+
     timed(group.app.recorder, "select_notifications", add_read)
+    timed(group.app.mapper, "to_domain_event", add_decode)
     timed(group, "_apply", add_apply)
+    timed(group, "_commit", add_commit_all)
     for p in group.projections:
-        b.views[p.name] = 0.0
+        b.applies[p.name] = 0.0
         b.commits[p.name] = 0.0
 
         def add_view(s: float, name: str = p.name) -> None:
-            b.views[name] += s
+            b.applies[name] += s
 
         def add_commit(s: float, name: str = p.name) -> None:
             b.commits[name] += s
 
-        timed(p, "process_batch", add_view)
-        timed(p.view, "commit", add_commit)
+        timed(p, "apply_all", add_view)
+        timed(p.view, "replace", add_commit)
 
     def undo() -> None:
         untime(group.app.recorder, "select_notifications")
+        untime(group.app.mapper, "to_domain_event")
         untime(group, "_apply")
+        untime(group, "_commit")
         for p in group.projections:
-            untime(p, "process_batch")
-            untime(p.view, "commit")
+            untime(p, "apply_all")
+            untime(p.view, "replace")
 
     return b, undo
 
 
-def clear(group: ProjectionGroup) -> None:
-    for p in group.projections:
-        p.view.clear()
-    group.reload_positions()
-
-
 def rebuild(group: ProjectionGroup, cpu: Cpu, *, profile: bool) -> tuple[int, float, Breakdown]:
-    """Clear every view and catch up from zero; (events, seconds, breakdown)."""
-    clear(group)
+    """Rebuild every view from zero as `lease projections rebuild`; (events, seconds, breakdown)."""
     breakdown, undo = instrument(group)
     profiler = cProfile.Profile() if profile else None
     try:
         with cpu:
             if profiler is not None:
                 profiler.enable()
-            read = catch_up(group)  # the composition root's catch-up (GC paused, then frozen)
+            read = rebuild_views(group)  # the composition root's rebuild (GC paused, then frozen)
             if profiler is not None:
                 profiler.disable()
         elapsed = cpu.wall
@@ -492,8 +496,8 @@ def live_lag(
     breakdown, undo = instrument(group)
     apply = group._apply  # the timed one; stamped below with the runner's batch ends
 
-    def stamped(ids: list[int], notifications: Any) -> None:
-        apply(ids, notifications)
+    def stamped(ids: list[int], notifications: Any, *args: Any) -> None:
+        apply(ids, notifications, *args)
         reached.append((ids[-1], time.monotonic()))
         sizes.append(len(ids))
 
@@ -552,17 +556,25 @@ def print_breakdown(b: Breakdown, elapsed: float, what: str) -> None:
     def share(s: float) -> str:
         return f"{s:6.2f} s {100 * s / elapsed:5.1f}%" if elapsed else f"{s:6.2f} s"
 
-    print(f"  where {what} goes ({b.batches} batches, per-batch timers):")
+    print(f"  where {what} goes ({b.batches} batches):")
     print(f"    read  (select_notifications)               {share(b.read)}")
     print(f"    decode (mapper.to_domain_event)            {share(b.decode)}")
-    for name, total in b.views.items():
+    for name, applied in b.applies.items():
         commit = b.commits[name]
         print(
-            f"    {name:<10} apply {total - commit:6.2f} s  commit {commit:6.2f} s"
-            f"       {share(total)}"
+            f"    {name:<10} apply {applied:6.2f} s  replace {commit:6.2f} s"
+            f"      {share(applied + commit)}"
         )
-    other = elapsed - b.read - b.apply_all
-    print(f"    other (loop)                               {share(other)}")
+    print(f"    commit (every view's batch, one transaction)  {share(b.commit_all)}")
+    other = (
+        elapsed
+        - b.read
+        - b.decode
+        - sum(b.applies.values())
+        - sum(b.commits.values())
+        - b.commit_all
+    )
+    print(f"    other (loop, timers)                       {share(other)}")
 
 
 # --- main -----------------------------------------------------------------------------------------
@@ -643,8 +655,7 @@ def main(argv: list[str] | None = None) -> int:
         rebuild_rate = read / elapsed
         print(
             rate_line(
-                f"ProjectionGroup.catch_up, {len(args.views)} views, batches of"
-                f" {group.batch_size:,}",
+                f"ProjectionGroup.rebuild, {len(args.views)} views, reads of {group.batch_size:,}",
                 read,
                 elapsed,
             )

@@ -252,8 +252,8 @@ def projections_rebuild_command(
     except KeyboardInterrupt:
         fail(
             command,
-            "interrupted; the views keep the batches applied, and a runner or another"
-            " rebuild goes on from there",
+            "interrupted; views not rebuilt yet keep their rows and position, and a runner"
+            " or another rebuild goes on from there",
             code=INTERRUPTED,
         )
     except STARTUP_ERRORS as err:
@@ -438,10 +438,10 @@ def status_table(group: ProjectionGroup) -> Table:
 def rebuild(
     contracts: ContractsApplication, group: ProjectionGroup, console: Console
 ) -> tuple[int, float]:
-    """Clear the group's views and replay the log into them; (events read, seconds)."""
-    for projection in group.projections:
-        projection.view.clear()
-    group.reload_positions()
+    """Replay the log into the group's views from empty; (events read, seconds).
+
+    Each view keeps its rows until its rebuilt rows replace them in one transaction.
+    """
     total = stored_notifications(contracts)
     started = time.perf_counter()
     columns = (
@@ -454,7 +454,7 @@ def rebuild(
     )
     with Progress(*columns, console=console) as progress:
         task = progress.add_task("rebuilding", total=total)
-        read = bootstrap.catch_up(group, lambda n: progress.advance(task, n))
+        read = bootstrap.rebuild(group, lambda n: progress.advance(task, n))
         progress.update(task, total=max(total, read), completed=read)
     return read, time.perf_counter() - started
 

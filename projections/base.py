@@ -32,9 +32,14 @@ class BatchProjection(Projection[TView]):
 
     def process_batch(self, events: Sequence[Any], tracking: Tracking) -> None:
         batch = self.view.begin()
-        for event in events:
-            self.apply(event, batch)
+        self.apply_all(events, batch)
         self.view.commit(batch, tracking)
+
+    def apply_all(self, events: Sequence[Any], batch: Batch) -> None:
+        """Change the batch's rows for each event in order (nothing is written)."""
+        apply = self.apply
+        for event in events:
+            apply(event, batch)
 
     @abstractmethod
     def apply(self, event: Any, batch: Batch) -> None:

@@ -58,9 +58,10 @@ from projections.contract_state import (
     track_open_amounts,
 )
 from projections.deadline_book import EXPIRED, MET, MOOT, OPEN, Book
+from projections.memory_rows import InMemoryRowView
 from projections.receivables import ITEM_COLUMNS, OpenAmounts
 from projections.registry_types import ViewSpec
-from projections.rows import InMemoryRowView, PostgresRowView, RowView, Table
+from projections.rows import PostgresRowView, RowView, Table
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -33,9 +33,10 @@ from projections.contract_state import (
     touches_receivables,
     track_open_amounts,
 )
+from projections.memory_rows import InMemoryRowView
 from projections.receivables import CREDIT_NOTE, ITEM_COLUMNS, OpenAmounts
 from projections.registry_types import ViewSpec
-from projections.rows import InMemoryRowView, PostgresRowView, RowView, Table
+from projections.rows import PostgresRowView, RowView, Table
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from domain.events import ContractEvent
 from projections.base import BatchProjection
+from projections.memory_rows import InMemoryRowView
 from projections.registry_types import ViewSpec
-from projections.rows import InMemoryRowView, PostgresRowView, RowView, Table
+from projections.rows import PostgresRowView, RowView, Table
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -33,6 +34,7 @@ EVENTS = Table(
         ("causation_id", "text"),
         ("description", "text"),
     ),
+    cached=False,
 )
 
 

@@ -16,9 +16,10 @@ from domain.events import ContractConcluded, CreditNoteIssued, InstalmentInvoice
 from domain.values import ReceivableKind
 from projections.base import BatchProjection
 from projections.document_lines import articles, lines_of
+from projections.memory_rows import InMemoryRowView
 from projections.receivables import ITEM_COLUMNS, OpenAmounts, issued_item
 from projections.registry_types import ViewSpec
-from projections.rows import InMemoryRowView, PostgresRowView, RowView, Table
+from projections.rows import PostgresRowView, RowView, Table
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -55,6 +56,7 @@ NUMBERS = Table(
     "numbers",
     ("number",),
     (("number", "text"), ("contract_id", "uuid"), ("receivable_id", "text")),
+    cached=False,
 )
 """Document number -> document key, so `document(number)` is two key lookups."""
 CONTRACTS = Table(

@@ -26,9 +26,10 @@ from projections.arrears import (
     open_sum,
 )
 from projections.base import BatchProjection
+from projections.memory_rows import InMemoryRowView
 from projections.receivables import ITEM_COLUMNS, OpenAmounts, issued_item
 from projections.registry_types import ViewSpec
-from projections.rows import InMemoryRowView, PostgresRowView, RowView, Table
+from projections.rows import PostgresRowView, RowView, Table
 
 if TYPE_CHECKING:
     from datetime import date

@@ -30,6 +30,7 @@ from projections.contract_state import (
     touches_receivables,
     track_open_amounts,
 )
+from projections.memory_rows import InMemoryRowView
 from projections.portal_figures import (
     all_documents,
     capital_today,
@@ -40,7 +41,7 @@ from projections.portal_figures import (
 from projections.portal_text import sentence
 from projections.receivables import ITEM_COLUMNS, OpenAmounts
 from projections.registry_types import ViewSpec
-from projections.rows import InMemoryRowView, PostgresRowView, RowView, Table
+from projections.rows import PostgresRowView, RowView, Table
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -88,12 +89,14 @@ DOCUMENTS = Table(
         ("type", "text"),
         ("issued_on", "date"),
     ),
+    cached=False,
 )
 """Documents without an amount: Special Conditions, adjustments, notices, return reports."""
 TIMELINE = Table(
     "timeline",
     ("contract_id", "version"),
     (("contract_id", "uuid"), ("version", "bigint"), ("occurred_on", "date"), ("text", "text")),
+    cached=False,
 )
 ITEMS = OpenAmounts("receivables")
 FACTS = tuple(n for n in CONTRACTS.names if n not in ("status_before_theft", "credit_balance"))

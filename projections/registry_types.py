@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from projections.base import BatchProjection
-    from projections.rows import InMemoryRowView, PostgresRowView
+    from projections.memory_rows import InMemoryRowView
+    from projections.rows import PostgresRowView
 
 
 @dataclass(frozen=True)

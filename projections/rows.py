@@ -1,84 +1,49 @@
 """Row views: a read model's tables, written a batch of events at a time (exactly once).
 
-A view declares its tables (`Table`: name, key columns, typed columns). A projection reads
-and changes rows through a `Batch` (a unit of work over the view); when the batch commits, the
-changed rows and the batch's tracking record are written in ONE transaction, so a batch is
-applied exactly once: the same tracking again raises IntegrityError and changes nothing, and a
-runner killed mid-batch resumes after the last committed tracking record.
+A view declares its tables (`Table`: name, key columns, typed columns; projections/tables.py).
+A projection reads and changes rows through a `Batch` (a unit of work over the view); when the
+batch commits, the changed rows and the batch's tracking record are written in ONE
+transaction, so a batch is applied exactly once: the same tracking again raises
+IntegrityError and changes nothing, and a runner killed mid-batch resumes after the last
+committed tracking record.
 
 Two implementations share the interface: `PostgresRowView` (one upsert statement per table
-per batch, over column arrays) and `InMemoryRowView` (dicts; unit tests, `lease simulate`).
+per batch, over binary column arrays, pipelined in one round trip; projections/table_sql.py)
+and `InMemoryRowView` (dicts; unit tests, `lease simulate`; projections/memory_rows.py).
 Both keep an identity map of committed rows, so a projection reads its own earlier state
 without a query per event; nothing else writes a view's tables (DESIGN 1).
+
+A rebuild (`begin_rebuild` ... `replace`) knows the view starts empty: one batch takes every
+event, reads nothing from storage, and `replace` swaps the view's rows and tracking for the
+batch's final rows in ONE transaction, so a rebuild that dies midway leaves the previous
+view as it was and a finished one is applied exactly once.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
 from itertools import islice
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from eventsourcing.persistence import TrackingRecorder
-from eventsourcing.popo import POPOTrackingRecorder
 from eventsourcing.postgres import PostgresTrackingRecorder
 from psycopg.sql import SQL, Composed, Identifier
-from psycopg.types.json import Jsonb
+
+from projections.table_sql import TableSql
+from projections.tables import Batch, Changes, Key, Row, Table
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
-
     from eventsourcing.persistence import Tracking
     from eventsourcing.postgres import PostgresDatastore
     from psycopg import Cursor
     from psycopg.rows import DictRow
 
-Row = dict[str, Any]
-Key = tuple[Any, ...]
+    from projections.table_sql import Statement
+
+__all__ = ["CACHE_LIMIT", "Batch", "Key", "PostgresRowView", "Row", "RowView", "Table"]
+
 CACHE_LIMIT = 200_000
-"""Rows kept in a view's identity map before it is cleared (reads then reload from the table)."""
-
-
-@dataclass(frozen=True)
-class Table:
-    """One table of a view: its key columns and all its columns with their SQL types."""
-
-    name: str
-    key: tuple[str, ...]
-    columns: tuple[tuple[str, str], ...]
-    """(column, SQL type) in order, key columns included; jsonb values are lists or dicts."""
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(name for name, _ in self.columns)
-
-    def key_of(self, row: Mapping[str, Any]) -> Key:
-        return tuple(row[k] for k in self.key)
-
-
-class Batch:
-    """The unit of work of one batch of events: reads see the batch's own earlier writes."""
-
-    def __init__(self, view: RowView) -> None:
-        self._view = view
-        self.changes: dict[str, dict[Key, Row | None]] = {t.name: {} for t in view.tables}
-
-    def get(self, table: str, *key: Any) -> Row | None:
-        """The row with that key (a copy to change and `put` back), or None."""
-        pending = self.changes[table]
-        row = pending[key] if key in pending else self._view.committed(table, key)
-        return dict(row) if row is not None else None
-
-    def put(self, table: str, row: Row) -> None:
-        spec = self._view.table(table)
-        self.changes[table][spec.key_of(row)] = row
-
-    def delete(self, table: str, *key: Any) -> None:
-        self.changes[table][key] = None
-
-    @property
-    def empty(self) -> bool:
-        return not any(self.changes.values())
+"""Rows kept in a view's identity map; beyond it the oldest are dropped (read again if needed)."""
 
 
 class RowView(TrackingRecorder, ABC):
@@ -89,7 +54,7 @@ class RowView(TrackingRecorder, ABC):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._by_name = {t.name: t for t in self.tables}
-        self._committed: dict[str, dict[Key, Row | None]] = {t.name: {} for t in self.tables}
+        self._committed: Changes = {t.name: {} for t in self.tables if t.cached}
         self._complete = False
         """The identity map holds every row (true from `clear()` until the first eviction)."""
 
@@ -99,13 +64,19 @@ class RowView(TrackingRecorder, ABC):
     def begin(self) -> Batch:
         return Batch(self)
 
+    def begin_rebuild(self) -> Batch:
+        """A batch for every event from the first, into an empty view (see `replace`)."""
+        return Batch(self, fresh=True)
+
     def committed(self, table: str, key: Key) -> Row | None:
         """The committed row, from the identity map or else the table.
 
         Right after `clear()` the identity map is complete (the tables are empty and every
         row written since is in it), so a miss needs no query until rows are evicted.
         """
-        known = self._committed[table]
+        known = self._committed.get(table)
+        if known is None:  # not cached
+            return self._load(self._by_name[table], key)
         if key not in known:
             if self._complete:
                 return None
@@ -115,13 +86,34 @@ class RowView(TrackingRecorder, ABC):
     def commit(self, batch: Batch, tracking: Tracking) -> None:
         """Write the batch's rows and its tracking record in one transaction."""
         self._write(batch.changes, tracking)
-        for table, rows in batch.changes.items():
-            self._committed[table].update(rows)
+        self._remember(batch.changes)
+
+    def committed_with(self, batch: Batch) -> None:
+        """Take in a batch another view committed together with its own (`commit_all`)."""
+        self._remember(batch.changes)
+
+    def replace(self, batch: Batch, tracking: Tracking) -> None:
+        """Replace every row and the tracking by a rebuild's batch, in one transaction.
+
+        The batch holds every event up to `tracking` applied to an empty view; until this
+        commits the view keeps its previous rows and position.
+        """
+        self._replace(batch.changes, tracking)
+        self.forget()
+        self._complete = True  # until `_remember` drops rows beyond CACHE_LIMIT
+        self._remember(batch.changes)
+
+    def _remember(self, changes: Changes) -> None:
+        for table, known in self._committed.items():
+            known.update(changes[table])
         self._evict_oldest()
+
+    def _committed_size(self) -> int:
+        return sum(len(rows) for rows in self._committed.values())
 
     def _evict_oldest(self) -> None:
         """Keep the identity map under CACHE_LIMIT rows, dropping the oldest a bit at a time."""
-        excess = sum(len(rows) for rows in self._committed.values()) - CACHE_LIMIT
+        excess = self._committed_size() - CACHE_LIMIT
         if excess <= 0:
             return
         self._complete = False
@@ -143,8 +135,12 @@ class RowView(TrackingRecorder, ABC):
         """Read one row by key from storage."""
 
     @abstractmethod
-    def _write(self, changes: dict[str, dict[Key, Row | None]], tracking: Tracking) -> None:
+    def _write(self, changes: Changes, tracking: Tracking) -> None:
         """Upsert and delete rows, and insert the tracking record, atomically."""
+
+    @abstractmethod
+    def _replace(self, changes: Changes, tracking: Tracking) -> None:
+        """Drop every row and tracking record, write these rows and `tracking`, atomically."""
 
     @abstractmethod
     def select(self, table: str, order_by: tuple[str, ...] = (), **equal: Any) -> list[Row]:
@@ -153,46 +149,6 @@ class RowView(TrackingRecorder, ABC):
     @abstractmethod
     def clear(self) -> None:
         """Drop every row and the tracking record (before a rebuild from zero)."""
-
-
-class InMemoryRowView(RowView, POPOTrackingRecorder):
-    """Rows in dicts: for unit tests and the in-process `lease simulate`."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._rows: dict[str, dict[Key, Row]] = {t.name: {} for t in self.tables}
-
-    def _load(self, table: Table, key: Key) -> Row | None:
-        row = self._rows[table.name].get(key)
-        return dict(row) if row is not None else None
-
-    def _write(self, changes: dict[str, dict[Key, Row | None]], tracking: Tracking) -> None:
-        with self._database_lock:
-            self._assert_tracking_uniqueness(tracking)
-            for table, rows in changes.items():
-                stored = self._rows[table]
-                for key, row in rows.items():
-                    if row is None:
-                        stored.pop(key, None)
-                    else:
-                        stored[key] = dict(row)
-            self._insert_tracking(tracking)
-
-    def select(self, table: str, order_by: tuple[str, ...] = (), **equal: Any) -> list[Row]:
-        rows = [
-            dict(row)
-            for row in self._rows[table].values()
-            if all(row.get(c) == v for c, v in equal.items())
-        ]
-        return sorted(rows, key=lambda r: tuple(r[c] for c in order_by)) if order_by else rows
-
-    def clear(self) -> None:
-        with self._database_lock:
-            for rows in self._rows.values():
-                rows.clear()
-            self._max_tracking_ids.clear()
-        self.forget()
-        self._complete = True
 
 
 class PostgresRowView(RowView, PostgresTrackingRecorder):
@@ -205,13 +161,36 @@ class PostgresRowView(RowView, PostgresTrackingRecorder):
         super().__init__(datastore, tracking_table_name=tracking_table_name)
         prefix = tracking_table_name.removesuffix("_tracking")
         self._sql = {
-            t.name: _TableSql(datastore.schema, f"{prefix}_{t.name}", t) for t in self.tables
+            t.name: TableSql(datastore.schema, f"{prefix}_{t.name}", t) for t in self.tables
         }
         for sql in self._sql.values():
             self.sql_create_statements.extend(sql.create)
         # Rendered once (psycopg would render the library's Composed on every batch).
         self.insert_tracking_statement = cast(
             "Composed", self.insert_tracking_statement.as_bytes(None)
+        )
+        # A NULL key (not-null violation: IntegrityError) unless the position moves forward,
+        # as the library's single-row tracking statement refuses it (by returning no row),
+        # without reading the result back before the commit.
+        track = "INSERT INTO {0}.{1} (application_name, notification_id) VALUES (%s, %s)"
+        if datastore.single_row_tracking:
+            track += (
+                " ON CONFLICT (application_name) DO UPDATE SET"
+                " notification_id = EXCLUDED.notification_id, application_name = CASE"
+                " WHEN {0}.{1}.notification_id < EXCLUDED.notification_id"
+                " THEN EXCLUDED.application_name END"
+            )
+        self._track = (
+            SQL(track)
+            .format(Identifier(datastore.schema), Identifier(self.tracking_table_name))
+            .as_bytes(None)
+        )
+        # Keep eventsourcing 9.5.6's `__migration__` row: without it the next process to
+        # open the view would "migrate" (rename) the single-row tracking table.
+        self._delete_tracking = (
+            SQL("DELETE FROM {0}.{1} WHERE application_name <> %s")
+            .format(Identifier(datastore.schema), Identifier(self.tracking_table_name))
+            .as_bytes(None)
         )
 
     def _load(self, table: Table, key: Key) -> Row | None:
@@ -220,12 +199,54 @@ class PostgresRowView(RowView, PostgresTrackingRecorder):
             row = curs.fetchone()
         return dict(row) if row is not None else None
 
-    def _write(self, changes: dict[str, dict[Key, Row | None]], tracking: Tracking) -> None:
+    def _write(self, changes: Changes, tracking: Tracking) -> None:
+        self.execute_in_transaction(self.statements(changes, tracking))
+
+    def statements(self, changes: Changes, tracking: Tracking) -> list[Statement]:
+        """The upserts and deletes of these changes, and the tracking statement."""
+        out = [
+            s for table, rows in changes.items() if rows for s in self._sql[table].statements(rows)
+        ]
+        out.append(self._tracking_statement(tracking))
+        return out
+
+    def execute_in_transaction(self, statements: list[Statement]) -> None:
+        """Run the statements in one transaction, pipelined (one round trip).
+
+        They are built before anything is sent, and an error while sending rolls back.
+        """
+        with (
+            self.datastore.get_connection() as conn,
+            conn.pipeline(),
+            conn.transaction(),
+            conn.cursor() as curs,
+        ):
+            for query, params in statements:
+                curs.execute(query, params, prepare=True)
+
+    @property
+    def database(self) -> str:
+        """Where the view's tables are (views with the same one can share a transaction)."""
+        pool = self.datastore.pool
+        conninfo = pool.conninfo() if callable(pool.conninfo) else pool.conninfo
+        return f"{conninfo} {self.datastore.schema}"
+
+    def _tracking_statement(self, tracking: Tracking) -> Statement:
+        """Move the view's position to `tracking`; an error unless it moves forward."""
+        return self._track, [tracking.application_name, tracking.notification_id]
+
+    def _replace(self, changes: Changes, tracking: Tracking) -> None:
+        # TRUNCATE holds its lock until the commit: readers see the old rows until then.
         with self.datastore.transaction(commit=True) as curs:
+            self._drop_all(curs)
             for table, rows in changes.items():
-                if rows:
-                    self._sql[table].write(curs, rows)
-            self._insert_tracking(curs, tracking)
+                self._sql[table].copy(curs, (row for row in rows.values() if row is not None))
+            curs.execute(*self._tracking_statement(tracking))
+
+    def _drop_all(self, curs: Cursor[DictRow]) -> None:
+        for sql in self._sql.values():
+            curs.execute(sql.truncate)
+        curs.execute(self._delete_tracking, (self.table_migration_identifier,))
 
     def select(self, table: str, order_by: tuple[str, ...] = (), **equal: Any) -> list[Row]:
         sql = self._sql[table]
@@ -236,90 +257,6 @@ class PostgresRowView(RowView, PostgresTrackingRecorder):
 
     def clear(self) -> None:
         with self.datastore.transaction(commit=True) as curs:
-            for sql in self._sql.values():
-                curs.execute(sql.truncate)
-            # Keep eventsourcing 9.5.6's `__migration__` row: without it the next process to
-            # open the view would "migrate" (rename) the single-row tracking table.
-            curs.execute(
-                SQL("DELETE FROM {0}.{1} WHERE application_name <> %s").format(
-                    Identifier(self.datastore.schema), Identifier(self.tracking_table_name)
-                ),
-                (self.table_migration_identifier,),
-            )
+            self._drop_all(curs)
         self.forget()
         self._complete = True
-
-
-class _TableSql:
-    """The statements of one table, built once."""
-
-    def __init__(self, schema: str, name: str, table: Table) -> None:
-        self.table = table
-        qualified = SQL("{0}.{1}").format(Identifier(schema), Identifier(name))
-        self.qualified = qualified
-        cols = SQL(", ").join(Identifier(c) for c in table.names)
-        defs = SQL(", ").join(
-            SQL("{0} {1}").format(Identifier(c), SQL(t)) for c, t in table.columns
-        )
-        keys = SQL(", ").join(Identifier(k) for k in table.key)
-        self.create = [
-            SQL("CREATE TABLE IF NOT EXISTS {0} ({1}, PRIMARY KEY ({2}))").format(
-                qualified, defs, keys
-            )
-        ]
-        arrays = SQL(", ").join(SQL("%s::{0}[]").format(SQL(t)) for _, t in table.columns)
-        others = [c for c in table.names if c not in table.key]
-        conflict = (
-            SQL("DO UPDATE SET {0}").format(
-                SQL(", ").join(SQL("{0} = EXCLUDED.{0}").format(Identifier(c)) for c in others)
-            )
-            if others
-            else SQL("DO NOTHING")
-        )
-        self.upsert = SQL(
-            "INSERT INTO {0} ({1}) SELECT * FROM unnest({2}) ON CONFLICT ({3}) {4}"
-        ).format(qualified, cols, arrays, keys, conflict)
-        key_types = dict(table.columns)
-        key_arrays = SQL(", ").join(SQL("%s::{0}[]").format(SQL(key_types[k])) for k in table.key)
-        self.delete = SQL("DELETE FROM {0} WHERE ({1}) IN (SELECT * FROM unnest({2}))").format(
-            qualified, keys, key_arrays
-        )
-        self.select_key = SQL("SELECT * FROM {0} WHERE {1}").format(
-            qualified,
-            SQL(" AND ").join(SQL("{0} = %s").format(Identifier(k)) for k in table.key),
-        )
-        self.truncate = SQL("TRUNCATE {0}").format(qualified).as_bytes(None)
-        # Rendered once: psycopg would render a Composed again on every execute.
-        self.upsert_bytes = self.upsert.as_bytes(None)
-        self.delete_bytes = self.delete.as_bytes(None)
-        self.select_key_bytes = self.select_key.as_bytes(None)
-        self._jsonb = {c for c, t in table.columns if t == "jsonb"}
-
-    def select_where(self, columns: tuple[str, ...], order_by: tuple[str, ...]) -> Composed:
-        query = SQL("SELECT * FROM {0}").format(self.qualified)
-        if columns:
-            query += SQL(" WHERE ") + SQL(" AND ").join(
-                SQL("{0} = %s").format(Identifier(c)) for c in columns
-            )
-        if order_by:
-            query += SQL(" ORDER BY ") + SQL(", ").join(Identifier(c) for c in order_by)
-        return query
-
-    def write(self, curs: Cursor[DictRow], rows: dict[Key, Row | None]) -> None:
-        upserts = [row for row in rows.values() if row is not None]
-        deletes = [key for key, row in rows.items() if row is None]
-        if upserts:
-            curs.execute(self.upsert_bytes, self._columns(upserts), prepare=True)
-        if deletes:
-            curs.execute(self.delete_bytes, [list(c) for c in zip(*deletes, strict=True)])
-
-    def _columns(self, rows: Iterable[Row]) -> list[list[Any]]:
-        names = self.table.names
-        columns: list[list[Any]] = [[] for _ in names]
-        for row in rows:
-            for i, name in enumerate(names):
-                value = row.get(name)
-                columns[i].append(
-                    Jsonb(value) if name in self._jsonb and value is not None else value
-                )
-        return columns

@@ -89,3 +89,32 @@ class RowViewContract(ABC):
         group.reload_positions()
         group.catch_up()
         assert rows_of(view) == built
+
+    def test_a_rebuild_replaces_the_rows_with_those_of_batches_of_1(self) -> None:
+        app, view = self.make_app(), self.make_view()
+        self.populate(app)
+        group = ProjectionGroup(app, [self.spec.projection(view)], batch_size=1)
+        group.catch_up()
+        one_by_one = rows_of(view)
+        head = app.recorder.max_notification_id()
+
+        # A rebuild over the view as it stands (no clear): read in batches of 7, in memory,
+        # then the rows and the tracking replaced in one transaction
+        group.batch_size = 7
+        assert group.rebuild() == head
+
+        assert rows_of(view) == one_by_one
+        assert view.max_tracking_id(app.name) == head
+        assert [s.lag_events for s in group.status()] == [0]
+
+    def test_views_at_position_0_catch_up_as_a_rebuild(self) -> None:
+        app, view = self.make_app(), self.make_view()
+        self.populate(app)
+        self.project(app, view)
+        built = rows_of(view)
+        view.clear()
+
+        fresh = ProjectionGroup(app, [self.spec.projection(view)], batch_size=7)
+        assert fresh.catch_up(fresh_from_empty=True) == app.recorder.max_notification_id()
+
+        assert rows_of(view) == built

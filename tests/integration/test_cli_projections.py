@@ -18,6 +18,7 @@ from infra.bootstrap import (
 )
 from projections.registry import VIEW_MODULES
 from tests.integration.test_cli import (
+    DEMO_LAST_DAY,
     DEMO_NUMBER,
     READY_TIMEOUT,
     RUN_TIMEOUT,
@@ -187,7 +188,9 @@ class TestDev:
         self, tmp_path: Path, fresh_database: PostgresInfo, bootstrap_servers: str
     ) -> None:
         env = cli_env(
-            LEASE_DATABASE_URL=fresh_database.dsn, LEASE_KAFKA_BOOTSTRAP_SERVERS=bootstrap_servers
+            LEASE_DATABASE_URL=fresh_database.dsn,
+            LEASE_KAFKA_BOOTSTRAP_SERVERS=bootstrap_servers,
+            LEASE_BUSINESS_DATE=DEMO_LAST_DAY,  # the scheduler then has nothing to bill
         )
 
         result = lease(

@@ -19,6 +19,7 @@ from infra.bootstrap import (
     build_projection_group,
     close_projection_group,
     projections_lock,
+    rebuild,
 )
 from infra.scenario import load_scenario
 from infra.simulate import IN_MEMORY_ENV, simulate
@@ -142,9 +143,9 @@ class TestRebuildEqualsLive:
             runner.join(WAIT_TIMEOUT)
         assert not runner.is_alive()
 
-        # When a second set of views is rebuilt from zero in one catch-up
+        # When a second set of views is rebuilt from zero (in memory, replaced at the end)
         rebuilt = groups(app, rebuild_env)
-        read = rebuilt.catch_up()
+        read = rebuild(rebuilt)
 
         # Then every table holds the same rows, and both sets are at the log's head
         assert read == head(app) > 250
@@ -169,35 +170,28 @@ class TestResume:
         first = groups(app, pg_env, batch_size=10)
         history = next(p.view for p in first.projections if p.name == "history")
         calls = 0
-        insert_tracking = history._insert_tracking
+        tracking_statement = history._tracking_statement
 
-        def dies_in_third_batch(*args: Any) -> None:
-            # History's rows of the third batch are written; the process dies before its
-            # tracking record, inside the same transaction.
+        def dies_in_third_batch(*args: Any) -> Any:
+            # The third batch's rows of the views before history are ready; the process
+            # dies at history's tracking record, inside the batch's transaction.
             nonlocal calls
             calls += 1
             if calls == 3:
                 raise KilledError
-            insert_tracking(*args)
+            return tracking_statement(*args)
 
-        monkeypatch.setattr(history, "_insert_tracking", dies_in_third_batch)
+        monkeypatch.setattr(history, "_tracking_statement", dies_in_third_batch)
 
-        # When the runner dies in history's third transaction
+        # When the runner dies in the third batch's transaction
         with pytest.raises(KilledError):
             first.catch_up()
 
-        # Then each view kept exactly its committed transactions: the views before history
-        # finished the third batch, history and the view after it stopped after the second
-        second, third = ids[19], ids[29]
+        # Then each view kept exactly its committed transactions: the six views commit a
+        # batch together, so every one of them stopped after the second
+        second = ids[19]
         resumed = groups(app, pg_env, batch_size=10)
-        assert positions(resumed) == {
-            "invoices": third,
-            "ledger": third,
-            "portal": third,
-            "deadlines": third,
-            "history": second,
-            "exposure": second,
-        }
+        assert positions(resumed) == dict.fromkeys(VIEW_MODULES, second)
         timeline = next(p.view for p in resumed.projections if p.name == "history")
         assert len(timeline.select("events")) == 20  # nothing of the rolled-back batch
 
@@ -207,6 +201,66 @@ class TestResume:
         clean.catch_up()
         assert all_rows(resumed) == all_rows(clean)
         assert positions(resumed) == positions(clean) == dict.fromkeys(VIEW_MODULES, ids[-1])
+
+
+class TestRebuild:
+    def test_a_rebuild_killed_before_a_view_is_replaced_leaves_that_view_as_it_was(
+        self,
+        app: ContractsApplication,
+        pg_env: dict[str, str],
+        rebuild_env: dict[str, str],
+        groups: Callable[..., ProjectionGroup],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        # Given views caught up, and more events stored since
+        store_scenarios(app, "theft-not-recovered")
+        group = groups(app, pg_env, batch_size=10)
+        group.catch_up()
+        before, position = all_rows(group), head(app)
+        store_scenarios(app, "total-loss")
+        history = next(p.view for p in group.projections if p.name == "history")
+
+        def killed(*_args: Any) -> Any:
+            raise KilledError
+
+        # When a rebuild dies in history's replacing transaction (after TRUNCATE and COPY)
+        monkeypatch.setattr(history, "_tracking_statement", killed)
+        with pytest.raises(KilledError):
+            rebuild(group)
+        monkeypatch.undo()
+
+        # Then the views replaced before it hold the whole log; history and the view after
+        # it kept their rows and position
+        reopened = groups(app, pg_env)
+        after = all_rows(reopened)
+        kept = [t for t in after if t.startswith(("history.", "exposure."))]
+        assert kept
+        assert {t: after[t] for t in kept} == {t: before[t] for t in kept}
+        assert positions(reopened) == {
+            **dict.fromkeys(VIEW_MODULES, head(app)),
+            "history": position,
+            "exposure": position,
+        }
+
+        # And the next rebuild finishes, equal to views caught up batch by batch
+        assert rebuild(reopened) == head(app)
+        clean = groups(app, rebuild_env)
+        clean.catch_up()
+        assert all_rows(reopened) == all_rows(clean)
+        assert positions(reopened) == positions(clean) == dict.fromkeys(VIEW_MODULES, head(app))
+
+    def test_a_rebuild_of_an_empty_log_empties_the_views(
+        self,
+        app: ContractsApplication,
+        pg_env: dict[str, str],
+        groups: Callable[..., ProjectionGroup],
+    ) -> None:
+        group = groups(app, pg_env)
+
+        assert rebuild(group) == 0
+
+        assert all(not rows for rows in all_rows(group).values())
+        assert positions(group) == dict.fromkeys(VIEW_MODULES, 0)
 
 
 class TestStatusAndRebuild:
