@@ -632,11 +632,16 @@ def timeline_table(contracts: ContractsApplication, number: str) -> Table:
 
 
 def configure_logging(*, verbose: bool) -> None:
-    """WARNING and up for everything; INFO for our own packages with -v."""
+    """WARNING and up for everything; INFO for our own packages with -v.
+
+    kafka-python logs at ERROR what our workers handle themselves (a metadata refresh
+    cancelled by a client closing at shutdown, a broker gone while the relay retries), so
+    its own log shows only with -v; the workers log what they could not do.
+    """
     logging.basicConfig(
         level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    logging.getLogger("kafka").setLevel(logging.WARNING)
+    logging.getLogger("kafka").setLevel(logging.WARNING if verbose else logging.CRITICAL)
     for name in OUR_PACKAGES:
         logging.getLogger(name).setLevel(logging.INFO if verbose else logging.WARNING)
 
