@@ -1,10 +1,11 @@
 """The consumer loop: the only kafka-python user of the consumers (STYLE 3, DESIGN 6).
 
-- Offsets are committed by hand (`enable_auto_commit=False`), `offset + 1` only after the
-  record's database transaction committed. The Kafka offset is a hint: on partition
-  assignment each partition is sought to its tracked offset + 1 from PostgreSQL (or to
-  the beginning when nothing is tracked), so a crash between the transaction and the
-  commit re-reads at most records whose tracking is stored, and those change nothing.
+- Offsets are committed by hand (`enable_auto_commit=False`), once per polled batch of a
+  partition: `offset + 1` of the last record whose database transaction committed. The
+  Kafka offset is a hint: on partition assignment each partition is sought to its tracked
+  offset + 1 from PostgreSQL (or to the beginning when nothing is tracked), so a crash
+  between the transaction and the commit re-reads at most records whose tracking is
+  stored, and those change nothing.
 - A record whose tracking is already stored (a redelivery) is logged at info and committed.
 - A record that can never be applied (not the published schema, or refused by the
   contract's rules) goes to the dead-letter topic with the reason (DeadLetter v1); then its
@@ -140,6 +141,8 @@ class ConsumerRunner:
         self.cluster_id = cluster_id
         """Asks the broker its cluster id (None: no forgotten-broker check, e.g. fakes)."""
         self.consumer_settings = {**CONSUMER_SETTINGS, **(consumer_settings or {})}
+        self._tracked: dict[str, int] = {}
+        """Tracking name -> last offset handled (see `_last_tracked`)."""
         self.handled: dict[tuple[str, int], int] = {}
         """(topic, partition) -> the last offset handled (applied, skipped or dead-lettered)."""
         missing = set(self.topics) - set(self.handlers)
@@ -193,6 +196,10 @@ class ConsumerRunner:
         return ok
 
     def _process_partition(self, consumer: Consumer, tp: Any, records: Sequence[Any]) -> bool:
+        """Process the partition's records in order; commit the Kafka offset once, after the
+        last one handled (PostgreSQL holds the positions; the commit only saves re-reads)."""
+        last: KafkaRecord | None = None
+        ok = True
         for raw in records:
             record = to_record(raw)
             try:
@@ -201,11 +208,15 @@ class ConsumerRunner:
                 logger.exception(
                     "%s failed; it is read again after %gs", record.where, self.retry_wait
                 )
+                self._tracked.pop(record.tracking.application_name, None)  # ask the database
                 consumer.seek(tp, record.offset)
-                return False
+                ok = False
+                break
             self.handled[record.topic, record.partition] = record.offset
-            self._commit(consumer, tp, record)
-        return True
+            last = record
+        if last is not None:
+            self._commit(consumer, tp, last)
+        return ok
 
     def _commit(self, consumer: Consumer, tp: Any, record: KafkaRecord) -> None:
         try:
@@ -217,7 +228,8 @@ class ConsumerRunner:
 
     def process(self, record: KafkaRecord) -> None:
         """Apply one record once: skip a redelivery, dead-letter what can never apply."""
-        if self.app.already_processed(record.tracking):
+        name = record.tracking.application_name
+        if record.offset <= self._last_tracked(name):
             logger.info("%s already processed (redelivered); skipped", record.where)
             return
         try:
@@ -228,6 +240,16 @@ class ConsumerRunner:
             raise
         except (InvalidMessageError, ContractError) as err:
             self._dead_letter(record, f"{type(err).__name__}: {err}")
+        self._tracked[name] = record.offset
+
+    def _last_tracked(self, name: str) -> int:
+        """The partition's last handled offset: read from PostgreSQL on assignment (or first
+        use, or after a failure), then kept in memory (one query per partition, not per
+        record). Another process's save of the same offset still fails on the tracking."""
+        if name not in self._tracked:
+            last = self.app.max_tracking_id(name)
+            self._tracked[name] = -1 if last is None else last
+        return self._tracked[name]
 
     def _dead_letter(self, record: KafkaRecord, reason: str) -> None:
         assert self.dead_letters is not None, "run() or the caller sets dead_letters"
@@ -254,6 +276,7 @@ class ConsumerRunner:
                     logger.warning("%s is on a new broker: reading it from the start", topic)
         for tp in partitions:
             last = self.app.max_tracking_id(tracking_name(tp.topic, tp.partition))
+            self._tracked[tracking_name(tp.topic, tp.partition)] = -1 if last is None else last
             if last is None:
                 consumer.seek_to_beginning(tp)
             else:

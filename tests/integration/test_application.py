@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import pytest
@@ -272,3 +273,36 @@ class TestConcurrency:
         assert stale.value.rule_id == "L-39"
         assert app.get(number).version == 6
         assert stored_payments(app, number) == []
+
+    def test_a_command_that_records_nothing_is_decided_on_what_others_stored(
+        self, app: ContractsApplication, other_app: ContractsApplication
+    ) -> None:
+        # Given this instance's cache holds the contract, then another writer (a consumer)
+        # stores a km reading over the cap (T-18.1-ii) that this cache has not seen
+        number = active_contract(app)
+        reading_day = date(2024, 4, 2)
+        other_app.report_odometer(number, ctx(reading_day), 200_000)
+
+        # When the Article 18 rules run here: on the cached copy they would record nothing
+        result = app.apply_article_18(number, ctx(reading_day), POLICY)
+
+        # Then they ran on the stored state: the contract ended by law
+        assert result.position is not None
+        assert app.get(number).status is ContractStatus.ENDED_AWAITING_RETURN
+
+    def test_a_refusal_on_a_stale_copy_is_decided_again_on_the_stored_state(
+        self, app: ContractsApplication, other_app: ContractsApplication
+    ) -> None:
+        number = active_contract(app)
+        reading_day = date(2024, 4, 2)
+
+        def end_by_law(c: Contract) -> None:
+            c.report_odometer(ctx(reading_day), 200_000)
+            c.apply_article_18(ctx(reading_day), POLICY)
+
+        other_app.execute(number, end_by_law)
+
+        # Returning the car is refused while ACTIVE (the cached state), allowed once ended.
+        app.return_vehicle(number, ctx(date(2024, 4, 3)), 200_010, [], [], Decimal("0.5"))
+
+        assert app.get(number).status is not ContractStatus.ENDED_AWAITING_RETURN

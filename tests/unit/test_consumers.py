@@ -217,14 +217,14 @@ def runner_for(
 
 
 class TestRunnerCommits:
-    def test_each_offset_is_committed_plus_one_after_its_transaction(self) -> None:
+    def test_a_polled_batch_is_committed_once_after_its_transactions(self) -> None:
         app = FakeApp()
         consumer = FakeConsumer(app, [Raw(0), Raw(1), Raw(2)])
         runner, _ = runner_for(app, tracking_handler())
 
         assert runner.poll_once(consumer)
 
-        assert consumer.commits == [1, 2, 3]
+        assert consumer.commits == [3]
         assert app.tracked == {f"kafka:{TOPIC}:0": 2}
 
     def test_a_failed_record_is_not_committed_and_read_again(self) -> None:
@@ -253,7 +253,7 @@ class TestRunnerCommits:
         runner.poll_once(consumer)
 
         assert calls == [2]
-        assert consumer.commits == [2, 3]
+        assert consumer.commits == [3]
 
     def test_a_redelivery_found_by_the_save_is_committed(self) -> None:
         app = FakeApp()
@@ -281,7 +281,7 @@ class TestRunnerCommits:
         assert (letter.source_topic, letter.source_offset, letter.value) == (TOPIC, 0, "oops")
         assert letter.error == "InvalidMessageError: bad"
         assert letter.consumer == "payments"
-        assert consumer.commits == [1, 2]
+        assert consumer.commits == [2]
 
     def test_a_rule_violation_is_dead_lettered(self) -> None:
         app = FakeApp()
@@ -320,7 +320,7 @@ class TestRunnerLifecycle:
         runner, _ = runner_for(app, handle)
         runner.run(stop, consumer)
 
-        assert consumer.commits == [1, 2]
+        assert consumer.commits == [2]
 
     def test_assigned_partitions_are_sought_after_their_tracked_offset(self) -> None:
         app = FakeApp()
