@@ -13,7 +13,16 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from domain import adjustments, billing, formation, grounds, incidents, settlement, termination
+from domain import (
+    adjustments,
+    billing,
+    cover,
+    formation,
+    grounds,
+    incidents,
+    settlement,
+    termination,
+)
 from domain.events import ContractConcluded, ContractEvent
 from domain.money import Money, total
 from domain.money_rules import OpenItem
@@ -88,13 +97,21 @@ class Contract(Aggregate):
         withdrawal_intent_on: date | None
         handover_suspended_on: date | None
         reporting_breaches: list[str]
+        lapsed_guarantees: list[str]
+        insurance_lapses: dict[str, dict[str, Any]]
 
-    class_version = 2
-    """v2 added `reporting_breaches` (D-01/D-02); snapshots of v1 are upcast when loaded."""
+    class_version = 3
+    """v2 added `reporting_breaches` (D-01/D-02), v3 `lapsed_guarantees` and
+    `insurance_lapses` (T-18.3-vii/x); older snapshots are upcast when loaded."""
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         state["reporting_breaches"] = []
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        state["lapsed_guarantees"] = []
+        state["insurance_lapses"] = {}
 
     @staticmethod
     def create_id(contract_number: str) -> UUID:
@@ -136,7 +153,8 @@ class Contract(Aggregate):
         self.credit_balance = Money.zero()
         self.payments_received = self.incidents = self.adjustments = self.refunds_paid = 0
         self.withdrawal_intent_on = self.handover_suspended_on = None
-        self.reporting_breaches = []
+        self.reporting_breaches, self.lapsed_guarantees = [], []
+        self.insurance_lapses = {}
 
     # --- plumbing used by the deciding modules ------------------------------------------
 
@@ -274,6 +292,19 @@ class Contract(Aggregate):
 
     # --- commands: Article 18 ------------------------------------------------------------
 
+    def record_guarantee_lapsed(
+        self, ctx: Ctx, guarantee_id: str, reason: str, remaining: Money
+    ) -> None:
+        cover.record_guarantee_lapsed(self, ctx, guarantee_id, reason, remaining)
+
+    def notify_insurance_lapse(
+        self, ctx: Ctx, policy_type: str, lapse_type: str, notified_by: str
+    ) -> None:
+        cover.notify_insurance_lapse(self, ctx, policy_type, lapse_type, notified_by)
+
+    def provide_replacement_insurance(self, ctx: Ctx, provided_by: str) -> None:
+        cover.provide_replacement_insurance(self, ctx, provided_by)
+
     def record_ground(self, ctx: Ctx, ground: str, rationale: str) -> None:
         grounds.record_ground(self, ctx, ground, rationale)
 
@@ -341,6 +372,7 @@ class Contract(Aggregate):
         """
         termination.apply_ends_by_law(self, ctx)
         formation.process_deadlines(self, ctx)
+        cover.process_replacement_deadlines(self, ctx)
         billing.process_notice_deadlines(self, ctx)
         grounds.detect_grounds(self, ctx)
         termination.apply_policy(self, ctx, policy)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from domain import cover
 from domain.contract_rules import NOT_ENDED
 from domain.events import (
     DissolutionGroundCleared,
@@ -47,7 +48,8 @@ def record_ground(c: Contract, ctx: Ctx, ground: str, rationale: str) -> None:
 
 def detect_grounds(c: Contract, ctx: Ctx) -> None:
     """K-02 AUTO-DETECT grounds: 18.3(i) from refusal timers, 18.3(ii)/(iii) from notices,
-    18.3(viii) from reporting duties breached (D-01, D-02), 18.3(xi) from withdrawal intent."""
+    18.3(vii) from lapsed guarantees, 18.3(viii) from reporting duties breached (D-01,
+    D-02), 18.3(x) from insurance lapses not replaced (D-17), 18.3(xi) from withdrawal."""
     if c.status in PRE_HANDOVER:
         evidence = list(c.expired_deadlines) + (["L-09"] if c.refusal_founded is False else [])
         _detect(c, ctx, "18.3(i)", evidence, ["T-18.3-i", "T-4.6", "L-09"])
@@ -56,10 +58,13 @@ def detect_grounds(c: Contract, ctx: Ctx) -> None:
     for notice in c.notices.values():
         if notice.expired and notice.registered:
             _detect_arrears(c, ctx, notice)
-    if c.reporting_breaches and c.status in NOT_ENDED:
+    if c.status in NOT_ENDED:
+        _detect(c, ctx, "18.3(vii)", list(c.lapsed_guarantees), ["T-18.3-vii"])
         _detect(c, ctx, "18.3(viii)", list(c.reporting_breaches), ["T-18.3-viii"])
+        _detect(c, ctx, "18.3(x)", cover.lapsed_unreplaced(c), ["T-18.3-x", "D-17"])
     _clear_paid(c, ctx)
     _clear_taken_vehicle(c, ctx)
+    _clear_insured(c, ctx)
 
 
 def _detect(c: Contract, ctx: Ctx, ground: str, evidence: list[str], rules: list[str]) -> None:
@@ -120,4 +125,19 @@ def _clear_paid(c: Contract, ctx: Ctx) -> None:
                 ["K-02", rule_id_of(ground.ground)],
                 ground_id=ground.ground_id,
                 reason="PAID",
+            )
+
+
+def _clear_insured(c: Contract, ctx: Ctx) -> None:
+    """K-02: 18.3(x) stops being true once every lapse it rests on is covered again."""
+    for ground in list(c.grounds.values()):
+        if ground.status != "OPEN" or ground.ground != "18.3(x)":
+            continue
+        if all(c.insurance_lapses[i]["replaced_on"] is not None for i in ground.evidence):
+            c.emit(
+                DissolutionGroundCleared,
+                ctx,
+                ["K-02", "T-18.3-x"],
+                ground_id=ground.ground_id,
+                reason="REMEDIED",
             )

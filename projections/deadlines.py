@@ -40,7 +40,10 @@ from domain.events import (
     FormalNoticeSent,
     HandoverSuspended,
     HandoverSuspensionLifted,
+    InsuranceLapseNotified,
     InsuranceProofAccepted,
+    InsuranceReplacementDeadlineExpired,
+    ReplacementInsuranceProvided,
     StolenVehicleRecovered,
     TheftRecoveryDeadlineExpired,
     VehicleHandedOver,
@@ -239,6 +242,11 @@ HANDLERS: Dispatch[Callable[[Book], None]] = Dispatch(
             "D-15", b.event.recovery_deadline, b.event.incident_id, subject=b.event.incident_id
         ),
         StolenVehicleRecovered: _closes({"D-15"}, MET, "incident_id"),
+        InsuranceLapseNotified: lambda b: b.open(
+            "D-17", b.event.replacement_deadline, b.event.lapse_id, subject=b.event.lapse_id
+        ),
+        ReplacementInsuranceProvided: _closes({"D-17"}, MET, "lapse_id"),
+        InsuranceReplacementDeadlineExpired: _closes({"D-17"}, EXPIRED, "lapse_id"),
         TheftRecoveryDeadlineExpired: _closes({"D-15"}, EXPIRED, "incident_id"),
         VehicleReturned: lambda b: b.close(
             {"D-25"}, MOOT if b.event.returned_by == "REPOSSESSION" else MET

@@ -25,11 +25,13 @@ from domain.events import (
     HandoverSuspensionLifted,
     IncidentReported,
     InstalmentInvoiced,
+    InsuranceLapseNotified,
     InsuranceProofAccepted,
     OdometerReported,
     PaymentReceived,
     ReceivableIssued,
     RefundPaidToCustomer,
+    ReplacementInsuranceProvided,
     ReportingDutyBreached,
     ReturnInspectionCompleted,
     StolenVehicleRecovered,
@@ -165,6 +167,12 @@ SENTENCES: Dispatch[Callable[[Any], str]] = Dispatch(
             f"Your contract was adjusted from {long_date(e.effective_from)}."
         ),
         IncidentReported: lambda e: f"Damage on {long_date(e.incident_on)} was reported.",
+        InsuranceLapseNotified: lambda e: (
+            f"Your {e.policy_type.lower().replace('_', ' ')} cover was reported as"
+            f" {e.lapse_type.lower().replace('_', ' ')}: replacement cover is due by"
+            f" {long_date(e.replacement_deadline)} (Art. 11.5)."
+        ),
+        ReplacementInsuranceProvided: _on("Replacement insurance cover was recorded on {on}."),
         ReportingDutyBreached: lambda e: (
             f"What happened on {long_date(e.happened_on)} was reported after the 24-hour"
             f" limit ({long_date(e.due_by)}, Art. 9)."

@@ -267,6 +267,17 @@ class DeadlinesViewContract(CustomerViewContract):
         d15 = self.rows(app, number)["D-15"]
         assert (d15["status"], d15["subject"]) == ("MET", "I001")
 
+    def test_D_17_replacement_insurance_due_two_weeks_after_the_lapse_notice(self) -> None:
+        app = self.make_app()
+        number = active_contract(app)
+        lapse_args = ("MTPL", "SUSPENSION", "INSURER")
+        on_day(app, number, date(2025, 6, 3), "notify_insurance_lapse", *lapse_args)
+        d17 = self.rows(app, number)["D-17"]
+        assert (d17["due_on"], d17["status"], d17["subject"]) == (date(2025, 6, 17), "OPEN", "L001")
+        on_day(app, number, date(2025, 6, 10), "provide_replacement_insurance", "CUSTOMER")
+        d17 = self.rows(app, number)["D-17"]
+        assert (d17["status"], d17["closed_on"]) == ("MET", date(2025, 6, 10))
+
     def test_D_15_expired_theft_ends_the_contract_without_a_return(self) -> None:
         app = self.make_app()
         number = active_contract(app)

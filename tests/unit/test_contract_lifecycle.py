@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import pytest
 from eventsourcing.domain import Snapshot
 
+from domain.application import ContractsApplication
 from domain.contract import Contract
 from domain.errors import (
     ContractError,
@@ -37,6 +38,7 @@ from domain.events import (
     CreditNoteIssued,
     CustomerDeathRecorded,
     DebitNoteIssued,
+    DissolutionGroundCleared,
     DissolutionGroundDetected,
     DissolutionGroundRecorded,
     DissolutionIndemnityCorrected,
@@ -52,6 +54,7 @@ from domain.events import (
     HandoverSuspended,
     HandoverSuspensionLifted,
     InstalmentInvoiced,
+    InsuranceLapseNotified,
     InsuranceProofDeadlineExpired,
     KmCapReached,
     KmSettlementInvoiced,
@@ -127,6 +130,8 @@ M06_PAID = date(2025, 3, 21)  # M-06: paid 75 days late
 INCIDENT_ON = date(2025, 5, 10)  # M-15
 INCIDENT_REPORTED_ON = date(2025, 5, 11)  # M-15; D-01: Sat 14:00 -> report by Sun 14:00
 INCIDENT_REPORTED_LATE = date(2025, 5, 12)  # D-01: Monday, too late
+LAPSE_NOTIFIED_ON = date(2025, 6, 3)  # D-17: Tue
+REPLACEMENT_DEADLINE = date(2025, 6, 17)  # D-17: Tue, two weeks later
 LESSOR_DISSOLUTION = date(2025, 6, 10)  # L-25
 TOTAL_LOSS_DECLARED_ON = date(2025, 11, 10)  # L-17: the expert's declaration
 DATE_OF_DEATH = date(2026, 1, 28)  # L-24
@@ -1331,6 +1336,91 @@ class TestBilling:
 
 
 # --- M-15: flat damage fee under Protection ---------------------------------------------------
+
+
+class TestCoverGrounds:
+    """T-18.3-vii (guarantees) and T-18.3-x (insurance lapses, L-31, D-17)."""
+
+    def test_T_18_3_vii_a_lapsed_guarantee_is_a_ground(self) -> None:
+        contract = running_ref_contract(LAPSE_NOTIFIED_ON)
+
+        contract.record_guarantee_lapsed(ctx(LAPSE_NOTIFIED_ON), "BG-1", "CANCELLED", eur("0"))
+        contract.apply_article_18(ctx(LAPSE_NOTIFIED_ON), POLICY)
+        events = collected(contract)
+
+        assert names(events) == ["GuaranteeLapsed", "DissolutionGroundDetected"]
+        ground = only(events, DissolutionGroundDetected)
+        assert_rules(ground, "K-02", "T-18.3-vii")
+        assert (ground.ground, ground.evidence) == ("18.3(vii)", ["BG-1"])
+
+    def test_D_17_T_18_3_x_no_replacement_within_two_weeks_is_a_ground(self) -> None:
+        # RULES D-17: notice Tue 2025-06-03 -> deadline Tue 2025-06-17.
+        contract = running_ref_contract(LAPSE_NOTIFIED_ON)
+        contract.notify_insurance_lapse(
+            ctx(LAPSE_NOTIFIED_ON), "COMPREHENSIVE", "CANCELLATION", "INSURER"
+        )
+        notified = only(collected(contract), InsuranceLapseNotified)
+
+        contract.apply_article_18(ctx(REPLACEMENT_DEADLINE), POLICY)
+        on_the_last_day = collected(contract)
+        contract.apply_article_18(ctx(REPLACEMENT_DEADLINE + ONE_DAY), POLICY)
+        after = collected(contract)
+
+        assert notified.replacement_deadline == REPLACEMENT_DEADLINE
+        assert on_the_last_day == []
+        assert names(after) == ["InsuranceReplacementDeadlineExpired", "DissolutionGroundDetected"]
+        assert after[0].occurred_on == REPLACEMENT_DEADLINE + ONE_DAY
+        ground = only(after, DissolutionGroundDetected)
+        assert_rules(ground, "K-02", "T-18.3-x", "D-17")
+        assert (ground.ground, ground.evidence) == ("18.3(x)", [notified.lapse_id])
+
+    def test_D_17_a_replacement_in_time_leaves_no_ground(self) -> None:
+        contract = running_ref_contract(LAPSE_NOTIFIED_ON)
+        contract.notify_insurance_lapse(ctx(LAPSE_NOTIFIED_ON), "MTPL", "SUSPENSION", "LESSOR")
+        contract.provide_replacement_insurance(ctx(REPLACEMENT_DEADLINE), "CUSTOMER")
+        contract.collect_events()
+
+        contract.apply_article_18(ctx(REPLACEMENT_DEADLINE + ONE_DAY), POLICY)
+
+        assert collected(contract) == []
+
+    def test_K_02_a_late_replacement_clears_the_18_3_x_ground(self) -> None:
+        contract = running_ref_contract(LAPSE_NOTIFIED_ON)
+        contract.notify_insurance_lapse(ctx(LAPSE_NOTIFIED_ON), "MTPL", "SUSPENSION", "LESSOR")
+        contract.apply_article_18(ctx(REPLACEMENT_DEADLINE + ONE_DAY), POLICY)
+        contract.collect_events()
+        late = REPLACEMENT_DEADLINE + timedelta(days=5)
+
+        contract.provide_replacement_insurance(ctx(late), "LESSOR")
+        contract.apply_article_18(ctx(late), POLICY)
+        events = collected(contract)
+
+        assert names(events) == ["ReplacementInsuranceProvided", "DissolutionGroundCleared"]
+        assert only(events, DissolutionGroundCleared).reason == "REMEDIED"
+
+    def test_L_31_lapses_survive_a_snapshot_round_trip(self) -> None:
+        contract = running_ref_contract(LAPSE_NOTIFIED_ON)
+        contract.notify_insurance_lapse(ctx(LAPSE_NOTIFIED_ON), "MTPL", "SUSPENSION", "LESSOR")
+        contract.record_guarantee_lapsed(ctx(LAPSE_NOTIFIED_ON), "BG-1", "REDUCED", eur("5.00"))
+        contract.collect_events()
+        mapper = ContractsApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}).mapper
+
+        stored = mapper.to_stored_event(Snapshot.take(contract))
+        restored = cast("Snapshot", mapper.to_domain_event(stored)).mutate(None)
+
+        assert isinstance(restored, Contract)
+        assert restored.insurance_lapses == contract.insurance_lapses
+        assert restored.lapsed_guarantees == ["BG-1"]
+
+    def test_L_31_a_replacement_without_a_lapse_is_refused(self) -> None:
+        contract = running_ref_contract(LAPSE_NOTIFIED_ON)
+
+        assert_refused(
+            contract,
+            lambda: contract.provide_replacement_insurance(ctx(LAPSE_NOTIFIED_ON), "CUSTOMER"),
+            RuleViolationError,
+            "L-31",
+        )
 
 
 class TestDamage:

@@ -1,0 +1,112 @@
+"""What secures the Lessor besides the car: guarantees (Art. 3.1) and insurance (Art. 11).
+
+Both feed AUTO-DETECT grounds (K-02) that the termination consumer finds:
+- T-18.3-vii: a guarantee given for the Customer's obligations lapsed (`GuaranteeLapsed`,
+  from an integration, e.g. the bank of a bank guarantee).
+- T-18.3-x (L-31, D-17): a required policy or the creditor endorsement was suspended,
+  cancelled or dissolved (`InsuranceLapseNotified`) and no replacement was provided, nor
+  announced by the Lessor, within 2 weeks: the timer expires (`InsuranceReplacementDeadline
+  Expired`) and the ground is detected. A replacement after that remedies it (cleared).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from domain.contract_rules import NOT_ENDED
+from domain.events import (
+    GuaranteeLapsed,
+    InsuranceLapseNotified,
+    InsuranceReplacementDeadlineExpired,
+    ReplacementInsuranceProvided,
+)
+from domain.guards import require, require_status
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from domain.contract import Contract, Ctx
+    from domain.money import Money
+
+REPLACEMENT_WITHIN = timedelta(weeks=2)  # D-17
+LAPSE_REASONS = ("CANCELLED", "VOIDED", "REDUCED")
+POLICY_TYPES = ("COMPREHENSIVE", "MTPL", "CREDITOR_ENDORSEMENT")
+LAPSE_TYPES = ("SUSPENSION", "CANCELLATION", "DISSOLUTION", "NOT_SOLE_BENEFICIARY")
+PROVIDERS = ("CUSTOMER", "LESSOR")
+
+
+def record_guarantee_lapsed(
+    c: Contract, ctx: Ctx, guarantee_id: str, reason: str, remaining: Money
+) -> None:
+    """T-18.3-vii: a guarantee lost in whole or in part, or terminated."""
+    require_status(c, NOT_ENDED, "T-18.3-vii", "record_guarantee_lapsed")
+    require(bool(guarantee_id.strip()), "T-18.3-vii", "guarantee_id is required")
+    require(reason in LAPSE_REASONS, "T-18.3-vii", f"reason must be one of {LAPSE_REASONS}")
+    require(guarantee_id not in c.lapsed_guarantees, "T-18.3-vii", f"{guarantee_id} lapsed")
+    c.emit(
+        GuaranteeLapsed,
+        ctx,
+        ["T-18.3-vii"],
+        guarantee_id=guarantee_id,
+        reason=reason,
+        remaining_amount=remaining,
+    )
+
+
+def notify_insurance_lapse(
+    c: Contract, ctx: Ctx, policy_type: str, lapse_type: str, notified_by: str
+) -> None:
+    """L-31, D-17: a policy lapse is notified; a replacement is due within 2 weeks."""
+    require_status(c, NOT_ENDED, "L-31", "notify_insurance_lapse")
+    require(policy_type in POLICY_TYPES, "L-31", f"policy_type must be one of {POLICY_TYPES}")
+    require(lapse_type in LAPSE_TYPES, "L-31", f"lapse_type must be one of {LAPSE_TYPES}")
+    require(notified_by in ("INSURER", "LESSOR"), "L-31", "notified_by must be INSURER or LESSOR")
+    c.emit(
+        InsuranceLapseNotified,
+        ctx,
+        ["L-31", "D-17"],
+        lapse_id=f"L{len(c.insurance_lapses) + 1:03d}",
+        policy_type=policy_type,
+        lapse_type=lapse_type,
+        notified_by=notified_by,
+        replacement_deadline=ctx.on + REPLACEMENT_WITHIN,
+    )
+
+
+def provide_replacement_insurance(c: Contract, ctx: Ctx, provided_by: str) -> None:
+    """D-17: replacement insurance provided (by the Customer) or announced by the Lessor."""
+    open_lapses = [i for i, lapse in c.insurance_lapses.items() if lapse["replaced_on"] is None]
+    require(bool(open_lapses), "L-31", "no insurance lapse is open")
+    require(provided_by in PROVIDERS, "D-17", f"provided_by must be one of {PROVIDERS}")
+    for lapse_id in open_lapses:
+        c.emit(
+            ReplacementInsuranceProvided,
+            ctx,
+            ["D-17", "L-31"],
+            lapse_id=lapse_id,
+            provided_by=provided_by,
+        )
+
+
+def process_replacement_deadlines(c: Contract, ctx: Ctx) -> None:
+    """D-17 timer: no replacement by the deadline -> LAPSED (the ground follows, K-02)."""
+    for lapse_id, lapse in list(c.insurance_lapses.items()):
+        deadline: date = lapse["deadline"]
+        if lapse["replaced_on"] is None and not lapse["expired"] and ctx.on > deadline:
+            c.emit(
+                InsuranceReplacementDeadlineExpired,
+                ctx.at(deadline + timedelta(days=1)),
+                ["D-17", "L-31", "T-18.3-x"],
+                lapse_id=lapse_id,
+                deadline=deadline,
+            )
+
+
+def lapsed_unreplaced(c: Contract) -> list[str]:
+    """Lapses whose D-17 deadline expired with no replacement: 18.3(x) evidence."""
+    return [
+        lapse_id
+        for lapse_id, lapse in c.insurance_lapses.items()
+        if lapse["expired"] and lapse["replaced_on"] is None
+    ]
