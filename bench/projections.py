@@ -17,10 +17,12 @@ transactions. Then, in the same run:
     (events decoded, nothing written), and the runner's own read path (select_notifications
     in batches + mapper decode);
 (b) rebuild: the composition root's rebuild from zero, as `lease projections rebuild --all`
-    (infra.bootstrap.rebuild: ProjectionGroup.rebuild, reads of 10,000, GC paused; every view
-    applied in memory, then replaced with COPY in one transaction) in events/s, with the time
-    split into read, decode, and each view's apply (Python) and write (SQL), and the CPU of
-    this process and of the server;
+    (infra.bootstrap.rebuild: ProjectionGroup.rebuild, reads of 10,000, GC paused; the views
+    split over this process and worker processes, projections/parallel.py, each part
+    applying its views in memory, then replacing each with COPY in one transaction) in
+    events/s, with each part's time split into read, decode, and each view's apply (Python)
+    and write (SQL), and the CPU of these processes and of the server (--profile: this
+    process's part only);
 (c) live lag, after a CHECKPOINT: a driver process issues commands (payments, odometer
     reports, monthly billing through ContractsApplication on PostgreSQL) at a fixed rate
     while the projections worker (infra.bootstrap.follow: ProjectionGroup.run) follows in
@@ -46,7 +48,7 @@ import tempfile
 import threading
 import time
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
@@ -87,11 +89,11 @@ from infra.scenario import load_scenario  # noqa: E402
 from infra.settings import Settings  # noqa: E402
 from infra.simulate import IN_MEMORY_ENV, simulate  # noqa: E402
 from projections.registry import VIEW_MODULES  # noqa: E402
+from projections.timing import Breakdown, instrument  # noqa: E402
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from infra.settings import PostgresInfo
+    from projections.parallel import PartReport
     from projections.runner import ProjectionGroup
 
 REBUILD_TARGET = 10_000
@@ -308,110 +310,30 @@ class Cpu:
 # --- (b) rebuild ----------------------------------------------------------------------------------
 
 
-@dataclass
-class Breakdown:
-    """Where a catch-up or rebuild spends its time (seconds)."""
+def rebuild(group: ProjectionGroup, cpu: Cpu, *, profile: bool) -> tuple[int, list[PartReport]]:
+    """Rebuild every view from zero as `lease projections rebuild`; (events, each part's report).
 
-    read: float = 0.0
-    decode: float = 0.0
-    """mapper.to_domain_event."""
-    apply_all: float = 0.0
-    """ProjectionGroup._apply: decoding plus every view's apply (and commit, batch by batch)."""
-    applies: dict[str, float] = field(default_factory=dict)
-    """Each view's apply_all (Python: events into rows)."""
-    commits: dict[str, float] = field(default_factory=dict)
-    """Each view's replace (a rebuild's transaction: TRUNCATE, COPY, tracking)."""
-    commit_all: float = 0.0
-    """ProjectionGroup._commit: every view's rows and tracking, one transaction per batch."""
-    batches: int = 0
-
-
-def timed(target: Any, name: str, add: Callable[[float], None]) -> None:
-    """Wrap the bound method `name` of `target` (instance attribute) to add its run time."""
-    method = getattr(target, name)
-
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        t0 = time.perf_counter()
-        try:
-            return method(*args, **kwargs)
-        finally:
-            add(time.perf_counter() - t0)
-
-    setattr(target, name, wrapper)
-
-
-def untime(target: Any, name: str) -> None:
-    delattr(target, name)
-
-
-def instrument(group: ProjectionGroup) -> tuple[Breakdown, Callable[[], None]]:
-    """Per-batch timers on the group's reads, decoding, and each view; returns an undo."""
-    b = Breakdown()
-
-    def add_read(s: float) -> None:
-        b.read += s
-
-    def add_apply(s: float) -> None:
-        b.apply_all += s
-        b.batches += 1
-
-    def add_decode(s: float) -> None:
-        b.decode += s
-
-    def add_commit_all(s: float) -> None:
-        b.commit_all += s
-
-    timed(group.app.recorder, "select_notifications", add_read)
-    timed(group.app.mapper, "to_domain_event", add_decode)
-    timed(group, "_apply", add_apply)
-    timed(group, "_commit", add_commit_all)
-    for p in group.projections:
-        b.applies[p.name] = 0.0
-        b.commits[p.name] = 0.0
-
-        def add_view(s: float, name: str = p.name) -> None:
-            b.applies[name] += s
-
-        def add_commit(s: float, name: str = p.name) -> None:
-            b.commits[name] += s
-
-        timed(p, "apply_all", add_view)
-        timed(p.view, "replace", add_commit)
-
-    def undo() -> None:
-        untime(group.app.recorder, "select_notifications")
-        untime(group.app.mapper, "to_domain_event")
-        untime(group, "_apply")
-        untime(group, "_commit")
-        for p in group.projections:
-            untime(p, "apply_all")
-            untime(p.view, "replace")
-
-    return b, undo
-
-
-def rebuild(group: ProjectionGroup, cpu: Cpu, *, profile: bool) -> tuple[int, float, Breakdown]:
-    """Rebuild every view from zero as `lease projections rebuild`; (events, seconds, breakdown)."""
-    breakdown, undo = instrument(group)
+    The parts (projections/parallel.py) time themselves: this process's and each worker's.
+    """
+    parallel = group.parallel
+    assert parallel is not None  # a PostgreSQL group (infra.bootstrap.build_projection_group)
+    parallel.timed = True
     profiler = cProfile.Profile() if profile else None
-    try:
-        with cpu:
-            if profiler is not None:
-                profiler.enable()
-            read = rebuild_views(group)  # the composition root's rebuild (GC paused, then frozen)
-            if profiler is not None:
-                profiler.disable()
-        elapsed = cpu.wall
-    finally:
-        undo()
+    with cpu:
+        if profiler is not None:
+            profiler.enable()
+        read = rebuild_views(group)  # the composition root's rebuild (GC paused, then frozen)
+        if profiler is not None:
+            profiler.disable()
+    parallel.timed = False
     if profiler is not None:
         print()
-        print("cProfile of the rebuild (cProfile inflates Python time; the rate below is clean")
-        print("only without --profile)")
+        print("cProfile of this process's part of the rebuild (cProfile inflates Python time;")
+        print("the rate below is clean only without --profile)")
         stats = pstats.Stats(profiler, stream=sys.stdout)
         stats.sort_stats("tottime").print_stats(30)
         stats.sort_stats("cumulative").print_stats(40)
-    return read, elapsed, breakdown
+    return read, parallel.reports
 
 
 # --- (c) live lag ---------------------------------------------------------------------------------
@@ -577,6 +499,21 @@ def print_breakdown(b: Breakdown, elapsed: float, what: str) -> None:
     print(f"    other (loop, timers)                       {share(other)}")
 
 
+def print_parts(parts: list[PartReport]) -> None:
+    """Each part of the rebuild: its views, process, wall and CPU time, and where it went."""
+    workers = sum(p.cpu for p in parts if p.worker)
+    if workers:
+        print(f"  worker processes' CPU {workers:.2f} s (not in the client figure above)")
+    for i, part in enumerate(parts, 1):
+        where = "a worker process" if part.worker else "this process"
+        print(
+            f"  part {i} ({where}): {', '.join(part.names)}: {part.read:,} events read in"
+            f" {part.seconds:.2f} s, CPU {part.cpu:.2f} s"
+        )
+        if part.breakdown is not None:
+            print_breakdown(part.breakdown, part.seconds, "its time")
+
+
 # --- main -----------------------------------------------------------------------------------------
 
 
@@ -651,17 +588,19 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(f"(b) rebuild from zero: {', '.join(args.views)}")
         cpu = Cpu(socket_dir)
-        read, elapsed, breakdown = rebuild(group, cpu, profile=args.profile)
+        read, parts = rebuild(group, cpu, profile=args.profile)
+        elapsed = cpu.wall
         rebuild_rate = read / elapsed
         print(
             rate_line(
-                f"ProjectionGroup.rebuild, {len(args.views)} views, reads of {group.batch_size:,}",
+                f"ProjectionGroup.rebuild, {len(args.views)} views in {len(parts)} process(es),"
+                f" reads of {group.batch_size:,}",
                 read,
                 elapsed,
             )
         )
         print(cpu.line())
-        print_breakdown(breakdown, elapsed, "the rebuild's time")
+        print_parts(parts)
         lagging = [st for st in group.status() if st.lag_events]
         assert not lagging, lagging
 

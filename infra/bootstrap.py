@@ -29,6 +29,7 @@ from infra.settings import PostgresInfo
 from infra.simulate import IN_MEMORY_ENV, simulate
 from infra.stack import Stack, StackStartError
 from infra.supervisor import Supervisor, idle
+from projections.parallel import ParallelRebuild, available_cores
 from projections.registry import VIEW_MODULES, all_specs, build_group
 
 if TYPE_CHECKING:
@@ -106,16 +107,22 @@ def build_projection_group(
     names: Sequence[str] | None = None,
     *,
     batch_size: int = GROUP_BATCH_SIZE,
+    rebuild_workers: int | None = None,
 ) -> ProjectionGroup:
     """One runner for the named read models (all six by default) over `app`'s event log.
 
     `env` is the eventsourcing env of the views' PostgreSQL (the application's); None keeps
-    the views in memory. Raises KeyError for an unknown view name.
+    the views in memory. On PostgreSQL a rebuild splits the views over `rebuild_workers`
+    processes (default: one per available core; projections/parallel.py). Raises KeyError
+    for an unknown view name.
     """
     specs = all_specs(VIEW_MODULES if names is None else names)
     view_env = None if env is None else {**env, PostgresFactory.POSTGRES_POOL_SIZE: VIEW_POOL_SIZE}
     group = build_group(app, specs, view_env)
     group.batch_size = batch_size
+    if env is not None and view_env is not None:
+        workers = available_cores() if rebuild_workers is None else rebuild_workers
+        group.parallel = ParallelRebuild(type(app), app.env, view_env, workers)
     return group
 
 
@@ -153,9 +160,12 @@ def catch_up(group: ProjectionGroup, progress: Callable[[int], None] | None = No
     """Apply everything stored so far to the group's views (see `gc_paused`); events read.
 
     Views still at position 0 (new, or cleared) are built as a rebuild: in memory, then
-    written once (`ProjectionGroup.rebuild`); the others commit batch by batch.
+    written once (`ProjectionGroup.rebuild`); the others commit batch by batch, their
+    identity maps first read in bulk (`RowView.warm`: no queries inside live batches).
     """
     with gc_paused():
+        for projection in group.projections:
+            projection.view.warm()
         return group.catch_up(progress, fresh_from_empty=True)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from eventsourcing.popo import POPOTrackingRecorder
@@ -24,6 +25,12 @@ class InMemoryRowView(RowView, POPOTrackingRecorder):
     def _load(self, table: Table, key: Key) -> Row | None:
         row = self._rows[table.name].get(key)
         return dict(row) if row is not None else None
+
+    def _load_all(self, table: Table, limit: int) -> list[Row]:
+        return [dict(row) for row in islice(self._rows[table.name].values(), limit)]
+
+    def _load_group(self, table: Table, first: Any) -> list[Row]:
+        return [dict(row) for key, row in self._rows[table.name].items() if key[0] == first]
 
     def _write(self, changes: Changes, tracking: Tracking) -> None:
         with self._database_lock:

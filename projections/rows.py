@@ -57,6 +57,8 @@ class RowView(TrackingRecorder, ABC):
         self._committed: Changes = {t.name: {} for t in self.tables if t.cached}
         self._complete = False
         """The identity map holds every row (true from `clear()` until the first eviction)."""
+        self._groups: dict[str, set[Any]] = {name: set() for name in self._committed}
+        """Leading key values whose rows the identity map holds all of (`committed`)."""
 
     def table(self, name: str) -> Table:
         return self._by_name[name]
@@ -72,16 +74,28 @@ class RowView(TrackingRecorder, ABC):
         """The committed row, from the identity map or else the table.
 
         Right after `clear()` the identity map is complete (the tables are empty and every
-        row written since is in it), so a miss needs no query until rows are evicted.
+        row written since is in it), so a miss needs no query until rows are evicted. A miss
+        on a key of several columns reads every row sharing its first (a contract's
+        documents) in one query: a runner starting cold, or on views another process
+        rebuilt, reads once per contract and table instead of once per row.
         """
         known = self._committed.get(table)
         if known is None:  # not cached
             return self._load(self._by_name[table], key)
-        if key not in known:
-            if self._complete:
-                return None
-            known[key] = self._load(self._by_name[table], key)
-        return known[key]
+        if key in known:
+            return known[key]
+        if self._complete:
+            return None
+        if len(key) == 1:
+            found = known[key] = self._load(self._by_name[table], key)
+            return found
+        group = self._groups[table]
+        if key[0] not in group:
+            by_key = self._by_name[table].key_of
+            for row in self._load_group(self._by_name[table], key[0]):
+                known.setdefault(by_key(row), row)
+            group.add(key[0])
+        return known.get(key)
 
     def commit(self, batch: Batch, tracking: Tracking) -> None:
         """Write the batch's rows and its tracking record in one transaction."""
@@ -103,6 +117,25 @@ class RowView(TrackingRecorder, ABC):
         self._complete = True  # until `_remember` drops rows beyond CACHE_LIMIT
         self._remember(batch.changes)
 
+    def warm(self) -> None:
+        """Read the cached tables into the identity map, up to CACHE_LIMIT rows, in bulk.
+
+        A runner starting on views it did not build (a restart, or views a rebuild's worker
+        process replaced) then serves its first live batches from memory instead of a query
+        per contract and table inside them. With every row read the map is complete.
+        """
+        if self._complete:
+            return
+        self.forget()
+        for name, known in self._committed.items():
+            table = self._by_name[name]
+            rows = self._load_all(table, CACHE_LIMIT + 1 - self._committed_size())
+            known.update((table.key_of(row), row) for row in rows)
+            if self._committed_size() > CACHE_LIMIT:
+                self.forget()  # too big to hold: rows are read as needed
+                return
+        self._complete = True
+
     def _remember(self, changes: Changes) -> None:
         for table, known in self._committed.items():
             known.update(changes[table])
@@ -118,6 +151,7 @@ class RowView(TrackingRecorder, ABC):
             return
         self._complete = False
         excess += CACHE_LIMIT // 10  # make room for a while, not on every commit
+        self._forget_groups()
         for rows in self._committed.values():
             dropped = min(excess, len(rows))
             for key in list(islice(rows, dropped)):
@@ -128,11 +162,24 @@ class RowView(TrackingRecorder, ABC):
         """Clear the identity map (rows are read from storage again when needed)."""
         for rows in self._committed.values():
             rows.clear()
+        self._forget_groups()
         self._complete = False
+
+    def _forget_groups(self) -> None:
+        for group in self._groups.values():
+            group.clear()
 
     @abstractmethod
     def _load(self, table: Table, key: Key) -> Row | None:
         """Read one row by key from storage."""
+
+    @abstractmethod
+    def _load_all(self, table: Table, limit: int) -> list[Row]:
+        """Read up to `limit` rows of the table from storage."""
+
+    @abstractmethod
+    def _load_group(self, table: Table, first: Any) -> list[Row]:
+        """Read every row whose first key column equals `first` from storage."""
 
     @abstractmethod
     def _write(self, changes: Changes, tracking: Tracking) -> None:
@@ -198,6 +245,16 @@ class PostgresRowView(RowView, PostgresTrackingRecorder):
             curs.execute(self._sql[table.name].select_key_bytes, key, prepare=True)
             row = curs.fetchone()
         return dict(row) if row is not None else None
+
+    def _load_all(self, table: Table, limit: int) -> list[Row]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._sql[table.name].select_all_bytes, (limit,))
+            return [dict(row) for row in curs.fetchall()]
+
+    def _load_group(self, table: Table, first: Any) -> list[Row]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._sql[table.name].select_group_bytes, (first,), prepare=True)
+            return [dict(row) for row in curs.fetchall()]
 
     def _write(self, changes: Changes, tracking: Tracking) -> None:
         self.execute_in_transaction(self.statements(changes, tracking))

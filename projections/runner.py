@@ -11,7 +11,8 @@ Live, the runner sleeps on PostgreSQL's NOTIFY (sent by every insert) and catche
 A rebuild (and, when asked, a catch-up of views still at position 0) applies the whole log
 to each view in memory and replaces the view's rows and tracking in one transaction at the
 end (`RowView.replace`): no reads, each final row written once with COPY, and a rebuild that
-dies midway leaves every view it had not replaced yet as it was.
+dies midway leaves every view it had not replaced yet as it was. A group given a
+`ParallelRebuild` splits a rebuild's views over processes, one core each.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from eventsourcing.application import Application
 
     from projections.base import BatchProjection
+    from projections.parallel import ParallelRebuild
     from projections.rows import Batch, RowView
 
 logger = logging.getLogger(__name__)
@@ -68,6 +70,8 @@ class ProjectionGroup:
         self.projections = list(projections)
         self.batch_size = batch_size
         self._positions = {p.name: self._stored_position(p) for p in self.projections}
+        self.parallel: ParallelRebuild | None = None
+        """Splits a rebuild over processes (set by the composition root); None: here."""
 
     def _stored_position(self, projection: BatchProjection[Any]) -> int:
         return projection.view.max_tracking_id(self.app.name) or 0
@@ -91,8 +95,15 @@ class ProjectionGroup:
         """Replay the whole log into every view from empty; returns notifications read.
 
         Each view's rows and tracking are replaced in one transaction once the log is read:
-        until then a reader, or a runner after a crash, sees the view as it was.
+        until then a reader, or a runner after a crash, sees the view as it was. With
+        `parallel` set, the views are split over processes (projections/parallel.py).
         """
+        if self.parallel is not None:
+            return self.parallel.rebuild(self, progress)
+        return self.rebuild_here(progress)
+
+    def rebuild_here(self, progress: Callable[[int], None] | None = None) -> int:
+        """`rebuild` in this process: one reader, every view applied in memory, then replaced."""
         kept = dict(self._positions)
         self._positions = dict.fromkeys(kept, 0)
         batches = {p.name: p.view.begin_rebuild() for p in self.projections}
@@ -138,7 +149,7 @@ class ProjectionGroup:
     def _apply(
         self, ids: list[int], notifications: Sequence[Any], rebuilding: dict[str, Batch]
     ) -> None:
-        events = [self.app.mapper.to_domain_event(n) for n in notifications]
+        events = self._decode(notifications)
         last = ids[-1]
         pending: list[tuple[BatchProjection[Any], Batch]] = []
         for projection in self.projections:
@@ -157,6 +168,10 @@ class ProjectionGroup:
             self._commit([(p.view, batch) for p, batch in pending], Tracking(self.app.name, last))
             for projection, _ in pending:
                 self._positions[projection.name] = last
+
+    def _decode(self, notifications: Sequence[Any]) -> list[Any]:
+        to_domain_event = self.app.mapper.to_domain_event
+        return [to_domain_event(n) for n in notifications]
 
     def _commit(self, pending: list[tuple[RowView, Batch]], tracking: Tracking) -> None:
         """The views' batches and tracking records, in one transaction where they can share it."""

@@ -31,16 +31,14 @@ class Table:
     cached: bool = True
     """Kept in the identity map; False for rows the projection only writes (a timeline)."""
     names: tuple[str, ...] = field(init=False)
-    _key: Callable[[Mapping[str, Any]], Key] = field(init=False, repr=False, compare=False)
+    key_of: Callable[[Mapping[str, Any]], Key] = field(init=False, repr=False, compare=False)
+    """The row's key (a C `itemgetter` for keys of several columns: no Python call)."""
     _values: Callable[[Mapping[str, Any]], Key] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "names", tuple(name for name, _ in self.columns))
-        object.__setattr__(self, "_key", _getter(self.key))
+        object.__setattr__(self, "key_of", _getter(self.key))
         object.__setattr__(self, "_values", _getter(self.names))
-
-    def key_of(self, row: Mapping[str, Any]) -> Key:
-        return self._key(row)
 
     def values_of(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
         """The row's values in column order (a column the row lacks is NULL)."""
@@ -58,6 +56,10 @@ def _getter(names: tuple[str, ...]) -> Callable[[Mapping[str, Any]], Key]:
     return cast("Callable[[Mapping[str, Any]], Key]", itemgetter(*names))
 
 
+_ABSENT: Row = {}
+"""Stands for "no such key" in `Batch.get` (compared by identity, never changed)."""
+
+
 class Batch:
     """The unit of work of one batch of events: reads see the batch's own earlier writes.
 
@@ -73,12 +75,17 @@ class Batch:
         self._key_of = {t.name: t.key_of for t in view.tables}
 
     def get(self, table: str, *key: Any) -> Row | None:
-        """The row with that key, or None; change it only to `put` it back."""
+        """The row with that key, or None; change it only to `put` it back.
+
+        One dict lookup when the row is pending or the batch is fresh (a key's hash calls
+        `UUID.__hash__` in Python: the views' apply does millions of these in a rebuild).
+        """
         pending = self.changes[table]
-        if key in pending:
-            return pending[key]
         if self._fresh:
-            return None
+            return pending.get(key)
+        row = pending.get(key, _ABSENT)
+        if row is not _ABSENT:
+            return row
         row = self._view.committed(table, key)
         return dict(row) if row is not None else None
 

@@ -16,6 +16,7 @@ from infra.bootstrap import (
     ensure_demo_contract,
     projections_lock,
 )
+from projections.parallel import available_cores, partition
 from projections.registry import VIEW_MODULES
 from tests.integration.test_cli import (
     DEMO_LAST_DAY,
@@ -28,6 +29,7 @@ from tests.integration.test_cli import (
     lease_command,
     read_until,
 )
+from tests.integration.test_parallel_rebuild import refuse_new_rows
 from tests.integration.test_projection_runner import store_scenarios
 
 if TYPE_CHECKING:
@@ -122,6 +124,41 @@ class TestStatusAndRebuild:
             "lease projections rebuild: another projection runner or rebuild is running on"
             " this event store (`lease dev` or `lease run projections`); stop it first"
         )
+
+    def test_a_rebuild_whose_worker_fails_says_why_in_one_line_and_keeps_its_views(
+        self, tmp_path: Path, fresh_database: PostgresInfo, contracts: ContractsApplication
+    ) -> None:
+        workers = partition(VIEW_MODULES, available_cores())[1:]
+        if not workers:
+            pytest.skip("one core: a rebuild runs in one process")
+        failing, n = workers[0], head(contracts)
+        env = fresh_database.eventsourcing_env(pool_size=1)
+        close_projection_group(build_projection_group(contracts, env))  # creates the tables
+        refuse_new_rows(fresh_database.dsn, "public", failing)
+
+        result = lease(
+            "projections",
+            "rebuild",
+            "--all",
+            cwd=tmp_path,
+            env=cli_env(LEASE_DATABASE_URL=fresh_database.dsn),
+        )
+
+        # (stderr also has the progress bar's last state before the error line)
+        assert (result.returncode, result.stdout) == (1, "")
+        assert re.fullmatch(
+            f"lease projections rebuild: rebuild of {', '.join(failing)} failed in its worker"
+            ' process: IntegrityError: new row for relation "[a-z_]+" violates check constraint'
+            ' "refuse"',
+            result.stderr.splitlines()[-1],
+        )
+        group = build_projection_group(contracts, env)
+        try:
+            assert {s.name: s.position for s in group.status()} == {
+                v: 0 if v in failing else n for v in VIEW_MODULES
+            }
+        finally:
+            close_projection_group(group)
 
     @pytest.mark.parametrize(
         ("args", "message"),

@@ -212,9 +212,10 @@ class TestRebuild:
         groups: Callable[..., ProjectionGroup],
         monkeypatch: pytest.MonkeyPatch,
     ) -> None:
-        # Given views caught up, and more events stored since
+        # Given views caught up, and more events stored since (rebuilt in this process: a
+        # parallel rebuild's worker processes are tests/integration/test_parallel_rebuild.py)
         store_scenarios(app, "theft-not-recovered")
-        group = groups(app, pg_env, batch_size=10)
+        group = groups(app, pg_env, batch_size=10, rebuild_workers=1)
         group.catch_up()
         before, position = all_rows(group), head(app)
         store_scenarios(app, "total-loss")
