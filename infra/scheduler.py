@@ -18,11 +18,11 @@ import logging
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
-from kafka import KafkaProducer
 from psycopg import sql
 
 from domain.contract import Ctx
 from infra.envelope import encode, json_safe
+from infra.kafka import acknowledged_producer
 from infra.messages import DeadlineReached
 
 if TYPE_CHECKING:
@@ -92,13 +92,7 @@ class DeadlineProducer:
 
     def __init__(self, bootstrap: str, topic: str) -> None:
         self.topic = topic
-        self._producer = KafkaProducer(
-            bootstrap_servers=bootstrap,
-            acks="all",
-            enable_idempotence=True,
-            max_block_ms=10_000,
-            client_id="lease-scheduler",
-        )
+        self._producer = acknowledged_producer(bootstrap, "lease-scheduler")
 
     def send(self, messages: list[DeadlineReached]) -> list[tuple[DeadlineReached, int, int]]:
         """Send and wait for every acknowledgement; (message, partition, offset) each."""

@@ -42,7 +42,6 @@ from typing import TYPE_CHECKING
 import psycopg
 import pytest
 from eventsourcing.utils import get_topic
-from kafka import KafkaConsumer, TopicPartition
 from psycopg import errors as pg_errors
 from psycopg import sql
 
@@ -51,7 +50,7 @@ from domain.contract import Contract
 from domain.events import ContractEndedByLaw, ContractEvent, KmCapReached
 from infra import bootstrap
 from infra.envelope import envelope
-from infra.kafka import create_topics
+from infra.kafka import create_topics, group_at_end
 from projections.registry import VIEW_MODULES
 from tests.factories import REF_START, ctx, handed_over_ref_contract
 from tests.integration.test_projection_runner import all_rows
@@ -388,34 +387,6 @@ def head(conn: psycopg.Connection[Any]) -> int:
 def count_of(conn: psycopg.Connection[Any], event: type[ContractEvent]) -> int:
     query = sql.SQL("SELECT count(*) FROM contracts_events WHERE topic = %s")
     return scalar(conn, query, get_topic(event))
-
-
-def group_at_end(bootstrap_servers: str, topic: str, group: str) -> bool:
-    """Whether the group's committed offsets are at the end of every partition of `topic`.
-
-    The end is the high watermark of a fetch at the committed offset (the embedded broker's
-    ListOffsets under-reports it); any record returned there means the group is behind.
-    Manual assignment: the group is asked for its offsets, never joined.
-    """
-    consumer = KafkaConsumer(
-        bootstrap_servers=bootstrap_servers,
-        group_id=group,
-        enable_auto_commit=False,
-        fetch_max_wait_ms=50,
-    )
-    try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        consumer.assign(partitions)
-        for tp in partitions:
-            consumer.seek(tp, consumer.committed(tp) or 0)
-        deadline = time.monotonic() + 10.0
-        while any(consumer.highwater(tp) is None for tp in partitions):
-            if consumer.poll(timeout_ms=100):
-                return False
-            assert time.monotonic() < deadline, f"no high watermarks of {topic}"
-        return all(consumer.position(tp) >= consumer.highwater(tp) for tp in partitions)
-    finally:
-        consumer.close()
 
 
 def settle(lab: Lab, over_cap: int) -> int:
