@@ -15,6 +15,8 @@ transaction as the events it causes.
   events are evaluated in turn, until an evaluation records nothing). A skipped offset is
   not tracked, so after a restart it is evaluated again, which records nothing.
 - Causation ids are deterministic (K-06): `event:<event id>` or `deadline:<deadline id>`.
+- K-01: an 18.3(ii) arrears ground counts for every contract of the Customer (A-37); the
+  consumer shares it through the exposure view's list of the Customer's contracts.
 """
 
 from __future__ import annotations
@@ -27,11 +29,13 @@ from uuid import UUID
 
 from consumers.base import InvalidMessageError
 from consumers.wire import decode_object, integer, iso_date, text, version
-from domain.contract import Ctx
+from domain import grounds
+from domain.contract import Contract, Ctx
+from domain.errors import ContractError
 from infra.messages import DeadlineReached
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
     from datetime import date
     from typing import Any
 
@@ -43,6 +47,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 ACTOR = "SYSTEM:termination"
+SHARING_EVENTS = frozenset(
+    {"DissolutionGroundDetected", "DissolutionGroundCleared", "ContractConcluded"}
+)
+"""Contract events after which K-01 shares arrears grounds between a Customer's contracts."""
 DEADLINE_VERSIONS = frozenset({1})
 
 
@@ -51,6 +59,7 @@ class EventSeen:
     """What the consumer needs of a contract event envelope."""
 
     event_id: str
+    event_type: str
     contract_id: UUID
     sequence: int
 
@@ -59,6 +68,7 @@ def parse_event(data: Mapping[str, Any]) -> EventSeen:
     """The envelope fields the rules engine keys on; InvalidMessageError names the field."""
     return EventSeen(
         event_id=text(data, "event_id"),
+        event_type=text(data, "event_type"),
         contract_id=_uuid(data, "contract_id"),
         sequence=integer(data, "sequence"),
     )
@@ -90,6 +100,8 @@ class Termination:
 
     clock: Clock
     policy: LessorPolicy
+    siblings: Callable[[str], list[str]] | None = None
+    """K-01: a customer number's contract numbers (the exposure view); None: not shared."""
     _seen: dict[UUID, tuple[int, date]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -97,6 +109,8 @@ class Termination:
         """Evaluate the contract after one of its events (K-02: after every relevant event)."""
         seen = parse_event(decode_object(record.value))
         today = self.clock.today()
+        # Before the tracked evaluation: a crash in between repeats it, which is harmless.
+        self._share_customer_grounds(app, seen, today)
         with self._lock:
             last = self._seen.get(seen.contract_id)
         if last is not None and last[1] == today and seen.sequence <= last[0]:
@@ -124,3 +138,29 @@ class Termination:
                 self._seen.pop(contract_id, None)
         if result.position is not None:
             logger.info("%s: Article 18 rules recorded events up to v%d", cause, result.version)
+
+    def _share_customer_grounds(self, app: TrackedContracts, seen: EventSeen, on: date) -> None:
+        """K-01, A-37: an 18.3(ii) ground counts for every contract of the Customer.
+
+        A contract whose arrears ground opened or cleared passes it to the Customer's other
+        contracts; a newly concluded contract takes those the others hold.
+        """
+        if self.siblings is None or seen.event_type not in SHARING_EVENTS:
+            return
+        contract: Contract = app.repository.get(seen.contract_id)
+        others = [n for n in self.siblings(contract.customer_number) if n != contract.number]
+        ctx = Ctx(on=on, actor=ACTOR, causation_id=f"event:{seen.event_id}:K-01")
+        if seen.event_type == "ContractConcluded":
+            held: dict[str, bool] = {}
+            for number in others:
+                held.update(grounds.local_arrears_grounds(app.get(number)))
+            targets, shared = [contract.number], held
+        else:
+            targets, shared = others, grounds.local_arrears_grounds(contract)
+        if not shared:
+            return
+        for number in targets:
+            try:
+                app.execute(number, lambda c: c.note_customer_grounds(ctx, shared))
+            except ContractError as err:
+                logger.warning("K-01: ground not shared with %s: %s", number, err)

@@ -29,7 +29,7 @@ from domain.money_rules import OpenItem
 from domain.values import Bucket, ContractStatus
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
     from datetime import date
     from decimal import Decimal
 
@@ -304,6 +304,9 @@ class Contract(Aggregate):
 
     def provide_replacement_insurance(self, ctx: Ctx, provided_by: str) -> None:
         cover.provide_replacement_insurance(self, ctx, provided_by)
+
+    def note_customer_grounds(self, ctx: Ctx, elsewhere: Mapping[str, bool]) -> None:
+        grounds.note_customer_grounds(self, ctx, elsewhere)
 
     def record_ground(self, ctx: Ctx, ground: str, rationale: str) -> None:
         grounds.record_ground(self, ctx, ground, rationale)

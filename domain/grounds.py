@@ -18,6 +18,8 @@ from domain.money import total
 from domain.money_rules import monthly_equivalent
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from domain.contract import Contract, Ctx
     from domain.state import Notice
 
@@ -117,7 +119,10 @@ def _clear_paid(c: Contract, ctx: Ctx) -> None:
     for ground in list(c.grounds.values()):
         if ground.status != "OPEN" or ground.ground not in ("18.3(ii)", "18.3(iii)"):
             continue
-        covered = [r for n in ground.evidence for r in c.notices[n].receivable_ids]
+        notices = [n for n in ground.evidence if n in c.notices]
+        if not notices:  # resting on another contract's ground (K-01): cleared from there
+            continue
+        covered = [r for n in notices for r in c.notices[n].receivable_ids]
         if all(not c.receivables[r].open.is_positive for r in covered):
             c.emit(
                 DissolutionGroundCleared,
@@ -140,4 +145,40 @@ def _clear_insured(c: Contract, ctx: Ctx) -> None:
                 ["K-02", "T-18.3-x"],
                 ground_id=ground.ground_id,
                 reason="REMEDIED",
+            )
+
+
+def local_arrears_grounds(c: Contract) -> dict[str, bool]:
+    """K-01: this contract's own 18.3(ii) grounds, as `<number>/<ground id>` -> open, for
+    the Customer's other contracts (A-37: arrears under any Contract)."""
+    return {
+        f"{c.number}/{g.ground_id}": g.status == "OPEN"
+        for g in c.grounds.values()
+        if g.ground == "18.3(ii)" and any(e in c.notices for e in g.evidence)
+    }
+
+
+def note_customer_grounds(c: Contract, ctx: Ctx, elsewhere: Mapping[str, bool]) -> None:
+    """K-01, T-18.3-ii, A-37: arrears grounds on the Customer's other contracts count here.
+
+    `elsewhere` maps each such ground (`<number>/<ground id>`) to whether it is open. An open
+    one is detected here too (evidence: that reference); once every ground it rests on is
+    closed there, the ground here is cleared. State-based: noting the same twice records
+    nothing.
+    """
+    if c.status not in NOT_ENDED:
+        return
+    open_refs = sorted(ref for ref, is_open in elsewhere.items() if is_open)
+    _detect(c, ctx, "18.3(ii)", open_refs, ["T-18.3-ii", "K-01", "A-37"])
+    for ground in list(c.grounds.values()):
+        refs = ground.evidence
+        if ground.status != "OPEN" or ground.ground != "18.3(ii)" or not refs:
+            continue
+        if all(ref in elsewhere and not elsewhere[ref] for ref in refs):
+            c.emit(
+                DissolutionGroundCleared,
+                ctx,
+                ["K-01", "K-02", "T-18.3-ii"],
+                ground_id=ground.ground_id,
+                reason="CLEARED_ON_OTHER_CONTRACT",
             )

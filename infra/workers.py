@@ -99,7 +99,14 @@ def consumer(
 
 def termination(wiring: Wiring) -> ConsumerRunner:
     """Article 18 on contract events and deadlines (consumers/termination.py)."""
-    rules = Termination(wiring.clock, wiring.lessor_policy())
+    exposure = _view("exposure", wiring.env)
+    wiring.closing.callback(exposure.datastore.close)
+
+    def siblings(customer_number: str) -> list[str]:
+        rows = exposure.select("contracts", customer_number=customer_number)
+        return [row["contract_number"] for row in rows]
+
+    rules = Termination(wiring.clock, wiring.lessor_policy(), siblings)
     handlers: dict[str, Handler] = {
         wiring.settings.contract_events_topic: rules.on_contract_event,
         wiring.settings.deadlines_topic: rules.on_deadline,

@@ -18,11 +18,12 @@ from consumers.base import KafkaRecord, tracking_name
 from consumers.termination import Termination
 from consumers.tracking import AlreadyProcessedError, TrackedContracts
 from domain.contract import Contract
+from domain.events import DissolutionGroundDetected
 from domain.policy import LessorPolicy
 from infra.clock import SettableClock
 from infra.envelope import encode, envelope
 from infra.scheduler import deadline_value, reached
-from tests.factories import ctx, handed_over_ref_contract, run_days
+from tests.factories import ctx, handed_over_ref_contract, ref_terms, run_days
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -164,3 +165,76 @@ class TestDeadlines:
         assert all(e.causation_id == f"deadline:{message.deadline_id}" for e in effects)
         assert app.max_tracking_id(tracking_name(DEADLINES, 0)) == 0
         assert json.loads(record.value or b"")["reached_on"] == "2025-02-19"
+
+
+ARREARS_NOTICE = date(2025, 3, 10)  # January and February unpaid: two months (A-12)
+ARREARS_GROUND_DAY = date(2025, 3, 19)  # D-12: dispatch + 8 days passed
+
+
+def in_arrears_with_a_ground(customer: str) -> Contract:
+    """REF from January 2025, nothing paid, a registered notice, the 18.3(ii) ground."""
+    contract = handed_over_ref_contract(
+        JANUARY_START, payment_term_days=14, customer_number=customer
+    )
+    run_days(contract, JANUARY_START, ARREARS_NOTICE)
+    contract.send_formal_notice(ctx(ARREARS_NOTICE), "INSTALMENT_ARREARS", registered=True)
+    run_days(contract, ARREARS_NOTICE, ARREARS_GROUND_DAY)
+    assert [g.ground for g in contract.open_grounds()] == ["18.3(ii)"]
+    return contract
+
+
+class TestCustomerWideGrounds:
+    """K-01, A-37: arrears of two months under any contract of the Customer (18.3(ii))."""
+
+    def test_K_01_an_arrears_ground_counts_for_the_customers_other_contracts(
+        self, app: TrackedContracts
+    ) -> None:
+        in_arrears = in_arrears_with_a_ground("K-SHARED")
+        other = handed_over_ref_contract(JANUARY_START, customer_number="K-SHARED")
+        app.save(in_arrears, other)
+        detected = [e for e in stored(app, in_arrears) if "K-02" in e.rule_ids][-1]
+        family = {"K-SHARED": [in_arrears.number, other.number]}
+        rules = Termination(
+            SettableClock(ARREARS_GROUND_DAY), LessorPolicy(), lambda c: family.get(c, [])
+        )
+
+        rules.on_contract_event(event_record(detected, 0), app)
+
+        shared = [e for e in stored(app, other) if "K-01" in e.rule_ids]
+        assert names(shared) == ["DissolutionGroundDetected"]
+        assert isinstance(shared[0], DissolutionGroundDetected)
+        assert shared[0].evidence == [f"{in_arrears.number}/G001"]
+        assert [g.ground for g in app.get(other.number).open_grounds()] == ["18.3(ii)"]
+
+        # When the arrears are paid there, the ground clears here too
+        paid_on = ARREARS_GROUND_DAY + timedelta(days=1)
+
+        def pay(c: Contract) -> None:
+            c.receive_payment(ctx(paid_on), c.open_debits())
+            c.apply_article_18(ctx(paid_on), LessorPolicy())
+
+        app.execute(in_arrears.number, pay)
+        cleared = stored(app, in_arrears)[-1]
+        assert names([cleared]) == ["DissolutionGroundCleared"]
+        rules.on_contract_event(event_record(cleared, 1), app)
+
+        assert app.get(other.number).open_grounds() == []
+
+    def test_K_01_a_new_contract_takes_the_customers_open_arrears_ground(
+        self, app: TrackedContracts
+    ) -> None:
+        in_arrears = in_arrears_with_a_ground("K-NEW")
+        newcomer = Contract.conclude(ref_terms(customer_number="K-NEW"), ctx(ARREARS_GROUND_DAY))
+        app.save(in_arrears, newcomer)
+        [concluded] = stored(app, newcomer)
+        family = {"K-NEW": [in_arrears.number, newcomer.number]}
+        rules = Termination(
+            SettableClock(ARREARS_GROUND_DAY), LessorPolicy(), lambda c: family.get(c, [])
+        )
+
+        rules.on_contract_event(event_record(concluded, 0), app)
+
+        grounds = app.get(newcomer.number).open_grounds()
+        assert [(g.ground, g.evidence) for g in grounds] == [
+            ("18.3(ii)", [f"{in_arrears.number}/G001"])
+        ]
