@@ -20,6 +20,7 @@ from domain import (
     formation,
     grounds,
     incidents,
+    services,
     settlement,
     termination,
 )
@@ -99,10 +100,12 @@ class Contract(Aggregate):
         reporting_breaches: list[str]
         lapsed_guarantees: list[str]
         insurance_lapses: dict[str, dict[str, Any]]
+        stopped_services: list[str]
 
-    class_version = 3
+    class_version = 4
     """v2 added `reporting_breaches` (D-01/D-02), v3 `lapsed_guarantees` and
-    `insurance_lapses` (T-18.3-vii/x); older snapshots are upcast when loaded."""
+    `insurance_lapses` (T-18.3-vii/x), v4 `stopped_services` (T-18.10); older snapshots
+    are upcast when loaded."""
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -112,6 +115,10 @@ class Contract(Aggregate):
     def upcast_v2_v3(state: dict[str, Any]) -> None:
         state["lapsed_guarantees"] = []
         state["insurance_lapses"] = {}
+
+    @staticmethod
+    def upcast_v3_v4(state: dict[str, Any]) -> None:
+        state["stopped_services"] = []
 
     @staticmethod
     def create_id(contract_number: str) -> UUID:
@@ -154,7 +161,7 @@ class Contract(Aggregate):
         self.payments_received = self.incidents = self.adjustments = self.refunds_paid = 0
         self.withdrawal_intent_on = self.handover_suspended_on = None
         self.reporting_breaches, self.lapsed_guarantees = [], []
-        self.insurance_lapses = {}
+        self.insurance_lapses, self.stopped_services = {}, []
 
     # --- plumbing used by the deciding modules ------------------------------------------
 
@@ -379,6 +386,7 @@ class Contract(Aggregate):
         billing.process_notice_deadlines(self, ctx)
         grounds.detect_grounds(self, ctx)
         termination.apply_policy(self, ctx, policy)
+        services.stop_linked_services(self, ctx)
 
     def bill(self, ctx: Ctx) -> None:
         """The scheduler's billing (M-02..M-04, DESIGN 5), then set-off of open credits."""

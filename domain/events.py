@@ -535,6 +535,18 @@ class ReportingDutyBreached(ContractEvent):
         c.reporting_breaches = [*c.reporting_breaches, self.breach_id]
 
 
+class AncillaryServiceStopped(ContractEvent):
+    """T-18.10: a service linked to the contract stopped with its early end."""
+
+    service: str
+    """PROTECTION or LESSOR_INSURANCE."""
+    ground: str
+    effective_on: date
+
+    def apply_to(self, c: Contract) -> None:
+        c.stopped_services = [*c.stopped_services, self.service]
+
+
 class GuaranteeLapsed(ContractEvent):
     """T-18.3-vii: a guarantee for the Customer's obligations lost in whole or in part."""
 

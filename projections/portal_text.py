@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from domain.events import (
+    AncillaryServiceStopped,
     ContractAdjustmentIssued,
     ContractClosed,
     ContractConcluded,
@@ -167,6 +168,10 @@ SENTENCES: Dispatch[Callable[[Any], str]] = Dispatch(
             f"Your contract was adjusted from {long_date(e.effective_from)}."
         ),
         IncidentReported: lambda e: f"Damage on {long_date(e.incident_on)} was reported.",
+        AncillaryServiceStopped: lambda e: (
+            f"{e.service.replace('_', ' ').capitalize()} stopped on"
+            f" {long_date(e.effective_on)}, with the end of your contract (Art. 18.10)."
+        ),
         InsuranceLapseNotified: lambda e: (
             f"Your {e.policy_type.lower().replace('_', ' ')} cover was reported as"
             f" {e.lapse_type.lower().replace('_', ' ')}: replacement cover is due by"

@@ -24,6 +24,7 @@ from domain.errors import (
 )
 from domain.events import (
     AdvanceRefundDetermined,
+    AncillaryServiceStopped,
     CollectionIndemnityCharged,
     ContractClosed,
     ContractDissolvedAgainstCustomer,
@@ -80,7 +81,7 @@ from domain.events import (
 from domain.money import Money
 from domain.policy import LessorPolicy
 from domain.terms import ContractTerms
-from domain.values import ContractStatus, EndKind, FuelType
+from domain.values import ContractStatus, EndKind, FuelType, InsuranceMode
 from tests.factories import (
     REF_START,
     active_ref_contract,
@@ -692,6 +693,7 @@ class TestTheftAndTotalLoss:
             "CreditNoteIssued",
             "AdvanceRefundDetermined",
             "CreditNoteIssued",
+            "AncillaryServiceStopped",  # Protection (T-18.10)
             "CreditsSetOff",  # the unpaid instalments are settled from the credits (M-09)
         ]
         assert_rules(only(events, TheftRecoveryDeadlineExpired), "T-18.1-iii", "D-15")
@@ -1421,6 +1423,41 @@ class TestCoverGrounds:
             RuleViolationError,
             "L-31",
         )
+
+
+class TestLinkedServices:
+    """T-18.10: linked services stop with an early end (A-18: on the end date)."""
+
+    def test_T_18_10_a_dissolution_stops_protection_and_lessor_insurance_once(self) -> None:
+        contract = running_ref_contract(
+            DISSOLUTION_DATE,
+            protection_included=True,
+            flat_damage_fee=eur("500.00"),
+            insurance_mode=InsuranceMode.LESSOR_MTPL_WITH_PROTECTION,
+        )
+        record_trust_ground(contract, date(2025, 11, 18))
+        contract.dissolve(ctx(DISSOLUTION_DATE), ["18.3(xiv)"], notified_on=DISSOLUTION_DATE)
+        contract.collect_events()
+
+        contract.apply_article_18(ctx(DISSOLUTION_DATE), POLICY)
+        stopped = of_type(collected(contract), AncillaryServiceStopped)
+        contract.apply_article_18(ctx(DISSOLUTION_DATE + ONE_DAY), POLICY)
+
+        assert [(s.service, s.ground, s.effective_on) for s in stopped] == [
+            ("PROTECTION", "18.10", DISSOLUTION_DATE),
+            ("LESSOR_INSURANCE", "18.10", DISSOLUTION_DATE),
+        ]
+        assert_rules(stopped[0], "T-18.10", "A-18")
+        assert of_type(collected(contract), AncillaryServiceStopped) == []
+
+    def test_T_18_10_an_end_at_term_stops_nothing(self) -> None:
+        contract = running_ref_contract(
+            date(2028, 3, 11), protection_included=True, flat_damage_fee=eur("500.00")
+        )
+        contract.apply_article_18(ctx(date(2028, 3, 12)), POLICY)
+
+        assert contract.end_kind is EndKind.TERM_EXPIRED
+        assert of_type(collected(contract), AncillaryServiceStopped) == []
 
 
 class TestDamage:
