@@ -12,6 +12,9 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
+import psycopg
+from eventsourcing.persistence import ProgrammingError
+
 from consumers import odometer_readings, payments
 from consumers.runner import ConsumerRunner
 from consumers.termination import Termination
@@ -103,7 +106,12 @@ def termination(wiring: Wiring) -> ConsumerRunner:
     wiring.closing.callback(exposure.datastore.close)
 
     def siblings(customer_number: str) -> list[str]:
-        rows = exposure.select("contracts", customer_number=customer_number)
+        try:
+            rows = exposure.select("contracts", customer_number=customer_number)
+        except ProgrammingError as err:
+            if not isinstance(err.__cause__, psycopg.errors.UndefinedTable):
+                raise
+            return []  # the exposure view does not exist yet: nothing to share yet
         return [row["contract_number"] for row in rows]
 
     rules = Termination(wiring.clock, wiring.lessor_policy(), siblings)
@@ -146,8 +154,9 @@ def scheduler(wiring: Wiring, app: ContractsApplication) -> Scheduler:
 
 
 def _view(name: str, env: Mapping[str, str]) -> PostgresRowView:
+    """A read model's tables, for reading (the projections worker creates them)."""
     (spec,) = all_specs([name])
-    return postgres_view(spec, env)
+    return postgres_view(spec, env, create=False)
 
 
 def kafka_workers(

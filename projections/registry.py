@@ -6,6 +6,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from eventsourcing.persistence import InfrastructureFactory
+from eventsourcing.postgres import PostgresFactory
 from eventsourcing.utils import Environment
 
 from projections.runner import ProjectionGroup
@@ -32,8 +33,17 @@ def all_specs(names: Sequence[str] = VIEW_MODULES) -> list[ViewSpec]:
     return [importlib.import_module(f"projections.{n}").SPEC for n in VIEW_MODULES if n in names]
 
 
-def postgres_view(spec: ViewSpec, env: Mapping[str, str]) -> PostgresRowView:
-    """The view's PostgreSQL tables (created if missing), configured like the application."""
+def postgres_view(
+    spec: ViewSpec, env: Mapping[str, str], *, create: bool = True
+) -> PostgresRowView:
+    """The view's PostgreSQL tables (created if missing), configured like the application.
+
+    `create=False` is for readers beside the projections worker (the scheduler, the
+    termination consumer): only the worker creates the tables, as concurrent CREATE TABLE
+    IF NOT EXISTS of the same table can fail ("tuple concurrently updated").
+    """
+    if not create:
+        env = {**env, PostgresFactory.CREATE_TABLE: "n"}
     factory = InfrastructureFactory.construct(Environment(spec.name, dict(env)))
     view = factory.tracking_recorder(spec.postgres)
     if not isinstance(view, spec.postgres):  # pragma: no cover - PERSISTENCE_MODULE is not postgres

@@ -475,8 +475,9 @@ def test_killed_workers_lose_nothing_and_repeat_no_effect(lab: Lab) -> None:
         logger.info("settled at %d events in %.1f s", last, time.monotonic() - driven)
         for worker in lab.workers.values():
             worker.stop()
-        events = stored(app)
-        assert len(events) == last > 3_000
+        events = stored(app)  # positions may have gaps: a transaction that lost a race
+        assert events[-1][0] == last
+        assert len(events) > 3_000
 
         # Then (a) every stored event reached the topic, at least once, as the relay makes it
         records = read_topic(lab.bootstrap, lab.topic, timeout=30.0)
