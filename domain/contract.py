@@ -312,6 +312,9 @@ class Contract(Aggregate):
     def provide_replacement_insurance(self, ctx: Ctx, provided_by: str) -> None:
         cover.provide_replacement_insurance(self, ctx, provided_by)
 
+    def stop_ancillary_service(self, ctx: Ctx, service: str) -> None:
+        services.stop_ancillary_service(self, ctx, service)
+
     def note_customer_grounds(self, ctx: Ctx, elsewhere: Mapping[str, bool]) -> None:
         grounds.note_customer_grounds(self, ctx, elsewhere)
 

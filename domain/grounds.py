@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from domain.state import Notice
 
 GROUND_PATTERN = re.compile(r"^18\.(3)\((i|ii|iii|iv|v|vi|vii|viii|ix|x|xi|xii|xiii|xiv)\)$")
+ARREARS_GROUNDS = ("18.2(ii)", "18.3(ii)", "18.3(iii)")
+"""Grounds that rest on a notice's unpaid amounts and clear once those are paid (K-02)."""
+SERVICE_ARREARS_INVOICES = 2  # T-18.2-ii: "at least twice"
 LESSOR_GROUND_PATTERN = re.compile(r"^18\.(8)\((i|ii|iii|iv|v)\)$")
 
 
@@ -93,10 +96,26 @@ def _detect_arrears(c: Contract, ctx: Ctx, notice: Notice) -> None:
     if notice.kind == "OTHER_ARREARS":
         _detect(c, ctx, "18.3(iii)", [notice.notice_id], ["T-18.3-iii", "D-12"])
         return
+    if notice.kind == "SERVICE_ARREARS":
+        _detect_service_arrears(c, ctx, notice)
+        return
     monthly = monthly_equivalent(c.terms.instalment_amount, c.terms.instalment_frequency)
     overdue = total([r.open for r in unpaid if r.category == "INSTALMENT"])
     if overdue.amount >= 2 * monthly.amount:
         _detect(c, ctx, "18.3(ii)", [notice.notice_id], ["T-18.3-ii", "D-12", "A-12"])
+
+
+def _detect_service_arrears(c: Contract, ctx: Ctx, notice: Notice) -> None:
+    """T-18.2-ii (A-13): at least two instalment invoices with a service part (P-13) not
+    paid on time - each invoice the notice covers was overdue when it was sent - and
+    something of them still unpaid when the cure period ended: the Lessor may stop the
+    service. The contract itself continues."""
+    if not c.terms.instalment_components:
+        return
+    covered = [c.receivables[r] for r in notice.receivable_ids]
+    late = [r for r in covered if r.category == "INSTALMENT"]
+    if len(late) >= SERVICE_ARREARS_INVOICES and any(r.open.is_positive for r in late):
+        _detect(c, ctx, "18.2(ii)", [notice.notice_id], ["T-18.2-ii", "D-12", "A-13"])
 
 
 def _clear_taken_vehicle(c: Contract, ctx: Ctx) -> None:
@@ -117,7 +136,7 @@ def _clear_taken_vehicle(c: Contract, ctx: Ctx) -> None:
 def _clear_paid(c: Contract, ctx: Ctx) -> None:
     """K-02: an arrears ground clears once everything its notice covered is paid."""
     for ground in list(c.grounds.values()):
-        if ground.status != "OPEN" or ground.ground not in ("18.3(ii)", "18.3(iii)"):
+        if ground.status != "OPEN" or ground.ground not in ARREARS_GROUNDS:
             continue
         notices = [n for n in ground.evidence if n in c.notices]
         if not notices:  # resting on another contract's ground (K-01): cleared from there

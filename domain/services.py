@@ -6,15 +6,18 @@ linked service stops on the contract's effective end date (`AncillaryServiceStop
 ground 18.10). A-18: the stop date is the end date, although Art. 11.4 keeps insurance
 until hand-in; the Customer is to insure the Vehicle until its return.
 
-The services the terms record are Protection (P-24) and the Lessor's liability insurance
-with Protection (P-25); the other services of RULES 6.7 are not part of the terms yet.
+The services are those the terms record: Protection (P-24), the Lessor's liability
+insurance with Protection (P-25), and the services paid through the instalment (P-13).
+T-18.2-ii: the Lessor may also stop one service of the instalment on an open 18.2 ground.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from domain.contract_rules import RUNNING
 from domain.events import AncillaryServiceStopped
+from domain.guards import require, require_status
 from domain.values import EndKind, InsuranceMode
 
 if TYPE_CHECKING:
@@ -35,13 +38,38 @@ CASCADE_ENDS = frozenset(
 
 
 def linked_services(terms: ContractTerms) -> list[str]:
-    """The services the contract's terms link to it."""
+    """The services the contract's terms link to it (P-24, P-25, and those of P-13)."""
     services = []
     if terms.protection_included:
         services.append("PROTECTION")
     if terms.insurance_mode is InsuranceMode.LESSOR_MTPL_WITH_PROTECTION:
         services.append("LESSOR_INSURANCE")
-    return services
+    return services + [s for s in terms.service_components if s not in services]
+
+
+def stop_ancillary_service(c: Contract, ctx: Ctx, service: str) -> None:
+    """T-18.2-ii: on an open 18.2 ground the Lessor stops a service; the contract goes on.
+
+    [INT] Removing the service's part from the instalment is a Contract Adjustment (Art.
+    2.2(iii)), a separate command.
+    """
+    require_status(c, RUNNING, "T-18.2-ii", "stop_ancillary_service")
+    require(
+        service in c.terms.service_components,
+        "T-18.2-ii",
+        f"{service} is not a service of the instalment (P-13)",
+    )
+    require(service not in c.stopped_services, "T-18.2-ii", f"{service} is already stopped")
+    open_grounds = c.open_grounds("18.2")
+    require(bool(open_grounds), "T-18.2-ii", "no open Art. 18.2 ground")
+    c.emit(
+        AncillaryServiceStopped,
+        ctx,
+        ["T-18.2-ii", "K-02"],
+        service=service,
+        ground=open_grounds[0].ground,
+        effective_on=ctx.on,
+    )
 
 
 def stop_linked_services(c: Contract, ctx: Ctx) -> None:

@@ -54,6 +54,15 @@ class ContractTerms:
     registered_in_name_of: str = "LESSOR"
     general_terms_version: str = "19-2/HP"
     brand: str = "BMW"
+    instalment_components: tuple[tuple[str, Money], ...] = ()
+    """P-13: the instalment's parts that pay for services, e.g. (("MAINTENANCE_REPAIR",
+    Money 45.00),); the rest is the lease. Art. 18.2(ii) needs "the part of the
+    Instalments relating to the service"."""
+
+    @property
+    def service_components(self) -> dict[str, Money]:
+        """P-13 as a mapping: service -> its part of each instalment."""
+        return dict(self.instalment_components)
 
     @property
     def contract_km(self) -> Decimal:
@@ -91,6 +100,7 @@ class ContractTerms:
             registered_in_name_of=str(data.get("registered_in_name_of", "LESSOR")),
             general_terms_version=str(data.get("general_terms_version", "19-2/HP")),
             brand=str(data.get("brand", "BMW")),
+            instalment_components=_components(data.get("instalment_components", {})),
         )
         terms.validate()
         return terms
@@ -133,6 +143,11 @@ class ContractTerms:
             )
         if self.registered_in_name_of not in REGISTRATION_PLACES:
             raise TermsError("registered_in_name_of", "P-53", "must be LESSOR or CUSTOMER")
+        services = sum((m.amount for _, m in self.instalment_components), Decimal(0))
+        if services >= self.instalment_amount.amount:
+            raise TermsError(
+                "instalment_components", "P-13", "the services must leave a lease part"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         """Flat JSON-safe form (decimal strings, enum names); inverse of `from_flat`."""
@@ -143,6 +158,8 @@ class ContractTerms:
                 value = format(value.amount, "f")
             elif isinstance(value, FuelType | Frequency | InsuranceMode):
                 value = value.value
+            elif f.name == "instalment_components":
+                value = {service: format(m.amount, "f") for service, m in value}
             out[f.name] = value
         return out
 
@@ -154,11 +171,15 @@ class ContractTerms:
             value = kwargs.get(f.name)
             if value is None:
                 continue
-            if "Money" in str(f.type):
+            if "Money" in str(f.type) and f.name != "instalment_components":
                 kwargs[f.name] = Money(Decimal(value))
         kwargs["fuel_type"] = FuelType(kwargs["fuel_type"])
         kwargs["instalment_frequency"] = Frequency(kwargs["instalment_frequency"])
         kwargs["insurance_mode"] = InsuranceMode(kwargs["insurance_mode"])
+        components = kwargs.get("instalment_components") or {}
+        kwargs["instalment_components"] = tuple(
+            (service, Money(Decimal(amount))) for service, amount in components.items()
+        )
         return cls(**kwargs)
 
 
@@ -198,6 +219,34 @@ def _money(data: dict[str, Any], name: str, rule: str, default: str | None = Non
         return Money(Decimal(value))
     except (InvalidOperation, ValueError):
         raise TermsError(name, rule, f"is not a valid amount: {value!r}") from None
+
+
+SERVICES = (
+    "PROTECTION",
+    "LESSOR_INSURANCE",
+    "MAINTENANCE_REPAIR",
+    "TYRES",
+    "MOBILITY_CARD",
+    "REPLACEMENT_VEHICLE",
+    "FUEL_MANAGEMENT",
+)
+"""The Ancillary Services an instalment can include (P-13, Art. 12-16)."""
+
+
+def _components(value: Any) -> tuple[tuple[str, Money], ...]:
+    """P-13: {service: "amount"}, each a known service with a positive amount."""
+    if not isinstance(value, dict):
+        raise TermsError("instalment_components", "P-13", "must be an object of amounts")
+    parts = []
+    for service in sorted(value):
+        where = f"instalment_components.{service}"
+        if service not in SERVICES:
+            raise TermsError(where, "P-13", f"must be one of {', '.join(SERVICES)}")
+        money = _money(value, service, "P-13")
+        if not money.is_positive:
+            raise TermsError(where, "P-13", "must be greater than 0")
+        parts.append((service, money))
+    return tuple(parts)
 
 
 def _opt_money(data: dict[str, Any], name: str, rule: str) -> Money | None:

@@ -62,6 +62,11 @@ _SCALARS: dict[Any, dict[str, Any]] = {
 }
 
 
+TERMS_ADDED = frozenset({"instalment_components"})
+"""Terms fields added after v1 of the events that carry terms: optional for readers (older
+stored events do not have them)."""
+
+
 def type_schema(hint: Any, money: dict[str, Any] | None = None) -> dict[str, Any]:
     """The JSON Schema of a field's published form (see infra/envelope.py's `json_safe`)."""
     if hint is Money and money is not None:
@@ -77,6 +82,8 @@ def type_schema(hint: Any, money: dict[str, Any] | None = None) -> dict[str, Any
         return {"type": "array", "items": type_schema(args[0], money)}
     if origin is dict:
         return {"type": "object"}
+    if origin is tuple and args[-1] is Ellipsis and get_origin(args[0]) is tuple:
+        return {"type": "object", "additionalProperties": type_schema(get_args(args[0])[1], money)}
     if origin in (Union, UnionType) and NoneType in args:
         [inner] = [a for a in args if a is not NoneType]
         return {"anyOf": [type_schema(inner, money), {"type": "null"}]}
@@ -110,7 +117,7 @@ def definitions() -> dict[str, dict[str, Any]]:
             "properties": {"amount": decimal, "currency": {"const": "EUR"}},
         },
         "ContractTerms": object_schema(ContractTerms, money=decimal)
-        | {"required": [f.name for f in fields(ContractTerms)]},
+        | {"required": [f.name for f in fields(ContractTerms) if f.name not in TERMS_ADDED]},
     }
 
 

@@ -1,8 +1,9 @@
 """A validator for the subset of JSON Schema (draft 2020-12) that infra/schemas.py generates.
 
 Keywords: $ref (local), anyOf, const, enum, type, format (date, date-time, uuid), pattern,
-minimum, required, properties, items. Anything else in a schema is an error here, so the
-generator cannot start using a keyword these tests would silently ignore.
+minimum, required, properties, additionalProperties (a schema), items. Anything else in a
+schema is an error here, so the generator cannot start using a keyword these tests would
+silently ignore.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from uuid import UUID
 KNOWN = {
     *("$schema", "$id", "$defs", "$ref", "title", "description", "anyOf", "const", "enum"),
     *("type", "format", "pattern", "minimum", "required", "properties", "items"),
+    "additionalProperties",
 }
 TYPES: dict[str, Any] = {
     "string": str,
@@ -75,9 +77,14 @@ def _check_object(
     value: dict[str, Any], schema: dict[str, Any], root: dict[str, Any], path: str
 ) -> list[str]:
     found = [f"{path}.{name}: missing" for name in schema.get("required", ()) if name not in value]
-    for name, sub in schema.get("properties", {}).items():
+    properties = schema.get("properties", {})
+    for name, sub in properties.items():
         if name in value:
             found += _check(value[name], sub, root, f"{path}.{name}")
+    others = schema.get("additionalProperties")
+    if others is not None:
+        for name in set(value) - set(properties):
+            found += _check(value[name], others, root, f"{path}.{name}")
     return found
 
 

@@ -131,6 +131,8 @@ M06_PAID = date(2025, 3, 21)  # M-06: paid 75 days late
 INCIDENT_ON = date(2025, 5, 10)  # M-15
 INCIDENT_REPORTED_ON = date(2025, 5, 11)  # M-15; D-01: Sat 14:00 -> report by Sun 14:00
 INCIDENT_REPORTED_LATE = date(2025, 5, 12)  # D-01: Monday, too late
+SERVICE_NOTICE = date(2025, 3, 10)  # T-18.2-ii: January and February overdue
+SERVICE_GROUND_DAY = date(2025, 3, 19)  # D-12: dispatch + 8 days passed
 LAPSE_NOTIFIED_ON = date(2025, 6, 3)  # D-17: Tue
 REPLACEMENT_DEADLINE = date(2025, 6, 17)  # D-17: Tue, two weeks later
 LESSOR_DISSOLUTION = date(2025, 6, 10)  # L-25
@@ -1458,6 +1460,54 @@ class TestLinkedServices:
 
         assert contract.end_kind is EndKind.TERM_EXPIRED
         assert of_type(collected(contract), AncillaryServiceStopped) == []
+
+
+class TestServiceArrears:
+    """T-18.2-ii (A-13): the service part of the instalments unpaid after a registered notice."""
+
+    def service_contract(self, **overrides: Any) -> Contract:
+        """January to March 2025 invoiced, nothing paid, a registered SERVICE_ARREARS notice
+        on 2025-03-10 covering January and February, run to the day the cure period ends."""
+        contract = active_ref_contract(JANUARY_START, payment_term_days=14, **overrides)
+        run_days(contract, JANUARY_START, SERVICE_NOTICE)
+        contract.send_formal_notice(ctx(SERVICE_NOTICE), "SERVICE_ARREARS", registered=True)
+        contract.collect_events()
+        return contract
+
+    def test_T_18_2_ii_two_unpaid_instalments_with_a_service_part_are_a_ground(self) -> None:
+        contract = self.service_contract(
+            instalment_components=(("MAINTENANCE_REPAIR", eur("45.00")),)
+        )
+
+        run_days(contract, SERVICE_NOTICE + ONE_DAY, SERVICE_GROUND_DAY)
+        ground = only(collected(contract), DissolutionGroundDetected)
+        contract.stop_ancillary_service(ctx(SERVICE_GROUND_DAY), "MAINTENANCE_REPAIR")
+        stopped = only(collected(contract), AncillaryServiceStopped)
+
+        assert_rules(ground, "K-02", "T-18.2-ii", "A-13")
+        assert ground.ground == "18.2(ii)"
+        assert contract.open_grounds() == []  # not a ground for dissolution (18.3)
+        assert (stopped.service, stopped.ground) == ("MAINTENANCE_REPAIR", "18.2(ii)")
+        assert contract.status is ContractStatus.ACTIVE
+
+    def test_T_18_2_ii_without_a_service_part_there_is_no_ground(self) -> None:
+        contract = self.service_contract()
+
+        run_days(contract, SERVICE_NOTICE + ONE_DAY, SERVICE_GROUND_DAY)
+
+        assert of_type(collected(contract), DissolutionGroundDetected) == []
+
+    def test_T_18_2_ii_a_service_cannot_be_stopped_without_the_ground(self) -> None:
+        contract = running_ref_contract(
+            SERVICE_NOTICE, instalment_components=(("TYRES", eur("12.00")),)
+        )
+
+        assert_refused(
+            contract,
+            lambda: contract.stop_ancillary_service(ctx(SERVICE_NOTICE), "TYRES"),
+            RuleViolationError,
+            "T-18.2-ii",
+        )
 
 
 class TestDamage:

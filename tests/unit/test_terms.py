@@ -104,3 +104,38 @@ def test_K_08_no_automatic_action_on_collective_debt_settlement() -> None:
     with pytest.raises(RuleViolationError) as error:
         LessorPolicy(auto_dissolve_grounds=("18.3(iv)",))
     assert error.value.rule_id == "K-08"
+
+
+def test_P_13_instalment_components_parse_and_round_trip() -> None:
+    data = ref_terms_dict(instalment_components={"MAINTENANCE_REPAIR": "45.00", "TYRES": "12.50"})
+
+    terms = ContractTerms.from_dict(data)
+
+    assert terms.service_components == {
+        "MAINTENANCE_REPAIR": Money(Decimal("45.00")),
+        "TYRES": Money(Decimal("12.50")),
+    }
+    assert ContractTerms.from_flat(terms.to_dict()) == terms
+    assert terms.to_dict()["instalment_components"] == {
+        "MAINTENANCE_REPAIR": "45.00",
+        "TYRES": "12.50",
+    }
+
+
+def test_P_13_an_unknown_service_is_refused_by_name() -> None:
+    error = refused(instalment_components={"CAR_WASH": "5.00"})
+
+    assert (error.field, error.rule_id) == ("instalment_components.CAR_WASH", "P-13")
+
+
+def test_P_13_the_services_must_leave_a_lease_part() -> None:
+    error = refused(instalment_components={"MAINTENANCE_REPAIR": "650.00"})
+
+    assert (error.field, error.rule_id) == ("instalment_components", "P-13")
+
+
+def test_P_13_terms_stored_before_the_field_still_load() -> None:
+    flat = ContractTerms.from_dict(ref_terms_dict()).to_dict()
+    del flat["instalment_components"]
+
+    assert ContractTerms.from_flat(flat).instalment_components == ()
