@@ -20,6 +20,7 @@ from domain import (
     formation,
     grounds,
     incidents,
+    reporting,
     services,
     settlement,
     termination,
@@ -101,11 +102,14 @@ class Contract(Aggregate):
         lapsed_guarantees: list[str]
         insurance_lapses: dict[str, dict[str, Any]]
         stopped_services: list[str]
+        odometer_requests: dict[str, dict[str, Any]]
+        reports_made: int
 
-    class_version = 4
+    class_version = 5
     """v2 added `reporting_breaches` (D-01/D-02), v3 `lapsed_guarantees` and
-    `insurance_lapses` (T-18.3-vii/x), v4 `stopped_services` (T-18.10); older snapshots
-    are upcast when loaded."""
+    `insurance_lapses` (T-18.3-vii/x), v4 `stopped_services` (T-18.10), v5
+    `odometer_requests` and `reports_made` (D-03, D-04, D-06, D-24); older snapshots are
+    upcast when loaded."""
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -119,6 +123,11 @@ class Contract(Aggregate):
     @staticmethod
     def upcast_v3_v4(state: dict[str, Any]) -> None:
         state["stopped_services"] = []
+
+    @staticmethod
+    def upcast_v4_v5(state: dict[str, Any]) -> None:
+        state["odometer_requests"] = {}
+        state["reports_made"] = 0
 
     @staticmethod
     def create_id(contract_number: str) -> UUID:
@@ -162,6 +171,7 @@ class Contract(Aggregate):
         self.withdrawal_intent_on = self.handover_suspended_on = None
         self.reporting_breaches, self.lapsed_guarantees = [], []
         self.insurance_lapses, self.stopped_services = {}, []
+        self.odometer_requests, self.reports_made = {}, 0
 
     # --- plumbing used by the deciding modules ------------------------------------------
 
@@ -312,6 +322,18 @@ class Contract(Aggregate):
     def provide_replacement_insurance(self, ctx: Ctx, provided_by: str) -> None:
         cover.provide_replacement_insurance(self, ctx, provided_by)
 
+    def report_third_party_claim(self, ctx: Ctx, kind: str, happened_on: date) -> None:
+        reporting.report_third_party_claim(self, ctx, kind, happened_on)
+
+    def report_fuel_card_lost(self, ctx: Ctx, happened_on: date) -> None:
+        reporting.report_fuel_card_lost(self, ctx, happened_on)
+
+    def report_insurance_change(self, ctx: Ctx, change_type: str, changed_on: date) -> None:
+        reporting.report_insurance_change(self, ctx, change_type, changed_on)
+
+    def request_odometer_reading(self, ctx: Ctx) -> None:
+        reporting.request_odometer_reading(self, ctx)
+
     def stop_ancillary_service(self, ctx: Ctx, service: str) -> None:
         services.stop_ancillary_service(self, ctx, service)
 
@@ -386,6 +408,7 @@ class Contract(Aggregate):
         termination.apply_ends_by_law(self, ctx)
         formation.process_deadlines(self, ctx)
         cover.process_replacement_deadlines(self, ctx)
+        reporting.process_odometer_requests(self, ctx)
         billing.process_notice_deadlines(self, ctx)
         grounds.detect_grounds(self, ctx)
         termination.apply_policy(self, ctx, policy)

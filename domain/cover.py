@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 
 REPLACEMENT_WITHIN = timedelta(weeks=2)  # D-17
 LAPSE_REASONS = ("CANCELLED", "VOIDED", "REDUCED")
-POLICY_TYPES = ("COMPREHENSIVE", "MTPL", "CREDITOR_ENDORSEMENT")
+POLICY_TYPES = ("COMPREHENSIVE", "MTPL", "CREDITOR_ENDORSEMENT", "PROTECTION_ENDED")
+"""PROTECTION_ENDED: D-18, Protection terminated; own insurance is due within 2 weeks."""
 LAPSE_TYPES = ("SUSPENSION", "CANCELLATION", "DISSOLUTION", "NOT_SOLE_BENEFICIARY")
 PROVIDERS = ("CUSTOMER", "LESSOR")
 
@@ -65,7 +66,7 @@ def notify_insurance_lapse(
     c.emit(
         InsuranceLapseNotified,
         ctx,
-        ["L-31", "D-17"],
+        ["L-31", "D-18" if policy_type == "PROTECTION_ENDED" else "D-17"],
         lapse_id=f"L{len(c.insurance_lapses) + 1:03d}",
         policy_type=policy_type,
         lapse_type=lapse_type,

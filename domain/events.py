@@ -489,6 +489,9 @@ class OdometerReported(ContractEvent):
     def apply_to(self, c: Contract) -> None:
         c.last_odometer = self.reading
         c.last_odometer_on = self.occurred_on
+        c.odometer_requests = {  # D-06: a reading answers every open request
+            i: {**r, "open": False} for i, r in c.odometer_requests.items()
+        }
 
 
 class KmDeviationAssessed(ContractEvent):
@@ -533,6 +536,9 @@ class ReportingDutyBreached(ContractEvent):
 
     def apply_to(self, c: Contract) -> None:
         c.reporting_breaches = [*c.reporting_breaches, self.breach_id]
+        if self.subject_id in c.odometer_requests:  # D-06: the request is closed, breached
+            closed = {**c.odometer_requests[self.subject_id], "open": False}
+            c.odometer_requests = {**c.odometer_requests, self.subject_id: closed}
 
 
 class AncillaryServiceStopped(ContractEvent):
@@ -593,6 +599,50 @@ class InsuranceReplacementDeadlineExpired(ContractEvent):
     def apply_to(self, c: Contract) -> None:
         lapse = {**c.insurance_lapses[self.lapse_id], "expired": True}
         c.insurance_lapses = {**c.insurance_lapses, self.lapse_id: lapse}
+
+
+class ThirdPartyClaimReported(ContractEvent):
+    """D-03: a third party's claim on the Vehicle, or a seizure, reported to the Lessor."""
+
+    report_id: str
+    kind: str
+    """CLAIM or SEIZURE."""
+    happened_on: date
+
+    def apply_to(self, c: Contract) -> None:
+        c.reports_made += 1
+
+
+class FuelCardLostOrStolen(ContractEvent):
+    """D-04: the fuel card reported lost or stolen."""
+
+    report_id: str
+    happened_on: date
+
+    def apply_to(self, c: Contract) -> None:
+        c.reports_made += 1
+
+
+class InsuranceChangeReported(ContractEvent):
+    """D-24: a change to a required insurance policy reported to the Lessor."""
+
+    report_id: str
+    change_type: str
+    happened_on: date
+
+    def apply_to(self, c: Contract) -> None:
+        c.reports_made += 1
+
+
+class OdometerReadingRequested(ContractEvent):
+    """D-06: the Lessor asks for the odometer reading, due in 5 working days."""
+
+    request_id: str
+    due_by: date
+
+    def apply_to(self, c: Contract) -> None:
+        request = {"requested_on": self.occurred_on, "due_by": self.due_by, "open": True}
+        c.odometer_requests = {**c.odometer_requests, self.request_id: request}
 
 
 class ProtectionClaimDecided(ContractEvent):

@@ -13,13 +13,14 @@ from domain.events import (
     KmDeviationAssessed,
     OdometerReported,
     ProtectionClaimDecided,
-    ReportingDutyBreached,
     StolenVehicleRecovered,
     TotalLossDeclared,
     VehicleTheftReported,
 )
 from domain.guards import require, require_status
 from domain.money_rules import expected_km, flat_damage_fee, km_settlement
+from domain.reporting import WITHIN_24_HOURS as REPORT_WITHIN
+from domain.reporting import check_reported_in_time
 from domain.values import ContractStatus, DamageCause, KmBand
 
 if TYPE_CHECKING:
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
     from domain.money import Money
 
 THEFT_MAX_RECOVERY_DAYS = 30  # P-46, D-15
-REPORT_WITHIN = timedelta(days=1)  # D-01, D-02: <= 24 h
 
 INCIDENT_KINDS = {
     "COLLISION": DamageCause.COLLISION,
@@ -86,29 +86,9 @@ def report_incident(c: Contract, ctx: Ctx, kind: str, incident_on: date, cost: M
         incident_on=incident_on,
         repair_cost=cost,
     )
-    _check_reported_in_time(c, ctx, "D-01", incident_id, incident_on)
+    check_reported_in_time(c, ctx, "D-01", incident_id, incident_on, incident_on + REPORT_WITHIN)
     if c.terms.protection_included and c.terms.flat_damage_fee is not None:
         _decide_protection_claim(c, ctx, incident_id, INCIDENT_KINDS[kind], cost)
-
-
-def _check_reported_in_time(
-    c: Contract, ctx: Ctx, duty: str, incident_id: str, happened_on: date
-) -> None:
-    """D-01/D-02: reported within 24 h. On business dates the next day may still be within
-    24 h of the occurrence; a report two or more days later is late (-> T-18.3-viii)."""
-    due_by = happened_on + REPORT_WITHIN
-    if ctx.on <= due_by:
-        return
-    c.emit(
-        ReportingDutyBreached,
-        ctx,
-        [duty, "T-18.3-viii"],
-        breach_id=f"B{len(c.reporting_breaches) + 1:03d}",
-        duty=duty,
-        subject_id=incident_id,
-        happened_on=happened_on,
-        due_by=due_by,
-    )
 
 
 def _decide_protection_claim(
@@ -157,7 +137,7 @@ def report_theft(c: Contract, ctx: Ctx, theft_on: date) -> None:
         theft_date=theft_on,
         recovery_deadline=theft_on + timedelta(days=days),
     )
-    _check_reported_in_time(c, ctx, "D-02", incident_id, theft_on)
+    check_reported_in_time(c, ctx, "D-02", incident_id, theft_on, theft_on + REPORT_WITHIN)
 
 
 def recover_vehicle(c: Contract, ctx: Ctx, recovered_on: date) -> None:

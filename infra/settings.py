@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     business_date: date | None = None
     """Pins the workers' business clock to this date (demos, tests); unset = today in
     Brussels. The scheduler bills and the rules run on this date."""
+    consumer_group_prefix: str = ""
+    """Prepended to the consumer group ids (termination, payments, odometer): keeps runs
+    that share a broker (tests, simulations) out of each other's groups."""
     consumer_fetch_max_wait_ms: int = Field(default=20, ge=1, le=10_000)
     """How long a consumer's fetch waits on the broker for new messages: lower is faster
     and busier when idle (BENCHMARKS.md, Pipeline: 20 beat 100 at every load measured)."""

@@ -86,6 +86,7 @@ def isolated(settings: Settings, run_id: str) -> Settings:
             "odometer_topic": f"{prefix}.odometer-readings",
             "dead_letter_topic": f"{prefix}.dead-letter",
             "topic_partitions": 1,
+            "consumer_group_prefix": f"{prefix}.",
             "consumer_fetch_max_wait_ms": 10,
         }
     )

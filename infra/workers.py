@@ -90,7 +90,7 @@ def consumer(
     return ConsumerRunner(
         handlers,
         handlers,
-        group_id,
+        settings.consumer_group_prefix + group_id,
         wiring.bootstrap,
         wiring.tracked_contracts(),
         dead_letter_topic=settings.dead_letter_topic,

@@ -174,14 +174,18 @@ class Lab:
     topic: str
     dead_letters: str
     workers: dict[str, Worker]
+    group_prefix: str
 
     def check_alive(self) -> None:
         for worker in self.workers.values():
             worker.check_alive()
 
 
-def worker_env(db: PostgresInfo, bootstrap_servers: str, topics: dict[str, str]) -> dict[str, str]:
-    """The process environment of `lease run`: this test's database, broker and topics."""
+def worker_env(
+    db: PostgresInfo, bootstrap_servers: str, topics: dict[str, str], group_prefix: str
+) -> dict[str, str]:
+    """The process environment of `lease run`: this test's database, broker, topics and
+    consumer groups (a group shared with other tests' consumers would rebalance with them)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEASE_")}
     env.update(
         {
@@ -189,6 +193,7 @@ def worker_env(db: PostgresInfo, bootstrap_servers: str, topics: dict[str, str])
             "LEASE_KAFKA_BOOTSTRAP_SERVERS": bootstrap_servers,
             "LEASE_TOPIC_PARTITIONS": str(PARTITIONS),
             "LEASE_BUSINESS_DATE": BUSINESS_DATE.isoformat(),
+            "LEASE_CONSUMER_GROUP_PREFIX": group_prefix,
             "PYTHONPATH": str(ROOT),
             "PYTHONUNBUFFERED": "1",  # the ready markers printed on stdout show at once
         }
@@ -208,7 +213,8 @@ def lab(fresh_database: PostgresInfo, bootstrap_servers: str, tmp_path: Path) ->
     create_topics(bootstrap_servers, list(topics.values()), PARTITIONS)
     env = fresh_database.eventsourcing_env()
     ContractsApplication(env=env).close()  # the events table exists before any worker starts
-    process_env = worker_env(fresh_database, bootstrap_servers, topics)
+    group_prefix = f"test.faults.{token}."
+    process_env = worker_env(fresh_database, bootstrap_servers, topics, group_prefix)
     workers = {name: Worker(name, process_env, tmp_path) for name in KILLS}
     created = Lab(
         env,
@@ -217,6 +223,7 @@ def lab(fresh_database: PostgresInfo, bootstrap_servers: str, tmp_path: Path) ->
         topics["contract_events"],
         topics["dead_letter"],
         workers,
+        group_prefix,
     )
     try:
         for worker in workers.values():
@@ -407,7 +414,7 @@ def settle(lab: Lab, over_cap: int) -> int:
             if (
                 state["ended"] >= over_cap
                 and at_head
-                and group_at_end(lab.bootstrap, lab.topic, CONSUMER_GROUP)
+                and group_at_end(lab.bootstrap, lab.topic, lab.group_prefix + CONSUMER_GROUP)
                 and head(conn) == last
             ):
                 return last

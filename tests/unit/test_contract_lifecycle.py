@@ -61,6 +61,7 @@ from domain.events import (
     KmSettlementInvoiced,
     LateInterestAccrued,
     LateReturnCompensationCharged,
+    OdometerReadingRequested,
     PaymentReceived,
     ProtectionClaimDecided,
     RegisteredLetterFeeCharged,
@@ -1508,6 +1509,85 @@ class TestServiceArrears:
             RuleViolationError,
             "T-18.2-ii",
         )
+
+
+class TestReportingDuties:
+    """D-03, D-04, D-06, D-24 (and D-18): late is a breach, and a breach a ground (18.3(viii))."""
+
+    def breaches(self, contract: Contract) -> list[ReportingDutyBreached]:
+        return of_type(collected(contract), ReportingDutyBreached)
+
+    def test_D_06_the_odometer_request_is_due_in_5_working_days(self) -> None:
+        # RULES D-06: request Wed 2025-04-30 -> Fri 2 (1 May a holiday), Mon 5 .. Thu 8 May.
+        contract = running_ref_contract(date(2025, 4, 30))
+        contract.request_odometer_reading(ctx(date(2025, 4, 30)))
+        request = only(collected(contract), OdometerReadingRequested)
+
+        contract.apply_article_18(ctx(date(2025, 5, 8)), POLICY)
+        on_the_last_day = collected(contract)
+        contract.apply_article_18(ctx(date(2025, 5, 9)), POLICY)
+        after = collected(contract)
+
+        assert request.due_by == date(2025, 5, 8)
+        assert on_the_last_day == []
+        assert names(after) == ["ReportingDutyBreached", "DissolutionGroundDetected"]
+        breach = only(after, ReportingDutyBreached)
+        assert_rules(breach, "D-06", "T-18.3-viii")
+        assert (breach.subject_id, breach.occurred_on) == (request.request_id, date(2025, 5, 9))
+        contract.apply_article_18(ctx(date(2025, 5, 12)), POLICY)
+        assert collected(contract) == []  # breached once, not every day
+
+    def test_D_06_a_reading_in_time_answers_the_request(self) -> None:
+        contract = running_ref_contract(date(2025, 4, 30))
+        contract.request_odometer_reading(ctx(date(2025, 4, 30)))
+        contract.report_odometer(ctx(date(2025, 5, 7)), 20_000)
+        contract.collect_events()
+
+        contract.apply_article_18(ctx(date(2025, 5, 9)), POLICY)
+
+        assert collected(contract) == []
+
+    def test_D_24_an_insurance_change_is_due_in_3_working_days(self) -> None:
+        # RULES D-24: change Fri 2025-07-18, Mon 21 Jul a holiday -> due Thu 2025-07-24.
+        in_time = running_ref_contract(date(2025, 7, 24))
+        late = running_ref_contract(date(2025, 7, 25))
+
+        in_time.report_insurance_change(ctx(date(2025, 7, 24)), "COVERAGE", date(2025, 7, 18))
+        late.report_insurance_change(ctx(date(2025, 7, 25)), "COVERAGE", date(2025, 7, 18))
+
+        assert self.breaches(in_time) == []
+        breach = only(self.breaches(late), ReportingDutyBreached)
+        assert (breach.duty, breach.due_by) == ("D-24", date(2025, 7, 24))
+
+    def test_D_03_a_seizure_reported_two_days_later_is_late(self) -> None:
+        contract = running_ref_contract(date(2025, 6, 12))
+
+        contract.report_third_party_claim(ctx(date(2025, 6, 12)), "SEIZURE", date(2025, 6, 10))
+
+        breach = only(self.breaches(contract), ReportingDutyBreached)
+        assert_rules(breach, "D-03", "T-18.3-viii")
+
+    def test_D_04_a_lost_fuel_card_reported_the_next_day_is_in_time(self) -> None:
+        contract = running_ref_contract(date(2025, 6, 11))
+
+        contract.report_fuel_card_lost(ctx(date(2025, 6, 11)), date(2025, 6, 10))
+
+        assert names(collected(contract)) == ["FuelCardLostOrStolen"]
+
+    def test_D_18_protection_ended_own_insurance_due_in_two_weeks(self) -> None:
+        # RULES D-18: letter Mon 2025-06-02 -> own insurance due by Mon 2025-06-16.
+        contract = running_ref_contract(date(2025, 6, 2))
+        contract.notify_insurance_lapse(
+            ctx(date(2025, 6, 2)), "PROTECTION_ENDED", "CANCELLATION", "LESSOR"
+        )
+        notified = only(collected(contract), InsuranceLapseNotified)
+
+        contract.apply_article_18(ctx(date(2025, 6, 17)), POLICY)
+
+        assert_rules(notified, "L-31", "D-18")
+        assert notified.replacement_deadline == date(2025, 6, 16)
+        ground = only(collected(contract), DissolutionGroundDetected)
+        assert ground.ground == "18.3(x)"
 
 
 class TestDamage:

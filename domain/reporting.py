@@ -1,0 +1,122 @@
+"""Reporting duties of the Customer (Art. 2.2, 9, 11.3): reported late is a breach.
+
+Each duty has its time limit; a report after it records `ReportingDutyBreached`, which the
+rules turn into ground 18.3(viii) (K-02, AUTO-DETECT on lateness):
+- D-01 damage and D-02 theft (domain/incidents.py), D-03 a third-party claim or seizure,
+  D-04 a lost or stolen fuel card: within 24 h. On business dates the next day may still
+  be within 24 h of the occurrence, so a report two or more days later is late.
+- D-24 a change to the insurance policies: within 3 working days of the change.
+- D-06 the odometer reading on the Lessor's request: within 5 working days of the request;
+  a request still open after that expires as a breach (a timer, run by the rules).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from domain.calendar import add_working_days
+from domain.contract_rules import RUNNING
+from domain.events import (
+    FuelCardLostOrStolen,
+    InsuranceChangeReported,
+    OdometerReadingRequested,
+    ReportingDutyBreached,
+    ThirdPartyClaimReported,
+)
+from domain.guards import require, require_status
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from domain.contract import Contract, Ctx
+
+WITHIN_24_HOURS = timedelta(days=1)  # D-01..D-04
+INSURANCE_CHANGE_WORKING_DAYS = 3  # D-24
+ODOMETER_REQUEST_WORKING_DAYS = 5  # D-06
+CLAIM_KINDS = ("CLAIM", "SEIZURE")
+CHANGE_TYPES = ("PREMIUM", "COVERAGE", "ADDRESS", "DAMAGE", "OTHER")
+
+
+def check_reported_in_time(
+    c: Contract, ctx: Ctx, duty: str, subject_id: str, happened_on: date, due_by: date
+) -> None:
+    """A report on `ctx.on` after `due_by` breaches the duty (-> T-18.3-viii)."""
+    if ctx.on <= due_by:
+        return
+    c.emit(
+        ReportingDutyBreached,
+        ctx,
+        [duty, "T-18.3-viii"],
+        breach_id=f"B{len(c.reporting_breaches) + 1:03d}",
+        duty=duty,
+        subject_id=subject_id,
+        happened_on=happened_on,
+        due_by=due_by,
+    )
+
+
+def report_third_party_claim(c: Contract, ctx: Ctx, kind: str, happened_on: date) -> None:
+    """D-03: a third party's claim on the Vehicle, or a seizure, reported within 24 h."""
+    require_status(c, RUNNING, "D-03", "report_third_party_claim")
+    require(kind in CLAIM_KINDS, "D-03", f"kind must be one of {CLAIM_KINDS}")
+    require(happened_on <= ctx.on, "D-03", "a claim cannot be reported before it happened")
+    claim_id = f"C{c.reports_made + 1:03d}"
+    c.emit(
+        ThirdPartyClaimReported,
+        ctx,
+        ["D-03", "T-18.3-v"],
+        report_id=claim_id,
+        kind=kind,
+        happened_on=happened_on,
+    )
+    check_reported_in_time(c, ctx, "D-03", claim_id, happened_on, happened_on + WITHIN_24_HOURS)
+
+
+def report_fuel_card_lost(c: Contract, ctx: Ctx, happened_on: date) -> None:
+    """D-04: a lost or stolen fuel card reported within 24 h (Art. 7.9: liable until then)."""
+    require_status(c, RUNNING, "D-04", "report_fuel_card_lost")
+    require(happened_on <= ctx.on, "D-04", "a loss cannot be reported before it happened")
+    report_id = f"F{c.reports_made + 1:03d}"
+    c.emit(FuelCardLostOrStolen, ctx, ["D-04"], report_id=report_id, happened_on=happened_on)
+    check_reported_in_time(c, ctx, "D-04", report_id, happened_on, happened_on + WITHIN_24_HOURS)
+
+
+def report_insurance_change(c: Contract, ctx: Ctx, change_type: str, changed_on: date) -> None:
+    """D-24: a change to a required policy reported within 3 working days."""
+    require_status(c, RUNNING, "D-24", "report_insurance_change")
+    require(change_type in CHANGE_TYPES, "D-24", f"change_type must be one of {CHANGE_TYPES}")
+    require(changed_on <= ctx.on, "D-24", "a change cannot be reported before it happened")
+    report_id = f"R{c.reports_made + 1:03d}"
+    c.emit(
+        InsuranceChangeReported,
+        ctx,
+        ["D-24"],
+        report_id=report_id,
+        change_type=change_type,
+        happened_on=changed_on,
+    )
+    due_by = add_working_days(changed_on, INSURANCE_CHANGE_WORKING_DAYS)
+    check_reported_in_time(c, ctx, "D-24", report_id, changed_on, due_by)
+
+
+def request_odometer_reading(c: Contract, ctx: Ctx) -> None:
+    """D-06: the Lessor asks for the odometer; the Customer answers in 5 working days."""
+    require_status(c, RUNNING, "D-06", "request_odometer_reading")
+    c.emit(
+        OdometerReadingRequested,
+        ctx,
+        ["D-06"],
+        request_id=f"Q{len(c.odometer_requests) + 1:03d}",
+        due_by=add_working_days(ctx.on, ODOMETER_REQUEST_WORKING_DAYS),
+    )
+
+
+def process_odometer_requests(c: Contract, ctx: Ctx) -> None:
+    """D-06 timer: a request not answered by its last day is a reporting breach."""
+    for request_id, request in list(c.odometer_requests.items()):
+        due_by: date = request["due_by"]
+        if request["open"] and ctx.on > due_by:
+            expired = ctx.at(due_by + timedelta(days=1))
+            requested_on: date = request["requested_on"]
+            check_reported_in_time(c, expired, "D-06", request_id, requested_on, due_by)
