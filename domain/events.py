@@ -601,37 +601,31 @@ class InsuranceReplacementDeadlineExpired(ContractEvent):
         c.insurance_lapses = {**c.insurance_lapses, self.lapse_id: lapse}
 
 
-class ThirdPartyClaimReported(ContractEvent):
+class DutyReport(ContractEvent):
+    """A report the Customer owes the Lessor (Art. 9, 11.3); counted for report ids."""
+
+    report_id: str
+    happened_on: date
+
+    def apply_to(self, c: Contract) -> None:
+        c.reports_made += 1
+
+
+class ThirdPartyClaimReported(DutyReport):
     """D-03: a third party's claim on the Vehicle, or a seizure, reported to the Lessor."""
 
-    report_id: str
     kind: str
     """CLAIM or SEIZURE."""
-    happened_on: date
-
-    def apply_to(self, c: Contract) -> None:
-        c.reports_made += 1
 
 
-class FuelCardLostOrStolen(ContractEvent):
+class FuelCardLostOrStolen(DutyReport):
     """D-04: the fuel card reported lost or stolen."""
 
-    report_id: str
-    happened_on: date
 
-    def apply_to(self, c: Contract) -> None:
-        c.reports_made += 1
-
-
-class InsuranceChangeReported(ContractEvent):
+class InsuranceChangeReported(DutyReport):
     """D-24: a change to a required insurance policy reported to the Lessor."""
 
-    report_id: str
     change_type: str
-    happened_on: date
-
-    def apply_to(self, c: Contract) -> None:
-        c.reports_made += 1
 
 
 class OdometerReadingRequested(ContractEvent):
