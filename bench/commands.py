@@ -457,6 +457,23 @@ def fresh_schema(info: PostgresInfo) -> Iterator[str]:
             conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
 
 
+BenchDatabase = tuple[PostgresInfo, "Path | None", str, dict[str, str]]
+"""Where a bench runs: the server, its socket directory (embedded), the schema, the env."""
+
+
+def open_bench_database(stack: ExitStack) -> BenchDatabase:
+    """A temporary embedded PostgreSQL (or LEASE_DATABASE_URL) and a fresh schema, closed
+    with `stack`; prints the machine's description first."""
+    data_root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="lease-bench-")))
+    info, socket_dir = stack.enter_context(database(data_root))
+    schema = stack.enter_context(fresh_schema(info))
+    env = info.eventsourcing_env(schema=schema, pool_size=Settings().pool_size)
+    print("machine")
+    for row in machine(info, embedded=socket_dir is not None):
+        print(row)
+    return info, socket_dir, schema, env
+
+
 def machine(info: PostgresInfo, embedded: bool) -> list[str]:
     model = "unknown"
     with Path("/proc/cpuinfo").open() as cpuinfo:
@@ -566,13 +583,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     rng = random.Random(args.seed)
     with ExitStack() as stack:
-        data_root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="lease-bench-")))
-        info, socket_dir = stack.enter_context(database(data_root))
-        schema = stack.enter_context(fresh_schema(info))
-        env = info.eventsourcing_env(schema=schema, pool_size=Settings().pool_size)
-        print("machine")
-        for row in machine(info, embedded=socket_dir is not None):
-            print(row)
+        info, socket_dir, schema, env = open_bench_database(stack)
 
         app = ContractsApplication(env=env)
         stack.callback(app.close)

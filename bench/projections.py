@@ -44,7 +44,6 @@ import random
 import signal
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from contextlib import ExitStack
@@ -68,12 +67,10 @@ from bench.commands import (  # noqa: E402
     Lease,
     Mix,
     ctx,
-    database,
     event_stats,
     first_of_month,
-    fresh_schema,
-    machine,
     max_rss_mib,
+    open_bench_database,
     set_up,
 )
 from domain.application import ContractsApplication  # noqa: E402
@@ -86,7 +83,6 @@ from infra.bootstrap import (  # noqa: E402
 )
 from infra.bootstrap import rebuild as rebuild_views  # noqa: E402
 from infra.scenario import load_scenario  # noqa: E402
-from infra.settings import Settings  # noqa: E402
 from infra.simulate import IN_MEMORY_ENV, simulate  # noqa: E402
 from projections.registry import VIEW_MODULES  # noqa: E402
 from projections.timing import Breakdown, instrument  # noqa: E402
@@ -548,13 +544,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     rng = random.Random(args.seed)
     with ExitStack() as stack:
-        data_root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="lease-bench-")))
-        info, socket_dir = stack.enter_context(database(data_root))
-        schema = stack.enter_context(fresh_schema(info))
-        env = info.eventsourcing_env(schema=schema, pool_size=Settings().pool_size)
-        print("machine")
-        for row in machine(info, embedded=socket_dir is not None):
-            print(row)
+        info, socket_dir, schema, env = open_bench_database(stack)
 
         memory = ContractsApplication(env=IN_MEMORY_ENV)
         generated = generate(memory, args.events, rng, args.scenarios)

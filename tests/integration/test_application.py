@@ -305,4 +305,4 @@ class TestConcurrency:
         # Returning the car is refused while ACTIVE (the cached state), allowed once ended.
         app.return_vehicle(number, ctx(date(2024, 4, 3)), 200_010, [], [], Decimal("0.5"))
 
-        assert app.get(number).status is not ContractStatus.ENDED_AWAITING_RETURN
+        assert app.get(number).status is ContractStatus.IN_SETTLEMENT
