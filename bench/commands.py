@@ -39,6 +39,17 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from domain.contract.billing import ReceivePayment
+from domain.contract.formation import (
+    HandOverVehicle,
+    NotifyVehicleReady,
+    OrderVehicle,
+    SubmitInsuranceProof,
+)
+from domain.contract.incidents import ReportOdometer
+from domain.contract.registry import execute
+from tests.factories import run_daily_app
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `python bench/commands.py` from a checkout
     sys.path.insert(0, str(ROOT))
@@ -148,12 +159,16 @@ def set_up(
         start = FIRST_START + timedelta(days=rng.randrange(350))
         number = terms.contract_number
         app.conclude(terms, ctx(start - timedelta(days=20), "CUSTOMER", "conclude"))
-        app.order_vehicle(number, ctx(start - timedelta(days=19), "LESSOR_USER", "order"))
-        app.notify_vehicle_ready(number, ctx(start - timedelta(days=12), "LESSOR_USER", "ready"))
-        app.accept_insurance_proof(number, ctx(start - timedelta(days=6), "LESSOR_USER", "proof"))
+        app.execute(number, OrderVehicle(), ctx(start - timedelta(days=19), "LESSOR_USER", "order"))
+        app.execute(
+            number, NotifyVehicleReady(), ctx(start - timedelta(days=12), "LESSOR_USER", "ready")
+        )
+        app.execute(
+            number, SubmitInsuranceProof(), ctx(start - timedelta(days=6), "LESSOR_USER", "proof")
+        )
         odometer = rng.randrange(5, 60)
-        app.hand_over(number, ctx(start, "CUSTOMER", "handover"), odometer)
-        app.run_daily(number, ctx(start, "SYSTEM:scheduler", "daily"), POLICY)
+        app.execute(number, HandOverVehicle(odometer=odometer), ctx(start, "CUSTOMER", "handover"))
+        run_daily_app(app, number, ctx(start, "SYSTEM:scheduler", "daily"), POLICY)
         leases.append(
             Lease(
                 number=number,
@@ -204,7 +219,7 @@ class Mix:
         lease.clock = first_of_month(lease.clock, 1)
         lease.unpaid += 1
         c = ctx(lease.clock, "SYSTEM:scheduler", "daily")
-        return lambda: app.run_daily(lease.number, c, POLICY)
+        return lambda: run_daily_app(app, lease.number, c, POLICY)
 
     def payment(self, app: ContractsApplication, lease: Lease) -> Callable[[], object]:
         """The bank feed: the customer pays what is open, sometimes a few days late."""
@@ -217,9 +232,9 @@ class Mix:
         def pay(contract: Contract) -> None:
             open_amount = contract.open_debits()
             amount = open_amount if open_amount.is_positive else contract.terms.instalment_amount
-            contract.receive_payment(c, amount.rounded())
+            execute(contract, ReceivePayment(amount=amount.rounded()), c)
 
-        return lambda: app.execute(lease.number, pay)
+        return lambda: app.decide(lease.number, pay)
 
     def km_report(self, app: ContractsApplication, lease: Lease) -> Callable[[], object]:
         """The customer portal: a reading on the business date, never below the last one."""
@@ -228,7 +243,7 @@ class Mix:
         reading = max(lease.odometer + 1, lease.handover_odometer + int(driven) + noise)
         lease.odometer = reading
         c = ctx(lease.clock, "CUSTOMER", "odometer")
-        return lambda: app.report_odometer(lease.number, c, reading)
+        return lambda: app.execute(lease.number, ReportOdometer(odometer=reading), c)
 
 
 @dataclass

@@ -49,6 +49,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from domain.contract.incidents import ReportOdometer
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `python bench/pipeline.py` from a checkout
     sys.path.insert(0, str(ROOT))
@@ -61,8 +63,8 @@ from bench.commands import Lease, Mix, set_up  # noqa: E402
 from consumers.runner import CONSUMER_SETTINGS  # noqa: E402
 from domain.application import ContractsApplication  # noqa: E402
 from domain.contract import Contract, Ctx  # noqa: E402
+from domain.contract.termination_events import ContractEndedByLaw  # noqa: E402
 from domain.errors import ContractError  # noqa: E402
-from domain.events import ContractEndedByLaw  # noqa: E402
 from domain.money_rules import KM_CAPS  # noqa: E402
 from infra.kafka import create_topics, group_at_end  # noqa: E402
 from infra.relay import RelayConfig  # noqa: E402
@@ -295,8 +297,10 @@ class Result:
 def over_cap_report(app: ContractsApplication, lease: Lease) -> str:
     """An odometer reading over every fuel's cap on a fresh contract; its contract id."""
     reading = max(KM_CAPS.values()) + 1_000
-    app.report_odometer(
-        lease.number, Ctx(OVER_CAP_ON, "CUSTOMER", f"bench:{lease.number}"), reading
+    app.execute(
+        lease.number,
+        ReportOdometer(odometer=reading),
+        Ctx(OVER_CAP_ON, "CUSTOMER", f"bench:{lease.number}"),
     )
     return str(Contract.create_id(lease.number))
 

@@ -47,10 +47,16 @@ import sys
 import threading
 import time
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
+
+from domain.contract.billing import PayRefund, ReceivePayment
+from domain.contract.registry import execute
+from domain.contract.settlement import CloseContract, ReturnVehicle
+from domain.policy import LessorPolicy
+from tests.factories import run_daily_app
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -133,30 +139,34 @@ def finish(app: ContractsApplication, lease: Lease) -> None:
     end = app.get(lease.number).contractual_end_date
     assert end is not None  # handed over in set_up
     day = end + timedelta(days=1)
-    app.run_daily(lease.number, ctx(day, "SYSTEM:scheduler", "daily"), POLICY)
+    run_daily_app(app, lease.number, ctx(day, "SYSTEM:scheduler", "daily"), POLICY)
     driven = (day - lease.start).days / 365 * lease.annual_km * lease.km_factor
     reading = max(lease.odometer + 1, lease.handover_odometer + int(driven))
-    app.return_vehicle(
+    app.execute(
         lease.number,
-        ctx(day, "LESSOR_USER", "return"),
-        reading,
-        [],
-        [],
-        POLICY.early_termination_fee_rate,
+        ReturnVehicle(odometer=reading, damages=(), missing_items=()),
+        replace(
+            ctx(day, "LESSOR_USER", "return"),
+            policy=LessorPolicy(early_termination_fee_rate=POLICY.early_termination_fee_rate),
+        ),
     )
 
     def settle(contract: Contract) -> None:
         owed = contract.open_debits()
         if owed.is_positive:
-            contract.receive_payment(ctx(day, "INTEGRATION:bank", "final"), owed.rounded())
+            execute(
+                contract,
+                ReceivePayment(amount=owed.rounded()),
+                ctx(day, "INTEGRATION:bank", "final"),
+            )
         credit = contract.open_credits()
         if credit.is_positive:
-            contract.pay_refund(ctx(day, "LESSOR_USER", "refund"), credit.rounded())
+            execute(contract, PayRefund(amount=credit.rounded()), ctx(day, "LESSOR_USER", "refund"))
 
-    app.execute(lease.number, settle)
-    app.execute(lease.number, settle)  # the late interest the first payment accrued
+    app.decide(lease.number, settle)
+    app.decide(lease.number, settle)  # the late interest the first payment accrued
     close_on = day + timedelta(days=7)
-    app.execute(lease.number, lambda c: c.close(ctx(close_on, "LESSOR_USER", "close")))
+    app.execute(lease.number, CloseContract(), ctx(close_on, "LESSOR_USER", "close"))
 
 
 def generate(

@@ -14,11 +14,22 @@ from eventsourcing.persistence import Tracking
 
 if TYPE_CHECKING:
     from consumers.tracking import TrackedContracts
+    from domain.contract import Ctx
+    from domain.contract.command import Command
 
 
 def tracking_name(topic: str, partition: int) -> str:
     """The tracking record's application name of one topic partition."""
     return f"kafka:{topic}:{partition}"
+
+
+@dataclass(frozen=True)
+class Addressed:
+    """A registered command for one contract, in its context: what a message becomes."""
+
+    contract_number: str
+    command: Command
+    ctx: Ctx
 
 
 @dataclass(frozen=True)

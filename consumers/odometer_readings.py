@@ -7,17 +7,17 @@ a reading equal to the contract's last one on the same date adds nothing either.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, cast
 
+from consumers.base import Addressed
 from consumers.tracking import apply_tracked
 from consumers.wire import decode_object, integer, iso_date, one_of, text, version
 from domain.contract import Contract, Ctx
+from domain.contract.incidents import ReportOdometer
 from infra.messages import OdometerReading
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from datetime import date
 
     from consumers.base import KafkaRecord
     from consumers.tracking import TrackedContracts
@@ -27,16 +27,6 @@ logger = logging.getLogger(__name__)
 SCHEMA_VERSIONS = frozenset({1})
 SOURCES = ("TELEMATICS", "WORKSHOP", "CUSTOMER", "PORTAL")
 Source = Literal["TELEMATICS", "WORKSHOP", "CUSTOMER", "PORTAL"]
-
-
-@dataclass(frozen=True)
-class ReportOdometer:
-    """The domain command an odometer reading becomes."""
-
-    contract_number: str
-    reading_km: int
-    source: str
-    ctx: Ctx
 
 
 def parse(data: Mapping[str, Any]) -> OdometerReading:
@@ -51,28 +41,26 @@ def parse(data: Mapping[str, Any]) -> OdometerReading:
     )
 
 
-def to_command(msg: OdometerReading) -> ReportOdometer | None:
-    """Pure translation; every well-formed reading is reported (None is never returned today)."""
+def to_command(msg: OdometerReading) -> Addressed | None:
+    """Pure translation to (contract number, command, context); every well-formed reading is
+    reported (None is never returned today)."""
     ctx = Ctx(on=msg.read_on, actor=f"SYSTEM:{msg.source.lower()}", causation_id=msg.reading_id)
-    return ReportOdometer(msg.contract_number, msg.reading_km, msg.source, ctx)
+    return Addressed(msg.contract_number, ReportOdometer(msg.reading_km, msg.source), ctx)
 
 
 def handle(record: KafkaRecord, app: TrackedContracts) -> None:
     """Report the reading once; its tracking commits with the events (or alone if none)."""
-    command = to_command(parse(decode_object(record.value)))
-    if command is None:
-        apply_tracked(app, record, None, lambda _: None)
-        return
-    version = apply_tracked(app, record, command.contract_number, lambda c: report(c, command))
-    logger.info("odometer %d km from %s: version %s", command.reading_km, record.where, version)
+    addressed = to_command(parse(decode_object(record.value)))
+    version = apply_tracked(app, record, addressed, lambda c: repeated(c, addressed))
+    logger.info("odometer reading from %s: version %s", record.where, version)
 
 
-def report(contract: Contract, command: ReportOdometer) -> None:
-    if _same_as_last(contract, command.reading_km, command.ctx.on):
-        logger.info("odometer reading repeated on contract %s; ignored", command.contract_number)
-        return
-    contract.report_odometer(command.ctx, command.reading_km, command.source)
-
-
-def _same_as_last(contract: Contract, reading: int, on: date) -> bool:
-    return contract.last_odometer == reading and contract.last_odometer_on == on
+def repeated(contract: Contract, addressed: Addressed | None) -> bool:
+    """The same reading on the same day as the last one: a redelivery (no events)."""
+    if addressed is None:
+        return False
+    reading = cast("ReportOdometer", addressed.command).odometer
+    same = contract.last_odometer == reading and contract.last_odometer_on == addressed.ctx.on
+    if same:
+        logger.info("odometer reading repeated on contract %s; ignored", contract.number)
+    return same

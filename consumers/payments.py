@@ -8,13 +8,14 @@ id is looked up among the contract's PaymentReceived events before it is booked.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, cast
 
+from consumers.base import Addressed
 from consumers.tracking import apply_tracked
 from consumers.wire import decode_object, iso_date, money, one_of, text, version
 from domain.contract import Contract, Ctx
-from domain.events import PaymentReceived
+from domain.contract.billing import ReceivePayment
+from domain.contract.billing_events import PaymentReceived
 from infra.messages import BankPayment
 
 if TYPE_CHECKING:
@@ -22,23 +23,12 @@ if TYPE_CHECKING:
 
     from consumers.base import KafkaRecord
     from consumers.tracking import TrackedContracts
-    from domain.money import Money
 
 logger = logging.getLogger(__name__)
 
 SCHEMA_VERSIONS = frozenset({1})
 METHODS = ("SEPA_DD", "TRANSFER")
 ACTOR = "SYSTEM:bank"
-
-
-@dataclass(frozen=True)
-class ReceivePayment:
-    """The domain command a bank payment becomes."""
-
-    contract_number: str
-    payment_id: str
-    amount: Money
-    ctx: Ctx
 
 
 def parse(data: Mapping[str, Any]) -> BankPayment:
@@ -54,32 +44,31 @@ def parse(data: Mapping[str, Any]) -> BankPayment:
     )
 
 
-def to_command(msg: BankPayment) -> ReceivePayment | None:
-    """Pure translation; every well-formed payment is booked (None is never returned today)."""
+def to_command(msg: BankPayment) -> Addressed | None:
+    """Pure translation to (contract number, command, context); every well-formed payment is
+    booked (None is never returned today)."""
     ctx = Ctx(on=msg.received_on, actor=ACTOR, causation_id=f"payment:{msg.payment_id}")
-    return ReceivePayment(msg.contract_number, msg.payment_id, msg.amount, ctx)
+    return Addressed(msg.contract_number, ReceivePayment(msg.amount, msg.payment_id), ctx)
 
 
 def handle(record: KafkaRecord, app: TrackedContracts) -> None:
     """Book the payment once; its tracking commits with the events (or alone if none)."""
-    command = to_command(parse(decode_object(record.value)))
-    if command is None:
-        apply_tracked(app, record, None, lambda _: None)
-        return
-    version = apply_tracked(app, record, command.contract_number, lambda c: book(app, c, command))
-    logger.info("payment %s from %s: version %s", command.payment_id, record.where, version)
+    addressed = to_command(parse(decode_object(record.value)))
+    version = apply_tracked(app, record, addressed, lambda c: already_received(app, c, addressed))
+    logger.info("payment from %s: version %s", record.where, version)
 
 
-def book(app: TrackedContracts, contract: Contract, command: ReceivePayment) -> None:
-    """Receive the payment unless its id is already on the contract (then: no events)."""
-    if command.payment_id in received_payment_ids(app, contract):
-        logger.info(
-            "payment %s already received on contract %s; ignored",
-            command.payment_id,
-            command.contract_number,
-        )
-        return
-    contract.receive_payment(command.ctx, command.amount, command.payment_id)
+def already_received(
+    app: TrackedContracts, contract: Contract, addressed: Addressed | None
+) -> bool:
+    """Whether the payment's id is already on the contract (then: no events)."""
+    if addressed is None:
+        return False
+    payment_id = cast("ReceivePayment", addressed.command).payment_id
+    if payment_id not in received_payment_ids(app, contract):
+        return False
+    logger.info("payment %s already received on %s; ignored", payment_id, contract.number)
+    return True
 
 
 def received_payment_ids(app: TrackedContracts, contract: Contract) -> set[str]:

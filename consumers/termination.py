@@ -2,7 +2,7 @@
 
 A thin adapter (K-01..K-06): after every contract event (`lease.contract-events.v1`, its
 own included) and every `DeadlineReached` (`lease.deadlines.v1`), it applies
-`Contract.apply_article_18` (pure rules in `domain/`: ends by law T-18.1-i..iv and T-4.4,
+`ApplyArticle18` (pure rules in `domain/`: ends by law T-18.1-i..iv and T-4.4,
 expired timers, ground detection and clearing, K-05 supersession, the Lessor's policy) to
 that contract on the business date of its clock, with the message's tracking in the same
 transaction as the events it causes.
@@ -29,8 +29,9 @@ from uuid import UUID
 
 from consumers.base import InvalidMessageError
 from consumers.wire import decode_object, integer, iso_date, text, version
-from domain import grounds
-from domain.contract import Contract, Ctx
+from domain.contract import Contract, Ctx, grounds
+from domain.contract.daily import ApplyArticle18
+from domain.contract.grounds import NoteCustomerGrounds
 from domain.errors import ContractError
 from infra.messages import DeadlineReached
 
@@ -127,10 +128,8 @@ class Termination:
         self, record: KafkaRecord, app: TrackedContracts, contract_id: UUID, on: date, cause: str
     ) -> None:
         """Apply the rules (on the stored state: see ContractsApplication._decide)."""
-        ctx = Ctx(on=on, actor=ACTOR, causation_id=cause)
-        result = app.execute_tracked_id(
-            contract_id, lambda c: c.apply_article_18(ctx, self.policy), record.tracking
-        )
+        ctx = Ctx(on=on, actor=ACTOR, causation_id=cause, policy=self.policy)
+        result = app.execute_tracked_id(contract_id, ApplyArticle18(), ctx, record.tracking)
         with self._lock:
             if result.position is None:
                 self._seen[contract_id] = (result.version, on)
@@ -161,6 +160,6 @@ class Termination:
             return
         for number in targets:
             try:
-                app.execute(number, lambda c: c.note_customer_grounds(ctx, shared))
+                app.execute(number, NoteCustomerGrounds(shared), ctx)
             except ContractError as err:
                 logger.warning("K-01: ground not shared with %s: %s", number, err)

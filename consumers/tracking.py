@@ -28,7 +28,7 @@ from eventsourcing.persistence import IntegrityError, ProcessRecorder
 from psycopg import sql
 
 from consumers.base import tracking_name
-from domain.application import LOCK_STRIPES, CommandResult, ContractsApplication
+from domain.application import LOCK_STRIPES, CommandResult, ContractsApplication, decision
 from domain.contract import Contract
 from domain.errors import ConcurrencyConflictError
 
@@ -38,7 +38,9 @@ if TYPE_CHECKING:
     from eventsourcing.persistence import Tracking
     from eventsourcing.postgres import PostgresProcessRecorder
 
-    from consumers.base import KafkaRecord
+    from consumers.base import Addressed, KafkaRecord
+    from domain.contract import Ctx
+    from domain.contract.command import Command
 
 logger = logging.getLogger(__name__)
 
@@ -120,23 +122,41 @@ class TrackedContracts(ContractsApplication):
             raise AlreadyProcessedError(tracking.application_name) from None
 
     def execute_tracked(
-        self, number: str, command: Callable[[Contract], None], tracking: Tracking
+        self,
+        number: str,
+        command: Command,
+        ctx: Ctx,
+        tracking: Tracking,
+        skip: Callable[[Contract], bool] | None = None,
     ) -> CommandResult:
         """`execute`, with the tracking saved in the same transaction as the events.
 
-        Raises AlreadyProcessedError (nothing written) when the tracking is recorded already.
-        A version conflict with another writer is decided once more on the stored state.
+        `skip` says, on the loaded contract, that the message repeats one already applied
+        (then only the tracking is saved). Raises AlreadyProcessedError (nothing written)
+        when the tracking is recorded already. A version conflict with another writer is
+        decided once more on the stored state.
         """
-        return self.execute_tracked_id(Contract.create_id(number), command, tracking, number)
+        decide = decision(command, ctx)
+
+        def unless_repeated(contract: Contract) -> None:
+            if skip is None or not skip(contract):
+                decide(contract)
+
+        return self._execute_tracked(Contract.create_id(number), unless_repeated, tracking, number)
 
     def execute_tracked_id(
+        self, contract_id: UUID, command: Command, ctx: Ctx, tracking: Tracking
+    ) -> CommandResult:
+        """`execute_tracked` for a contract known by its id (as contract events carry it)."""
+        return self._execute_tracked(contract_id, decision(command, ctx), tracking, None)
+
+    def _execute_tracked(
         self,
         contract_id: UUID,
         command: Callable[[Contract], None],
         tracking: Tracking,
-        number: str | None = None,
+        number: str | None,
     ) -> CommandResult:
-        """`execute_tracked` for a contract known by its id (as contract events carry it)."""
         name = number or str(contract_id)
         with self._locks[contract_id.int % LOCK_STRIPES]:
             try:
@@ -177,15 +197,17 @@ class TrackedContracts(ContractsApplication):
 def apply_tracked(
     app: TrackedContracts,
     record: KafkaRecord,
-    number: str | None,
-    command: Callable[[Contract], None],
+    addressed: Addressed | None,
+    skip: Callable[[Contract], bool] | None = None,
 ) -> int | None:
     """Apply one message's command with its Kafka tracking, exactly once.
 
-    `number` None means the message is deliberately ignored: only its position is recorded.
+    None means the message is deliberately ignored: only its position is recorded.
     Returns the contract's new version (None when ignored).
     """
-    if number is None:
+    if addressed is None:
         app.record_tracking(record.tracking)
         return None
-    return app.execute_tracked(number, command, record.tracking).version
+    return app.execute_tracked(
+        addressed.contract_number, addressed.command, addressed.ctx, record.tracking, skip
+    ).version

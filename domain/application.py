@@ -18,6 +18,7 @@ from eventsourcing.persistence import IntegrityError
 
 from domain.codecs import domain_transcodings
 from domain.contract import Contract
+from domain.contract.registry import execute
 from domain.errors import (
     ConcurrencyConflictError,
     ContractError,
@@ -27,15 +28,12 @@ from domain.errors import (
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
-    from datetime import date
-    from decimal import Decimal
 
     from eventsourcing.persistence import JSONTranscoder
 
     from domain.contract import Ctx
-    from domain.events import ContractEvent
-    from domain.money import Money
-    from domain.policy import LessorPolicy
+    from domain.contract.base_events import ContractEvent
+    from domain.contract.command import Command
     from domain.terms import ContractTerms
 
 SNAPSHOT_INTERVAL = 50  # DESIGN 4: snapshots keep 5-year contracts cheap to load
@@ -51,6 +49,11 @@ class CommandResult:
     version: int
     position: int | None
     """Notification id of the last stored event (for read-your-writes), None if no change."""
+
+
+def decision(command: Command, ctx: Ctx) -> Callable[[Contract], None]:
+    """The command bound to its context, ready to be decided on a loaded contract."""
+    return lambda contract: execute(contract, command, ctx)
 
 
 class ContractsApplication(Application[UUID]):
@@ -110,14 +113,21 @@ class ContractsApplication(Application[UUID]):
         return self._save(Contract.conclude(terms, ctx))
 
     def execute(
-        self, number: str, command: Callable[[Contract], None], expected_version: int | None = None
+        self, number: str, command: Command, ctx: Ctx, expected_version: int | None = None
     ) -> CommandResult:
-        """Load, run one command on the aggregate, save.
+        """Load the contract, decide one registered command on it, save (DESIGN 4).
 
         With `expected_version` (If-Match) a stale version is a conflict. Without it the
         command applies to the latest state: if another writer got there first, it is
         decided once more on the stored state.
         """
+        return self.decide(number, decision(command, ctx), expected_version)
+
+    def decide(
+        self, number: str, command: Callable[[Contract], None], expected_version: int | None = None
+    ) -> CommandResult:
+        """`execute` for a decision already bound to its commands and contexts: several
+        registered commands in one transaction (a day's rules, then its billing)."""
         contract_id = Contract.create_id(number)
         with self._locks[contract_id.int % LOCK_STRIPES]:
             try:
@@ -219,52 +229,3 @@ class ContractsApplication(Application[UUID]):
         self._notify(recordings)
         position = recordings[-1].notification.id if recordings else None
         return CommandResult(contract.id, contract.version, position)
-
-    def order_vehicle(self, number: str, ctx: Ctx) -> CommandResult:
-        return self.execute(number, lambda c: c.order_vehicle(ctx))
-
-    def notify_vehicle_ready(self, number: str, ctx: Ctx) -> CommandResult:
-        return self.execute(number, lambda c: c.notify_vehicle_ready(ctx))
-
-    def accept_insurance_proof(self, number: str, ctx: Ctx) -> CommandResult:
-        return self.execute(number, lambda c: c.accept_insurance_proof(ctx))
-
-    def hand_over(self, number: str, ctx: Ctx, odometer: int) -> CommandResult:
-        return self.execute(number, lambda c: c.hand_over(ctx, odometer))
-
-    def refuse_handover(self, number: str, ctx: Ctx, *, founded: bool) -> CommandResult:
-        return self.execute(number, lambda c: c.refuse_handover(ctx, founded=founded))
-
-    def invoice_period(self, number: str, ctx: Ctx, period_start: date) -> CommandResult:
-        return self.execute(number, lambda c: c.invoice_period(ctx, period_start))
-
-    def receive_payment(self, number: str, ctx: Ctx, amount: Money) -> CommandResult:
-        return self.execute(number, lambda c: c.receive_payment(ctx, amount))
-
-    def report_odometer(self, number: str, ctx: Ctx, reading: int) -> CommandResult:
-        return self.execute(number, lambda c: c.report_odometer(ctx, reading))
-
-    def run_daily(self, number: str, ctx: Ctx, policy: LessorPolicy) -> CommandResult:
-        """One business day for one contract in one call (Art. 18 rules, then billing)."""
-        return self.execute(number, lambda c: c.run_daily(ctx, policy))
-
-    def apply_article_18(self, number: str, ctx: Ctx, policy: LessorPolicy) -> CommandResult:
-        """The termination rules on `ctx.on` (what the termination consumer does)."""
-        return self.execute(number, lambda c: c.apply_article_18(ctx, policy))
-
-    def bill(self, number: str, ctx: Ctx) -> CommandResult:
-        """The scheduler's billing run for one contract on `ctx.on`."""
-        return self.execute(number, lambda c: c.bill(ctx))
-
-    def return_vehicle(
-        self,
-        number: str,
-        ctx: Ctx,
-        odometer: int,
-        damages: list[tuple[str, Money]],
-        missing: list[tuple[str, Money]],
-        fee_rate: Decimal,
-    ) -> CommandResult:
-        return self.execute(
-            number, lambda c: c.return_vehicle(ctx, odometer, damages, missing, fee_rate)
-        )

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from eventsourcing.persistence import Transcoding
 
+from domain.contract.state import Dissolution, Ground, Notice, Receivable, Theft
 from domain.money import Money
-from domain.state import Dissolution, Ground, Notice, Receivable, Theft
 from domain.terms import ContractTerms
 from domain.values import ContractStatus, EndKind
 

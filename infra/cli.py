@@ -36,8 +36,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from domain.contract.base_events import ContractEvent
 from domain.errors import ContractNotFoundError
-from domain.events import ContractEvent
 from infra import bootstrap, workers
 from infra.clock import business_clock
 from infra.scenario import ScenarioError, load_scenario

@@ -32,7 +32,6 @@ names are RULES 9.0's in snake_case; the general terms version travels in the te
 
 from __future__ import annotations
 
-import inspect
 import json
 from datetime import date, datetime
 from decimal import Decimal
@@ -43,8 +42,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.utils import get_topic
 
-from domain import events as contract_events
-from domain.events import ContractEvent
+from domain.contract.base_events import ContractEvent
+from domain.contract.registry import event_types
 from domain.money import Money
 from domain.terms import ContractTerms
 
@@ -64,21 +63,7 @@ ENVELOPE_FIELDS = frozenset({"occurred_on", "actor", "rule_ids", "causation_id"}
 NOT_PAYLOAD = LIBRARY_FIELDS | ENVELOPE_FIELDS
 
 
-def _event_types() -> dict[str, type[ContractEvent]]:
-    """Every event class the Contract emits: the leaves of domain.events' ContractEvent tree."""
-    found = {
-        cls.__name__: cls
-        for cls in vars(contract_events).values()
-        if inspect.isclass(cls)
-        and issubclass(cls, ContractEvent)
-        and cls is not ContractEvent
-        and cls.__module__ == contract_events.__name__
-        and not cls.__subclasses__()
-    }
-    return dict(sorted(found.items()))
-
-
-EVENT_TYPES: Mapping[str, type[ContractEvent]] = _event_types()
+EVENT_TYPES: Mapping[str, type[ContractEvent]] = event_types()
 """Published event types by name (bases such as ReceivableIssued are never emitted)."""
 SCHEMA_BUMPS: Mapping[str, int] = {}
 """Event types whose schema changed incompatibly: name -> current version (> 1)."""

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from itertools import pairwise
-from typing import TYPE_CHECKING, Any
+from types import UnionType
+from typing import TYPE_CHECKING, Any, Union, get_args, get_origin, get_type_hints
 
+from domain.contract.command import Command, CommandInputError
+from domain.contract.registry import COMMANDS
+from domain.contract.settlement import ChargeLines
 from domain.errors import ContractError
 from domain.money import Money
 from domain.policy import LessorPolicy
@@ -19,33 +23,40 @@ if TYPE_CHECKING:
 
 SCENARIO_VERSION = 1
 
+SPECIAL_STEPS = ("conclude", "advance")
+"""Steps that are not contract commands: the conclusion (the `contract` terms) and a day."""
+KINDS: dict[object, str] = {
+    int: "int",
+    bool: "bool",
+    str: "str",
+    date: "date",
+    Money: "money",
+    tuple[str, ...]: "list",
+    ChargeLines: "lines",
+}
+"""A command field's type (without None) -> how a scenario writes it."""
+
+
+def _kind(hint: object) -> str:
+    args = (
+        [a for a in get_args(hint) if a is not type(None)]
+        if get_origin(hint) in (Union, UnionType)
+        else [hint]
+    )
+    return KINDS[args[0]]
+
+
+def _step_fields(cls: type[Command]) -> dict[str, str]:
+    hints = get_type_hints(cls)
+    return {
+        f.name + ("?" if f.default is not MISSING else ""): _kind(hints[f.name])
+        for f in fields(cls)
+    }
+
+
 STEP_FIELDS: dict[str, dict[str, str]] = {
-    "conclude": {},
-    "order_vehicle": {},
-    "notify_vehicle_ready": {},
-    "submit_insurance_proof": {},
-    "hand_over": {"odometer": "int"},
-    "refuse_handover": {"founded": "bool"},
-    "report_odometer": {"odometer": "int"},
-    "report_incident": {"kind": "str", "incident_on": "date", "repair_cost": "money"},
-    "report_theft": {"theft_on": "date"},
-    "recover_vehicle": {"recovered_on": "date"},
-    "declare_total_loss": {"event_on": "date"},
-    "receive_payment": {"amount": "money"},
-    "send_formal_notice": {"kind": "str", "registered?": "bool"},
-    "record_ground": {"ground": "str", "rationale": "str"},
-    "suspend": {"grounds?": "list"},
-    "lift_suspension": {},
-    "dissolve": {"grounds?": "list", "written_notification_on?": "date"},
-    "estimate_market_value": {"amount": "money"},
-    "record_vehicle_sale": {"sold_on": "date", "gross_price": "money", "net_proceeds": "money"},
-    "request_early_termination": {},
-    "record_death": {"died_on": "date"},
-    "terminate_on_death": {"by": "str"},
-    "dissolve_against_lessor": {"ground": "str"},
-    "return_vehicle": {"odometer": "int", "damages?": "lines", "missing_items?": "lines"},
-    "close": {},
-    "advance": {},
+    **{name: {} for name in SPECIAL_STEPS},
+    **{name: _step_fields(cls) for name, cls in COMMANDS.items() if cls.public},
 }
 """SCENARIOS.md step table: field name (`?` = optional) and its type."""
 
@@ -64,6 +75,13 @@ class Step:
     do: str
     args: dict[str, Any]
     expect_refusal: bool
+
+    @property
+    def command(self) -> Command | None:
+        """The registered command this step sends (None for `conclude` and `advance`)."""
+        if self.do in SPECIAL_STEPS:
+            return None
+        return COMMANDS[self.do](**self.args)
 
 
 @dataclass(frozen=True)
@@ -139,7 +157,12 @@ def _step(index: int, raw: object) -> Step:
     expect = raw.get("expect_refusal", False)
     if not isinstance(expect, bool):
         raise ScenarioError(f"{where}.expect_refusal must be true or false")
-    return Step(index, _date(raw.get("on"), f"{where}.on"), do, args, expect)
+    step = Step(index, _date(raw.get("on"), f"{where}.on"), do, args, expect)
+    try:
+        step.command  # noqa: B018 - made once here so that bounds errors name the step
+    except CommandInputError as exc:
+        raise ScenarioError(f"{where}.{exc}") from None
+    return step
 
 
 def _value(raw: object, kind: str, where: str) -> Any:
@@ -160,8 +183,8 @@ def _value(raw: object, kind: str, where: str) -> Any:
     if kind == "money":
         return Money(_decimal(raw, where))
     if kind == "list":
-        return _strings(raw, where)
-    return _lines(raw, where)
+        return tuple(_strings(raw, where))
+    return tuple(_lines(raw, where))
 
 
 def _date(raw: object, where: str) -> date:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from psycopg import sql
 
 from domain.contract import Ctx
+from domain.contract.daily import Bill
 from infra.envelope import encode, json_safe
 from infra.kafka import acknowledged_producer
 from infra.messages import DeadlineReached
@@ -157,7 +158,7 @@ class Scheduler:
         ctx = Ctx(on=today, actor=ACTOR, causation_id=f"billing:{today.isoformat()}")
         billed = 0
         for number in self.billable():
-            if self.app.bill(number, ctx).position is not None:
+            if self.app.execute(number, Bill(), ctx).position is not None:
                 billed += 1
         self.billed_on = today
         logger.info("billing run of %s: %d contracts billed or set off", today, billed)

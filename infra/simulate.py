@@ -1,7 +1,7 @@
 """`lease simulate` in-process: live one contract through its scenario under a business clock.
 
 Every day between steps, and after each step, the runner does what the pipeline does: the
-termination rules (Contract.apply_article_18: ends by law, deadlines, grounds, policy) until
+termination rules (ApplyArticle18: ends by law, deadlines, grounds, policy) until
 they record nothing new, the scheduler's billing, then the rules again on what billing
 recorded. Everything goes through ContractsApplication, as production does.
 """
@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from domain.application import ContractsApplication
 from domain.contract import Ctx
+from domain.contract.daily import ApplyArticle18, Bill
 from domain.errors import ContractError
 from domain.money import Money
 from domain.money_rules import remaining_capital
@@ -22,11 +23,10 @@ from projections.invoices import InMemoryInvoicesView, InvoicesProjection
 from projections.runner import ProjectionGroup
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
     from uuid import UUID
 
     from domain.contract import Contract
-    from domain.events import ContractEvent
+    from domain.contract.base_events import ContractEvent
     from projections.rows import Row
 
 IN_MEMORY_ENV = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
@@ -120,7 +120,7 @@ def daily(run: Run) -> None:
     if run.app.exists(run.number):
         react(run)
         ctx = Ctx(run.clock, SCHEDULER, f"billing:{run.clock.isoformat()}")
-        run.app.bill(run.number, ctx)
+        run.app.execute(run.number, Bill(), ctx)
         react(run)
 
 
@@ -130,9 +130,9 @@ def react(run: Run) -> None:
     The consumer evaluates the rules after every event, its own included, so it stops
     only when an evaluation emits nothing; `MAX_REACTIONS` guards against a rule loop.
     """
-    ctx = Ctx(run.clock, RULES_ENGINE, f"rules:{run.clock.isoformat()}")
+    ctx = Ctx(run.clock, RULES_ENGINE, f"rules:{run.clock.isoformat()}", run.scenario.policy)
     for _ in range(MAX_REACTIONS):
-        if run.app.apply_article_18(run.number, ctx, run.scenario.policy).position is None:
+        if run.app.execute(run.number, ApplyArticle18(), ctx).position is None:
             return
     msg = f"Article 18 rules still emitting after {MAX_REACTIONS} rounds on {run.clock}"
     raise RuntimeError(msg)
@@ -143,7 +143,7 @@ def perform(run: Run, step: Step) -> None:
     actor = STEP_ACTORS.get(step.do, "LESSOR_USER")
     if step.do == "terminate_on_death" and step.args.get("by") == "HEIRS":
         actor = "HEIR"
-    ctx = Ctx(step.on, actor, f"scenario:{run.number}:step:{step.index}")
+    ctx = Ctx(step.on, actor, f"scenario:{run.number}:step:{step.index}", run.scenario.policy)
     try:
         _dispatch(run, step, ctx)
     except ContractError as refusal:
@@ -170,51 +170,9 @@ def _dispatch(run: Run, step: Step, ctx: Ctx) -> None:
     if step.do == "conclude":
         run.app.conclude(run.scenario.terms, ctx)
         return
-    command = _command(step, ctx, run)
-    run.app.execute(run.number, command)
-
-
-def _command(step: Step, ctx: Ctx, run: Run) -> Callable[[Contract], None]:
-    a = step.args
-    commands: dict[str, Callable[[Contract], None]] = {
-        "order_vehicle": lambda c: c.order_vehicle(ctx),
-        "notify_vehicle_ready": lambda c: c.notify_vehicle_ready(ctx),
-        "submit_insurance_proof": lambda c: c.accept_insurance_proof(ctx),
-        "hand_over": lambda c: c.hand_over(ctx, a["odometer"]),
-        "refuse_handover": lambda c: c.refuse_handover(ctx, founded=a["founded"]),
-        "report_odometer": lambda c: c.report_odometer(ctx, a["odometer"]),
-        "report_incident": lambda c: c.report_incident(
-            ctx, a["kind"], a["incident_on"], a["repair_cost"]
-        ),
-        "report_theft": lambda c: c.report_theft(ctx, a["theft_on"]),
-        "recover_vehicle": lambda c: c.recover_vehicle(ctx, a["recovered_on"]),
-        "declare_total_loss": lambda c: c.declare_total_loss(ctx, a["event_on"]),
-        "receive_payment": lambda c: c.receive_payment(ctx, a["amount"]),
-        "send_formal_notice": lambda c: c.send_formal_notice(
-            ctx, a["kind"], registered=a.get("registered", True)
-        ),
-        "record_ground": lambda c: c.record_ground(ctx, a["ground"], a["rationale"]),
-        "suspend": lambda c: c.suspend(ctx, a.get("grounds")),
-        "lift_suspension": lambda c: c.lift_suspension(ctx),
-        "dissolve": lambda c: c.dissolve(ctx, a.get("grounds"), a.get("written_notification_on")),
-        "estimate_market_value": lambda c: c.estimate_market_value(ctx, a["amount"]),
-        "record_vehicle_sale": lambda c: c.record_vehicle_sale(
-            ctx, a["sold_on"], a["gross_price"], a["net_proceeds"]
-        ),
-        "request_early_termination": lambda c: c.request_early_termination(ctx),
-        "record_death": lambda c: c.record_death(ctx, a["died_on"]),
-        "terminate_on_death": lambda c: c.terminate_on_death(ctx, a["by"]),
-        "dissolve_against_lessor": lambda c: c.dissolve_against_lessor(ctx, a["ground"]),
-        "return_vehicle": lambda c: c.return_vehicle(
-            ctx,
-            a["odometer"],
-            a.get("damages", []),
-            a.get("missing_items", []),
-            run.scenario.policy.early_termination_fee_rate,
-        ),
-        "close": lambda c: c.close(ctx),
-    }
-    return commands[step.do]
+    command = step.command
+    assert command is not None  # every other step is a registered command
+    run.app.execute(run.number, command, ctx)
 
 
 # --- output --------------------------------------------------------------------------------

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from domain.billing import NO_INTEREST_BUCKETS
 from domain.calendar import elapsed_months
+from domain.contract.billing import NO_INTEREST_BUCKETS
 from domain.money import Money, total
 from domain.money_rules import late_interest
 from domain.values import Bucket

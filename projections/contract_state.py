@@ -11,28 +11,33 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from domain.events import (
+from domain.contract.billing_events import (
     CREDIT_BALANCE,
+    CreditNoteIssued,
+    CreditsSetOff,
+    PaymentReceived,
+    ReceivableIssued,
+    RefundPaidToCustomer,
+)
+from domain.contract.formation_events import (
+    HandoverSuspended,
+    HandoverSuspensionLifted,
+    VehicleHandedOver,
+    VehicleOrdered,
+    VehicleReadyForHandoverNotified,
+)
+from domain.contract.incidents_events import StolenVehicleRecovered, VehicleTheftReported
+from domain.contract.settlement_events import (
     ContractClosed,
+    FinalSettlementStarted,
+    ReturnInspectionCompleted,
+)
+from domain.contract.termination_events import (
     ContractEnded,
     ContractEndSuperseded,
     ContractSuspended,
     ContractSuspensionLifted,
-    CreditNoteIssued,
-    CreditsSetOff,
     EarlyTerminationAccepted,
-    FinalSettlementStarted,
-    HandoverSuspended,
-    HandoverSuspensionLifted,
-    PaymentReceived,
-    ReceivableIssued,
-    RefundPaidToCustomer,
-    ReturnInspectionCompleted,
-    StolenVehicleRecovered,
-    VehicleHandedOver,
-    VehicleOrdered,
-    VehicleReadyForHandoverNotified,
-    VehicleTheftReported,
 )
 from domain.money import Money
 from projections.receivables import issued_item

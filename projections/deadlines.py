@@ -26,31 +26,38 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from domain.events import (
+from domain.contract.base_events import ContractConcluded
+from domain.contract.billing_events import (
+    DissolutionIndemnityInvoiced,
+    FormalNoticeCureDeadlineExpired,
+    FormalNoticeSent,
+)
+from domain.contract.cover_events import (
+    InsuranceLapseNotified,
+    InsuranceReplacementDeadlineExpired,
+    ReplacementInsuranceProvided,
+)
+from domain.contract.formation_events import (
     ContractAdjustmentIssued,
-    ContractClosed,
-    ContractConcluded,
+    DeadlineExpired,
+    HandoverSuspended,
+    HandoverSuspensionLifted,
+    InsuranceProofAccepted,
+    VehicleHandedOver,
+    VehicleReadyForHandoverNotified,
+)
+from domain.contract.incidents_events import (
+    StolenVehicleRecovered,
+    TheftRecoveryDeadlineExpired,
+    VehicleTheftReported,
+)
+from domain.contract.settlement_events import ContractClosed, VehicleReturned
+from domain.contract.termination_events import (
     ContractDissolvedAgainstCustomer,
     ContractEnded,
     ContractEndSuperseded,
     ContractTermExpired,
-    DeadlineExpired,
-    DissolutionIndemnityInvoiced,
-    FormalNoticeCureDeadlineExpired,
-    FormalNoticeSent,
-    HandoverSuspended,
-    HandoverSuspensionLifted,
-    InsuranceLapseNotified,
-    InsuranceProofAccepted,
-    InsuranceReplacementDeadlineExpired,
-    ReplacementInsuranceProvided,
-    StolenVehicleRecovered,
-    TheftRecoveryDeadlineExpired,
-    VehicleHandedOver,
-    VehicleReadyForHandoverNotified,
-    VehicleReturned,
     VehicleSold,
-    VehicleTheftReported,
 )
 from domain.values import InsuranceMode
 from projections.base import BatchProjection

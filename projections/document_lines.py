@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from domain.events import (
+from domain.contract.billing_events import (
     CollectionIndemnityCharged,
     CreditNoteIssued,
     DissolutionIndemnityInvoiced,

@@ -11,15 +11,13 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from domain.events import (
-    ContractAdjustmentIssued,
-    ContractConcluded,
+from domain.contract.base_events import ContractConcluded, ContractEvent
+from domain.contract.formation_events import ContractAdjustmentIssued, VehicleSpecificationChanged
+from domain.contract.termination_events import (
     ContractDissolvedAgainstCustomer,
-    ContractEvent,
     DissolutionGroundCleared,
     DissolutionGroundDetected,
     DissolutionGroundRecorded,
-    VehicleSpecificationChanged,
 )
 from domain.money import Money
 from domain.money_rules import monthly_equivalent

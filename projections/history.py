@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from domain.events import ContractEvent
+from domain.contract.base_events import ContractEvent
 from projections.base import BatchProjection
 from projections.memory_rows import InMemoryRowView
 from projections.registry_types import ViewSpec

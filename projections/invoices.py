@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from domain.events import ContractConcluded, CreditNoteIssued, InstalmentInvoiced, ReceivableIssued
+from domain.contract.base_events import ContractConcluded
+from domain.contract.billing_events import CreditNoteIssued, InstalmentInvoiced, ReceivableIssued
 from domain.values import ReceivableKind
 from projections.base import BatchProjection
 from projections.document_lines import articles, lines_of

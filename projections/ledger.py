@@ -14,7 +14,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from domain.events import ContractConcluded, FormalNoticeCureDeadlineExpired, FormalNoticeSent
+from domain.contract.base_events import ContractConcluded
+from domain.contract.billing_events import FormalNoticeCureDeadlineExpired, FormalNoticeSent
 from domain.money import Money
 from projections.arrears import (
     Arrears,

@@ -11,16 +11,15 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from domain.events import (
+from domain.contract.base_events import ContractConcluded, ContractEvent
+from domain.contract.billing_events import FormalNoticeSent
+from domain.contract.formation_events import (
     ContractAdjustmentIssued,
-    ContractConcluded,
-    ContractEvent,
-    FormalNoticeSent,
-    OdometerReported,
-    ReturnInspectionCompleted,
     VehicleHandedOver,
     VehicleSpecificationChanged,
 )
+from domain.contract.incidents_events import OdometerReported
+from domain.contract.settlement_events import ReturnInspectionCompleted
 from projections.base import BatchProjection
 from projections.contract_state import (
     STATUS,

@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from domain.calendar import billing_period, days_inclusive, months_covered
-from domain.contract_rules import RUNNING
+from domain.contract.status import RUNNING
 from domain.money import Money
 from domain.money_rules import expected_km, km_cap, pro_rata_instalment, remaining_capital
 from domain.values import Frequency, FuelType

@@ -8,41 +8,51 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from domain.events import (
+from domain.contract.base_events import ContractConcluded
+from domain.contract.billing_events import (
+    CreditNoteIssued,
+    CreditsSetOff,
+    FormalNoticeCureDeadlineExpired,
+    FormalNoticeSent,
+    InstalmentInvoiced,
+    PaymentReceived,
+    ReceivableIssued,
+    RefundPaidToCustomer,
+)
+from domain.contract.cover_events import (
     AncillaryServiceStopped,
+    InsuranceLapseNotified,
+    ReplacementInsuranceProvided,
+)
+from domain.contract.formation_events import (
     ContractAdjustmentIssued,
+    HandoverSuspended,
+    HandoverSuspensionLifted,
+    InsuranceProofAccepted,
+    VehicleHandedOver,
+    VehicleOrdered,
+    VehicleReadyForHandoverNotified,
+    VehicleSpecificationChanged,
+)
+from domain.contract.incidents_events import (
+    IncidentReported,
+    OdometerReported,
+    ReportingDutyBreached,
+    StolenVehicleRecovered,
+    TotalLossDeclared,
+    VehicleTheftReported,
+)
+from domain.contract.settlement_events import (
     ContractClosed,
-    ContractConcluded,
+    ReturnInspectionCompleted,
+    VehicleReturned,
+)
+from domain.contract.termination_events import (
     ContractEnded,
     ContractEndSuperseded,
     ContractSuspended,
     ContractSuspensionLifted,
-    CreditNoteIssued,
-    CreditsSetOff,
     EarlyTerminationAccepted,
-    FormalNoticeCureDeadlineExpired,
-    FormalNoticeSent,
-    HandoverSuspended,
-    HandoverSuspensionLifted,
-    IncidentReported,
-    InstalmentInvoiced,
-    InsuranceLapseNotified,
-    InsuranceProofAccepted,
-    OdometerReported,
-    PaymentReceived,
-    ReceivableIssued,
-    RefundPaidToCustomer,
-    ReplacementInsuranceProvided,
-    ReportingDutyBreached,
-    ReturnInspectionCompleted,
-    StolenVehicleRecovered,
-    TotalLossDeclared,
-    VehicleHandedOver,
-    VehicleOrdered,
-    VehicleReadyForHandoverNotified,
-    VehicleReturned,
-    VehicleSpecificationChanged,
-    VehicleTheftReported,
 )
 from projections.contract_state import ZERO, Dispatch, amount_of
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from domain.events import (
+from domain.contract.billing_events import (
     CREDIT_BALANCE,
     CreditNoteIssued,
     CreditsSetOff,

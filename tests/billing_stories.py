@@ -10,6 +10,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
+from domain.contract.billing import PayRefund, ReceivePayment, SendFormalNotice
+from domain.contract.incidents import DeclareTotalLoss, ReportIncident
+from domain.contract.registry import execute
 from domain.money import Money
 from tests.factories import REF_START, ctx, handed_over_ref_contract, run_days
 
@@ -35,7 +38,7 @@ def live(
         run_days(contract, day, day)
         amount = (payments or {}).get(day)
         if amount is not None:
-            contract.receive_payment(ctx(day, BANK), Money.of(amount))
+            execute(contract, ReceivePayment(amount=Money.of(amount)), ctx(day, BANK))
         day += timedelta(days=1)
 
 
@@ -71,16 +74,22 @@ def _chapters(c: Contract) -> list[Callable[[], None]]:
         lambda: live(c, REF_START, date(2024, 10, 31), ON_TIME),
         lambda: live(c, date(2024, 11, 1), date(2024, 11, 20), {date(2024, 11, 20): "650.00"}),
         lambda: live(c, date(2024, 11, 21), date(2025, 1, 9)),
-        lambda: c.send_formal_notice(ctx(date(2025, 1, 10)), "INSTALMENT_ARREARS"),
+        lambda: execute(c, SendFormalNotice(kind="INSTALMENT_ARREARS"), ctx(date(2025, 1, 10))),
         lambda: live(c, date(2025, 1, 10), date(2025, 2, 3), {date(2025, 2, 3): "2000.00"}),
         lambda: live(c, date(2025, 2, 4), date(2025, 3, 19), {date(2025, 3, 1): "1000.00"}),
-        lambda: c.report_incident(
-            ctx(date(2025, 3, 20), "CUSTOMER"), "COLLISION", date(2025, 3, 20), Money.of("1800")
+        lambda: execute(
+            c,
+            ReportIncident(
+                kind="COLLISION", incident_on=date(2025, 3, 20), repair_cost=Money.of("1800")
+            ),
+            ctx(date(2025, 3, 20), "CUSTOMER"),
         ),
         lambda: live(c, date(2025, 3, 20), date(2025, 4, 9)),
-        lambda: c.declare_total_loss(ctx(date(2025, 4, 10), "EXPERT"), date(2025, 3, 20)),
+        lambda: execute(
+            c, DeclareTotalLoss(event_on=date(2025, 3, 20)), ctx(date(2025, 4, 10), "EXPERT")
+        ),
         lambda: live(c, date(2025, 4, 10), date(2025, 4, 14)),
-        lambda: c.pay_refund(ctx(date(2025, 4, 15)), c.open_credits()),
+        lambda: execute(c, PayRefund(amount=c.open_credits()), ctx(date(2025, 4, 15))),
     ]
 
 

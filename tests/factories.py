@@ -8,7 +8,16 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import uuid4
 
+from domain.application import CommandResult, ContractsApplication, decision
 from domain.contract import Contract, Ctx
+from domain.contract.daily import ApplyArticle18, Bill
+from domain.contract.formation import (
+    HandOverVehicle,
+    NotifyVehicleReady,
+    OrderVehicle,
+    SubmitInsuranceProof,
+)
+from domain.contract.registry import execute
 from domain.money import Money
 from domain.policy import LessorPolicy
 from domain.terms import ContractTerms
@@ -93,10 +102,10 @@ def concluded_ref_contract(start: date = REF_START, **overrides: Any) -> Contrac
 def handed_over_ref_contract(start: date = REF_START, **overrides: Any) -> Contract:
     """REF walked conclude -> order -> ready -> insurance proof -> hand_over; events pending."""
     contract = concluded_ref_contract(start, **overrides)
-    contract.order_vehicle(ctx(start - timedelta(days=ORDERED_DAYS_BEFORE_START)))
-    contract.notify_vehicle_ready(ctx(start - timedelta(days=READY_DAYS_BEFORE_START)))
-    contract.accept_insurance_proof(ctx(start - timedelta(days=PROOF_DAYS_BEFORE_START)))
-    contract.hand_over(ctx(start), odometer=REF_HANDOVER_ODOMETER)
+    execute(contract, OrderVehicle(), ctx(start - timedelta(days=ORDERED_DAYS_BEFORE_START)))
+    execute(contract, NotifyVehicleReady(), ctx(start - timedelta(days=READY_DAYS_BEFORE_START)))
+    execute(contract, SubmitInsuranceProof(), ctx(start - timedelta(days=PROOF_DAYS_BEFORE_START)))
+    execute(contract, HandOverVehicle(odometer=REF_HANDOVER_ODOMETER), ctx(start))
     return contract
 
 
@@ -110,9 +119,30 @@ def active_ref_contract(start: date = REF_START, **overrides: Any) -> Contract:
 def run_days(
     contract: Contract, first: date, last: date, policy: LessorPolicy | None = None
 ) -> None:
-    """The scheduler's daily run (`Contract.run_daily`) for every day from `first` to `last`."""
+    """The daily run (`run_daily`) for every day from `first` to `last`."""
     rules = policy if policy is not None else LessorPolicy()
     day = first
     while day <= last:
-        contract.run_daily(ctx(day, actor="SYSTEM:scheduler"), rules)
+        run_daily(contract, ctx(day, actor="SYSTEM:scheduler"), rules)
         day += ONE_DAY
+
+
+def run_daily(contract: Contract, ctx: Ctx, policy: LessorPolicy) -> None:
+    """One business day in one step: the Article 18 rules under `policy`, then billing."""
+    day = replace(ctx, policy=policy)
+    execute(contract, ApplyArticle18(), day)
+    execute(contract, Bill(), day)
+
+
+def run_daily_app(
+    app: ContractsApplication, number: str, ctx: Ctx, policy: LessorPolicy
+) -> CommandResult:
+    """`run_daily` through the application, in one transaction."""
+    day = replace(ctx, policy=policy)
+    rules, billing = decision(ApplyArticle18(), day), decision(Bill(), day)
+
+    def both(contract: Contract) -> None:
+        rules(contract)
+        billing(contract)
+
+    return app.decide(number, both)

@@ -14,6 +14,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from domain.calendar import add_months
+from domain.contract.billing import SendFormalNotice
+from domain.contract.registry import execute
 from domain.money import Money
 from projections import invoices, ledger
 from projections.document_lines import RULE_ARTICLES
@@ -252,7 +254,7 @@ class LedgerViewContract(BillingViewContract):
         """REF with April and May unpaid, a registered notice sent on NOTICE_SENT (D-10)."""
         app, view, contract = self.make_app(), self.make_view(), handed_over_ref_contract()
         live(contract, REF_START, NOTICE_SENT - timedelta(days=1), {REF_START: "419.35"})
-        contract.send_formal_notice(ctx(NOTICE_SENT), "INSTALMENT_ARREARS")
+        execute(contract, SendFormalNotice(kind="INSTALMENT_ARREARS"), ctx(NOTICE_SENT))
         self.advance(app, view, contract, (NOTICE_SENT, NOTICE_SENT))
         return app, view, contract
 

@@ -14,6 +14,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from domain.contract.cover import NotifyInsuranceLapse, ProvideReplacementInsurance
+from domain.contract.dissolution import Dissolve
+from domain.contract.formation import LiftHandoverSuspension, SuspendHandover
+from domain.contract.grounds import RecordGround
+from domain.contract.incidents import RecoverVehicle, ReportOdometer, ReportTheft
+from domain.contract.settlement import ReturnVehicle
 from projections import deadlines, exposure, portal
 from projections.deadlines import DeadlinesView
 from projections.exposure import ExposureView
@@ -70,7 +76,7 @@ class PortalViewContract(CustomerViewContract):
         number = active_contract(app)
         live_paying(app, number, REF_START, date(2025, 8, 31))
         live_unpaid(app, number, date(2025, 9, 1), date(2025, 9, 15))
-        on_day(app, number, date(2025, 9, 15), "report_odometer", 30_012)
+        on_day(app, number, date(2025, 9, 15), ReportOdometer(odometer=30_012))
         live_unpaid(app, number, date(2025, 9, 16), OVERVIEW_DAY)
         return number
 
@@ -216,8 +222,8 @@ class DeadlinesViewContract(CustomerViewContract):
     ) -> None:
         app = self.make_app()
         number = ready_contract(app)
-        on_day(app, number, date(2024, 3, 5), "suspend_handover", "GUARANTEE_MISSING")
-        on_day(app, number, date(2024, 3, 10), "lift_handover_suspension")
+        on_day(app, number, date(2024, 3, 5), SuspendHandover(ground="GUARANTEE_MISSING"))
+        on_day(app, number, date(2024, 3, 10), LiftHandoverSuspension())
         view = self.projected(app)
         assert isinstance(view, DeadlinesView)
         rows = view.of_contract(contract_id(number))
@@ -261,9 +267,9 @@ class DeadlinesViewContract(CustomerViewContract):
     def test_D_15_theft_recovery_window_met_by_the_recovery(self) -> None:
         app = self.make_app()
         number = active_contract(app)
-        on_day(app, number, OVERVIEW_DAY, "report_theft", OVERVIEW_DAY)
+        on_day(app, number, OVERVIEW_DAY, ReportTheft(theft_on=OVERVIEW_DAY))
         assert self.rows(app, number)["D-15"]["due_on"] == date(2025, 10, 20)
-        on_day(app, number, date(2025, 10, 1), "recover_vehicle", date(2025, 10, 1))
+        on_day(app, number, date(2025, 10, 1), RecoverVehicle(recovered_on=date(2025, 10, 1)))
         d15 = self.rows(app, number)["D-15"]
         assert (d15["status"], d15["subject"]) == ("MET", "I001")
 
@@ -271,17 +277,17 @@ class DeadlinesViewContract(CustomerViewContract):
         app = self.make_app()
         number = active_contract(app)
         lapse_args = ("MTPL", "SUSPENSION", "INSURER")
-        on_day(app, number, date(2025, 6, 3), "notify_insurance_lapse", *lapse_args)
+        on_day(app, number, date(2025, 6, 3), NotifyInsuranceLapse(*lapse_args))
         d17 = self.rows(app, number)["D-17"]
         assert (d17["due_on"], d17["status"], d17["subject"]) == (date(2025, 6, 17), "OPEN", "L001")
-        on_day(app, number, date(2025, 6, 10), "provide_replacement_insurance", "CUSTOMER")
+        on_day(app, number, date(2025, 6, 10), ProvideReplacementInsurance(provided_by="CUSTOMER"))
         d17 = self.rows(app, number)["D-17"]
         assert (d17["status"], d17["closed_on"]) == ("MET", date(2025, 6, 10))
 
     def test_D_15_expired_theft_ends_the_contract_without_a_return(self) -> None:
         app = self.make_app()
         number = active_contract(app)
-        on_day(app, number, OVERVIEW_DAY, "report_theft", OVERVIEW_DAY)
+        on_day(app, number, OVERVIEW_DAY, ReportTheft(theft_on=OVERVIEW_DAY))
         live_unpaid(app, number, date(2025, 10, 21), date(2025, 10, 21))
         rows = self.rows(app, number)
         assert (rows["D-15"]["status"], rows["D-15"]["closed_on"]) == (
@@ -298,7 +304,11 @@ class DeadlinesViewContract(CustomerViewContract):
         rows = self.rows(app, number)
         assert (rows["D-30"]["status"], rows["D-30"]["closed_on"]) == ("MET", date(2028, 3, 11))
         assert (rows["D-25"]["status"], rows["D-25"]["due_on"]) == ("OPEN", date(2028, 3, 13))
-        app.return_vehicle(number, ctx(date(2028, 3, 13)), 80_012, [], [], Decimal("0.50"))
+        app.execute(
+            number,
+            ReturnVehicle(odometer=80_012, damages=(), missing_items=()),
+            ctx(date(2028, 3, 13)),
+        )
         d25 = self.rows(app, number)["D-25"]
         assert (d25["status"], d25["closed_on"]) == ("MET", date(2028, 3, 13))
 
@@ -306,8 +316,10 @@ class DeadlinesViewContract(CustomerViewContract):
         app = self.make_app()
         number = active_contract(app)
         dissolved_on = date(2025, 11, 20)
-        on_day(app, number, dissolved_on, "record_ground", "18.3(xiv)", "trust shaken")
-        on_day(app, number, dissolved_on, "dissolve", ["18.3(xiv)"])
+        on_day(
+            app, number, dissolved_on, RecordGround(ground="18.3(xiv)", rationale="trust shaken")
+        )
+        on_day(app, number, dissolved_on, Dissolve(grounds=("18.3(xiv)",)))
         rows = self.rows(app, number)
         assert (rows["D-13"]["due_on"], rows["D-13"]["status"]) == (date(2025, 12, 5), "OPEN")
         assert (rows["D-14"]["due_on"], rows["D-14"]["status"]) == (date(2025, 12, 5), "OPEN")
@@ -369,7 +381,7 @@ class ExposureViewContract(CustomerViewContract):
     def test_K_01_ground_exercised_by_the_dissolution(self) -> None:
         app = self.make_app()
         _, late = self.two_contracts(app)
-        on_day(app, late, date(2024, 5, 21), "dissolve", ["18.3(ii)"])
+        on_day(app, late, date(2024, 5, 21), Dissolve(grounds=("18.3(ii)",)))
         rows = self.exposure(app).customer("K-ONE", date(2024, 5, 21))["contracts"]
         row = next(r for r in rows if r["contract_number"] == late)
         assert (row["status"], row["end_kind"]) == (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import date
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import pytest
@@ -13,12 +13,23 @@ from eventsourcing.application import project_aggregate
 
 from domain.application import SNAPSHOT_INTERVAL, CommandResult, ContractsApplication
 from domain.contract import Contract
+from domain.contract.billing import ReceivePayment
+from domain.contract.billing_events import PaymentReceived
+from domain.contract.daily import ApplyArticle18
+from domain.contract.formation import (
+    HandOverVehicle,
+    NotifyVehicleReady,
+    OrderVehicle,
+    SubmitInsuranceProof,
+)
+from domain.contract.incidents import ReportOdometer
+from domain.contract.registry import execute
+from domain.contract.settlement import ReturnVehicle
 from domain.errors import ConcurrencyConflictError, ContractExistsError
-from domain.events import PaymentReceived
 from domain.money import Money
 from domain.policy import LessorPolicy
 from domain.values import ContractStatus
-from tests.factories import REF_START, ctx, ref_terms, run_days
+from tests.factories import REF_START, ctx, ref_terms, run_daily_app, run_days
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -56,10 +67,10 @@ def active_contract(app: ContractsApplication) -> str:
     terms = ref_terms()
     number = terms.contract_number
     app.conclude(terms, ctx(CONCLUDED_ON))
-    app.order_vehicle(number, ctx(ORDERED_ON))
-    app.notify_vehicle_ready(number, ctx(READY_NOTICE))
-    app.accept_insurance_proof(number, ctx(PROOF_ON))
-    result = app.hand_over(number, ctx(REF_START), odometer=12)
+    app.execute(number, OrderVehicle(), ctx(ORDERED_ON))
+    app.execute(number, NotifyVehicleReady(), ctx(READY_NOTICE))
+    app.execute(number, SubmitInsuranceProof(), ctx(PROOF_ON))
+    result = app.execute(number, HandOverVehicle(odometer=12), ctx(REF_START))
     assert result.version == 5
     return number
 
@@ -82,8 +93,10 @@ class TestPersistence:
         self, app: ContractsApplication, other_app: ContractsApplication
     ) -> None:
         number = active_contract(app)
-        app.run_daily(number, ctx(REF_START), POLICY)
-        paid = app.receive_payment(number, ctx(REF_START, actor="CUSTOMER"), Money.of("419.35"))
+        run_daily_app(app, number, ctx(REF_START), POLICY)
+        paid = app.execute(
+            number, ReceivePayment(amount=Money.of("419.35")), ctx(REF_START, actor="CUSTOMER")
+        )
         live = app.get(number)
 
         reloaded = other_app.get(number)
@@ -101,7 +114,7 @@ class TestPersistence:
         number = active_contract(app)
         contract_id = Contract.create_id(number)
 
-        result = app.execute(number, lambda c: run_days(c, REF_START, LAST_INVOICE_DAY))
+        result = app.decide(number, lambda c: run_days(c, REF_START, LAST_INVOICE_DAY))
 
         assert result.version > SNAPSHOT_INTERVAL  # 5 + 49 monthly invoices
         assert app.snapshots is not None
@@ -118,7 +131,7 @@ class TestPersistence:
 
     def test_state_at_any_version(self, app: ContractsApplication) -> None:
         number = active_contract(app)
-        app.run_daily(number, ctx(REF_START), POLICY)
+        run_daily_app(app, number, ctx(REF_START), POLICY)
 
         concluded = app.get(number, version=1)
         proof_accepted = app.get(number, version=4)
@@ -168,11 +181,13 @@ def race_payments(
         def command(contract: Contract) -> None:
             if contract.version == loaded_version:  # the first attempt of each instance
                 barrier.wait()  # every instance has loaded the same version before saving
-            contract.receive_payment(
-                ctx(REF_START, actor="CUSTOMER"), AMOUNTS[payment_id], payment_id
+            execute(
+                contract,
+                ReceivePayment(amount=AMOUNTS[payment_id], payment_id=payment_id),
+                ctx(REF_START, actor="CUSTOMER"),
             )
 
-        return application.execute(number, command, expected_version=expected)
+        return application.decide(number, command, expected_version=expected)
 
     with ThreadPoolExecutor(max_workers=len(apps)) as pool:
         futures = {pid: pool.submit(pay, application, pid) for pid, application in apps.items()}
@@ -192,7 +207,7 @@ class TestConcurrency:
         self, app: ContractsApplication, other_app: ContractsApplication
     ) -> None:
         number = active_contract(app)
-        app.run_daily(number, ctx(REF_START), POLICY)
+        run_daily_app(app, number, ctx(REF_START), POLICY)
         loaded_version = app.get(number).version
 
         won, lost = split(race_payments(number, {"PAY-A": app, "PAY-B": other_app}))
@@ -209,7 +224,7 @@ class TestConcurrency:
         self, app: ContractsApplication, other_app: ContractsApplication
     ) -> None:
         number = active_contract(app)
-        app.run_daily(number, ctx(REF_START), POLICY)
+        run_daily_app(app, number, ctx(REF_START), POLICY)
         loaded_version = app.get(number).version
 
         outcomes = race_payments(number, {"PAY-A": app, "PAY-B": other_app}, if_match=False)
@@ -225,16 +240,18 @@ class TestConcurrency:
         self, app: ContractsApplication, other_app: ContractsApplication
     ) -> None:
         number = active_contract(app)
-        app.run_daily(number, ctx(REF_START), POLICY)
+        run_daily_app(app, number, ctx(REF_START), POLICY)
         apps = {"PAY-A": app, "PAY-B": other_app}
         won, lost = split(race_payments(number, apps))
 
         loser = apps[lost[0]]
 
-        retried = loser.execute(
+        retried = loser.decide(
             number,
-            lambda c: c.receive_payment(
-                ctx(REF_START, actor="CUSTOMER"), AMOUNTS[lost[0]], lost[0]
+            lambda c: execute(
+                c,
+                ReceivePayment(amount=AMOUNTS[lost[0]], payment_id=lost[0]),
+                ctx(REF_START, actor="CUSTOMER"),
             ),
         )
 
@@ -248,10 +265,10 @@ class TestConcurrency:
     ) -> None:
         number = active_contract(app)
         other_app.get(number)  # the second instance has seen version 5
-        app.run_daily(number, ctx(REF_START), POLICY)
+        run_daily_app(app, number, ctx(REF_START), POLICY)
 
-        retried = other_app.receive_payment(
-            number, ctx(REF_START, actor="CUSTOMER"), Money.of("419.35")
+        retried = other_app.execute(
+            number, ReceivePayment(amount=Money.of("419.35")), ctx(REF_START, actor="CUSTOMER")
         )
 
         assert retried.version == 7
@@ -261,12 +278,12 @@ class TestConcurrency:
         self, app: ContractsApplication
     ) -> None:
         number = active_contract(app)
-        app.run_daily(number, ctx(REF_START), POLICY)
+        run_daily_app(app, number, ctx(REF_START), POLICY)
 
         with pytest.raises(ConcurrencyConflictError) as stale:
-            app.execute(
+            app.decide(
                 number,
-                lambda c: c.receive_payment(ctx(REF_START), Money.of("419.35")),
+                lambda c: execute(c, ReceivePayment(amount=Money.of("419.35")), ctx(REF_START)),
                 expected_version=5,
             )
 
@@ -281,10 +298,10 @@ class TestConcurrency:
         # stores a km reading over the cap (T-18.1-ii) that this cache has not seen
         number = active_contract(app)
         reading_day = date(2024, 4, 2)
-        other_app.report_odometer(number, ctx(reading_day), 200_000)
+        other_app.execute(number, ReportOdometer(odometer=200_000), ctx(reading_day))
 
         # When the Article 18 rules run here: on the cached copy they would record nothing
-        result = app.apply_article_18(number, ctx(reading_day), POLICY)
+        result = app.execute(number, ApplyArticle18(), replace(ctx(reading_day), policy=POLICY))
 
         # Then they ran on the stored state: the contract ended by law
         assert result.position is not None
@@ -297,12 +314,16 @@ class TestConcurrency:
         reading_day = date(2024, 4, 2)
 
         def end_by_law(c: Contract) -> None:
-            c.report_odometer(ctx(reading_day), 200_000)
-            c.apply_article_18(ctx(reading_day), POLICY)
+            execute(c, ReportOdometer(odometer=200_000), ctx(reading_day))
+            execute(c, ApplyArticle18(), replace(ctx(reading_day), policy=POLICY))
 
-        other_app.execute(number, end_by_law)
+        other_app.decide(number, end_by_law)
 
         # Returning the car is refused while ACTIVE (the cached state), allowed once ended.
-        app.return_vehicle(number, ctx(date(2024, 4, 3)), 200_010, [], [], Decimal("0.5"))
+        app.execute(
+            number,
+            ReturnVehicle(odometer=200_010, damages=(), missing_items=()),
+            ctx(date(2024, 4, 3)),
+        )
 
         assert app.get(number).status is ContractStatus.IN_SETTLEMENT

@@ -27,7 +27,7 @@ from consumers.runner import ConsumerRunner, KafkaDeadLetters
 from consumers.tracking import AlreadyProcessedError, TrackedContracts
 from domain.application import ContractsApplication
 from domain.contract import Contract
-from domain.events import PaymentReceived
+from domain.contract.billing_events import PaymentReceived
 from infra.kafka import EmbeddedBroker, cluster_id, create_topics
 from tests.factories import ctx, ref_terms
 from tests.topic_reader import wait_for_messages

@@ -47,7 +47,10 @@ from psycopg import sql
 
 from domain.application import ContractsApplication
 from domain.contract import Contract
-from domain.events import ContractEndedByLaw, ContractEvent, KmCapReached
+from domain.contract.base_events import ContractEvent
+from domain.contract.incidents import ReportOdometer
+from domain.contract.incidents_events import KmCapReached
+from domain.contract.termination_events import ContractEndedByLaw
 from infra import bootstrap
 from infra.envelope import envelope
 from infra.kafka import create_topics, group_at_end
@@ -314,7 +317,7 @@ class Driver:
             return
         self._reports[number] += 1
         on = REF_START + timedelta(days=30 * self._reports[number])
-        self.app.report_odometer(number, ctx(on, actor="CUSTOMER"), reading)
+        self.app.execute(number, ReportOdometer(odometer=reading), ctx(on, actor="CUSTOMER"))
 
 
 # --- the kills -------------------------------------------------------------------------

@@ -15,7 +15,8 @@ from kafka import KafkaAdminClient
 
 from domain.application import ContractsApplication
 from domain.contract import Contract
-from domain.events import ContractEvent
+from domain.contract.base_events import ContractEvent
+from domain.contract.incidents import ReportOdometer
 from infra.envelope import decode, envelope
 from infra.kafka import EmbeddedBroker, create_topics
 from infra.relay import KafkaRelay, RelayConfig, TopicRecreatedError
@@ -241,7 +242,9 @@ class TestRecreatedTopic:
         ) as relay:
             assert relay.catch_up() == 5
             self.recreate(bootstrap_servers, config.topic)
-            app.report_odometer(contract.number, ctx(REF_START + timedelta(days=9)), 900)
+            app.execute(
+                contract.number, ReportOdometer(odometer=900), ctx(REF_START + timedelta(days=9))
+            )
             with pytest.raises(TopicRecreatedError):  # same key, same partition: offset 0 again
                 relay.catch_up()
             assert relay.position == 0

@@ -15,6 +15,8 @@ import pytest
 
 from consumers.termination import parse_deadline
 from domain.application import ContractsApplication
+from domain.contract.billing import SendFormalNotice
+from domain.contract.registry import execute
 from infra import workers
 from infra.clock import SettableClock
 from infra.envelope import decode
@@ -44,7 +46,11 @@ class Setup:
         self.app = ContractsApplication(env=env)
         contract = handed_over_ref_contract(JANUARY_START, payment_term_days=14)
         run_days(contract, JANUARY_START, NOTICE_DISPATCH)
-        contract.send_formal_notice(ctx(NOTICE_DISPATCH), "INSTALMENT_ARREARS", registered=True)
+        execute(
+            contract,
+            SendFormalNotice(kind="INSTALMENT_ARREARS", registered=True),
+            ctx(NOTICE_DISPATCH),
+        )
         self.app.save(contract)
         self.number = contract.number
         self.group: ProjectionGroup = build_group(self.app, all_specs(["deadlines", "portal"]), env)

@@ -9,6 +9,7 @@ nothing (K-06).
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, cast
 
@@ -18,7 +19,11 @@ from consumers.base import KafkaRecord, tracking_name
 from consumers.termination import Termination
 from consumers.tracking import AlreadyProcessedError, TrackedContracts
 from domain.contract import Contract
-from domain.events import DissolutionGroundDetected
+from domain.contract.billing import ReceivePayment, SendFormalNotice
+from domain.contract.daily import ApplyArticle18
+from domain.contract.incidents import ReportOdometer
+from domain.contract.registry import execute
+from domain.contract.termination_events import DissolutionGroundDetected
 from domain.policy import LessorPolicy
 from infra.clock import SettableClock
 from infra.envelope import encode, envelope
@@ -28,7 +33,7 @@ from tests.factories import ctx, handed_over_ref_contract, ref_terms, run_days
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from domain.events import ContractEvent
+    from domain.contract.base_events import ContractEvent
 
 pytestmark = pytest.mark.integration
 
@@ -64,7 +69,7 @@ def event_record(event: ContractEvent, offset: int) -> KafkaRecord:
 def over_the_cap(app: TrackedContracts) -> Contract:
     """REF running since a month before KM_CAP_READING_DAY, then 200,000 km reported."""
     contract = handed_over_ref_contract(KM_CAP_READING_DAY - timedelta(days=30))
-    contract.report_odometer(ctx(KM_CAP_READING_DAY), 200_000)
+    execute(contract, ReportOdometer(odometer=200_000), ctx(KM_CAP_READING_DAY))
     app.save(contract)
     return contract
 
@@ -141,7 +146,11 @@ class TestDeadlines:
     ) -> None:
         contract = handed_over_ref_contract(JANUARY_START, payment_term_days=14)
         run_days(contract, JANUARY_START, NOTICE_DISPATCH)
-        contract.send_formal_notice(ctx(NOTICE_DISPATCH), "INSTALMENT_ARREARS", registered=True)
+        execute(
+            contract,
+            SendFormalNotice(kind="INSTALMENT_ARREARS", registered=True),
+            ctx(NOTICE_DISPATCH),
+        )
         app.save(contract)
         noticed = contract.version
         deadline = {
@@ -177,7 +186,9 @@ def in_arrears_with_a_ground(customer: str) -> Contract:
         JANUARY_START, payment_term_days=14, customer_number=customer
     )
     run_days(contract, JANUARY_START, ARREARS_NOTICE)
-    contract.send_formal_notice(ctx(ARREARS_NOTICE), "INSTALMENT_ARREARS", registered=True)
+    execute(
+        contract, SendFormalNotice(kind="INSTALMENT_ARREARS", registered=True), ctx(ARREARS_NOTICE)
+    )
     run_days(contract, ARREARS_NOTICE, ARREARS_GROUND_DAY)
     assert [g.ground for g in contract.open_grounds()] == ["18.3(ii)"]
     return contract
@@ -210,10 +221,10 @@ class TestCustomerWideGrounds:
         paid_on = ARREARS_GROUND_DAY + timedelta(days=1)
 
         def pay(c: Contract) -> None:
-            c.receive_payment(ctx(paid_on), c.open_debits())
-            c.apply_article_18(ctx(paid_on), LessorPolicy())
+            execute(c, ReceivePayment(amount=c.open_debits()), ctx(paid_on))
+            execute(c, ApplyArticle18(), replace(ctx(paid_on), policy=LessorPolicy()))
 
-        app.execute(in_arrears.number, pay)
+        app.decide(in_arrears.number, pay)
         cleared = stored(app, in_arrears)[-1]
         assert names([cleared]) == ["DissolutionGroundCleared"]
         rules.on_contract_event(event_record(cleared, 1), app)

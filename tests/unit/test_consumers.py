@@ -21,6 +21,8 @@ from consumers import odometer_readings, payments
 from consumers.base import InvalidMessageError, KafkaRecord
 from consumers.runner import ConsumerRunner, dead_letter
 from consumers.wire import decode_object
+from domain.contract.billing import ReceivePayment
+from domain.contract.incidents import ReportOdometer
 from domain.errors import ConcurrencyConflictError, RuleViolationError
 from domain.money import Money
 
@@ -64,8 +66,8 @@ class TestPaymentToCommand:
         command = payments.to_command(payments.parse(payment_dict()))
 
         assert command is not None
-        assert (command.contract_number, command.payment_id) == ("PL-1", "BANK-1")
-        assert command.amount == Money.of("650.00")
+        assert command.contract_number == "PL-1"
+        assert command.command == ReceivePayment(Money.of("650.00"), "BANK-1")
         assert command.ctx.on == PAID_ON
         assert command.ctx.causation_id == "payment:BANK-1"
 
@@ -101,8 +103,8 @@ class TestOdometerToCommand:
         command = odometer_readings.to_command(odometer_readings.parse(reading_dict()))
 
         assert command is not None
-        assert (command.contract_number, command.reading_km) == ("PL-1", 12_345)
-        assert command.source == "TELEMATICS"
+        assert command.contract_number == "PL-1"
+        assert command.command == ReportOdometer(12_345, "TELEMATICS")
         assert command.ctx.on == PAID_ON
 
     def test_a_boolean_is_not_a_km_reading(self) -> None:

@@ -6,21 +6,29 @@ from datetime import date, timedelta
 
 import pytest
 
-from domain.adjustments import Adjustment
 from domain.contract import Contract
-from domain.errors import InvalidTransitionError, RuleViolationError, TermsError
-from domain.events import (
+from domain.contract.adjustments import IssueContractAdjustment
+from domain.contract.formation import ChangeVehicleSpecification, RecordWithdrawalIntent
+from domain.contract.formation_events import (
     ContractAdjustmentIssued,
     CustomerWithdrawalIntentRecorded,
-    DissolutionGroundDetected,
-    RepossessionCostsCharged,
-    RepossessionOrdered,
     VehicleSpecificationChanged,
 )
+from domain.contract.registry import execute
+from domain.contract.settlement import Repossess
+from domain.contract.settlement_events import RepossessionCostsCharged, RepossessionOrdered
+from domain.contract.termination_events import DissolutionGroundDetected
+from domain.errors import InvalidTransitionError, RuleViolationError, TermsError
 from domain.money import Money
 from domain.policy import LessorPolicy
 from domain.values import ContractStatus
-from tests.factories import REF_START, active_ref_contract, concluded_ref_contract, ctx
+from tests.factories import (
+    REF_START,
+    active_ref_contract,
+    concluded_ref_contract,
+    ctx,
+    run_daily,
+)
 
 APRIL = date(2024, 4, 1)
 MAY = date(2024, 5, 1)
@@ -29,7 +37,7 @@ MAY = date(2024, 5, 1)
 def run_days(contract: Contract, first: date, last: date) -> None:
     day = first
     while day <= last:
-        contract.run_daily(ctx(day, "SYSTEM"), LessorPolicy())
+        run_daily(contract, ctx(day, "SYSTEM"), LessorPolicy())
         day += timedelta(days=1)
 
 
@@ -37,8 +45,14 @@ class TestSpecificationChange:
     def test_L_03_new_instalment_and_capital_before_delivery(self) -> None:
         contract = concluded_ref_contract()
         contract.collect_events()
-        contract.change_vehicle_specification(
-            ctx(date(2024, 2, 10)), Money.of("690.00"), Money.of("47000.00"), "SC-2"
+        execute(
+            contract,
+            ChangeVehicleSpecification(
+                instalment=Money.of("690.00"),
+                invested_capital=Money.of("47000.00"),
+                special_conditions_id="SC-2",
+            ),
+            ctx(date(2024, 2, 10)),
         )
         [event] = contract.collect_events()
         assert isinstance(event, VehicleSpecificationChanged)
@@ -49,8 +63,14 @@ class TestSpecificationChange:
     def test_L_03_refused_after_delivery(self) -> None:
         contract = active_ref_contract()
         with pytest.raises(InvalidTransitionError) as refused:
-            contract.change_vehicle_specification(
-                ctx(APRIL), Money.of("690.00"), Money.of("47000.00"), "SC-2"
+            execute(
+                contract,
+                ChangeVehicleSpecification(
+                    instalment=Money.of("690.00"),
+                    invested_capital=Money.of("47000.00"),
+                    special_conditions_id="SC-2",
+                ),
+                ctx(APRIL),
             )
         assert refused.value.rule_id == "L-03"
         assert contract.collect_events() == []
@@ -60,8 +80,10 @@ class TestWithdrawalIntent:
     def test_L_29_withdrawal_before_delivery_is_ground_18_3_xi(self) -> None:
         contract = concluded_ref_contract()
         contract.collect_events()
-        contract.record_withdrawal_intent(ctx(date(2024, 2, 10), "CUSTOMER"), "LETTER")
-        contract.run_daily(ctx(date(2024, 2, 10), "SYSTEM"), LessorPolicy())
+        execute(
+            contract, RecordWithdrawalIntent(channel="LETTER"), ctx(date(2024, 2, 10), "CUSTOMER")
+        )
+        run_daily(contract, ctx(date(2024, 2, 10), "SYSTEM"), LessorPolicy())
         intent, detected = contract.collect_events()
         assert isinstance(intent, CustomerWithdrawalIntentRecorded)
         assert isinstance(detected, DissolutionGroundDetected)
@@ -72,7 +94,7 @@ class TestWithdrawalIntent:
     def test_L_29_not_after_handover(self) -> None:
         contract = active_ref_contract()
         with pytest.raises(InvalidTransitionError):
-            contract.record_withdrawal_intent(ctx(APRIL, "CUSTOMER"), "LETTER")
+            execute(contract, RecordWithdrawalIntent(channel="LETTER"), ctx(APRIL, "CUSTOMER"))
 
 
 class TestContractAdjustment:
@@ -80,10 +102,10 @@ class TestContractAdjustment:
         contract = active_ref_contract()
         run_days(contract, REF_START, date(2024, 4, 10))
         contract.collect_events()
-        change = Adjustment(
+        change = IssueContractAdjustment(
             "KM_DEVIATION", MAY, term_months=36, instalment_amount=Money.of("700.00")
         )
-        contract.issue_contract_adjustment(ctx(date(2024, 4, 10)), change)
+        execute(contract, change, ctx(date(2024, 4, 10)))
         [event] = contract.collect_events()
         assert isinstance(event, ContractAdjustmentIssued)
         assert event.rule_ids == ["L-30", "M-13", "A-33"]
@@ -97,8 +119,10 @@ class TestContractAdjustment:
         run_days(contract, REF_START, date(2024, 4, 10))
         for effective in (APRIL, date(2024, 5, 15)):
             with pytest.raises(RuleViolationError) as refused:
-                contract.issue_contract_adjustment(
-                    ctx(date(2024, 4, 10)), Adjustment("OTHER", effective, annual_km=25_000)
+                execute(
+                    contract,
+                    IssueContractAdjustment("OTHER", effective, annual_km=25_000),
+                    ctx(date(2024, 4, 10)),
                 )
             assert refused.value.rule_id == "M-13"
 
@@ -106,8 +130,10 @@ class TestContractAdjustment:
         contract = active_ref_contract()
         run_days(contract, REF_START, date(2024, 4, 10))
         with pytest.raises(TermsError) as refused:
-            contract.issue_contract_adjustment(
-                ctx(date(2024, 4, 10)), Adjustment("OTHER", MAY, annual_km=60_000)
+            execute(
+                contract,
+                IssueContractAdjustment("OTHER", MAY, annual_km=60_000),
+                ctx(date(2024, 4, 10)),
             )
         assert (refused.value.rule_id, refused.value.field) == ("P-50", "annual_km")
 
@@ -118,7 +144,11 @@ class TestRepossession:
         run_days(contract, REF_START, date(2025, 3, 20))
         assert contract.status is ContractStatus.ENDED_AWAITING_RETURN
         contract.collect_events()
-        contract.repossess(ctx(date(2025, 3, 20)), 20_012, Money.of("400.00"), [], [])
+        execute(
+            contract,
+            Repossess(odometer=20_012, costs=Money.of("400.00"), damages=(), missing=()),
+            ctx(date(2025, 3, 20)),
+        )
         events = contract.collect_events()
         assert isinstance(events[0], RepossessionOrdered)
         [costs] = [e for e in events if isinstance(e, RepossessionCostsCharged)]
@@ -129,5 +159,9 @@ class TestRepossession:
     def test_T_18_4_not_while_the_contract_runs(self) -> None:
         contract = active_ref_contract()
         with pytest.raises(InvalidTransitionError) as refused:
-            contract.repossess(ctx(APRIL), 1_000, Money.of("400.00"), [], [])
+            execute(
+                contract,
+                Repossess(odometer=1_000, costs=Money.of("400.00"), damages=(), missing=()),
+                ctx(APRIL),
+            )
         assert refused.value.rule_id == "T-18.4"

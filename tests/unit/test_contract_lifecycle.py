@@ -7,6 +7,7 @@ new state and the events collected (types and rule ids). Refusals assert the err
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -16,68 +17,121 @@ from eventsourcing.domain import Snapshot
 
 from domain.application import ContractsApplication
 from domain.contract import Contract
-from domain.errors import (
-    ContractError,
-    InvalidTransitionError,
-    RuleViolationError,
-    TermsError,
-)
-from domain.events import (
-    AdvanceRefundDetermined,
-    AncillaryServiceStopped,
+from domain.contract.base_events import ContractEvent
+from domain.contract.billing import InvoicePeriod, PayRefund, ReceivePayment, SendFormalNotice
+from domain.contract.billing_events import (
     CollectionIndemnityCharged,
-    ContractClosed,
-    ContractDissolvedAgainstCustomer,
-    ContractDissolvedAgainstLessor,
-    ContractEndedByLaw,
-    ContractEvent,
-    ContractSuspended,
-    ContractSuspensionLifted,
-    ContractTermExpired,
-    ContractTerminatedEarlyByCustomer,
-    ContractTerminatedOnDeath,
     CreditNoteIssued,
-    CustomerDeathRecorded,
     DebitNoteIssued,
-    DissolutionGroundCleared,
-    DissolutionGroundDetected,
-    DissolutionGroundRecorded,
-    DissolutionIndemnityCorrected,
     DissolutionIndemnityInvoiced,
-    EarlyTerminationAccepted,
     EarlyTerminationFeeInvoiced,
-    EarlyTerminationRequested,
-    FinalSettlementStarted,
     FlatDamageFeeCharged,
     FormalNoticeCureDeadlineExpired,
     FormalNoticeSent,
-    HandoverRefusalAssessed,
-    HandoverSuspended,
-    HandoverSuspensionLifted,
     InstalmentInvoiced,
-    InsuranceLapseNotified,
-    InsuranceProofDeadlineExpired,
-    KmCapReached,
     KmSettlementInvoiced,
     LateInterestAccrued,
     LateReturnCompensationCharged,
-    OdometerReadingRequested,
     PaymentReceived,
-    ProtectionClaimDecided,
     RegisteredLetterFeeCharged,
-    ReportingDutyBreached,
-    ReturnInspectionCompleted,
-    StolenVehicleRecovered,
-    TheftRecoveryDeadlineExpired,
-    TotalLossDeclared,
+)
+from domain.contract.cover import (
+    NotifyInsuranceLapse,
+    ProvideReplacementInsurance,
+    RecordGuaranteeLapsed,
+)
+from domain.contract.cover_events import AncillaryServiceStopped, InsuranceLapseNotified
+from domain.contract.daily import ApplyArticle18
+from domain.contract.dissolution import (
+    Dissolve,
+    EstimateMarketValue,
+    LiftSuspension,
+    RecordVehicleSale,
+    Suspend,
+)
+from domain.contract.formation import (
+    HandOverVehicle,
+    LiftHandoverSuspension,
+    NotifyVehicleReady,
+    OrderVehicle,
+    RefuseHandover,
+    SubmitInsuranceProof,
+    SuspendHandover,
+)
+from domain.contract.formation_events import (
+    HandoverRefusalAssessed,
+    HandoverSuspended,
+    HandoverSuspensionLifted,
+    InsuranceProofDeadlineExpired,
     VehicleCollectionDeadlineExpired,
     VehicleHandedOver,
     VehicleHandoverRefused,
     VehicleOrdered,
     VehicleReadyForHandoverNotified,
-    VehicleReturned,
-    VehicleSold,
+)
+from domain.contract.grounds import RecordGround
+from domain.contract.incidents import (
+    DeclareTotalLoss,
+    RecoverVehicle,
+    ReportIncident,
+    ReportOdometer,
+    ReportTheft,
+)
+from domain.contract.incidents_events import (
+    AdvanceRefundDetermined,
+    KmCapReached,
+    OdometerReadingRequested,
+    ProtectionClaimDecided,
+    ReportingDutyBreached,
+    StolenVehicleRecovered,
+    TheftRecoveryDeadlineExpired,
+    TotalLossDeclared,
     VehicleTheftReported,
+)
+from domain.contract.registry import execute
+from domain.contract.reporting import (
+    ReportFuelCardLost,
+    ReportInsuranceChange,
+    ReportThirdPartyClaim,
+    RequestOdometerReading,
+)
+from domain.contract.services import StopAncillaryService
+from domain.contract.settlement import CloseContract, ReturnVehicle
+from domain.contract.settlement_events import (
+    ContractClosed,
+    FinalSettlementStarted,
+    ReturnInspectionCompleted,
+    VehicleReturned,
+)
+from domain.contract.termination import (
+    DissolveAgainstLessor,
+    RecordDeath,
+    RequestEarlyTermination,
+    TerminateOnDeath,
+)
+from domain.contract.termination_events import (
+    ContractDissolvedAgainstCustomer,
+    ContractDissolvedAgainstLessor,
+    ContractEndedByLaw,
+    ContractSuspended,
+    ContractSuspensionLifted,
+    ContractTermExpired,
+    ContractTerminatedEarlyByCustomer,
+    ContractTerminatedOnDeath,
+    CustomerDeathRecorded,
+    DissolutionGroundCleared,
+    DissolutionGroundDetected,
+    DissolutionGroundRecorded,
+    DissolutionIndemnityCorrected,
+    EarlyTerminationAccepted,
+    EarlyTerminationRequested,
+    VehicleSold,
+)
+from domain.errors import (
+    ContractError,
+    InvalidTransitionError,
+    RuleViolationError,
+    TermsError,
 )
 from domain.money import Money
 from domain.policy import LessorPolicy
@@ -90,6 +144,7 @@ from tests.factories import (
     ctx,
     ref_terms,
     ref_terms_dict,
+    run_daily,
     run_days,
 )
 
@@ -198,7 +253,7 @@ def assert_refused(
 
 def ordered_contract() -> Contract:
     contract = concluded_ref_contract()
-    contract.order_vehicle(ctx(ORDERED_ON))
+    execute(contract, OrderVehicle(), ctx(ORDERED_ON))
     contract.collect_events()
     return contract
 
@@ -206,9 +261,9 @@ def ordered_contract() -> Contract:
 def ready_contract(*, proof: bool = True) -> Contract:
     """REF with the ready notice dispatched on Fri 2024-03-01 (and proof of insurance if asked)."""
     contract = ordered_contract()
-    contract.notify_vehicle_ready(ctx(READY_NOTICE))
+    execute(contract, NotifyVehicleReady(), ctx(READY_NOTICE))
     if proof:
-        contract.accept_insurance_proof(ctx(READY_NOTICE + ONE_DAY))
+        execute(contract, SubmitInsuranceProof(), ctx(READY_NOTICE + ONE_DAY))
     contract.collect_events()
     return contract
 
@@ -222,7 +277,11 @@ def running_ref_contract(until: date, **overrides: Any) -> Contract:
 
 
 def record_trust_ground(contract: Contract, on: date) -> None:
-    contract.record_ground(ctx(on), "18.3(xiv)", "Customer lied about the vehicle's whereabouts")
+    execute(
+        contract,
+        RecordGround(ground="18.3(xiv)", rationale="Customer lied about the vehicle's whereabouts"),
+        ctx(on),
+    )
 
 
 def expired_ref_contract() -> Contract:
@@ -251,7 +310,7 @@ def pay_everything(contract: Contract, on: date) -> None:
         owed = contract.open_debits()
         if owed.is_zero:
             return
-        contract.receive_payment(ctx(on, actor="CUSTOMER"), owed.rounded())
+        execute(contract, ReceivePayment(amount=owed.rounded()), ctx(on, actor="CUSTOMER"))
     assert contract.open_debits().is_zero
 
 
@@ -304,7 +363,7 @@ class TestFormation:
         contract = concluded_ref_contract()
         contract.collect_events()
 
-        contract.order_vehicle(ctx(ORDERED_ON))
+        execute(contract, OrderVehicle(), ctx(ORDERED_ON))
 
         assert contract.status is ContractStatus.ORDERED
         assert_rules(only(collected(contract), VehicleOrdered), "L-02")
@@ -314,7 +373,7 @@ class TestFormation:
 
         assert_refused(
             contract,
-            lambda: contract.order_vehicle(ctx(ORDERED_ON)),
+            lambda: execute(contract, OrderVehicle(), ctx(ORDERED_ON)),
             InvalidTransitionError,
             "L-02",
         )
@@ -322,7 +381,7 @@ class TestFormation:
     def test_L_04_ready_notice_starts_D_08_and_D_09(self) -> None:
         contract = ordered_contract()
 
-        contract.notify_vehicle_ready(ctx(READY_NOTICE))
+        execute(contract, NotifyVehicleReady(), ctx(READY_NOTICE))
 
         assert contract.status is ContractStatus.READY_FOR_HANDOVER
         assert contract.collection_deadline == COLLECTION_DEADLINE
@@ -338,7 +397,7 @@ class TestFormation:
 
         assert_refused(
             contract,
-            lambda: contract.notify_vehicle_ready(ctx(READY_NOTICE)),
+            lambda: execute(contract, NotifyVehicleReady(), ctx(READY_NOTICE)),
             InvalidTransitionError,
             "L-04",
         )
@@ -346,7 +405,7 @@ class TestFormation:
     def test_L_05_suspend_handover(self) -> None:
         contract = ready_contract()
 
-        contract.suspend_handover(ctx(HANDOVER_SUSPENDED_ON), "GUARANTEE_MISSING")
+        execute(contract, SuspendHandover(ground="GUARANTEE_MISSING"), ctx(HANDOVER_SUSPENDED_ON))
 
         assert contract.status is ContractStatus.HANDOVER_SUSPENDED
         assert_rules(only(collected(contract), HandoverSuspended), "L-05")
@@ -356,26 +415,30 @@ class TestFormation:
 
         assert_refused(
             contract,
-            lambda: contract.suspend_handover(ctx(HANDOVER_SUSPENDED_ON), "BAD_WEATHER"),
+            lambda: execute(
+                contract, SuspendHandover(ground="BAD_WEATHER"), ctx(HANDOVER_SUSPENDED_ON)
+            ),
             RuleViolationError,
             "L-05",
         )
 
     def test_L_05_hand_over_while_suspended_is_refused(self) -> None:
         contract = ready_contract()
-        contract.suspend_handover(ctx(HANDOVER_SUSPENDED_ON), "INSURANCE_DATA_MISSING")
+        execute(
+            contract, SuspendHandover(ground="INSURANCE_DATA_MISSING"), ctx(HANDOVER_SUSPENDED_ON)
+        )
         contract.collect_events()
 
         assert_refused(
             contract,
-            lambda: contract.hand_over(ctx(REF_START), odometer=12),
+            lambda: execute(contract, HandOverVehicle(odometer=12), ctx(REF_START)),
             InvalidTransitionError,
             "L-07",
         )
 
     def test_L_05_suspended_handover_pauses_the_D_08_timer(self) -> None:
         contract = ready_contract()
-        contract.suspend_handover(ctx(HANDOVER_SUSPENDED_ON), "GUARANTEE_MISSING")
+        execute(contract, SuspendHandover(ground="GUARANTEE_MISSING"), ctx(HANDOVER_SUSPENDED_ON))
         contract.collect_events()
 
         run_days(contract, HANDOVER_SUSPENDED_ON, date(2024, 3, 25))
@@ -385,10 +448,10 @@ class TestFormation:
 
     def test_L_06_lift_handover_suspension(self) -> None:
         contract = ready_contract()
-        contract.suspend_handover(ctx(HANDOVER_SUSPENDED_ON), "GUARANTEE_MISSING")
+        execute(contract, SuspendHandover(ground="GUARANTEE_MISSING"), ctx(HANDOVER_SUSPENDED_ON))
         contract.collect_events()
 
-        contract.lift_handover_suspension(ctx(REFUSED_ON))
+        execute(contract, LiftHandoverSuspension(), ctx(REFUSED_ON))
 
         assert contract.status is ContractStatus.READY_FOR_HANDOVER
         assert_rules(only(collected(contract), HandoverSuspensionLifted), "L-06")
@@ -398,7 +461,7 @@ class TestFormation:
 
         assert_refused(
             contract,
-            lambda: contract.lift_handover_suspension(ctx(REFUSED_ON)),
+            lambda: execute(contract, LiftHandoverSuspension(), ctx(REFUSED_ON)),
             InvalidTransitionError,
             "L-06",
         )
@@ -406,8 +469,8 @@ class TestFormation:
     def test_L_06_timers_resume_with_their_remaining_time(self) -> None:
         # Suspended on 03-05 with 10 of the 14 collection days left; lifted on 03-20.
         contract = ready_contract()
-        contract.suspend_handover(ctx(HANDOVER_SUSPENDED_ON), "GUARANTEE_MISSING")
-        contract.lift_handover_suspension(ctx(date(2024, 3, 20)))
+        execute(contract, SuspendHandover(ground="GUARANTEE_MISSING"), ctx(HANDOVER_SUSPENDED_ON))
+        execute(contract, LiftHandoverSuspension(), ctx(date(2024, 3, 20)))
         contract.collect_events()
 
         run_days(contract, date(2024, 3, 20), date(2024, 3, 25))
@@ -417,7 +480,7 @@ class TestFormation:
     def test_L_07_hand_over_starts_the_contract(self) -> None:
         contract = ready_contract()
 
-        contract.hand_over(ctx(REF_START), odometer=12)
+        execute(contract, HandOverVehicle(odometer=12), ctx(REF_START))
 
         assert contract.status is ContractStatus.ACTIVE
         assert contract.start_date == REF_START
@@ -432,7 +495,7 @@ class TestFormation:
 
         assert_refused(
             contract,
-            lambda: contract.hand_over(ctx(REF_START), odometer=12),
+            lambda: execute(contract, HandOverVehicle(odometer=12), ctx(REF_START)),
             RuleViolationError,
             "L-07",
         )
@@ -442,9 +505,9 @@ class TestFormation:
         contract = ready_contract()
         refused_on = REFUSED_ON
 
-        contract.refuse_handover(ctx(refused_on), founded=True, reason="paint damage")
+        execute(contract, RefuseHandover(founded=True, reason="paint damage"), ctx(refused_on))
         refusal = collected(contract)
-        contract.run_daily(ctx(refused_on), POLICY)
+        run_daily(contract, ctx(refused_on), POLICY)
         ended = collected(contract)
 
         assert names(refusal) == ["VehicleHandoverRefused", "HandoverRefusalAssessed"]
@@ -463,9 +526,9 @@ class TestFormation:
         contract = ready_contract()
         refused_on = REFUSED_ON
 
-        contract.refuse_handover(ctx(refused_on), founded=False, reason="wrong colour")
+        execute(contract, RefuseHandover(founded=False, reason="wrong colour"), ctx(refused_on))
         assessed = only(collected(contract), HandoverRefusalAssessed)
-        contract.run_daily(ctx(refused_on), POLICY)
+        run_daily(contract, ctx(refused_on), POLICY)
 
         assert assessed.founded is False
         assert_rules(assessed, "L-09", "T-18.3-i")
@@ -516,7 +579,10 @@ class TestSuspensionAndDissolution:
         contract = running_ref_contract(DISSOLUTION_DATE)
 
         assert_refused(
-            contract, lambda: contract.dissolve(ctx(DISSOLUTION_DATE)), RuleViolationError, "L-41"
+            contract,
+            lambda: execute(contract, Dissolve(), ctx(DISSOLUTION_DATE)),
+            RuleViolationError,
+            "L-41",
         )
         assert contract.dissolution is None
 
@@ -525,7 +591,7 @@ class TestSuspensionAndDissolution:
         record_trust_ground(contract, DISSOLUTION_DATE)
         recorded = only(collected(contract), DissolutionGroundRecorded)
 
-        contract.dissolve(ctx(DISSOLUTION_DATE))
+        execute(contract, Dissolve(), ctx(DISSOLUTION_DATE))
         events = collected(contract)
 
         assert_rules(recorded, "K-02", "T-18.3-xiv")
@@ -548,10 +614,10 @@ class TestSuspensionAndDissolution:
         # T-18.3-i before delivery: m = 0, a = 45,000, b = 4,500, EMV 43,000 -> 6,500 (A-22).
         contract = ready_contract()
         run_days(contract, READY_NOTICE, COLLECTION_DEADLINE + ONE_DAY)
-        contract.estimate_market_value(ctx(date(2024, 3, 18)), eur("43000.00"))
+        execute(contract, EstimateMarketValue(amount=eur("43000.00")), ctx(date(2024, 3, 18)))
         contract.collect_events()
 
-        contract.dissolve(ctx(date(2024, 3, 18)), ["18.3(i)"])
+        execute(contract, Dissolve(grounds=("18.3(i)",)), ctx(date(2024, 3, 18)))
         events = collected(contract)
 
         assert names(events) == ["ContractDissolvedAgainstCustomer", "DissolutionIndemnityInvoiced"]
@@ -564,7 +630,7 @@ class TestSuspensionAndDissolution:
         record_trust_ground(contract, DISSOLUTION_DATE)
         contract.collect_events()
 
-        contract.suspend(ctx(DISSOLUTION_DATE))
+        execute(contract, Suspend(), ctx(DISSOLUTION_DATE))
 
         assert contract.status is ContractStatus.SUSPENDED
         assert_rules(only(collected(contract), ContractSuspended), "L-11", "T-18.3-S")
@@ -574,7 +640,7 @@ class TestSuspensionAndDissolution:
 
         assert_refused(
             contract,
-            lambda: contract.suspend(ctx(DISSOLUTION_DATE)),
+            lambda: execute(contract, Suspend(), ctx(DISSOLUTION_DATE)),
             RuleViolationError,
             "T-18.3-S",
         )
@@ -583,7 +649,7 @@ class TestSuspensionAndDissolution:
         # A-19: instalments stay due during a suspension.
         contract = running_ref_contract(DISSOLUTION_DATE)
         record_trust_ground(contract, DISSOLUTION_DATE)
-        contract.suspend(ctx(DISSOLUTION_DATE))
+        execute(contract, Suspend(), ctx(DISSOLUTION_DATE))
         contract.collect_events()
 
         run_days(contract, DISSOLUTION_DATE + ONE_DAY, date(2025, 12, 1))
@@ -594,10 +660,10 @@ class TestSuspensionAndDissolution:
     def test_L_12_lift_suspension(self) -> None:
         contract = running_ref_contract(DISSOLUTION_DATE)
         record_trust_ground(contract, DISSOLUTION_DATE)
-        contract.suspend(ctx(DISSOLUTION_DATE))
+        execute(contract, Suspend(), ctx(DISSOLUTION_DATE))
         contract.collect_events()
 
-        contract.lift_suspension(ctx(date(2025, 11, 25)))
+        execute(contract, LiftSuspension(), ctx(date(2025, 11, 25)))
 
         assert contract.status is ContractStatus.ACTIVE
         assert_rules(only(collected(contract), ContractSuspensionLifted), "L-12")
@@ -607,7 +673,7 @@ class TestSuspensionAndDissolution:
 
         assert_refused(
             contract,
-            lambda: contract.lift_suspension(ctx(DISSOLUTION_DATE)),
+            lambda: execute(contract, LiftSuspension(), ctx(DISSOLUTION_DATE)),
             InvalidTransitionError,
             "L-12",
         )
@@ -615,10 +681,10 @@ class TestSuspensionAndDissolution:
     def test_L_13_dissolve_a_suspended_contract(self) -> None:
         contract = running_ref_contract(DISSOLUTION_DATE)
         record_trust_ground(contract, TOTAL_LOSS_DECLARED_ON)
-        contract.suspend(ctx(TOTAL_LOSS_DECLARED_ON))
+        execute(contract, Suspend(), ctx(TOTAL_LOSS_DECLARED_ON))
         contract.collect_events()
 
-        contract.dissolve(ctx(DISSOLUTION_DATE))
+        execute(contract, Dissolve(), ctx(DISSOLUTION_DATE))
 
         assert_rules(only(collected(contract), ContractDissolvedAgainstCustomer), "L-10")
         assert contract.status is ContractStatus.ENDED_AWAITING_RETURN
@@ -632,7 +698,7 @@ class TestTheftAndTotalLoss:
     def test_L_14_theft_report_starts_the_recovery_window(self) -> None:
         contract = running_ref_contract(THEFT_DATE)
 
-        contract.report_theft(ctx(THEFT_DATE), THEFT_DATE)
+        execute(contract, ReportTheft(theft_on=THEFT_DATE), ctx(THEFT_DATE))
 
         assert contract.status is ContractStatus.THEFT_PENDING
         reported = only(collected(contract), VehicleTheftReported)
@@ -642,7 +708,7 @@ class TestTheftAndTotalLoss:
 
     def test_L_14_theft_is_still_billed_and_not_ended_within_the_window(self) -> None:
         contract = running_ref_contract(THEFT_DATE)
-        contract.report_theft(ctx(THEFT_DATE), THEFT_DATE)
+        execute(contract, ReportTheft(theft_on=THEFT_DATE), ctx(THEFT_DATE))
         contract.collect_events()
 
         run_days(contract, THEFT_DATE + ONE_DAY, THEFT_RECOVERY_DEADLINE)
@@ -652,11 +718,11 @@ class TestTheftAndTotalLoss:
 
     def test_L_15_recovery_within_the_window_restores_the_state(self) -> None:
         contract = running_ref_contract(THEFT_DATE)
-        contract.report_theft(ctx(THEFT_DATE), THEFT_DATE)
+        execute(contract, ReportTheft(theft_on=THEFT_DATE), ctx(THEFT_DATE))
         run_days(contract, THEFT_DATE + ONE_DAY, date(2025, 10, 10))
         contract.collect_events()
 
-        contract.recover_vehicle(ctx(date(2025, 10, 10)), date(2025, 10, 9))
+        execute(contract, RecoverVehicle(recovered_on=date(2025, 10, 9)), ctx(date(2025, 10, 10)))
 
         recovered = only(collected(contract), StolenVehicleRecovered)
         assert_rules(recovered, "L-15", "D-15")
@@ -668,21 +734,21 @@ class TestTheftAndTotalLoss:
 
     def test_L_15_recovery_after_the_window_is_refused(self) -> None:
         contract = running_ref_contract(THEFT_DATE)
-        contract.report_theft(ctx(THEFT_DATE), THEFT_DATE)
+        execute(contract, ReportTheft(theft_on=THEFT_DATE), ctx(THEFT_DATE))
         run_days(contract, THEFT_DATE + ONE_DAY, THEFT_RECOVERY_DEADLINE)
         contract.collect_events()
         late = THEFT_RECOVERY_DEADLINE + ONE_DAY
 
         assert_refused(
             contract,
-            lambda: contract.recover_vehicle(ctx(late), late),
+            lambda: execute(contract, RecoverVehicle(recovered_on=late), ctx(late)),
             RuleViolationError,
             "L-15",
         )
 
     def test_L_16_theft_not_recovered_ends_by_law_from_the_theft_date(self) -> None:
         contract = running_ref_contract(THEFT_DATE)
-        contract.report_theft(ctx(THEFT_DATE), THEFT_DATE)
+        execute(contract, ReportTheft(theft_on=THEFT_DATE), ctx(THEFT_DATE))
         run_days(contract, THEFT_DATE + ONE_DAY, THEFT_RECOVERY_DEADLINE)
         contract.collect_events()
 
@@ -724,7 +790,7 @@ class TestTheftAndTotalLoss:
     def test_L_17_total_loss_ends_by_law_from_the_event_date(self) -> None:
         contract = running_ref_contract(TOTAL_LOSS_DECLARED_ON)
 
-        contract.declare_total_loss(ctx(TOTAL_LOSS_DECLARED_ON), TOTAL_LOSS_EVENT)
+        execute(contract, DeclareTotalLoss(event_on=TOTAL_LOSS_EVENT), ctx(TOTAL_LOSS_DECLARED_ON))
         declared = only(collected(contract), TotalLossDeclared)
         run_days(contract, date(2025, 11, 11), date(2025, 11, 11))
         events = collected(contract)
@@ -744,7 +810,9 @@ class TestTheftAndTotalLoss:
 
         assert_refused(
             contract,
-            lambda: contract.declare_total_loss(ctx(TOTAL_LOSS_DECLARED_ON), date(2024, 3, 1)),
+            lambda: execute(
+                contract, DeclareTotalLoss(event_on=date(2024, 3, 1)), ctx(TOTAL_LOSS_DECLARED_ON)
+            ),
             RuleViolationError,
             "L-17",
         )
@@ -785,9 +853,9 @@ class TestEndsByLaw:
     def test_L_19_km_cap_reading_ends_by_law_on_the_reading_date(self) -> None:
         contract = running_ref_contract(KM_CAP_READING_DAY - ONE_DAY, fuel_type=FuelType.BEV)
 
-        contract.report_odometer(ctx(KM_CAP_READING_DAY), 140_250)
+        execute(contract, ReportOdometer(odometer=140_250), ctx(KM_CAP_READING_DAY))
         reported = collected(contract)
-        contract.run_daily(ctx(KM_CAP_READING_DAY), POLICY)
+        run_daily(contract, ctx(KM_CAP_READING_DAY), POLICY)
         events = collected(contract)
 
         assert names(reported)[0] == "OdometerReported"
@@ -807,20 +875,20 @@ class TestEndsByLaw:
     def test_L_19_reading_below_the_cap_does_not_end(self) -> None:
         contract = running_ref_contract(KM_CAP_READING_DAY - ONE_DAY, fuel_type=FuelType.BEV)
 
-        contract.report_odometer(ctx(KM_CAP_READING_DAY), 139_999)
-        contract.run_daily(ctx(KM_CAP_READING_DAY), POLICY)
+        execute(contract, ReportOdometer(odometer=139_999), ctx(KM_CAP_READING_DAY))
+        run_daily(contract, ctx(KM_CAP_READING_DAY), POLICY)
 
         assert of_type(collected(contract), ContractEndedByLaw) == []
         assert contract.status is ContractStatus.ACTIVE
 
     def test_L_19_reading_below_the_last_reading_is_refused(self) -> None:
         contract = running_ref_contract(KM_CAP_READING_DAY - ONE_DAY, fuel_type=FuelType.BEV)
-        contract.report_odometer(ctx(date(2027, 5, 1)), 100_000)
+        execute(contract, ReportOdometer(odometer=100_000), ctx(date(2027, 5, 1)))
         contract.collect_events()
 
         assert_refused(
             contract,
-            lambda: contract.report_odometer(ctx(KM_CAP_READING_DAY), 99_999),
+            lambda: execute(contract, ReportOdometer(odometer=99_999), ctx(KM_CAP_READING_DAY)),
             RuleViolationError,
             "M-11",
         )
@@ -828,8 +896,8 @@ class TestEndsByLaw:
     def test_M_04_km_cap_on_the_first_of_a_month_bills_that_day(self) -> None:
         contract = running_ref_contract(KM_CAP_READING_DAY - ONE_DAY, fuel_type=FuelType.BEV)
 
-        contract.report_odometer(ctx(KM_CAP_READING_DAY), 140_250)
-        contract.run_daily(ctx(KM_CAP_READING_DAY), POLICY)
+        execute(contract, ReportOdometer(odometer=140_250), ctx(KM_CAP_READING_DAY))
+        run_daily(contract, ctx(KM_CAP_READING_DAY), POLICY)
 
         # billingEndDate = 2027-06-01: June stands for 1 of 30 days, 650 x 1/30 = 21.67.
         june = [
@@ -846,7 +914,7 @@ class TestEndsByLaw:
     def test_K_05_unrecovered_theft_after_term_expiry_supersedes_the_end(self) -> None:
         theft_on = date(2028, 3, 1)  # recovery window runs to 2028-03-31
         contract = running_ref_contract(theft_on)
-        contract.report_theft(ctx(theft_on), theft_on)
+        execute(contract, ReportTheft(theft_on=theft_on), ctx(theft_on))
         contract.collect_events()
 
         run_days(contract, theft_on + ONE_DAY, date(2028, 4, 1))
@@ -865,7 +933,9 @@ class TestEarlyTermination:
 
         assert_refused(
             contract,
-            lambda: contract.request_early_termination(ctx(LOCK_LAST_DAY, actor="CUSTOMER")),
+            lambda: execute(
+                contract, RequestEarlyTermination(), ctx(LOCK_LAST_DAY, actor="CUSTOMER")
+            ),
             RuleViolationError,
             "T-18.6",
         )
@@ -874,7 +944,7 @@ class TestEarlyTermination:
     def test_L_21_request_from_month_13_is_accepted(self) -> None:
         contract = running_ref_contract(MONTH_13_FIRST_DAY)
 
-        contract.request_early_termination(ctx(MONTH_13_FIRST_DAY, actor="CUSTOMER"))
+        execute(contract, RequestEarlyTermination(), ctx(MONTH_13_FIRST_DAY, actor="CUSTOMER"))
         events = collected(contract)
 
         assert names(events) == ["EarlyTerminationRequested", "EarlyTerminationAccepted"]
@@ -889,14 +959,16 @@ class TestEarlyTermination:
 
         assert_refused(
             contract,
-            lambda: contract.request_early_termination(ctx(MONTH_13_FIRST_DAY, actor="CUSTOMER")),
+            lambda: execute(
+                contract, RequestEarlyTermination(), ctx(MONTH_13_FIRST_DAY, actor="CUSTOMER")
+            ),
             RuleViolationError,
             "T-18.7",
         )
 
     def test_L_21_pending_early_termination_is_still_billed(self) -> None:
         contract = running_ref_contract(MONTH_13_FIRST_DAY)
-        contract.request_early_termination(ctx(MONTH_13_FIRST_DAY, actor="CUSTOMER"))
+        execute(contract, RequestEarlyTermination(), ctx(MONTH_13_FIRST_DAY, actor="CUSTOMER"))
         contract.collect_events()
 
         run_days(contract, MONTH_13_FIRST_DAY + ONE_DAY, date(2025, 4, 1))
@@ -905,16 +977,18 @@ class TestEarlyTermination:
 
     def test_L_23_return_after_early_termination_charges_the_M_22_fee(self) -> None:
         contract = running_ref_contract(MONTH_13_FIRST_DAY)
-        contract.request_early_termination(ctx(MONTH_13_FIRST_DAY, actor="CUSTOMER"))
+        execute(contract, RequestEarlyTermination(), ctx(MONTH_13_FIRST_DAY, actor="CUSTOMER"))
         run_days(contract, MONTH_13_FIRST_DAY + ONE_DAY, EARLY_RETURN)
         contract.collect_events()
 
-        contract.return_vehicle(
+        execute(
+            contract,
+            ReturnVehicle(
+                odometer=56_012,
+                damages=(("rear bumper beyond RENTA", eur("750.00")),),
+                missing_items=(("spare key", eur("300.00")),),
+            ),
             ctx(EARLY_RETURN),
-            odometer=56_012,
-            damages=[("rear bumper beyond RENTA", eur("750.00"))],
-            missing_items=[("spare key", eur("300.00"))],
-            fee_rate=FEE_RATE,
         )
         events = collected(contract)
 
@@ -944,13 +1018,18 @@ class TestEarlyTermination:
 
     def test_L_23_fee_rate_above_50_percent_is_refused_without_changes(self) -> None:
         contract = running_ref_contract(MONTH_13_FIRST_DAY)
-        contract.request_early_termination(ctx(MONTH_13_FIRST_DAY, actor="CUSTOMER"))
+        execute(contract, RequestEarlyTermination(), ctx(MONTH_13_FIRST_DAY, actor="CUSTOMER"))
         contract.collect_events()
 
         assert_refused(
             contract,
-            lambda: contract.return_vehicle(
-                ctx(date(2025, 4, 1)), 30_012, [], [], fee_rate=Decimal("0.60")
+            lambda: execute(
+                contract,
+                ReturnVehicle(odometer=30_012, damages=(), missing_items=()),
+                replace(
+                    ctx(date(2025, 4, 1)),
+                    policy=LessorPolicy(early_termination_fee_rate=Decimal("0.60")),
+                ),
             ),
             RuleViolationError,
             "P-42",
@@ -964,12 +1043,16 @@ class TestDeathAndLessorDissolution:
     def test_L_24_termination_on_death_and_return_M_33(self) -> None:
         contract = running_ref_contract(DEATH_LETTER)
 
-        contract.record_death(ctx(DEATH_LETTER), DATE_OF_DEATH)
-        contract.terminate_on_death(ctx(DEATH_LETTER), "LESSOR")
+        execute(contract, RecordDeath(died_on=DATE_OF_DEATH), ctx(DEATH_LETTER))
+        execute(contract, TerminateOnDeath(by="LESSOR"), ctx(DEATH_LETTER))
         terminated = collected(contract)
         run_days(contract, DEATH_LETTER + ONE_DAY, HEIRS_RETURN)
         contract.collect_events()
-        contract.return_vehicle(ctx(HEIRS_RETURN, actor="HEIR"), 35_012, [], [], FEE_RATE)
+        execute(
+            contract,
+            ReturnVehicle(odometer=35_012, damages=(), missing_items=()),
+            ctx(HEIRS_RETURN, actor="HEIR"),
+        )
         returned = collected(contract)
 
         assert names(terminated) == ["CustomerDeathRecorded", "ContractTerminatedOnDeath"]
@@ -995,8 +1078,8 @@ class TestDeathAndLessorDissolution:
     def test_L_24_heirs_are_billed_until_the_return(self) -> None:
         # L-37 exception: instalments stay due after the termination until the Vehicle is back.
         contract = running_ref_contract(DEATH_LETTER)
-        contract.record_death(ctx(DEATH_LETTER), DATE_OF_DEATH)
-        contract.terminate_on_death(ctx(DEATH_LETTER), "HEIRS")
+        execute(contract, RecordDeath(died_on=DATE_OF_DEATH), ctx(DEATH_LETTER))
+        execute(contract, TerminateOnDeath(by="HEIRS"), ctx(DEATH_LETTER))
         contract.collect_events()
 
         run_days(contract, DEATH_LETTER + ONE_DAY, date(2026, 3, 1))
@@ -1010,7 +1093,7 @@ class TestDeathAndLessorDissolution:
 
         assert_refused(
             contract,
-            lambda: contract.terminate_on_death(ctx(DEATH_LETTER), "LESSOR"),
+            lambda: execute(contract, TerminateOnDeath(by="LESSOR"), ctx(DEATH_LETTER)),
             RuleViolationError,
             "T-18.9",
         )
@@ -1019,7 +1102,9 @@ class TestDeathAndLessorDissolution:
         dissolved_on = LESSOR_DISSOLUTION
         contract = running_ref_contract(dissolved_on)
 
-        contract.dissolve_against_lessor(ctx(dissolved_on, actor="CUSTOMER"), "18.8(ii)")
+        execute(
+            contract, DissolveAgainstLessor(ground="18.8(ii)"), ctx(dissolved_on, actor="CUSTOMER")
+        )
         events = collected(contract)
 
         assert names(events) == ["ContractDissolvedAgainstLessor", "CreditNoteIssued"]
@@ -1035,7 +1120,9 @@ class TestDeathAndLessorDissolution:
 
         assert_refused(
             contract,
-            lambda: contract.dissolve_against_lessor(ctx(LESSOR_DISSOLUTION), "18.3(ii)"),
+            lambda: execute(
+                contract, DissolveAgainstLessor(ground="18.3(ii)"), ctx(LESSOR_DISSOLUTION)
+            ),
             RuleViolationError,
             "T-18.8",
         )
@@ -1050,7 +1137,11 @@ class TestReturnAndSettlement:
         run_days(contract, date(2028, 3, 13), REF_LATE_RETURN)
         contract.collect_events()
 
-        contract.return_vehicle(ctx(REF_LATE_RETURN), 88_012, [], [], FEE_RATE)
+        execute(
+            contract,
+            ReturnVehicle(odometer=88_012, damages=(), missing_items=()),
+            ctx(REF_LATE_RETURN),
+        )
         events = collected(contract)
 
         assert names(events) == [
@@ -1081,7 +1172,11 @@ class TestReturnAndSettlement:
     def test_L_26_return_on_the_due_date_has_no_late_charge(self) -> None:
         contract = expired_ref_contract()
 
-        contract.return_vehicle(ctx(REF_RETURN_DUE), 80_012, [], [], FEE_RATE)
+        execute(
+            contract,
+            ReturnVehicle(odometer=80_012, damages=(), missing_items=()),
+            ctx(REF_RETURN_DUE),
+        )
 
         assert names(collected(contract)) == [
             "VehicleReturned",
@@ -1094,7 +1189,11 @@ class TestReturnAndSettlement:
 
         assert_refused(
             contract,
-            lambda: contract.return_vehicle(ctx(LESSOR_DISSOLUTION), 30_000, [], [], FEE_RATE),
+            lambda: execute(
+                contract,
+                ReturnVehicle(odometer=30_000, damages=(), missing_items=()),
+                ctx(LESSOR_DISSOLUTION),
+            ),
             InvalidTransitionError,
             "L-26",
         )
@@ -1102,7 +1201,11 @@ class TestReturnAndSettlement:
     def test_L_27_final_settlement_starts_after_the_return(self) -> None:
         contract = expired_ref_contract()
 
-        contract.return_vehicle(ctx(REF_RETURN_DUE), 80_012, [], [], FEE_RATE)
+        execute(
+            contract,
+            ReturnVehicle(odometer=80_012, damages=(), missing_items=()),
+            ctx(REF_RETURN_DUE),
+        )
         events = collected(contract)
 
         assert isinstance(events[-1], FinalSettlementStarted)
@@ -1110,22 +1213,33 @@ class TestReturnAndSettlement:
         assert contract.status is ContractStatus.IN_SETTLEMENT
         assert_refused(
             contract,
-            lambda: contract.return_vehicle(ctx(REF_RETURN_DUE), 80_012, [], [], FEE_RATE),
+            lambda: execute(
+                contract,
+                ReturnVehicle(odometer=80_012, damages=(), missing_items=()),
+                ctx(REF_RETURN_DUE),
+            ),
             InvalidTransitionError,
             "L-26",
         )
 
     def test_L_28_close_is_refused_while_a_balance_is_open_then_accepted_when_paid(self) -> None:
         contract = expired_ref_contract()
-        contract.return_vehicle(ctx(REF_LATE_RETURN), 88_012, [], [], FEE_RATE)
+        execute(
+            contract,
+            ReturnVehicle(odometer=88_012, damages=(), missing_items=()),
+            ctx(REF_LATE_RETURN),
+        )
         contract.collect_events()
 
         assert_refused(
-            contract, lambda: contract.close(ctx(REF_LATE_RETURN)), RuleViolationError, "L-28"
+            contract,
+            lambda: execute(contract, CloseContract(), ctx(REF_LATE_RETURN)),
+            RuleViolationError,
+            "L-28",
         )
         pay_everything(contract, REF_LATE_RETURN)
         contract.collect_events()
-        contract.close(ctx(REF_LATE_RETURN))
+        execute(contract, CloseContract(), ctx(REF_LATE_RETURN))
 
         closed = only(collected(contract), ContractClosed)
         assert_rules(closed, "L-28", "D-33")
@@ -1135,7 +1249,7 @@ class TestReturnAndSettlement:
     def test_L_28_close_is_refused_while_the_M_19_advance_refund_is_owed(self) -> None:
         contract = running_ref_contract(THEFT_DATE)
         pay_everything(contract, THEFT_DATE)
-        contract.report_theft(ctx(THEFT_DATE), THEFT_DATE)
+        execute(contract, ReportTheft(theft_on=THEFT_DATE), ctx(THEFT_DATE))
         run_days(contract, THEFT_DATE + ONE_DAY, THEFT_RECOVERY_DEADLINE + ONE_DAY)
         contract.collect_events()
         assert contract.status is ContractStatus.IN_SETTLEMENT
@@ -1144,19 +1258,22 @@ class TestReturnAndSettlement:
 
         assert_refused(
             contract,
-            lambda: contract.close(ctx(THEFT_RECOVERY_DEADLINE + ONE_DAY)),
+            lambda: execute(contract, CloseContract(), ctx(THEFT_RECOVERY_DEADLINE + ONE_DAY)),
             RuleViolationError,
             "L-28",
         )
-        contract.pay_refund(ctx(THEFT_RECOVERY_DEADLINE + ONE_DAY), eur("2091.67"))
-        contract.close(ctx(THEFT_RECOVERY_DEADLINE + ONE_DAY))
+        execute(contract, PayRefund(amount=eur("2091.67")), ctx(THEFT_RECOVERY_DEADLINE + ONE_DAY))
+        execute(contract, CloseContract(), ctx(THEFT_RECOVERY_DEADLINE + ONE_DAY))
         assert contract.status.value == "CLOSED"  # narrowed above, read it afresh
 
     def test_L_28_close_before_settlement_is_refused(self) -> None:
         contract = expired_ref_contract()
 
         assert_refused(
-            contract, lambda: contract.close(ctx(REF_RETURN_DUE)), InvalidTransitionError, "L-28"
+            contract,
+            lambda: execute(contract, CloseContract(), ctx(REF_RETURN_DUE)),
+            InvalidTransitionError,
+            "L-28",
         )
 
 
@@ -1169,7 +1286,7 @@ class TestBilling:
 
         assert_refused(
             contract,
-            lambda: contract.invoice_period(ctx(REF_START), date(2024, 3, 1)),
+            lambda: execute(contract, InvoicePeriod(period_start=date(2024, 3, 1)), ctx(REF_START)),
             RuleViolationError,
             "M-02",
         )
@@ -1180,7 +1297,7 @@ class TestBilling:
 
         assert_refused(
             contract,
-            lambda: contract.invoice_period(ctx(REF_START), date(2024, 4, 1)),
+            lambda: execute(contract, InvoicePeriod(period_start=date(2024, 4, 1)), ctx(REF_START)),
             RuleViolationError,
             "L-37",
         )
@@ -1188,7 +1305,7 @@ class TestBilling:
     def test_M_03_first_invoice_is_pro_rata(self) -> None:
         contract = active_ref_contract()
 
-        contract.run_daily(ctx(REF_START), POLICY)
+        run_daily(contract, ctx(REF_START), POLICY)
 
         invoice = only(collected(contract), InstalmentInvoiced)
         assert_rules(invoice, "M-03")
@@ -1200,7 +1317,7 @@ class TestBilling:
     def test_M_02_following_invoices_are_full_and_in_advance(self) -> None:
         contract = running_ref_contract(date(2024, 3, 31))
 
-        contract.run_daily(ctx(date(2024, 4, 1)), POLICY)
+        run_daily(contract, ctx(date(2024, 4, 1)), POLICY)
 
         invoice = only(collected(contract), InstalmentInvoiced)
         assert_rules(invoice, "M-02")
@@ -1216,7 +1333,7 @@ class TestBilling:
         january = instalment(contract, start)
         assert contract.receivables[january].due_on == M06_DUE
 
-        contract.receive_payment(ctx(M06_PAID, actor="CUSTOMER"), eur("650.00"))
+        execute(contract, ReceivePayment(amount=eur("650.00")), ctx(M06_PAID, actor="CUSTOMER"))
         events = collected(contract)
 
         assert names(events) == ["PaymentReceived", "LateInterestAccrued"]
@@ -1237,7 +1354,7 @@ class TestBilling:
         run_days(contract, start, M06_DUE)
         contract.collect_events()
 
-        contract.receive_payment(ctx(M06_DUE, actor="CUSTOMER"), eur("650.00"))
+        execute(contract, ReceivePayment(amount=eur("650.00")), ctx(M06_DUE, actor="CUSTOMER"))
 
         assert names(collected(contract)) == ["PaymentReceived"]
 
@@ -1249,7 +1366,11 @@ class TestBilling:
         contract.collect_events()
         january = instalment(contract, start)
 
-        contract.send_formal_notice(ctx(NOTICE_DISPATCH), "INSTALMENT_ARREARS", registered=True)
+        execute(
+            contract,
+            SendFormalNotice(kind="INSTALMENT_ARREARS", registered=True),
+            ctx(NOTICE_DISPATCH),
+        )
         notice = only(collected(contract), FormalNoticeSent)
         run_days(contract, NOTICE_DISPATCH + ONE_DAY, NOTICE_LAST_DAY)
         within = collected(contract)
@@ -1280,8 +1401,14 @@ class TestBilling:
         start = JANUARY_START
         contract = active_ref_contract(start, payment_term_days=14)
         run_days(contract, start, NOTICE_DISPATCH)
-        contract.send_formal_notice(ctx(NOTICE_DISPATCH), "INSTALMENT_ARREARS", registered=True)
-        contract.receive_payment(ctx(NOTICE_LAST_DAY, actor="CUSTOMER"), eur("650.00"))
+        execute(
+            contract,
+            SendFormalNotice(kind="INSTALMENT_ARREARS", registered=True),
+            ctx(NOTICE_DISPATCH),
+        )
+        execute(
+            contract, ReceivePayment(amount=eur("650.00")), ctx(NOTICE_LAST_DAY, actor="CUSTOMER")
+        )
         contract.collect_events()
 
         run_days(contract, COLLECTION_COSTS_DAY, COLLECTION_COSTS_DAY)
@@ -1297,7 +1424,9 @@ class TestBilling:
 
         assert_refused(
             contract,
-            lambda: contract.send_formal_notice(ctx(date(2024, 4, 10)), "INSTALMENT_ARREARS"),
+            lambda: execute(
+                contract, SendFormalNotice(kind="INSTALMENT_ARREARS"), ctx(date(2024, 4, 10))
+            ),
             RuleViolationError,
             "D-10",
         )
@@ -1307,9 +1436,11 @@ class TestBilling:
         # interest, January instalment 650.00, February instalment 650.00.
         contract = active_ref_contract(M09_START, payment_term_days=14)
         run_days(contract, M09_START, M09_LATE_PAYMENT)
-        contract.receive_payment(ctx(M09_LATE_PAYMENT, actor="CUSTOMER"), eur("650.00"))
+        execute(
+            contract, ReceivePayment(amount=eur("650.00")), ctx(M09_LATE_PAYMENT, actor="CUSTOMER")
+        )
         run_days(contract, date(2025, 1, 21), NOTICE_DISPATCH)
-        contract.send_formal_notice(ctx(NOTICE_DISPATCH), "INSTALMENT_ARREARS")
+        execute(contract, SendFormalNotice(kind="INSTALMENT_ARREARS"), ctx(NOTICE_DISPATCH))
         run_days(contract, NOTICE_DISPATCH + ONE_DAY, COLLECTION_COSTS_DAY)
         history = collected(contract)
         interest = only(history, LateInterestAccrued)  # December paid 36 days late
@@ -1319,7 +1450,11 @@ class TestBilling:
         february = instalment(contract, date(2025, 2, 1))
         assert interest.amount == eur("1.54")
 
-        contract.receive_payment(ctx(COLLECTION_COSTS_DAY, actor="CUSTOMER"), eur("800.00"))
+        execute(
+            contract,
+            ReceivePayment(amount=eur("800.00")),
+            ctx(COLLECTION_COSTS_DAY, actor="CUSTOMER"),
+        )
         payment = of_type(collected(contract), PaymentReceived)[0]
 
         assert [(line["receivable_id"], line["amount"]) for line in payment.allocations] == [
@@ -1349,8 +1484,12 @@ class TestCoverGrounds:
     def test_T_18_3_vii_a_lapsed_guarantee_is_a_ground(self) -> None:
         contract = running_ref_contract(LAPSE_NOTIFIED_ON)
 
-        contract.record_guarantee_lapsed(ctx(LAPSE_NOTIFIED_ON), "BG-1", "CANCELLED", eur("0"))
-        contract.apply_article_18(ctx(LAPSE_NOTIFIED_ON), POLICY)
+        execute(
+            contract,
+            RecordGuaranteeLapsed(guarantee_id="BG-1", reason="CANCELLED", remaining=eur("0")),
+            ctx(LAPSE_NOTIFIED_ON),
+        )
+        execute(contract, ApplyArticle18(), replace(ctx(LAPSE_NOTIFIED_ON), policy=POLICY))
         events = collected(contract)
 
         assert names(events) == ["GuaranteeLapsed", "DissolutionGroundDetected"]
@@ -1361,14 +1500,20 @@ class TestCoverGrounds:
     def test_D_17_T_18_3_x_no_replacement_within_two_weeks_is_a_ground(self) -> None:
         # RULES D-17: notice Tue 2025-06-03 -> deadline Tue 2025-06-17.
         contract = running_ref_contract(LAPSE_NOTIFIED_ON)
-        contract.notify_insurance_lapse(
-            ctx(LAPSE_NOTIFIED_ON), "COMPREHENSIVE", "CANCELLATION", "INSURER"
+        execute(
+            contract,
+            NotifyInsuranceLapse(
+                policy_type="COMPREHENSIVE", lapse_type="CANCELLATION", notified_by="INSURER"
+            ),
+            ctx(LAPSE_NOTIFIED_ON),
         )
         notified = only(collected(contract), InsuranceLapseNotified)
 
-        contract.apply_article_18(ctx(REPLACEMENT_DEADLINE), POLICY)
+        execute(contract, ApplyArticle18(), replace(ctx(REPLACEMENT_DEADLINE), policy=POLICY))
         on_the_last_day = collected(contract)
-        contract.apply_article_18(ctx(REPLACEMENT_DEADLINE + ONE_DAY), POLICY)
+        execute(
+            contract, ApplyArticle18(), replace(ctx(REPLACEMENT_DEADLINE + ONE_DAY), policy=POLICY)
+        )
         after = collected(contract)
 
         assert notified.replacement_deadline == REPLACEMENT_DEADLINE
@@ -1381,23 +1526,37 @@ class TestCoverGrounds:
 
     def test_D_17_a_replacement_in_time_leaves_no_ground(self) -> None:
         contract = running_ref_contract(LAPSE_NOTIFIED_ON)
-        contract.notify_insurance_lapse(ctx(LAPSE_NOTIFIED_ON), "MTPL", "SUSPENSION", "LESSOR")
-        contract.provide_replacement_insurance(ctx(REPLACEMENT_DEADLINE), "CUSTOMER")
+        execute(
+            contract,
+            NotifyInsuranceLapse(policy_type="MTPL", lapse_type="SUSPENSION", notified_by="LESSOR"),
+            ctx(LAPSE_NOTIFIED_ON),
+        )
+        execute(
+            contract, ProvideReplacementInsurance(provided_by="CUSTOMER"), ctx(REPLACEMENT_DEADLINE)
+        )
         contract.collect_events()
 
-        contract.apply_article_18(ctx(REPLACEMENT_DEADLINE + ONE_DAY), POLICY)
+        execute(
+            contract, ApplyArticle18(), replace(ctx(REPLACEMENT_DEADLINE + ONE_DAY), policy=POLICY)
+        )
 
         assert collected(contract) == []
 
     def test_K_02_a_late_replacement_clears_the_18_3_x_ground(self) -> None:
         contract = running_ref_contract(LAPSE_NOTIFIED_ON)
-        contract.notify_insurance_lapse(ctx(LAPSE_NOTIFIED_ON), "MTPL", "SUSPENSION", "LESSOR")
-        contract.apply_article_18(ctx(REPLACEMENT_DEADLINE + ONE_DAY), POLICY)
+        execute(
+            contract,
+            NotifyInsuranceLapse(policy_type="MTPL", lapse_type="SUSPENSION", notified_by="LESSOR"),
+            ctx(LAPSE_NOTIFIED_ON),
+        )
+        execute(
+            contract, ApplyArticle18(), replace(ctx(REPLACEMENT_DEADLINE + ONE_DAY), policy=POLICY)
+        )
         contract.collect_events()
         late = REPLACEMENT_DEADLINE + timedelta(days=5)
 
-        contract.provide_replacement_insurance(ctx(late), "LESSOR")
-        contract.apply_article_18(ctx(late), POLICY)
+        execute(contract, ProvideReplacementInsurance(provided_by="LESSOR"), ctx(late))
+        execute(contract, ApplyArticle18(), replace(ctx(late), policy=POLICY))
         events = collected(contract)
 
         assert names(events) == ["ReplacementInsuranceProvided", "DissolutionGroundCleared"]
@@ -1405,8 +1564,16 @@ class TestCoverGrounds:
 
     def test_L_31_lapses_survive_a_snapshot_round_trip(self) -> None:
         contract = running_ref_contract(LAPSE_NOTIFIED_ON)
-        contract.notify_insurance_lapse(ctx(LAPSE_NOTIFIED_ON), "MTPL", "SUSPENSION", "LESSOR")
-        contract.record_guarantee_lapsed(ctx(LAPSE_NOTIFIED_ON), "BG-1", "REDUCED", eur("5.00"))
+        execute(
+            contract,
+            NotifyInsuranceLapse(policy_type="MTPL", lapse_type="SUSPENSION", notified_by="LESSOR"),
+            ctx(LAPSE_NOTIFIED_ON),
+        )
+        execute(
+            contract,
+            RecordGuaranteeLapsed(guarantee_id="BG-1", reason="REDUCED", remaining=eur("5.00")),
+            ctx(LAPSE_NOTIFIED_ON),
+        )
         contract.collect_events()
         mapper = ContractsApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}).mapper
 
@@ -1422,7 +1589,11 @@ class TestCoverGrounds:
 
         assert_refused(
             contract,
-            lambda: contract.provide_replacement_insurance(ctx(LAPSE_NOTIFIED_ON), "CUSTOMER"),
+            lambda: execute(
+                contract,
+                ProvideReplacementInsurance(provided_by="CUSTOMER"),
+                ctx(LAPSE_NOTIFIED_ON),
+            ),
             RuleViolationError,
             "L-31",
         )
@@ -1439,12 +1610,16 @@ class TestLinkedServices:
             insurance_mode=InsuranceMode.LESSOR_MTPL_WITH_PROTECTION,
         )
         record_trust_ground(contract, date(2025, 11, 18))
-        contract.dissolve(ctx(DISSOLUTION_DATE), ["18.3(xiv)"], notified_on=DISSOLUTION_DATE)
+        execute(
+            contract,
+            Dissolve(grounds=("18.3(xiv)",), written_notification_on=DISSOLUTION_DATE),
+            ctx(DISSOLUTION_DATE),
+        )
         contract.collect_events()
 
-        contract.apply_article_18(ctx(DISSOLUTION_DATE), POLICY)
+        execute(contract, ApplyArticle18(), replace(ctx(DISSOLUTION_DATE), policy=POLICY))
         stopped = of_type(collected(contract), AncillaryServiceStopped)
-        contract.apply_article_18(ctx(DISSOLUTION_DATE + ONE_DAY), POLICY)
+        execute(contract, ApplyArticle18(), replace(ctx(DISSOLUTION_DATE + ONE_DAY), policy=POLICY))
 
         assert [(s.service, s.ground, s.effective_on) for s in stopped] == [
             ("PROTECTION", "18.10", DISSOLUTION_DATE),
@@ -1457,7 +1632,7 @@ class TestLinkedServices:
         contract = running_ref_contract(
             date(2028, 3, 11), protection_included=True, flat_damage_fee=eur("500.00")
         )
-        contract.apply_article_18(ctx(date(2028, 3, 12)), POLICY)
+        execute(contract, ApplyArticle18(), replace(ctx(date(2028, 3, 12)), policy=POLICY))
 
         assert contract.end_kind is EndKind.TERM_EXPIRED
         assert of_type(collected(contract), AncillaryServiceStopped) == []
@@ -1471,7 +1646,9 @@ class TestServiceArrears:
         on 2025-03-10 covering January and February, run to the day the cure period ends."""
         contract = active_ref_contract(JANUARY_START, payment_term_days=14, **overrides)
         run_days(contract, JANUARY_START, SERVICE_NOTICE)
-        contract.send_formal_notice(ctx(SERVICE_NOTICE), "SERVICE_ARREARS", registered=True)
+        execute(
+            contract, SendFormalNotice(kind="SERVICE_ARREARS", registered=True), ctx(SERVICE_NOTICE)
+        )
         contract.collect_events()
         return contract
 
@@ -1482,7 +1659,9 @@ class TestServiceArrears:
 
         run_days(contract, SERVICE_NOTICE + ONE_DAY, SERVICE_GROUND_DAY)
         ground = only(collected(contract), DissolutionGroundDetected)
-        contract.stop_ancillary_service(ctx(SERVICE_GROUND_DAY), "MAINTENANCE_REPAIR")
+        execute(
+            contract, StopAncillaryService(service="MAINTENANCE_REPAIR"), ctx(SERVICE_GROUND_DAY)
+        )
         stopped = only(collected(contract), AncillaryServiceStopped)
 
         assert_rules(ground, "K-02", "T-18.2-ii", "A-13")
@@ -1505,7 +1684,7 @@ class TestServiceArrears:
 
         assert_refused(
             contract,
-            lambda: contract.stop_ancillary_service(ctx(SERVICE_NOTICE), "TYRES"),
+            lambda: execute(contract, StopAncillaryService(service="TYRES"), ctx(SERVICE_NOTICE)),
             RuleViolationError,
             "T-18.2-ii",
         )
@@ -1520,12 +1699,12 @@ class TestReportingDuties:
     def test_D_06_the_odometer_request_is_due_in_5_working_days(self) -> None:
         # RULES D-06: request Wed 2025-04-30 -> Fri 2 (1 May a holiday), Mon 5 .. Thu 8 May.
         contract = running_ref_contract(date(2025, 4, 30))
-        contract.request_odometer_reading(ctx(date(2025, 4, 30)))
+        execute(contract, RequestOdometerReading(), ctx(date(2025, 4, 30)))
         request = only(collected(contract), OdometerReadingRequested)
 
-        contract.apply_article_18(ctx(date(2025, 5, 8)), POLICY)
+        execute(contract, ApplyArticle18(), replace(ctx(date(2025, 5, 8)), policy=POLICY))
         on_the_last_day = collected(contract)
-        contract.apply_article_18(ctx(date(2025, 5, 9)), POLICY)
+        execute(contract, ApplyArticle18(), replace(ctx(date(2025, 5, 9)), policy=POLICY))
         after = collected(contract)
 
         assert request.due_by == date(2025, 5, 8)
@@ -1534,16 +1713,16 @@ class TestReportingDuties:
         breach = only(after, ReportingDutyBreached)
         assert_rules(breach, "D-06", "T-18.3-viii")
         assert (breach.subject_id, breach.occurred_on) == (request.request_id, date(2025, 5, 9))
-        contract.apply_article_18(ctx(date(2025, 5, 12)), POLICY)
+        execute(contract, ApplyArticle18(), replace(ctx(date(2025, 5, 12)), policy=POLICY))
         assert collected(contract) == []  # breached once, not every day
 
     def test_D_06_a_reading_in_time_answers_the_request(self) -> None:
         contract = running_ref_contract(date(2025, 4, 30))
-        contract.request_odometer_reading(ctx(date(2025, 4, 30)))
-        contract.report_odometer(ctx(date(2025, 5, 7)), 20_000)
+        execute(contract, RequestOdometerReading(), ctx(date(2025, 4, 30)))
+        execute(contract, ReportOdometer(odometer=20_000), ctx(date(2025, 5, 7)))
         contract.collect_events()
 
-        contract.apply_article_18(ctx(date(2025, 5, 9)), POLICY)
+        execute(contract, ApplyArticle18(), replace(ctx(date(2025, 5, 9)), policy=POLICY))
 
         assert collected(contract) == []
 
@@ -1552,8 +1731,16 @@ class TestReportingDuties:
         in_time = running_ref_contract(date(2025, 7, 24))
         late = running_ref_contract(date(2025, 7, 25))
 
-        in_time.report_insurance_change(ctx(date(2025, 7, 24)), "COVERAGE", date(2025, 7, 18))
-        late.report_insurance_change(ctx(date(2025, 7, 25)), "COVERAGE", date(2025, 7, 18))
+        execute(
+            in_time,
+            ReportInsuranceChange(change_type="COVERAGE", changed_on=date(2025, 7, 18)),
+            ctx(date(2025, 7, 24)),
+        )
+        execute(
+            late,
+            ReportInsuranceChange(change_type="COVERAGE", changed_on=date(2025, 7, 18)),
+            ctx(date(2025, 7, 25)),
+        )
 
         assert self.breaches(in_time) == []
         breach = only(self.breaches(late), ReportingDutyBreached)
@@ -1562,7 +1749,11 @@ class TestReportingDuties:
     def test_D_03_a_seizure_reported_two_days_later_is_late(self) -> None:
         contract = running_ref_contract(date(2025, 6, 12))
 
-        contract.report_third_party_claim(ctx(date(2025, 6, 12)), "SEIZURE", date(2025, 6, 10))
+        execute(
+            contract,
+            ReportThirdPartyClaim(kind="SEIZURE", happened_on=date(2025, 6, 10)),
+            ctx(date(2025, 6, 12)),
+        )
 
         breach = only(self.breaches(contract), ReportingDutyBreached)
         assert_rules(breach, "D-03", "T-18.3-viii")
@@ -1570,19 +1761,23 @@ class TestReportingDuties:
     def test_D_04_a_lost_fuel_card_reported_the_next_day_is_in_time(self) -> None:
         contract = running_ref_contract(date(2025, 6, 11))
 
-        contract.report_fuel_card_lost(ctx(date(2025, 6, 11)), date(2025, 6, 10))
+        execute(contract, ReportFuelCardLost(happened_on=date(2025, 6, 10)), ctx(date(2025, 6, 11)))
 
         assert names(collected(contract)) == ["FuelCardLostOrStolen"]
 
     def test_D_18_protection_ended_own_insurance_due_in_two_weeks(self) -> None:
         # RULES D-18: letter Mon 2025-06-02 -> own insurance due by Mon 2025-06-16.
         contract = running_ref_contract(date(2025, 6, 2))
-        contract.notify_insurance_lapse(
-            ctx(date(2025, 6, 2)), "PROTECTION_ENDED", "CANCELLATION", "LESSOR"
+        execute(
+            contract,
+            NotifyInsuranceLapse(
+                policy_type="PROTECTION_ENDED", lapse_type="CANCELLATION", notified_by="LESSOR"
+            ),
+            ctx(date(2025, 6, 2)),
         )
         notified = only(collected(contract), InsuranceLapseNotified)
 
-        contract.apply_article_18(ctx(date(2025, 6, 17)), POLICY)
+        execute(contract, ApplyArticle18(), replace(ctx(date(2025, 6, 17)), policy=POLICY))
 
         assert_rules(notified, "L-31", "D-18")
         assert notified.replacement_deadline == date(2025, 6, 16)
@@ -1594,8 +1789,10 @@ class TestDamage:
     def test_M_15_collision_charges_the_flat_fee(self) -> None:
         contract = running_ref_contract(INCIDENT_REPORTED_ON)
 
-        contract.report_incident(
-            ctx(INCIDENT_REPORTED_ON, actor="CUSTOMER"), "COLLISION", INCIDENT_ON, eur("1800.00")
+        execute(
+            contract,
+            ReportIncident(kind="COLLISION", incident_on=INCIDENT_ON, repair_cost=eur("1800.00")),
+            ctx(INCIDENT_REPORTED_ON, actor="CUSTOMER"),
         )
         events = collected(contract)
 
@@ -1615,8 +1812,10 @@ class TestDamage:
     def test_M_15_glass_breakage_is_exempt(self) -> None:
         contract = running_ref_contract(INCIDENT_REPORTED_ON)
 
-        contract.report_incident(
-            ctx(INCIDENT_REPORTED_ON, actor="CUSTOMER"), "GLASS", INCIDENT_ON, eur("900.00")
+        execute(
+            contract,
+            ReportIncident(kind="GLASS", incident_on=INCIDENT_ON, repair_cost=eur("900.00")),
+            ctx(INCIDENT_REPORTED_ON, actor="CUSTOMER"),
         )
         events = collected(contract)
 
@@ -1629,11 +1828,13 @@ class TestDamage:
     ) -> None:
         contract = running_ref_contract(INCIDENT_REPORTED_LATE)
 
-        contract.report_incident(
-            ctx(INCIDENT_REPORTED_LATE, actor="CUSTOMER"), "GLASS", INCIDENT_ON, eur("900.00")
+        execute(
+            contract,
+            ReportIncident(kind="GLASS", incident_on=INCIDENT_ON, repair_cost=eur("900.00")),
+            ctx(INCIDENT_REPORTED_LATE, actor="CUSTOMER"),
         )
         reported = collected(contract)
-        contract.apply_article_18(ctx(INCIDENT_REPORTED_LATE), POLICY)
+        execute(contract, ApplyArticle18(), replace(ctx(INCIDENT_REPORTED_LATE), policy=POLICY))
         rules = collected(contract)
 
         breach = only(reported, ReportingDutyBreached)
@@ -1672,10 +1873,12 @@ class TestDamage:
     def test_D_01_a_report_the_next_day_is_in_time(self) -> None:
         contract = running_ref_contract(INCIDENT_REPORTED_ON)
 
-        contract.report_incident(
-            ctx(INCIDENT_REPORTED_ON, actor="CUSTOMER"), "GLASS", INCIDENT_ON, eur("900.00")
+        execute(
+            contract,
+            ReportIncident(kind="GLASS", incident_on=INCIDENT_ON, repair_cost=eur("900.00")),
+            ctx(INCIDENT_REPORTED_ON, actor="CUSTOMER"),
         )
-        contract.apply_article_18(ctx(INCIDENT_REPORTED_ON), POLICY)
+        execute(contract, ApplyArticle18(), replace(ctx(INCIDENT_REPORTED_ON), policy=POLICY))
 
         assert of_type(collected(contract), ReportingDutyBreached) == []
         assert of_type(collected(contract), DissolutionGroundDetected) == []
@@ -1685,8 +1888,12 @@ class TestDamage:
 
         assert_refused(
             contract,
-            lambda: contract.report_incident(
-                ctx(INCIDENT_REPORTED_ON), "COLLISION", date(2024, 3, 1), eur("1800.00")
+            lambda: execute(
+                contract,
+                ReportIncident(
+                    kind="COLLISION", incident_on=date(2024, 3, 1), repair_cost=eur("1800.00")
+                ),
+                ctx(INCIDENT_REPORTED_ON),
             ),
             RuleViolationError,
             "L-43",
@@ -1703,10 +1910,18 @@ def dissolved_ref_contract(*, returned: bool = True) -> Contract:
     """
     contract = running_ref_contract(DISSOLUTION_DATE)
     record_trust_ground(contract, date(2025, 11, 18))
-    contract.estimate_market_value(ctx(DISSOLUTION_DATE), eur("30000.00"))
-    contract.dissolve(ctx(DISSOLUTION_DATE), ["18.3(xiv)"], notified_on=DISSOLUTION_DATE)
+    execute(contract, EstimateMarketValue(amount=eur("30000.00")), ctx(DISSOLUTION_DATE))
+    execute(
+        contract,
+        Dissolve(grounds=("18.3(xiv)",), written_notification_on=DISSOLUTION_DATE),
+        ctx(DISSOLUTION_DATE),
+    )
     if returned:
-        contract.return_vehicle(ctx(RETURNED_AFTER_DISSOLUTION), 40_012, [], [], Decimal("0.50"))
+        execute(
+            contract,
+            ReturnVehicle(odometer=40_012, damages=(), missing_items=()),
+            ctx(RETURNED_AFTER_DISSOLUTION),
+        )
     return contract
 
 
@@ -1751,8 +1966,14 @@ class TestDissolutionIndemnity:
         contract = dissolved_ref_contract()
         invoiced = only(collected(contract), DissolutionIndemnityInvoiced)
 
-        contract.record_vehicle_sale(
-            ctx(SALE_WITHIN_WINDOW), SALE_WITHIN_WINDOW, eur("31000.00"), eur("31000.00")
+        execute(
+            contract,
+            RecordVehicleSale(
+                sold_on=SALE_WITHIN_WINDOW,
+                gross_price=eur("31000.00"),
+                net_proceeds=eur("31000.00"),
+            ),
+            ctx(SALE_WITHIN_WINDOW),
         )
         events = collected(contract)
 
@@ -1778,7 +1999,13 @@ class TestDissolutionIndemnity:
         contract = dissolved_ref_contract()
         contract.collect_events()
 
-        contract.record_vehicle_sale(ctx(LATER_SALE), LATER_SALE, eur("28500.00"), eur("28000.00"))
+        execute(
+            contract,
+            RecordVehicleSale(
+                sold_on=LATER_SALE, gross_price=eur("28500.00"), net_proceeds=eur("28000.00")
+            ),
+            ctx(LATER_SALE),
+        )
         events = collected(contract)
 
         assert names(events)[:3] == [
@@ -1797,13 +2024,23 @@ class TestDissolutionIndemnity:
 
     def test_M_21_second_sale_is_refused(self) -> None:
         contract = dissolved_ref_contract()
-        contract.record_vehicle_sale(ctx(LATER_SALE), LATER_SALE, eur("28500.00"), eur("28000.00"))
+        execute(
+            contract,
+            RecordVehicleSale(
+                sold_on=LATER_SALE, gross_price=eur("28500.00"), net_proceeds=eur("28000.00")
+            ),
+            ctx(LATER_SALE),
+        )
         contract.collect_events()
 
         assert_refused(
             contract,
-            lambda: contract.record_vehicle_sale(
-                ctx(LATER_SALE), LATER_SALE, eur("29000.00"), eur("29000.00")
+            lambda: execute(
+                contract,
+                RecordVehicleSale(
+                    sold_on=LATER_SALE, gross_price=eur("29000.00"), net_proceeds=eur("29000.00")
+                ),
+                ctx(LATER_SALE),
             ),
             RuleViolationError,
             "M-21",

@@ -18,14 +18,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.application import ContractsApplication
+from domain.contract.billing import ReceivePayment
+from domain.contract.incidents import ReportOdometer
+from domain.contract.registry import execute
 from domain.money import Money, total
 from domain.money_rules import remaining_capital
 from domain.policy import LessorPolicy
-from tests.factories import REF_START, ctx, handed_over_ref_contract
+from tests.factories import REF_START, ctx, handed_over_ref_contract, run_daily
 
 if TYPE_CHECKING:
     from domain.contract import Contract
-    from domain.state import Receivable
+    from domain.contract.state import Receivable
     from domain.values import ContractStatus
 
 POLICY = LessorPolicy()
@@ -83,15 +86,15 @@ def apply_step(run: Run, step: Step) -> None:
     contract = run.contract
     if kind == "pay":
         amount = Money(Decimal(value).scaleb(-2))
-        contract.receive_payment(ctx(run.today, actor="CUSTOMER"), amount)
+        execute(contract, ReceivePayment(amount=amount), ctx(run.today, actor="CUSTOMER"))
         run.paid = run.paid + amount
     elif kind == "odometer":
         reading = (contract.last_odometer or 0) + value
-        contract.report_odometer(ctx(run.today, actor="CUSTOMER"), reading)
+        execute(contract, ReportOdometer(odometer=reading), ctx(run.today, actor="CUSTOMER"))
     else:
         for _ in range(value):
             run.today += ONE_DAY
-            contract.run_daily(ctx(run.today, actor="SYSTEM:scheduler"), POLICY)
+            run_daily(contract, ctx(run.today, actor="SYSTEM:scheduler"), POLICY)
 
 
 def settled(items: list[Receivable]) -> Money:
@@ -152,7 +155,7 @@ def assert_replays(contract: Contract, seen: list[Seen]) -> None:
 def played_run(steps: list[Step], tail: int, *, check: bool) -> Run:
     """Hand REF over, run the steps and the tail; with `check`, assert invariants per step."""
     contract = handed_over_ref_contract()
-    contract.run_daily(ctx(REF_START, actor="SYSTEM:scheduler"), POLICY)
+    run_daily(contract, ctx(REF_START, actor="SYSTEM:scheduler"), POLICY)
     run = Run(contract, REF_START, Money.zero(), [])
     capital = contract.terms.invested_capital
     for step in [*steps, ("run", tail)]:

@@ -14,7 +14,8 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from domain.application import ContractsApplication
-from domain.events import ContractConcluded, ContractEvent, InstalmentInvoiced
+from domain.contract.base_events import ContractConcluded, ContractEvent
+from domain.contract.billing_events import InstalmentInvoiced
 from domain.money import Money
 from domain.terms import ContractTerms
 from infra import messages

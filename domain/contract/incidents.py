@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, ClassVar
 
 from domain.calendar import months_covered
-from domain.contract_rules import RUNNING
-from domain.events import (
-    FlatDamageFeeCharged,
+from domain.contract.billing_events import FlatDamageFeeCharged
+from domain.contract.command import Command, bounded
+from domain.contract.guards import require, require_status
+from domain.contract.incidents_events import (
     IncidentReported,
     KmDeviationAssessed,
     OdometerReported,
@@ -17,17 +19,16 @@ from domain.events import (
     TotalLossDeclared,
     VehicleTheftReported,
 )
-from domain.guards import require, require_status
+from domain.contract.reporting import WITHIN_24_HOURS as REPORT_WITHIN
+from domain.contract.reporting import check_reported_in_time
+from domain.contract.status import RUNNING
+from domain.money import Money
 from domain.money_rules import expected_km, flat_damage_fee, km_settlement
-from domain.reporting import WITHIN_24_HOURS as REPORT_WITHIN
-from domain.reporting import check_reported_in_time
 from domain.values import ContractStatus, DamageCause, KmBand
 
 if TYPE_CHECKING:
-    from datetime import date
-
     from domain.contract import Contract, Ctx
-    from domain.money import Money
+    from domain.contract.command import Handlers
 
 THEFT_MAX_RECOVERY_DAYS = 30  # P-46, D-15
 
@@ -47,10 +48,58 @@ AT_RISK = RUNNING | {ContractStatus.ENDED_AWAITING_RETURN}
 """L-43: the Customer carries the risk from the Start Date until the Return Report."""
 
 
-def report_odometer(c: Contract, ctx: Ctx, reading: int, source: str) -> None:
+@dataclass(frozen=True)
+class ReportOdometer(Command):
+    """An odometer reading (by the Customer, telematics or a workshop)."""
+
+    name: ClassVar[str] = "report_odometer"
+    rule_ids: ClassVar[tuple[str, ...]] = ("M-11", "M-12", "A-14", "L-19")
+    odometer: int = bounded()
+    source: str = bounded("CUSTOMER")
+
+
+@dataclass(frozen=True)
+class ReportIncident(Command):
+    """A Damage Event of a kind, on a date, with its repair cost."""
+
+    name: ClassVar[str] = "report_incident"
+    rule_ids: ClassVar[tuple[str, ...]] = ("D-01", "M-15", "L-43")
+    kind: str = bounded()
+    incident_on: date = bounded()
+    repair_cost: Money = bounded()
+
+
+@dataclass(frozen=True)
+class ReportTheft(Command):
+    """The Vehicle was stolen on `theft_on`; the recovery window opens."""
+
+    name: ClassVar[str] = "report_theft"
+    rule_ids: ClassVar[tuple[str, ...]] = ("L-14", "D-02", "D-15")
+    theft_on: date = bounded()
+
+
+@dataclass(frozen=True)
+class RecoverVehicle(Command):
+    """The stolen Vehicle was found on `recovered_on`."""
+
+    name: ClassVar[str] = "recover_vehicle"
+    rule_ids: ClassVar[tuple[str, ...]] = ("L-15",)
+    recovered_on: date = bounded()
+
+
+@dataclass(frozen=True)
+class DeclareTotalLoss(Command):
+    """An expert declares the Vehicle a total loss after an event on `event_on`."""
+
+    name: ClassVar[str] = "declare_total_loss"
+    rule_ids: ClassVar[tuple[str, ...]] = ("L-17",)
+    event_on: date = bounded()
+
+
+def report_odometer(c: Contract, ctx: Ctx, odometer: int, source: str) -> None:
     """M-11/M-12: record a reading; flag a deviation of more than 15% (A-14)."""
     require_status(c, AT_RISK, "L-19", "report_odometer")
-    last = c.last_odometer or 0
+    reading, last = odometer, c.last_odometer or 0
     require(reading >= last, "M-11", f"odometer {reading} is below the last reading {last}")
     c.emit(OdometerReported, ctx, ["M-11", "M-12"], reading=reading, source=source)
     assert c.start_date is not None  # AT_RISK states have a start date
@@ -70,10 +119,13 @@ def report_odometer(c: Contract, ctx: Ctx, reading: int, source: str) -> None:
         )
 
 
-def report_incident(c: Contract, ctx: Ctx, kind: str, incident_on: date, cost: Money) -> None:
+def report_incident(
+    c: Contract, ctx: Ctx, kind: str, incident_on: date, repair_cost: Money
+) -> None:
     """D-01 and M-15: a Damage Event; under Protection the Customer owes the flat fee share."""
     require_status(c, AT_RISK, "L-43", "report_incident")
     require(kind in INCIDENT_KINDS, "M-15", f"unknown incident kind {kind}")
+    cost = repair_cost
     require(_within_risk(c, incident_on, ctx.on), "L-43", f"{incident_on} outside the risk period")
     require(cost.amount >= 0, "M-15", "repair_cost must not be negative")
     incident_id = f"I{c.incidents + 1:03d}"
@@ -174,3 +226,12 @@ def declare_total_loss(c: Contract, ctx: Ctx, event_on: date) -> None:
         incident_id=f"I{c.incidents + 1:03d}",
         event_date=event_on,
     )
+
+
+HANDLERS: Handlers = {
+    ReportOdometer: report_odometer,
+    ReportIncident: report_incident,
+    ReportTheft: report_theft,
+    RecoverVehicle: recover_vehicle,
+    DeclareTotalLoss: declare_total_loss,
+}

@@ -13,15 +13,18 @@ T-18.2-ii: the Lessor may also stop one service of the instalment on an open 18.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
-from domain.contract_rules import RUNNING
-from domain.events import AncillaryServiceStopped
-from domain.guards import require, require_status
+from domain.contract.command import Command, bounded
+from domain.contract.cover_events import AncillaryServiceStopped
+from domain.contract.guards import require, require_status
+from domain.contract.status import RUNNING
 from domain.values import EndKind, InsuranceMode
 
 if TYPE_CHECKING:
     from domain.contract import Contract, Ctx
+    from domain.contract.command import Handlers
     from domain.terms import ContractTerms
 
 CASCADE_ENDS = frozenset(
@@ -35,6 +38,15 @@ CASCADE_ENDS = frozenset(
     }
 )
 """Ends that stop the linked services (T-18.10, with its [INT] extension)."""
+
+
+@dataclass(frozen=True)
+class StopAncillaryService(Command):
+    """The Lessor stops an ancillary service (on ground 18.2(ii)); the contract continues."""
+
+    name: ClassVar[str] = "stop_ancillary_service"
+    rule_ids: ClassVar[tuple[str, ...]] = ("T-18.2-ii",)
+    service: str = bounded()
 
 
 def linked_services(terms: ContractTerms) -> list[str]:
@@ -86,3 +98,6 @@ def stop_linked_services(c: Contract, ctx: Ctx) -> None:
                 ground="18.10",
                 effective_on=c.effective_end_date,
             )
+
+
+HANDLERS: Handlers = {StopAncillaryService: stop_ancillary_service}

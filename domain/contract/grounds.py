@@ -3,31 +3,64 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
-from domain import cover
-from domain.contract_rules import NOT_ENDED
-from domain.events import (
+from domain.contract import cover
+from domain.contract.command import Command, bounded
+from domain.contract.formation import PRE_HANDOVER
+from domain.contract.guards import require, require_status
+from domain.contract.status import NOT_ENDED
+from domain.contract.termination_events import (
     DissolutionGroundCleared,
     DissolutionGroundDetected,
     DissolutionGroundRecorded,
 )
-from domain.formation import PRE_HANDOVER
-from domain.guards import require, require_status
-from domain.money import total
+from domain.money import Money, total
 from domain.money_rules import monthly_equivalent
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
     from domain.contract import Contract, Ctx
-    from domain.state import Notice
+    from domain.contract.command import Handlers
+    from domain.contract.state import Notice
 
 GROUND_PATTERN = re.compile(r"^18\.(3)\((i|ii|iii|iv|v|vi|vii|viii|ix|x|xi|xii|xiii|xiv)\)$")
 ARREARS_GROUNDS = ("18.2(ii)", "18.3(ii)", "18.3(iii)")
 """Grounds that rest on a notice's unpaid amounts and clear once those are paid (K-02)."""
 SERVICE_ARREARS_INVOICES = 2  # T-18.2-ii: "at least twice"
+INSTALMENT_ARREARS_MONTHS = 2  # T-18.3-ii, A-12: two monthly instalments overdue
 LESSOR_GROUND_PATTERN = re.compile(r"^18\.(8)\((i|ii|iii|iv|v)\)$")
+
+
+@dataclass(frozen=True)
+class RecordGround(Command):
+    """The Lessor records a ground of Art. 18.3 it found itself, with its rationale."""
+
+    name: ClassVar[str] = "record_ground"
+    rule_ids: ClassVar[tuple[str, ...]] = ("K-02",)
+    ground: str = bounded()
+    rationale: str = bounded(max_length=2000)
+
+
+@dataclass(frozen=True)
+class NoteCustomerGrounds(Command):
+    """The arrears grounds on the Customer's other contracts (`<number>/<ground id>` -> open)."""
+
+    name: ClassVar[str] = "note_customer_grounds"
+    rule_ids: ClassVar[tuple[str, ...]] = ("K-01", "T-18.3-ii", "A-37")
+    public: ClassVar[bool] = False
+    elsewhere: Mapping[str, bool] = bounded()
+
+
+def instalment_arrears_ground(overdue: Money, monthly: Money) -> bool:
+    """T-18.3-ii (A-12): the instalments overdue under a notice reach two months' worth."""
+    return overdue.amount >= INSTALMENT_ARREARS_MONTHS * monthly.amount
+
+
+def service_arrears_ground(late_invoices: int, *, still_unpaid: bool) -> bool:
+    """T-18.2-ii (A-13): at least two service invoices paid late, and something still due."""
+    return late_invoices >= SERVICE_ARREARS_INVOICES and still_unpaid
 
 
 def rule_id_of(ground: str) -> str:
@@ -101,7 +134,7 @@ def _detect_arrears(c: Contract, ctx: Ctx, notice: Notice) -> None:
         return
     monthly = monthly_equivalent(c.terms.instalment_amount, c.terms.instalment_frequency)
     overdue = total([r.open for r in unpaid if r.category == "INSTALMENT"])
-    if overdue.amount >= 2 * monthly.amount:
+    if instalment_arrears_ground(overdue, monthly):
         _detect(c, ctx, "18.3(ii)", [notice.notice_id], ["T-18.3-ii", "D-12", "A-12"])
 
 
@@ -114,7 +147,7 @@ def _detect_service_arrears(c: Contract, ctx: Ctx, notice: Notice) -> None:
         return
     covered = [c.receivables[r] for r in notice.receivable_ids]
     late = [r for r in covered if r.category == "INSTALMENT"]
-    if len(late) >= SERVICE_ARREARS_INVOICES and any(r.open.is_positive for r in late):
+    if service_arrears_ground(len(late), still_unpaid=any(r.open.is_positive for r in late)):
         _detect(c, ctx, "18.2(ii)", [notice.notice_id], ["T-18.2-ii", "D-12", "A-13"])
 
 
@@ -201,3 +234,6 @@ def note_customer_grounds(c: Contract, ctx: Ctx, elsewhere: Mapping[str, bool]) 
                 ground_id=ground.ground_id,
                 reason="CLEARED_ON_OTHER_CONTRACT",
             )
+
+
+HANDLERS: Handlers = {RecordGround: record_ground, NoteCustomerGrounds: note_customer_grounds}

@@ -11,23 +11,26 @@ Both feed AUTO-DETECT grounds (K-02) that the termination consumer finds:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
-from domain.contract_rules import NOT_ENDED
-from domain.events import (
+from domain.contract.command import Command, bounded
+from domain.contract.cover_events import (
     GuaranteeLapsed,
     InsuranceLapseNotified,
     InsuranceReplacementDeadlineExpired,
     ReplacementInsuranceProvided,
 )
-from domain.guards import require, require_status
+from domain.contract.guards import require, require_status
+from domain.contract.status import NOT_ENDED
+from domain.money import Money
 
 if TYPE_CHECKING:
     from datetime import date
 
     from domain.contract import Contract, Ctx
-    from domain.money import Money
+    from domain.contract.command import Handlers
 
 REPLACEMENT_WITHIN = timedelta(weeks=2)  # D-17
 LAPSE_REASONS = ("CANCELLED", "VOIDED", "REDUCED")
@@ -35,6 +38,37 @@ POLICY_TYPES = ("COMPREHENSIVE", "MTPL", "CREDITOR_ENDORSEMENT", "PROTECTION_END
 """PROTECTION_ENDED: D-18, Protection terminated; own insurance is due within 2 weeks."""
 LAPSE_TYPES = ("SUSPENSION", "CANCELLATION", "DISSOLUTION", "NOT_SOLE_BENEFICIARY")
 PROVIDERS = ("CUSTOMER", "LESSOR")
+
+
+@dataclass(frozen=True)
+class RecordGuaranteeLapsed(Command):
+    """A Guarantee lapsed (ground 18.3(vii)), with what remains of it."""
+
+    name: ClassVar[str] = "record_guarantee_lapsed"
+    rule_ids: ClassVar[tuple[str, ...]] = ("T-18.3-vii",)
+    guarantee_id: str = bounded()
+    reason: str = bounded()
+    remaining: Money = bounded()
+
+
+@dataclass(frozen=True)
+class NotifyInsuranceLapse(Command):
+    """An insurance policy lapsed; the two-week replacement timer starts."""
+
+    name: ClassVar[str] = "notify_insurance_lapse"
+    rule_ids: ClassVar[tuple[str, ...]] = ("T-18.3-x", "D-17", "D-18")
+    policy_type: str = bounded()
+    lapse_type: str = bounded()
+    notified_by: str = bounded()
+
+
+@dataclass(frozen=True)
+class ProvideReplacementInsurance(Command):
+    """Replacement insurance is in place (by the Customer or the Lessor)."""
+
+    name: ClassVar[str] = "provide_replacement_insurance"
+    rule_ids: ClassVar[tuple[str, ...]] = ("T-18.3-x", "D-17")
+    provided_by: str = bounded()
 
 
 def record_guarantee_lapsed(
@@ -111,3 +145,10 @@ def lapsed_unreplaced(c: Contract) -> list[str]:
         for lapse_id, lapse in c.insurance_lapses.items()
         if lapse["expired"] and lapse["replaced_on"] is None
     ]
+
+
+HANDLERS: Handlers = {
+    RecordGuaranteeLapsed: record_guarantee_lapsed,
+    NotifyInsuranceLapse: notify_insurance_lapse,
+    ProvideReplacementInsurance: provide_replacement_insurance,
+}

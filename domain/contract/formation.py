@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, ClassVar
 
 from domain.calendar import ONE_DAY, contractual_end_date, deadline_in_days, deadline_in_months
-from domain.events import (
+from domain.contract.command import Command, bounded
+from domain.contract.formation_events import (
     CustomerWithdrawalIntentRecorded,
     HandoverRefusalAssessed,
     HandoverSuspended,
@@ -20,14 +21,15 @@ from domain.events import (
     VehicleReadyForHandoverNotified,
     VehicleSpecificationChanged,
 )
-from domain.guards import require, require_status
+from domain.contract.guards import require, require_status
+from domain.money import Money
 from domain.values import ContractStatus, InsuranceMode
 
 if TYPE_CHECKING:
     from datetime import date
 
     from domain.contract import Contract, Ctx
-    from domain.money import Money
+    from domain.contract.command import Handlers
 
 COLLECTION_DAYS = 14  # D-08 / P-47
 INSURANCE_PROOF_MONTHS = 1  # D-09 / P-47
@@ -48,6 +50,86 @@ PRE_HANDOVER = (
     ContractStatus.READY_FOR_HANDOVER,
     ContractStatus.HANDOVER_SUSPENDED,
 )
+
+
+@dataclass(frozen=True)
+class OrderVehicle(Command):
+    """The Lessor orders the Vehicle from the supplier."""
+
+    name: ClassVar[str] = "order_vehicle"
+    rule_ids: ClassVar[tuple[str, ...]] = ("L-02",)
+
+
+@dataclass(frozen=True)
+class NotifyVehicleReady(Command):
+    """The Vehicle is ready: the collection and insurance-proof timers start."""
+
+    name: ClassVar[str] = "notify_vehicle_ready"
+    rule_ids: ClassVar[tuple[str, ...]] = ("L-04", "D-08", "D-09")
+
+
+@dataclass(frozen=True)
+class SubmitInsuranceProof(Command):
+    """The Customer's proof of insurance is accepted."""
+
+    name: ClassVar[str] = "submit_insurance_proof"
+    rule_ids: ClassVar[tuple[str, ...]] = ("L-07", "D-09")
+
+
+@dataclass(frozen=True)
+class SuspendHandover(Command):
+    """The Lessor suspends the handover on a ground of Art. 4.5."""
+
+    name: ClassVar[str] = "suspend_handover"
+    rule_ids: ClassVar[tuple[str, ...]] = ("L-05",)
+    ground: str = bounded()
+
+
+@dataclass(frozen=True)
+class LiftHandoverSuspension(Command):
+    """The handover suspension ends; the paused timers resume."""
+
+    name: ClassVar[str] = "lift_handover_suspension"
+    rule_ids: ClassVar[tuple[str, ...]] = ("L-06", "D-08", "D-09")
+
+
+@dataclass(frozen=True)
+class HandOverVehicle(Command):
+    """The Handover Form is signed at this odometer reading: the contract starts."""
+
+    name: ClassVar[str] = "hand_over"
+    rule_ids: ClassVar[tuple[str, ...]] = ("L-07", "G-11", "M-02")
+    odometer: int = bounded()
+
+
+@dataclass(frozen=True)
+class RefuseHandover(Command):
+    """The Customer refuses the Vehicle; `founded` is the Lessor's assessment."""
+
+    name: ClassVar[str] = "refuse_handover"
+    rule_ids: ClassVar[tuple[str, ...]] = ("L-08", "L-09", "T-4.4", "T-18.3-i")
+    founded: bool = bounded()
+    reason: str = bounded("", max_length=2000)
+
+
+@dataclass(frozen=True)
+class ChangeVehicleSpecification(Command):
+    """A new specification before delivery, with new Special Conditions."""
+
+    name: ClassVar[str] = "change_vehicle_specification"
+    rule_ids: ClassVar[tuple[str, ...]] = ("L-03", "P-05")
+    instalment: Money = bounded()
+    invested_capital: Money = bounded()
+    special_conditions_id: str = bounded()
+
+
+@dataclass(frozen=True)
+class RecordWithdrawalIntent(Command):
+    """The Customer wishes to withdraw before delivery (ground 18.3(xi))."""
+
+    name: ClassVar[str] = "record_withdrawal_intent"
+    rule_ids: ClassVar[tuple[str, ...]] = ("L-29", "T-18.3-xi", "A-20")
+    channel: str = bounded()
 
 
 def order_vehicle(c: Contract, ctx: Ctx) -> None:
@@ -75,7 +157,7 @@ def accept_insurance_proof(c: Contract, ctx: Ctx) -> None:
     c.emit(InsuranceProofAccepted, ctx, ["L-07", "D-09"])
 
 
-def suspend_handover(c: Contract, ctx: Ctx, ground: str) -> None:
+def suspend_handover(c: Contract, ctx: Ctx, *, ground: str) -> None:
     """L-05: the Lessor suspends the handover on an Art. 4.5 ground."""
     require_status(c, {ContractStatus.READY_FOR_HANDOVER}, "L-05", "suspend_handover")
     require(ground in HANDOVER_SUSPENSION_GROUNDS, "L-05", f"unknown handover ground {ground}")
@@ -100,7 +182,7 @@ def _resumed(deadline: date | None, paused_days: int) -> date | None:
     return None if deadline is None else deadline_in_days(deadline, paused_days, roll=True)
 
 
-def hand_over(c: Contract, ctx: Ctx, odometer: int) -> None:
+def hand_over(c: Contract, ctx: Ctx, *, odometer: int) -> None:
     """L-07: the Handover Form is signed; the Start Date is fixed (G-11)."""
     require_status(c, {ContractStatus.READY_FOR_HANDOVER}, "L-07", "hand_over")
     own_insurance = c.terms.insurance_mode is InsuranceMode.CUSTOMER_OWN
@@ -160,7 +242,7 @@ def process_deadlines(c: Contract, ctx: Ctx) -> None:
 
 
 def change_vehicle_specification(
-    c: Contract, ctx: Ctx, instalment: Money, invested_capital: Money, special_conditions_id: str
+    c: Contract, ctx: Ctx, *, instalment: Money, invested_capital: Money, special_conditions_id: str
 ) -> None:
     """L-03: a new specification before delivery; new instalment and Invested Capital."""
     require_status(
@@ -181,8 +263,21 @@ def change_vehicle_specification(
     )
 
 
-def record_withdrawal_intent(c: Contract, ctx: Ctx, channel: str) -> None:
+def record_withdrawal_intent(c: Contract, ctx: Ctx, *, channel: str) -> None:
     """L-29: no right to cancel before delivery; the wish is ground 18.3(xi) (A-20)."""
     require_status(c, PRE_HANDOVER, "L-29", "record_withdrawal_intent")
     require(c.withdrawal_intent_on is None, "L-29", "withdrawal intent already recorded")
     c.emit(CustomerWithdrawalIntentRecorded, ctx, ["L-29", "T-18.3-xi", "A-20"], channel=channel)
+
+
+HANDLERS: Handlers = {
+    OrderVehicle: order_vehicle,
+    NotifyVehicleReady: notify_vehicle_ready,
+    SubmitInsuranceProof: accept_insurance_proof,
+    SuspendHandover: suspend_handover,
+    LiftHandoverSuspension: lift_handover_suspension,
+    HandOverVehicle: hand_over,
+    RefuseHandover: refuse_handover,
+    ChangeVehicleSpecification: change_vehicle_specification,
+    RecordWithdrawalIntent: record_withdrawal_intent,
+}

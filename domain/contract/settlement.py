@@ -2,28 +2,32 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
-from domain import billing, termination
 from domain.calendar import add_months, months_covered
-from domain.events import (
-    ContractClosed,
-    ContractTerminatedEarlyByCustomer,
+from domain.contract import billing, dissolution
+from domain.contract.billing_events import (
     CreditNoteIssued,
     EarlyTerminationFeeInvoiced,
-    FinalSettlementStarted,
     KmSettlementInvoiced,
     LateReturnCompensationCharged,
     MissingItemsCharged,
+    ReturnDamageCharged,
+)
+from domain.contract.command import Command, bounded
+from domain.contract.guards import require, require_status
+from domain.contract.settlement_events import (
+    ContractClosed,
+    FinalSettlementStarted,
     RepossessionCostsCharged,
     RepossessionOrdered,
-    ReturnDamageCharged,
     ReturnInspectionCompleted,
     VehicleReturned,
 )
-from domain.guards import require, require_status
+from domain.contract.termination_events import ContractTerminatedEarlyByCustomer
 from domain.money import Money
 from domain.money_rules import (
     EARLY_TERMINATION_FEE_RATE_MAX,
@@ -41,25 +45,62 @@ if TYPE_CHECKING:
     from datetime import date
 
     from domain.contract import Contract, Ctx
+    from domain.contract.command import Handlers
 
 RETENTION_MONTHS = 120  # D-33: 10 years after closure
 LATE_RETURN_KINDS = (EndKind.TERM_EXPIRED, EndKind.KM_CAP, EndKind.DISSOLVED_AGAINST_CUSTOMER)
 """M-23 / A-17: late-return compensation applies to these ends only."""
 
-Lines = list[tuple[str, Money]]
+ChargeLines = tuple[tuple[str, Money], ...]
+"""(item, amount) lines of a Return Report: damages, missing items."""
+Lines = ChargeLines
+
+
+@dataclass(frozen=True)
+class ReturnVehicle(Command):
+    """The Vehicle comes back: Return Report at this odometer, with damages and missing items."""
+
+    name: ClassVar[str] = "return_vehicle"
+    rule_ids: ClassVar[tuple[str, ...]] = ("L-26", "L-23", "D-25", "M-11", "M-22", "M-23", "M-24")
+    odometer: int = bounded()
+    damages: ChargeLines = bounded(())
+    missing_items: ChargeLines = bounded(())
+
+
+@dataclass(frozen=True)
+class Repossess(Command):
+    """The Lessor takes the Vehicle back at the Customer's cost."""
+
+    name: ClassVar[str] = "repossess"
+    rule_ids: ClassVar[tuple[str, ...]] = ("T-18.4", "L-26", "M-32")
+    odometer: int = bounded()
+    costs: Money = bounded()
+    damages: ChargeLines = bounded(())
+    missing: ChargeLines = bounded(())
+
+
+@dataclass(frozen=True)
+class CloseContract(Command):
+    """Close a settled contract: nothing owed either way."""
+
+    name: ClassVar[str] = "close"
+    rule_ids: ClassVar[tuple[str, ...]] = ("L-28", "D-33")
 
 
 def _check_return(c: Contract, odometer: int, damages: Lines, missing: Lines) -> None:
     last = c.last_odometer or 0
     require(odometer >= last, "M-11", f"odometer {odometer} is below the last reading {last}")
-    for item, amount in damages + missing:
+    for item, amount in (*damages, *missing):
         require(amount.amount >= 0, "M-24", f"charge for {item} must not be negative")
 
 
 def return_vehicle(
-    c: Contract, ctx: Ctx, odometer: int, damages: Lines, missing: Lines, fee_rate: Decimal
+    c: Contract, ctx: Ctx, odometer: int, damages: ChargeLines, missing_items: ChargeLines
 ) -> None:
-    """L-26/L-23: Return Report, then the charges that follow from how the contract ended."""
+    """L-26/L-23: Return Report, then the charges that follow from how the contract ended.
+
+    The early-termination fee rate is the Lessor policy's in force (P-42)."""
+    fee_rate, missing = ctx.policy.early_termination_fee_rate, missing_items
     allowed = {ContractStatus.ENDED_AWAITING_RETURN, ContractStatus.EARLY_TERMINATION_PENDING}
     require_status(c, allowed, "L-26", "return_vehicle")
     _check_return(c, odometer, damages, missing)
@@ -71,7 +112,7 @@ def return_vehicle(
 
 
 def repossess(
-    c: Contract, ctx: Ctx, odometer: int, costs: Money, damages: Lines, missing: Lines
+    c: Contract, ctx: Ctx, odometer: int, costs: Money, damages: ChargeLines, missing: ChargeLines
 ) -> None:
     """T-18.4, L-26, M-32: the Lessor takes the Vehicle back, at the Customer's cost."""
     require_status(c, {ContractStatus.ENDED_AWAITING_RETURN}, "T-18.4", "repossess")
@@ -105,7 +146,7 @@ def _inspect_and_settle(
     if c.end_kind is None:
         _terminate_early(c, ctx, odometer, damages, missing, fee_rate)
     else:
-        termination.deduct_recovered_vehicle(c, ctx)
+        dissolution.deduct_recovered_vehicle(c, ctx)
         _settle_return(c, ctx, odometer, damages, missing)
     c.emit(FinalSettlementStarted, ctx, ["L-27"])
 
@@ -266,3 +307,6 @@ def close(c: Contract, ctx: Ctx) -> None:
     c.emit(
         ContractClosed, ctx, ["L-28", "D-33"], retention_until=add_months(ctx.on, RETENTION_MONTHS)
     )
+
+
+HANDLERS: Handlers = {ReturnVehicle: return_vehicle, Repossess: repossess, CloseContract: close}

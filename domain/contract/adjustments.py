@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from datetime import date
+from typing import TYPE_CHECKING, ClassVar
 
-from domain.billing import due_periods
 from domain.calendar import billing_period, contractual_end_date
-from domain.events import ContractAdjustmentIssued
-from domain.guards import require, require_status
+from domain.contract.billing import due_periods
+from domain.contract.command import Command, bounded
+from domain.contract.formation_events import ContractAdjustmentIssued
+from domain.contract.guards import require, require_status
+from domain.money import Money
 from domain.values import ContractStatus
 
 if TYPE_CHECKING:
-    from datetime import date
-
     from domain.contract import Contract, Ctx
-    from domain.money import Money
+    from domain.contract.command import Handlers
 
 ADJUSTMENT_REASONS = (
     "KM_DEVIATION",
@@ -28,18 +29,21 @@ ADJUSTMENT_REASONS = (
 
 
 @dataclass(frozen=True)
-class Adjustment:
-    """The new Usage Parameters of a Contract Adjustment; None keeps the current value."""
+class IssueContractAdjustment(Command):
+    """New Usage Parameters from a future billing period; None keeps the current value."""
 
-    reason: str
-    effective_from: date
-    term_months: int | None = None
-    annual_km: int | None = None
-    instalment_amount: Money | None = None
+    name: ClassVar[str] = "issue_contract_adjustment"
+    rule_ids: ClassVar[tuple[str, ...]] = ("L-30", "M-13", "A-33", "A-41")
+    reason: str = bounded()
+    effective_from: date = bounded()
+    term_months: int | None = bounded(None)
+    annual_km: int | None = bounded(None)
+    instalment_amount: Money | None = bounded(None)
 
 
-def issue_contract_adjustment(c: Contract, ctx: Ctx, change: Adjustment) -> None:
+def issue_contract_adjustment(c: Contract, ctx: Ctx, **facts: object) -> None:
     """L-30/M-13: new terms from the start of the next billing period not yet invoiced."""
+    change = IssueContractAdjustment(**facts)  # type: ignore[arg-type]
     require_status(
         c, {ContractStatus.ACTIVE, ContractStatus.SUSPENDED}, "L-30", "issue_contract_adjustment"
     )
@@ -72,3 +76,6 @@ def issue_contract_adjustment(c: Contract, ctx: Ctx, change: Adjustment) -> None
         effective_from=change.effective_from,
         contractual_end_date=end,
     )
+
+
+HANDLERS: Handlers = {IssueContractAdjustment: issue_contract_adjustment}

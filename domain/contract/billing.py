@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from domain.calendar import billing_period, days_inclusive, deadline_in_days
-from domain.contract_rules import billing_end, is_billable
-from domain.events import (
+from domain.contract.billing_events import (
     CREDIT_BALANCE,
     CollectionIndemnityCharged,
     CreditNoteIssued,
@@ -20,7 +20,9 @@ from domain.events import (
     RefundPaidToCustomer,
     RegisteredLetterFeeCharged,
 )
-from domain.guards import require, require_status
+from domain.contract.command import Command, bounded
+from domain.contract.guards import require, require_status
+from domain.contract.status import billing_end, is_billable
 from domain.money import Money, total
 from domain.money_rules import (
     REGISTERED_LETTER_FEE,
@@ -33,15 +35,54 @@ from domain.money_rules import (
 from domain.values import Bucket, ContractStatus
 
 if TYPE_CHECKING:
-    from datetime import date
-
     from domain.contract import Contract, Ctx
-    from domain.state import Receivable
+    from domain.contract.command import Handlers
+    from domain.contract.state import Receivable
 
 NOTICE_CURE_DAYS = 8  # P-37, D-10, D-12
 NOTICE_KINDS = ("INSTALMENT_ARREARS", "OTHER_ARREARS", "SERVICE_ARREARS", "INSURANCE", "BREACH")
 NO_INTEREST_BUCKETS = (Bucket.INDEMNITY_5_3.value, Bucket.INTEREST_5_2.value)
 """M-06 / A-08: interest accrues on principal only, not on interest or 5.3 indemnities."""
+
+
+@dataclass(frozen=True)
+class InvoicePeriod(Command):
+    """Invoice the instalment of one billing period that has begun (the scheduler's work)."""
+
+    name: ClassVar[str] = "invoice_period"
+    rule_ids: ClassVar[tuple[str, ...]] = ("M-02", "M-03", "M-04", "L-37")
+    public: ClassVar[bool] = False
+    period_start: date = bounded()
+
+
+@dataclass(frozen=True)
+class ReceivePayment(Command):
+    """A payment by the Customer, allocated to the open documents."""
+
+    name: ClassVar[str] = "receive_payment"
+    rule_ids: ClassVar[tuple[str, ...]] = ("M-09", "A-11", "M-06")
+    amount: Money = bounded()
+    payment_id: str | None = bounded(None)
+
+
+@dataclass(frozen=True)
+class PayRefund(Command):
+    """Pay out to the Customer what the Lessor owes (credit notes, credit balance)."""
+
+    name: ClassVar[str] = "pay_refund"
+    rule_ids: ClassVar[tuple[str, ...]] = ("M-08", "L-28")
+    amount: Money = bounded()
+    reason: str = bounded("CREDIT_BALANCE")
+
+
+@dataclass(frozen=True)
+class SendFormalNotice(Command):
+    """A formal notice of default, registered or not; arrears notices cover what is overdue."""
+
+    name: ClassVar[str] = "send_formal_notice"
+    rule_ids: ClassVar[tuple[str, ...]] = ("D-10", "D-12", "A-06", "A-07")
+    kind: str = bounded()
+    registered: bool = bounded(True)
 
 
 def due_periods(c: Contract, today: date) -> list[date]:
@@ -329,3 +370,11 @@ def _charge_collection_costs(
             due_date=ctx.on,
             notice_id=notice_id,
         )
+
+
+HANDLERS: Handlers = {
+    InvoicePeriod: invoice_period,
+    ReceivePayment: receive_payment,
+    PayRefund: pay_refund,
+    SendFormalNotice: send_formal_notice,
+}

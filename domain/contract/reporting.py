@@ -2,7 +2,7 @@
 
 Each duty has its time limit; a report after it records `ReportingDutyBreached`, which the
 rules turn into ground 18.3(viii) (K-02, AUTO-DETECT on lateness):
-- D-01 damage and D-02 theft (domain/incidents.py), D-03 a third-party claim or seizure,
+- D-01 damage and D-02 theft (domain/contract/incidents.py), D-03 a third-party claim or seizure,
   D-04 a lost or stolen fuel card: within 24 h. On business dates the next day may still
   be within 24 h of the occurrence, so a report two or more days later is late.
 - D-24 a change to the insurance policies: within 3 working days of the change.
@@ -12,30 +12,68 @@ rules turn into ground 18.3(viii) (K-02, AUTO-DETECT on lateness):
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, ClassVar
 
 from domain.calendar import add_working_days
-from domain.contract_rules import RUNNING
-from domain.events import (
+from domain.contract.command import Command, bounded
+from domain.contract.guards import require, require_status
+from domain.contract.incidents_events import (
     FuelCardLostOrStolen,
     InsuranceChangeReported,
     OdometerReadingRequested,
     ReportingDutyBreached,
     ThirdPartyClaimReported,
 )
-from domain.guards import require, require_status
+from domain.contract.status import RUNNING
 
 if TYPE_CHECKING:
-    from datetime import date
-
     from domain.contract import Contract, Ctx
+    from domain.contract.command import Handlers
 
 WITHIN_24_HOURS = timedelta(days=1)  # D-01..D-04
 INSURANCE_CHANGE_WORKING_DAYS = 3  # D-24
 ODOMETER_REQUEST_WORKING_DAYS = 5  # D-06
 CLAIM_KINDS = ("CLAIM", "SEIZURE")
 CHANGE_TYPES = ("PREMIUM", "COVERAGE", "ADDRESS", "DAMAGE", "OTHER")
+
+
+@dataclass(frozen=True)
+class ReportThirdPartyClaim(Command):
+    """A claim by a third party or a seizure of the Vehicle, that happened on a date."""
+
+    name: ClassVar[str] = "report_third_party_claim"
+    rule_ids: ClassVar[tuple[str, ...]] = ("D-03",)
+    kind: str = bounded()
+    happened_on: date = bounded()
+
+
+@dataclass(frozen=True)
+class ReportFuelCardLost(Command):
+    """The fuel card was lost or stolen on a date."""
+
+    name: ClassVar[str] = "report_fuel_card_lost"
+    rule_ids: ClassVar[tuple[str, ...]] = ("D-04",)
+    happened_on: date = bounded()
+
+
+@dataclass(frozen=True)
+class ReportInsuranceChange(Command):
+    """A change to the Customer's insurance policies, made on a date."""
+
+    name: ClassVar[str] = "report_insurance_change"
+    rule_ids: ClassVar[tuple[str, ...]] = ("D-24",)
+    change_type: str = bounded()
+    changed_on: date = bounded()
+
+
+@dataclass(frozen=True)
+class RequestOdometerReading(Command):
+    """The Lessor asks the Customer for the odometer reading."""
+
+    name: ClassVar[str] = "request_odometer_reading"
+    rule_ids: ClassVar[tuple[str, ...]] = ("D-06",)
 
 
 def check_reported_in_time(
@@ -120,3 +158,11 @@ def process_odometer_requests(c: Contract, ctx: Ctx) -> None:
             expired = ctx.at(due_by + timedelta(days=1))
             requested_on: date = request["requested_on"]
             check_reported_in_time(c, expired, "D-06", request_id, requested_on, due_by)
+
+
+HANDLERS: Handlers = {
+    ReportThirdPartyClaim: report_third_party_claim,
+    ReportFuelCardLost: report_fuel_card_lost,
+    ReportInsuranceChange: report_insurance_change,
+    RequestOdometerReading: request_odometer_reading,
+}

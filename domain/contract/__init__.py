@@ -1,0 +1,234 @@
+"""The Contract aggregate: one private-lease contract, its state and its receivables.
+
+The aggregate holds state and the plumbing to record events; it has no command methods.
+Each area of the lifecycle is a module of this package that owns its commands (frozen
+dataclasses), their handlers, its named rule checks and its events (`*_events.py`):
+formation, adjustments, billing, incidents, reporting, cover, services, grounds,
+termination, dissolution, settlement and the daily run. `registry.py` maps every command to
+its handler; `execute` there is the one way a command reaches a contract. Handlers decide
+first (guards and pure rules, with the business date passed in a `Ctx`), then trigger
+events whose bodies only assign.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from domain.contract.base_events import ContractConcluded, ContractEvent
+from domain.money import Money, total
+from domain.money_rules import OpenItem
+from domain.policy import LessorPolicy
+from domain.values import Bucket, ContractStatus
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from datetime import date
+
+    from domain.contract.state import Dissolution, Ground, Notice, Receivable, Theft
+    from domain.terms import ContractTerms
+    from domain.values import EndKind
+
+CONTRACT_NAMESPACE = uuid5(NAMESPACE_URL, "urn:lease-lifecycle:contract")
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """Who does what on which business date, and why (the event envelope's inputs), under
+    the Lessor's policy in force (K-02, P-42)."""
+
+    on: date
+    actor: str
+    causation_id: str
+    policy: LessorPolicy = field(default_factory=LessorPolicy)
+
+    def at(self, on: date) -> Ctx:
+        """The same context on another business date (timers that ran out earlier)."""
+        return replace(self, on=on)
+
+
+class Contract(Aggregate):
+    """A private-lease contract (G-01): lifecycle of RULES 3 and receivables (M-09)."""
+
+    if TYPE_CHECKING:  # state attributes; runtime annotations would make it a dataclass
+        number: str
+        customer_number: str
+        terms: ContractTerms
+        status: ContractStatus
+        end_kind: EndKind | None
+        concluded_on: date
+        start_date: date | None
+        contractual_end_date: date | None
+        effective_end_date: date | None
+        return_due_date: date | None
+        returned_on: date | None
+        odometer_at_handover: int | None
+        last_odometer: int | None
+        last_odometer_on: date | None
+        insurance_proof_accepted: bool
+        ready_notified_on: date | None
+        collection_deadline: date | None
+        insurance_proof_deadline: date | None
+        expired_deadlines: list[str]
+        refused_on: date | None
+        refusal_founded: bool | None
+        theft: Theft | None
+        total_loss_on: date | None
+        death_on: date | None
+        market_value: Money | None
+        dissolution: Dissolution | None
+        grounds: dict[str, Ground]
+        notices: dict[str, Notice]
+        receivables: dict[str, Receivable]
+        invoiced_periods: list[date]
+        credit_balance: Money
+        payments_received: int
+        incidents: int
+        adjustments: int
+        refunds_paid: int
+        withdrawal_intent_on: date | None
+        handover_suspended_on: date | None
+        reporting_breaches: list[str]
+        lapsed_guarantees: list[str]
+        insurance_lapses: dict[str, dict[str, Any]]
+        stopped_services: list[str]
+        odometer_requests: dict[str, dict[str, Any]]
+        reports_made: int
+
+    class_version = 5
+    """v2 added `reporting_breaches` (D-01/D-02), v3 `lapsed_guarantees` and
+    `insurance_lapses` (T-18.3-vii/x), v4 `stopped_services` (T-18.10), v5
+    `odometer_requests` and `reports_made` (D-03, D-04, D-06, D-24); older snapshots are
+    upcast when loaded."""
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["reporting_breaches"] = []
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        state["lapsed_guarantees"] = []
+        state["insurance_lapses"] = {}
+
+    @staticmethod
+    def upcast_v3_v4(state: dict[str, Any]) -> None:
+        state["stopped_services"] = []
+
+    @staticmethod
+    def upcast_v4_v5(state: dict[str, Any]) -> None:
+        state["odometer_requests"] = {}
+        state["reports_made"] = 0
+
+    @staticmethod
+    def create_id(contract_number: str) -> UUID:
+        """Deterministic id, so a repeated command maps to the same aggregate (DESIGN 4)."""
+        return uuid5(CONTRACT_NAMESPACE, contract_number)
+
+    @classmethod
+    def conclude(cls, terms: ContractTerms, ctx: Ctx) -> Contract:
+        """L-01: form the contract from validated terms (P-49..P-53)."""
+        terms.validate()
+        return cls._create(
+            ContractConcluded,
+            id=cls.create_id(terms.contract_number),
+            terms=terms,
+            occurred_on=ctx.on,
+            actor=ctx.actor,
+            rule_ids=["L-01", "P-49", "P-50", "P-51", "P-52", "P-53"],
+            causation_id=ctx.causation_id,
+        )
+
+    def initialise(self, terms: ContractTerms, on: date) -> None:
+        """State right after ContractConcluded (called by the event body only)."""
+        self.number, self.customer_number, self.terms = (
+            terms.contract_number,
+            terms.customer_number,
+            terms,
+        )
+        self.status, self.end_kind, self.concluded_on = ContractStatus.CONCLUDED, None, on
+        self.start_date = self.contractual_end_date = self.effective_end_date = None
+        self.return_due_date = self.returned_on = self.last_odometer_on = None
+        self.odometer_at_handover = self.last_odometer = None
+        self.insurance_proof_accepted = False
+        self.ready_notified_on = self.collection_deadline = self.insurance_proof_deadline = None
+        self.refused_on, self.refusal_founded, self.theft = None, None, None
+        self.total_loss_on = self.death_on = None
+        self.market_value, self.dissolution = None, None
+        self.expired_deadlines, self.invoiced_periods = [], []
+        self.grounds, self.notices, self.receivables = {}, {}, {}
+        self.credit_balance = Money.zero()
+        self.payments_received = self.incidents = self.adjustments = self.refunds_paid = 0
+        self.withdrawal_intent_on = self.handover_suspended_on = None
+        self.reporting_breaches, self.lapsed_guarantees = [], []
+        self.insurance_lapses, self.stopped_services = {}, []
+        self.odometer_requests, self.reports_made = {}, 0
+
+    # --- plumbing used by the deciding modules ------------------------------------------
+
+    def emit(
+        self, event_class: type[ContractEvent], ctx: Ctx, rule_ids: Iterable[str], **fields: Any
+    ) -> None:
+        """Trigger an event with the envelope of `ctx` (business date, actor, causation)."""
+        self.trigger_event(
+            event_class,
+            occurred_on=ctx.on,
+            actor=ctx.actor,
+            rule_ids=list(rule_ids),
+            causation_id=ctx.causation_id,
+            **fields,
+        )
+
+    def issue(
+        self, event_class: type[ContractEvent], ctx: Ctx, rule_ids: Iterable[str], **fields: Any
+    ) -> None:
+        """Emit an event that issues a document, under the contract's next receivable id."""
+        self.emit(event_class, ctx, rule_ids, receivable_id=self.next_receivable_id(), **fields)
+
+    def next_receivable_id(self) -> str:
+        return f"R{len(self.receivables) + 1:04d}"
+
+    def add_receivable(self, item: Receivable) -> None:
+        self.receivables[item.receivable_id] = item
+
+    def add_credit(self, credit: Receivable) -> None:
+        """A credit note first reduces what is open on the document it relates to."""
+        self.receivables[credit.receivable_id] = credit
+        target = self.receivables.get(credit.relates_to or "")
+        if target is not None and not target.is_credit and target.open.is_positive:
+            taken = min(target.open.amount, credit.open.amount)
+            target.open = Money(target.open.amount - taken)
+            credit.open = Money(credit.open.amount - taken)
+
+    # --- queries ------------------------------------------------------------------------
+
+    def open_items(self) -> list[OpenItem]:
+        """Open debit documents for the M-09 allocation, in issue order."""
+        return [
+            OpenItem(item.receivable_id, Bucket(item.bucket), item.due_on, item.open, seq)
+            for seq, item in enumerate(self.receivables.values())
+            if not item.is_credit and item.open.is_positive
+        ]
+
+    def open_debits(self) -> Money:
+        return total([i.open for i in self.receivables.values() if not i.is_credit])
+
+    def open_credits(self) -> Money:
+        owed = [i.open for i in self.receivables.values() if i.is_credit]
+        return total(owed) + self.credit_balance
+
+    def overdue(self, on: date) -> Money:
+        """Open debit amounts whose due date has passed (L-34)."""
+        items = self.receivables.values()
+        return total([i.open for i in items if not i.is_credit and i.due_on < on])
+
+    def open_grounds(self, prefix: str = "18.3") -> list[Ground]:
+        return [
+            g for g in self.grounds.values() if g.status == "OPEN" and g.ground.startswith(prefix)
+        ]
+
+    @property
+    def vehicle_with_customer(self) -> bool:
+        return self.start_date is not None and self.returned_on is None

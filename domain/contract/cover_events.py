@@ -1,0 +1,73 @@
+"""Events of guarantees, insurance cover and the ancillary services (RULES 9.4, 9.5)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from domain.contract.base_events import ContractEvent
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from domain.contract import Contract
+    from domain.money import Money
+
+
+class AncillaryServiceStopped(ContractEvent):
+    """T-18.10: a service linked to the contract stopped with its early end."""
+
+    service: str
+    """PROTECTION or LESSOR_INSURANCE."""
+    ground: str
+    effective_on: date
+
+    def apply_to(self, c: Contract) -> None:
+        c.stopped_services = [*c.stopped_services, self.service]
+
+
+class GuaranteeLapsed(ContractEvent):
+    """T-18.3-vii: a guarantee for the Customer's obligations lost in whole or in part."""
+
+    guarantee_id: str
+    reason: str
+    """CANCELLED, VOIDED or REDUCED."""
+    remaining_amount: Money
+
+    def apply_to(self, c: Contract) -> None:
+        c.lapsed_guarantees = [*c.lapsed_guarantees, self.guarantee_id]
+
+
+class InsuranceLapseNotified(ContractEvent):
+    """L-31, D-17: a required policy or the creditor endorsement lapsed; replace in 2 weeks."""
+
+    lapse_id: str
+    policy_type: str
+    lapse_type: str
+    notified_by: str
+    replacement_deadline: date
+
+    def apply_to(self, c: Contract) -> None:
+        lapse = {"deadline": self.replacement_deadline, "replaced_on": None, "expired": False}
+        c.insurance_lapses = {**c.insurance_lapses, self.lapse_id: lapse}
+
+
+class ReplacementInsuranceProvided(ContractEvent):
+    """D-17: the lapse is covered again (by the Customer, or announced by the Lessor)."""
+
+    lapse_id: str
+    provided_by: str
+
+    def apply_to(self, c: Contract) -> None:
+        lapse = {**c.insurance_lapses[self.lapse_id], "replaced_on": self.occurred_on}
+        c.insurance_lapses = {**c.insurance_lapses, self.lapse_id: lapse}
+
+
+class InsuranceReplacementDeadlineExpired(ContractEvent):
+    """D-17 timer: no replacement within 2 weeks; the insurance is LAPSED (-> 18.3(x))."""
+
+    lapse_id: str
+    deadline: date
+
+    def apply_to(self, c: Contract) -> None:
+        lapse = {**c.insurance_lapses[self.lapse_id], "expired": True}
+        c.insurance_lapses = {**c.insurance_lapses, self.lapse_id: lapse}

@@ -1,0 +1,175 @@
+"""Events of usage, incidents, theft, total loss and the reporting duties (RULES 9.3, 9.4)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from domain.contract.base_events import ContractEvent
+from domain.contract.state import Theft
+from domain.values import ContractStatus
+
+if TYPE_CHECKING:
+    from datetime import date
+    from decimal import Decimal
+
+    from domain.contract import Contract
+    from domain.money import Money
+
+
+class OdometerReported(ContractEvent):
+    """M-11, M-12: an odometer reading."""
+
+    reading: int
+    source: str
+
+    def apply_to(self, c: Contract) -> None:
+        c.last_odometer = self.reading
+        c.last_odometer_on = self.occurred_on
+        c.odometer_requests = {  # D-06: a reading answers every open request
+            i: {**r, "open": False} for i, r in c.odometer_requests.items()
+        }
+
+
+class KmDeviationAssessed(ContractEvent):
+    """M-11: deviation of more than 15% (a Lessor task to consider an adjustment)."""
+
+    expected_km: Decimal
+    actual_km: int
+    deviation_km: Decimal
+    deviation_pct: Decimal
+    band: str
+
+
+class KmCapReached(ContractEvent):
+    """M-12, T-18.1-ii."""
+
+    reading: int
+    km_cap: int
+
+
+class IncidentReported(ContractEvent):
+    """D-01: a Damage Event reported to the Lessor."""
+
+    incident_id: str
+    kind: str
+    incident_on: date
+    repair_cost: Money
+
+    def apply_to(self, c: Contract) -> None:
+        c.incidents += 1
+
+
+class ReportingDutyBreached(ContractEvent):
+    """D-01/D-02 -> T-18.3-viii: a report made later than its duty allows (AUTO-DETECT)."""
+
+    breach_id: str
+    duty: str
+    """The reporting duty: D-01 (damage, accident) or D-02 (theft)."""
+    subject_id: str
+    """The incident reported late."""
+    happened_on: date
+    due_by: date
+
+    def apply_to(self, c: Contract) -> None:
+        c.reporting_breaches = [*c.reporting_breaches, self.breach_id]
+        if self.subject_id in c.odometer_requests:  # D-06: the request is closed, breached
+            closed = {**c.odometer_requests[self.subject_id], "open": False}
+            c.odometer_requests = {**c.odometer_requests, self.subject_id: closed}
+
+
+class DutyReport(ContractEvent):
+    """A report the Customer owes the Lessor (Art. 9, 11.3); counted for report ids."""
+
+    report_id: str
+    happened_on: date
+
+    def apply_to(self, c: Contract) -> None:
+        c.reports_made += 1
+
+
+class ThirdPartyClaimReported(DutyReport):
+    """D-03: a third party's claim on the Vehicle, or a seizure, reported to the Lessor."""
+
+    kind: str
+    """CLAIM or SEIZURE."""
+
+
+class FuelCardLostOrStolen(DutyReport):
+    """D-04: the fuel card reported lost or stolen."""
+
+
+class InsuranceChangeReported(DutyReport):
+    """D-24: a change to a required insurance policy reported to the Lessor."""
+
+    change_type: str
+
+
+class OdometerReadingRequested(ContractEvent):
+    """D-06: the Lessor asks for the odometer reading, due in 5 working days."""
+
+    request_id: str
+    due_by: date
+
+    def apply_to(self, c: Contract) -> None:
+        request = {"requested_on": self.occurred_on, "due_by": self.due_by, "open": True}
+        c.odometer_requests = {**c.odometer_requests, self.request_id: request}
+
+
+class ProtectionClaimDecided(ContractEvent):
+    """M-15: the claim accepted under Protection, with the Customer's share."""
+
+    incident_id: str
+    cause: str
+    damage_amount: Money
+    customer_share: Money
+    waived_amount: Money
+
+
+class VehicleTheftReported(ContractEvent):
+    """L-14, D-15: theft reported; the recovery window runs."""
+
+    incident_id: str
+    theft_date: date
+    recovery_deadline: date
+
+    def apply_to(self, c: Contract) -> None:
+        c.theft = Theft(self.incident_id, self.theft_date, self.recovery_deadline, c.status)
+        c.incidents += 1
+        c.status = ContractStatus.THEFT_PENDING
+
+
+class StolenVehicleRecovered(ContractEvent):
+    """L-15: recovered within the window; back to the state before the theft."""
+
+    incident_id: str
+
+    def apply_to(self, c: Contract) -> None:
+        if c.theft is not None and c.status is ContractStatus.THEFT_PENDING:
+            c.status = c.theft.prior_status
+        c.theft = None
+
+
+class TheftRecoveryDeadlineExpired(ContractEvent):
+    """T-18.1-iii: the Vehicle was not recovered in time."""
+
+    incident_id: str
+    deadline: date
+
+
+class TotalLossDeclared(ContractEvent):
+    """L-17, T-18.1-iv: the expert (or the Lessor under Protection) declared a total loss."""
+
+    incident_id: str
+    event_date: date
+
+    def apply_to(self, c: Contract) -> None:
+        c.total_loss_on = self.event_date
+        c.incidents += 1
+
+
+class AdvanceRefundDetermined(ContractEvent):
+    """M-19: the advance refund on total loss or theft (outside VAT)."""
+
+    amount: Money
+    term_months: int
+    elapsed_months: int

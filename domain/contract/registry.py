@@ -1,0 +1,83 @@
+"""The command registry: every contract command, by name, with its handler.
+
+Each area module declares its commands and ends with `HANDLERS = {Command: handler}`; this
+module joins them. A handler is `handler(contract, ctx, **facts)`, its keyword parameters
+named exactly as the command's fields (a test checks every pair). The scenario runner, the
+consumers and the HTTP API all reach a contract through `execute` (usually by way of
+`ContractsApplication.execute`), so a command behaves the same whoever sends it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import TYPE_CHECKING, Any
+
+from domain.contract import (
+    adjustments,
+    billing,
+    cover,
+    daily,
+    dissolution,
+    formation,
+    grounds,
+    incidents,
+    reporting,
+    services,
+    settlement,
+    termination,
+)
+from domain.contract.base_events import ContractEvent
+from domain.contract.settlement_events import ContractClosed
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from domain.contract import Contract, Ctx
+    from domain.contract.command import Command
+
+HANDLERS: Mapping[type[Command], Callable[..., None]] = {
+    **formation.HANDLERS,
+    **adjustments.HANDLERS,
+    **billing.HANDLERS,
+    **incidents.HANDLERS,
+    **reporting.HANDLERS,
+    **cover.HANDLERS,
+    **services.HANDLERS,
+    **grounds.HANDLERS,
+    **dissolution.HANDLERS,
+    **termination.HANDLERS,
+    **settlement.HANDLERS,
+    **daily.HANDLERS,
+}
+"""Command class -> the function that decides it on a contract."""
+
+COMMANDS: Mapping[str, type[Command]] = {cls.name: cls for cls in HANDLERS}
+"""Command name (scenario `do`, API path) -> command class."""
+if len(COMMANDS) != len(HANDLERS):  # pragma: no cover - a programming error, found at import
+    raise ValueError("two commands share a name")
+
+
+def command_class(name: str) -> type[Command]:
+    """The command of that name; KeyError if there is none."""
+    return COMMANDS[name]
+
+
+def execute(contract: Contract, command: Command, ctx: Ctx) -> None:
+    """Decide `command` on `contract`: its handler records events or raises a refusal."""
+    facts: dict[str, Any] = {f.name: getattr(command, f.name) for f in fields(command)}
+    HANDLERS[type(command)](contract, ctx, **facts)
+
+
+def event_types() -> dict[str, type[ContractEvent]]:
+    """Every event type a contract records, by name: the leaves of the ContractEvent tree
+    (bases such as ReceivableIssued are never recorded themselves)."""
+    found: dict[str, type[ContractEvent]] = {}
+    stack = list(ContractEvent.__subclasses__())
+    while stack:
+        cls = stack.pop()
+        children = cls.__subclasses__()
+        stack.extend(children)
+        if not children and cls.__module__.startswith("domain.contract."):
+            found[cls.__name__] = cls
+    assert ContractClosed.__name__ in found  # every area's events are imported above
+    return dict(sorted(found.items()))
