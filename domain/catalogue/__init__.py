@@ -103,7 +103,6 @@ def _all_entries() -> tuple[RuleEntry, ...]:
     )
 
     return (
-        *glossary.ENTRIES,
         *parameters.ENTRIES,
         *lifecycle.ENTRIES,
         *money.ENTRIES,
@@ -112,6 +111,7 @@ def _all_entries() -> tuple[RuleEntry, ...]:
         *engine.ENTRIES,
         *portal.ENTRIES,
         *ambiguities.ENTRIES,
+        *glossary.ENTRIES,
     )
 
 
