@@ -187,6 +187,32 @@ def asyncapi_command(data_dir: DataDir = None) -> None:
     print(render_asyncapi(load_settings("asyncapi", data_dir)), end="")
 
 
+@app.command("rules")
+def rules(
+    rule_id: Annotated[
+        str | None, typer.Argument(metavar="[ID]", help="A rule ID, e.g. M-22.", show_default=False)
+    ] = None,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print docs/rules.md as generated.")
+    ] = False,
+) -> None:
+    """List the rule registry, or show one rule with where it is applied and tested."""
+    # Imported here so this command stays one self-contained block of this module.
+    from domain.catalogue import UnknownRuleError  # noqa: PLC0415
+    from infra import rule_lookup  # noqa: PLC0415
+
+    if markdown:
+        print(rule_lookup.markdown(), end="")
+        return
+    if rule_id is None:
+        print(rule_lookup.listing())
+        return
+    try:
+        print(rule_lookup.describe(rule_id))
+    except UnknownRuleError as err:
+        fail("rules", str(err))
+
+
 @app.command("history")
 def history_command(
     number: Annotated[

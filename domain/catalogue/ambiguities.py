@@ -1,0 +1,181 @@
+"""A: points where the terms are unclear or silent, each with the reading the code follows."""
+
+from __future__ import annotations
+
+from domain.catalogue import Family, RuleEntry
+
+_A = Family.AMBIGUITY
+
+ENTRIES: tuple[RuleEntry, ...] = (
+    RuleEntry(
+        "A-01",
+        "Elapsed months are completed months counted from the start date",
+        "Art. 1.2, 10.8, 11.7, 18.5",
+        _A,
+    ),
+    RuleEntry(
+        "A-02",
+        "The term's last day is the day before the final monthly anniversary",
+        "Art. 18.1(i)",
+        _A,
+    ),
+    RuleEntry(
+        "A-03",
+        "Remaining capital falls linearly on the original capital, not below 0",
+        "Art. 1.2",
+        _A,
+    ),
+    RuleEntry(
+        "A-05",
+        "Day, working-day and month counting; weekend and holiday roll-forward",
+        "whole General Terms",
+        _A,
+    ),
+    RuleEntry(
+        "A-06",
+        "Notice periods count from the dispatch date of the Lessor's letter",
+        "Art. 4.6, 5.3, 10.7, 11.5, 18.x",
+        _A,
+    ),
+    RuleEntry(
+        "A-07",
+        "Payment notices always go by registered letter to serve every article",
+        "Art. 5.3, 18.2, 18.3, 18.8",
+        _A,
+    ),
+    RuleEntry("A-08", "Late interest is simple, actual/365, on principal only", "Art. 5.2", _A),
+    RuleEntry(
+        "A-09",
+        "EUR 30 file cost only once the notice has lapsed unpaid; symmetric",
+        "Art. 5.3, 5.4",
+        _A,
+    ),
+    RuleEntry("A-10", "Collection indemnity is computed once per invoice", "Art. 5.3", _A),
+    RuleEntry(
+        "A-11", "Allocation buckets and oldest-first order within one contract", "Art. 5.5", _A
+    ),
+    RuleEntry(
+        "A-12", "Two months of arrears measured as an amount, not an age", "Art. 18.3(ii)", _A
+    ),
+    RuleEntry(
+        "A-13",
+        "Service arrears: count late or unpaid invoices; need an unpaid rest",
+        "Art. 18.2(ii)",
+        _A,
+    ),
+    RuleEntry(
+        "A-14",
+        "Mileage compared pro rata; exactly 15% is below; shortfall credit optional",
+        "Art. 2.2, 19.3",
+        _A,
+    ),
+    RuleEntry(
+        "A-15",
+        "Km cap on the odometer, ends by law on the first reading at the cap",
+        "Art. 2.2, 18.1(ii)",
+        _A,
+    ),
+    RuleEntry(
+        "A-16",
+        "Pro rata by actual days; last invoice stops at the legal end date",
+        "Art. 5.1, 19.2",
+        _A,
+    ),
+    RuleEntry(
+        "A-17", "Late-return daily rate and which kinds of end it applies to", "Art. 19.2", _A
+    ),
+    RuleEntry(
+        "A-18",
+        "Services stop at dissolution; lessor liability cover lasts to hand-in",
+        "Art. 18.10, 11.4, 7.1",
+        _A,
+    ),
+    RuleEntry(
+        "A-19",
+        "Suspension keeps billing and timers running and withholds services",
+        "Art. 18.3 (last para.)",
+        _A,
+    ),
+    RuleEntry(
+        "A-20",
+        "A valid month-13 notice is not a withdrawal ground",
+        "Art. 18.3(xi), 18.6, 18.7",
+        _A,
+    ),
+    RuleEntry(
+        "A-21",
+        "Early termination: policy rate, monthly equivalent, ends on return",
+        "Art. 18.7",
+        _A,
+    ),
+    RuleEntry(
+        "A-22",
+        "Dissolution indemnity dates, floor at zero, valuation and overlaps",
+        "Art. 18.5",
+        _A,
+    ),
+    RuleEntry(
+        "A-23",
+        "Retroactive end on theft or total loss credits later instalments",
+        "Art. 18.1(iii)(iv)",
+        _A,
+    ),
+    RuleEntry(
+        "A-24", "GAP details: base without Protection, depreciation, floor at zero", "Art. 11.7", _A
+    ),
+    RuleEntry(
+        "A-25",
+        "Flat fee refund is proportional; vandalism and other animals pay it",
+        "Art. 10.3",
+        _A,
+    ),
+    RuleEntry(
+        "A-26",
+        "Advance refund pro rata of completed months, even on partial waiver",
+        "Art. 10.8",
+        _A,
+    ),
+    RuleEntry(
+        "A-28",
+        "On death only termination costs are waived; km and damage are settled",
+        "Art. 18.9",
+        _A,
+    ),
+    RuleEntry(
+        "A-29",
+        "Dissolution against the Lessor: no fee or indemnity for the customer",
+        "Art. 18.8",
+        _A,
+    ),
+    RuleEntry(
+        "A-33",
+        "Precedence: latest adjustment, Special Conditions, quote, General Terms",
+        "Art. 1.1, 2.2, 22.3",
+        _A,
+    ),
+    RuleEntry(
+        "A-34",
+        "Decimal money, each line rounded half away from zero to the cent",
+        "whole General Terms",
+        _A,
+    ),
+    RuleEntry(
+        "A-37",
+        "Grounds are found per customer; dissolution names its contracts",
+        "Art. 3.1, 4.5, 18.3(ii)(vi)",
+        _A,
+    ),
+    RuleEntry(
+        "A-41", "Adjustments can shorten the term before the km cap, not after", "Art. 18.1(ii)", _A
+    ),
+    RuleEntry(
+        "A-42",
+        "Dissolution is a one-sided registered declaration, effective at once",
+        "Art. 18.3, 6.1",
+        _A,
+    ),
+    RuleEntry("A-43", "Due date is the invoice date plus the agreed payment term", "Art. 5.1", _A),
+    RuleEntry(
+        "A-44", "Amounts, rates and grounds are configurable; legal review blocks auto", "—", _A
+    ),
+)

@@ -1,0 +1,141 @@
+"""T: Article 18 (ends by law, service stops, dissolution, suspension, termination) and the
+related cross-references from Articles 4.4 and 4.6."""
+
+from __future__ import annotations
+
+from domain.catalogue import Family, RuleEntry
+
+_T = Family.ARTICLE_18
+
+ENTRIES: tuple[RuleEntry, ...] = (
+    RuleEntry(
+        "T-4.4",
+        "Founded refusal for serious non-conformity ends the contract by law",
+        "Art. 4.4, 4.6",
+        _T,
+    ),
+    RuleEntry(
+        "T-4.6", "Refusing the car, or equivalents, leads to the 18.3(i) ground", "Art. 4.6", _T
+    ),
+    RuleEntry(
+        "T-18.1-i",
+        "Contract ends by law when the agreed term runs out",
+        "Art. 18.1(i), 19, 5.1",
+        _T,
+    ),
+    RuleEntry(
+        "T-18.1-ii",
+        "Contract ends by law on a reading at or above the km cap",
+        "Art. 2.2, 18.1(ii)",
+        _T,
+    ),
+    RuleEntry(
+        "T-18.1-iii",
+        "Stolen car not recovered in time: end by law as of the theft date",
+        "Art. 18.1(iii), 15.2, 7.8(ii), 11.1, 10.8, 11.7",
+        _T,
+    ),
+    RuleEntry(
+        "T-18.1-iv",
+        "Total loss declared: end by law as of the accident date",
+        "Art. 18.1(iv), 10.1, 10.3",
+        _T,
+    ),
+    RuleEntry(
+        "T-18.2-ii",
+        "Lessor may stop a service whose share of two instalments went unpaid",
+        "Art. 18.2(ii)",
+        _T,
+    ),
+    RuleEntry(
+        "T-18.3-i",
+        "Ground: the customer refused or failed to take the car",
+        "Art. 4.6, 18.3(i)",
+        _T,
+    ),
+    RuleEntry(
+        "T-18.3-ii",
+        "Ground: two months of arrears on any contract, unpaid after notice",
+        "Art. 18.3(ii)",
+        _T,
+    ),
+    RuleEntry(
+        "T-18.3-iii",
+        "Ground: any other amount unpaid eight days after a registered notice",
+        "Art. 18.3(iii)",
+        _T,
+    ),
+    RuleEntry(
+        "T-18.3-v", "Ground: the car is seized, or third parties claim it", "Art. 18.3(v), 9.3", _T
+    ),
+    RuleEntry(
+        "T-18.3-vii",
+        "Ground: a security for the customer's debts is lost or ended",
+        "Art. 18.3(vii), 3.1",
+        _T,
+    ),
+    RuleEntry(
+        "T-18.3-viii",
+        "Ground: plainly wrong statements or a missed reporting duty",
+        "Art. 18.3(viii), 6.1, 9",
+        _T,
+    ),
+    RuleEntry(
+        "T-18.3-x",
+        "Ground: required insurance missing or lapsed without replacement",
+        "Art. 18.3(x), 11.5, 10.6",
+        _T,
+    ),
+    RuleEntry(
+        "T-18.3-xi",
+        "Ground: the customer shows they will not continue the contract",
+        "Art. 18.3(xi), 18.6, 18.7",
+        _T,
+    ),
+    RuleEntry(
+        "T-18.3-xiv",
+        "Ground: trust in the customer broken beyond continuing (human only)",
+        "Art. 18.3(xiv)",
+        _T,
+    ),
+    RuleEntry(
+        "T-18.3-S",
+        "Lessor may suspend instead of dissolving on any 18.3 ground",
+        "Art. 18.3 (last para.), 18.4",
+        _T,
+    ),
+    RuleEntry(
+        "T-18.4",
+        "Lessor may take the car back after suspension, dissolution or end",
+        "Art. 18.4",
+        _T,
+    ),
+    RuleEntry(
+        "T-18.5",
+        "Every dissolution against the customer triggers the indemnity",
+        "Art. 18.5, 3.4",
+        _T,
+    ),
+    RuleEntry("T-18.6", "No termination by the customer in the first 12 months", "Art. 18.6", _T),
+    RuleEntry(
+        "T-18.7",
+        "Customer may end early from month 13, paying a fee, returning the car",
+        "Art. 18.7, 19",
+        _T,
+    ),
+    RuleEntry(
+        "T-18.8-ii",
+        "Customer may dissolve if the Lessor stops paying or goes bankrupt",
+        "Art. 18.8(ii)",
+        _T,
+    ),
+    RuleEntry(
+        "T-18.9", "On the customer's death, heirs or Lessor may end the contract", "Art. 18.9", _T
+    ),
+    RuleEntry(
+        "T-18.10",
+        "Dissolution or early end stops every linked service automatically",
+        "Art. 18.10",
+        _T,
+    ),
+)

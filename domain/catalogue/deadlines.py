@@ -1,0 +1,122 @@
+"""D: deadlines and timers, counted by the calendar conventions of the catalogue."""
+
+from __future__ import annotations
+
+from domain.catalogue import Family, RuleEntry
+
+_D = Family.DEADLINE
+
+ENTRIES: tuple[RuleEntry, ...] = (
+    RuleEntry(
+        "D-01",
+        "Report an accident, damage, theft, claim or defect in writing within 24 h",
+        "Art. 9.1, 7.6, 10.5, 18.3(viii)",
+        _D,
+    ),
+    RuleEntry(
+        "D-02",
+        "File a police report within 24 h of theft or lost papers; give up keys",
+        "Art. 9.2, 10.5",
+        _D,
+    ),
+    RuleEntry(
+        "D-03", "Tell the Lessor within 24 h of a third-party claim or seizure", "Art. 9.3", _D
+    ),
+    RuleEntry(
+        "D-04",
+        "Report a lost or stolen fuel card to issuer and Lessor within 24 h",
+        "Art. 9.6, 16.4",
+        _D,
+    ),
+    RuleEntry("D-06", "Answer an odometer request within five working days", "Art. 2.2", _D),
+    RuleEntry("D-07", "Have repairs done within five working days", "Art. 8.2", _D),
+    RuleEntry("D-08", "Collect the car within 14 days of the ready notice", "Art. 4.6", _D),
+    RuleEntry(
+        "D-09",
+        "Show proof of insurance within one month of the ready notice",
+        "Art. 4.6, 11.1, 11.3",
+        _D,
+    ),
+    RuleEntry(
+        "D-10", "Eight days after a formal notice to pay an overdue instalment", "Art. 5.3", _D
+    ),
+    RuleEntry(
+        "D-12",
+        "Eight-day cure period of a registered notice, from its dispatch",
+        "Art. 18.2(ii), 18.3(ii)(iii), 18.8(i)(iii)(iv)",
+        _D,
+    ),
+    RuleEntry(
+        "D-13",
+        "Dissolution indemnity falls due 15 days after the written notification",
+        "Art. 18.5",
+        _D,
+    ),
+    RuleEntry(
+        "D-14", "A sale within 15 days of dissolution replaces the estimated value", "Art. 18.5", _D
+    ),
+    RuleEntry(
+        "D-15",
+        "Theft recovery window: insurer's days, at most 30, from the theft",
+        "Art. 18.1(iii)",
+        _D,
+    ),
+    RuleEntry(
+        "D-17",
+        "Two weeks to replace a lapsed policy after notice of the lapse",
+        "Art. 11.5, 18.3(x)",
+        _D,
+    ),
+    RuleEntry(
+        "D-18",
+        "Two weeks to insure oneself after Protection is ended by letter",
+        "Art. 10.6, 10.2",
+        _D,
+    ),
+    RuleEntry(
+        "D-19", "One month after a claim decision to end Protection by letter", "Art. 10.6", _D
+    ),
+    RuleEntry(
+        "D-21", "Seven days to contest a Protection decision, or lose the right", "Art. 10.7", _D
+    ),
+    RuleEntry(
+        "D-22",
+        "Six months from the accident to send claim papers and repair invoice",
+        "Art. 10.5",
+        _D,
+    ),
+    RuleEntry(
+        "D-24",
+        "Report changes to required insurance within three working days",
+        "Art. 11.3, 11.4",
+        _D,
+    ),
+    RuleEntry(
+        "D-25",
+        "Return the car on the first working day after the contract ends",
+        "Art. 19.1, 18.7, 18.9",
+        _D,
+    ),
+    RuleEntry("D-28", "Customer termination locked for the first 12 months", "Art. 18.6, 18.7", _D),
+    RuleEntry(
+        "D-29", "Amended General Terms take effect at least one month after notice", "Art. 22.3", _D
+    ),
+    RuleEntry(
+        "D-30", "Contract expires at the end of its last contractual day", "Art. 18.1(i)", _D
+    ),
+    RuleEntry(
+        "D-32",
+        "Customer's risk runs from the start date to the signed return report",
+        "Art. 7.1",
+        _D,
+    ),
+    RuleEntry(
+        "D-33", "Personal data kept 1, 3 or 10 years depending on the phase", "Art. 20 C", _D
+    ),
+    RuleEntry(
+        "D-34", "Portal access lasts 18 months after the last agreement ends", "Portal Art. 4.1", _D
+    ),
+    RuleEntry(
+        "D-36", "Invoices are due on receipt unless a payment term is agreed", "Art. 5.1, 5.2", _D
+    ),
+)

@@ -1,0 +1,117 @@
+"""M: money rules (formulas for charges and credits)."""
+
+from __future__ import annotations
+
+from domain.catalogue import Family, RuleEntry
+
+_M = Family.MONEY
+
+ENTRIES: tuple[RuleEntry, ...] = (
+    RuleEntry(
+        "M-01",
+        "Remaining capital: invested capital less 1% per completed month, floor 0",
+        "Art. 1.2",
+        _M,
+    ),
+    RuleEntry(
+        "M-02",
+        "Instalments are invoiced in advance and stay due while the car is off road",
+        "Art. 5.1, 5.6, 6.2, 10.4",
+        _M,
+    ),
+    RuleEntry("M-03", "First invoice is prorated by days from the start date", "Art. 5.1", _M),
+    RuleEntry(
+        "M-04",
+        "Last invoice is prorated to the billing end date; surplus is credited",
+        "Art. 5.1, 18.9, 19.2",
+        _M,
+    ),
+    RuleEntry(
+        "M-06", "Late-payment interest on any unpaid document, simple and per day", "Art. 5.2", _M
+    ),
+    RuleEntry(
+        "M-07",
+        "Tiered collection indemnity plus file costs on an instalment left unpaid",
+        "Art. 5.3",
+        _M,
+    ),
+    RuleEntry(
+        "M-08", "The Lessor owes the same interest and indemnity when it pays late", "Art. 5.4", _M
+    ),
+    RuleEntry(
+        "M-09", "Payments go to indemnities, then interest, then oldest instalments", "Art. 5.5", _M
+    ),
+    RuleEntry(
+        "M-10",
+        "A guarantee covers all contracts and is applied in a fixed order",
+        "Art. 3.1-3.4, 18.5",
+        _M,
+    ),
+    RuleEntry(
+        "M-11",
+        "Km deviation against pro-rata expected km, settled per km at the end",
+        "Art. 2.2, 15.3, 19.3",
+        _M,
+    ),
+    RuleEntry(
+        "M-12", "Km cap per fuel type; reaching it ends the contract", "Art. 2.2, 18.1(ii)", _M
+    ),
+    RuleEntry(
+        "M-13", "Instalments change only through a contract adjustment", "Art. 2.2, 10.4", _M
+    ),
+    RuleEntry(
+        "M-15",
+        "Flat damage fee per damage event under Protection, except exempt causes",
+        "Art. 10.1-10.3",
+        _M,
+    ),
+    RuleEntry(
+        "M-16", "Flat fee refunded in proportion to what a third party pays back", "Art. 10.3", _M
+    ),
+    RuleEntry(
+        "M-18",
+        "Total loss or theft: insurer and waiver set against remaining capital",
+        "Art. 7.8(ii), 11.1",
+        _M,
+    ),
+    RuleEntry(
+        "M-19",
+        "Advance refunded pro rata of the unexpired term on theft or total loss",
+        "Art. 10.8",
+        _M,
+    ),
+    RuleEntry(
+        "M-20", "GAP payout from the insured value, less waiver and advance refund", "Art. 11.7", _M
+    ),
+    RuleEntry(
+        "M-21",
+        "Dissolution indemnity: capital plus 10% less the car's market value",
+        "Art. 18.5, 3.4",
+        _M,
+    ),
+    RuleEntry(
+        "M-22",
+        "Early termination fee: share of remaining instalments plus return items",
+        "Art. 18.6, 18.7",
+        _M,
+    ),
+    RuleEntry(
+        "M-23",
+        "Late return: daily instalment share plus a flat daily amount",
+        "Art. 19.1, 19.2",
+        _M,
+    ),
+    RuleEntry(
+        "M-24",
+        "Return charges for damage beyond normal wear, missing items, changes",
+        "Art. 6.3, 13.1, 19.3, 7.9, 16.5",
+        _M,
+    ),
+    RuleEntry("M-32", "Repossession costs are charged to the customer", "Art. 18.4", _M),
+    RuleEntry(
+        "M-33",
+        "Ending on death costs nothing; instalments run until the car is back",
+        "Art. 18.9",
+        _M,
+    ),
+)
