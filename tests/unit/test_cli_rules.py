@@ -44,7 +44,7 @@ def test_lease_rules_finds_a_ground_without_matching_its_longer_siblings() -> No
     result = runner.invoke(app, ["rules", "T-18.3-i"])
     assert result.exit_code == 0, result.output
     assert "T-18.3-ii" not in result.stdout
-    assert "domain/formation.py" in result.stdout
+    assert "domain/contract/formation.py" in result.stdout
 
 
 def test_lease_rules_X_99_exits_1_with_one_line_naming_the_id() -> None:
