@@ -12,7 +12,14 @@ from eventsourcing.persistence import Transcoding
 from domain.contract.state import Dissolution, Ground, Notice, Receivable, Theft
 from domain.money import Money
 from domain.terms import ContractTerms
-from domain.values import ContractStatus, EndKind
+from domain.values import (
+    Bucket,
+    ContractStatus,
+    EndKind,
+    GroundStatus,
+    NoticeKind,
+    ReceivableKind,
+)
 
 if TYPE_CHECKING:
     from enum import Enum
@@ -94,5 +101,6 @@ def domain_transcodings() -> list[Transcoding]:
         TermsAsDict(),
         EnumAsValue(ContractStatus),
         EnumAsValue(EndKind),
+        *(EnumAsValue(kind) for kind in (GroundStatus, NoticeKind, ReceivableKind, Bucket)),
         *(DataclassAsDict(cls) for cls in (Receivable, Ground, Notice, Theft, Dissolution)),
     ]

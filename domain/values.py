@@ -92,6 +92,31 @@ class ReceivableKind(Enum):
     CREDIT_NOTE = "CREDIT_NOTE"
 
 
+class GroundStatus(Enum):
+    """Where a ground for the Lessor's rights stands (K-02): open, acted on, or gone."""
+
+    OPEN = "OPEN"
+    EXERCISED = "EXERCISED"
+    """The contract was dissolved on it."""
+    CLEARED = "CLEARED"
+    """It stopped being true (paid, insured, handed over) or was cleared on another contract."""
+
+
+class NoticeKind(Enum):
+    """The kinds of formal notice of default (D-10, D-12, A-06, A-07)."""
+
+    INSTALMENT_ARREARS = "INSTALMENT_ARREARS"
+    OTHER_ARREARS = "OTHER_ARREARS"
+    SERVICE_ARREARS = "SERVICE_ARREARS"
+    INSURANCE = "INSURANCE"
+    BREACH = "BREACH"
+
+    @property
+    def covers_arrears(self) -> bool:
+        """An arrears notice covers the overdue documents of its kind."""
+        return self.value.endswith("ARREARS")
+
+
 class Bucket(Enum):
     """M-09 allocation buckets, in the order payments are applied (A-11)."""
 

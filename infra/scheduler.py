@@ -22,6 +22,7 @@ from psycopg import sql
 
 from domain.contract import Ctx
 from domain.contract.daily import Bill
+from domain.values import ContractStatus
 from infra.envelope import encode, json_safe
 from infra.kafka import acknowledged_producer
 from infra.messages import DeadlineReached
@@ -168,7 +169,7 @@ class Scheduler:
         """Contract numbers that may have a period to bill or credits to set off: all but
         the closed ones (set-off can apply before the start, e.g. to a refunded advance)."""
         rows = self.portal.select("contracts", order_by=("contract_number",))
-        return [r["contract_number"] for r in rows if r["status"] != "CLOSED"]
+        return [r["contract_number"] for r in rows if r["status"] != ContractStatus.CLOSED.value]
 
     def run(self, stop: threading.Event, *, interval: float = TICK_INTERVAL) -> None:
         """Tick until `stop` is set; a failed tick is logged and tried again next interval."""

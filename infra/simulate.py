@@ -252,7 +252,7 @@ def document_line(row: Row) -> dict[str, Any]:
 
 def grounds(c: Contract) -> list[dict[str, Any]]:
     return [
-        {"ground": g.ground, "detected_on": g.detected_on.isoformat(), "status": g.status}
+        {"ground": g.ground, "detected_on": g.detected_on.isoformat(), "status": g.status.value}
         for g in c.grounds.values()
     ]
 

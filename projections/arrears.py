@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from domain.calendar import elapsed_months
 from domain.contract.billing import NO_INTEREST_BUCKETS
+from domain.contract.ledger import is_overdue
 from domain.money import Money, total
 from domain.money_rules import late_interest
 from domain.values import Bucket
@@ -31,7 +32,7 @@ def is_debit(item: Row) -> bool:
 
 def overdue_items(items: Iterable[Row], on: date) -> list[Row]:
     """Open debit documents whose due date has passed on `on` (L-34, as `Contract.overdue`)."""
-    return [i for i in items if is_debit(i) and i["open"] > 0 and i["due_on"] < on]
+    return [i for i in items if is_debit(i) and is_overdue(Money(i["open"]), i["due_on"], on)]
 
 
 def open_sum(items: Iterable[Row]) -> Money:
@@ -51,7 +52,7 @@ def interest_lines(items: Iterable[Row], on: date) -> list[tuple[str, Money]]:
     return [
         (i["receivable_id"], late_interest(Money(i["open"]), i["due_on"], on))
         for i in overdue_items(items, on)
-        if i["bucket"] not in NO_INTEREST_BUCKETS
+        if Bucket(i["bucket"]) not in NO_INTEREST_BUCKETS
     ]
 
 

@@ -1,9 +1,9 @@
 """Pure event -> row helpers shared by the customer-facing views (portal, deadlines, exposure).
 
 Each view keeps its own rows (a view never reads another view's tables); these functions only
-say how one event changes them: the contract's status (RULES 3.1), mirroring what the Contract
-aggregate's event bodies assign, and the open amount of each document of its receivables
-ledger, through the one rule of projections/receivables.py (M-09, A-11).
+say how one event changes them: the contract's standing (status and end, RULES 3.1) through
+the event's own `standing`, which the Contract aggregate applies too, and the open amount of
+each document of its receivables ledger through domain/contract/ledger.py (M-09, A-11).
 """
 
 from __future__ import annotations
@@ -11,39 +11,21 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from domain.contract.base_events import ContractEvent
 from domain.contract.billing_events import (
-    CREDIT_BALANCE,
     CreditNoteIssued,
     CreditsSetOff,
     PaymentReceived,
     ReceivableIssued,
     RefundPaidToCustomer,
 )
-from domain.contract.formation_events import (
-    HandoverSuspended,
-    HandoverSuspensionLifted,
-    VehicleHandedOver,
-    VehicleOrdered,
-    VehicleReadyForHandoverNotified,
-)
-from domain.contract.incidents_events import StolenVehicleRecovered, VehicleTheftReported
-from domain.contract.settlement_events import (
-    ContractClosed,
-    FinalSettlementStarted,
-    ReturnInspectionCompleted,
-)
-from domain.contract.termination_events import (
-    ContractEnded,
-    ContractEndSuperseded,
-    ContractSuspended,
-    ContractSuspensionLifted,
-    EarlyTerminationAccepted,
-)
+from domain.contract.ledger import CREDIT_BALANCE
+from domain.contract.standing import CONCLUDED, Standing
 from domain.money import Money
 from projections.receivables import issued_item
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Mapping
 
     from projections.receivables import OpenAmounts
     from projections.rows import Batch, Row
@@ -58,7 +40,7 @@ STATUS_COLUMNS: tuple[tuple[str, str], ...] = (
     ("effective_end_date", "date"),
     ("return_due_date", "date"),
 )
-"""Contract-row columns the STATUS handlers write."""
+"""Contract-row columns of the standing (`Standing.as_row`)."""
 
 
 class Dispatch(Generic[H]):
@@ -83,66 +65,31 @@ def amount_of(value: Money | Decimal | str) -> Decimal:
     return value.amount if isinstance(value, Money) else Decimal(value)
 
 
-# --- status (RULES 3.1) ---------------------------------------------------------------------
+# --- status (RULES 3.1): the events' own `standing`, as the aggregate applies it ------------------
 
 
-def _to(status: str) -> Callable[[Any, Row], dict[str, Any]]:
-    return lambda _event, _row: {"status": status}
+_MOVES: dict[type[Any], bool] = {}
 
 
-def _theft(_event: VehicleTheftReported, row: Row) -> dict[str, Any]:
-    return {"status": "THEFT_PENDING", "status_before_theft": row["status"]}
+def moves_standing(event: object) -> bool:
+    """Whether the event may change where the contract stands (decided once per class)."""
+    cls = type(event)
+    moves = _MOVES.get(cls)
+    if moves is None:
+        moves = _MOVES[cls] = issubclass(cls, ContractEvent) and (
+            cls.MOVES_TO is not None or cls.standing is not ContractEvent.standing
+        )
+    return moves
 
 
-def _recovered(_event: StolenVehicleRecovered, row: Row) -> dict[str, Any]:
-    if row["status"] != "THEFT_PENDING":
-        return {}
-    return {"status": row["status_before_theft"], "status_before_theft": None}
-
-
-def _ended(event: ContractEnded, _row: Row) -> dict[str, Any]:
-    return {
-        "status": event.next_status,
-        "end_kind": event.end_kind,
-        "effective_end_date": event.effective_end_date,
-        "return_due_date": event.return_due_date,
-    }
-
-
-def _superseded(event: ContractEndSuperseded, _row: Row) -> dict[str, Any]:
-    return {
-        "status": "IN_SETTLEMENT",
-        "end_kind": event.new_end_kind,
-        "effective_end_date": event.new_effective_end_date,
-        "return_due_date": None,
-    }
-
-
-STATUS: Dispatch[Callable[[Any, Row], dict[str, Any]]] = Dispatch(
-    {
-        VehicleOrdered: _to("ORDERED"),
-        VehicleReadyForHandoverNotified: _to("READY_FOR_HANDOVER"),
-        HandoverSuspended: _to("HANDOVER_SUSPENDED"),
-        HandoverSuspensionLifted: _to("READY_FOR_HANDOVER"),
-        VehicleHandedOver: _to("ACTIVE"),
-        ContractSuspended: _to("SUSPENDED"),
-        ContractSuspensionLifted: _to("ACTIVE"),
-        EarlyTerminationAccepted: _to("EARLY_TERMINATION_PENDING"),
-        ReturnInspectionCompleted: _to("RETURNED"),
-        FinalSettlementStarted: _to("IN_SETTLEMENT"),
-        ContractClosed: _to("CLOSED"),
-        VehicleTheftReported: _theft,
-        StolenVehicleRecovered: _recovered,
-        ContractEnded: _ended,
-        ContractEndSuperseded: _superseded,
-    }
-)
-"""Event class -> the contract-row columns it changes (the aggregate's status transitions)."""
+def standing_update(event: ContractEvent, row: Row) -> dict[str, Any]:
+    """The status columns of `row` after `event` (ContractEvent.standing, RULES 3.1)."""
+    return event.standing(Standing.from_row(row)).as_row()
 
 
 def new_status_row() -> dict[str, Any]:
     """The status columns of a contract just concluded."""
-    return {"status": "CONCLUDED"} | {c: None for c, _ in STATUS_COLUMNS[1:]}
+    return CONCLUDED.as_row()
 
 
 # --- open amounts (M-09, A-11): projections/receivables.py keeps them -------------------------

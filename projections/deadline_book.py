@@ -6,6 +6,7 @@ are copied before they change (the batch hands out copies of committed rows).
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -14,7 +15,20 @@ if TYPE_CHECKING:
 
     from projections.rows import Batch, Row
 
-OPEN, MET, MOOT, EXPIRED = "OPEN", "MET", "MOOT", "EXPIRED"
+
+class DeadlineState(Enum):
+    """Where a timer of RULES section 5 stands in the deadlines view."""
+
+    OPEN = "OPEN"
+    MET = "MET"
+    """What it waited for happened in time."""
+    MOOT = "MOOT"
+    """It no longer applies (the contract moved on)."""
+    EXPIRED = "EXPIRED"
+
+
+OPEN, MET, MOOT, EXPIRED = (state.value for state in DeadlineState)
+"""The states as the view's `status` column holds them."""
 EMPTY: dict[str, Any] = dict.fromkeys(
     ("subject", "closed_by", "closed_on", "pending"),
 )

@@ -59,7 +59,7 @@ from domain.contract.termination_events import (
     ContractTermExpired,
     VehicleSold,
 )
-from domain.values import InsuranceMode
+from domain.values import InsuranceMode, NoticeKind
 from projections.base import BatchProjection
 from projections.contract_state import (
     Dispatch,
@@ -186,7 +186,7 @@ def _adjusted(b: Book) -> None:
 
 def _notice(b: Book) -> None:
     e: FormalNoticeSent = b.event
-    rule = "D-12" if e.registered and e.kind != "INSTALMENT_ARREARS" else "D-10"
+    rule = "D-12" if e.registered and e.kind != NoticeKind.INSTALMENT_ARREARS.value else "D-10"
     rows = [b.batch.get("receivables", e.originator_id, r) for r in e.receivable_ids]
     unpaid = [r["receivable_id"] for r in rows if r is not None and r["open"] > 0]
     cited = [r for r in e.rule_ids if r in ("D-10", "D-12")] or [rule]

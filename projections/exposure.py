@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from domain.contract.base_events import ContractConcluded, ContractEvent
 from domain.contract.formation_events import ContractAdjustmentIssued, VehicleSpecificationChanged
+from domain.contract.ledger import is_overdue
 from domain.contract.termination_events import (
     ContractDissolvedAgainstCustomer,
     DissolutionGroundCleared,
@@ -21,13 +22,14 @@ from domain.contract.termination_events import (
 )
 from domain.money import Money
 from domain.money_rules import monthly_equivalent
-from domain.values import Frequency
+from domain.values import Frequency, GroundStatus
 from projections.base import BatchProjection
 from projections.contract_state import (
-    STATUS,
     STATUS_COLUMNS,
     Dispatch,
+    moves_standing,
     new_status_row,
+    standing_update,
     touches_receivables,
     track_open_amounts,
 )
@@ -110,7 +112,7 @@ def contract_exposure(
 ) -> dict[str, Any]:
     """One contract's amounts on `on`; arrears are overdue instalment invoices (A-12)."""
     debits = [r for r in receivables if r["kind"] != CREDIT_NOTE and r["open"] > 0]
-    overdue = [r for r in debits if r["due_on"] < on]
+    overdue = [r for r in debits if is_overdue(Money(r["open"]), r["due_on"], on)]
     arrears = [r for r in overdue if r["category"] == "INSTALMENT"]
     arrears_amount = sum((r["open"] for r in arrears), ZERO)
     monthly = monthly_equivalent(Money(contract["instalment"]), Frequency(contract["frequency"]))
@@ -126,7 +128,7 @@ def contract_exposure(
             {k: g[k] for k in ("ground_id", "ground", "source", "status", "opened_on", "closed_on")}
             for g in grounds
         ],
-        "open_grounds": [g["ground"] for g in grounds if g["status"] == "OPEN"],
+        "open_grounds": [g["ground"] for g in grounds if g["status"] == GroundStatus.OPEN.value],
     }
 
 
@@ -178,7 +180,7 @@ def _ground(source: str) -> Callable[[Any, Row, Batch], None]:
                 "customer_number": row["customer_number"],
                 "ground": e.ground,
                 "source": source,
-                "status": "OPEN",
+                "status": GroundStatus.OPEN.value,
                 "opened_on": e.occurred_on,
                 "closed_on": None,
                 "version": e.originator_version,
@@ -201,9 +203,11 @@ UPDATES: Dispatch[Callable[[Any, Row, Batch], None]] = Dispatch(
         ContractAdjustmentIssued: _terms,
         DissolutionGroundDetected: _ground("DETECTED"),
         DissolutionGroundRecorded: _ground("RECORDED"),
-        DissolutionGroundCleared: lambda e, _r, b: _set_grounds(b, e, [e.ground_id], "CLEARED"),
+        DissolutionGroundCleared: lambda e, _r, b: _set_grounds(
+            b, e, [e.ground_id], GroundStatus.CLEARED.value
+        ),
         ContractDissolvedAgainstCustomer: lambda e, _r, b: _set_grounds(
-            b, e, e.ground_ids, "EXERCISED"
+            b, e, e.ground_ids, GroundStatus.EXERCISED.value
         ),
     }
 )
@@ -218,14 +222,14 @@ class ExposureProjection(BatchProjection[ExposureView]):
         if isinstance(event, ContractConcluded):
             batch.put("contracts", _concluded(event))
             return
-        status, update = STATUS.get(event), UPDATES.get(event)
-        if status is None and update is None and not touches_receivables(event):
+        moves, update = moves_standing(event), UPDATES.get(event)
+        if not moves and update is None and not touches_receivables(event):
             return
         row = batch.get("contracts", event.originator_id)
         if row is None:  # pragma: no cover - every contract starts with ContractConcluded
             return
-        if status is not None:
-            row.update(status(event, row))
+        if moves:
+            row.update(standing_update(event, row))
         if update is not None:
             update(event, row, batch)
         who = {"customer_number": row["customer_number"]}

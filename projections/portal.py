@@ -22,10 +22,11 @@ from domain.contract.incidents_events import OdometerReported
 from domain.contract.settlement_events import ReturnInspectionCompleted
 from projections.base import BatchProjection
 from projections.contract_state import (
-    STATUS,
     STATUS_COLUMNS,
     Dispatch,
+    moves_standing,
     new_status_row,
+    standing_update,
     touches_receivables,
     track_open_amounts,
 )
@@ -256,14 +257,14 @@ class PortalProjection(BatchProjection[PortalView]):
 
     @staticmethod
     def _update(event: ContractEvent, batch: Batch) -> None:
-        status, update = STATUS.get(event), UPDATES.get(event)
-        if status is None and update is None and not touches_receivables(event):
+        moves, update = moves_standing(event), UPDATES.get(event)
+        if not moves and update is None and not touches_receivables(event):
             return
         row = batch.get("contracts", event.originator_id)
         if row is None:  # pragma: no cover - every contract starts with ContractConcluded
             return
-        if status is not None:
-            row.update(status(event, row))
+        if moves:
+            row.update(standing_update(event, row))
         if update is not None:
             update(event, row, batch)
         period = {"period_start": getattr(event, "period_start", None)}

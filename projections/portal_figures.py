@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from domain.calendar import billing_period, days_inclusive, months_covered
+from domain.contract.ledger import is_overdue
 from domain.contract.status import RUNNING
 from domain.money import Money
 from domain.money_rules import expected_km, km_cap, pro_rata_instalment, remaining_capital
@@ -72,7 +73,7 @@ def open_items(receivables: list[Row], balance: Decimal, on: date) -> dict[str, 
     owed = [r["open"] for r in receivables if r["kind"] == CREDIT_NOTE and r["open"] > 0]
     items = [
         {k: r[k] for k in ("receivable_id", "kind", "category", "issued_on", "due_on", "amount")}
-        | {"open": r["open"], "overdue": r["due_on"] < on}
+        | {"open": r["open"], "overdue": is_overdue(Money(r["open"]), r["due_on"], on)}
         for r in debits
     ]
     return {

@@ -1,34 +1,25 @@
-"""Open amounts of a contract's documents, kept exactly as the Contract aggregate keeps them.
+"""Open amounts of a contract's documents as item rows, by the aggregate's own rules.
 
-The `invoices` and `ledger` views each hold one item row per document in a table of their own
-(a view reads only its own tables) and change its `open` on the same events, in the same way,
-as `Receivable.open` changes on the aggregate:
-- a credit note first nets against the document it relates to (`Contract.add_credit`);
-- a payment and a set-off reduce the debits they were allocated to (M-09, A-11);
-- a set-off and a refund use up the credit notes and the unallocated balance they name.
-This module is that one rule; the views add their own columns around it.
+The `invoices`, `ledger` and `exposure` views each hold one item row per document in a table
+of their own (a view reads only its own tables). The facts come from the domain, which the
+Contract aggregate applies too: the document an event issues (`ReceivableIssued.document`,
+`CreditNoteIssued.document`), a credit note's netting against the document it relates to
+(`ledger.netting`), and what a payment, set-off or refund takes off (`open_change`). This
+module only turns them into rows; the views add their own columns around them.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from domain.contract.billing_events import (
-    CREDIT_BALANCE,
-    CreditNoteIssued,
-    CreditsSetOff,
-    PaymentReceived,
-    ReceivableIssued,
-    RefundPaidToCustomer,
-)
-from domain.values import Bucket, ReceivableKind
+from domain.contract.base_events import ContractEvent
+from domain.contract.billing_events import CreditNoteIssued, ReceivableIssued
+from domain.contract.ledger import netting
+from domain.money import Money
+from domain.values import ReceivableKind
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-    from datetime import date
-    from uuid import UUID
-
     from projections.rows import Batch, Row
 
 CREDIT_NOTE = ReceivableKind.CREDIT_NOTE.value
@@ -55,30 +46,21 @@ ITEM_COLUMNS: tuple[tuple[str, str], ...] = (
 
 def issued_item(event: object) -> Row | None:
     """The item row a document-issuing event creates (invoice, debit or credit note), or None."""
-    if isinstance(event, ReceivableIssued):
-        return _item(event, event.KIND, event.category(), event.BUCKET.value, event.due_date)
-    if isinstance(event, CreditNoteIssued):
-        row = _item(event, CREDIT_NOTE, event.reason, Bucket.OTHER.value, event.occurred_on)
-        row["relates_to"] = event.relates_to
-        return row
-    return None
-
-
-def _item(
-    event: ReceivableIssued | CreditNoteIssued, kind: str, category: str, bucket: str, due: date
-) -> Row:
+    if not isinstance(event, ReceivableIssued | CreditNoteIssued):
+        return None
+    document = event.document()
     return {
         "contract_id": event.originator_id,
-        "receivable_id": event.receivable_id,
+        "receivable_id": document.receivable_id,
         "version": event.originator_version,
-        "kind": kind,
-        "category": category,
-        "bucket": bucket,
-        "issued_on": event.occurred_on,
-        "due_on": due,
-        "amount": event.amount.amount,
-        "open": event.amount.amount,
-        "relates_to": None,
+        "kind": document.kind.value,
+        "category": document.category,
+        "bucket": document.bucket.value,
+        "issued_on": document.issued_on,
+        "due_on": document.due_on,
+        "amount": document.amount.amount,
+        "open": document.open.amount,
+        "relates_to": document.relates_to,
     }
 
 
@@ -92,7 +74,7 @@ class OpenAmounts:
         """Store a new document; a credit note first nets against the one it relates to."""
         target = self._related_debit(batch, item)
         if target is not None:
-            taken = min(target["open"], item["open"])
+            taken = netting(Money(item["open"]), Money(target["open"])).amount
             target["open"] -= taken
             item["open"] -= taken
             batch.put(self.table, target)
@@ -102,36 +84,24 @@ class OpenAmounts:
         if item["kind"] != CREDIT_NOTE or not item["relates_to"]:
             return None
         target = batch.get(self.table, item["contract_id"], item["relates_to"])
-        if target is None or target["kind"] == CREDIT_NOTE or target["open"] <= ZERO:
+        if target is None or target["kind"] == CREDIT_NOTE:
             return None
         return target
 
     def settle(self, event: object, batch: Batch) -> Decimal | None:
-        """Apply a payment, set-off or refund to the documents it names.
+        """Take a payment's, set-off's or refund's amounts off the documents it names.
 
         Returns the change of the contract's unallocated balance (overpayments), or None
         when the event changes no open amount.
         """
-        if isinstance(event, PaymentReceived):
-            self._reduce(batch, event.originator_id, event.allocations)
-            return event.unallocated.amount
-        if isinstance(event, CreditsSetOff):
-            self._reduce(batch, event.originator_id, event.allocations)
-            return self._reduce(batch, event.originator_id, event.sources)
-        if isinstance(event, RefundPaidToCustomer):
-            return self._reduce(batch, event.originator_id, event.sources)
-        return None
-
-    def _reduce(self, batch: Batch, contract_id: UUID, lines: Iterable[dict[str, Any]]) -> Decimal:
-        """Reduce each named document by its line's amount; returns minus the balance used."""
-        balance = ZERO
-        for line in lines:
-            amount: Decimal = line["amount"].amount
-            if line["receivable_id"] == CREDIT_BALANCE:
-                balance -= amount
-                continue
-            row = batch.get(self.table, contract_id, line["receivable_id"])
+        if not isinstance(event, ContractEvent):
+            return None
+        change = event.open_change()
+        if change is None:
+            return None
+        for receivable_id, amount in change.reductions:
+            row = batch.get(self.table, event.originator_id, receivable_id)
             if row is not None:  # always present: the aggregate allocated to its own documents
-                row["open"] -= amount
+                row["open"] -= amount.amount
                 batch.put(self.table, row)
-        return balance
+        return change.balance.amount

@@ -14,6 +14,7 @@ from domain.contract.billing import PayRefund, ReceivePayment, SendFormalNotice
 from domain.contract.incidents import DeclareTotalLoss, ReportIncident
 from domain.contract.registry import execute
 from domain.money import Money
+from domain.values import ReceivableKind
 from tests.factories import REF_START, ctx, handed_over_ref_contract, run_days
 
 if TYPE_CHECKING:
@@ -97,7 +98,12 @@ def assert_open_matches(rows: list[Row], contract: Contract) -> None:
     """The view's documents are the aggregate's, in issue order, with the same amounts."""
     assert [r["receivable_id"] for r in rows] == list(contract.receivables)
     for row, item in zip(rows, contract.receivables.values(), strict=True):
-        facts = (Money(row["amount"]), Money(row["open"]), row["kind"], row["due_on"])
+        facts = (
+            Money(row["amount"]),
+            Money(row["open"]),
+            ReceivableKind(row["kind"]),
+            row["due_on"],
+        )
         assert facts == (item.amount, item.open, item.kind, item.due_on), item.receivable_id
 
 

@@ -19,10 +19,12 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain.contract.base_events import ContractConcluded, ContractEvent
+from domain.contract.ledger import OpenChange, is_overdue, netting
+from domain.contract.standing import Standing
 from domain.money import Money, total
 from domain.money_rules import OpenItem
 from domain.policy import LessorPolicy
-from domain.values import Bucket, ContractStatus
+from domain.values import Bucket, ContractStatus, GroundStatus, NoticeKind, ReceivableKind
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -98,10 +100,11 @@ class Contract(Aggregate):
         odometer_requests: dict[str, dict[str, Any]]
         reports_made: int
 
-    class_version = 5
+    class_version = 6
     """v2 added `reporting_breaches` (D-01/D-02), v3 `lapsed_guarantees` and
     `insurance_lapses` (T-18.3-vii/x), v4 `stopped_services` (T-18.10), v5
-    `odometer_requests` and `reports_made` (D-03, D-04, D-06, D-24); older snapshots are
+    `odometer_requests` and `reports_made` (D-03, D-04, D-06, D-24), v6 enums for the
+    ground status, the notice kind and the document kind and bucket; older snapshots are
     upcast when loaded."""
 
     @staticmethod
@@ -121,6 +124,15 @@ class Contract(Aggregate):
     def upcast_v4_v5(state: dict[str, Any]) -> None:
         state["odometer_requests"] = {}
         state["reports_made"] = 0
+
+    @staticmethod
+    def upcast_v5_v6(state: dict[str, Any]) -> None:
+        for ground in state["grounds"].values():
+            ground.status = GroundStatus(ground.status)
+        for notice in state["notices"].values():
+            notice.kind = NoticeKind(notice.kind)
+        for item in state["receivables"].values():
+            item.kind, item.bucket = ReceivableKind(item.kind), Bucket(item.bucket)
 
     @staticmethod
     def create_id(contract_number: str) -> UUID:
@@ -197,17 +209,41 @@ class Contract(Aggregate):
         """A credit note first reduces what is open on the document it relates to."""
         self.receivables[credit.receivable_id] = credit
         target = self.receivables.get(credit.relates_to or "")
-        if target is not None and not target.is_credit and target.open.is_positive:
-            taken = min(target.open.amount, credit.open.amount)
-            target.open = Money(target.open.amount - taken)
-            credit.open = Money(credit.open.amount - taken)
+        if target is not None and not target.is_credit:
+            taken = netting(credit.open, target.open)
+            target.open = target.open - taken
+            credit.open = credit.open - taken
+
+    def settle(self, change: OpenChange) -> None:
+        """Take a payment's, set-off's or refund's amounts off the documents it names."""
+        for receivable_id, amount in change.reductions:
+            item = self.receivables[receivable_id]
+            item.open = item.open - amount
+        self.credit_balance = self.credit_balance + change.balance
+
+    def standing(self) -> Standing:
+        """Where the contract stands (status, theft, end), as events move it."""
+        before_theft = self.theft.prior_status if self.theft is not None else None
+        return Standing(
+            self.status,
+            before_theft,
+            self.end_kind,
+            self.effective_end_date,
+            self.return_due_date,
+        )
+
+    def stand(self, standing: Standing) -> None:
+        """Assign a new standing (called when an event is applied, never by a command)."""
+        self.status, self.end_kind = standing.status, standing.end_kind
+        self.effective_end_date = standing.effective_end_date
+        self.return_due_date = standing.return_due_date
 
     # --- queries ------------------------------------------------------------------------
 
     def open_items(self) -> list[OpenItem]:
         """Open debit documents for the M-09 allocation, in issue order."""
         return [
-            OpenItem(item.receivable_id, Bucket(item.bucket), item.due_on, item.open, seq)
+            OpenItem(item.receivable_id, item.bucket, item.due_on, item.open, seq)
             for seq, item in enumerate(self.receivables.values())
             if not item.is_credit and item.open.is_positive
         ]
@@ -222,11 +258,15 @@ class Contract(Aggregate):
     def overdue(self, on: date) -> Money:
         """Open debit amounts whose due date has passed (L-34)."""
         items = self.receivables.values()
-        return total([i.open for i in items if not i.is_credit and i.due_on < on])
+        return total(
+            [i.open for i in items if not i.is_credit and is_overdue(i.open, i.due_on, on)]
+        )
 
     def open_grounds(self, prefix: str = "18.3") -> list[Ground]:
         return [
-            g for g in self.grounds.values() if g.status == "OPEN" and g.ground.startswith(prefix)
+            g
+            for g in self.grounds.values()
+            if g.status is GroundStatus.OPEN and g.ground.startswith(prefix)
         ]
 
     @property

@@ -7,10 +7,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from eventsourcing.domain import Aggregate
 from eventsourcing.utils import register_topic
 
+from domain.values import ContractStatus  # noqa: TC001 - event annotations are read at run time
+
 if TYPE_CHECKING:
     from datetime import date
 
     from domain.contract import Contract
+    from domain.contract.ledger import OpenChange
+    from domain.contract.standing import Standing
     from domain.terms import ContractTerms
 
 TOPIC_PREFIX = "domain.events:"
@@ -27,6 +31,8 @@ class ContractEvent(Aggregate.Event):
     rule_ids: list[str]
     causation_id: str
     TOPIC: ClassVar[str]
+    MOVES_TO: ClassVar[ContractStatus | None] = None
+    """The status the event moves the contract to, for events that only do that."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -34,7 +40,23 @@ class ContractEvent(Aggregate.Event):
         register_topic(cls.TOPIC, cls)
 
     def apply(self, aggregate: Any) -> None:
+        """Assign the event's facts, and move the contract's standing as `standing` says."""
+        before = aggregate.standing()
+        after = self.standing(before)
         self.apply_to(aggregate)
+        if after != before:
+            aggregate.stand(after)
+
+    def standing(self, s: Standing) -> Standing:
+        """Where the contract stands after this event (RULES 3.1), from where it stood.
+
+        The one statement of the status machine's moves: the aggregate and the read models
+        both apply it."""
+        return s if self.MOVES_TO is None else s.moved_to(self.MOVES_TO)
+
+    def open_change(self) -> OpenChange | None:
+        """What the event takes off the ledger's open amounts (None: nothing)."""
+        return None
 
     def apply_to(self, c: Contract) -> None:
         """Assign the event's facts to the contract (no rules, no clock)."""
@@ -44,6 +66,9 @@ class ContractConcluded(Aggregate.Created, ContractEvent):
     """L-01: the contract is formed with its Special Conditions (P-01..P-30)."""
 
     terms: ContractTerms
+
+    def apply(self, aggregate: Any) -> None:
+        self.apply_to(aggregate)  # the standing starts here: CONCLUDED
 
     def apply_to(self, c: Contract) -> None:
         c.initialise(self.terms, self.occurred_on)

@@ -22,6 +22,7 @@ from domain.contract.billing_events import (
 )
 from domain.contract.command import Command, bounded
 from domain.contract.guards import require, require_status
+from domain.contract.ledger import is_overdue
 from domain.contract.status import billing_end, is_billable
 from domain.money import Money, total
 from domain.money_rules import (
@@ -32,7 +33,7 @@ from domain.money_rules import (
     late_interest,
     pro_rata_instalment,
 )
-from domain.values import Bucket, ContractStatus
+from domain.values import Bucket, ContractStatus, NoticeKind
 
 if TYPE_CHECKING:
     from domain.contract import Contract, Ctx
@@ -40,8 +41,8 @@ if TYPE_CHECKING:
     from domain.contract.state import Receivable
 
 NOTICE_CURE_DAYS = 8  # P-37, D-10, D-12
-NOTICE_KINDS = ("INSTALMENT_ARREARS", "OTHER_ARREARS", "SERVICE_ARREARS", "INSURANCE", "BREACH")
-NO_INTEREST_BUCKETS = (Bucket.INDEMNITY_5_3.value, Bucket.INTEREST_5_2.value)
+NOTICE_KINDS = tuple(kind.value for kind in NoticeKind)
+NO_INTEREST_BUCKETS = (Bucket.INDEMNITY_5_3, Bucket.INTEREST_5_2)
 """M-06 / A-08: interest accrues on principal only, not on interest or 5.3 indemnities."""
 
 
@@ -291,15 +292,14 @@ def pay_refund(c: Contract, ctx: Ctx, amount: Money, reason: str) -> None:
     )
 
 
-def overdue_receivables(c: Contract, on: date, kind: str) -> list[str]:
+def overdue_receivables(c: Contract, on: date, kind: NoticeKind) -> list[str]:
     """The overdue documents a notice of this kind covers (D-10, D-12)."""
-    instalments = kind in ("INSTALMENT_ARREARS", "SERVICE_ARREARS")
+    instalments = kind in (NoticeKind.INSTALMENT_ARREARS, NoticeKind.SERVICE_ARREARS)
     return [
         r.receivable_id
         for r in c.receivables.values()
         if not r.is_credit
-        and r.open.is_positive
-        and r.due_on < on
+        and is_overdue(r.open, r.due_on, on)
         and (r.category == "INSTALMENT") == instalments
     ]
 
@@ -308,9 +308,10 @@ def send_formal_notice(c: Contract, ctx: Ctx, kind: str, *, registered: bool) ->
     """D-10/D-12: a formal notice; arrears notices cover the overdue documents."""
     require(kind in NOTICE_KINDS, "D-10", f"unknown notice kind {kind}")
     require_status(c, set(ContractStatus) - {ContractStatus.CLOSED}, "D-10", "send_formal_notice")
-    covered = overdue_receivables(c, ctx.on, kind) if kind.endswith("ARREARS") else []
+    arrears = NoticeKind(kind).covers_arrears
+    covered = overdue_receivables(c, ctx.on, NoticeKind(kind)) if arrears else []
     require(
-        bool(covered) or not kind.endswith("ARREARS"),
+        bool(covered) or not arrears,
         "D-10",
         "no overdue receivable to put on notice",
     )
@@ -343,7 +344,7 @@ def process_notice_deadlines(c: Contract, ctx: Ctx) -> None:
             unpaid_receivable_ids=[r.receivable_id for r in unpaid],
             unpaid_total=total([r.open for r in unpaid]),
         )
-        if notice.kind == "INSTALMENT_ARREARS":
+        if notice.kind is NoticeKind.INSTALMENT_ARREARS:
             _charge_collection_costs(c, expiry, notice.notice_id, unpaid, notice.registered)
 
 

@@ -5,24 +5,24 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from domain.contract.base_events import ContractEvent
+from domain.contract.ledger import CREDIT_BALANCE, OpenChange, open_change
 from domain.contract.state import Notice, Receivable
-from domain.values import Bucket
+from domain.money import Money
+from domain.values import Bucket, NoticeKind, ReceivableKind
 
-CREDIT_BALANCE = "BALANCE"
-"""Source id of the unallocated part of payments in a set-off."""
+__all__ = ["CREDIT_BALANCE"]  # where ledger lines name the unallocated balance
 
 if TYPE_CHECKING:
     from datetime import date
     from decimal import Decimal
 
     from domain.contract import Contract
-    from domain.money import Money
 
 
 class ReceivableIssued(ContractEvent):
     """Base of every event that issues a debit document (invoice or debit note)."""
 
-    KIND: ClassVar[str] = "DEBIT_NOTE"
+    KIND: ClassVar[ReceivableKind] = ReceivableKind.DEBIT_NOTE
     CATEGORY: ClassVar[str] = "OTHER"
     BUCKET: ClassVar[Bucket] = Bucket.OTHER
 
@@ -34,19 +34,21 @@ class ReceivableIssued(ContractEvent):
         return self.CATEGORY
 
     def apply_to(self, c: Contract) -> None:
-        c.add_receivable(
-            Receivable(
-                receivable_id=self.receivable_id,
-                kind=self.KIND,
-                category=self.category(),
-                bucket=self.BUCKET.value,
-                issued_on=self.occurred_on,
-                due_on=self.due_date,
-                amount=self.amount,
-                open=self.amount,
-                rule_ids=list(self.rule_ids),
-                **self.period(),
-            )
+        c.add_receivable(self.document())
+
+    def document(self) -> Receivable:
+        """The document this event issues, with all of its amount open."""
+        return Receivable(
+            receivable_id=self.receivable_id,
+            kind=self.KIND,
+            category=self.category(),
+            bucket=self.BUCKET,
+            issued_on=self.occurred_on,
+            due_on=self.due_date,
+            amount=self.amount,
+            open=self.amount,
+            rule_ids=list(self.rule_ids),
+            **self.period(),
         )
 
     def period(self) -> dict[str, Any]:
@@ -56,7 +58,7 @@ class ReceivableIssued(ContractEvent):
 class InstalmentInvoiced(ReceivableIssued):
     """M-02..M-04: an instalment invoiced in advance for a calendar billing period."""
 
-    KIND: ClassVar[str] = "INVOICE"
+    KIND: ClassVar[ReceivableKind] = ReceivableKind.INVOICE
     CATEGORY: ClassVar[str] = "INSTALMENT"
     BUCKET: ClassVar[Bucket] = Bucket.INSTALMENT
 
@@ -209,19 +211,21 @@ class CreditNoteIssued(ContractEvent):
     reason: str
 
     def apply_to(self, c: Contract) -> None:
-        c.add_credit(
-            Receivable(
-                receivable_id=self.receivable_id,
-                kind="CREDIT_NOTE",
-                category=self.reason,
-                bucket=Bucket.OTHER.value,
-                issued_on=self.occurred_on,
-                due_on=self.occurred_on,
-                amount=self.amount,
-                open=self.amount,
-                rule_ids=list(self.rule_ids),
-                relates_to=self.relates_to,
-            )
+        c.add_credit(self.document())
+
+    def document(self) -> Receivable:
+        """The credit note, all of it still owed (before netting against `relates_to`)."""
+        return Receivable(
+            receivable_id=self.receivable_id,
+            kind=ReceivableKind.CREDIT_NOTE,
+            category=self.reason,
+            bucket=Bucket.OTHER,
+            issued_on=self.occurred_on,
+            due_on=self.occurred_on,
+            amount=self.amount,
+            open=self.amount,
+            rule_ids=list(self.rule_ids),
+            relates_to=self.relates_to,
         )
 
 
@@ -233,11 +237,11 @@ class PaymentReceived(ContractEvent):
     allocations: list[dict[str, Any]]
     unallocated: Money
 
+    def open_change(self) -> OpenChange:
+        return open_change(self.allocations, [], self.unallocated)
+
     def apply_to(self, c: Contract) -> None:
-        for line in self.allocations:
-            item = c.receivables[line["receivable_id"]]
-            item.open = item.open - line["amount"]
-        c.credit_balance = c.credit_balance + self.unallocated
+        c.settle(self.open_change())
         c.payments_received += 1
 
 
@@ -249,20 +253,11 @@ class CreditsSetOff(ContractEvent):
     sources: list[dict[str, Any]]
     """Credits used: receivable_id (or BALANCE for unallocated payments), amount."""
 
-    def apply_to(self, c: Contract) -> None:
-        for line in self.allocations:
-            item = c.receivables[line["receivable_id"]]
-            item.open = item.open - line["amount"]
-        self.use_sources(c, self.sources)
+    def open_change(self) -> OpenChange:
+        return open_change(self.allocations, self.sources, Money.zero())
 
-    @staticmethod
-    def use_sources(c: Contract, sources: list[dict[str, Any]]) -> None:
-        for source in sources:
-            if source["receivable_id"] == CREDIT_BALANCE:
-                c.credit_balance = c.credit_balance - source["amount"]
-            else:
-                credit = c.receivables[source["receivable_id"]]
-                credit.open = credit.open - source["amount"]
+    def apply_to(self, c: Contract) -> None:
+        c.settle(self.open_change())
 
 
 class RefundPaidToCustomer(ContractEvent):
@@ -273,8 +268,11 @@ class RefundPaidToCustomer(ContractEvent):
     reason: str
     sources: list[dict[str, Any]]
 
+    def open_change(self) -> OpenChange:
+        return open_change([], self.sources, Money.zero())
+
     def apply_to(self, c: Contract) -> None:
-        CreditsSetOff.use_sources(c, self.sources)
+        c.settle(self.open_change())
         c.refunds_paid += 1
 
 
@@ -290,7 +288,7 @@ class FormalNoticeSent(ContractEvent):
     def apply_to(self, c: Contract) -> None:
         c.notices[self.notice_id] = Notice(
             notice_id=self.notice_id,
-            kind=self.kind,
+            kind=NoticeKind(self.kind),
             registered=self.registered,
             dispatch_date=self.occurred_on,
             cure_deadline=self.cure_deadline,

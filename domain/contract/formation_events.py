@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from domain.contract.base_events import ContractEvent
 from domain.values import ContractStatus
@@ -51,8 +51,7 @@ class CustomerWithdrawalIntentRecorded(ContractEvent):
 class VehicleOrdered(ContractEvent):
     """L-02."""
 
-    def apply_to(self, c: Contract) -> None:
-        c.status = ContractStatus.ORDERED
+    MOVES_TO: ClassVar[ContractStatus | None] = ContractStatus.ORDERED
 
 
 class VehicleReadyForHandoverNotified(ContractEvent):
@@ -61,8 +60,9 @@ class VehicleReadyForHandoverNotified(ContractEvent):
     collection_deadline: date
     insurance_proof_deadline: date
 
+    MOVES_TO: ClassVar[ContractStatus | None] = ContractStatus.READY_FOR_HANDOVER
+
     def apply_to(self, c: Contract) -> None:
-        c.status = ContractStatus.READY_FOR_HANDOVER
         c.ready_notified_on = self.occurred_on
         c.collection_deadline = self.collection_deadline
         c.insurance_proof_deadline = self.insurance_proof_deadline
@@ -80,8 +80,9 @@ class HandoverSuspended(ContractEvent):
 
     ground: str
 
+    MOVES_TO: ClassVar[ContractStatus | None] = ContractStatus.HANDOVER_SUSPENDED
+
     def apply_to(self, c: Contract) -> None:
-        c.status = ContractStatus.HANDOVER_SUSPENDED
         c.handover_suspended_on = self.occurred_on
 
 
@@ -91,8 +92,9 @@ class HandoverSuspensionLifted(ContractEvent):
     collection_deadline: date | None
     insurance_proof_deadline: date | None
 
+    MOVES_TO: ClassVar[ContractStatus | None] = ContractStatus.READY_FOR_HANDOVER
+
     def apply_to(self, c: Contract) -> None:
-        c.status = ContractStatus.READY_FOR_HANDOVER
         c.collection_deadline = self.collection_deadline
         c.insurance_proof_deadline = self.insurance_proof_deadline
         c.handover_suspended_on = None
@@ -123,8 +125,9 @@ class VehicleHandedOver(ContractEvent):
     odometer_at_handover: int
     contractual_end_date: date
 
+    MOVES_TO: ClassVar[ContractStatus | None] = ContractStatus.ACTIVE
+
     def apply_to(self, c: Contract) -> None:
-        c.status = ContractStatus.ACTIVE
         c.start_date = self.start_date
         c.contractual_end_date = self.contractual_end_date
         c.odometer_at_handover = self.odometer_at_handover

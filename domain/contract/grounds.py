@@ -19,6 +19,7 @@ from domain.contract.termination_events import (
 )
 from domain.money import Money, total
 from domain.money_rules import monthly_equivalent
+from domain.values import GroundStatus, NoticeKind
 
 if TYPE_CHECKING:
     from domain.contract import Contract, Ctx
@@ -126,10 +127,10 @@ def _detect_arrears(c: Contract, ctx: Ctx, notice: Notice) -> None:
     unpaid = [c.receivables[r] for r in notice.receivable_ids if c.receivables[r].open.is_positive]
     if not unpaid or c.status not in NOT_ENDED:
         return
-    if notice.kind == "OTHER_ARREARS":
+    if notice.kind is NoticeKind.OTHER_ARREARS:
         _detect(c, ctx, "18.3(iii)", [notice.notice_id], ["T-18.3-iii", "D-12"])
         return
-    if notice.kind == "SERVICE_ARREARS":
+    if notice.kind is NoticeKind.SERVICE_ARREARS:
         _detect_service_arrears(c, ctx, notice)
         return
     monthly = monthly_equivalent(c.terms.instalment_amount, c.terms.instalment_frequency)
@@ -156,7 +157,7 @@ def _clear_taken_vehicle(c: Contract, ctx: Ctx) -> None:
     if c.start_date is None:
         return
     for ground in list(c.grounds.values()):
-        if ground.status == "OPEN" and ground.ground == "18.3(i)":
+        if ground.status is GroundStatus.OPEN and ground.ground == "18.3(i)":
             c.emit(
                 DissolutionGroundCleared,
                 ctx,
@@ -169,7 +170,7 @@ def _clear_taken_vehicle(c: Contract, ctx: Ctx) -> None:
 def _clear_paid(c: Contract, ctx: Ctx) -> None:
     """K-02: an arrears ground clears once everything its notice covered is paid."""
     for ground in list(c.grounds.values()):
-        if ground.status != "OPEN" or ground.ground not in ARREARS_GROUNDS:
+        if ground.status is not GroundStatus.OPEN or ground.ground not in ARREARS_GROUNDS:
             continue
         notices = [n for n in ground.evidence if n in c.notices]
         if not notices:  # resting on another contract's ground (K-01): cleared from there
@@ -188,7 +189,7 @@ def _clear_paid(c: Contract, ctx: Ctx) -> None:
 def _clear_insured(c: Contract, ctx: Ctx) -> None:
     """K-02: 18.3(x) stops being true once every lapse it rests on is covered again."""
     for ground in list(c.grounds.values()):
-        if ground.status != "OPEN" or ground.ground != "18.3(x)":
+        if ground.status is not GroundStatus.OPEN or ground.ground != "18.3(x)":
             continue
         if all(c.insurance_lapses[i]["replaced_on"] is not None for i in ground.evidence):
             c.emit(
@@ -204,7 +205,7 @@ def local_arrears_grounds(c: Contract) -> dict[str, bool]:
     """K-01: this contract's own 18.3(ii) grounds, as `<number>/<ground id>` -> open, for
     the Customer's other contracts (A-37: arrears under any Contract)."""
     return {
-        f"{c.number}/{g.ground_id}": g.status == "OPEN"
+        f"{c.number}/{g.ground_id}": g.status is GroundStatus.OPEN
         for g in c.grounds.values()
         if g.ground == "18.3(ii)" and any(e in c.notices for e in g.evidence)
     }
@@ -224,7 +225,7 @@ def note_customer_grounds(c: Contract, ctx: Ctx, elsewhere: Mapping[str, bool]) 
     _detect(c, ctx, "18.3(ii)", open_refs, ["T-18.3-ii", "K-01", "A-37"])
     for ground in list(c.grounds.values()):
         refs = ground.evidence
-        if ground.status != "OPEN" or ground.ground != "18.3(ii)" or not refs:
+        if ground.status is not GroundStatus.OPEN or ground.ground != "18.3(ii)" or not refs:
             continue
         if all(ref in elsewhere and not elsewhere[ref] for ref in refs):
             c.emit(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from domain.contract.base_events import ContractEvent
@@ -13,6 +14,7 @@ if TYPE_CHECKING:
     from decimal import Decimal
 
     from domain.contract import Contract
+    from domain.contract.standing import Standing
     from domain.money import Money
 
 
@@ -132,10 +134,12 @@ class VehicleTheftReported(ContractEvent):
     theft_date: date
     recovery_deadline: date
 
+    def standing(self, s: Standing) -> Standing:
+        return replace(s, status=ContractStatus.THEFT_PENDING, before_theft=s.status)
+
     def apply_to(self, c: Contract) -> None:
         c.theft = Theft(self.incident_id, self.theft_date, self.recovery_deadline, c.status)
         c.incidents += 1
-        c.status = ContractStatus.THEFT_PENDING
 
 
 class StolenVehicleRecovered(ContractEvent):
@@ -143,9 +147,12 @@ class StolenVehicleRecovered(ContractEvent):
 
     incident_id: str
 
+    def standing(self, s: Standing) -> Standing:
+        if s.status is ContractStatus.THEFT_PENDING and s.before_theft is not None:
+            return replace(s, status=s.before_theft, before_theft=None)
+        return replace(s, before_theft=None)
+
     def apply_to(self, c: Contract) -> None:
-        if c.theft is not None and c.status is ContractStatus.THEFT_PENDING:
-            c.status = c.theft.prior_status
         c.theft = None
 
 

@@ -42,17 +42,17 @@ class ReturnInspectionCompleted(ContractEvent):
     damages: list[dict[str, Any]]
     missing_items: list[dict[str, Any]]
 
+    MOVES_TO: ClassVar[ContractStatus | None] = ContractStatus.RETURNED
+
     def apply_to(self, c: Contract) -> None:
         c.last_odometer = self.odometer
         c.last_odometer_on = self.occurred_on
-        c.status = ContractStatus.RETURNED
 
 
 class FinalSettlementStarted(ContractEvent):
     """L-27."""
 
-    def apply_to(self, c: Contract) -> None:
-        c.status = ContractStatus.IN_SETTLEMENT
+    MOVES_TO: ClassVar[ContractStatus | None] = ContractStatus.IN_SETTLEMENT
 
 
 class ContractClosed(ContractEvent):
@@ -60,5 +60,4 @@ class ContractClosed(ContractEvent):
 
     retention_until: date
 
-    def apply_to(self, c: Contract) -> None:
-        c.status = ContractStatus.CLOSED
+    MOVES_TO: ClassVar[ContractStatus | None] = ContractStatus.CLOSED

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from domain.values import Bucket, GroundStatus, NoticeKind, ReceivableKind
+
 if TYPE_CHECKING:
     from datetime import date
 
@@ -17,12 +19,11 @@ class Receivable:
     """One document of the contract's receivables ledger: invoice, debit note or credit note."""
 
     receivable_id: str
-    kind: str
-    """ReceivableKind value: INVOICE, DEBIT_NOTE or CREDIT_NOTE."""
+    kind: ReceivableKind
     category: str
     """INSTALMENT for invoices, the RULES 9.2 category (debit) or reason (credit)."""
-    bucket: str
-    """M-09 bucket (Bucket value) the open amount is allocated in."""
+    bucket: Bucket
+    """M-09 bucket the open amount is allocated in."""
     issued_on: date
     due_on: date
     amount: Money
@@ -38,7 +39,7 @@ class Receivable:
 
     @property
     def is_credit(self) -> bool:
-        return self.kind == "CREDIT_NOTE"
+        return self.kind is ReceivableKind.CREDIT_NOTE
 
 
 @dataclass
@@ -48,7 +49,7 @@ class Ground:
     ground_id: str
     ground: str
     detected_on: date
-    status: str = "OPEN"
+    status: GroundStatus = GroundStatus.OPEN
     rationale: str = ""
     cure_deadline: date | None = None
     evidence: list[str] = field(default_factory=list)
@@ -59,7 +60,7 @@ class Notice:
     """A formal notice of default (D-10, D-12) and its cure period."""
 
     notice_id: str
-    kind: str
+    kind: NoticeKind
     registered: bool
     dispatch_date: date
     cure_deadline: date

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from domain.contract.base_events import ContractEvent
+from domain.contract.standing import Standing
 from domain.contract.state import Dissolution, Ground
 from domain.money import Money
-from domain.values import ContractStatus, EndKind
+from domain.values import ContractStatus, EndKind, GroundStatus
 
 if TYPE_CHECKING:
     from datetime import date
@@ -23,11 +24,17 @@ class ContractEnded(ContractEvent):
     return_due_date: date | None
     next_status: str
 
+    def standing(self, s: Standing) -> Standing:
+        kind = EndKind(self.end_kind)
+        return Standing(
+            ContractStatus(self.next_status),
+            None if kind is EndKind.THEFT else s.before_theft,
+            kind,
+            self.effective_end_date,
+            self.return_due_date,
+        )
+
     def apply_to(self, c: Contract) -> None:
-        c.end_kind = EndKind(self.end_kind)
-        c.effective_end_date = self.effective_end_date
-        c.return_due_date = self.return_due_date
-        c.status = ContractStatus(self.next_status)
         if self.end_kind == EndKind.THEFT.value:
             c.theft = None
 
@@ -40,11 +47,17 @@ class ContractEndSuperseded(ContractEvent):
     new_end_kind: str
     new_effective_end_date: date
 
+    def standing(self, s: Standing) -> Standing:
+        kind = EndKind(self.new_end_kind)
+        return Standing(
+            ContractStatus.IN_SETTLEMENT,
+            None if kind is EndKind.THEFT else s.before_theft,
+            kind,
+            self.new_effective_end_date,
+            None,
+        )
+
     def apply_to(self, c: Contract) -> None:
-        c.end_kind = EndKind(self.new_end_kind)
-        c.effective_end_date = self.new_effective_end_date
-        c.return_due_date = None
-        c.status = ContractStatus.IN_SETTLEMENT
         if self.new_end_kind == EndKind.THEFT.value:
             c.theft = None
 
@@ -70,7 +83,7 @@ class ContractDissolvedAgainstCustomer(ContractEnded):
     def apply_to(self, c: Contract) -> None:
         super().apply_to(c)
         for ground_id in self.ground_ids:
-            c.grounds[ground_id].status = "EXERCISED"
+            c.grounds[ground_id].status = GroundStatus.EXERCISED
         zero = Money.zero()
         c.dissolution = Dissolution(
             self.effective_end_date, self.written_notification_date, zero, zero, zero, zero
@@ -131,7 +144,7 @@ class DissolutionGroundCleared(ContractEvent):
     reason: str
 
     def apply_to(self, c: Contract) -> None:
-        c.grounds[self.ground_id].status = "CLEARED"
+        c.grounds[self.ground_id].status = GroundStatus.CLEARED
 
 
 class ContractSuspended(ContractEvent):
@@ -139,15 +152,13 @@ class ContractSuspended(ContractEvent):
 
     ground_ids: list[str]
 
-    def apply_to(self, c: Contract) -> None:
-        c.status = ContractStatus.SUSPENDED
+    MOVES_TO: ClassVar[ContractStatus | None] = ContractStatus.SUSPENDED
 
 
 class ContractSuspensionLifted(ContractEvent):
     """L-12."""
 
-    def apply_to(self, c: Contract) -> None:
-        c.status = ContractStatus.ACTIVE
+    MOVES_TO: ClassVar[ContractStatus | None] = ContractStatus.ACTIVE
 
 
 class VehicleMarketValueEstimated(ContractEvent):
@@ -194,8 +205,7 @@ class EarlyTerminationRequested(ContractEvent):
 class EarlyTerminationAccepted(ContractEvent):
     """L-21, T-18.7: from the first day of month 13 with no open 18.3 ground."""
 
-    def apply_to(self, c: Contract) -> None:
-        c.status = ContractStatus.EARLY_TERMINATION_PENDING
+    MOVES_TO: ClassVar[ContractStatus | None] = ContractStatus.EARLY_TERMINATION_PENDING
 
 
 class CustomerDeathRecorded(ContractEvent):

@@ -22,7 +22,7 @@ from domain.contract.services import StopAncillaryService
 from domain.contract.termination_events import DissolutionGroundDetected
 from domain.errors import RuleViolationError
 from domain.money import Money
-from domain.values import ContractStatus
+from domain.values import Bucket, ContractStatus
 from tests.contract_cases import (
     COLLECTION_COSTS_DAY,
     JANUARY_START,
@@ -116,7 +116,11 @@ class TestBilling:
             {"receivable_id": january, "principal": eur("650.00"), "amount": eur("3.21")}
         ]
         note = contract.receivables[interest.receivable_id]
-        assert (note.category, note.bucket, note.open) == ("INTEREST", "INTEREST_5_2", eur("3.21"))
+        assert (note.category, note.bucket, note.open) == (
+            "INTEREST",
+            Bucket.INTEREST_5_2,
+            eur("3.21"),
+        )
 
     def test_M_06_payment_on_the_due_date_carries_no_interest(self) -> None:
         start = JANUARY_START

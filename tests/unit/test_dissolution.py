@@ -29,7 +29,7 @@ from domain.contract.termination_events import (
     VehicleSold,
 )
 from domain.errors import InvalidTransitionError, RuleViolationError
-from domain.values import ContractStatus, EndKind
+from domain.values import ContractStatus, EndKind, GroundStatus
 from tests.contract_cases import (
     COLLECTION_DEADLINE,
     DISSOLUTION_DATE,
@@ -85,7 +85,7 @@ class TestSuspensionAndDissolution:
         assert dissolved.return_due_date == date(2025, 11, 21)
         assert contract.status is ContractStatus.ENDED_AWAITING_RETURN
         assert contract.end_kind is EndKind.DISSOLVED_AGAINST_CUSTOMER
-        assert contract.grounds[recorded.ground_id].status == "EXERCISED"
+        assert contract.grounds[recorded.ground_id].status is GroundStatus.EXERCISED
         # M-04: November is kept for 1-20 Nov (433.33 of 650.00).
         assert only(events, CreditNoteIssued).amount == eur("216.67")
 
