@@ -93,6 +93,36 @@ ENTRIES: tuple[RuleEntry, ...] = (
         _T,
     ),
     RuleEntry(
+        "T-18.3-iv",
+        "Ground: debt settlement applied for, or goods seized (needs legal review)",
+        "Art. 18.3(iv)",
+        _T,
+    ),
+    RuleEntry(
+        "T-18.3-vi",
+        "Ground: an obligation of this or another contract with the Lessor not met",
+        "Art. 18.3(vi)",
+        _T,
+    ),
+    RuleEntry(
+        "T-18.3-ix",
+        "Ground: the car sold, pledged or sub-let, or an attempt to",
+        "Art. 18.3(ix), 1.3, 6.1",
+        _T,
+    ),
+    RuleEntry(
+        "T-18.3-xii",
+        "Ground: illegal use of the car, its papers, plates or cards",
+        "Art. 18.3(xii)",
+        _T,
+    ),
+    RuleEntry(
+        "T-18.3-xiii",
+        "Ground: the car damaged on purpose, or a part in its theft",
+        "Art. 18.3(xiii)",
+        _T,
+    ),
+    RuleEntry(
         "T-18.3-xiv",
         "Ground: trust in the customer broken beyond continuing (human only)",
         "Art. 18.3(xiv)",
@@ -121,6 +151,30 @@ ENTRIES: tuple[RuleEntry, ...] = (
         "T-18.7",
         "Customer may end early from month 13, paying a fee, returning the car",
         "Art. 18.7, 19",
+        _T,
+    ),
+    RuleEntry(
+        "T-18.8-i",
+        "Customer may dissolve: the Lessor left an amount unpaid 8 days after notice",
+        "Art. 18.8(i), 5.4",
+        _T,
+    ),
+    RuleEntry(
+        "T-18.8-iii",
+        "Customer may dissolve: the Lessor's creditors disturb the use, not remedied",
+        "Art. 18.8(iii)",
+        _T,
+    ),
+    RuleEntry(
+        "T-18.8-iv",
+        "Customer may dissolve: serious failure by the Lessor, not remedied in 8 days",
+        "Art. 18.8(iv)",
+        _T,
+    ),
+    RuleEntry(
+        "T-18.8-v",
+        "Customer may dissolve: trust in the Lessor broken beyond continuing",
+        "Art. 18.8(v)",
         _T,
     ),
     RuleEntry(

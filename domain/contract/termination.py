@@ -78,7 +78,15 @@ class DissolveAgainstLessor(Command):
     """The Customer dissolves the contract on a ground of Art. 18.8."""
 
     name: ClassVar[str] = "dissolve_against_lessor"
-    rule_ids: ClassVar[tuple[str, ...]] = ("L-25", "T-18.8", "A-29")
+    rule_ids: ClassVar[tuple[str, ...]] = (
+        "L-25",
+        "T-18.8-i",
+        "T-18.8-ii",
+        "T-18.8-iii",
+        "T-18.8-iv",
+        "T-18.8-v",
+        "A-29",
+    )
     ground: str = bounded()
 
 
@@ -278,8 +286,8 @@ def terminate_on_death(c: Contract, ctx: Ctx, by: str) -> None:
 
 
 def dissolve_against_lessor(c: Contract, ctx: Ctx, ground: str) -> None:
-    """L-25, T-18.8: the Customer dissolves on an 18.8 ground; no fee or indemnity (A-29)."""
-    require(bool(LESSOR_GROUND_PATTERN.match(ground)), "T-18.8", f"unknown ground {ground!r}")
+    """L-25, T-18.8-i..v: the Customer dissolves on an 18.8 ground; no fee or indemnity (A-29)."""
+    require(bool(LESSOR_GROUND_PATTERN.match(ground)), "L-25", f"unknown ground {ground!r}")
     allowed = {
         ContractStatus.ACTIVE,
         ContractStatus.SUSPENDED,

@@ -75,7 +75,7 @@ class ContractEndedByLaw(ContractEnded):
 
 
 class ContractDissolvedAgainstCustomer(ContractEnded):
-    """L-10, T-18.3: dissolution by the Lessor on established grounds."""
+    """L-10, T-18.3-i..xiv: dissolution by the Lessor on established grounds."""
 
     ground_ids: list[str]
     written_notification_date: date
@@ -91,7 +91,7 @@ class ContractDissolvedAgainstCustomer(ContractEnded):
 
 
 class ContractDissolvedAgainstLessor(ContractEnded):
-    """L-25, T-18.8: dissolution by the Customer on an 18.8 ground."""
+    """L-25, T-18.8-i..v: dissolution by the Customer on an 18.8 ground."""
 
     ground: str
 

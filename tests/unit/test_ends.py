@@ -364,5 +364,5 @@ class TestDeathAndLessorDissolution:
                 contract, DissolveAgainstLessor(ground="18.3(ii)"), ctx(LESSOR_DISSOLUTION)
             ),
             RuleViolationError,
-            "T-18.8",
+            "L-25",
         )
