@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from domain.calendar import elapsed_months
-from domain.money import Money, money_max, money_min, round2, total
+from domain.money import Money, money_max, money_min, round2
 from domain.values import Bucket, DamageCause, Frequency, FuelType, GuaranteeBucket, KmBand
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ EARLY_TERMINATION_FEE_RATE_MAX = Decimal("0.50")  # P-42: at most 50%
 LATE_RETURN_FLAT_PER_DAY = Money.of("50.00")  # P-43: EUR 50 per late day
 
 
-def _non_negative(amount: Money) -> Money:
+def non_negative(amount: Money) -> Money:
     return money_max(ZERO, amount)
 
 
@@ -64,7 +64,7 @@ def remaining_capital(invested: Money, start: date | None, on: date) -> Money:
     """M-01: Invested Capital x (1 - 1% x elapsedMonths(on)), linear, floor 0 (A-03)."""
     months = elapsed_months(start, on)
     factor = 1 - REMAINING_CAPITAL_MONTHLY_RATE * months
-    return _non_negative(invested * factor).rounded()
+    return non_negative(invested * factor).rounded()
 
 
 def pro_rata_instalment(instalment: Money, days_covered: int, days_in_period: int) -> Money:
@@ -89,9 +89,9 @@ def late_interest(principal: Money, from_exclusive: date, to_inclusive: date) ->
 
 def collection_indemnity(unpaid: Money) -> Money:
     """M-07: round2(10% x min(U, 500) + 2.5% x max(0, U - 500)) on one invoice (A-10)."""
-    base = _non_negative(unpaid)
+    base = non_negative(unpaid)
     first_tier = money_min(base, COLLECTION_TIER_LIMIT)
-    above = _non_negative(base - COLLECTION_TIER_LIMIT)
+    above = non_negative(base - COLLECTION_TIER_LIMIT)
     indemnity = first_tier * COLLECTION_RATE_FIRST_TIER + above * COLLECTION_RATE_ABOVE_TIER
     return indemnity.rounded()
 
@@ -265,7 +265,7 @@ def flat_damage_fee(
 ) -> DamageShare:
     """M-15: min(damage, flat fee) unless the cause is exempt; waiver capped at Invested Capital."""
     share = ZERO if cause in EXEMPT_DAMAGE_CAUSES else money_min(damage, flat_fee)
-    waived = _non_negative(money_min(damage, invested_capital) - share)
+    waived = non_negative(money_min(damage, invested_capital) - share)
     return DamageShare(share.rounded(), waived.rounded())
 
 
@@ -277,181 +277,6 @@ def flat_fee_refund(fee_charged: Money, third_party_recovery: Money, damage: Mon
     return money_min(fee_charged, proportional)
 
 
-@dataclass(frozen=True)
-class LossSettlement:
-    """M-18: total loss / theft against the Remaining Capital at the end date."""
-
-    remaining_capital: Money
-    covered: Money
-    shortfall: Money
-    surplus: Money
-
-
-def total_loss_settlement(
-    remaining_capital: Money, insurer_payout: Money, protection_waived: Money
-) -> LossSettlement:
-    """M-18: shortfall = max(0, RC - covered) charged; surplus = max(0, payout - RC) paid."""
-    covered = insurer_payout + protection_waived
-    shortfall = _non_negative(remaining_capital - covered)
-    surplus = _non_negative(insurer_payout - remaining_capital)
-    return LossSettlement(remaining_capital, covered, shortfall.rounded(), surplus.rounded())
-
-
-def advance_refund(advance: Money, term_months: int, elapsed: int) -> Money:
-    """M-19: round2(advance x (term - elapsedMonths) / term), floor 0 (A-26), outside VAT."""
-    if term_months <= 0:
-        raise ValueError(f"M-19: term must be at least one month, got {term_months}")
-    refund = Money(advance.amount * (term_months - elapsed) / term_months)
-    return _non_negative(refund).rounded()
-
-
-def gap_payout(
-    insured_value: Money,
-    month_number: int,
-    elapsed: int,
-    protection_waived: Money,
-    advance_refund_amount: Money,
-) -> Money | None:
-    """M-20: GAP base (full to month 24, -1%/elapsed month to 60) less waiver and refund."""
-    if month_number > GAP_DEPRECIATION_END_MONTH:
-        return None
-    base = insured_value
-    if month_number > GAP_FULL_VALUE_MONTHS:
-        base = insured_value * (1 - GAP_DEPRECIATION_RATE * elapsed)
-    return _non_negative(base - (protection_waived + advance_refund_amount)).rounded()
-
-
-# --- M-21: Dissolution Indemnity ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DissolutionIndemnity:
-    """M-21: a = RC(D), b = 10% of a, c = value deducted, amount = max(0, a + b - c)."""
-
-    remaining_capital: Money
-    reinvestment: Money
-    value_deducted: Money
-    amount: Money
-
-
-def _indemnity(remaining_capital: Money, reinvestment: Money, value: Money) -> DissolutionIndemnity:
-    amount = _non_negative(remaining_capital + reinvestment - value).rounded()
-    return DissolutionIndemnity(remaining_capital, reinvestment, value, amount)
-
-
-def dissolution_indemnity(
-    remaining_capital: Money, market_value: Money | None
-) -> DissolutionIndemnity:
-    """M-21: I0 = max(0, a + b - c); c = EMV, or 0 if the Vehicle is not in the Lessor's hands."""
-    reinvestment = (remaining_capital * REINVESTMENT_RATE).rounded()
-    value = market_value if market_value is not None else ZERO
-    return _indemnity(remaining_capital, reinvestment, value)
-
-
-def indemnity_after_sale_within_window(
-    ind: DissolutionIndemnity, sale_price: Money
-) -> DissolutionIndemnity:
-    """M-21 15-day sale rule (D-14): only a sale price P above c replaces c."""
-    if sale_price <= ind.value_deducted:
-        return ind
-    return _indemnity(ind.remaining_capital, ind.reinvestment, sale_price)
-
-
-@dataclass(frozen=True)
-class IndemnityCorrection:
-    """M-21 later sale correction: the corrected indemnity and the surplus above a + b."""
-
-    indemnity: DissolutionIndemnity
-    surplus: Money
-
-
-def indemnity_after_later_sale(
-    ind: DissolutionIndemnity, net_proceeds: Money
-) -> IndemnityCorrection:
-    """M-21 later sale: c := min(NP, a + b); surplus = max(0, NP - (a + b)) (M-10 order)."""
-    ceiling = ind.remaining_capital + ind.reinvestment
-    corrected = _indemnity(
-        ind.remaining_capital, ind.reinvestment, money_min(net_proceeds, ceiling)
-    )
-    return IndemnityCorrection(corrected, _non_negative(net_proceeds - ceiling))
-
-
-# --- M-22 .. M-24: early termination, late return, return charges ---------------------------
-
-
 def monthly_equivalent(instalment: Money, frequency: Frequency) -> Money:
     """A-21 (also A-12): instalment x periods per year / 12, unrounded."""
     return Money(instalment.amount * frequency.periods_per_year / 12)
-
-
-@dataclass(frozen=True)
-class EarlyTerminationFee:
-    """M-22: the Early Termination Fee and its lines."""
-
-    rate: Decimal
-    remaining_months: Decimal
-    remaining_instalments: Money
-    base_fee: Money
-    expected_km: Decimal
-    excess_km: Decimal
-    excess_km_charge: Money
-    damage_charge: Money
-    missing_items_charge: Money
-    amount: Money
-
-
-def early_termination_fee(
-    monthly_instalment: Money,
-    term_months: int,
-    months_covered_at_end: Decimal,
-    rate: Decimal,
-    actual_km: int,
-    annual_km: int,
-    excess_km_price: Money,
-    damage: Money,
-    missing_items: Money,
-) -> EarlyTerminationFee:
-    """M-22: round2(rate x remaining instalments) + excess km + damage + missing items."""
-    if not Decimal(0) <= rate <= EARLY_TERMINATION_FEE_RATE_MAX:
-        raise ValueError(f"P-42: early termination fee rate must be within 0..0.50, got {rate}")
-    remaining_months = max(Decimal(0), term_months - months_covered_at_end)
-    remaining = monthly_instalment * remaining_months
-    base_fee = (remaining * rate).rounded()
-    expected = expected_km(annual_km, months_covered_at_end)
-    excess = max(Decimal(0), actual_km - expected)
-    excess_charge = (excess_km_price * excess).rounded()
-    damage_line, missing_line = damage.rounded(), missing_items.rounded()
-    return EarlyTerminationFee(
-        rate=rate,
-        remaining_months=remaining_months,
-        remaining_instalments=remaining,
-        base_fee=base_fee,
-        expected_km=expected,
-        excess_km=excess,
-        excess_km_charge=excess_charge,
-        damage_charge=damage_line,
-        missing_items_charge=missing_line,
-        amount=total([base_fee, excess_charge, damage_line, missing_line]),
-    )
-
-
-def late_days(return_due: date, returned_on: date) -> int:
-    """M-23: calendar days after the return due date (D-25), never negative."""
-    return max(0, (returned_on - return_due).days)
-
-
-def late_return_compensation(
-    last_instalment: Money, days_in_last_period: int, late_days: int
-) -> tuple[Money, Money, Money]:
-    """M-23: (round2(instalment x late / period days), 50 x late, total) (A-17)."""
-    if days_in_last_period <= 0:
-        raise ValueError(f"M-23: billing period must have days, got {days_in_last_period}")
-    days = max(0, late_days)
-    pro_rata = Money(round2(last_instalment.amount * days / days_in_last_period))
-    flat = LATE_RETURN_FLAT_PER_DAY * days
-    return pro_rata, flat, pro_rata + flat
-
-
-def return_charges(lines: Sequence[Money]) -> Money:
-    """M-24: damage (RENTA), missing items and modifications: the sum of rounded lines."""
-    return total([line.rounded() for line in lines])

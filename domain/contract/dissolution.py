@@ -26,14 +26,14 @@ from domain.contract.termination_events import (
     VehicleMarketValueEstimated,
     VehicleSold,
 )
-from domain.money import Money
-from domain.money_rules import (
+from domain.end_money import (
     DissolutionIndemnity,
     dissolution_indemnity,
     indemnity_after_later_sale,
     indemnity_after_sale_within_window,
-    remaining_capital,
 )
+from domain.money import Money
+from domain.money_rules import remaining_capital
 from domain.values import ContractStatus, EndKind
 
 if TYPE_CHECKING:

@@ -28,16 +28,18 @@ from domain.contract.settlement_events import (
     VehicleReturned,
 )
 from domain.contract.termination_events import ContractTerminatedEarlyByCustomer
+from domain.end_money import (
+    early_termination_fee,
+    late_days,
+    late_return_compensation,
+    return_charges,
+)
 from domain.money import Money
 from domain.money_rules import (
     EARLY_TERMINATION_FEE_RATE_MAX,
-    early_termination_fee,
     expected_km,
     km_settlement,
-    late_days,
-    late_return_compensation,
     monthly_equivalent,
-    return_charges,
 )
 from domain.values import ContractStatus, EndKind
 

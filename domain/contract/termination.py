@@ -31,10 +31,8 @@ from domain.contract.termination_events import (
     EarlyTerminationAccepted,
     EarlyTerminationRequested,
 )
-from domain.money_rules import (
-    advance_refund,
-    km_cap,
-)
+from domain.end_money import advance_refund
+from domain.money_rules import km_cap
 from domain.values import ContractStatus, EndKind
 
 if TYPE_CHECKING:

@@ -17,13 +17,13 @@ from domain.calendar import (
     next_working_day,
     roll_forward,
 )
+from domain.end_money import early_termination_fee
 from domain.money import Money, round2, total
 from domain.money_rules import (
     EARLY_TERMINATION_FEE_RATE_MAX,
     OpenItem,
     PaymentAllocation,
     allocate_payment,
-    early_termination_fee,
     pro_rata_instalment,
     remaining_capital,
 )
