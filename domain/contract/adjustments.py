@@ -41,9 +41,19 @@ class IssueContractAdjustment(Command):
     instalment_amount: Money | None = bounded(None)
 
 
-def issue_contract_adjustment(c: Contract, ctx: Ctx, **facts: object) -> None:
+def issue_contract_adjustment(
+    c: Contract,
+    ctx: Ctx,
+    reason: str,
+    effective_from: date,
+    term_months: int | None,
+    annual_km: int | None,
+    instalment_amount: Money | None,
+) -> None:
     """L-30/M-13: new terms from the start of the next billing period not yet invoiced."""
-    change = IssueContractAdjustment(**facts)  # type: ignore[arg-type]
+    change = IssueContractAdjustment(
+        reason, effective_from, term_months, annual_km, instalment_amount
+    )
     require_status(
         c, {ContractStatus.ACTIVE, ContractStatus.SUSPENDED}, "L-30", "issue_contract_adjustment"
     )
