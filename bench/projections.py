@@ -82,8 +82,8 @@ from infra.bootstrap import (  # noqa: E402
     follow,
 )
 from infra.bootstrap import rebuild as rebuild_views  # noqa: E402
-from infra.scenario import load_scenario  # noqa: E402
-from infra.simulate import IN_MEMORY_ENV, simulate  # noqa: E402
+from infra.simulate.in_process import IN_MEMORY_ENV, simulate  # noqa: E402
+from infra.simulate.scenario import load_scenario  # noqa: E402
 from projections.registry import VIEW_MODULES  # noqa: E402
 from projections.timing import Breakdown, instrument  # noqa: E402
 

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 from consumers.tracking import apply_tracked
 from consumers.wire import decode_object, integer, iso_date, one_of, text, version
 from domain.contract import Contract, Ctx
-from infra.messages import OdometerReading
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -27,6 +26,18 @@ logger = logging.getLogger(__name__)
 SCHEMA_VERSIONS = frozenset({1})
 SOURCES = ("TELEMATICS", "WORKSHOP", "CUSTOMER", "PORTAL")
 Source = Literal["TELEMATICS", "WORKSHOP", "CUSTOMER", "PORTAL"]
+
+
+@dataclass(frozen=True)
+class OdometerReading:
+    """An odometer reading from telematics or a workshop (M-11, M-12, T-18.1-ii)."""
+
+    schema_version: int
+    reading_id: str
+    contract_number: str
+    reading_km: int
+    read_on: date
+    source: Literal["TELEMATICS", "WORKSHOP", "CUSTOMER", "PORTAL"]
 
 
 @dataclass(frozen=True)

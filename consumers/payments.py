@@ -15,10 +15,10 @@ from consumers.tracking import apply_tracked
 from consumers.wire import decode_object, iso_date, money, one_of, text, version
 from domain.contract import Contract, Ctx
 from domain.events import PaymentReceived
-from infra.messages import BankPayment
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from datetime import date
 
     from consumers.base import KafkaRecord
     from consumers.tracking import TrackedContracts
@@ -29,6 +29,18 @@ logger = logging.getLogger(__name__)
 SCHEMA_VERSIONS = frozenset({1})
 METHODS = ("SEPA_DD", "TRANSFER")
 ACTOR = "SYSTEM:bank"
+
+
+@dataclass(frozen=True)
+class BankPayment:
+    """A Customer payment booked by the bank (M-09); `payment_id` makes a redelivery harmless."""
+
+    schema_version: int
+    payment_id: str
+    contract_number: str
+    amount: Money
+    received_on: date
+    method: Literal["SEPA_DD", "TRANSFER"]
 
 
 @dataclass(frozen=True)

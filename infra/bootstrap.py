@@ -22,12 +22,12 @@ from eventsourcing.postgres import (
 
 from domain.application import ContractsApplication
 from domain.contract import Contract
-from infra.postgres import EmbeddedPostgres, PostgresStartError
-from infra.postgres import wait_until_ready as wait_for_postgres
-from infra.scenario import load_scenario
+from infra.embedded.postgres import EmbeddedPostgres, PostgresStartError
+from infra.embedded.postgres import wait_until_ready as wait_for_postgres
+from infra.embedded.stack import Stack, StackStartError
 from infra.settings import PostgresInfo
-from infra.simulate import IN_MEMORY_ENV, simulate
-from infra.stack import Stack, StackStartError
+from infra.simulate.in_process import IN_MEMORY_ENV, simulate
+from infra.simulate.scenario import load_scenario
 from infra.supervisor import Supervisor, idle
 from projections.parallel import ParallelRebuild, available_cores
 from projections.registry import VIEW_MODULES, all_specs, build_group
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
     from eventsourcing.application import Application
 
-    from infra.relay import KafkaRelay
+    from infra.relay.outbox import KafkaRelay
     from infra.settings import Settings
     from projections.runner import ProjectionGroup
 

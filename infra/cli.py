@@ -40,12 +40,12 @@ from domain.errors import ContractNotFoundError
 from domain.events import ContractEvent
 from infra import bootstrap, workers
 from infra.clock import business_clock
-from infra.scenario import ScenarioError, load_scenario
-from infra.schemas import render_asyncapi
+from infra.embedded.stack import Stack, StackStartError
+from infra.schemas.asyncapi import render_asyncapi
 from infra.settings import Settings
-from infra.simulate import StepRefusedError, simulate
-from infra.simulate_stack import PipelineStuckError, simulate_on_stack
-from infra.stack import Stack, StackStartError
+from infra.simulate.in_process import StepRefusedError, simulate
+from infra.simulate.on_stack import PipelineStuckError, simulate_on_stack
+from infra.simulate.scenario import ScenarioError, load_scenario
 from projections.registry import VIEW_MODULES
 
 if TYPE_CHECKING:
@@ -53,13 +53,13 @@ if TYPE_CHECKING:
     from types import FrameType
 
     from domain.application import ContractsApplication
-    from infra.scenario import Scenario
+    from infra.simulate.scenario import Scenario
     from infra.supervisor import Supervisor
     from projections.runner import ProjectionGroup
 
 OUR_PACKAGES = ("domain", "projections", "consumers", "api", "infra")
-CONSUMING_WORKERS = ("termination", "payments", "odometer", "scheduler")
-"""The Kafka-side workers `lease dev` starts besides the relay."""
+CONSUMING_WORKERS = tuple(name for name in workers.KAFKA_WORKERS if name != "relay")
+"""The Kafka-side workers `lease dev` starts besides the relay (which catches up first)."""
 INTERRUPTED = 130
 """Exit code of a command interrupted before it was done or ready (128 + SIGINT)."""
 
@@ -265,11 +265,10 @@ def projections_rebuild_command(
     )
 
 
-@run_app.command("projections")
+@run_app.command("projections", help=workers.worker_spec("projections").help)
 def run_projections_command(
     names: ViewNames = None, data_dir: DataDir = None, verbose: Verbose = False
 ) -> None:
-    """Catch the views up, then follow the event log live until Ctrl-C or SIGTERM."""
     configure_logging(verbose=verbose)
     command = "run projections"
     chosen = check_view_names(command, names or VIEW_MODULES)
@@ -311,17 +310,10 @@ def _run_worker_command(name: str) -> Callable[..., None]:
     def command(data_dir: DataDir = None, verbose: Verbose = False) -> None:
         run_kafka_worker(name, data_dir, verbose=verbose)
 
-    command.__doc__ = WORKER_HELP[name]
+    command.__doc__ = workers.worker_spec(name).help
     return command
 
 
-WORKER_HELP = {
-    "relay": "Publish every stored event to the contract-events topic, then follow the log.",
-    "termination": "Apply Article 18 to contract events and deadlines (the termination group).",
-    "payments": "Book bank payments from the payments topic.",
-    "odometer": "Report odometer readings from the odometer-readings topic.",
-    "scheduler": "Send due deadlines to the deadlines topic and run the daily billing.",
-}
 for _name in workers.KAFKA_WORKERS:
     run_app.command(_name)(_run_worker_command(_name))
 

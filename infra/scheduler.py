@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 from psycopg import sql
 
+from consumers.termination import DeadlineReached
 from domain.contract import Ctx
-from infra.envelope import encode, json_safe
 from infra.kafka import acknowledged_producer
-from infra.messages import DeadlineReached
+from infra.schemas.envelope import encode, json_safe
 
 if TYPE_CHECKING:
     import threading

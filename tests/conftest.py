@@ -16,8 +16,8 @@ import pytest
 from psycopg import errors as pg_errors
 from psycopg import sql
 
+from infra.embedded.stack import Stack
 from infra.settings import PostgresInfo, Settings
-from infra.stack import Stack
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -19,9 +19,9 @@ import psycopg
 import pytest
 
 from infra.bootstrap import DEMO_SCENARIO
-from infra.scenario import load_scenario
 from infra.settings import LOOPBACK, PostgresInfo
-from infra.simulate import simulate
+from infra.simulate.in_process import simulate
+from infra.simulate.scenario import load_scenario
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -28,7 +28,8 @@ from consumers.tracking import AlreadyProcessedError, TrackedContracts
 from domain.application import ContractsApplication
 from domain.contract import Contract
 from domain.events import PaymentReceived
-from infra.kafka import EmbeddedBroker, cluster_id, create_topics
+from infra.embedded.broker import EmbeddedBroker
+from infra.kafka import cluster_id, create_topics
 from tests.factories import ctx, ref_terms
 from tests.topic_reader import wait_for_messages
 

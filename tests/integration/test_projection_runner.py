@@ -21,8 +21,8 @@ from infra.bootstrap import (
     projections_lock,
     rebuild,
 )
-from infra.scenario import load_scenario
-from infra.simulate import IN_MEMORY_ENV, simulate
+from infra.simulate.in_process import IN_MEMORY_ENV, simulate
+from infra.simulate.scenario import load_scenario
 from projections.registry import VIEW_MODULES
 
 if TYPE_CHECKING:

@@ -16,10 +16,11 @@ from kafka import KafkaAdminClient
 from domain.application import ContractsApplication
 from domain.contract import Contract
 from domain.events import ContractEvent
-from infra.envelope import decode, envelope
-from infra.kafka import EmbeddedBroker, create_topics
-from infra.relay import KafkaRelay, RelayConfig, TopicRecreatedError
-from infra.relay import build_relay as build
+from infra.embedded.broker import EmbeddedBroker
+from infra.kafka import create_topics
+from infra.relay.outbox import KafkaRelay, RelayConfig, TopicRecreatedError
+from infra.relay.outbox import build_relay as build
+from infra.schemas.envelope import decode, envelope
 from tests.factories import REF_START, ctx, handed_over_ref_contract
 from tests.topic_reader import deduplicated, keyed, read_topic, wait_for_messages
 

@@ -17,7 +17,7 @@ from consumers.termination import parse_deadline
 from domain.application import ContractsApplication
 from infra import workers
 from infra.clock import SettableClock
-from infra.envelope import decode
+from infra.schemas.envelope import decode
 from infra.settings import Settings
 from projections.registry import all_specs, build_group
 from tests.factories import ctx, handed_over_ref_contract, run_days
@@ -50,7 +50,7 @@ class Setup:
         self.group: ProjectionGroup = build_group(self.app, all_specs(["deadlines", "portal"]), env)
         self.group.catch_up()
         self.topic = f"test.deadlines.{secrets.token_hex(4)}"
-        settings = Settings(deadlines_topic=self.topic, topic_partitions=1)
+        settings = Settings().with_topics({"deadlines": self.topic}, topic_partitions=1)
         self.wiring = workers.Wiring(settings, env, bootstrap, SettableClock(DAY_AFTER))
         self.scheduler: Scheduler = workers.scheduler(self.wiring, self.app)
 

@@ -14,10 +14,11 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 from kafka import KafkaConsumer, KafkaProducer
 
-from infra.kafka import BrokerStartError, EmbeddedBroker, cluster_id, create_topics, list_topics
-from infra.postgres import EmbeddedPostgres, PostgresStartError
+from infra.embedded.broker import EmbeddedBroker
+from infra.embedded.postgres import EmbeddedPostgres, PostgresStartError
+from infra.embedded.stack import Stack
+from infra.kafka import BrokerStartError, cluster_id, create_topics, list_topics
 from infra.settings import LOOPBACK, PostgresInfo, Settings, free_port
-from infra.stack import Stack
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

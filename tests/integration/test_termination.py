@@ -21,8 +21,8 @@ from domain.contract import Contract
 from domain.events import DissolutionGroundDetected
 from domain.policy import LessorPolicy
 from infra.clock import SettableClock
-from infra.envelope import encode, envelope
 from infra.scheduler import deadline_value, reached
+from infra.schemas.envelope import encode, envelope
 from tests.factories import ctx, handed_over_ref_contract, ref_terms, run_days
 
 if TYPE_CHECKING:

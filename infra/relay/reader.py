@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from eventsourcing.postgres import PostgresFactory
 from eventsourcing.utils import get_topic, resolve_topic
 
-from infra.envelope import message
+from infra.schemas.envelope import message
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     from eventsourcing.application import Application
 
-    from infra.envelope import Message
+    from infra.schemas.envelope import Message
 
 logger = logging.getLogger(__name__)
 

@@ -19,36 +19,37 @@ import threading
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Self, cast
 
 import psycopg
 from kafka import KafkaProducer
 from psycopg import sql
 
+from consumers.runner import ConsumerRunner
 from domain.application import ContractsApplication
 from infra import workers
 from infra.clock import SettableClock
-from infra.envelope import encode, json_safe
-from infra.simulate import document_line, perform, simulate
+from infra.schemas.envelope import encode, json_safe
+from infra.simulate.in_process import document_line, perform, simulate
 from infra.supervisor import Supervisor
+from infra.topics import TOPICS
 from projections.registry import all_specs, build_group
 
 if TYPE_CHECKING:
     from uuid import UUID
 
-    from consumers.runner import ConsumerRunner
-    from infra.relay import KafkaRelay
-    from infra.scenario import Scenario, Step
+    from infra.relay.outbox import KafkaRelay
     from infra.scheduler import Scheduler
     from infra.settings import PostgresInfo, Settings
-    from infra.simulate import Run
+    from infra.simulate.in_process import Run
+    from infra.simulate.scenario import Scenario, Step
     from projections.invoices import InvoicesView
     from projections.runner import ProjectionGroup
 
 SETTLE_TIMEOUT = 60.0
 """Seconds the pipeline may take to become idle after one action."""
 FEEDS = {"receive_payment": "payments", "report_odometer": "odometer"}
-"""Steps that arrive as messages on an inbound topic (unless a refusal is expected)."""
+"""Steps that arrive as messages on an inbound topic (its key; unless a refusal is expected)."""
 VIEWS = ("invoices", "deadlines", "portal")
 """The views the run reads: documents, the scheduler's deadlines and billable contracts."""
 
@@ -78,17 +79,11 @@ def simulate_on_stack(
 def isolated(settings: Settings, run_id: str) -> Settings:
     """Topics of this run only, one partition each, fetches that return at once."""
     prefix = f"sim-{run_id}"
-    return settings.model_copy(
-        update={
-            "contract_events_topic": f"{prefix}.contract-events",
-            "deadlines_topic": f"{prefix}.deadlines",
-            "payments_topic": f"{prefix}.payments",
-            "odometer_topic": f"{prefix}.odometer-readings",
-            "dead_letter_topic": f"{prefix}.dead-letter",
-            "topic_partitions": 1,
-            "consumer_group_prefix": f"{prefix}.",
-            "consumer_fetch_max_wait_ms": 10,
-        }
+    return settings.with_topics(
+        {t.key: f"{prefix}.{t.slug}" for t in TOPICS},
+        topic_partitions=1,
+        consumer_group_prefix=f"{prefix}.",
+        consumer_fetch_max_wait_ms=10,
     )
 
 
@@ -99,8 +94,8 @@ class StackPipeline:
     app: ContractsApplication
     clock: SettableClock
     relay: KafkaRelay
-    termination: ConsumerRunner
-    feeds: dict[str, ConsumerRunner]
+    consumers: dict[str, ConsumerRunner]
+    """The consumer groups of the worker registry (termination and the feeds), by name."""
     scheduler: Scheduler
     group: ProjectionGroup
     settings: Settings
@@ -124,16 +119,13 @@ class StackPipeline:
             group = build_group(app, all_specs(VIEWS), env)
             producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)
             closing.callback(producer.close)
+            built = workers.build_workers(wiring, app)
             pipeline = cls(
                 app=app,
                 clock=clock,
-                relay=workers.relay(wiring, app, child_process=False),
-                termination=workers.termination(wiring),
-                feeds={
-                    "payments": workers.payments_feed(wiring),
-                    "odometer": workers.odometer_feed(wiring),
-                },
-                scheduler=workers.scheduler(wiring, app),
+                relay=cast("KafkaRelay", built.pop("relay")),
+                scheduler=cast("Scheduler", built.pop("scheduler")),
+                consumers={n: w for n, w in built.items() if isinstance(w, ConsumerRunner)},
                 group=group,
                 settings=settings,
                 producer=producer,
@@ -149,8 +141,7 @@ class StackPipeline:
         s = self.supervisor
         s.add("relay", lambda stop: self.relay.run(stop, idle_wait=0.2))
         s.add("projections", lambda stop: self.group.run(stop, idle_wait=0.2))
-        s.add("termination", self.termination.run)
-        for name, runner in self.feeds.items():
+        for name, runner in self.consumers.items():
             s.add(name, runner.run)
         s.start()
         self.closing.callback(self.supervisor.stop)
@@ -161,7 +152,7 @@ class StackPipeline:
     def __exit__(self, *exc_info: object) -> None:
         self.closing.close()
 
-    # --- the Pipeline protocol of infra/simulate.py -------------------------------------------
+    # --- the Pipeline protocol of infra/simulate/in_process.py ---------------------------------
 
     def new_day(self, run: Run) -> None:
         self.clock.set(run.clock)
@@ -176,7 +167,7 @@ class StackPipeline:
         if feed is None or step.expect_refusal:
             perform(run, step)
             return
-        topic = self.feeds[feed].topics[0]
+        topic = self.settings.topic(feed)
         ack = self.producer.send(topic, key=run.number.encode(), value=feed_message(run, step))
         meta = ack.get(timeout=10)
         self.sent[topic, meta.partition] = meta.offset
@@ -217,11 +208,10 @@ class StackPipeline:
         head = self.app.recorder.max_notification_id() or 0
         if self.relay.position < head:
             return f"relay at {self.relay.position} of {head}"
-        events_topic = self.settings.contract_events_topic
+        events_topic = self.settings.topic("contract_events")
         expected = {(events_topic, p): end - 1 for p, end in self.relay.offsets.items()}
-        expected.update(
-            {(self.settings.deadlines_topic, p): o for p, o in self.scheduler.sent.items()}
-        )
+        deadlines_topic = self.settings.topic("deadlines")
+        expected.update({(deadlines_topic, p): o for p, o in self.scheduler.sent.items()})
         expected.update(self.sent)
         for (topic, partition), offset in expected.items():
             runner = self._runner_of(topic)
@@ -235,7 +225,7 @@ class StackPipeline:
         return ""
 
     def _runner_of(self, topic: str) -> ConsumerRunner:
-        return next(r for r in (self.termination, *self.feeds.values()) if topic in r.topics)
+        return next(r for r in self.consumers.values() if topic in r.topics)
 
 
 def feed_message(run: Run, step: Step) -> bytes:

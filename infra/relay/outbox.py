@@ -1,13 +1,13 @@
 """The outbox relay: every stored contract event, in log order, to `lease.contract-events.v1`.
 
 The events table is the outbox (DESIGN 6, STYLE 5). The relay reads the application's
-notification log in batches, sends each event's envelope (infra/envelope.py) keyed by its
+notification log in batches, sends each event's envelope (infra/schemas/envelope.py) keyed by its
 contract id with an idempotent `acks="all"` producer, waits until the broker acknowledged
 the whole batch, and only then records the batch's last notification id as its tracking
 record in PostgreSQL. Delivery is therefore at least once: a relay killed between the
 acknowledgement and the record sends that batch again when it restarts, and consumers
 deduplicate on (contract_id, sequence). While batch N is being sent and acknowledged, batch
-N+1 is read and encoded (by default in a child process, infra/relay_reader.py), so neither
+N+1 is read and encoded (by default in a child process, infra/relay/reader.py), so neither
 the wait for the broker nor the encoding holds the producer up.
 
 A broker that forgets (the embedded one keeps its log in memory): beside its position the
@@ -32,8 +32,8 @@ from kafka.errors import KafkaError
 
 from infra.kafka import cluster_id, create_topics
 from infra.listen import new_events
-from infra.relay_reader import Batch, InlineReader, ProcessReader
-from infra.relay_tracking import BrokerState, relay_tracking
+from infra.relay.reader import Batch, InlineReader, ProcessReader
+from infra.relay.tracking import BrokerState, relay_tracking
 
 if TYPE_CHECKING:
     import threading
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
     from eventsourcing.application import Application
 
-    from infra.relay_tracking import RelayTracking
+    from infra.relay.tracking import RelayTracking
     from infra.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ class RelayConfig:
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> RelayConfig:
-        base = cls(topic=settings.contract_events_topic, partitions=settings.topic_partitions)
+        base = cls(topic=settings.topic("contract_events"), partitions=settings.topic_partitions)
         return cls(**{**base.__dict__, **overrides})
 
 
@@ -292,7 +292,7 @@ def build_relay(
     """A relay of `app`'s log, tracked in the PostgreSQL of `env` (env name "relay").
 
     With `child_process` (the default) a child process reads and encodes the batches
-    (infra/relay_reader.py); `env` is then also what it opens the event store with.
+    (infra/relay/reader.py); `env` is then also what it opens the event store with.
     """
     config = config if config is not None else RelayConfig()
     reader = ProcessReader(type(app), env, config.batch_size) if child_process else None

@@ -7,10 +7,11 @@ from typing import Self
 
 from kafka.errors import KafkaError
 
-from infra.kafka import BrokerStartError, EmbeddedBroker, create_topics
+from infra.embedded.broker import EmbeddedBroker
+from infra.embedded.postgres import EmbeddedPostgres, PostgresStartError
+from infra.embedded.postgres import wait_until_ready as wait_for_postgres
+from infra.kafka import BrokerStartError, create_topics
 from infra.kafka import wait_until_ready as wait_for_kafka
-from infra.postgres import EmbeddedPostgres, PostgresStartError
-from infra.postgres import wait_until_ready as wait_for_postgres
 from infra.settings import PostgresInfo, Settings, free_port, get_settings
 
 __all__ = ["Stack", "StackStartError", "free_port"]

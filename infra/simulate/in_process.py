@@ -17,7 +17,7 @@ from domain.contract import Ctx
 from domain.errors import ContractError
 from domain.money import Money
 from domain.money_rules import remaining_capital
-from infra.scenario import SCENARIO_VERSION, Scenario, Step
+from infra.simulate.scenario import SCENARIO_VERSION, Scenario, Step
 from projections.invoices import InMemoryInvoicesView, InvoicesProjection
 from projections.runner import ProjectionGroup
 

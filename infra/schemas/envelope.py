@@ -26,8 +26,8 @@ names are RULES 9.0's in snake_case; the general terms version travels in the te
   "currency": "EUR"}, dates ISO, Decimal as an exact decimal string, ContractTerms as its
   flat `to_dict()`.
 - `schema_version` comes from `SCHEMA_VERSIONS`, per event type, starting at 1. A change to
-  an event's fields that breaks consumers needs a new version there (infra/schemas.py and its
-  test compare the generated schema with the committed one).
+  an event's fields that breaks consumers needs a new version there (infra/schemas/json_schemas.py
+  and its test compare the generated schema with the committed one).
 """
 
 from __future__ import annotations
