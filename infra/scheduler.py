@@ -34,8 +34,8 @@ if TYPE_CHECKING:
 
     from domain.application import ContractsApplication
     from infra.clock import Clock
-    from projections.deadlines import DeadlinesView
-    from projections.portal import PortalView
+    from projections.views.deadlines import DeadlinesView
+    from projections.views.portal import PortalView
 
 logger = logging.getLogger(__name__)
 

@@ -37,9 +37,9 @@ if TYPE_CHECKING:
     from domain.application import ContractsApplication
     from infra.clock import Clock
     from infra.settings import Settings
-    from projections.deadlines import DeadlinesView
-    from projections.portal import PortalView
-    from projections.rows import PostgresRowView
+    from projections.engine.rows import PostgresRowView
+    from projections.views.deadlines import DeadlinesView
+    from projections.views.portal import PortalView
 
 
 class Worker(Protocol):

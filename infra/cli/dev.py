@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from infra.supervisor import Supervisor
-    from projections.runner import ProjectionGroup
+    from projections.engine.runner import ProjectionGroup
 
 
 CONSUMING_WORKERS = tuple(name for name in workers.KAFKA_WORKERS if name != "relay")

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from domain.application import ContractsApplication
-    from projections.runner import ProjectionGroup
+    from projections.engine.runner import ProjectionGroup
 
 
 def projections_status_command(data_dir: DataDir = None, verbose: Verbose = False) -> None:

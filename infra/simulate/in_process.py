@@ -18,8 +18,8 @@ from domain.errors import ContractError
 from domain.money import Money
 from domain.money_rules import remaining_capital
 from infra.simulate.scenario import SCENARIO_VERSION, Scenario, Step
-from projections.invoices import InMemoryInvoicesView, InvoicesProjection
-from projections.runner import ProjectionGroup
+from projections.engine.runner import ProjectionGroup
+from projections.views.invoices import InMemoryInvoicesView, InvoicesProjection
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     from domain.contract import Contract
     from domain.events import ContractEvent
-    from projections.rows import Row
+    from projections.engine.rows import Row
 
 IN_MEMORY_ENV = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
 SCHEDULER = "SYSTEM:scheduler"

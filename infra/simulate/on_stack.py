@@ -43,8 +43,8 @@ if TYPE_CHECKING:
     from infra.settings import PostgresInfo, Settings
     from infra.simulate.in_process import Run
     from infra.simulate.scenario import Scenario, Step
-    from projections.invoices import InvoicesView
-    from projections.runner import ProjectionGroup
+    from projections.engine.runner import ProjectionGroup
+    from projections.views.invoices import InvoicesView
 
 SETTLE_TIMEOUT = 60.0
 """Seconds the pipeline may take to become idle after one action."""

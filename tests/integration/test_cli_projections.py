@@ -16,7 +16,7 @@ from infra.bootstrap import (
     ensure_demo_contract,
     projections_lock,
 )
-from projections.parallel import available_cores, partition
+from projections.engine.parallel import available_cores, partition
 from projections.registry import VIEW_MODULES
 from tests.integration.test_cli import (
     DEMO_LAST_DAY,

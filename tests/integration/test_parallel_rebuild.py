@@ -1,7 +1,7 @@
 """A rebuild split over processes on PostgreSQL: the same rows, and failures kept to views.
 
-The views are split by `projections.parallel.partition`: this process rebuilds the first
-part, a worker process each other part (projections/parallel.py).
+The views are split by `projections.engine.parallel.partition`: this process rebuilds the first
+part, a worker process each other part (projections/engine/parallel.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from eventsourcing.postgres import PostgresFactory
 from psycopg import sql
 
 from infra.bootstrap import rebuild
-from projections.parallel import RebuildWorkerError, partition
+from projections.engine.parallel import RebuildWorkerError, partition
 from projections.registry import VIEW_MODULES
 from tests.integration import test_projection_runner as runner_tests
 from tests.integration.test_projection_runner import (
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
     from domain.application import ContractsApplication
     from infra.settings import PostgresInfo
-    from projections.runner import ProjectionGroup
+    from projections.engine.runner import ProjectionGroup
 
 pytestmark = pytest.mark.integration
 

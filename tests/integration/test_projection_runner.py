@@ -29,8 +29,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from infra.settings import PostgresInfo
-    from projections.rows import Row
-    from projections.runner import ProjectionGroup
+    from projections.engine.rows import Row
+    from projections.engine.runner import ProjectionGroup
 
 pytestmark = pytest.mark.integration
 

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from infra.scheduler import Scheduler
-    from projections.runner import ProjectionGroup
+    from projections.engine.runner import ProjectionGroup
 
 pytestmark = pytest.mark.integration
 

@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING, Any
 from eventsourcing.persistence import PersistenceError
 from eventsourcing.postgres import PostgresFactory, PostgresTrackingRecorder
 
+from projections.engine.runner import ProjectionGroup
+from projections.engine.timing import Breakdown, instrument
 from projections.registry import all_specs, build_group
-from projections.runner import ProjectionGroup
-from projections.timing import Breakdown, instrument
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence

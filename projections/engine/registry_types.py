@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from projections.base import BatchProjection
-    from projections.memory_rows import InMemoryRowView
-    from projections.rows import PostgresRowView
+    from projections.engine.base import BatchProjection
+    from projections.engine.memory_rows import InMemoryRowView
+    from projections.engine.rows import PostgresRowView
 
 
 @dataclass(frozen=True)

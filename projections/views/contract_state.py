@@ -3,7 +3,7 @@
 Each view keeps its own rows (a view never reads another view's tables); these functions only
 say how one event changes them: the contract's status (RULES 3.1), mirroring what the Contract
 aggregate's event bodies assign, and the open amount of each document of its receivables
-ledger, through the one rule of projections/receivables.py (M-09, A-11).
+ledger, through the one rule of projections/views/receivables.py (M-09, A-11).
 """
 
 from __future__ import annotations
@@ -35,13 +35,13 @@ from domain.events import (
     VehicleTheftReported,
 )
 from domain.money import Money
-from projections.receivables import issued_item
+from projections.views.receivables import issued_item
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-    from projections.receivables import OpenAmounts
-    from projections.rows import Batch, Row
+    from projections.engine.rows import Batch, Row
+    from projections.views.receivables import OpenAmounts
 
 H = TypeVar("H")
 ZERO = Decimal(0)
@@ -140,7 +140,7 @@ def new_status_row() -> dict[str, Any]:
     return {"status": "CONCLUDED"} | {c: None for c, _ in STATUS_COLUMNS[1:]}
 
 
-# --- open amounts (M-09, A-11): projections/receivables.py keeps them -------------------------
+# --- open amounts (M-09, A-11): projections/views/receivables.py keeps them -------------------
 
 MONEY_EVENTS = (
     ReceivableIssued,

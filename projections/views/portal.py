@@ -21,8 +21,11 @@ from domain.events import (
     VehicleHandedOver,
     VehicleSpecificationChanged,
 )
-from projections.base import BatchProjection
-from projections.contract_state import (
+from projections.engine.base import BatchProjection
+from projections.engine.memory_rows import InMemoryRowView
+from projections.engine.registry_types import ViewSpec
+from projections.engine.rows import PostgresRowView, RowView, Table
+from projections.views.contract_state import (
     STATUS,
     STATUS_COLUMNS,
     Dispatch,
@@ -30,18 +33,15 @@ from projections.contract_state import (
     touches_receivables,
     track_open_amounts,
 )
-from projections.memory_rows import InMemoryRowView
-from projections.portal_figures import (
+from projections.views.portal_figures import (
     all_documents,
     capital_today,
     km_usage,
     next_instalment,
     open_items,
 )
-from projections.portal_text import sentence
-from projections.receivables import ITEM_COLUMNS, OpenAmounts
-from projections.registry_types import ViewSpec
-from projections.rows import PostgresRowView, RowView, Table
+from projections.views.portal_text import sentence
+from projections.views.receivables import ITEM_COLUMNS, OpenAmounts
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from uuid import UUID
 
     from domain.terms import ContractTerms
-    from projections.rows import Batch, Row
+    from projections.engine.rows import Batch, Row
 
 CONTRACTS = Table(
     "contracts",

@@ -1,11 +1,11 @@
 """`ledger`: each contract's open items, arrears, late interest and dunning (RULES 9.10).
 
 The view stores facts only: every document with its due date, bucket and open amount (kept
-as the aggregate keeps `Receivable.open`, projections/receivables.py), the unallocated
+as the aggregate keeps `Receivable.open`, projections/views/receivables.py), the unallocated
 balance of overpayments, and the formal notices with their cure deadlines. Whatever depends
 on a date (overdue, days and months in arrears, M-06 interest accrued so far, whether a cure
 period is over) is computed by the queries, on the date they are asked for, with the pure
-functions of projections/arrears.py. Article 18.2(ii)/18.3(ii)/(iii) detection reads
+functions of projections/views/arrears.py. Article 18.2(ii)/18.3(ii)/(iii) detection reads
 `overdue_instalments`.
 """
 
@@ -16,7 +16,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from domain.events import ContractConcluded, FormalNoticeCureDeadlineExpired, FormalNoticeSent
 from domain.money import Money
-from projections.arrears import (
+from projections.engine.base import BatchProjection
+from projections.engine.memory_rows import InMemoryRowView
+from projections.engine.registry_types import ViewSpec
+from projections.engine.rows import PostgresRowView, RowView, Table
+from projections.views.arrears import (
     Arrears,
     Dunning,
     arrears_on,
@@ -25,17 +29,13 @@ from projections.arrears import (
     is_debit,
     open_sum,
 )
-from projections.base import BatchProjection
-from projections.memory_rows import InMemoryRowView
-from projections.receivables import ITEM_COLUMNS, OpenAmounts, issued_item
-from projections.registry_types import ViewSpec
-from projections.rows import PostgresRowView, RowView, Table
+from projections.views.receivables import ITEM_COLUMNS, OpenAmounts, issued_item
 
 if TYPE_CHECKING:
     from datetime import date
     from uuid import UUID
 
-    from projections.rows import Batch, Row
+    from projections.engine.rows import Batch, Row
 
 ITEMS = Table("items", ("contract_id", "receivable_id"), ITEM_COLUMNS)
 CONTRACTS = Table(

@@ -44,7 +44,7 @@ from domain.events import (
     VehicleSpecificationChanged,
     VehicleTheftReported,
 )
-from projections.contract_state import ZERO, Dispatch, amount_of
+from projections.views.contract_state import ZERO, Dispatch, amount_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -24,8 +24,11 @@ from domain.events import (
 from domain.money import Money
 from domain.money_rules import monthly_equivalent
 from domain.values import Frequency
-from projections.base import BatchProjection
-from projections.contract_state import (
+from projections.engine.base import BatchProjection
+from projections.engine.memory_rows import InMemoryRowView
+from projections.engine.registry_types import ViewSpec
+from projections.engine.rows import PostgresRowView, RowView, Table
+from projections.views.contract_state import (
     STATUS,
     STATUS_COLUMNS,
     Dispatch,
@@ -33,16 +36,13 @@ from projections.contract_state import (
     touches_receivables,
     track_open_amounts,
 )
-from projections.memory_rows import InMemoryRowView
-from projections.receivables import CREDIT_NOTE, ITEM_COLUMNS, OpenAmounts
-from projections.registry_types import ViewSpec
-from projections.rows import PostgresRowView, RowView, Table
+from projections.views.receivables import CREDIT_NOTE, ITEM_COLUMNS, OpenAmounts
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import date
 
-    from projections.rows import Batch, Row
+    from projections.engine.rows import Batch, Row
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)

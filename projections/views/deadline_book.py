@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from collections.abc import Collection
     from datetime import date
 
-    from projections.rows import Batch, Row
+    from projections.engine.rows import Batch, Row
 
 OPEN, MET, MOOT, EXPIRED = "OPEN", "MET", "MOOT", "EXPIRED"
 EMPTY: dict[str, Any] = dict.fromkeys(

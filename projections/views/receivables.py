@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from datetime import date
     from uuid import UUID
 
-    from projections.rows import Batch, Row
+    from projections.engine.rows import Batch, Row
 
 CREDIT_NOTE = ReceivableKind.CREDIT_NOTE.value
 ZERO = Decimal(0)

@@ -10,15 +10,15 @@ import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from domain.events import ContractEvent
-from projections.base import BatchProjection
-from projections.memory_rows import InMemoryRowView
-from projections.registry_types import ViewSpec
-from projections.rows import PostgresRowView, RowView, Table
+from projections.engine.base import BatchProjection
+from projections.engine.memory_rows import InMemoryRowView
+from projections.engine.registry_types import ViewSpec
+from projections.engine.rows import PostgresRowView, RowView, Table
 
 if TYPE_CHECKING:
     from uuid import UUID
 
-    from projections.rows import Batch, Row
+    from projections.engine.rows import Batch, Row
 
 EVENTS = Table(
     "events",

@@ -1,6 +1,7 @@
 """Row views: a read model's tables, written a batch of events at a time (exactly once).
 
-A view declares its tables (`Table`: name, key columns, typed columns; projections/tables.py).
+A view declares its tables (`Table`: name, key columns, typed columns;
+projections/engine/tables.py).
 A projection reads and changes rows through a `Batch` (a unit of work over the view); when the
 batch commits, the changed rows and the batch's tracking record are written in ONE
 transaction, so a batch is applied exactly once: the same tracking again raises
@@ -8,8 +9,8 @@ IntegrityError and changes nothing, and a runner killed mid-batch resumes after 
 committed tracking record.
 
 Two implementations share the interface: `PostgresRowView` (one upsert statement per table
-per batch, over binary column arrays, pipelined in one round trip; projections/table_sql.py)
-and `InMemoryRowView` (dicts; unit tests, `lease simulate`; projections/memory_rows.py).
+per batch, over binary column arrays, pipelined in one round trip; projections/engine/table_sql.py)
+and `InMemoryRowView` (dicts; unit tests, `lease simulate`; projections/engine/memory_rows.py).
 Both keep an identity map of committed rows, so a projection reads its own earlier state
 without a query per event; nothing else writes a view's tables (DESIGN 1).
 
@@ -29,8 +30,8 @@ from eventsourcing.persistence import TrackingRecorder
 from eventsourcing.postgres import PostgresTrackingRecorder
 from psycopg.sql import SQL, Composed, Identifier
 
-from projections.table_sql import TableSql
-from projections.tables import Batch, Changes, Key, Row, Table
+from projections.engine.table_sql import TableSql
+from projections.engine.tables import Batch, Changes, Key, Row, Table
 
 if TYPE_CHECKING:
     from eventsourcing.persistence import Tracking
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
     from psycopg import Cursor
     from psycopg.rows import DictRow
 
-    from projections.table_sql import Statement
+    from projections.engine.table_sql import Statement
 
 __all__ = ["CACHE_LIMIT", "Batch", "Key", "PostgresRowView", "Row", "RowView", "Table"]
 

@@ -27,7 +27,7 @@ import psycopg
 from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresApplicationRecorder
 
-from projections.rows import PostgresRowView
+from projections.engine.rows import PostgresRowView
 
 if TYPE_CHECKING:
     import threading
@@ -36,9 +36,9 @@ if TYPE_CHECKING:
 
     from eventsourcing.application import Application
 
-    from projections.base import BatchProjection
-    from projections.parallel import ParallelRebuild
-    from projections.rows import Batch, RowView
+    from projections.engine.base import BatchProjection
+    from projections.engine.parallel import ParallelRebuild
+    from projections.engine.rows import Batch, RowView
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ class ProjectionGroup:
 
         Each view's rows and tracking are replaced in one transaction once the log is read:
         until then a reader, or a runner after a crash, sees the view as it was. With
-        `parallel` set, the views are split over processes (projections/parallel.py).
+        `parallel` set, the views are split over processes (projections/engine/parallel.py).
         """
         if self.parallel is not None:
             return self.parallel.rebuild(self, progress)

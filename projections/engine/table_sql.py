@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from psycopg import Cursor
     from psycopg.rows import DictRow
 
-    from projections.rows import Key, Row, Table
+    from projections.engine.rows import Key, Row, Table
 
 
 Statement = tuple[bytes, list[Any]]

@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from eventsourcing.projection import Projection
 
-from projections.rows import RowView
+from projections.engine.rows import RowView
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from eventsourcing.persistence import Tracking
 
-    from projections.rows import Batch
+    from projections.engine.rows import Batch
 
 TView = TypeVar("TView", bound=RowView)
 

@@ -1,6 +1,6 @@
 """A view's tables and the unit of work over them: `Table` (key and typed columns), `Batch`.
 
-A projection reads and changes rows through a `Batch`; the view (projections/rows.py) writes
+A projection reads and changes rows through a `Batch`; the view (projections/engine/rows.py) writes
 the batch's changed rows and its tracking record in one transaction.
 """
 
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-    from projections.rows import RowView
+    from projections.engine.rows import RowView
 
 Row = dict[str, Any]
 Key = tuple[Any, ...]

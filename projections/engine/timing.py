@@ -3,7 +3,7 @@
 `instrument` wraps, on the group's own objects, the reads of the log, the decoding, each
 view's apply and replace, and the live batch commits; each call adds its wall time to a
 `Breakdown`. A rebuild's worker processes time themselves this way and hand their breakdown
-back (projections/parallel.py), so `bench/projections.py` can show every process's share.
+back (projections/engine/parallel.py), so `bench/projections.py` can show every process's share.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from projections.runner import ProjectionGroup
+    from projections.engine.runner import ProjectionGroup
 
 
 @dataclass

@@ -53,25 +53,25 @@ from domain.events import (
     VehicleTheftReported,
 )
 from domain.values import InsuranceMode
-from projections.base import BatchProjection
-from projections.contract_state import (
+from projections.engine.base import BatchProjection
+from projections.engine.memory_rows import InMemoryRowView
+from projections.engine.registry_types import ViewSpec
+from projections.engine.rows import PostgresRowView, RowView, Table
+from projections.views.contract_state import (
     Dispatch,
     settled_ids,
     touches_receivables,
     track_open_amounts,
 )
-from projections.deadline_book import EXPIRED, MET, MOOT, OPEN, Book
-from projections.memory_rows import InMemoryRowView
-from projections.receivables import ITEM_COLUMNS, OpenAmounts
-from projections.registry_types import ViewSpec
-from projections.rows import PostgresRowView, RowView, Table
+from projections.views.deadline_book import EXPIRED, MET, MOOT, OPEN, Book
+from projections.views.receivables import ITEM_COLUMNS, OpenAmounts
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import date
     from uuid import UUID
 
-    from projections.rows import Batch, Row
+    from projections.engine.rows import Batch, Row
 
 SALE_WINDOW = timedelta(days=15)  # D-14
 HANDOVER = ("D-08", "D-09")

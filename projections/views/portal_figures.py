@@ -15,10 +15,10 @@ from domain.contract_rules import RUNNING
 from domain.money import Money
 from domain.money_rules import expected_km, km_cap, pro_rata_instalment, remaining_capital
 from domain.values import Frequency, FuelType
-from projections.receivables import CREDIT_NOTE
+from projections.views.receivables import CREDIT_NOTE
 
 if TYPE_CHECKING:
-    from projections.rows import Row
+    from projections.engine.rows import Row
 
 ACTIVE_STATUSES = frozenset(s.value for s in RUNNING)
 """The contract runs: instalments fall due (ACTIVE, THEFT_PENDING, SUSPENDED, ...)."""

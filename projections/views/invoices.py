@@ -5,7 +5,7 @@ year of issue. The one projection assigns them while it reads the event log in o
 contracts issuing at the same time never share or skip a number, and a rebuild from zero
 gives every document the same number again. Each document carries its contract, period,
 dates, amount, what is still open (exactly `Receivable.open` on the aggregate, see
-projections/receivables.py), its lines, and the rule IDs with their articles (auditors).
+projections/views/receivables.py), its lines, and the rule IDs with their articles (auditors).
 """
 
 from __future__ import annotations
@@ -14,17 +14,17 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from domain.events import ContractConcluded, CreditNoteIssued, InstalmentInvoiced, ReceivableIssued
 from domain.values import ReceivableKind
-from projections.base import BatchProjection
-from projections.document_lines import articles, lines_of
-from projections.memory_rows import InMemoryRowView
-from projections.receivables import ITEM_COLUMNS, OpenAmounts, issued_item
-from projections.registry_types import ViewSpec
-from projections.rows import PostgresRowView, RowView, Table
+from projections.engine.base import BatchProjection
+from projections.engine.memory_rows import InMemoryRowView
+from projections.engine.registry_types import ViewSpec
+from projections.engine.rows import PostgresRowView, RowView, Table
+from projections.views.document_lines import articles, lines_of
+from projections.views.receivables import ITEM_COLUMNS, OpenAmounts, issued_item
 
 if TYPE_CHECKING:
     from uuid import UUID
 
-    from projections.rows import Batch, Row
+    from projections.engine.rows import Batch, Row
 
 DOCUMENT_PREFIX = {
     ReceivableKind.INVOICE.value: "INV",

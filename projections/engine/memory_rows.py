@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 from eventsourcing.popo import POPOTrackingRecorder
 
-from projections.rows import RowView
+from projections.engine.rows import RowView
 
 if TYPE_CHECKING:
     from eventsourcing.persistence import Tracking
 
-    from projections.tables import Changes, Key, Row, Table
+    from projections.engine.tables import Changes, Key, Row, Table
 
 
 class InMemoryRowView(RowView, POPOTrackingRecorder):

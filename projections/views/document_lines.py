@@ -32,7 +32,7 @@ from domain.money import Money
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
-    from projections.rows import Row
+    from projections.engine.rows import Row
 
     Lookup = Callable[[str], Row | None]
     """A document of the same contract by its receivable id (None if unknown)."""

@@ -16,13 +16,13 @@ from domain.calendar import elapsed_months
 from domain.money import Money, total
 from domain.money_rules import late_interest
 from domain.values import Bucket
-from projections.receivables import CREDIT_NOTE
+from projections.views.receivables import CREDIT_NOTE
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from datetime import date
 
-    from projections.rows import Row
+    from projections.engine.rows import Row
 
 
 def is_debit(item: Row) -> bool:
