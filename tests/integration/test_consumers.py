@@ -46,10 +46,9 @@ WAIT = 20.0
 
 
 @pytest.fixture
-def app(pg_env: dict[str, str]) -> Iterator[TrackedContracts]:
-    application = TrackedContracts(env=pg_env)
-    yield application
-    application.close()
+def app(tracked_app: TrackedContracts) -> TrackedContracts:
+    """These tests' application is the consumers' (tests/integration/conftest.py)."""
+    return tracked_app
 
 
 def concluded(app: ContractsApplication) -> str:

@@ -18,7 +18,6 @@ from psycopg import sql
 from infra.bootstrap import rebuild
 from projections.engine.parallel import RebuildWorkerError, partition
 from projections.registry import VIEW_MODULES
-from tests.integration import test_projection_runner as runner_tests
 from tests.integration.test_projection_runner import (
     KilledError,
     all_rows,
@@ -38,9 +37,6 @@ pytestmark = pytest.mark.integration
 
 HERE, WORKER = partition(VIEW_MODULES, 2)
 """The views this process rebuilds, and those its one worker process rebuilds."""
-
-app, rebuild_env, groups = runner_tests.app, runner_tests.rebuild_env, runner_tests.groups
-"""The runner tests' fixtures: the application, a second schema for views, groups."""
 
 
 def refuse_new_rows(dsn: str, schema: str, views: Sequence[str]) -> None:
