@@ -20,7 +20,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from infra.topics import TOPICS, topic_spec
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Mapping
 
 LOOPBACK = "127.0.0.1"
 """The only address the embedded PostgreSQL and broker listen on."""
@@ -79,13 +79,9 @@ class Settings(_TopicNames):
         name: str = getattr(self, topic_spec(key).setting)
         return name
 
-    def topics(self, keys: Iterable[str]) -> list[str]:
-        """The names of the topics registered under `keys`, in that order."""
-        return [self.topic(key) for key in keys]
-
     def all_topics(self) -> list[str]:
         """Every topic the service produces to or consumes from."""
-        return self.topics(t.key for t in TOPICS)
+        return [self.topic(t.key) for t in TOPICS]
 
     def with_topics(self, names: Mapping[str, str], **update: Any) -> Settings:
         """A copy naming the topics `names` (topic key -> name) and with `update`'s values."""
