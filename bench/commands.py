@@ -69,7 +69,7 @@ from domain.contract import Contract, Ctx  # noqa: E402
 from domain.errors import ContractError  # noqa: E402
 from domain.policy import LessorPolicy  # noqa: E402
 from domain.terms import ContractTerms  # noqa: E402
-from infra.postgres import EmbeddedPostgres  # noqa: E402
+from infra.embedded.postgres import EmbeddedPostgres  # noqa: E402
 from infra.settings import PostgresInfo, Settings  # noqa: E402
 
 if TYPE_CHECKING:
@@ -117,7 +117,7 @@ class Lease:
 
 
 def terms_dict(i: int, rng: random.Random) -> dict[str, Any]:
-    """Contract terms in the scenario format (infra/scenario.py), varied per contract."""
+    """Contract terms in the scenario format (infra/simulate/scenario.py), varied per contract."""
     term = rng.choice((36, 48, 60))
     annual_km = rng.choice((10_000, 15_000, 20_000, 25_000))
     fuel = "PETROL" if annual_km * term / 12 <= 100_000 else "DIESEL"

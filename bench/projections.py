@@ -18,7 +18,7 @@ transactions. Then, in the same run:
     in batches + mapper decode);
 (b) rebuild: the composition root's rebuild from zero, as `lease projections rebuild --all`
     (infra.bootstrap.rebuild: ProjectionGroup.rebuild, reads of 10,000, GC paused; the views
-    split over this process and worker processes, projections/parallel.py, each part
+    split over this process and worker processes, projections/engine/parallel.py, each part
     applying its views in memory, then replacing each with COPY in one transaction) in
     events/s, with each part's time split into read, decode, and each view's apply (Python)
     and write (SQL), and the CPU of these processes and of the server (--profile: this
@@ -88,15 +88,15 @@ from infra.bootstrap import (  # noqa: E402
     follow,
 )
 from infra.bootstrap import rebuild as rebuild_views  # noqa: E402
-from infra.scenario import load_scenario  # noqa: E402
-from infra.simulate import IN_MEMORY_ENV, simulate  # noqa: E402
+from infra.simulate.in_process import IN_MEMORY_ENV, simulate  # noqa: E402
+from infra.simulate.scenario import load_scenario  # noqa: E402
+from projections.engine.timing import Breakdown, instrument  # noqa: E402
 from projections.registry import VIEW_MODULES  # noqa: E402
-from projections.timing import Breakdown, instrument  # noqa: E402
 
 if TYPE_CHECKING:
     from infra.settings import PostgresInfo
-    from projections.parallel import PartReport
-    from projections.runner import ProjectionGroup
+    from projections.engine.parallel import PartReport
+    from projections.engine.runner import ProjectionGroup
 
 REBUILD_TARGET = 10_000
 """Issue 3: rebuild of all six views at >= 10,000 events/s."""
@@ -319,7 +319,7 @@ class Cpu:
 def rebuild(group: ProjectionGroup, cpu: Cpu, *, profile: bool) -> tuple[int, list[PartReport]]:
     """Rebuild every view from zero as `lease projections rebuild`; (events, each part's report).
 
-    The parts (projections/parallel.py) time themselves: this process's and each worker's.
+    The parts (projections/engine/parallel.py) time themselves: this process's and each worker's.
     """
     parallel = group.parallel
     assert parallel is not None  # a PostgreSQL group (infra.bootstrap.build_projection_group)

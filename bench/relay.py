@@ -45,16 +45,17 @@ from kafka import KafkaProducer  # noqa: E402
 from bench.commands import Mix, database, fresh_schema, set_up  # noqa: E402
 from domain.application import ContractsApplication  # noqa: E402
 from domain.errors import ContractError  # noqa: E402
-from infra.envelope import message  # noqa: E402
-from infra.kafka import EmbeddedBroker, cluster_id, create_topics  # noqa: E402
-from infra.relay import KafkaRelay, RelayConfig, producer_settings  # noqa: E402
-from infra.relay_reader import ProcessReader  # noqa: E402
-from infra.relay_tracking import BrokerState, relay_tracking  # noqa: E402
+from infra.embedded.broker import EmbeddedBroker  # noqa: E402
+from infra.kafka import cluster_id, create_topics  # noqa: E402
+from infra.relay.outbox import KafkaRelay, RelayConfig, producer_settings  # noqa: E402
+from infra.relay.reader import ProcessReader  # noqa: E402
+from infra.relay.tracking import BrokerState, relay_tracking  # noqa: E402
+from infra.schemas.envelope import message  # noqa: E402
 from infra.settings import Settings  # noqa: E402
-from infra.simulate import IN_MEMORY_ENV  # noqa: E402
+from infra.simulate.in_process import IN_MEMORY_ENV  # noqa: E402
 
 if TYPE_CHECKING:
-    from infra.envelope import Message
+    from infra.schemas.envelope import Message
     from infra.settings import PostgresInfo
 
 TARGET_RATIO = 0.8

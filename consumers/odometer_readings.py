@@ -7,6 +7,7 @@ a reading equal to the contract's last one on the same date adds nothing either.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from consumers.base import Addressed
@@ -14,10 +15,10 @@ from consumers.tracking import apply_tracked
 from consumers.wire import decode_object, integer, iso_date, one_of, text, version
 from domain.contract import Contract, Ctx
 from domain.contract.incidents import ReportOdometer
-from infra.messages import OdometerReading
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from datetime import date
 
     from consumers.base import KafkaRecord
     from consumers.tracking import TrackedContracts
@@ -27,6 +28,18 @@ logger = logging.getLogger(__name__)
 SCHEMA_VERSIONS = frozenset({1})
 SOURCES = ("TELEMATICS", "WORKSHOP", "CUSTOMER", "PORTAL")
 Source = Literal["TELEMATICS", "WORKSHOP", "CUSTOMER", "PORTAL"]
+
+
+@dataclass(frozen=True)
+class OdometerReading:
+    """An odometer reading from telematics or a workshop (M-11, M-12, T-18.1-ii)."""
+
+    schema_version: int
+    reading_id: str
+    contract_number: str
+    reading_km: int
+    read_on: date
+    source: Literal["TELEMATICS", "WORKSHOP", "CUSTOMER", "PORTAL"]
 
 
 def parse(data: Mapping[str, Any]) -> OdometerReading:

@@ -8,6 +8,8 @@ id is looked up among the contract's PaymentReceived events before it is booked.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from consumers.base import Addressed
@@ -16,19 +18,32 @@ from consumers.wire import decode_object, iso_date, money, one_of, text, version
 from domain.contract import Contract, Ctx
 from domain.contract.billing import ReceivePayment
 from domain.contract.billing_events import PaymentReceived
-from infra.messages import BankPayment
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from datetime import date
 
     from consumers.base import KafkaRecord
     from consumers.tracking import TrackedContracts
+    from domain.money import Money
 
 logger = logging.getLogger(__name__)
 
 SCHEMA_VERSIONS = frozenset({1})
 METHODS = ("SEPA_DD", "TRANSFER")
 ACTOR = "SYSTEM:bank"
+
+
+@dataclass(frozen=True)
+class BankPayment:
+    """A Customer payment booked by the bank (M-09); `payment_id` makes a redelivery harmless."""
+
+    schema_version: int
+    payment_id: str
+    contract_number: str
+    amount: Money
+    received_on: date
+    method: Literal["SEPA_DD", "TRANSFER"]
 
 
 def parse(data: Mapping[str, Any]) -> BankPayment:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import fields
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from eventsourcing.persistence import IntegrityError
@@ -28,24 +27,24 @@ from kafka import ConsumerRebalanceListener, KafkaConsumer
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
-from consumers import odometer_readings, payments
 from consumers.base import InvalidMessageError, KafkaRecord, tracking_name
+from consumers.dead_letters import dead_letter
 from domain.errors import ConcurrencyConflictError, ContractError
-from infra.envelope import encode, json_safe
 from infra.kafka import acknowledged_producer
-from infra.messages import DeadLetter
+from infra.schemas.envelope import encode, json_safe
+from infra.topics import topic_spec
 
 if TYPE_CHECKING:
     import threading
     from collections.abc import Callable, Iterable, Mapping, Sequence
 
     from consumers.base import Handler
+    from consumers.dead_letters import DeadLetter
     from consumers.tracking import TrackedContracts
-    from infra.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-DEAD_LETTER_TOPIC = "lease.dead-letter.v1"
+DEAD_LETTER_TOPIC = topic_spec("dead_letter").default
 CONSUMER_SETTINGS: dict[str, Any] = {
     "enable_auto_commit": False,
     "auto_offset_reset": "earliest",
@@ -56,14 +55,6 @@ CONSUMER_SETTINGS: dict[str, Any] = {
     "fetch_max_wait_ms": 100,
 }
 SEND_TIMEOUT = 10.0
-
-
-def default_handlers(settings: Settings) -> dict[str, Handler]:
-    """The registry: each input topic and the handler of its messages."""
-    return {
-        settings.payments_topic: payments.handle,
-        settings.odometer_topic: odometer_readings.handle,
-    }
 
 
 class Seeker(Protocol):
@@ -304,19 +295,4 @@ def to_record(raw: Any) -> KafkaRecord:
         key=raw.key,
         value=raw.value,
         headers=tuple((name, value) for name, value in raw.headers or ()),
-    )
-
-
-def dead_letter(record: KafkaRecord, consumer: str, reason: str) -> DeadLetter:
-    """The DeadLetter v1 message of a record this consumer gave up on."""
-    return DeadLetter(
-        schema_version=1,
-        consumer=consumer,
-        source_topic=record.topic,
-        source_partition=record.partition,
-        source_offset=record.offset,
-        key=record.key.decode(errors="replace") if record.key is not None else None,
-        value=(record.value or b"").decode(errors="replace"),
-        error=reason,
-        failed_at=datetime.now(UTC),
     )

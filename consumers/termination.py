@@ -33,7 +33,6 @@ from domain.contract import Contract, Ctx, grounds
 from domain.contract.daily import ApplyArticle18
 from domain.contract.grounds import NoteCustomerGrounds
 from domain.errors import ContractError
-from infra.messages import DeadlineReached
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -53,6 +52,21 @@ SHARING_EVENTS = frozenset(
 )
 """Contract events after which K-01 shares arrears grounds between a Customer's contracts."""
 DEADLINE_VERSIONS = frozenset({1})
+
+
+@dataclass(frozen=True)
+class DeadlineReached:
+    """A timer of RULES section 5 fell due (the scheduler sends one per deadline id, DESIGN 5)."""
+
+    schema_version: int
+    deadline_id: str
+    """`{contract_id}:{rule_id}:{opening key}` as the deadlines view keys it."""
+    contract_id: UUID
+    rule_id: str
+    """The deadline's rule, e.g. D-08, D-10, D-15."""
+    due_on: date
+    reached_on: date
+    """The business date of the scheduler run that found it due."""
 
 
 @dataclass(frozen=True)

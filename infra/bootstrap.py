@@ -22,14 +22,14 @@ from eventsourcing.postgres import (
 
 from domain.application import ContractsApplication
 from domain.contract import Contract
-from infra.postgres import EmbeddedPostgres, PostgresStartError
-from infra.postgres import wait_until_ready as wait_for_postgres
-from infra.scenario import load_scenario
+from infra.embedded.postgres import EmbeddedPostgres, PostgresStartError
+from infra.embedded.postgres import wait_until_ready as wait_for_postgres
+from infra.embedded.stack import Stack, StackStartError
 from infra.settings import PostgresInfo
-from infra.simulate import IN_MEMORY_ENV, simulate
-from infra.stack import Stack, StackStartError
+from infra.simulate.in_process import IN_MEMORY_ENV, simulate
+from infra.simulate.scenario import load_scenario
 from infra.supervisor import Supervisor, idle
-from projections.parallel import ParallelRebuild, available_cores
+from projections.engine.parallel import ParallelRebuild, available_cores
 from projections.registry import VIEW_MODULES, all_specs, build_group
 
 if TYPE_CHECKING:
@@ -39,9 +39,9 @@ if TYPE_CHECKING:
 
     from eventsourcing.application import Application
 
-    from infra.relay import KafkaRelay
+    from infra.relay.outbox import KafkaRelay
     from infra.settings import Settings
-    from projections.runner import ProjectionGroup
+    from projections.engine.runner import ProjectionGroup
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ def build_projection_group(
 
     `env` is the eventsourcing env of the views' PostgreSQL (the application's); None keeps
     the views in memory. On PostgreSQL a rebuild splits the views over `rebuild_workers`
-    processes (default: one per available core; projections/parallel.py). Raises KeyError
+    processes (default: one per available core; projections/engine/parallel.py). Raises KeyError
     for an unknown view name.
     """
     specs = all_specs(VIEW_MODULES if names is None else names)

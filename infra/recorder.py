@@ -18,13 +18,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from eventsourcing.postgres import PostgresApplicationRecorder
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Identifier, Literal
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from eventsourcing.persistence import StoredEvent
     from eventsourcing.postgres import PostgresDatastore
+
+
+CREATE_LOCK = 0x1EA5E_0001
+"""The advisory lock key under which the recorder's tables and functions are created."""
 
 
 class OneTripApplicationRecorder(PostgresApplicationRecorder):
@@ -65,6 +69,12 @@ class OneTripApplicationRecorder(PostgresApplicationRecorder):
             "id {id_type}, version bigint, topic text, state bytea) "
             "RETURNS SETOF bigint "
         ).format(**names) + body.format(rows=SQL("VALUES (id, version, topic, state)"), **names)
+        # Processes starting together (`lease dev`, one `lease run` per worker) would run
+        # CREATE OR REPLACE FUNCTION at once, which PostgreSQL refuses ("tuple concurrently
+        # updated"): the lock, held to the end of the creating transaction, takes them in turn.
+        self.sql_create_statements.insert(
+            0, SQL("SELECT pg_advisory_xact_lock({})").format(Literal(CREATE_LOCK))
+        )
         self.sql_create_statements.extend([many, one])
         self._call = SQL("SELECT * FROM {schema}.{function}(%s, %s, %s, %s)").format(
             schema=schema, function=function

@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 from psycopg import sql
 
+from consumers.termination import DeadlineReached
 from domain.contract import Ctx
 from domain.contract.daily import Bill
 from domain.values import ContractStatus
-from infra.envelope import encode, json_safe
 from infra.kafka import acknowledged_producer
-from infra.messages import DeadlineReached
+from infra.schemas.envelope import encode, json_safe
 
 if TYPE_CHECKING:
     import threading
@@ -36,8 +36,8 @@ if TYPE_CHECKING:
 
     from domain.application import ContractsApplication
     from infra.clock import Clock
-    from projections.deadlines import DeadlinesView
-    from projections.portal import PortalView
+    from projections.views.deadlines import DeadlinesView
+    from projections.views.portal import PortalView
 
 logger = logging.getLogger(__name__)
 

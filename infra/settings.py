@@ -7,20 +7,37 @@ import socket
 from dataclasses import dataclass
 from datetime import date  # noqa: TC003  # pydantic needs it at runtime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import psycopg
 from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.postgres import PostgresFactory
 from psycopg.conninfo import conninfo_to_dict
-from pydantic import Field
+from pydantic import Field, create_model
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from infra.topics import TOPICS, topic_spec
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 LOOPBACK = "127.0.0.1"
 """The only address the embedded PostgreSQL and broker listen on."""
 
 
-class Settings(BaseSettings):
+if TYPE_CHECKING:
+    _TopicNames = BaseSettings
+else:
+    _TopicNames = create_model(
+        "_TopicNames",
+        __base__=BaseSettings,
+        __doc__="One field per registered topic: `<key>_topic`, env LEASE_<KEY>_TOPIC.",
+        **{t.setting: (str, t.default) for t in TOPICS},
+    )
+
+
+class Settings(_TopicNames):
     """Where the service finds its event store and broker, and what it calls its topics."""
 
     model_config = SettingsConfigDict(
@@ -38,11 +55,8 @@ class Settings(BaseSettings):
     broker_port: int = Field(default=0, ge=0, le=65535)
     """Port of the embedded broker; 0 picks a free loopback port."""
     topic_partitions: int = Field(default=3, ge=1)
-    contract_events_topic: str = "lease.contract-events.v1"
-    deadlines_topic: str = "lease.deadlines.v1"
-    payments_topic: str = "lease.payments.v1"
-    odometer_topic: str = "lease.odometer-readings.v1"
-    dead_letter_topic: str = "lease.dead-letter.v1"
+    """Partitions of each topic the service creates; the topics' names are the fields
+    `<key>_topic` of infra/topics.py's registry (LEASE_PAYMENTS_TOPIC, ...)."""
     pool_size: int = Field(default=5, ge=1)
     """Connections per eventsourcing application pool."""
     auto_dissolve_grounds: tuple[str, ...] = ()
@@ -60,15 +74,19 @@ class Settings(BaseSettings):
     """How long a consumer's fetch waits on the broker for new messages: lower is faster
     and busier when idle (BENCHMARKS.md, Pipeline: 20 beat 100 at every load measured)."""
 
+    def topic(self, key: str) -> str:
+        """The name of the topic registered under `key` (infra/topics.py), e.g. "payments"."""
+        name: str = getattr(self, topic_spec(key).setting)
+        return name
+
     def all_topics(self) -> list[str]:
         """Every topic the service produces to or consumes from."""
-        return [
-            self.contract_events_topic,
-            self.deadlines_topic,
-            self.payments_topic,
-            self.odometer_topic,
-            self.dead_letter_topic,
-        ]
+        return [self.topic(t.key) for t in TOPICS]
+
+    def with_topics(self, names: Mapping[str, str], **update: Any) -> Settings:
+        """A copy naming the topics `names` (topic key -> name) and with `update`'s values."""
+        fields = {topic_spec(key).setting: name for key, name in names.items()}
+        return self.model_copy(update=fields | update)
 
 
 @functools.lru_cache(maxsize=1)

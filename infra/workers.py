@@ -1,28 +1,30 @@
-"""The Kafka-side workers of DESIGN 3 and 6, built by a call (STYLE 5): relay, consumers,
-scheduler. `lease dev` runs them all in one supervisor; `lease run <worker>` runs one.
+"""The workers of DESIGN 3 and 6, built by a call (STYLE 5): projections, relay, consumers,
+scheduler. `WORKERS` is their registry: `lease dev` runs them all in one supervisor, `lease
+run <worker>` runs one (its choices and help are the registry's), `lease simulate --stack`
+runs them on a stack of its own.
 
-Every worker is a `Worker`: a callable that runs until the shared stop event is set, plus
-what to close afterwards. Each consumer gets a `TrackedContracts` of its own (its own
-connection pool), as it would in a process of its own.
+Every Kafka-side worker has a `run(stop)` that returns once the shared stop event is set;
+what it holds is closed by its `Wiring`. Each consumer gets a `TrackedContracts` of its own
+(its own connection pool), as it would in a process of its own.
 """
 
 from __future__ import annotations
 
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import psycopg
 from eventsourcing.persistence import ProgrammingError
 
-from consumers import odometer_readings, payments
 from consumers.runner import ConsumerRunner
 from consumers.termination import Termination
 from consumers.tracking import TrackedContracts
 from domain.policy import LessorPolicy
 from infra.kafka import cluster_id, create_topics
-from infra.relay import KafkaRelay, RelayConfig, build_relay
+from infra.relay.outbox import KafkaRelay, RelayConfig, build_relay
 from infra.scheduler import DeadlineProducer, PublishedDeadlines, Scheduler
+from infra.topics import topic_spec
 from projections.registry import all_specs, postgres_view
 
 if TYPE_CHECKING:
@@ -35,12 +37,15 @@ if TYPE_CHECKING:
     from domain.application import ContractsApplication
     from infra.clock import Clock
     from infra.settings import Settings
-    from projections.deadlines import DeadlinesView
-    from projections.portal import PortalView
-    from projections.rows import PostgresRowView
+    from projections.engine.rows import PostgresRowView
+    from projections.views.deadlines import DeadlinesView
+    from projections.views.portal import PortalView
 
-KAFKA_WORKERS = ("relay", "termination", "payments", "odometer", "scheduler")
-"""Workers that need the broker (`projections` needs PostgreSQL only)."""
+
+class Worker(Protocol):
+    """A Kafka-side worker: runs until `stop` is set."""
+
+    def run(self, stop: threading.Event) -> None: ...
 
 
 @dataclass
@@ -93,7 +98,7 @@ def consumer(
         settings.consumer_group_prefix + group_id,
         wiring.bootstrap,
         wiring.tracked_contracts(),
-        dead_letter_topic=settings.dead_letter_topic,
+        dead_letter_topic=settings.topic("dead_letter"),
         cluster_id=lambda: cluster_id(wiring.bootstrap),
         consumer_settings={"fetch_max_wait_ms": settings.consumer_fetch_max_wait_ms},
         **overrides,
@@ -116,27 +121,29 @@ def termination(wiring: Wiring) -> ConsumerRunner:
 
     rules = Termination(wiring.clock, wiring.lessor_policy(), siblings)
     handlers: dict[str, Handler] = {
-        wiring.settings.contract_events_topic: rules.on_contract_event,
-        wiring.settings.deadlines_topic: rules.on_deadline,
+        wiring.settings.topic("contract_events"): rules.on_contract_event,
+        wiring.settings.topic("deadlines"): rules.on_deadline,
     }
     return consumer(wiring, "termination", handlers)
 
 
-def payments_feed(wiring: Wiring) -> ConsumerRunner:
-    """Bank payments in (`lease.payments.v1`)."""
-    return consumer(wiring, "payments", {wiring.settings.payments_topic: payments.handle})
-
-
-def odometer_feed(wiring: Wiring) -> ConsumerRunner:
-    """Odometer readings in (`lease.odometer-readings.v1`)."""
-    handlers = {wiring.settings.odometer_topic: odometer_readings.handle}
-    return consumer(wiring, "odometer", handlers)
+def feed(wiring: Wiring, name: str) -> ConsumerRunner:
+    """The consumer group `name` over the topics its registry entry reads, each message
+    applied by its topic's registered handler (payments, odometer readings)."""
+    handlers: dict[str, Handler] = {}
+    for key in worker_spec(name).reads:
+        handler = topic_spec(key).handler
+        if handler is None:
+            raise ValueError(f"topic {key!r} has no handler for the feed {name!r}")
+        handlers[wiring.settings.topic(key)] = handler
+    return consumer(wiring, name, handlers)
 
 
 def scheduler(wiring: Wiring, app: ContractsApplication) -> Scheduler:
     """Due deadlines out to `lease.deadlines.v1`, daily billing through `app`."""
     settings = wiring.settings
-    create_topics(wiring.bootstrap, [settings.deadlines_topic], settings.topic_partitions)
+    topic = settings.topic("deadlines")
+    create_topics(wiring.bootstrap, [topic], settings.topic_partitions)
     deadlines, portal = _view("deadlines", wiring.env), _view("portal", wiring.env)
     for view in (deadlines, portal):
         wiring.closing.callback(view.datastore.close)
@@ -146,7 +153,7 @@ def scheduler(wiring: Wiring, app: ContractsApplication) -> Scheduler:
         deadlines=cast("DeadlinesView", deadlines),
         portal=cast("PortalView", portal),
         published=PublishedDeadlines(recorder.datastore),
-        producer=DeadlineProducer(wiring.bootstrap, settings.deadlines_topic),
+        producer=DeadlineProducer(wiring.bootstrap, topic),
         clock=wiring.clock,
     )
     wiring.closing.callback(built.close)
@@ -159,15 +166,96 @@ def _view(name: str, env: Mapping[str, str]) -> PostgresRowView:
     return postgres_view(spec, env, create=False)
 
 
+# --- the registry ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """One kind of worker: a `lease run` command, a thread of `lease dev`."""
+
+    name: str
+    help: str
+    """`lease run <name>`'s help."""
+    reads: tuple[str, ...] = ()
+    """Keys of the topics it consumes (infra/topics.py)."""
+    writes: tuple[str, ...] = ()
+    """Keys of the topics it produces to."""
+    build: Callable[[Wiring, ContractsApplication], Worker] | None = None
+    """Builds it on the wiring; None: the projections, which bootstrap builds as a group of
+    views from the projections registry (they need PostgreSQL only)."""
+
+    @property
+    def needs_broker(self) -> bool:
+        return bool(self.reads or self.writes)
+
+
+WORKERS: tuple[WorkerSpec, ...] = (
+    WorkerSpec(
+        "projections", "Catch the views up, then follow the event log live until Ctrl-C or SIGTERM."
+    ),
+    WorkerSpec(
+        "relay",
+        "Publish every stored event to the contract-events topic, then follow the log.",
+        writes=("contract_events",),
+        build=lambda wiring, app: relay(wiring, app, child_process=False),
+    ),
+    WorkerSpec(
+        "termination",
+        "Apply Article 18 to contract events and deadlines (the termination group).",
+        reads=("contract_events", "deadlines"),
+        writes=("dead_letter",),
+        build=lambda wiring, _app: termination(wiring),
+    ),
+    WorkerSpec(
+        "payments",
+        "Book bank payments from the payments topic.",
+        reads=("payments",),
+        writes=("dead_letter",),
+        build=lambda wiring, _app: feed(wiring, "payments"),
+    ),
+    WorkerSpec(
+        "odometer",
+        "Report odometer readings from the odometer-readings topic.",
+        reads=("odometer",),
+        writes=("dead_letter",),
+        build=lambda wiring, _app: feed(wiring, "odometer"),
+    ),
+    WorkerSpec(
+        "scheduler",
+        "Send due deadlines to the deadlines topic and run the daily billing.",
+        writes=("deadlines",),
+        build=scheduler,
+    ),
+)
+"""Every worker of the service, in the order `lease dev` starts them."""
+
+KAFKA_WORKERS = tuple(w.name for w in WORKERS if w.needs_broker)
+"""Workers that need the broker (`projections` needs PostgreSQL only)."""
+
+
+def worker_spec(name: str) -> WorkerSpec:
+    """The worker registered as `name`; KeyError names the known ones."""
+    for spec in WORKERS:
+        if spec.name == name:
+            return spec
+    raise KeyError(f"no worker {name!r}; workers are {', '.join(w.name for w in WORKERS)}")
+
+
+def build_workers(
+    wiring: Wiring, app: ContractsApplication, names: tuple[str, ...] = KAFKA_WORKERS
+) -> dict[str, Worker]:
+    """The named workers (all Kafka-side ones by default), built on `wiring`."""
+    built: dict[str, Worker] = {}
+    for name in names:
+        build = worker_spec(name).build
+        if build is None:
+            raise ValueError(f"the worker {name!r} is built by bootstrap, not on a wiring")
+        built[name] = build(wiring, app)
+    return built
+
+
 def kafka_workers(
     wiring: Wiring, app: ContractsApplication, names: tuple[str, ...] = KAFKA_WORKERS
 ) -> dict[str, Callable[[threading.Event], None]]:
     """The named workers (all Kafka-side ones by default), ready for a supervisor."""
-    builders: dict[str, Callable[[], Callable[[threading.Event], None]]] = {
-        "relay": lambda: relay(wiring, app, child_process=False).run,
-        "termination": lambda: termination(wiring).run,
-        "payments": lambda: payments_feed(wiring).run,
-        "odometer": lambda: odometer_feed(wiring).run,
-        "scheduler": lambda: scheduler(wiring, app).run,
-    }
-    return {name: builders[name]() for name in names}
+    return {name: worker.run for name, worker in build_workers(wiring, app, names).items()}

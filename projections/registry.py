@@ -1,4 +1,5 @@
-"""The read models of DESIGN 7, and how to build their views and one runner for them."""
+"""The read models of DESIGN 7 (projections/views/), and how to build their views and one runner
+for them on the engine (projections/engine/)."""
 
 from __future__ import annotations
 
@@ -9,16 +10,16 @@ from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.postgres import PostgresFactory
 from eventsourcing.utils import Environment
 
-from projections.runner import ProjectionGroup
+from projections.engine.runner import ProjectionGroup
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from eventsourcing.application import Application
 
-    from projections.base import BatchProjection
-    from projections.registry_types import ViewSpec
-    from projections.rows import PostgresRowView
+    from projections.engine.base import BatchProjection
+    from projections.engine.registry_types import ViewSpec
+    from projections.engine.rows import PostgresRowView
 
 VIEW_MODULES = ("invoices", "ledger", "portal", "deadlines", "history", "exposure")
 """One module per read model; each defines `SPEC`."""
@@ -30,7 +31,9 @@ def all_specs(names: Sequence[str] = VIEW_MODULES) -> list[ViewSpec]:
     if unknown:
         msg = f"unknown view {unknown[0]!r}; views are {', '.join(VIEW_MODULES)}"
         raise KeyError(msg)
-    return [importlib.import_module(f"projections.{n}").SPEC for n in VIEW_MODULES if n in names]
+    return [
+        importlib.import_module(f"projections.views.{n}").SPEC for n in VIEW_MODULES if n in names
+    ]
 
 
 def postgres_view(

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from domain.application import ContractsApplication
     from domain.contract import Contract
-    from projections.rows import Row
+    from projections.engine.rows import Row
 
     Saved = Callable[[Contract], None]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import secrets
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import psycopg
@@ -16,8 +17,8 @@ import pytest
 from psycopg import errors as pg_errors
 from psycopg import sql
 
+from infra.embedded.stack import Stack
 from infra.settings import PostgresInfo, Settings
-from infra.stack import Stack
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -45,20 +46,29 @@ def bootstrap_servers(stack: Stack) -> str:
     return stack.bootstrap_servers
 
 
+@contextmanager
+def fresh_schema(info: PostgresInfo) -> Iterator[str]:
+    """A schema of its own on this PostgreSQL, dropped (CASCADE) afterwards."""
+    schema = f"test_{secrets.token_hex(6)}"
+    with psycopg.connect(info.dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    try:
+        yield schema
+    finally:
+        with psycopg.connect(info.dsn, autocommit=True) as conn:
+            # A test that left a transaction open must not hang the whole session here.
+            conn.execute("SET lock_timeout = '2s'")
+            try:
+                conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+            except pg_errors.LockNotAvailable:
+                logger.warning("schema %s is still locked; left in place", schema)
+
+
 @pytest.fixture
 def pg_env(pg_info: PostgresInfo) -> Iterator[dict[str, str]]:
     """An eventsourcing env whose tables live in a fresh schema of their own, dropped after."""
-    schema = f"test_{secrets.token_hex(6)}"
-    with psycopg.connect(pg_info.dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-    yield pg_info.eventsourcing_env(schema=schema)
-    with psycopg.connect(pg_info.dsn, autocommit=True) as conn:
-        # A test that left a transaction open must not hang the whole session here.
-        conn.execute("SET lock_timeout = '2s'")
-        try:
-            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
-        except pg_errors.LockNotAvailable:
-            logger.warning("schema %s is still locked; left in place", schema)
+    with fresh_schema(pg_info) as schema:
+        yield pg_info.eventsourcing_env(schema=schema)
 
 
 @pytest.fixture

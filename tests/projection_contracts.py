@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, ClassVar
 import pytest
 from eventsourcing.persistence import IntegrityError, Tracking
 
-from projections.runner import BATCH_SIZE, ProjectionGroup
+from projections.engine.runner import BATCH_SIZE, ProjectionGroup
 
 if TYPE_CHECKING:
     from domain.application import ContractsApplication
-    from projections.registry_types import ViewSpec
-    from projections.rows import Row, RowView
+    from projections.engine.registry_types import ViewSpec
+    from projections.engine.rows import Row, RowView
 
 FIRST_BATCH = 40
 """Events in the batch applied twice by the exactly-once test."""

@@ -17,9 +17,9 @@ from domain.calendar import add_months
 from domain.contract.billing import SendFormalNotice
 from domain.contract.registry import execute
 from domain.money import Money
-from projections import invoices, ledger
-from projections.document_lines import RULE_ARTICLES
-from projections.runner import ProjectionGroup
+from projections.engine.runner import ProjectionGroup
+from projections.views import invoices, ledger
+from projections.views.document_lines import RULE_ARTICLES
 from tests.billing_stories import assert_open_matches, billing_story, live, sequences
 from tests.factories import REF_START, ctx, handed_over_ref_contract
 from tests.projection_contracts import RowViewContract
@@ -27,8 +27,8 @@ from tests.projection_contracts import RowViewContract
 if TYPE_CHECKING:
     from domain.application import ContractsApplication
     from domain.contract import Contract
-    from projections.invoices import InvoicesView
-    from projections.ledger import LedgerView
+    from projections.views.invoices import InvoicesView
+    from projections.views.ledger import LedgerView
 
 M06_DUE = date(2025, 1, 5)
 """RULES M-06 example: an instalment of 650.00 due 2025-01-05 ..."""

@@ -20,10 +20,10 @@ from domain.contract.formation import LiftHandoverSuspension, SuspendHandover
 from domain.contract.grounds import RecordGround
 from domain.contract.incidents import RecoverVehicle, ReportOdometer, ReportTheft
 from domain.contract.settlement import ReturnVehicle
-from projections import deadlines, exposure, portal
-from projections.deadlines import DeadlinesView
-from projections.exposure import ExposureView
-from projections.portal import PortalView
+from projections.views import deadlines, exposure, portal
+from projections.views.deadlines import DeadlinesView
+from projections.views.exposure import ExposureView
+from projections.views.portal import PortalView
 from tests.customer_stories import (
     NOTICE_ON,
     active_contract,
@@ -41,7 +41,7 @@ from tests.projection_contracts import RowViewContract
 
 if TYPE_CHECKING:
     from domain.application import ContractsApplication
-    from projections.rows import Row, RowView
+    from projections.engine.rows import Row, RowView
 
 OVERVIEW_DAY = date(2025, 9, 20)
 """RULES 0.6: elapsedMonths(2025-09-20) = 18 for REF."""

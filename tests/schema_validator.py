@@ -1,4 +1,4 @@
-"""A validator for the subset of JSON Schema (draft 2020-12) that infra/schemas.py generates.
+"""A validator for the subset of JSON Schema (draft 2020-12) that infra/schemas/ generates.
 
 Keywords: $ref (local), anyOf, const, enum, type, format (date, date-time, uuid), pattern,
 minimum, required, properties, additionalProperties (a schema), items. Anything else in a

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from kafka import KafkaConsumer, TopicPartition
 
-from infra.envelope import decode
+from infra.schemas.envelope import decode
 
 if TYPE_CHECKING:
     from kafka.consumer.fetcher import ConsumerRecord

@@ -8,7 +8,6 @@ import os
 import re
 import select
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,12 +18,12 @@ import psycopg
 import pytest
 
 from infra.bootstrap import DEMO_SCENARIO
-from infra.scenario import load_scenario
 from infra.settings import LOOPBACK, PostgresInfo
-from infra.simulate import simulate
+from infra.simulate.in_process import simulate
+from infra.simulate.scenario import load_scenario
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    pass
 
 pytestmark = pytest.mark.integration
 
@@ -123,15 +122,6 @@ def run_dev_until_signal(
     return process.returncode, ready + rest.decode(), stderr.decode()
 
 
-@pytest.fixture
-def taken_port() -> Iterator[int]:
-    """A loopback port somebody else already listens on."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((LOOPBACK, 0))
-        sock.listen()
-        yield sock.getsockname()[1]
-
-
 def stored_events(info: PostgresInfo) -> int:
     with psycopg.connect(info.dsn) as conn:
         row = conn.execute("SELECT count(*) FROM contracts_events").fetchone()
@@ -195,29 +185,23 @@ class TestSimulate:
         assert line.startswith("lease simulate: step 8 request_early_termination refused: T-18.6 ")
 
     def test_stack_mode_prints_the_in_process_output_byte_for_byte(
-        self, tmp_path: Path, pg_info: PostgresInfo, bootstrap_servers: str
+        self, tmp_path: Path, session_env: dict[str, str]
     ) -> None:
         path = write_scenario(tmp_path, SCENARIO)
-        env = cli_env(
-            LEASE_DATABASE_URL=pg_info.dsn, LEASE_KAFKA_BOOTSTRAP_SERVERS=bootstrap_servers
-        )
 
         in_process = lease("simulate", str(path), cwd=tmp_path)
-        through_stack = lease("simulate", "--stack", str(path), cwd=tmp_path, env=env)
+        through_stack = lease("simulate", "--stack", str(path), cwd=tmp_path, env=session_env)
 
         assert (through_stack.returncode, through_stack.stdout) == (0, in_process.stdout)
 
     def test_stack_mode_refusal_is_the_same_one_line(
-        self, tmp_path: Path, pg_info: PostgresInfo, bootstrap_servers: str
+        self, tmp_path: Path, session_env: dict[str, str]
     ) -> None:
         doc = copy.deepcopy(SCENARIO)
         doc["steps"].append({"on": "2024-06-03", "do": "request_early_termination"})
         path = write_scenario(tmp_path, doc)
-        env = cli_env(
-            LEASE_DATABASE_URL=pg_info.dsn, LEASE_KAFKA_BOOTSTRAP_SERVERS=bootstrap_servers
-        )
 
-        result = lease("simulate", "--stack", str(path), cwd=tmp_path, env=env)
+        result = lease("simulate", "--stack", str(path), cwd=tmp_path, env=session_env)
 
         line = failure_line(result)
         assert line.startswith("lease simulate: step 8 request_early_termination refused: T-18.6 ")
@@ -225,13 +209,14 @@ class TestSimulate:
 
 class TestDev:
     def test_loads_the_demo_once_and_prints_timeline_and_endpoints(
-        self, tmp_path: Path, fresh_database: PostgresInfo, bootstrap_servers: str
+        self,
+        tmp_path: Path,
+        fresh_database: PostgresInfo,
+        bootstrap_servers: str,
+        own_database_env: dict[str, str],
     ) -> None:
-        env = cli_env(
-            LEASE_DATABASE_URL=fresh_database.dsn,
-            LEASE_KAFKA_BOOTSTRAP_SERVERS=bootstrap_servers,
-            LEASE_BUSINESS_DATE=DEMO_LAST_DAY,  # the workers then have nothing left to do
-        )
+        # the workers then have nothing left to do
+        env = {**own_database_env, "LEASE_BUSINESS_DATE": DEMO_LAST_DAY}
         args = ("dev", "--exit-after-ready", "--data-dir", str(tmp_path / "lease"))
 
         # Given a first start on an empty database: the demo contract is loaded
@@ -279,12 +264,8 @@ class TestDev:
         assert (data_dir / "pg" / "PG_VERSION").exists()
         assert not (data_dir / "pg" / "postmaster.pid").exists()  # PostgreSQL was stopped
 
-    def test_sigterm_stops_cleanly(
-        self, tmp_path: Path, fresh_database: PostgresInfo, bootstrap_servers: str
-    ) -> None:
-        env = cli_env(
-            LEASE_DATABASE_URL=fresh_database.dsn, LEASE_KAFKA_BOOTSTRAP_SERVERS=bootstrap_servers
-        )
+    def test_sigterm_stops_cleanly(self, tmp_path: Path, own_database_env: dict[str, str]) -> None:
+        env = own_database_env
 
         returncode, stdout, stderr = run_dev_until_signal(signal.SIGTERM, tmp_path / "lease", env)
 

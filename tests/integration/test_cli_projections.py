@@ -16,7 +16,7 @@ from infra.bootstrap import (
     ensure_demo_contract,
     projections_lock,
 )
-from projections.parallel import available_cores, partition
+from projections.engine.parallel import available_cores, partition
 from projections.registry import VIEW_MODULES
 from tests.integration.test_cli import (
     DEMO_LAST_DAY,
@@ -222,13 +222,10 @@ class TestRunProjections:
 
 class TestDev:
     def test_dev_fills_the_demo_contracts_views_before_it_is_ready(
-        self, tmp_path: Path, fresh_database: PostgresInfo, bootstrap_servers: str
+        self, tmp_path: Path, fresh_database: PostgresInfo, own_database_env: dict[str, str]
     ) -> None:
-        env = cli_env(
-            LEASE_DATABASE_URL=fresh_database.dsn,
-            LEASE_KAFKA_BOOTSTRAP_SERVERS=bootstrap_servers,
-            LEASE_BUSINESS_DATE=DEMO_LAST_DAY,  # the scheduler then has nothing to bill
-        )
+        # the scheduler then has nothing to bill
+        env = {**own_database_env, "LEASE_BUSINESS_DATE": DEMO_LAST_DAY}
 
         result = lease(
             "dev",

@@ -28,7 +28,8 @@ from consumers.tracking import AlreadyProcessedError, TrackedContracts
 from domain.application import ContractsApplication
 from domain.contract import Contract
 from domain.contract.billing_events import PaymentReceived
-from infra.kafka import EmbeddedBroker, cluster_id, create_topics
+from infra.embedded.broker import EmbeddedBroker
+from infra.kafka import cluster_id, create_topics
 from tests.factories import ctx, ref_terms
 from tests.topic_reader import wait_for_messages
 
@@ -45,10 +46,9 @@ WAIT = 20.0
 
 
 @pytest.fixture
-def app(pg_env: dict[str, str]) -> Iterator[TrackedContracts]:
-    application = TrackedContracts(env=pg_env)
-    yield application
-    application.close()
+def app(tracked_app: TrackedContracts) -> TrackedContracts:
+    """These tests' application is the consumers' (tests/integration/conftest.py)."""
+    return tracked_app
 
 
 def concluded(app: ContractsApplication) -> str:

@@ -52,8 +52,8 @@ from domain.contract.incidents import ReportOdometer
 from domain.contract.incidents_events import KmCapReached
 from domain.contract.termination_events import ContractEndedByLaw
 from infra import bootstrap
-from infra.envelope import envelope
 from infra.kafka import create_topics, group_at_end
+from infra.schemas.envelope import envelope
 from projections.registry import VIEW_MODULES
 from tests.factories import REF_START, ctx, handed_over_ref_contract
 from tests.integration.test_projection_runner import all_rows

@@ -1,7 +1,7 @@
 """A rebuild split over processes on PostgreSQL: the same rows, and failures kept to views.
 
-The views are split by `projections.parallel.partition`: this process rebuilds the first
-part, a worker process each other part (projections/parallel.py).
+The views are split by `projections.engine.parallel.partition`: this process rebuilds the first
+part, a worker process each other part (projections/engine/parallel.py).
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ from eventsourcing.postgres import PostgresFactory
 from psycopg import sql
 
 from infra.bootstrap import rebuild
-from projections.parallel import RebuildWorkerError, partition
+from projections.engine.parallel import RebuildWorkerError, partition
 from projections.registry import VIEW_MODULES
-from tests.integration import test_projection_runner as runner_tests
 from tests.integration.test_projection_runner import (
     KilledError,
     all_rows,
@@ -32,15 +31,12 @@ if TYPE_CHECKING:
 
     from domain.application import ContractsApplication
     from infra.settings import PostgresInfo
-    from projections.runner import ProjectionGroup
+    from projections.engine.runner import ProjectionGroup
 
 pytestmark = pytest.mark.integration
 
 HERE, WORKER = partition(VIEW_MODULES, 2)
 """The views this process rebuilds, and those its one worker process rebuilds."""
-
-app, rebuild_env, groups = runner_tests.app, runner_tests.rebuild_env, runner_tests.groups
-"""The runner tests' fixtures: the application, a second schema for views, groups."""
 
 
 def refuse_new_rows(dsn: str, schema: str, views: Sequence[str]) -> None:

@@ -2,35 +2,28 @@
 
 from __future__ import annotations
 
-import secrets
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import psycopg
 import pytest
-from eventsourcing.postgres import PostgresFactory
-from psycopg import sql
 
 from domain.application import ContractsApplication
 from domain.contract import Contract
 from infra.bootstrap import (
     ProjectionsBusyError,
-    build_projection_group,
-    close_projection_group,
     projections_lock,
     rebuild,
 )
-from infra.scenario import load_scenario
-from infra.simulate import IN_MEMORY_ENV, simulate
+from infra.simulate.in_process import IN_MEMORY_ENV, simulate
+from infra.simulate.scenario import load_scenario
 from projections.registry import VIEW_MODULES
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
 
-    from infra.settings import PostgresInfo
-    from projections.rows import Row
-    from projections.runner import ProjectionGroup
+    from projections.engine.rows import Row
+    from projections.engine.runner import ProjectionGroup
 
 pytestmark = pytest.mark.integration
 
@@ -48,40 +41,6 @@ WAIT_TIMEOUT = 30.0
 
 class KilledError(RuntimeError):
     """Stands for the process dying in the middle of a view's transaction."""
-
-
-@pytest.fixture
-def app(pg_env: dict[str, str]) -> Iterator[ContractsApplication]:
-    application = ContractsApplication(env=pg_env)
-    yield application
-    application.close()
-
-
-@pytest.fixture
-def rebuild_env(pg_info: PostgresInfo, pg_env: dict[str, str]) -> Iterator[dict[str, str]]:
-    """The application's env with the views in a second schema: a second set of views."""
-    schema = f"test_{secrets.token_hex(6)}"
-    with psycopg.connect(pg_info.dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-    yield {**pg_env, PostgresFactory.POSTGRES_SCHEMA: schema}
-    with psycopg.connect(pg_info.dsn, autocommit=True) as conn:
-        conn.execute("SET lock_timeout = '2s'")
-        conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
-
-
-@pytest.fixture
-def groups() -> Iterator[Callable[..., ProjectionGroup]]:
-    """Builds projection groups and closes their views' pools after the test."""
-    built: list[ProjectionGroup] = []
-
-    def build(app: ContractsApplication, env: dict[str, str], **kwargs: Any) -> ProjectionGroup:
-        group = build_projection_group(app, env, **kwargs)
-        built.append(group)
-        return group
-
-    yield build
-    for group in built:
-        close_projection_group(group)
 
 
 def store_scenarios(app: ContractsApplication, *names: str) -> None:

@@ -17,15 +17,16 @@ from domain.application import ContractsApplication
 from domain.contract import Contract
 from domain.contract.base_events import ContractEvent
 from domain.contract.incidents import ReportOdometer
-from infra.envelope import decode, envelope
-from infra.kafka import EmbeddedBroker, create_topics
-from infra.relay import KafkaRelay, RelayConfig, TopicRecreatedError
-from infra.relay import build_relay as build
+from infra.embedded.broker import EmbeddedBroker
+from infra.kafka import create_topics
+from infra.relay.outbox import KafkaRelay, RelayConfig, TopicRecreatedError
+from infra.relay.outbox import build_relay as build
+from infra.schemas.envelope import decode, envelope
 from tests.factories import REF_START, ctx, handed_over_ref_contract
 from tests.topic_reader import deduplicated, keyed, read_topic, wait_for_messages
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from pathlib import Path
 
 pytestmark = pytest.mark.integration
@@ -36,23 +37,28 @@ BATCH = 4
 
 
 @pytest.fixture
-def app(pg_env: dict[str, str]) -> Iterator[ContractsApplication]:
-    application = ContractsApplication(env=pg_env)
-    yield application
-    application.close()
-
-
-@pytest.fixture
 def config() -> RelayConfig:
     """A topic of the test's own on the session broker, in batches of 4 events."""
     return RelayConfig(topic=f"test.relay.{secrets.token_hex(4)}", batch_size=BATCH)
 
 
-def build_relay(
-    app: ContractsApplication, env: dict[str, str], bootstrap: str, config: RelayConfig
-) -> KafkaRelay:
-    """A relay that reads in its own thread (a child process costs a second to start)."""
-    return build(app, env, bootstrap, config, child_process=False)
+@pytest.fixture
+def relay_of(
+    app: ContractsApplication, pg_env: dict[str, str], bootstrap_servers: str, config: RelayConfig
+) -> Callable[..., KafkaRelay]:
+    """Builds a relay of the test's application to its topic on the session broker (`bootstrap`
+    and `config`'s fields may be changed); it reads in its own thread unless `child_process`
+    (a child process costs a second to start)."""
+
+    def build_one(
+        *, child_process: bool = False, bootstrap: str | None = None, **changes: Any
+    ) -> KafkaRelay:
+        chosen = replace(config, **changes)
+        return build(
+            app, pg_env, bootstrap or bootstrap_servers, chosen, child_process=child_process
+        )
+
+    return build_one
 
 
 def store_contracts(app: ContractsApplication, count: int) -> list[Contract]:
@@ -78,13 +84,13 @@ class TestPublishing:
     def test_every_event_reaches_the_topic_in_order_per_contract_with_its_key_and_envelope(
         self,
         app: ContractsApplication,
-        pg_env: dict[str, str],
+        relay_of: Callable[..., KafkaRelay],
         bootstrap_servers: str,
         config: RelayConfig,
         child_process: bool,
     ) -> None:
         contracts = store_contracts(app, 3)
-        relay = build(app, pg_env, bootstrap_servers, config, child_process=child_process)
+        relay = relay_of(child_process=child_process)
         with relay:
             assert relay.catch_up() == 15
             assert relay.position == app.recorder.max_notification_id()
@@ -103,15 +109,15 @@ class TestPublishing:
     def test_a_restarted_relay_resumes_at_its_position_and_publishes_nothing_twice(
         self,
         app: ContractsApplication,
-        pg_env: dict[str, str],
+        relay_of: Callable[..., KafkaRelay],
         bootstrap_servers: str,
         config: RelayConfig,
     ) -> None:
         store_contracts(app, 2)
-        with build_relay(app, pg_env, bootstrap_servers, config) as relay:
+        with relay_of() as relay:
             assert relay.catch_up() == 10
         store_contracts(app, 1)
-        with build_relay(app, pg_env, bootstrap_servers, config) as restarted:
+        with relay_of() as restarted:
             assert restarted.position == 10
             assert restarted.catch_up() == 5
             assert restarted.catch_up() == 0
@@ -125,20 +131,20 @@ class TestAtLeastOnce:
     def test_a_crash_after_sending_before_recording_republishes_that_batch(
         self,
         app: ContractsApplication,
-        pg_env: dict[str, str],
+        relay_of: Callable[..., KafkaRelay],
         bootstrap_servers: str,
         config: RelayConfig,
         monkeypatch: pytest.MonkeyPatch,
         child_process: bool,
     ) -> None:
         store_contracts(app, 3)
-        relay = build(app, pg_env, bootstrap_servers, config, child_process=child_process)
+        relay = relay_of(child_process=child_process)
         crash_on_record(monkeypatch, relay, call=2)
         with pytest.raises(RuntimeError, match="killed"):
             relay.catch_up()
         relay.close()
         assert relay.position == BATCH
-        with build_relay(app, pg_env, bootstrap_servers, config) as restarted:
+        with relay_of() as restarted:
             assert restarted.position == BATCH
             assert restarted.catch_up() == 15 - BATCH
         records = read_topic(bootstrap_servers, config.topic)
@@ -183,11 +189,12 @@ class TestForgetfulBroker:
     def test_a_broker_restart_mid_stream_is_noticed_and_everything_is_published_again(
         self,
         app: ContractsApplication,
-        pg_env: dict[str, str],
+        relay_of: Callable[..., KafkaRelay],
         broker: EmbeddedBroker,
     ) -> None:
-        config = RelayConfig(batch_size=BATCH, check_interval=0.2, retry_wait=0.1)
-        with build_relay(app, pg_env, broker.bootstrap_servers, config) as relay:
+        fresh = relay_of(bootstrap=broker.bootstrap_servers, check_interval=0.2, retry_wait=0.1)
+        config = fresh.config
+        with fresh as relay:
             with running(relay):
                 store_contracts(app, 2)
                 wait_for_messages(broker.bootstrap_servers, config.topic, 10)
@@ -214,14 +221,12 @@ class TestRecreatedTopic:
     def test_an_emptied_topic_is_noticed_at_the_next_check(
         self,
         app: ContractsApplication,
-        pg_env: dict[str, str],
+        relay_of: Callable[..., KafkaRelay],
         bootstrap_servers: str,
         config: RelayConfig,
     ) -> None:
         store_contracts(app, 2)
-        with build_relay(
-            app, pg_env, bootstrap_servers, replace(config, check_interval=0)
-        ) as relay:
+        with relay_of(check_interval=0) as relay:
             assert relay.catch_up() == 10
             self.recreate(bootstrap_servers, config.topic)
             assert relay.catch_up() == 10
@@ -232,14 +237,12 @@ class TestRecreatedTopic:
     def test_offsets_going_back_under_a_live_producer_are_noticed(
         self,
         app: ContractsApplication,
-        pg_env: dict[str, str],
+        relay_of: Callable[..., KafkaRelay],
         bootstrap_servers: str,
         config: RelayConfig,
     ) -> None:
         [contract] = store_contracts(app, 1)
-        with build_relay(
-            app, pg_env, bootstrap_servers, replace(config, check_interval=60)
-        ) as relay:
+        with relay_of(check_interval=60) as relay:
             assert relay.catch_up() == 5
             self.recreate(bootstrap_servers, config.topic)
             app.execute(

@@ -19,7 +19,7 @@ from domain.contract.billing import SendFormalNotice
 from domain.contract.registry import execute
 from infra import workers
 from infra.clock import SettableClock
-from infra.envelope import decode
+from infra.schemas.envelope import decode
 from infra.settings import Settings
 from projections.registry import all_specs, build_group
 from tests.factories import ctx, handed_over_ref_contract, run_days
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from infra.scheduler import Scheduler
-    from projections.runner import ProjectionGroup
+    from projections.engine.runner import ProjectionGroup
 
 pytestmark = pytest.mark.integration
 
@@ -56,7 +56,7 @@ class Setup:
         self.group: ProjectionGroup = build_group(self.app, all_specs(["deadlines", "portal"]), env)
         self.group.catch_up()
         self.topic = f"test.deadlines.{secrets.token_hex(4)}"
-        settings = Settings(deadlines_topic=self.topic, topic_partitions=1)
+        settings = Settings().with_topics({"deadlines": self.topic}, topic_partitions=1)
         self.wiring = workers.Wiring(settings, env, bootstrap, SettableClock(DAY_AFTER))
         self.scheduler: Scheduler = workers.scheduler(self.wiring, self.app)
 

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from infra.scenario import load_scenario
 from infra.settings import Settings
-from infra.simulate_stack import simulate_on_stack
+from infra.simulate.on_stack import simulate_on_stack
+from infra.simulate.scenario import load_scenario
 from tests.scenarios.test_scenarios import SCENARIOS, render
 
 if TYPE_CHECKING:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import socket
 import time
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -14,13 +13,13 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 from kafka import KafkaConsumer, KafkaProducer
 
-from infra.kafka import BrokerStartError, EmbeddedBroker, cluster_id, create_topics, list_topics
-from infra.postgres import EmbeddedPostgres, PostgresStartError
-from infra.settings import LOOPBACK, PostgresInfo, Settings, free_port
-from infra.stack import Stack
+from infra.embedded.broker import EmbeddedBroker
+from infra.embedded.postgres import EmbeddedPostgres, PostgresStartError
+from infra.embedded.stack import Stack
+from infra.kafka import BrokerStartError, cluster_id, create_topics, list_topics
+from infra.settings import PostgresInfo, Settings, free_port
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
 
 pytestmark = pytest.mark.integration
@@ -43,15 +42,6 @@ class Counter(Aggregate):
 
 class Counters(Application[UUID]):
     """Stores counters."""
-
-
-@pytest.fixture
-def listening_port() -> Iterator[int]:
-    """A loopback port somebody else already listens on."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((LOOPBACK, 0))
-        sock.listen()
-        yield sock.getsockname()[1]
 
 
 def test_embedded_postgres_accepts_a_connection(pg_info: PostgresInfo) -> None:
@@ -114,16 +104,16 @@ def test_data_survives_a_restart_and_a_second_handle_reuses_the_server(tmp_path:
         other.stop()
 
 
-def test_postgres_on_a_taken_port_fails_in_one_line(tmp_path: Path, listening_port: int) -> None:
+def test_postgres_on_a_taken_port_fails_in_one_line(tmp_path: Path, taken_port: int) -> None:
     with pytest.raises(PostgresStartError) as caught:
-        EmbeddedPostgres(tmp_path / "pg", listening_port).start()
-    assert str(caught.value) == f"port {listening_port} on 127.0.0.1 is already in use"
+        EmbeddedPostgres(tmp_path / "pg", taken_port).start()
+    assert str(caught.value) == f"port {taken_port} on 127.0.0.1 is already in use"
 
 
-def test_broker_on_a_taken_port_fails_in_one_line(tmp_path: Path, listening_port: int) -> None:
+def test_broker_on_a_taken_port_fails_in_one_line(tmp_path: Path, taken_port: int) -> None:
     with pytest.raises(BrokerStartError) as caught:
-        EmbeddedBroker(listening_port, log_dir=tmp_path).start()
-    assert str(caught.value) == f"port {listening_port} on 127.0.0.1 is already in use"
+        EmbeddedBroker(taken_port, log_dir=tmp_path).start()
+    assert str(caught.value) == f"port {taken_port} on 127.0.0.1 is already in use"
 
 
 def test_session_stack_created_the_service_topics(stack: Stack) -> None:

@@ -26,13 +26,11 @@ from domain.contract.registry import execute
 from domain.contract.termination_events import DissolutionGroundDetected
 from domain.policy import LessorPolicy
 from infra.clock import SettableClock
-from infra.envelope import encode, envelope
 from infra.scheduler import deadline_value, reached
+from infra.schemas.envelope import encode, envelope
 from tests.factories import ctx, handed_over_ref_contract, ref_terms, run_days
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from domain.contract.base_events import ContractEvent
 
 pytestmark = pytest.mark.integration
@@ -46,10 +44,9 @@ COLLECTION_COSTS_DAY = date(2025, 2, 19)
 
 
 @pytest.fixture
-def app(pg_env: dict[str, str]) -> Iterator[TrackedContracts]:
-    application = TrackedContracts(env=pg_env)
-    yield application
-    application.close()
+def app(tracked_app: TrackedContracts) -> TrackedContracts:
+    """These tests' application is the consumers' (tests/integration/conftest.py)."""
+    return tracked_app
 
 
 def stored(app: TrackedContracts, contract: Contract) -> list[ContractEvent]:
@@ -66,21 +63,27 @@ def event_record(event: ContractEvent, offset: int) -> KafkaRecord:
     return KafkaRecord(EVENTS, 0, offset, str(event.originator_id).encode(), value)
 
 
-def over_the_cap(app: TrackedContracts) -> Contract:
-    """REF running since a month before KM_CAP_READING_DAY, then 200,000 km reported."""
+@pytest.fixture
+def over_the_cap(app: TrackedContracts) -> tuple[Contract, ContractEvent]:
+    """REF running since a month before KM_CAP_READING_DAY, then 200,000 km reported: the
+    stored contract and its report event."""
     contract = handed_over_ref_contract(KM_CAP_READING_DAY - timedelta(days=30))
     execute(contract, ReportOdometer(odometer=200_000), ctx(KM_CAP_READING_DAY))
     app.save(contract)
-    return contract
+    return contract, stored(app, contract)[-1]
+
+
+def km_cap_rules() -> Termination:
+    """A fresh termination consumer (no memory of what it saw) on KM_CAP_READING_DAY."""
+    return Termination(SettableClock(KM_CAP_READING_DAY), LessorPolicy())
 
 
 class TestContractEvents:
     def test_T_18_1_ii_km_cap_report_ends_the_contract_by_law_once(
-        self, app: TrackedContracts
+        self, app: TrackedContracts, over_the_cap: tuple[Contract, ContractEvent]
     ) -> None:
-        contract = over_the_cap(app)
-        report = stored(app, contract)[-1]
-        rules = Termination(SettableClock(KM_CAP_READING_DAY), LessorPolicy())
+        contract, report = over_the_cap
+        rules = km_cap_rules()
 
         rules.on_contract_event(event_record(report, 0), app)
         after = stored(app, contract)
@@ -92,44 +95,37 @@ class TestContractEvents:
         assert end.causation_id == f"event:{envelope(report, position=1)['event_id']}"
         assert app.max_tracking_id(tracking_name(EVENTS, 0)) == 0
 
-    def test_K_06_a_redelivered_offset_changes_nothing(self, app: TrackedContracts) -> None:
-        contract = over_the_cap(app)
-        report = stored(app, contract)[-1]
-        rules = Termination(SettableClock(KM_CAP_READING_DAY), LessorPolicy())
+    def test_K_06_a_redelivered_offset_changes_nothing(
+        self, app: TrackedContracts, over_the_cap: tuple[Contract, ContractEvent]
+    ) -> None:
+        contract, report = over_the_cap
+        rules = km_cap_rules()
         rules.on_contract_event(event_record(report, 0), app)
         before = len(stored(app, contract))
 
         with pytest.raises(AlreadyProcessedError):
-            Termination(SettableClock(KM_CAP_READING_DAY), LessorPolicy()).on_contract_event(
-                event_record(report, 0), app
-            )
+            km_cap_rules().on_contract_event(event_record(report, 0), app)
 
         assert len(stored(app, contract)) == before
 
     def test_K_06_the_same_event_republished_at_a_new_offset_records_nothing(
-        self, app: TrackedContracts
+        self, app: TrackedContracts, over_the_cap: tuple[Contract, ContractEvent]
     ) -> None:
-        contract = over_the_cap(app)
-        report = stored(app, contract)[-1]
-        Termination(SettableClock(KM_CAP_READING_DAY), LessorPolicy()).on_contract_event(
-            event_record(report, 0), app
-        )
+        contract, report = over_the_cap
+        km_cap_rules().on_contract_event(event_record(report, 0), app)
         before = len(stored(app, contract))
 
         # A fresh consumer (no memory of what it saw) after the relay published again.
-        Termination(SettableClock(KM_CAP_READING_DAY), LessorPolicy()).on_contract_event(
-            event_record(report, 5), app
-        )
+        km_cap_rules().on_contract_event(event_record(report, 5), app)
 
         assert len(stored(app, contract)) == before
         assert app.max_tracking_id(tracking_name(EVENTS, 0)) == 5
 
     def test_its_own_events_are_evaluated_until_nothing_changes(
-        self, app: TrackedContracts
+        self, app: TrackedContracts, over_the_cap: tuple[Contract, ContractEvent]
     ) -> None:
-        contract = over_the_cap(app)
-        report = stored(app, contract)[-1]
-        rules = Termination(SettableClock(KM_CAP_READING_DAY), LessorPolicy())
+        contract, report = over_the_cap
+        rules = km_cap_rules()
         rules.on_contract_event(event_record(report, 0), app)
         own = stored(app, contract)[report.originator_version :]
         before = len(stored(app, contract))

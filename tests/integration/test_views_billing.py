@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, cast
 import pytest
 
 from domain.application import ContractsApplication
-from projections import invoices, ledger
 from projections.registry import postgres_view
+from projections.views import invoices, ledger
 from tests.projection_contracts_billing import InvoicesViewContract, LedgerViewContract
 
 if TYPE_CHECKING:
@@ -16,10 +16,10 @@ if TYPE_CHECKING:
 
     from eventsourcing.postgres import PostgresDatastore
 
-    from projections.invoices import InvoicesView
-    from projections.ledger import LedgerView
-    from projections.registry_types import ViewSpec
-    from projections.rows import PostgresRowView
+    from projections.engine.registry_types import ViewSpec
+    from projections.engine.rows import PostgresRowView
+    from projections.views.invoices import InvoicesView
+    from projections.views.ledger import LedgerView
 
 pytestmark = pytest.mark.integration
 

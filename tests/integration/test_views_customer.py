@@ -17,8 +17,8 @@ from tests.projection_contracts_customer import (
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from projections.registry_types import ViewSpec
-    from projections.rows import RowView
+    from projections.engine.registry_types import ViewSpec
+    from projections.engine.rows import RowView
 
 pytestmark = pytest.mark.integration
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from infra.scenario import load_scenario
-from infra.simulate import simulate
+from infra.simulate.in_process import simulate
+from infra.simulate.scenario import load_scenario
 
 HERE = Path(__file__).parent
 SCENARIOS = sorted(p for p in HERE.glob("*.json") if not p.name.endswith(".expected.json"))

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from domain.catalogue import RULES, lookup
 from infra import rule_lookup
-from infra.cli import app
+from infra.cli.app import app
 
 runner = CliRunner()
 

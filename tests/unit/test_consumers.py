@@ -19,7 +19,8 @@ from kafka.structs import TopicPartition
 
 from consumers import odometer_readings, payments
 from consumers.base import InvalidMessageError, KafkaRecord
-from consumers.runner import ConsumerRunner, dead_letter
+from consumers.dead_letters import dead_letter
+from consumers.runner import ConsumerRunner
 from consumers.wire import decode_object
 from domain.contract.billing import ReceivePayment
 from domain.contract.incidents import ReportOdometer
@@ -29,8 +30,8 @@ from domain.money import Money
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
+    from consumers.dead_letters import DeadLetter
     from consumers.tracking import TrackedContracts
-    from infra.messages import DeadLetter
 
 PAID_ON = date(2024, 3, 12)
 TOPIC = "lease.payments.v1"

@@ -13,13 +13,19 @@ from uuid import NAMESPACE_URL, uuid4, uuid5
 import pytest
 from eventsourcing.persistence import StoredEvent
 
+from consumers.dead_letters import DeadLetter
+from consumers.odometer_readings import OdometerReading
+from consumers.payments import BankPayment
+from consumers.termination import DeadlineReached
 from domain.application import ContractsApplication
 from domain.contract.base_events import ContractConcluded, ContractEvent
 from domain.contract.billing_events import InstalmentInvoiced
 from domain.money import Money
 from domain.terms import ContractTerms
-from infra import messages
-from infra.envelope import (
+from infra.schemas.asyncapi import ASYNCAPI_FILE, asyncapi_document, render_asyncapi
+from infra.schemas.compat import breaking_changes
+from infra.schemas.docs import DOCS
+from infra.schemas.envelope import (
     EVENT_TYPES,
     SCHEMA_VERSIONS,
     _event_id_text,
@@ -31,24 +37,19 @@ from infra.envelope import (
     message,
     stored_envelope,
 )
-from infra.envelope import (
+from infra.schemas.envelope import (
     LIBRARY_FIELDS as LIBRARY,
 )
-from infra.scenario import load_scenario
-from infra.schema_compat import breaking_changes
-from infra.schemas import (
-    ASYNCAPI_FILE,
-    DOCS,
+from infra.schemas.json_schemas import (
     HINT_NAMES,
-    asyncapi_document,
     event_schema,
     message_schema,
     published_schemas,
-    render_asyncapi,
     render_schema,
 )
 from infra.settings import Settings
-from infra.simulate import IN_MEMORY_ENV, simulate
+from infra.simulate.in_process import IN_MEMORY_ENV, simulate
+from infra.simulate.scenario import load_scenario
 from tests.factories import (
     REF_START,
     active_ref_contract,
@@ -197,18 +198,16 @@ class TestSchemas:
     def test_example_messages_of_the_other_topics_validate(self) -> None:
         today, now = date(2024, 5, 1), datetime(2024, 5, 1, 9, tzinfo=UTC)
         examples: list[Any] = [
-            messages.DeadlineReached(1, "x:D-10:N1", uuid4(), "D-10", today, today),
-            messages.BankPayment(1, "BANK-1", "PL-1", Money.of("650.00"), today, "SEPA_DD"),
-            messages.OdometerReading(1, "T-1", "PL-1", 12_345, today, "TELEMATICS"),
-            messages.DeadLetter(
-                1, "termination", "lease.payments.v1", 0, 4, None, "{}", "bad", now
-            ),
+            DeadlineReached(1, "x:D-10:N1", uuid4(), "D-10", today, today),
+            BankPayment(1, "BANK-1", "PL-1", Money.of("650.00"), today, "SEPA_DD"),
+            OdometerReading(1, "T-1", "PL-1", 12_345, today, "TELEMATICS"),
+            DeadLetter(1, "termination", "lease.payments.v1", 0, 4, None, "{}", "bad", now),
         ]
         for example in examples:
             wire = {f.name: json_safe(getattr(example, f.name)) for f in fields(example)}
             assert errors(wire, message_schema(type(example))) == [], type(example).__name__
         bad = {"schema_version": 1, "payment_id": "B", "contract_number": "PL-1", "method": "CASH"}
-        assert errors(bad, message_schema(messages.BankPayment)) != []
+        assert errors(bad, message_schema(BankPayment)) != []
 
 
 def example_event(name: str) -> ContractEvent:
@@ -253,7 +252,7 @@ class TestCommittedDocs:
             old = json.loads(committed.read_text(encoding="utf-8"))
             assert breaking_changes(old, generated) == [], (
                 f"{relative} changed incompatibly: give the event type a new version in "
-                "infra.envelope.SCHEMA_BUMPS, then run python -m infra.schemas"
+                "infra.schemas.envelope.SCHEMA_BUMPS, then run python -m infra.schemas"
             )
 
     def test_committed_schemas_are_the_generated_ones(self) -> None:

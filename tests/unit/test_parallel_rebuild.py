@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from projections.parallel import (
+from projections.engine.parallel import (
     REBUILD_COST,
     WORKER_START,
     RebuildWorkerError,

@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import pytest
 from eventsourcing.persistence import Tracking
 
-from projections import rows
-from projections.memory_rows import InMemoryRowView
-from projections.rows import Table
+from projections.engine import rows
+from projections.engine.memory_rows import InMemoryRowView
+from projections.engine.rows import Table
 
 if TYPE_CHECKING:
-    from projections.rows import Row
+    from projections.engine.rows import Row
 
 ITEMS = Table("items", ("contract_id", "item_id"), (("contract_id", "text"), ("item_id", "text")))
 HEADS = Table("heads", ("contract_id",), (("contract_id", "text"), ("name", "text")))

@@ -24,8 +24,8 @@ from domain.catalogue import (
 )
 from domain.contract.grounds import rule_id_of
 from infra import rule_lookup
-from infra.scenario import load_scenario
-from infra.simulate import simulate
+from infra.simulate.in_process import simulate
+from infra.simulate.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE_DIRS = ("domain", "projections", "consumers", "infra", "api")

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from infra.scenario import ScenarioError, parse_scenario
-from infra.simulate import StepRefusedError, simulate
+from infra.simulate.in_process import StepRefusedError, simulate
+from infra.simulate.scenario import ScenarioError, parse_scenario
 from tests.factories import ref_terms_dict
 
 BASE: dict[str, Any] = {

@@ -1,10 +1,10 @@
-"""The compatibility rule for published schemas (infra/schema_compat.py)."""
+"""The compatibility rule for published schemas (infra/schemas/compat.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from infra.schema_compat import breaking_changes
+from infra.schemas.compat import breaking_changes
 
 
 def schema(payload: dict[str, Any], required: list[str]) -> dict[str, Any]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from domain.application import ContractsApplication
-from projections.invoices import InMemoryInvoicesView, InvoicesView
-from projections.ledger import InMemoryLedgerView, LedgerView
+from projections.views.invoices import InMemoryInvoicesView, InvoicesView
+from projections.views.ledger import InMemoryLedgerView, LedgerView
 from tests.billing_stories import IN_MEMORY_ENV
 from tests.projection_contracts_billing import InvoicesViewContract, LedgerViewContract
 

@@ -12,8 +12,8 @@ from tests.projection_contracts_customer import (
 )
 
 if TYPE_CHECKING:
-    from projections.registry_types import ViewSpec
-    from projections.rows import RowView
+    from projections.engine.registry_types import ViewSpec
+    from projections.engine.rows import RowView
 
 POPO = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
 

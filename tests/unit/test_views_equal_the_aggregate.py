@@ -32,7 +32,7 @@ from tests.factories import REF_START, ctx, handed_over_ref_contract, run_daily
 if TYPE_CHECKING:
     from domain.contract import Contract
     from domain.contract.command import Command
-    from projections.runner import ProjectionGroup
+    from projections.engine.runner import ProjectionGroup
 
 IN_MEMORY = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
 POLICY = LessorPolicy()

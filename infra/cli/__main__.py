@@ -1,0 +1,5 @@
+"""`python -m infra.cli`: the `lease` command line."""
+
+from infra.cli import main
+
+main()

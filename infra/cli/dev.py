@@ -1,0 +1,213 @@
+"""`lease dev`: the whole service on embedded (or external) PostgreSQL and broker, until Ctrl-C."""
+
+from __future__ import annotations
+
+import signal
+import time
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from infra import bootstrap, workers
+from infra.cli.app import (
+    INTERRUPTED,
+    STARTUP_ERRORS,
+    DataDir,
+    Verbose,
+    configure_logging,
+    fail,
+    load_settings,
+    one_line,
+)
+from infra.cli.history import timeline_table
+from infra.clock import business_clock
+from infra.embedded.stack import Stack
+from infra.settings import Settings
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from infra.supervisor import Supervisor
+    from projections.engine.runner import ProjectionGroup
+
+
+CONSUMING_WORKERS = tuple(name for name in workers.KAFKA_WORKERS if name != "relay")
+"""The Kafka-side workers `lease dev` starts besides the relay (which catches up first)."""
+
+
+def dev_command(
+    data_dir: DataDir = None,
+    exit_after_ready: Annotated[
+        bool,
+        typer.Option(
+            "--exit-after-ready", help="For tests and CI: stop cleanly once everything is up."
+        ),
+    ] = False,
+    verbose: Verbose = False,
+) -> None:
+    """Run the service locally: PostgreSQL, broker, demo contract and workers, until Ctrl-C."""
+    started_at = time.monotonic()
+    configure_logging(verbose=verbose)
+    settings = load_settings("dev", data_dir)
+    console = Console()
+    # Until the workers run, SIGTERM interrupts like Ctrl-C, so the stack is cleaned up.
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        failed = run_dev(settings, console, started_at, exit_after_ready=exit_after_ready)
+    except KeyboardInterrupt:
+        fail("dev", "interrupted before the service was ready", code=INTERRUPTED)
+    except STARTUP_ERRORS as err:
+        fail("dev", one_line(err))
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if failed:
+        fail("dev", f"worker {', '.join(failed)} failed; see the log above")
+    console.print("Stopped.")
+
+
+BROKER_FILE = "broker"
+"""In the data directory while `lease dev` runs: its embedded broker's bootstrap servers."""
+
+
+def bootstrap_servers_of(settings: Settings, command: str) -> str:
+    """LEASE_KAFKA_BOOTSTRAP_SERVERS, else the broker of the `lease dev` running here."""
+    if settings.kafka_bootstrap_servers:
+        return settings.kafka_bootstrap_servers
+    path = settings.data_dir / BROKER_FILE
+    if not path.exists():
+        fail(command, "no broker: set LEASE_KAFKA_BOOTSTRAP_SERVERS or start `lease dev` first")
+    return path.read_text(encoding="utf-8").strip()
+
+
+@contextmanager
+def broker_file(settings: Settings, stack: Stack) -> Iterator[None]:
+    """Tell `lease run <worker>` where the embedded broker listens, while it runs."""
+    if not stack.embedded_broker:
+        yield
+        return
+    path = settings.data_dir / BROKER_FILE
+    path.write_text(stack.bootstrap_servers + "\n", encoding="utf-8")
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def run_dev(
+    settings: Settings, console: Console, started_at: float, *, exit_after_ready: bool
+) -> list[str]:
+    """Start everything, print the summary, run the workers until asked to stop.
+
+    Returns the names of workers that failed (empty on a clean stop).
+    """
+    stack = Stack(settings)
+    try:
+        stack.start()  # inside try: an interrupted start still stops what it started
+        contracts = bootstrap.build_contracts_app(stack)
+        try:
+            demo = bootstrap.ensure_demo_contract(contracts)
+            console.print(timeline_table(contracts, demo.number))
+            if demo.loaded_now:
+                console.print(f"Demo contract {demo.number} loaded ({demo.version} events).")
+            else:
+                console.print(
+                    f"Demo contract {demo.number} already loaded (version {demo.version})."
+                )
+            env = stack.eventsourcing_env()
+            group = bootstrap.build_projection_group(contracts, env)
+            try:
+                with bootstrap.projections_lock(contracts):
+                    # The views are filled before "Ready"; the worker then follows live.
+                    applied = bootstrap.catch_up(group)
+                    console.print(projections_line(group, applied))
+                    wiring = workers.Wiring(
+                        settings,
+                        env,
+                        stack.bootstrap_servers,
+                        business_clock(settings.business_date),
+                    )
+                    try:
+                        relay = workers.relay(wiring, contracts, child_process=False)
+                        sent = relay.catch_up()
+                        console.print(f"Relay: {sent} events published to {relay.config.topic}.")
+                        others = workers.kafka_workers(wiring, contracts, CONSUMING_WORKERS)
+                        supervisor = bootstrap.build_supervisor(
+                            projections=group, relay=relay, others=others
+                        )
+                        with broker_file(settings, stack):
+                            return supervise(
+                                supervisor,
+                                stack,
+                                console,
+                                started_at,
+                                exit_after_ready=exit_after_ready,
+                            )
+                    finally:
+                        wiring.close()
+            finally:
+                bootstrap.close_projection_group(group)
+        finally:
+            contracts.close()
+
+    finally:
+        stack.close()
+
+
+def projections_line(group: ProjectionGroup, applied: int) -> str:
+    """`Projections: 6 views at position N of N (M events applied now).`"""
+    statuses = group.status()
+    position = min((s.position for s in statuses), default=0)
+    head = max((s.head for s in statuses), default=0)
+    return (
+        f"Projections: {len(statuses)} views at position {position} of {head}"
+        f" ({applied} events applied now)."
+    )
+
+
+def supervise(
+    supervisor: Supervisor,
+    stack: Stack,
+    console: Console,
+    started_at: float,
+    *,
+    exit_after_ready: bool,
+) -> list[str]:
+    """Run the workers until Ctrl-C or SIGTERM (or at once with --exit-after-ready)."""
+    supervisor.start()
+    try:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, supervisor.request_stop)
+        console.print(endpoints_table(stack, supervisor))
+        elapsed = time.monotonic() - started_at
+        if exit_after_ready:
+            console.print(f"Ready in {elapsed:.1f} s; stopping (--exit-after-ready).")
+            supervisor.request_stop()
+        else:
+            console.print(f"Ready in {elapsed:.1f} s. Press Ctrl-C to stop.")
+        supervisor.wait()
+    finally:
+        supervisor.stop()
+    return supervisor.failed
+
+
+def endpoints_table(stack: Stack, supervisor: Supervisor) -> Table:
+    """Where PostgreSQL and the broker listen, and which workers run."""
+    pg = stack.postgres
+    if stack.embedded_postgres:
+        pg_kind = f"embedded, data in {stack.settings.data_dir / 'pg'}"
+    else:
+        pg_kind = "external (LEASE_DATABASE_URL)"
+    if stack.embedded_broker:
+        broker_kind = "embedded, in-memory log"
+    else:
+        broker_kind = "external (LEASE_KAFKA_BOOTSTRAP_SERVERS)"
+    grid = Table.grid(padding=(0, 2))
+    grid.add_row("PostgreSQL", f"{pg.host}:{pg.port}/{pg.dbname}", pg_kind)
+    grid.add_row("Broker", stack.bootstrap_servers, broker_kind)
+    grid.add_row("Workers", ", ".join(supervisor.names), "")
+    return grid

@@ -1,0 +1,113 @@
+"""`lease run <worker>`: one worker of the registry (infra/workers.py) in the foreground."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kafka.errors import KafkaError
+from rich.console import Console
+
+from infra import bootstrap, workers
+from infra.cli.app import (
+    INTERRUPTED,
+    STARTUP_ERRORS,
+    DataDir,
+    Verbose,
+    ViewNames,
+    configure_logging,
+    fail,
+    load_settings,
+    one_line,
+)
+from infra.cli.dev import bootstrap_servers_of
+from infra.cli.projections import check_view_names, projection_group
+from infra.clock import business_clock
+from projections.registry import VIEW_MODULES
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import FrameType
+
+
+def run_projections_command(
+    names: ViewNames = None, data_dir: DataDir = None, verbose: Verbose = False
+) -> None:
+    """`lease run projections [NAME]...`; its help is the worker registry's."""
+    configure_logging(verbose=verbose)
+    command = "run projections"
+    chosen = check_view_names(command, names or VIEW_MODULES)
+    settings = load_settings(command, data_dir)
+    console = Console()
+    stop = threading.Event()
+    # Until the runner follows the log, SIGTERM interrupts like Ctrl-C (committed batches stay).
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        with (
+            projection_group(settings, chosen) as (contracts, group),
+            bootstrap.projections_lock(contracts),
+        ):
+            applied = bootstrap.catch_up(group)
+            position = min((s.position for s in group.status()), default=0)
+            console.print(
+                f"Caught up: {', '.join(chosen)} at position {position}"
+                f" ({applied} events applied). Following the event log; Ctrl-C to stop."
+            )
+
+            def request_stop(_signum: int, _frame: FrameType | None) -> None:
+                stop.set()
+
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, request_stop)
+            group.run(stop)
+    except KeyboardInterrupt:
+        fail(command, "interrupted while catching up (applied batches are kept)", code=INTERRUPTED)
+    except STARTUP_ERRORS as err:
+        fail(command, one_line(err))
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    console.print("Stopped.")
+
+
+def worker_command(name: str) -> Callable[..., None]:
+    """`lease run <name>` of a Kafka-side worker, its help from the worker registry."""
+
+    def command(data_dir: DataDir = None, verbose: Verbose = False) -> None:
+        run_kafka_worker(name, data_dir, verbose=verbose)
+
+    command.__doc__ = workers.worker_spec(name).help
+    return command
+
+
+def run_kafka_worker(name: str, data_dir: Path | None, *, verbose: bool) -> None:
+    """Run one Kafka-side worker until Ctrl-C or SIGTERM (graceful: the batch in hand ends)."""
+    configure_logging(verbose=verbose)
+    command = f"run {name}"
+    settings = load_settings(command, data_dir)
+    stop = threading.Event()
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda _signum, _frame: stop.set())
+    try:
+        with bootstrap.event_store(settings) as info:
+            env = info.eventsourcing_env(pool_size=settings.pool_size)
+            broker = bootstrap_servers_of(settings, command)
+            contracts = bootstrap.build_contracts_app(env)
+            wiring = workers.Wiring(settings, env, broker, business_clock(settings.business_date))
+            try:
+                worker = workers.kafka_workers(wiring, contracts, (name,))[name]
+                Console().print(f"{name}: running on {broker}; Ctrl-C to stop.")
+                worker(stop)
+            finally:
+                wiring.close()
+                contracts.close()
+    except (*STARTUP_ERRORS, KafkaError) as err:
+        fail(command, one_line(err))
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    Console().print("Stopped.")

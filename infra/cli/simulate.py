@@ -1,0 +1,56 @@
+"""`lease simulate PATH [--stack]`: a scenario, in-process or through the pipeline."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from infra.cli.app import (
+    STARTUP_ERRORS,
+    Verbose,
+    configure_logging,
+    fail,
+    load_settings,
+    one_line,
+)
+from infra.embedded.stack import Stack
+from infra.simulate.in_process import StepRefusedError, simulate
+from infra.simulate.on_stack import PipelineStuckError, simulate_on_stack
+from infra.simulate.scenario import ScenarioError, load_scenario
+
+if TYPE_CHECKING:
+    from infra.simulate.scenario import Scenario
+
+
+def simulate_command(
+    path: Annotated[
+        Path, typer.Argument(metavar="PATH", help="Scenario file (SCENARIOS.md, version 1).")
+    ],
+    stack: Annotated[
+        bool, typer.Option("--stack", help="Run through PostgreSQL and the broker.")
+    ] = False,
+    verbose: Verbose = False,
+) -> None:
+    """Live one contract through a scenario and print what the service made of it (JSON)."""
+    configure_logging(verbose=verbose)
+    try:
+        scenario = load_scenario(path)
+        out = simulate_through_stack(scenario) if stack else simulate(scenario)
+    except (ScenarioError, StepRefusedError) as err:
+        fail("simulate", str(err))
+    except (*STARTUP_ERRORS, PipelineStuckError) as err:
+        fail("simulate", one_line(err))
+    typer.echo(json.dumps(out, indent=2, sort_keys=True))
+
+
+def simulate_through_stack(scenario: Scenario) -> dict[str, Any]:
+    """The scenario through the pipeline on a stack of its own (embedded parts in a
+    temporary directory, unless LEASE_DATABASE_URL / LEASE_KAFKA_BOOTSTRAP_SERVERS say)."""
+    with tempfile.TemporaryDirectory(prefix="lease-simulate-") as tmp:
+        settings = load_settings("simulate", Path(tmp))
+        with Stack(settings) as stack:
+            return simulate_on_stack(scenario, settings, stack.postgres, stack.bootstrap_servers)

@@ -1,0 +1,239 @@
+"""Runs projections over the contracts application's event log: catch up in batches, then live.
+
+One reader serves every projection of a group: each batch of notifications is read and
+decoded once, then handed to each projection whose position is behind it, with the tracking
+record of the batch's last notification. A projection's rows and tracking commit together,
+so a killed runner resumes from each view's own position and nothing is applied twice. The
+views of one PostgreSQL database commit a batch in ONE transaction, each with its own rows
+and tracking (`commit_all`: live, one round trip and one WAL flush per batch, not six).
+Live, the runner sleeps on PostgreSQL's NOTIFY (sent by every insert) and catches up again.
+
+A rebuild (and, when asked, a catch-up of views still at position 0) applies the whole log
+to each view in memory and replaces the view's rows and tracking in one transaction at the
+end (`RowView.replace`): no reads, each final row written once with COPY, and a rebuild that
+dies midway leaves every view it had not replaced yet as it was. A group given a
+`ParallelRebuild` splits a rebuild's views over processes, one core each.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from bisect import bisect_right
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+from eventsourcing.persistence import Tracking
+from eventsourcing.postgres import PostgresApplicationRecorder
+
+from projections.engine.rows import PostgresRowView
+
+if TYPE_CHECKING:
+    import threading
+    from collections.abc import Callable, Sequence
+    from datetime import datetime
+
+    from eventsourcing.application import Application
+
+    from projections.engine.base import BatchProjection
+    from projections.engine.parallel import ParallelRebuild
+    from projections.engine.rows import Batch, RowView
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class Status:
+    """A view's position in the event log and how far behind it is."""
+
+    name: str
+    position: int
+    head: int
+    lag_events: int
+    lag_seconds: float
+
+
+class ProjectionGroup:
+    """Projections fed by one reader of the application's notification log."""
+
+    def __init__(
+        self,
+        app: Application[Any],
+        projections: Sequence[BatchProjection[Any]],
+        *,
+        batch_size: int = BATCH_SIZE,
+    ) -> None:
+        self.app = app
+        self.projections = list(projections)
+        self.batch_size = batch_size
+        self._positions = {p.name: self._stored_position(p) for p in self.projections}
+        self.parallel: ParallelRebuild | None = None
+        """Splits a rebuild over processes (set by the composition root); None: here."""
+
+    def _stored_position(self, projection: BatchProjection[Any]) -> int:
+        return projection.view.max_tracking_id(self.app.name) or 0
+
+    def reload_positions(self) -> None:
+        """Read each view's position again (after a rebuild cleared one)."""
+        self._positions = {p.name: self._stored_position(p) for p in self.projections}
+
+    def catch_up(
+        self, progress: Callable[[int], None] | None = None, *, fresh_from_empty: bool = False
+    ) -> int:
+        """Apply everything stored so far; returns how many notifications were read.
+
+        With `fresh_from_empty`, the views still at position 0 are built as by `rebuild`
+        (in memory, replaced at the end); the others commit batch by batch.
+        """
+        fresh = [p for p in self.projections if fresh_from_empty and not self._positions[p.name]]
+        return self._catch_up(progress, {p.name: p.view.begin_rebuild() for p in fresh})
+
+    def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
+        """Replay the whole log into every view from empty; returns notifications read.
+
+        Each view's rows and tracking are replaced in one transaction once the log is read:
+        until then a reader, or a runner after a crash, sees the view as it was. With
+        `parallel` set, the views are split over processes (projections/engine/parallel.py).
+        """
+        if self.parallel is not None:
+            return self.parallel.rebuild(self, progress)
+        return self.rebuild_here(progress)
+
+    def rebuild_here(self, progress: Callable[[int], None] | None = None) -> int:
+        """`rebuild` in this process: one reader, every view applied in memory, then replaced."""
+        kept = dict(self._positions)
+        self._positions = dict.fromkeys(kept, 0)
+        batches = {p.name: p.view.begin_rebuild() for p in self.projections}
+        read = self._catch_up(progress, batches, kept)
+        if not read:  # an empty log: nothing to replace the rows with
+            for projection in self.projections:
+                projection.view.clear()
+            self._positions = dict.fromkeys(kept, 0)
+        return read
+
+    def _catch_up(
+        self,
+        progress: Callable[[int], None] | None,
+        rebuilding: dict[str, Batch],
+        kept: dict[str, int] | None = None,
+    ) -> int:
+        """Read to the head; views in `rebuilding` are replaced by their batch at the end.
+
+        If it fails, those not replaced get their position in `kept` back (default 0).
+        """
+        read = 0
+        try:
+            while True:
+                start = min(self._positions.values(), default=0) + 1
+                notifications = self.app.recorder.select_notifications(start, self.batch_size)
+                if notifications:
+                    self._apply([n.id for n in notifications], notifications, rebuilding)
+                    read += len(notifications)
+                    if progress is not None:
+                        progress(len(notifications))
+                if len(notifications) < self.batch_size:
+                    break
+            for projection in self.projections:
+                batch, position = rebuilding.get(projection.name), self._positions[projection.name]
+                if batch is not None and position:
+                    projection.view.replace(batch, Tracking(self.app.name, position))
+                    del rebuilding[projection.name]
+        finally:
+            for name in rebuilding:
+                self._positions[name] = (kept or {}).get(name, 0)
+        return read
+
+    def _apply(
+        self, ids: list[int], notifications: Sequence[Any], rebuilding: dict[str, Batch]
+    ) -> None:
+        events = self._decode(notifications)
+        last = ids[-1]
+        pending: list[tuple[BatchProjection[Any], Batch]] = []
+        for projection in self.projections:
+            position = self._positions[projection.name]
+            if position >= last:
+                continue
+            todo = events if position < ids[0] else events[bisect_right(ids, position) :]
+            batch = rebuilding.get(projection.name)
+            if batch is None:
+                batch = projection.view.begin()
+                pending.append((projection, batch))
+            projection.apply_all(todo, batch)
+            if projection.name in rebuilding:
+                self._positions[projection.name] = last
+        if pending:
+            self._commit([(p.view, batch) for p, batch in pending], Tracking(self.app.name, last))
+            for projection, _ in pending:
+                self._positions[projection.name] = last
+
+    def _decode(self, notifications: Sequence[Any]) -> list[Any]:
+        to_domain_event = self.app.mapper.to_domain_event
+        return [to_domain_event(n) for n in notifications]
+
+    def _commit(self, pending: list[tuple[RowView, Batch]], tracking: Tracking) -> None:
+        """The views' batches and tracking records, in one transaction where they can share it."""
+        commit_all(pending, tracking)
+
+    def status(self) -> list[Status]:
+        """Each view's position, the log's head, and the lag in events and seconds."""
+        head = self.app.recorder.max_notification_id() or 0
+        out = []
+        for p in self.projections:
+            position = self._stored_position(p)
+            out.append(
+                Status(p.name, position, head, head - position, self._lag_seconds(position, head))
+            )
+        return out
+
+    def _lag_seconds(self, position: int, head: int) -> float:
+        """Age of the oldest event the view has not applied (0 when up to date)."""
+        if position >= head:
+            return 0.0
+        [oldest] = self.app.recorder.select_notifications(position + 1, 1)
+        recorded: datetime = getattr(self.app.mapper.to_domain_event(oldest), "timestamp")  # noqa: B009
+        return max(0.0, time.time() - recorded.timestamp())
+
+    def run(self, stop: threading.Event, *, idle_wait: float = 1.0) -> None:
+        """Catch up, then follow the log until `stop` is set (PostgreSQL: woken by NOTIFY)."""
+        recorder = self.app.recorder
+        if not isinstance(recorder, PostgresApplicationRecorder):
+            while not stop.is_set():
+                self.catch_up()
+                stop.wait(idle_wait)
+            return
+        pool = recorder.datastore.pool
+        conninfo = pool.conninfo() if callable(pool.conninfo) else pool.conninfo
+        kwargs = pool.kwargs() if callable(pool.kwargs) else (pool.kwargs or {})
+        kwargs = {k: v for k, v in kwargs.items() if k not in ("autocommit", "row_factory")}
+        with psycopg.connect(conninfo, autocommit=True, **kwargs) as conn:
+            conn.execute(
+                psycopg.sql.SQL("LISTEN {0}").format(psycopg.sql.Identifier(recorder.channel_name))
+            )
+            while not stop.is_set():
+                self.catch_up()
+                for _ in conn.notifies(timeout=idle_wait, stop_after=1):
+                    pass
+
+
+def commit_all(pending: Sequence[tuple[RowView, Batch]], tracking: Tracking) -> None:
+    """Commit each view's batch up to `tracking`.
+
+    PostgreSQL views of one database commit in ONE transaction, each writing its own rows
+    and tracking (one round trip and one WAL flush per live batch, instead of one per view);
+    other views commit one by one.
+    """
+    shared = [(v, b) for v, b in pending if isinstance(v, PostgresRowView)]
+    if len(shared) < 2 or len({v.database for v, _ in shared}) > 1:
+        shared = []
+    for view, batch in pending:
+        if not any(view is v for v, _ in shared):
+            view.commit(batch, tracking)
+    if shared:
+        shared[0][0].execute_in_transaction(
+            [s for view, batch in shared for s in view.statements(batch.changes, tracking)]
+        )
+        for view, batch in shared:
+            view.committed_with(batch)

@@ -1,0 +1,229 @@
+"""What a numbered document says: its lines and the article behind each rule that produced it.
+
+Lines are plain JSON (the `invoices.documents.lines` jsonb column): a description, the amount
+as a decimal string rounded to cents (RULES 0.5), and the facts the amount was computed from
+(dates as ISO strings, other numbers as decimal strings). A line that concerns another
+document (interest on an invoice, a credit on an invoice) names it by its number.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from domain.contract.billing_events import (
+    CollectionIndemnityCharged,
+    CreditNoteIssued,
+    DissolutionIndemnityInvoiced,
+    EarlyTerminationFeeInvoiced,
+    FlatDamageFeeCharged,
+    InstalmentInvoiced,
+    KmSettlementInvoiced,
+    LateInterestAccrued,
+    LateReturnCompensationCharged,
+    MissingItemsCharged,
+    ReceivableIssued,
+    RegisteredLetterFeeCharged,
+    ReturnDamageCharged,
+)
+from domain.money import Money
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from projections.engine.rows import Row
+
+    Lookup = Callable[[str], Row | None]
+    """A document of the same contract by its receivable id (None if unknown)."""
+    Line = dict[str, Any]
+
+RULE_ARTICLES: dict[str, str] = {
+    "M-02": "Art. 5.1",
+    "M-03": "Art. 5.1",
+    "M-04": "Art. 5.1",
+    "M-06": "Art. 5.2",
+    "M-07": "Art. 5.3",
+    "M-11": "Art. 2.2, 19.3",
+    "M-15": "Art. 10.3",
+    "M-19": "Art. 10.8",
+    "M-21": "Art. 18.5",
+    "M-22": "Art. 18.7",
+    "M-23": "Art. 19.2",
+    "M-24": "Art. 19.3",
+    "M-32": "Art. 18.4",
+    "M-33": "Art. 18.9",
+    "T-18.4": "Art. 18.4",
+    "T-18.5": "Art. 18.5",
+    "T-18.7": "Art. 18.7",
+    "P-11": "Art. 2.2, 19.3",
+    "P-42": "Art. 18.7",
+    "D-13": "Art. 18.5",
+    "D-14": "Art. 18.5",
+    "D-25": "Art. 19.1",
+    "A-08": "Art. 5.2",
+    "A-09": "Art. 5.3, 5.4",
+    "A-10": "Art. 5.3",
+    "A-14": "Art. 2.2, 19.3",
+    "A-16": "Art. 5.1, 19.2",
+    "A-17": "Art. 19.2",
+    "A-21": "Art. 18.7",
+    "A-22": "Art. 18.5",
+    "A-23": "Art. 18.1(iii)(iv)",
+    "A-25": "Art. 10.3",
+    "A-26": "Art. 10.8",
+    "A-28": "Art. 18.9",
+    "A-29": "Art. 18.8",
+}
+"""The article of the General Terms behind each rule ID that produces documents (RULES 4, 8)."""
+
+
+def articles(rule_ids: Iterable[str]) -> list[dict[str, str]]:
+    """Each rule ID with its article, in the event's order (IDs without one are left out)."""
+    return [{"rule_id": r, "article": RULE_ARTICLES[r]} for r in rule_ids if r in RULE_ARTICLES]
+
+
+def line(description: str, amount: Money, **facts: object) -> Line:
+    """One document line: description, amount (decimal string) and its facts as JSON values."""
+    out: Line = {"description": description, "amount": str(amount)}
+    out.update({name: _json(value) for name, value in facts.items()})
+    return out
+
+
+def _json(value: object) -> object:
+    if isinstance(value, Money | Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _words(code: str) -> str:
+    return code.replace("_", " ").capitalize()
+
+
+def _number(lookup: Lookup, receivable_id: str | None) -> str | None:
+    row = lookup(receivable_id) if receivable_id else None
+    return row["number"] if row is not None else None
+
+
+def lines_of(event: ReceivableIssued | CreditNoteIssued, lookup: Lookup) -> list[Line]:
+    """The lines of the document an event issues."""
+    if isinstance(event, CreditNoteIssued):
+        number = _number(lookup, event.relates_to)
+        words = f"Credit: {_words(event.reason).lower()}"
+        return [line(words, event.amount, relates_to=event.relates_to, document=number)]
+    build = _BUILDERS.get(type(event))
+    if build is not None:
+        return build(event, lookup)
+    return [line(_words(event.category()), event.amount)]
+
+
+def _instalment(e: InstalmentInvoiced, _: Lookup) -> list[Line]:
+    words = f"Instalment {e.period_start} to {e.period_end}"
+    if e.pro_rata:
+        words += f" ({e.days_covered}/{e.days_in_period} days)"
+    return [
+        line(
+            words,
+            e.amount,
+            period_start=e.period_start,
+            period_end=e.period_end,
+            days_covered=e.days_covered,
+            days_in_period=e.days_in_period,
+            instalment=e.instalment,
+        )
+    ]
+
+
+def _interest(e: LateInterestAccrued, lookup: Lookup) -> list[Line]:
+    return [_interest_line(part, lookup(part["receivable_id"]), e.occurred_on) for part in e.lines]
+
+
+def _interest_line(part: dict[str, Any], paid: Row | None, paid_on: date) -> Line:
+    """M-06: interest on one late-paid chunk, from the day after its due date to payment."""
+    if paid is None:  # pragma: no cover - interest is charged on the contract's own documents
+        return line("Late interest", part["amount"], principal=part["principal"])
+    due: date = paid["due_on"]
+    return line(
+        f"Late interest on {paid['number']}",
+        part["amount"],
+        document=paid["number"],
+        principal=part["principal"],
+        due_on=due,
+        paid_on=paid_on,
+        days=(paid_on - due).days,
+    )
+
+
+def _collection(e: CollectionIndemnityCharged, lookup: Lookup) -> list[Line]:
+    number = _number(lookup, e.for_receivable_id)
+    words = f"Collection indemnity on {number or e.for_receivable_id}"
+    return [line(words, e.amount, document=number, unpaid_base=e.unpaid_base)]
+
+
+def _letter(e: RegisteredLetterFeeCharged, _: Lookup) -> list[Line]:
+    return [line(f"File costs: registered letter {e.notice_id}", e.amount, notice_id=e.notice_id)]
+
+
+def _flat_fee(e: FlatDamageFeeCharged, _: Lookup) -> list[Line]:
+    return [line("Flat damage fee", e.amount, incident_id=e.incident_id)]
+
+
+def _dissolution(e: DissolutionIndemnityInvoiced, _: Lookup) -> list[Line]:
+    lines = [
+        line("Remaining capital", e.remaining_capital),
+        line("Reinvestment costs", e.reinvestment),
+    ]
+    if e.market_value_deducted.is_positive:
+        lines.append(line("Market value of the Vehicle deducted", -e.market_value_deducted))
+    return lines
+
+
+def _early_termination(e: EarlyTerminationFeeInvoiced, _: Lookup) -> list[Line]:
+    base = line(
+        "Early termination fee",
+        e.base_fee,
+        rate=e.rate,
+        remaining_months=e.remaining_months,
+        remaining_instalments=e.remaining_instalments,
+    )
+    extras = [
+        (e.excess_km_charge, line("Excess km", e.excess_km_charge, excess_km=e.excess_km)),
+        (e.damage_charge, line("Damage", e.damage_charge)),
+        (e.missing_items_charge, line("Missing items", e.missing_items_charge)),
+    ]
+    return [base, *[extra for amount, extra in extras if not amount.is_zero]]
+
+
+def _late_return(e: LateReturnCompensationCharged, _: Lookup) -> list[Line]:
+    facts = {"late_days": e.late_days, "return_due_date": e.return_due_date}
+    return [
+        line("Instalment for the late days", e.pro_rata_part, **facts),
+        line("Flat compensation per late day", e.flat_part, **facts),
+    ]
+
+
+def _km(e: KmSettlementInvoiced, _: Lookup) -> list[Line]:
+    facts = {"expected_km": e.expected_km, "actual_km": e.actual_km}
+    return [line("Excess km", e.amount, deviation_km=e.deviation_km, **facts)]
+
+
+def _items(e: ReturnDamageCharged | MissingItemsCharged, _: Lookup) -> list[Line]:
+    return [line(str(part["item"]), part["amount"]) for part in e.lines]
+
+
+_BUILDERS: dict[type[ReceivableIssued], Callable[[Any, Lookup], list[Line]]] = {
+    InstalmentInvoiced: _instalment,
+    LateInterestAccrued: _interest,
+    CollectionIndemnityCharged: _collection,
+    RegisteredLetterFeeCharged: _letter,
+    FlatDamageFeeCharged: _flat_fee,
+    DissolutionIndemnityInvoiced: _dissolution,
+    EarlyTerminationFeeInvoiced: _early_termination,
+    LateReturnCompensationCharged: _late_return,
+    KmSettlementInvoiced: _km,
+    ReturnDamageCharged: _items,
+    MissingItemsCharged: _items,
+}
+"""How each kind of document is itemised; other debit notes get one line of their category."""

@@ -1,0 +1,242 @@
+"""`exposure`: all of a customer's contracts together (K-01, RULES 9.10 CustomerExposure).
+
+Grounds 18.3(ii) and (vi) and Art. 3.1/4.5 look at *any* contract of the Customer, so the
+rules engine needs, per customer: each contract's status, open and overdue amounts, instalment
+arrears, and its grounds (detected, recorded, cleared, exercised on dissolution). The view
+keeps its own contract, receivable and ground rows, all carrying the customer number.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from domain.contract.base_events import ContractConcluded, ContractEvent
+from domain.contract.formation_events import ContractAdjustmentIssued, VehicleSpecificationChanged
+from domain.contract.ledger import is_overdue
+from domain.contract.termination_events import (
+    ContractDissolvedAgainstCustomer,
+    DissolutionGroundCleared,
+    DissolutionGroundDetected,
+    DissolutionGroundRecorded,
+)
+from domain.money import Money
+from domain.money_rules import monthly_equivalent
+from domain.values import Frequency, GroundStatus
+from projections.engine.base import BatchProjection
+from projections.engine.memory_rows import InMemoryRowView
+from projections.engine.registry_types import ViewSpec
+from projections.engine.rows import PostgresRowView, RowView, Table
+from projections.views.contract_state import (
+    STATUS_COLUMNS,
+    Dispatch,
+    moves_standing,
+    new_status_row,
+    standing_update,
+    touches_receivables,
+    track_open_amounts,
+)
+from projections.views.receivables import CREDIT_NOTE, ITEM_COLUMNS, OpenAmounts
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import date
+
+    from projections.engine.rows import Batch, Row
+
+CENT = Decimal("0.01")
+ZERO = Decimal(0)
+
+CONTRACTS = Table(
+    "contracts",
+    ("contract_id",),
+    (
+        ("contract_id", "uuid"),
+        ("customer_number", "text"),
+        ("contract_number", "text"),
+        *STATUS_COLUMNS,
+        ("instalment", "numeric"),
+        ("frequency", "text"),
+        ("credit_balance", "numeric"),
+    ),
+)
+RECEIVABLES = Table(
+    "receivables",
+    ("contract_id", "receivable_id"),
+    (*ITEM_COLUMNS, ("customer_number", "text")),
+)
+GROUNDS = Table(
+    "grounds",
+    ("contract_id", "ground_id"),
+    (
+        ("contract_id", "uuid"),
+        ("ground_id", "text"),
+        ("customer_number", "text"),
+        ("ground", "text"),
+        ("source", "text"),
+        ("status", "text"),
+        ("opened_on", "date"),
+        ("closed_on", "date"),
+        ("version", "bigint"),
+    ),
+)
+"""source: DETECTED (AUTO-DETECT) or RECORDED (HUMAN); status: OPEN, CLEARED or EXERCISED."""
+ITEMS = OpenAmounts("receivables")
+
+
+class ExposureView(RowView):
+    """A customer's contracts, amounts and grounds, for "any Contract" rules (K-01)."""
+
+    tables: ClassVar[tuple[Table, ...]] = (CONTRACTS, RECEIVABLES, GROUNDS)
+
+    def customer(self, customer_number: str, on: date) -> dict[str, Any]:
+        """Per contract and in total: open, overdue (due before `on`), arrears, open grounds."""
+        who = {"customer_number": customer_number}
+        contracts = self.select("contracts", order_by=("contract_number",), **who)
+        receivables = self.select("receivables", order_by=("version",), **who)
+        grounds = self.select("grounds", order_by=("version",), **who)
+        rows = [
+            contract_exposure(
+                c,
+                [r for r in receivables if r["contract_id"] == c["contract_id"]],
+                [g for g in grounds if g["contract_id"] == c["contract_id"]],
+                on,
+            )
+            for c in contracts
+        ]
+        return {"customer_number": customer_number, "as_of": on, "contracts": rows} | totals(rows)
+
+
+def contract_exposure(
+    contract: Row, receivables: list[Row], grounds: list[Row], on: date
+) -> dict[str, Any]:
+    """One contract's amounts on `on`; arrears are overdue instalment invoices (A-12)."""
+    debits = [r for r in receivables if r["kind"] != CREDIT_NOTE and r["open"] > 0]
+    overdue = [r for r in debits if is_overdue(Money(r["open"]), r["due_on"], on)]
+    arrears = [r for r in overdue if r["category"] == "INSTALMENT"]
+    arrears_amount = sum((r["open"] for r in arrears), ZERO)
+    monthly = monthly_equivalent(Money(contract["instalment"]), Frequency(contract["frequency"]))
+    owed = [r["open"] for r in receivables if r["kind"] == CREDIT_NOTE and r["open"] > 0]
+    return {k: contract[k] for k in ("contract_id", "contract_number", "status", "end_kind")} | {
+        "open_amount": sum((r["open"] for r in debits), ZERO),
+        "overdue_amount": sum((r["open"] for r in overdue), ZERO),
+        "credit_owed": sum(owed, ZERO) + contract["credit_balance"],
+        "arrears_amount": arrears_amount,
+        "arrears_invoices": len(arrears),
+        "arrears_months": (arrears_amount / monthly.amount).quantize(CENT, ROUND_HALF_UP),
+        "grounds": [
+            {k: g[k] for k in ("ground_id", "ground", "source", "status", "opened_on", "closed_on")}
+            for g in grounds
+        ],
+        "open_grounds": [g["ground"] for g in grounds if g["status"] == GroundStatus.OPEN.value],
+    }
+
+
+def totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The customer's totals over all contracts."""
+    return {
+        "open_amount": sum((r["open_amount"] for r in rows), ZERO),
+        "overdue_amount": sum((r["overdue_amount"] for r in rows), ZERO),
+        "arrears_amount": sum((r["arrears_amount"] for r in rows), ZERO),
+        "contracts_in_arrears": sum(1 for r in rows if r["arrears_invoices"]),
+        "open_grounds": [(r["contract_number"], g) for r in rows for g in r["open_grounds"]],
+    }
+
+
+class InMemoryExposureView(InMemoryRowView, ExposureView):
+    """Exposure in memory."""
+
+
+class PostgresExposureView(PostgresRowView, ExposureView):
+    """Exposure in PostgreSQL."""
+
+
+def _concluded(e: ContractConcluded) -> Row:
+    return new_status_row() | {
+        "contract_id": e.originator_id,
+        "customer_number": e.terms.customer_number,
+        "contract_number": e.terms.contract_number,
+        "instalment": e.terms.instalment_amount.amount,
+        "frequency": e.terms.instalment_frequency.value,
+        "credit_balance": ZERO,
+    }
+
+
+def _terms(e: VehicleSpecificationChanged | ContractAdjustmentIssued, row: Row, _b: Batch) -> None:
+    row.update(
+        instalment=e.terms.instalment_amount.amount, frequency=e.terms.instalment_frequency.value
+    )
+
+
+def _ground(source: str) -> Callable[[Any, Row, Batch], None]:
+    def opened(
+        e: DissolutionGroundDetected | DissolutionGroundRecorded, row: Row, b: Batch
+    ) -> None:
+        b.put(
+            "grounds",
+            {
+                "contract_id": e.originator_id,
+                "ground_id": e.ground_id,
+                "customer_number": row["customer_number"],
+                "ground": e.ground,
+                "source": source,
+                "status": GroundStatus.OPEN.value,
+                "opened_on": e.occurred_on,
+                "closed_on": None,
+                "version": e.originator_version,
+            },
+        )
+
+    return opened
+
+
+def _set_grounds(b: Batch, e: ContractEvent, ground_ids: list[str], status: str) -> None:
+    for ground_id in ground_ids:
+        ground = b.get("grounds", e.originator_id, ground_id)
+        if ground is not None:
+            b.put("grounds", ground | {"status": status, "closed_on": e.occurred_on})
+
+
+UPDATES: Dispatch[Callable[[Any, Row, Batch], None]] = Dispatch(
+    {
+        VehicleSpecificationChanged: _terms,
+        ContractAdjustmentIssued: _terms,
+        DissolutionGroundDetected: _ground("DETECTED"),
+        DissolutionGroundRecorded: _ground("RECORDED"),
+        DissolutionGroundCleared: lambda e, _r, b: _set_grounds(
+            b, e, [e.ground_id], GroundStatus.CLEARED.value
+        ),
+        ContractDissolvedAgainstCustomer: lambda e, _r, b: _set_grounds(
+            b, e, e.ground_ids, GroundStatus.EXERCISED.value
+        ),
+    }
+)
+
+
+class ExposureProjection(BatchProjection[ExposureView]):
+    """Contract status, open amounts and grounds per customer."""
+
+    name = "exposure"
+
+    def apply(self, event: Any, batch: Batch) -> None:
+        if isinstance(event, ContractConcluded):
+            batch.put("contracts", _concluded(event))
+            return
+        moves, update = moves_standing(event), UPDATES.get(event)
+        if not moves and update is None and not touches_receivables(event):
+            return
+        row = batch.get("contracts", event.originator_id)
+        if row is None:  # pragma: no cover - every contract starts with ContractConcluded
+            return
+        if moves:
+            row.update(standing_update(event, row))
+        if update is not None:
+            update(event, row, batch)
+        who = {"customer_number": row["customer_number"]}
+        balance = track_open_amounts(event, batch, ITEMS, who)
+        if balance is not None:
+            row["credit_balance"] += balance
+        batch.put("contracts", row)
+
+
+SPEC = ViewSpec("exposure", ExposureProjection, PostgresExposureView, InMemoryExposureView)

@@ -1,0 +1,85 @@
+"""Fixtures the integration tests share: the contracts application on the test's schema (plain
+or with Kafka tracking), a second schema for a second set of views, projection groups, a taken
+port, and the environment of a `lease` process on the session's servers."""
+
+from __future__ import annotations
+
+import socket
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from eventsourcing.postgres import PostgresFactory
+
+from consumers.tracking import TrackedContracts
+from domain.application import ContractsApplication
+from infra.bootstrap import build_projection_group, close_projection_group
+from infra.settings import LOOPBACK
+from tests.conftest import fresh_schema
+from tests.integration.test_cli import cli_env
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from infra.settings import PostgresInfo
+    from projections.engine.runner import ProjectionGroup
+
+
+@pytest.fixture
+def app(pg_env: dict[str, str]) -> Iterator[ContractsApplication]:
+    """The contracts application on the test's schema."""
+    application = ContractsApplication(env=pg_env)
+    yield application
+    application.close()
+
+
+@pytest.fixture
+def tracked_app(pg_env: dict[str, str]) -> Iterator[TrackedContracts]:
+    """The consumers' application on the test's schema: contracts with Kafka tracking."""
+    application = TrackedContracts(env=pg_env)
+    yield application
+    application.close()
+
+
+@pytest.fixture
+def rebuild_env(pg_info: PostgresInfo, pg_env: dict[str, str]) -> Iterator[dict[str, str]]:
+    """The application's env with the views in a second schema: a second set of views."""
+    with fresh_schema(pg_info) as schema:
+        yield {**pg_env, PostgresFactory.POSTGRES_SCHEMA: schema}
+
+
+@pytest.fixture
+def groups() -> Iterator[Callable[..., ProjectionGroup]]:
+    """Builds projection groups and closes their views' pools after the test."""
+    built: list[ProjectionGroup] = []
+
+    def build(app: ContractsApplication, env: dict[str, str], **kwargs: Any) -> ProjectionGroup:
+        group = build_projection_group(app, env, **kwargs)
+        built.append(group)
+        return group
+
+    yield build
+    for group in built:
+        close_projection_group(group)
+
+
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    """A loopback port somebody else already listens on."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        sock.listen()
+        yield sock.getsockname()[1]
+
+
+@pytest.fixture
+def session_env(pg_info: PostgresInfo, bootstrap_servers: str) -> dict[str, str]:
+    """A `lease` process's environment: the session's database and broker."""
+    return cli_env(LEASE_DATABASE_URL=pg_info.dsn, LEASE_KAFKA_BOOTSTRAP_SERVERS=bootstrap_servers)
+
+
+@pytest.fixture
+def own_database_env(fresh_database: PostgresInfo, bootstrap_servers: str) -> dict[str, str]:
+    """A `lease` process's environment: a database of the test's own, the session's broker."""
+    return cli_env(
+        LEASE_DATABASE_URL=fresh_database.dsn, LEASE_KAFKA_BOOTSTRAP_SERVERS=bootstrap_servers
+    )
