@@ -36,11 +36,6 @@ def elapsed_months(start: date | None, d: date) -> int:
     return max(0, k)
 
 
-def contract_month_number(start: date, d: date) -> int:
-    """RULES 0.5 contractMonthNumber: the n-th month of the contract on day d."""
-    return elapsed_months(start, d) + 1
-
-
 def contractual_end_date(start: date, term_months: int) -> date:
     """RULES 0.5 / A-02: add_months(start, term) - 1 day, inclusive."""
     return add_months(start, term_months) - ONE_DAY

@@ -14,9 +14,6 @@ from typing import TYPE_CHECKING
 from domain.money import Money, money_min, round2, total
 from domain.money_rules import (
     EARLY_TERMINATION_FEE_RATE_MAX,
-    GAP_DEPRECIATION_END_MONTH,
-    GAP_DEPRECIATION_RATE,
-    GAP_FULL_VALUE_MONTHS,
     LATE_RETURN_FLAT_PER_DAY,
     REINVESTMENT_RATE,
     ZERO,
@@ -29,48 +26,12 @@ if TYPE_CHECKING:
     from datetime import date
 
 
-@dataclass(frozen=True)
-class LossSettlement:
-    """M-18: total loss / theft against the Remaining Capital at the end date."""
-
-    remaining_capital: Money
-    covered: Money
-    shortfall: Money
-    surplus: Money
-
-
-def total_loss_settlement(
-    remaining_capital: Money, insurer_payout: Money, protection_waived: Money
-) -> LossSettlement:
-    """M-18: shortfall = max(0, RC - covered) charged; surplus = max(0, payout - RC) paid."""
-    covered = insurer_payout + protection_waived
-    shortfall = non_negative(remaining_capital - covered)
-    surplus = non_negative(insurer_payout - remaining_capital)
-    return LossSettlement(remaining_capital, covered, shortfall.rounded(), surplus.rounded())
-
-
 def advance_refund(advance: Money, term_months: int, elapsed: int) -> Money:
     """M-19: round2(advance x (term - elapsedMonths) / term), floor 0 (A-26), outside VAT."""
     if term_months <= 0:
         raise ValueError(f"M-19: term must be at least one month, got {term_months}")
     refund = Money(advance.amount * (term_months - elapsed) / term_months)
     return non_negative(refund).rounded()
-
-
-def gap_payout(
-    insured_value: Money,
-    month_number: int,
-    elapsed: int,
-    protection_waived: Money,
-    advance_refund_amount: Money,
-) -> Money | None:
-    """M-20: GAP base (full to month 24, -1%/elapsed month to 60) less waiver and refund."""
-    if month_number > GAP_DEPRECIATION_END_MONTH:
-        return None
-    base = insured_value
-    if month_number > GAP_FULL_VALUE_MONTHS:
-        base = insured_value * (1 - GAP_DEPRECIATION_RATE * elapsed)
-    return non_negative(base - (protection_waived + advance_refund_amount)).rounded()
 
 
 # --- M-21: Dissolution Indemnity ------------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from domain.calendar import elapsed_months
 from domain.money import Money, money_max, money_min, round2
-from domain.values import Bucket, DamageCause, Frequency, FuelType, GuaranteeBucket, KmBand
+from domain.values import Bucket, DamageCause, Frequency, FuelType, KmBand
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -45,9 +45,6 @@ EXEMPT_DAMAGE_CAUSES = frozenset(  # M-15: Art. 10.3 causes without a flat damag
         DamageCause.GAME_COLLISION,
     }
 )
-GAP_FULL_VALUE_MONTHS = 24  # P-45: full Insured Value up to month 24
-GAP_DEPRECIATION_END_MONTH = 60  # P-45 / A-24: no GAP payout after month 60
-GAP_DEPRECIATION_RATE = Decimal("0.01")  # P-45: 1% per elapsed contract month
 REINVESTMENT_RATE = Decimal("0.10")  # P-39: 10% of Remaining Capital
 EARLY_TERMINATION_FEE_RATE_MAX = Decimal("0.50")  # P-42: at most 50%
 LATE_RETURN_FLAT_PER_DAY = Money.of("50.00")  # P-43: EUR 50 per late day
@@ -94,11 +91,6 @@ def collection_indemnity(unpaid: Money) -> Money:
     above = non_negative(base - COLLECTION_TIER_LIMIT)
     indemnity = first_tier * COLLECTION_RATE_FIRST_TIER + above * COLLECTION_RATE_ABOVE_TIER
     return indemnity.rounded()
-
-
-def lessor_late_charges(amount: Money, interest_days: int) -> tuple[Money, Money]:
-    """M-08: (interest as M-06, indemnity as M-07) owed by the Lessor on an unpaid amount."""
-    return _interest_for_days(amount, interest_days), collection_indemnity(amount)
 
 
 # --- M-09 / M-10: allocation of payments and Guarantees -------------------------------------
@@ -155,43 +147,6 @@ def allocate_payment(
         allocations.append(Allocation(item.item_id, item.bucket, paid))
         left -= paid
     return PaymentAllocation(tuple(allocations), left)
-
-
-@dataclass(frozen=True)
-class GuaranteeItem:
-    """M-10: an open amount a Guarantee (or a resale surplus) may be applied to."""
-
-    item_id: str
-    bucket: GuaranteeBucket
-    due_on: date
-    open: Money
-
-
-@dataclass(frozen=True)
-class GuaranteeAllocation:
-    """M-10: the part of a Guarantee applied to one open item."""
-
-    item_id: str
-    bucket: GuaranteeBucket
-    amount: Money
-
-
-def apply_guarantee(
-    amount: Money, items: Sequence[GuaranteeItem]
-) -> tuple[tuple[GuaranteeAllocation, ...], Money]:
-    """M-10: recovery/repair/preservation, then indemnities and costs, then instalments."""
-    if amount < ZERO:
-        raise ValueError(f"M-10: guarantee amount must not be negative, got {amount}")
-    left = amount
-    allocations: list[GuaranteeAllocation] = []
-    payable = [item for item in items if item.open.is_positive]
-    for item in sorted(payable, key=lambda item: (item.bucket.rank, item.due_on)):
-        if not left.is_positive:
-            break
-        applied = money_min(left, item.open)
-        allocations.append(GuaranteeAllocation(item.item_id, item.bucket, applied))
-        left -= applied
-    return tuple(allocations), left
 
 
 # --- M-11 / M-12: kilometres ----------------------------------------------------------------
@@ -267,14 +222,6 @@ def flat_damage_fee(
     share = ZERO if cause in EXEMPT_DAMAGE_CAUSES else money_min(damage, flat_fee)
     waived = non_negative(money_min(damage, invested_capital) - share)
     return DamageShare(share.rounded(), waived.rounded())
-
-
-def flat_fee_refund(fee_charged: Money, third_party_recovery: Money, damage: Money) -> Money:
-    """M-16: min(fee, round2(fee x recovery / damage)), proportional to the recovery (A-25)."""
-    if not damage.is_positive or not third_party_recovery.is_positive:
-        return ZERO
-    proportional = Money(round2(fee_charged.amount * third_party_recovery.amount / damage.amount))
-    return money_min(fee_charged, proportional)
 
 
 def monthly_equivalent(instalment: Money, frequency: Frequency) -> Money:

@@ -130,18 +130,6 @@ class Bucket(Enum):
         return list(Bucket).index(self)
 
 
-class GuaranteeBucket(Enum):
-    """M-10 order of application of a Guarantee (and of a resale surplus, M-21)."""
-
-    RECOVERY_REPAIR_PRESERVATION = "RECOVERY_REPAIR_PRESERVATION"
-    INDEMNITIES_COSTS = "INDEMNITIES_COSTS"
-    INSTALMENTS = "INSTALMENTS"
-
-    @property
-    def rank(self) -> int:
-        return list(GuaranteeBucket).index(self)
-
-
 class KmBand(Enum):
     """M-11 deviation band; exactly 15% counts as UNDER_15 (A-14)."""
 

@@ -121,9 +121,6 @@ ENTRIES: tuple[RuleEntry, ...] = (
         _A,
     ),
     RuleEntry(
-        "A-24", "GAP details: base without Protection, depreciation, floor at zero", "Art. 11.7", _A
-    ),
-    RuleEntry(
         "A-25",
         "Flat fee refund is proportional; vandalism and other animals pay it",
         "Art. 10.3",

@@ -117,12 +117,6 @@ ENTRIES: tuple[RuleEntry, ...] = (
         _P,
     ),
     RuleEntry("P-43", "EUR 50 a day flat compensation for late return", "Art. 19.2", _P),
-    RuleEntry(
-        "P-45",
-        "GAP: full value for 24 months, then 1% less per month, none after 60",
-        "Art. 11.7",
-        _P,
-    ),
     RuleEntry("P-46", "Theft recovery wait never exceeds 30 days", "Art. 18.1(iii), 15.2", _P),
     RuleEntry(
         "P-47",

@@ -32,7 +32,7 @@ from domain.contract.termination_events import (
     EarlyTerminationRequested,
 )
 from domain.end_money import advance_refund
-from domain.money_rules import km_cap
+from domain.money_rules import km_cap, km_cap_reached
 from domain.values import ContractStatus, EndKind
 
 if TYPE_CHECKING:
@@ -132,7 +132,7 @@ def _running_ends(c: Contract, today: date) -> list[EndByLaw]:
     """T-18.1-ii (km cap, A-15) and T-18.1-i (term expiry)."""
     found = []
     reading, read_on = c.last_odometer, c.last_odometer_on
-    if reading is not None and read_on is not None and reading >= km_cap(c.terms.fuel_type):
+    if reading is not None and read_on is not None and km_cap_reached(reading, c.terms.fuel_type):
         found.append(
             EndByLaw(EndKind.KM_CAP, read_on, read_on, ("T-18.1-ii", "L-19", "M-12", "A-15"))
         )

@@ -25,7 +25,7 @@ from domain.money import Money
 from projections.views.receivables import issued_item
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from projections.engine.rows import Batch, Row
     from projections.views.receivables import OpenAmounts
@@ -131,3 +131,29 @@ def settled_ids(event: object) -> list[str]:
         return [event.receivable_id] + ([event.relates_to] if event.relates_to else [])
     lines = [*getattr(event, "allocations", ()), *getattr(event, "sources", ())]
     return [line["receivable_id"] for line in lines if line["receivable_id"] != CREDIT_BALANCE]
+
+
+def follow_contract(
+    event: ContractEvent,
+    batch: Batch,
+    updates: Dispatch[Callable[[Any, Row, Batch], None]],
+    items: OpenAmounts,
+    item_extra: Callable[[Row], Row],
+) -> None:
+    """Move a view's `contracts` row with one event: its standing, the view's own `updates`,
+    the open amounts of its `items` (with `item_extra(row)` on a new item) and the credit
+    balance."""
+    moves, update = moves_standing(event), updates.get(event)
+    if not moves and update is None and not touches_receivables(event):
+        return
+    row = batch.get("contracts", event.originator_id)
+    if row is None:  # pragma: no cover - every contract starts with ContractConcluded
+        return
+    if moves:
+        row.update(standing_update(event, row))
+    if update is not None:
+        update(event, row, batch)
+    balance = track_open_amounts(event, batch, items, item_extra(row))
+    if balance is not None:
+        row["credit_balance"] += balance
+    batch.put("contracts", row)

@@ -30,11 +30,8 @@ from projections.engine.rows import PostgresRowView, RowView, Table
 from projections.views.contract_state import (
     STATUS_COLUMNS,
     Dispatch,
-    moves_standing,
+    follow_contract,
     new_status_row,
-    standing_update,
-    touches_receivables,
-    track_open_amounts,
 )
 from projections.views.receivables import CREDIT_NOTE, ITEM_COLUMNS, OpenAmounts
 
@@ -222,21 +219,9 @@ class ExposureProjection(BatchProjection[ExposureView]):
         if isinstance(event, ContractConcluded):
             batch.put("contracts", _concluded(event))
             return
-        moves, update = moves_standing(event), UPDATES.get(event)
-        if not moves and update is None and not touches_receivables(event):
-            return
-        row = batch.get("contracts", event.originator_id)
-        if row is None:  # pragma: no cover - every contract starts with ContractConcluded
-            return
-        if moves:
-            row.update(standing_update(event, row))
-        if update is not None:
-            update(event, row, batch)
-        who = {"customer_number": row["customer_number"]}
-        balance = track_open_amounts(event, batch, ITEMS, who)
-        if balance is not None:
-            row["credit_balance"] += balance
-        batch.put("contracts", row)
+        follow_contract(
+            event, batch, UPDATES, ITEMS, lambda row: {"customer_number": row["customer_number"]}
+        )
 
 
 SPEC = ViewSpec("exposure", ExposureProjection, PostgresExposureView, InMemoryExposureView)

@@ -27,11 +27,8 @@ from projections.engine.rows import PostgresRowView, RowView, Table
 from projections.views.contract_state import (
     STATUS_COLUMNS,
     Dispatch,
-    moves_standing,
+    follow_contract,
     new_status_row,
-    standing_update,
-    touches_receivables,
-    track_open_amounts,
 )
 from projections.views.portal_figures import (
     all_documents,
@@ -257,22 +254,11 @@ class PortalProjection(BatchProjection[PortalView]):
 
     @staticmethod
     def _update(event: ContractEvent, batch: Batch) -> None:
-        moves, update = moves_standing(event), UPDATES.get(event)
-        if not moves and update is None and not touches_receivables(event):
-            return
-        row = batch.get("contracts", event.originator_id)
-        if row is None:  # pragma: no cover - every contract starts with ContractConcluded
-            return
-        if moves:
-            row.update(standing_update(event, row))
-        if update is not None:
-            update(event, row, batch)
-        period = {"period_start": getattr(event, "period_start", None)}
-        period["period_end"] = getattr(event, "period_end", None)
-        balance = track_open_amounts(event, batch, ITEMS, period)
-        if balance is not None:
-            row["credit_balance"] += balance
-        batch.put("contracts", row)
+        period = {
+            "period_start": getattr(event, "period_start", None),
+            "period_end": getattr(event, "period_end", None),
+        }
+        follow_contract(event, batch, UPDATES, ITEMS, lambda _row: period)
 
 
 SPEC = ViewSpec("portal", PortalProjection, PostgresPortalView, InMemoryPortalView)

@@ -12,7 +12,6 @@ from domain.calendar import (
     add_working_days,
     belgian_holidays,
     billing_period,
-    contract_month_number,
     contractual_end_date,
     days_inclusive,
     deadline_in_days,
@@ -76,20 +75,14 @@ def test_A_01_month_completes_on_clamped_anniversary() -> None:
     assert elapsed_months(start, date(2024, 3, 31)) == 2
 
 
-def test_0_5_contract_month_number_is_elapsed_plus_one() -> None:
-    assert contract_month_number(REF_START, date(2025, 1, 20)) == 11
-    assert contract_month_number(REF_START, date(2026, 9, 20)) == 31
-    assert contract_month_number(REF_START, REF_START) == 1
-
-
 def test_A_02_REF_contractual_end_date_is_2028_03_11() -> None:
     assert contractual_end_date(REF_START, REF_TERM) == date(2028, 3, 11)
 
 
 def test_D_28_termination_lock_ends_on_first_day_of_month_13() -> None:
     assert add_months(REF_START, 12) == date(2025, 3, 12)
-    assert contract_month_number(REF_START, date(2025, 3, 11)) == 12
-    assert contract_month_number(REF_START, date(2025, 3, 12)) == 13
+    assert elapsed_months(REF_START, date(2025, 3, 11)) == 11  # still month 12
+    assert elapsed_months(REF_START, date(2025, 3, 12)) == 12  # month 13 begins
 
 
 # --- RULES 0.5 monthsCovered -------------------------------------------------------------------

@@ -9,7 +9,6 @@ import pytest
 
 from domain.calendar import (
     billing_period,
-    contract_month_number,
     days_inclusive,
     elapsed_months,
     months_covered,
@@ -20,36 +19,30 @@ from domain.end_money import (
     advance_refund,
     dissolution_indemnity,
     early_termination_fee,
-    gap_payout,
     indemnity_after_later_sale,
     indemnity_after_sale_within_window,
     late_days,
     late_return_compensation,
     return_charges,
-    total_loss_settlement,
 )
 from domain.money import Money
 from domain.money_rules import (
     KM_CAPS,
     REGISTERED_LETTER_FEE,
-    GuaranteeItem,
     OpenItem,
     allocate_payment,
-    apply_guarantee,
     collection_indemnity,
     expected_km,
     flat_damage_fee,
-    flat_fee_refund,
     km_cap,
     km_cap_reached,
     km_settlement,
     late_interest,
-    lessor_late_charges,
     monthly_equivalent,
     pro_rata_instalment,
     remaining_capital,
 )
-from domain.values import Bucket, DamageCause, Frequency, FuelType, GuaranteeBucket, KmBand
+from domain.values import Bucket, DamageCause, Frequency, FuelType, KmBand
 
 REF_START = date(2024, 3, 12)
 REF_TERM = 48
@@ -141,14 +134,6 @@ def test_M_07_collection_indemnity_small_and_nil_amounts() -> None:
     assert collection_indemnity(eur("0")) == eur("0.00")
 
 
-def test_M_08_lessor_owes_interest_and_indemnity_on_advance_refund() -> None:
-    interest, indemnity = lessor_late_charges(eur("1875.00"), 30)
-    assert indemnity == eur("84.38")
-    # 1,875 x 0.024 x 30 / 365 = 3.698...
-    assert interest == eur("3.70")
-    assert lessor_late_charges(eur("1875.00"), 0)[0] == eur("0")
-
-
 # --- M-09 / M-10 allocation ----------------------------------------------------------------------
 
 
@@ -191,28 +176,6 @@ def test_A_11_targeted_sepa_collection_pays_its_invoice_first() -> None:
 def test_M_09_refuses_non_positive_payment() -> None:
     with pytest.raises(ValueError, match="M-09"):
         allocate_payment(eur("0"), _m09_items())
-
-
-def test_M_10_guarantee_application_example() -> None:
-    items = [
-        GuaranteeItem("instalment", GuaranteeBucket.INSTALMENTS, date(2025, 11, 1), eur("650.00")),
-        GuaranteeItem(
-            "indemnity", GuaranteeBucket.INDEMNITIES_COSTS, date(2025, 12, 5), eur("9600.00")
-        ),
-        GuaranteeItem(
-            "repossession",
-            GuaranteeBucket.RECOVERY_REPAIR_PRESERVATION,
-            date(2025, 11, 25),
-            eur("400.00"),
-        ),
-    ]
-    allocations, remaining = apply_guarantee(eur("2000.00"), items)
-    assert [(a.item_id, a.amount) for a in allocations] == [
-        ("repossession", eur("400.00")),
-        ("indemnity", eur("1600.00")),
-    ]
-    assert remaining == eur("0")
-    assert eur("9600.00") - allocations[1].amount == eur("8000.00")
 
 
 # --- M-11 / M-12 km ------------------------------------------------------------------------------
@@ -315,29 +278,7 @@ def test_M_15_waiver_capped_at_invested_capital() -> None:
     assert share.lessor_waived == REF_INVESTED
 
 
-def test_M_16_flat_fee_refund_after_third_party_recovery() -> None:
-    assert flat_fee_refund(REF_FLAT_FEE, eur("1800.00"), eur("1800.00")) == eur("500.00")
-    assert flat_fee_refund(REF_FLAT_FEE, eur("900.00"), eur("1800.00")) == eur("250.00")
-    assert flat_fee_refund(REF_FLAT_FEE, eur("2500.00"), eur("1800.00")) == eur("500.00")
-    assert flat_fee_refund(REF_FLAT_FEE, eur("0"), eur("1800.00")) == eur("0")
-
-
 # --- M-18 .. M-20 total loss, advance refund, GAP ------------------------------------------------
-
-
-def test_M_18_total_loss_surplus_paid_to_customer() -> None:
-    rc = remaining_capital(REF_INVESTED, REF_START, date(2025, 11, 5))
-    assert rc == eur("36450.00")
-    result = total_loss_settlement(rc, eur("38000.00"), eur("0"))
-    assert result.surplus == eur("1550.00")
-    assert result.shortfall == eur("0")
-
-
-def test_M_18_total_loss_shortfall_charged_without_protection() -> None:
-    result = total_loss_settlement(eur("36450.00"), eur("33000.00"), eur("0"))
-    assert result.covered == eur("33000.00")
-    assert result.shortfall == eur("3450.00")
-    assert result.surplus == eur("0")
 
 
 def test_M_19_advance_refund_on_theft() -> None:
@@ -350,34 +291,6 @@ def test_M_19_advance_refund_floor_and_invalid_term() -> None:
     assert advance_refund(REF_ADVANCE, REF_TERM, 60) == eur("0")
     with pytest.raises(ValueError, match="M-19"):
         advance_refund(REF_ADVANCE, 0, 0)
-
-
-def test_M_20_gap_payout_example_1_full_value() -> None:
-    event = date(2025, 1, 20)
-    elapsed = elapsed_months(REF_START, event)
-    n = contract_month_number(REF_START, event)
-    assert (elapsed, n) == (10, 11)
-    refund = advance_refund(REF_ADVANCE, REF_TERM, elapsed)
-    assert refund == eur("2375.00")
-    payout = gap_payout(REF_INSURED_VALUE, n, elapsed, eur("35000.00"), refund)
-    assert payout == eur("4625.00")
-
-
-def test_M_20_gap_payout_example_2_depreciated() -> None:
-    event = date(2026, 9, 20)
-    elapsed = elapsed_months(REF_START, event)
-    n = contract_month_number(REF_START, event)
-    assert (elapsed, n) == (30, 31)
-    refund = advance_refund(REF_ADVANCE, REF_TERM, elapsed)
-    assert refund == eur("1125.00")
-    payout = gap_payout(REF_INSURED_VALUE, n, elapsed, eur("25000.00"), refund)
-    assert payout == eur("3275.00")
-
-
-def test_A_24_gap_none_after_month_60_and_floor_zero() -> None:
-    assert gap_payout(REF_INSURED_VALUE, 61, 60, eur("0"), eur("0")) is None
-    assert gap_payout(REF_INSURED_VALUE, 60, 59, eur("0"), eur("0")) == eur("17220.00")
-    assert gap_payout(REF_INSURED_VALUE, 11, 10, eur("45000.00"), eur("0")) == eur("0")
 
 
 # --- M-21 Dissolution Indemnity ------------------------------------------------------------------
