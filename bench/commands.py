@@ -39,17 +39,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from domain.contract.billing import ReceivePayment
-from domain.contract.formation import (
-    HandOverVehicle,
-    NotifyVehicleReady,
-    OrderVehicle,
-    SubmitInsuranceProof,
-)
-from domain.contract.incidents import ReportOdometer
-from domain.contract.registry import execute
-from tests.factories import run_daily_app
-
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `python bench/commands.py` from a checkout
     sys.path.insert(0, str(ROOT))
@@ -64,8 +53,23 @@ from eventsourcing.utils import get_topic  # noqa: E402
 from psycopg import sql  # noqa: E402
 from psycopg.conninfo import make_conninfo  # noqa: E402
 
-from domain.application import SNAPSHOT_INTERVAL, ContractsApplication  # noqa: E402
+from domain.application import (  # noqa: E402
+    SNAPSHOT_INTERVAL,
+    CommandResult,
+    ContractsApplication,
+    decision,
+)
 from domain.contract import Contract, Ctx  # noqa: E402
+from domain.contract.billing import ReceivePayment  # noqa: E402
+from domain.contract.daily import ApplyArticle18, Bill  # noqa: E402
+from domain.contract.formation import (  # noqa: E402
+    HandOverVehicle,
+    NotifyVehicleReady,
+    OrderVehicle,
+    SubmitInsuranceProof,
+)
+from domain.contract.incidents import ReportOdometer  # noqa: E402
+from domain.contract.registry import execute  # noqa: E402
 from domain.errors import ContractError  # noqa: E402
 from domain.policy import LessorPolicy  # noqa: E402
 from domain.terms import ContractTerms  # noqa: E402
@@ -96,6 +100,18 @@ SYNC_OFF = "-c synchronous_commit=off"
 
 
 # --- the contracts -----------------------------------------------------------------------------
+
+
+def run_day(app: ContractsApplication, number: str, c: Ctx, policy: LessorPolicy) -> CommandResult:
+    """One business day of one contract in one transaction: the rules, then billing."""
+    day = dataclasses.replace(c, policy=policy)
+    rules, billing = decision(ApplyArticle18(), day), decision(Bill(), day)
+
+    def both(contract: Contract) -> None:
+        rules(contract)
+        billing(contract)
+
+    return app.decide(number, both)
 
 
 @dataclass
@@ -168,7 +184,7 @@ def set_up(
         )
         odometer = rng.randrange(5, 60)
         app.execute(number, HandOverVehicle(odometer=odometer), ctx(start, "CUSTOMER", "handover"))
-        run_daily_app(app, number, ctx(start, "SYSTEM:scheduler", "daily"), POLICY)
+        run_day(app, number, ctx(start, "SYSTEM:scheduler", "daily"), POLICY)
         leases.append(
             Lease(
                 number=number,
@@ -219,7 +235,7 @@ class Mix:
         lease.clock = first_of_month(lease.clock, 1)
         lease.unpaid += 1
         c = ctx(lease.clock, "SYSTEM:scheduler", "daily")
-        return lambda: run_daily_app(app, lease.number, c, POLICY)
+        return lambda: run_day(app, lease.number, c, POLICY)
 
     def payment(self, app: ContractsApplication, lease: Lease) -> Callable[[], object]:
         """The bank feed: the customer pays what is open, sometimes a few days late."""

@@ -52,12 +52,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
-from domain.contract.billing import PayRefund, ReceivePayment
-from domain.contract.registry import execute
-from domain.contract.settlement import CloseContract, ReturnVehicle
-from domain.policy import LessorPolicy
-from tests.factories import run_daily_app
-
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 # `python bench/projections.py` puts bench/ first on sys.path, where this file would shadow
@@ -77,11 +71,16 @@ from bench.commands import (  # noqa: E402
     first_of_month,
     max_rss_mib,
     open_bench_database,
+    run_day,
     set_up,
 )
 from domain.application import ContractsApplication  # noqa: E402
 from domain.contract import Contract  # noqa: E402
+from domain.contract.billing import PayRefund, ReceivePayment  # noqa: E402
+from domain.contract.registry import execute  # noqa: E402
+from domain.contract.settlement import CloseContract, ReturnVehicle  # noqa: E402
 from domain.errors import ContractError  # noqa: E402
+from domain.policy import LessorPolicy  # noqa: E402
 from infra.bootstrap import (  # noqa: E402
     build_projection_group,
     close_projection_group,
@@ -139,7 +138,7 @@ def finish(app: ContractsApplication, lease: Lease) -> None:
     end = app.get(lease.number).contractual_end_date
     assert end is not None  # handed over in set_up
     day = end + timedelta(days=1)
-    run_daily_app(app, lease.number, ctx(day, "SYSTEM:scheduler", "daily"), POLICY)
+    run_day(app, lease.number, ctx(day, "SYSTEM:scheduler", "daily"), POLICY)
     driven = (day - lease.start).days / 365 * lease.annual_km * lease.km_factor
     reading = max(lease.odometer + 1, lease.handover_odometer + int(driven))
     app.execute(
