@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from domain.calendar import billing_period, days_inclusive, deadline_in_days
 from domain.contract.billing_events import (
-    CREDIT_BALANCE,
     CollectionIndemnityCharged,
     CreditNoteIssued,
     CreditsSetOff,
@@ -22,7 +21,7 @@ from domain.contract.billing_events import (
 )
 from domain.contract.command import Command, bounded
 from domain.contract.guards import require, require_status
-from domain.contract.ledger import is_overdue
+from domain.contract.ledger import CREDIT_BALANCE, is_overdue
 from domain.contract.status import billing_end, is_billable
 from domain.money import Money, total
 from domain.money_rules import (

@@ -5,12 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from domain.contract.base_events import ContractEvent
-from domain.contract.ledger import CREDIT_BALANCE, OpenChange, open_change
+from domain.contract.ledger import OpenChange, open_change
 from domain.contract.state import Notice, Receivable
 from domain.money import Money
 from domain.values import Bucket, NoticeKind, ReceivableKind
-
-__all__ = ["CREDIT_BALANCE"]  # where ledger lines name the unallocated balance
 
 if TYPE_CHECKING:
     from datetime import date
