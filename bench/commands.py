@@ -105,13 +105,7 @@ SYNC_OFF = "-c synchronous_commit=off"
 def run_day(app: ContractsApplication, number: str, c: Ctx, policy: LessorPolicy) -> CommandResult:
     """One business day of one contract in one transaction: the rules, then billing."""
     day = dataclasses.replace(c, policy=policy)
-    rules, billing = decision(ApplyArticle18(), day), decision(Bill(), day)
-
-    def both(contract: Contract) -> None:
-        rules(contract)
-        billing(contract)
-
-    return app.decide(number, both)
+    return app.decide(number, decision(day, ApplyArticle18(), Bill()))
 
 
 @dataclass

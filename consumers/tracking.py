@@ -136,7 +136,7 @@ class TrackedContracts(ContractsApplication):
         when the tracking is recorded already. A version conflict with another writer is
         decided once more on the stored state.
         """
-        decide = decision(command, ctx)
+        decide = decision(ctx, command)
 
         def unless_repeated(contract: Contract) -> None:
             if skip is None or not skip(contract):
@@ -148,7 +148,7 @@ class TrackedContracts(ContractsApplication):
         self, contract_id: UUID, command: Command, ctx: Ctx, tracking: Tracking
     ) -> CommandResult:
         """`execute_tracked` for a contract known by its id (as contract events carry it)."""
-        return self._execute_tracked(contract_id, decision(command, ctx), tracking, None)
+        return self._execute_tracked(contract_id, decision(ctx, command), tracking, None)
 
     def _execute_tracked(
         self,

@@ -51,9 +51,15 @@ class CommandResult:
     """Notification id of the last stored event (for read-your-writes), None if no change."""
 
 
-def decision(command: Command, ctx: Ctx) -> Callable[[Contract], None]:
-    """The command bound to its context, ready to be decided on a loaded contract."""
-    return lambda contract: execute(contract, command, ctx)
+def decision(ctx: Ctx, *commands: Command) -> Callable[[Contract], None]:
+    """The commands bound to their context, ready to be decided one after the other on a
+    loaded contract (and saved together)."""
+
+    def decide(contract: Contract) -> None:
+        for command in commands:
+            execute(contract, command, ctx)
+
+    return decide
 
 
 class ContractsApplication(Application[UUID]):
@@ -121,13 +127,13 @@ class ContractsApplication(Application[UUID]):
         command applies to the latest state: if another writer got there first, it is
         decided once more on the stored state.
         """
-        return self.decide(number, decision(command, ctx), expected_version)
+        return self.decide(number, decision(ctx, command), expected_version)
 
     def decide(
         self, number: str, command: Callable[[Contract], None], expected_version: int | None = None
     ) -> CommandResult:
-        """`execute` for a decision already bound to its commands and contexts: several
-        registered commands in one transaction (a day's rules, then its billing)."""
+        """`execute` for a `decision`: several registered commands in one transaction (a
+        day's rules, then its billing)."""
         contract_id = Contract.create_id(number)
         with self._locks[contract_id.int % LOCK_STRIPES]:
             try:

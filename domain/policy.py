@@ -27,3 +27,7 @@ class LessorPolicy:
         blocked = LEGAL_REVIEW_GROUNDS & set(self.auto_dissolve_grounds + self.auto_suspend_grounds)
         if blocked:
             raise RuleViolationError("K-08", f"ground {min(blocked)} needs legal review")
+
+
+STANDARD_POLICY = LessorPolicy()
+"""No ground acted on automatically, the maximum early-termination fee rate (P-42)."""

@@ -138,11 +138,4 @@ def run_daily_app(
     app: ContractsApplication, number: str, ctx: Ctx, policy: LessorPolicy
 ) -> CommandResult:
     """`run_daily` through the application, in one transaction."""
-    day = replace(ctx, policy=policy)
-    rules, billing = decision(ApplyArticle18(), day), decision(Bill(), day)
-
-    def both(contract: Contract) -> None:
-        rules(contract)
-        billing(contract)
-
-    return app.decide(number, both)
+    return app.decide(number, decision(replace(ctx, policy=policy), ApplyArticle18(), Bill()))

@@ -12,7 +12,7 @@ events whose bodies only assign.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -23,7 +23,7 @@ from domain.contract.ledger import OpenChange, is_overdue, netting
 from domain.contract.standing import Standing
 from domain.money import Money, total
 from domain.money_rules import OpenItem
-from domain.policy import LessorPolicy
+from domain.policy import STANDARD_POLICY, LessorPolicy
 from domain.values import Bucket, ContractStatus, GroundStatus, NoticeKind, ReceivableKind
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ class Ctx:
     on: date
     actor: str
     causation_id: str
-    policy: LessorPolicy = field(default_factory=LessorPolicy)
+    policy: LessorPolicy = STANDARD_POLICY
 
     def at(self, on: date) -> Ctx:
         """The same context on another business date (timers that ran out earlier)."""

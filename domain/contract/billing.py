@@ -307,8 +307,9 @@ def send_formal_notice(c: Contract, ctx: Ctx, kind: str, *, registered: bool) ->
     """D-10/D-12: a formal notice; arrears notices cover the overdue documents."""
     require(kind in NOTICE_KINDS, "D-10", f"unknown notice kind {kind}")
     require_status(c, set(ContractStatus) - {ContractStatus.CLOSED}, "D-10", "send_formal_notice")
-    arrears = NoticeKind(kind).covers_arrears
-    covered = overdue_receivables(c, ctx.on, NoticeKind(kind)) if arrears else []
+    notice_kind = NoticeKind(kind)
+    arrears = notice_kind.covers_arrears
+    covered = overdue_receivables(c, ctx.on, notice_kind) if arrears else []
     require(
         bool(covered) or not arrears,
         "D-10",

@@ -54,7 +54,7 @@ def apply_article_18(c: Contract, ctx: Ctx) -> None:
     reporting.process_odometer_requests(c, ctx)
     billing.process_notice_deadlines(c, ctx)
     grounds.detect_grounds(c, ctx)
-    dissolution.apply_policy(c, ctx, ctx.policy)
+    dissolution.apply_policy(c, ctx)
     services.stop_linked_services(c, ctx)
 
 

@@ -40,7 +40,6 @@ if TYPE_CHECKING:
     from domain.contract import Contract, Ctx
     from domain.contract.command import Handlers
     from domain.contract.state import Ground
-    from domain.policy import LessorPolicy
 
 INDEMNITY_PAYMENT_DAYS = 15  # P-40, D-13
 SALE_WINDOW_DAYS = 15  # P-40, D-14
@@ -268,17 +267,16 @@ def _book_correction(
         )
 
 
-def apply_policy(c: Contract, ctx: Ctx, policy: LessorPolicy) -> None:
-    """K-02: the Lessor policy may suspend or dissolve on detected grounds by itself."""
+def apply_policy(c: Contract, ctx: Ctx) -> None:
+    """K-02: the Lessor policy of `ctx` may suspend or dissolve on detected grounds by itself."""
     grounds = [g.ground for g in c.open_grounds()]
-    auto = ctx.at(ctx.on)
-    dissolve_on = [g for g in grounds if g in policy.auto_dissolve_grounds]
+    dissolve_on = [g for g in grounds if g in ctx.policy.auto_dissolve_grounds]
     if dissolve_on and c.status in NOT_ENDED:
-        dissolve(c, auto, tuple(dissolve_on), None)
+        dissolve(c, ctx, tuple(dissolve_on), None)
         return
-    suspend_on = [g for g in grounds if g in policy.auto_suspend_grounds]
+    suspend_on = [g for g in grounds if g in ctx.policy.auto_suspend_grounds]
     if suspend_on and c.status is ContractStatus.ACTIVE:
-        suspend(c, auto, tuple(suspend_on))
+        suspend(c, ctx, tuple(suspend_on))
 
 
 HANDLERS: Handlers = {

@@ -47,14 +47,6 @@ BARRIER_TIMEOUT = 30.0
 
 
 @pytest.fixture
-def app(pg_env: dict[str, str]) -> Iterator[ContractsApplication]:
-    """The contracts application on a fresh PostgreSQL schema."""
-    application = ContractsApplication(env=pg_env)
-    yield application
-    application.close()
-
-
-@pytest.fixture
 def other_app(pg_env: dict[str, str]) -> Iterator[ContractsApplication]:
     """A second application instance on the same database (another service process)."""
     application = ContractsApplication(env=pg_env)
