@@ -74,6 +74,22 @@ class Settings(_TopicNames):
     """How long a consumer's fetch waits on the broker for new messages: lower is faster
     and busier when idle (BENCHMARKS.md, Pipeline: 20 beat 100 at every load measured)."""
 
+    api_host: str = LOOPBACK
+    """Where the HTTP API listens (`lease dev`, `lease run api`)."""
+    api_port: int = Field(default=8000, ge=0, le=65535)
+    """Port of the HTTP API; `lease dev` takes a free one when it is taken (and prints it)."""
+    api_workers: int = Field(default=1, ge=1, le=64)
+    """uvicorn worker processes of `lease run api` (the app is stateless)."""
+    api_jwks_url: str | None = None
+    """The identity provider's JWKS URL the API verifies bearer tokens against."""
+    api_public_key_file: Path | None = None
+    """Or one PEM public key (RS256 or Ed25519); unset with no JWKS URL = the development
+    key `lease dev` makes under the data directory."""
+    api_audience: str = "lease-lifecycle"
+    """The `aud` a token must name."""
+    api_issuer: str = "lease-dev"
+    """The `iss` a token must name (the identity provider's issuer in production)."""
+
     def topic(self, key: str) -> str:
         """The name of the topic registered under `key` (infra/topics.py), e.g. "payments"."""
         name: str = getattr(self, topic_spec(key).setting)

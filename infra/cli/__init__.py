@@ -8,7 +8,7 @@ beside it hold the commands, registered here in the order `lease --help` lists t
 from __future__ import annotations
 
 from infra import workers
-from infra.cli import dev, history, projections, rules, run, simulate
+from infra.cli import api, dev, history, projections, rules, run, simulate
 from infra.cli.app import app, projections_app, run_app
 
 app.command("simulate")(simulate.simulate_command)
@@ -16,6 +16,7 @@ app.command("dev")(dev.dev_command)
 app.command("asyncapi")(history.asyncapi_command)
 app.command("rules")(rules.rules)
 app.command("history")(history.history_command)
+app.command("token")(api.token_command)
 projections_app.command("status")(projections.projections_status_command)
 projections_app.command("rebuild")(projections.projections_rebuild_command)
 for _worker in workers.WORKERS:
@@ -23,6 +24,7 @@ for _worker in workers.WORKERS:
         run_app.command(_worker.name, help=_worker.help)(run.run_projections_command)
     else:
         run_app.command(_worker.name)(run.worker_command(_worker.name))
+run_app.command("api")(api.run_api_command)
 
 
 def main() -> None:
