@@ -15,7 +15,8 @@ from api import problems
 from api.auth import TokenVerifier
 from api.deps import Services
 from api.limits import BodyLimit
-from api.routers import health, rules
+from api.routers import contracts, health, rules
+from infra.clock import business_clock
 from infra.dev_tokens import ensure_key_pair, public_key_path
 from infra.settings import get_settings
 
@@ -40,6 +41,7 @@ def create_app(services: Services) -> FastAPI:
     problems.install(app)
     app.add_middleware(BodyLimit)
     app.include_router(health.router)
+    app.include_router(contracts.router)
     app.include_router(rules.router)
     return app
 
@@ -59,4 +61,5 @@ def verifier_from(settings: Settings) -> TokenVerifier:
 def app_from_environment() -> FastAPI:
     """The app of `lease run api` (a uvicorn factory: each worker process builds its own)."""
     settings = get_settings()
-    return create_app(Services(settings=settings, verifier=verifier_from(settings)))
+    clock = business_clock(settings.business_date)
+    return create_app(Services(settings=settings, verifier=verifier_from(settings), clock=clock))

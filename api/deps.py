@@ -13,22 +13,49 @@ from api.problems import ProblemError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from datetime import date
 
+    from api.readmodels import ReadModels
+    from infra.clock import Clock
     from infra.settings import Settings
 
 
 @dataclass(frozen=True)
 class Services:
-    """What the app's routes use, built once by the lifespan (api/app.py)."""
+    """What the app's routes use, built by the caller of `create_app` (the CLI, a test)."""
 
     settings: Settings
     verifier: TokenVerifier
+    clock: Clock
+    read_models: ReadModels | None = None
+    """The views; None when the API runs without a database (then queries are 503)."""
+
+    def today(self) -> date:
+        """The business date of this request (Europe/Brussels, or LEASE_BUSINESS_DATE)."""
+        return self.clock.today()
 
 
 def services(request: Request) -> Services:
     found: Services = request.app.state.services
     return found
 
+
+@dataclass(frozen=True)
+class ReadSideServices:
+    """The services of a query: the read models are there."""
+
+    read_models: ReadModels
+    today: Callable[[], date]
+
+
+def read_side(request: Request) -> ReadSideServices:
+    found = services(request)
+    if found.read_models is None:
+        raise ProblemError(503, "the read models are not available", headers={"Retry-After": "5"})
+    return ReadSideServices(found.read_models, found.today)
+
+
+ReadSide = Annotated[ReadSideServices, Depends(read_side)]
 
 _bearer = HTTPBearer(auto_error=False, description="A JWT of the lessor's identity provider")
 

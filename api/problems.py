@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
+import psycopg
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.auth import Unauthenticated
+from api.readmodels import NotCaughtUpError
 from domain.contract.command import CommandInputError
 from domain.errors import ConcurrencyConflictError, ContractError
 from infra.inputs.errors import location, message
@@ -140,6 +142,17 @@ async def _on_http(_: Request, exc: Exception) -> JSONResponse:
     return problem_response(ProblemError(exc.status_code, detail, headers=dict(exc.headers or {})))
 
 
+async def _on_not_caught_up(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, NotCaughtUpError)
+    return problem_response(ProblemError(503, str(exc), headers={"Retry-After": "1"}))
+
+
+async def _on_database_down(_: Request, exc: Exception) -> JSONResponse:
+    logger.warning("database unavailable: %s", exc)
+    detail = "the database is not reachable right now"
+    return problem_response(ProblemError(503, detail, headers={"Retry-After": "5"}))
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     logger.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem_response(
@@ -156,6 +169,8 @@ def install(app: FastAPI) -> None:
         ContractError: _on_refusal,
         Unauthenticated: _on_unauthenticated,
         StarletteHTTPException: _on_http,
+        NotCaughtUpError: _on_not_caught_up,
+        psycopg.OperationalError: _on_database_down,
         Exception: _on_unexpected,
     }
     for kind, handler in handlers.items():

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.deps import Services
+from infra.clock import WallClock
 from infra.settings import Settings
 from tests.api.tokens import Keys, new_keys
 
@@ -23,6 +24,7 @@ def keys() -> Keys:
 
 @pytest.fixture
 def client(keys: Keys) -> Iterator[TestClient]:
-    app = create_app(Services(settings=Settings(), verifier=keys.verifier()))
+    services = Services(settings=Settings(), verifier=keys.verifier(), clock=WallClock())
+    app = create_app(services)
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client

@@ -1,0 +1,134 @@
+"""The API's queries on PostgreSQL views (API.md 4): each answer is what the view holds,
+with its position in X-Position; `min_position` waits for the view, else 503."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.auth import Role
+from api.deps import Services
+from api.readmodels import ReadModels
+from domain.contract.billing import ReceivePayment
+from domain.money import Money
+from infra.clock import SettableClock
+from infra.settings import Settings
+from tests.api.tokens import Keys, new_keys
+from tests.factories import REF_START, ctx, handed_over_ref_contract, run_days
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from domain.application import ContractsApplication
+    from domain.contract import Contract
+    from projections.engine.runner import ProjectionGroup
+
+pytestmark = pytest.mark.integration
+
+TODAY = date(2024, 6, 20)
+WAIT_MS = 200
+
+
+class Api:
+    """A test client on the views of the test's schema, and the staff tokens."""
+
+    def __init__(self, client: TestClient, keys: Keys, head: int, contract: Contract) -> None:
+        self.client, self.keys, self.head = client, keys, head
+        self.number, self.customer = contract.number, contract.terms.customer_number
+
+    def get(self, path: str, role: Role = Role.AUDITOR, **params: Any) -> Any:
+        auth = {"Authorization": f"Bearer {self.keys.token(role)}"}
+        return self.client.get(path, headers=auth, params=params)
+
+
+@pytest.fixture
+def api(
+    app: ContractsApplication,
+    pg_env: dict[str, str],
+    groups: Callable[..., ProjectionGroup],
+) -> Iterator[Api]:
+    contract = handed_over_ref_contract()
+    run_days(contract, REF_START, TODAY)
+    app.save(contract)
+    app.execute(contract.number, ReceivePayment(Money.of("419.35"), "pay-1"), ctx(TODAY))
+    group = groups(app, pg_env)
+    group.catch_up()
+    keys = new_keys()
+    read_models = ReadModels.open(pg_env, app.name, WAIT_MS)
+    services = Services(
+        settings=Settings(),
+        verifier=keys.verifier(),
+        clock=SettableClock(TODAY),
+        read_models=read_models,
+    )
+    with TestClient(create_app(services), raise_server_exceptions=False) as client:
+        yield Api(client, keys, app.recorder.max_notification_id() or 0, contract)
+    read_models.close()
+
+
+def test_the_overview_is_the_portal_view_on_the_business_date(api: Api) -> None:
+    response = api.get(f"/v1/contracts/{api.number}")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["contract_number"] == api.number
+    assert body["status"] == "ACTIVE"
+    assert body["as_of"] == TODAY.isoformat()
+    assert body["remaining_capital"] == format(Decimal(body["remaining_capital"]), "f")
+    assert isinstance(body["open_total"], str)
+    assert int(response.headers["X-Position"]) == api.head
+
+
+def test_documents_are_numbered_and_their_amounts_are_strings(api: Api) -> None:
+    documents = api.get(f"/v1/contracts/{api.number}/documents").json()
+    first = documents[0]
+    assert first["number"].startswith("INV-2024-")
+    assert first["amount"] == "419.35"
+    assert first["open"] == "0.00"
+    one = api.get(f"/v1/documents/{first['number']}").json()
+    assert one == first
+
+
+def test_history_ledger_deadlines_and_exposure_answer(api: Api) -> None:
+    history = api.get(f"/v1/contracts/{api.number}/history").json()
+    assert history[0]["event_type"] == "ContractConcluded"
+    ledger = api.get(
+        f"/v1/contracts/{api.number}/ledger", on=(TODAY + timedelta(days=30)).isoformat()
+    )
+    assert ledger.status_code == 200, ledger.text
+    assert ledger.json()["as_of"] == (TODAY + timedelta(days=30)).isoformat()
+    assert api.get(f"/v1/contracts/{api.number}/deadlines").status_code == 200
+    exposure = api.get(f"/v1/customers/{api.customer}/exposure")
+    assert exposure.status_code == 200, exposure.text
+    assert [c["contract_number"] for c in exposure.json()["contracts"]] == [api.number]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/contracts/NOPE-1",
+        "/v1/contracts/NOPE-1/history",
+        "/v1/contracts/NOPE-1/ledger",
+        "/v1/documents/INV-1999-000001",
+        "/v1/customers/NOBODY/exposure",
+    ],
+)
+def test_what_the_views_do_not_know_is_404(api: Api, path: str) -> None:
+    response = api.get(path)
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_min_position_beyond_the_view_is_503_with_retry_after(api: Api) -> None:
+    response = api.get(f"/v1/contracts/{api.number}", min_position=api.head + 1)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+
+
+def test_min_position_reached_answers_at_once(api: Api) -> None:
+    response = api.get(f"/v1/contracts/{api.number}", min_position=api.head)
+    assert response.status_code == 200
