@@ -7,7 +7,10 @@ view has reached N (read-your-writes after a command). A contract the views do n
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, cast
@@ -15,11 +18,12 @@ from typing import Annotated, Any, cast
 from fastapi import APIRouter, Path, Query, Response
 
 from api.deps import ReadSide, Staff
-from api.problems import ProblemError
-from api.schemas.views import Deadline, Document, Event, Exposure, Ledger, Overview
+from api.problems import FieldError, ProblemError
+from api.schemas.views import ContractPage, Deadline, Document, Event, Exposure, Ledger, Overview
 from domain.contract import Contract
 from domain.contract.command import MAX_CODE
 from domain.money import Money
+from domain.values import ContractStatus
 from infra.inputs.types import IDENTIFIER_PATTERN
 from projections.views.deadlines import PostgresDeadlinesView
 from projections.views.exposure import PostgresExposureView
@@ -58,6 +62,50 @@ def _positioned(side: ReadSide, view: str, wanted: int | None, response: Respons
 
 def _not_found(number: str) -> ProblemError:
     return ProblemError(404, f"no contract {number}")
+
+
+MAX_PAGE = 200
+
+
+def encode_cursor(number: str) -> str:
+    """An opaque cursor: the last contract number of a page, base64url without padding."""
+    return base64.urlsafe_b64encode(number.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    """The contract number a cursor stands for; 422 naming `query.cursor` if it is not one."""
+    try:
+        number = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        number = ""
+    if not re.fullmatch(IDENTIFIER_PATTERN, number) or len(number) > MAX_CODE:
+        error = FieldError(field="query.cursor", message="is not a cursor this API gave out")
+        raise ProblemError(422, "query.cursor is not a cursor this API gave out", errors=[error])
+    return number
+
+
+@router.get("/contracts", summary="Contracts by number, filtered, a page at a time")
+def list_contracts(
+    _: Staff,
+    side: ReadSide,
+    response: Response,
+    customer: Annotated[str | None, Query(max_length=MAX_CODE, pattern=IDENTIFIER_PATTERN)] = None,
+    status: Annotated[ContractStatus | None, Query()] = None,
+    cursor: Annotated[str | None, Query(max_length=2 * MAX_CODE)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    min_position: MinPosition = None,
+) -> ContractPage:
+    _positioned(side, "portal", min_position, response)
+    equal = {"customer_number": customer, "status": status.value if status else None}
+    after = decode_cursor(cursor) if cursor is not None else None
+    view = side.read_models.view("portal", PostgresPortalView)
+    rows = view.contracts_page(
+        after, limit + 1, **{k: v for k, v in equal.items() if v is not None}
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor(rows[-1]["contract_number"]) if more else None
+    return ContractPage.model_validate({"contracts": rows, "next_cursor": next_cursor})
 
 
 @router.get("/contracts/{number}", summary="A contract's overview on a business date")

@@ -147,7 +147,8 @@ class Exposure(Response):
     open_grounds: list[tuple[str, str]]
 
 
-class Page(Response):
-    """One page of a list; `next_cursor` fetches the next (absent on the last page)."""
+class ContractPage(Response):
+    """One page of contracts; `next_cursor` fetches the next (null on the last page)."""
 
-    next_cursor: str | None = None
+    contracts: list[ContractFacts]  # type: ignore[valid-type]
+    next_cursor: str | None

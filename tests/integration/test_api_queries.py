@@ -37,12 +37,18 @@ WAIT_MS = 200
 class Api:
     """A test client on the views of the test's schema, and the staff tokens."""
 
-    def __init__(self, client: TestClient, keys: Keys, head: int, contract: Contract) -> None:
-        self.client, self.keys, self.head = client, keys, head
+    def __init__(
+        self, client: TestClient, keys: Keys, group: ProjectionGroup, contract: Contract
+    ) -> None:
+        self.client, self.keys, self.group = client, keys, group
+        self.head = group.app.recorder.max_notification_id() or 0
         self.number, self.customer = contract.number, contract.terms.customer_number
 
-    def get(self, path: str, role: Role = Role.AUDITOR, **params: Any) -> Any:
-        auth = {"Authorization": f"Bearer {self.keys.token(role)}"}
+    def catch_up(self) -> None:
+        self.group.catch_up()
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        auth = {"Authorization": f"Bearer {self.keys.token(Role.AUDITOR)}"}
         return self.client.get(path, headers=auth, params=params)
 
 
@@ -67,7 +73,7 @@ def api(
         read_models=read_models,
     )
     with TestClient(create_app(services), raise_server_exceptions=False) as client:
-        yield Api(client, keys, app.recorder.max_notification_id() or 0, contract)
+        yield Api(client, keys, group, contract)
     read_models.close()
 
 
@@ -96,11 +102,10 @@ def test_documents_are_numbered_and_their_amounts_are_strings(api: Api) -> None:
 def test_history_ledger_deadlines_and_exposure_answer(api: Api) -> None:
     history = api.get(f"/v1/contracts/{api.number}/history").json()
     assert history[0]["event_type"] == "ContractConcluded"
-    ledger = api.get(
-        f"/v1/contracts/{api.number}/ledger", on=(TODAY + timedelta(days=30)).isoformat()
-    )
+    later = (TODAY + timedelta(days=30)).isoformat()
+    ledger = api.get(f"/v1/contracts/{api.number}/ledger", {"on": later})
     assert ledger.status_code == 200, ledger.text
-    assert ledger.json()["as_of"] == (TODAY + timedelta(days=30)).isoformat()
+    assert ledger.json()["as_of"] == later
     assert api.get(f"/v1/contracts/{api.number}/deadlines").status_code == 200
     exposure = api.get(f"/v1/customers/{api.customer}/exposure")
     assert exposure.status_code == 200, exposure.text
@@ -124,11 +129,57 @@ def test_what_the_views_do_not_know_is_404(api: Api, path: str) -> None:
 
 
 def test_min_position_beyond_the_view_is_503_with_retry_after(api: Api) -> None:
-    response = api.get(f"/v1/contracts/{api.number}", min_position=api.head + 1)
+    response = api.get(f"/v1/contracts/{api.number}", {"min_position": api.head + 1})
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "1"
 
 
 def test_min_position_reached_answers_at_once(api: Api) -> None:
-    response = api.get(f"/v1/contracts/{api.number}", min_position=api.head)
+    response = api.get(f"/v1/contracts/{api.number}", {"min_position": api.head})
     assert response.status_code == 200
+
+
+def test_contracts_are_listed_a_page_at_a_time(api: Api, app: ContractsApplication) -> None:
+    for _ in range(4):
+        app.save(handed_over_ref_contract(customer_number=api.customer))
+    api.catch_up()
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params = {"customer": api.customer, "limit": 2} | ({"cursor": cursor} if cursor else {})
+        page = api.get("/v1/contracts", params).json()
+        assert len(page["contracts"]) <= 2
+        seen += [c["contract_number"] for c in page["contracts"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert len(seen) == 5
+    assert seen == sorted(seen)
+
+
+def test_contracts_filter_by_status(api: Api) -> None:
+    def numbers(status: str) -> list[str]:
+        page = api.get("/v1/contracts", {"customer": api.customer, "status": status}).json()
+        return [c["contract_number"] for c in page["contracts"]]
+
+    assert numbers("ACTIVE") == [api.number]
+    assert numbers("CLOSED") == []
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"cursor": "!!!"}, "query.cursor"),
+        ({"cursor": "AAEC"}, "query.cursor"),
+        ({"limit": 0}, "query.limit"),
+        ({"limit": 201}, "query.limit"),
+        ({"status": "PARTYING"}, "query.status"),
+        ({"customer": "x" * 65}, "query.customer"),
+    ],
+)
+def test_bad_list_parameters_are_422_naming_them(
+    api: Api, params: dict[str, Any], field: str
+) -> None:
+    response = api.get("/v1/contracts", params)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == field
