@@ -15,6 +15,7 @@ from api import problems
 from api.auth import TokenVerifier
 from api.deps import Services
 from api.limits import BodyLimit
+from api.metrics import Metrics, RequestTimer
 from api.routers import contracts, health, rules
 from infra.clock import business_clock
 from infra.dev_tokens import ensure_key_pair, public_key_path
@@ -38,8 +39,10 @@ def create_app(services: Services) -> FastAPI:
         redoc_url=None,
     )
     app.state.services = services
+    services.metrics.watch(services.positions)
     problems.install(app)
     app.add_middleware(BodyLimit)
+    app.add_middleware(RequestTimer, metrics=services.metrics)
     app.include_router(health.router)
     app.include_router(contracts.router)
     app.include_router(rules.router)
@@ -62,4 +65,5 @@ def app_from_environment() -> FastAPI:
     """The app of `lease run api` (a uvicorn factory: each worker process builds its own)."""
     settings = get_settings()
     clock = business_clock(settings.business_date)
-    return create_app(Services(settings=settings, verifier=verifier_from(settings), clock=clock))
+    verifier = verifier_from(settings)
+    return create_app(Services(settings, verifier, clock, Metrics()))

@@ -15,8 +15,11 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import date
 
+    from api.metrics import Metrics
     from api.readmodels import ReadModels
+    from domain.application import ContractsApplication
     from infra.clock import Clock
+    from infra.relay.tracking import RelayTracking
     from infra.settings import Settings
 
 
@@ -27,8 +30,27 @@ class Services:
     settings: Settings
     verifier: TokenVerifier
     clock: Clock
+    metrics: Metrics
     read_models: ReadModels | None = None
     """The views; None when the API runs without a database (then queries are 503)."""
+    contracts: ContractsApplication | None = None
+    """The event store (commands, the log's head); None without a database."""
+    relay: RelayTracking | None = None
+    """The outbox relay's position (its lag in /metrics and /health/ready)."""
+    bootstrap_servers: str | None = None
+    """The broker /health/ready checks."""
+
+    def positions(self) -> tuple[int, dict[str, int | None]]:
+        """The event log's head and each reader's position (None: not known here)."""
+        if self.contracts is None or self.read_models is None:
+            return 0, {}
+        head = self.contracts.recorder.max_notification_id() or 0
+        readers: dict[str, int | None] = {
+            f"view:{name}": self.read_models.position(name) for name in self.read_models.views
+        }
+        if self.relay is not None:
+            readers["relay"] = self.relay.max_tracking_id(self.contracts.name) or 0
+        return head, readers
 
     def today(self) -> date:
         """The business date of this request (Europe/Brussels, or LEASE_BUSINESS_DATE)."""

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.deps import Services
+from api.metrics import Metrics
 from infra.clock import WallClock
 from infra.settings import Settings
 from tests.api.tokens import Keys, new_keys
@@ -24,7 +25,9 @@ def keys() -> Keys:
 
 @pytest.fixture
 def client(keys: Keys) -> Iterator[TestClient]:
-    services = Services(settings=Settings(), verifier=keys.verifier(), clock=WallClock())
+    services = Services(
+        settings=Settings(), verifier=keys.verifier(), clock=WallClock(), metrics=Metrics()
+    )
     app = create_app(services)
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.auth import Role
 from api.deps import Services
+from api.metrics import Metrics
 from api.readmodels import ReadModels
 from domain.contract.billing import ReceivePayment
 from domain.money import Money
@@ -70,6 +71,8 @@ def api(
         settings=Settings(),
         verifier=keys.verifier(),
         clock=SettableClock(TODAY),
+        metrics=Metrics(),
+        contracts=app,
         read_models=read_models,
     )
     with TestClient(create_app(services), raise_server_exceptions=False) as client:
@@ -183,3 +186,12 @@ def test_bad_list_parameters_are_422_naming_them(
     response = api.get("/v1/contracts", params)
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == field
+
+
+def test_ready_and_the_lag_of_every_view_in_the_metrics(api: Api) -> None:
+    ready = api.client.get("/health/ready")
+    assert ready.status_code == 200, ready.text
+    assert ready.json()["checks"]["database"] == "ok"
+    text = api.client.get("/metrics").text
+    assert f"lease_event_log_head {float(api.head)}" in text
+    assert 'lease_reader_lag_events{reader="view:portal"} 0.0' in text
