@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.auth import Principal, Role, TokenVerifier, Unauthenticated
+from api.documents import Lessor
 from api.problems import ProblemError
 
 if TYPE_CHECKING:
@@ -68,13 +69,18 @@ class ReadSideServices:
 
     read_models: ReadModels
     today: Callable[[], date]
+    lessor: Lessor
 
 
 def read_side(request: Request) -> ReadSideServices:
     found = services(request)
     if found.read_models is None:
         raise ProblemError(503, "the read models are not available", headers={"Retry-After": "5"})
-    return ReadSideServices(found.read_models, found.today)
+    settings = found.settings
+    lessor = Lessor(
+        settings.lessor_name, settings.lessor_address, settings.lessor_vat, settings.lessor_iban
+    )
+    return ReadSideServices(found.read_models, found.today, lessor)
 
 
 ReadSide = Annotated[ReadSideServices, Depends(read_side)]

@@ -90,6 +90,13 @@ class Settings(_TopicNames):
     api_issuer: str = "lease-dev"
     """The `iss` a token must name (the identity provider's issuer in production)."""
 
+    lessor_name: str = "Lessor NV (set LEASE_LESSOR_NAME)"
+    """Who issues the documents: printed on every invoice, debit and credit note."""
+    lessor_address: str = "(set LEASE_LESSOR_ADDRESS)"
+    lessor_vat: str = "(set LEASE_LESSOR_VAT)"
+    lessor_iban: str = "(set LEASE_LESSOR_IBAN)"
+    """The account customers pay to, printed with the structured communication."""
+
     def topic(self, key: str) -> str:
         """The name of the topic registered under `key` (infra/topics.py), e.g. "payments"."""
         name: str = getattr(self, topic_spec(key).setting)

@@ -15,9 +15,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, cast
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi.responses import HTMLResponse
 
 from api.deps import ReadSide, Staff
+from api.documents import render_html, render_pdf
+from api.negotiation import negotiate
 from api.problems import FieldError, ProblemError
 from api.schemas.views import ContractPage, Deadline, Document, Event, Exposure, Ledger, Overview
 from domain.contract import Contract
@@ -141,19 +144,48 @@ def documents(
     return [Document.model_validate(row) for row in rows]
 
 
-@router.get("/documents/{document_number}", summary="One numbered document")
+DOCUMENT_TYPES = ("application/json", "text/html", "application/pdf")
+
+
+@router.get(
+    "/documents/{document_number}",
+    summary="One numbered document: JSON, or rendered as HTML or PDF (Accept)",
+    responses={
+        200: {
+            "content": {
+                "text/html": {"schema": {"type": "string"}},
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+            }
+        },
+        406: {"description": "None of the accepted types is offered"},
+    },
+)
 def document(
     document_number: Number,
     _: Staff,
     side: ReadSide,
     response: Response,
+    accept: Annotated[str, Header(max_length=1024)] = "application/json",
     min_position: MinPosition = None,
-) -> Document:  # type: ignore[valid-type]
-    _positioned(side, "invoices", min_position, response)
-    row = side.read_models.view("invoices", PostgresInvoicesView).document(document_number)
+) -> Any:
+    chosen = negotiate(accept, DOCUMENT_TYPES)
+    if chosen is None:
+        raise ProblemError(406, f"this document is offered as {', '.join(DOCUMENT_TYPES)}")
+    position = side.read_models.at_least("invoices", min_position)
+    view = side.read_models.view("invoices", PostgresInvoicesView)
+    row = view.document(document_number)
     if row is None:
         raise ProblemError(404, f"no document {document_number}")
-    return Document.model_validate(row)
+    if chosen == "application/json":
+        response.headers["X-Position"] = str(position)
+        return Document.model_validate(row)
+    html = render_html(row, view.customer_of(row["contract_id"]), side.lessor)
+    headers = {"X-Position": str(position), "Vary": "Accept"}
+    if chosen == "text/html":
+        return HTMLResponse(html, headers=headers)
+    filename = f'inline; filename="{document_number}.pdf"'
+    headers["Content-Disposition"] = filename
+    return Response(render_pdf(html), media_type="application/pdf", headers=headers)
 
 
 @router.get("/contracts/{number}/history", summary="The timeline auditors read")

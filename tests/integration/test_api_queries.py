@@ -3,12 +3,14 @@ with its position in X-Position; `min_position` waits for the view, else 503."""
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pypdf import PdfReader
 
 from api.app import create_app
 from api.auth import Role
@@ -17,6 +19,7 @@ from api.metrics import Metrics
 from api.readmodels import ReadModels
 from domain.contract.billing import ReceivePayment
 from domain.money import Money
+from domain.payment_reference import structured_communication
 from infra.clock import SettableClock
 from infra.settings import Settings
 from tests.api.tokens import Keys, new_keys
@@ -48,9 +51,11 @@ class Api:
     def catch_up(self) -> None:
         self.group.catch_up()
 
-    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        auth = {"Authorization": f"Bearer {self.keys.token(Role.AUDITOR)}"}
-        return self.client.get(path, headers=auth, params=params)
+    def get(self, path: str, params: dict[str, Any] | None = None, accept: str = "") -> Any:
+        headers = {"Authorization": f"Bearer {self.keys.token(Role.AUDITOR)}"}
+        if accept:
+            headers["Accept"] = accept
+        return self.client.get(path, headers=headers, params=params)
 
 
 @pytest.fixture
@@ -195,3 +200,44 @@ def test_ready_and_the_lag_of_every_view_in_the_metrics(api: Api) -> None:
     text = api.client.get("/metrics").text
     assert f"lease_event_log_head {float(api.head)}" in text
     assert 'lease_reader_lag_events{reader="view:portal"} 0.0' in text
+
+
+def _unpaid_invoice(api: Api) -> dict[str, Any]:
+    documents = api.get(f"/v1/contracts/{api.number}/documents").json()
+    return next(d for d in documents if d["open"] != "0.00")
+
+
+def test_a_document_renders_as_html_with_its_rules_and_payment_reference(api: Api) -> None:
+    invoice = _unpaid_invoice(api)
+    response = api.get(f"/v1/documents/{invoice['number']}", accept="text/html")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    page = response.text
+    for expected in (
+        invoice["number"],
+        api.number,
+        api.customer,
+        *invoice["rule_ids"],
+        "Art. 5.1",
+        structured_communication(invoice["number"]),
+        invoice["open"],
+    ):
+        assert expected in page, expected
+
+
+def test_a_document_renders_as_pdf_with_the_same_content(api: Api) -> None:
+    invoice = _unpaid_invoice(api)
+    response = api.get(f"/v1/documents/{invoice['number']}", accept="application/pdf")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert invoice["number"] in text
+    assert structured_communication(invoice["number"]) in text
+
+
+def test_a_document_in_an_unoffered_type_is_406(api: Api) -> None:
+    invoice = _unpaid_invoice(api)
+    response = api.get(f"/v1/documents/{invoice['number']}", accept="image/png")
+    assert response.status_code == 406
+    assert response.headers["content-type"] == "application/problem+json"
