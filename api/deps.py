@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Annotated
 
+import psycopg
+from eventsourcing.persistence import ProgrammingError
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.auth import Principal, Role, TokenVerifier, Unauthenticated
 from api.documents import Lessor
 from api.problems import ProblemError
+from api.readmodels import ViewMissingError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -42,16 +46,19 @@ class Services:
     """The broker /health/ready checks."""
 
     def positions(self) -> tuple[int, dict[str, int | None]]:
-        """The event log's head and each reader's position (None: not known here)."""
+        """The event log's head and each reader's position (None: it cannot be read, e.g.
+        its tables are not created yet). Raises when the database does not answer."""
         if self.contracts is None or self.read_models is None:
             return 0, {}
         head = self.contracts.recorder.max_notification_id() or 0
-        readers: dict[str, int | None] = {
-            f"view:{name}": self.read_models.position(name) for name in self.read_models.views
+        readers: dict[str, Callable[[], int]] = {
+            f"view:{name}": partial(self.read_models.position, name)
+            for name in self.read_models.views
         }
         if self.relay is not None:
-            readers["relay"] = self.relay.max_tracking_id(self.contracts.name) or 0
-        return head, readers
+            relay, name = self.relay, self.contracts.name
+            readers["relay"] = lambda: relay.max_tracking_id(name) or 0
+        return head, {reader: _readable(read) for reader, read in readers.items()}
 
     def today(self) -> date:
         """The business date of this request (Europe/Brussels, or LEASE_BUSINESS_DATE)."""
@@ -84,6 +91,14 @@ def read_side(request: Request) -> ReadSideServices:
 
 
 ReadSide = Annotated[ReadSideServices, Depends(read_side)]
+
+
+def _readable(read: Callable[[], int]) -> int | None:
+    try:
+        return read()
+    except (ViewMissingError, psycopg.errors.UndefinedTable, ProgrammingError):
+        return None
+
 
 _bearer = HTTPBearer(auto_error=False, description="A JWT of the lessor's identity provider")
 

@@ -76,9 +76,8 @@ class RequestTimer:
     """ASGI middleware: times each request under its route template, e.g.
     `/v1/contracts/{number}`, never the raw path."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -98,6 +97,7 @@ class RequestTimer:
         finally:
             route = scope.get("route")
             template = getattr(route, "path", UNMATCHED)
-            self.metrics.requests.labels(scope["method"], template, str(status)).observe(
+            metrics: Metrics = scope["app"].state.services.metrics
+            metrics.requests.labels(scope["method"], template, str(status)).observe(
                 time.perf_counter() - started
             )

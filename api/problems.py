@@ -14,13 +14,14 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 import psycopg
+from eventsourcing.persistence import OperationalError
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.auth import Unauthenticated
-from api.readmodels import NotCaughtUpError
+from api.readmodels import NotCaughtUpError, ViewMissingError
 from domain.contract.command import CommandInputError
 from domain.errors import ConcurrencyConflictError, ContractError
 from infra.inputs.errors import location, message
@@ -153,6 +154,12 @@ async def _on_database_down(_: Request, exc: Exception) -> JSONResponse:
     return problem_response(ProblemError(503, detail, headers={"Retry-After": "5"}))
 
 
+async def _on_views_missing(_: Request, exc: Exception) -> JSONResponse:
+    logger.warning("a read model's tables are missing: %s", exc)
+    detail = "the read models are not created yet; the projections worker creates them"
+    return problem_response(ProblemError(503, detail, headers={"Retry-After": "5"}))
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     logger.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem_response(
@@ -171,6 +178,9 @@ def install(app: FastAPI) -> None:
         StarletteHTTPException: _on_http,
         NotCaughtUpError: _on_not_caught_up,
         psycopg.OperationalError: _on_database_down,
+        OperationalError: _on_database_down,
+        psycopg.errors.UndefinedTable: _on_views_missing,
+        ViewMissingError: _on_views_missing,
         Exception: _on_unexpected,
     }
     for kind, handler in handlers.items():

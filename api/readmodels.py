@@ -12,6 +12,9 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import psycopg
+from eventsourcing.persistence import ProgrammingError
+
 from projections.registry import all_specs, postgres_view
 
 if TYPE_CHECKING:
@@ -29,6 +32,14 @@ class NotCaughtUpError(Exception):
 
     def __init__(self, view: str, position: int, wanted: int) -> None:
         super().__init__(f"the {view} view is at position {position}, not yet at {wanted}")
+        self.view = view
+
+
+class ViewMissingError(Exception):
+    """The view's tables are not created yet (the projections worker creates them)."""
+
+    def __init__(self, view: str) -> None:
+        super().__init__(f"the {view} view is not created yet; the projections worker creates it")
         self.view = view
 
 
@@ -52,7 +63,11 @@ class ReadModels:
         return found
 
     def position(self, name: str) -> int:
-        return self.views[name].max_tracking_id(self.application_name) or 0
+        """The view's position; ViewMissingError while its tables do not exist."""
+        try:
+            return self.views[name].max_tracking_id(self.application_name) or 0
+        except (psycopg.errors.UndefinedTable, ProgrammingError) as err:
+            raise ViewMissingError(name) from err
 
     def at_least(self, name: str, wanted: int | None) -> int:
         """The view's position, once it is at least `wanted` (NotCaughtUpError on time)."""

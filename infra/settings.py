@@ -85,6 +85,8 @@ class Settings(_TopicNames):
     api_public_key_file: Path | None = None
     """Or one PEM public key (RS256 or Ed25519); unset with no JWKS URL = the development
     key `lease dev` makes under the data directory."""
+    api_consistency_wait_ms: int = Field(default=2000, ge=0, le=30_000)
+    """How long a query with `?min_position=` waits for its read model before 503."""
     api_audience: str = "lease-lifecycle"
     """The `aud` a token must name."""
     api_issuer: str = "lease-dev"

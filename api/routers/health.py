@@ -6,6 +6,7 @@ import socket
 from typing import Annotated
 
 import psycopg
+from eventsourcing.persistence import PersistenceError
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel
 
@@ -35,11 +36,15 @@ def ready(found: Annotated[Services, Depends(services)]) -> Health:
     try:
         head, readers = found.positions()
         checks["database"] = "ok" if found.contracts is not None else "not configured"
-    except psycopg.Error:
+    except (psycopg.Error, PersistenceError):
         head, readers = 0, {}
         checks["database"] = "unreachable"
     for reader, position in readers.items():
-        if reader.startswith("view:") and position is not None:
+        if not reader.startswith("view:"):
+            continue
+        if position is None:
+            checks[reader] = "not created yet"
+        else:
             behind = head - position
             checks[reader] = "ok" if behind <= READY_MAX_LAG else f"{behind} events behind"
     if found.bootstrap_servers:
