@@ -6,14 +6,25 @@ from __future__ import annotations
 import logging
 import socket
 import time
+from typing import TYPE_CHECKING
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
 logger = logging.getLogger(__name__)
 
 POLL_INTERVAL = 0.05
+MAX_MESSAGE_BYTES = 1_000_000
+"""The largest message (key + value + headers) the service produces or stores an event for.
+
+Kafka's default `message.max.bytes` and kafka-python's `max_request_size` are 1 MiB
+(1,048,576) for a whole record batch; this leaves room for the batch and record overhead.
+An event whose message would be larger is refused before it is stored (infra/recorder.py),
+and a dead letter is cut to fit (consumers/dead_letters.py)."""
 
 
 class BrokerStartError(RuntimeError):
@@ -40,6 +51,14 @@ def create_topics(
                 logger.debug("topic %s already exists", topic)
             else:
                 logger.info("created topic %s (%d partitions)", topic, partitions)
+
+
+def message_bytes(
+    key: bytes | None, value: bytes | None, headers: Iterable[tuple[str, bytes]] = ()
+) -> int:
+    """What a message counts against `MAX_MESSAGE_BYTES`: key, value and headers."""
+    size = len(key or b"") + len(value or b"")
+    return size + sum(len(name.encode()) + len(data) for name, data in headers)
 
 
 def acknowledged_producer(bootstrap: str, client_id: str) -> KafkaProducer:

@@ -275,7 +275,7 @@ class TestRunner:
         [letter] = wait_for_messages(topics.bootstrap, topics.dead_letters, 1)
         dead = json.loads(letter.value)
         assert (dead["source_topic"], dead["source_offset"]) == (topics.payments, bad)
-        assert "method must be one of" in dead["error"]
+        assert "method input should be" in dead["error"]
         assert json.loads(dead["value"])["method"] == "CASH"
         assert [p.payment_id for p in stored_payments(app, number)] == ["BANK-2"]
 
