@@ -6,11 +6,12 @@ from __future__ import annotations
 import logging
 import socket
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient
-from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.errors import KafkaError, KafkaTimeoutError, TopicAlreadyExistsError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -72,29 +73,67 @@ def acknowledged_producer(bootstrap: str, client_id: str) -> KafkaProducer:
     )
 
 
-def group_at_end(bootstrap: str, topic: str, group: str, timeout: float = 10.0) -> bool:
-    """Whether the group's committed offsets are at the end of every partition of `topic`.
+@dataclass(frozen=True)
+class PartitionLag:
+    """How far a consumer group is behind on one partition."""
 
-    The end is the high watermark of a fetch at the committed offset (the embedded broker's
-    ListOffsets under-reports it); any record returned there means the group is behind, and
-    so does no answer within `timeout`. Manual assignment: the group is asked for its
-    offsets, never joined.
+    topic: str
+    partition: int
+    committed: int | None
+    """The group's committed offset (the next one it reads); None: nothing committed."""
+    end: int
+    """The partition's end: the offset after its last message."""
+
+    @property
+    def lag(self) -> int:
+        """Messages the group has yet to read."""
+        return max(0, self.end - (self.committed or 0))
+
+
+def group_lag(
+    bootstrap: str, group: str, topics: Iterable[str], timeout: float = 10.0
+) -> list[PartitionLag]:
+    """The group's lag on every partition of `topics`, from its committed offsets.
+
+    The end is the high watermark a fetch at the committed offset reports, not ListOffsets
+    "latest": the embedded broker answers that with the base offset of the partition's last
+    record batch + 1, below the end whenever that batch holds several messages, so standard
+    lag tools under-report. The group is asked for its offsets (manual assignment), never
+    joined. KafkaTimeoutError when a partition does not answer within `timeout`.
     """
     consumer = KafkaConsumer(
         bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False, fetch_max_wait_ms=50
     )
     try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in topics
+            for p in sorted(consumer.partitions_for_topic(topic) or ())
+        ]
         consumer.assign(partitions)
+        committed = {tp: consumer.committed(tp) for tp in partitions}
         for tp in partitions:
-            consumer.seek(tp, consumer.committed(tp) or 0)
+            consumer.seek(tp, committed[tp] or 0)
         deadline = time.monotonic() + timeout
         while any(consumer.highwater(tp) is None for tp in partitions):
-            if consumer.poll(timeout_ms=100) or time.monotonic() > deadline:
-                return False
-        return all(consumer.position(tp) >= consumer.highwater(tp) for tp in partitions)
+            if time.monotonic() > deadline:
+                raise KafkaTimeoutError(f"no high watermark of {group}'s partitions in {timeout}s")
+            consumer.poll(timeout_ms=100)
+        return [
+            PartitionLag(tp.topic, tp.partition, committed[tp], consumer.highwater(tp))
+            for tp in partitions
+        ]
     finally:
         consumer.close()
+
+
+def group_at_end(bootstrap: str, topic: str, group: str, timeout: float = 10.0) -> bool:
+    """Whether the group's committed offsets are at the end of every partition of `topic`
+    (False also when the broker does not answer within `timeout`)."""
+    try:
+        return all(p.lag == 0 for p in group_lag(bootstrap, group, [topic], timeout))
+    except KafkaTimeoutError:
+        return False
 
 
 def list_topics(bootstrap: str) -> list[str]:

@@ -10,6 +10,13 @@ deduplicate on (contract_id, sequence). While batch N is being sent and acknowle
 N+1 is read and encoded (by default in a child process, infra/relay/reader.py), so neither
 the wait for the broker nor the encoding holds the producer up.
 
+An event the broker cannot take (a message over `MAX_MESSAGE_BYTES`, or refused by the
+broker as too large) is not retried and not skipped: retrying gives the same answer and
+skipping would hide an event from every consumer. `UnpublishableEventError` names it, the
+relay stops and says so loudly. It cannot happen by construction: the stores refuse such
+an event before it is written (infra/recorder.py), and the largest event a command can
+produce is a few tens of KB (tests/unit/test_message_size.py).
+
 A broker that forgets (the embedded one keeps its log in memory): beside its position the
 relay stores the broker's cluster id and, per partition, the offset after its last
 acknowledged message. At start, every `check_interval` seconds and after a failed send it
@@ -28,12 +35,13 @@ from typing import TYPE_CHECKING, Any, Self
 
 from eventsourcing.persistence import Tracking
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.errors import KafkaError
+from kafka.errors import KafkaError, MessageSizeTooLargeError
 
-from infra.kafka import cluster_id, create_topics
+from infra.kafka import MAX_MESSAGE_BYTES, cluster_id, create_topics, message_bytes
 from infra.listen import new_events
 from infra.relay.reader import Batch, InlineReader, ProcessReader
 from infra.relay.tracking import BrokerState, relay_tracking
+from infra.schemas.envelope import decode
 
 if TYPE_CHECKING:
     import threading
@@ -83,6 +91,10 @@ def producer_settings(config: RelayConfig) -> dict[str, Any]:
         "delivery_timeout_ms": int(config.ack_timeout * 1000),
         "client_id": "lease-relay",
     }
+
+
+class UnpublishableEventError(RuntimeError):
+    """A stored event the broker cannot take: the relay stops rather than retry or skip it."""
 
 
 class TopicRecreatedError(KafkaError):  # type: ignore[misc]  # kafka-python is untyped
@@ -160,6 +172,9 @@ class KafkaRelay:
         return sent
 
     def _send(self, batch: Batch) -> _Sent:
+        for key, value, headers in batch.messages:
+            if (size := message_bytes(key, value, headers)) > MAX_MESSAGE_BYTES:
+                raise _unpublishable(key, value, f"is {size:,} bytes")
         send, topic = self._producer_now().send, self.config.topic
         futures = [send(topic, value=v, key=k, headers=h) for k, v, h in batch.messages]
         return _Sent(batch.last, futures)
@@ -170,6 +185,8 @@ class KafkaRelay:
         for future in sent.futures:
             if not future.is_done:
                 future.get(max(0.0, deadline - time.monotonic()))
+            if isinstance(future.exception, MessageSizeTooLargeError):
+                raise UnpublishableEventError(f"the broker refused a message: {future.exception}")
             if future.exception is not None:
                 raise future.exception
             partition, offset = future.value.partition, future.value.offset
@@ -245,6 +262,9 @@ class KafkaRelay:
             while not stop.is_set():
                 try:
                     self.catch_up(stop)
+                except UnpublishableEventError as err:
+                    logger.critical("relay stopped: %s", err)
+                    raise
                 except KafkaError as err:
                     logger.warning("relay: batch not acknowledged (%r); retrying", err)
                     stop.wait(self.config.retry_wait)
@@ -279,6 +299,15 @@ class KafkaRelay:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _unpublishable(key: bytes, value: bytes, why: str) -> UnpublishableEventError:
+    head = decode(value)
+    return UnpublishableEventError(
+        f"event {head['event_type']} #{head['sequence']} of contract {key.decode()} at"
+        f" position {head['position']} {why}, over the {MAX_MESSAGE_BYTES:,}-byte limit:"
+        " it cannot be published; nothing after it is published until it is dealt with"
+    )
 
 
 def build_relay(

@@ -7,7 +7,7 @@ from dataclasses import fields
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, get_args, get_origin, get_type_hints
+from typing import Any, get_args, get_origin
 from uuid import NAMESPACE_URL, uuid4, uuid5
 
 import pytest
@@ -37,11 +37,7 @@ from infra.schemas.envelope import (
     message,
     stored_envelope,
 )
-from infra.schemas.envelope import (
-    LIBRARY_FIELDS as LIBRARY,
-)
 from infra.schemas.json_schemas import (
-    HINT_NAMES,
     event_schema,
     message_schema,
     published_schemas,
@@ -57,6 +53,7 @@ from tests.factories import (
     ref_terms,
     run_days,
 )
+from tests.largest_events import event_of
 from tests.schema_validator import errors
 from tests.unit.test_inbound_schemas import GOOD
 
@@ -215,13 +212,7 @@ class TestSchemas:
 
 def example_event(name: str) -> ContractEvent:
     """An event of type `name` with an example value for each field, built as the mapper does."""
-    cls = EVENT_TYPES[name]
-    hints = get_type_hints(cls, localns=HINT_NAMES)
-    state = {f.name: example_value(hints[f.name]) for f in fields(cls) if f.name not in LIBRARY}
-    state |= {"originator_id": uuid4(), "originator_version": 2, "timestamp": datetime.now(UTC)}
-    event = object.__new__(cls)
-    object.__setattr__(event, "__dict__", state)
-    return event
+    return event_of(name, lambda _field, hint: example_value(hint))
 
 
 def example_value(hint: Any) -> Any:
