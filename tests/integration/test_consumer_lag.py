@@ -9,6 +9,7 @@ says. `lease consumers status` prints it for each group of the worker registry.
 from __future__ import annotations
 
 import secrets
+
 import pytest
 import typer
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
