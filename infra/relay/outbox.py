@@ -154,13 +154,13 @@ class KafkaRelay:
         reader, size = self.reader, self.config.batch_size
         reader.drain()
         reader.request(self.position)
-        sent, pending = 0, None
-        while True:
+        sent, pending, refused = 0, None, None
+        while refused is None:
             batch = reader.receive()
             more = len(batch.messages) == size and not (stop is not None and stop.is_set())
             if more:  # read and encoded while this batch is sent and acknowledged
                 reader.request(batch.last)
-            current = self._send(batch) if batch.messages else None
+            current, refused = self._send(batch) if batch.messages else (None, None)
             if pending is not None:
                 sent += self._confirm(pending)
             pending = current
@@ -169,15 +169,24 @@ class KafkaRelay:
         if pending is not None:
             self._producer_now().flush(self.config.ack_timeout)
             sent += self._confirm(pending)
+        if refused is not None:
+            raise refused
         return sent
 
-    def _send(self, batch: Batch) -> _Sent:
-        for key, value, headers in batch.messages:
+    def _send(self, batch: Batch) -> tuple[_Sent | None, UnpublishableEventError | None]:
+        """Hand the batch to the producer, up to the first message too large to publish
+        (then also that message's error: the messages before it are published first)."""
+        messages, refused = batch.messages, None
+        for i, (key, value, headers) in enumerate(batch.messages):
             if (size := message_bytes(key, value, headers)) > MAX_MESSAGE_BYTES:
-                raise _unpublishable(key, value, f"is {size:,} bytes")
+                messages, refused = batch.messages[:i], _unpublishable(key, value, size)
+                break
+        if not messages:
+            return None, refused
         send, topic = self._producer_now().send, self.config.topic
-        futures = [send(topic, value=v, key=k, headers=h) for k, v, h in batch.messages]
-        return _Sent(batch.last, futures)
+        futures = [send(topic, value=v, key=k, headers=h) for k, v, h in messages]
+        last = batch.last if refused is None else decode(messages[-1][1])["position"]
+        return _Sent(last, futures), refused
 
     def _confirm(self, sent: _Sent) -> int:
         """Wait for the broker's acknowledgement of every message, then record the batch."""
@@ -301,12 +310,12 @@ class KafkaRelay:
         self.close()
 
 
-def _unpublishable(key: bytes, value: bytes, why: str) -> UnpublishableEventError:
+def _unpublishable(key: bytes, value: bytes, size: int) -> UnpublishableEventError:
     head = decode(value)
     return UnpublishableEventError(
         f"event {head['event_type']} #{head['sequence']} of contract {key.decode()} at"
-        f" position {head['position']} {why}, over the {MAX_MESSAGE_BYTES:,}-byte limit:"
-        " it cannot be published; nothing after it is published until it is dealt with"
+        f" position {head['position']} is {size:,} bytes, over the {MAX_MESSAGE_BYTES:,}-byte"
+        " limit: it cannot be published; nothing after it is published until it is dealt with"
     )
 
 
