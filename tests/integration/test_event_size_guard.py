@@ -42,7 +42,7 @@ def test_a_command_whose_event_is_too_large_is_refused_and_stores_nothing(
     number = concluded(app)
     before = app.recorder.max_notification_id()
 
-    with pytest.raises(EventTooLargeError, match="PaymentReceived v2 of contract .* bytes"):
+    with pytest.raises(EventTooLargeError, match=r"PaymentReceived v2 of contract .* bytes"):
         app.execute(number, ReceivePayment(Money.of("10.00"), "BANK-1"), HUGE)
 
     assert app.recorder.max_notification_id() == before
