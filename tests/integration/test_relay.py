@@ -279,8 +279,9 @@ class TestMessageSize:
         with relay_of() as relay:
             assert relay.catch_up() == len(names)
         records = read_topic(bootstrap_servers, config.topic)
+        assert len(records) == len(names)
         assert max(len(r.value) for r in records) > 700_000
-        assert [decode(r.value) for r in records] == expected_envelopes(app)
+        assert deduplicated(records) == keyed(expected_envelopes(app))
 
     def test_an_event_too_large_to_publish_stops_the_relay_loudly_instead_of_a_retry_loop(
         self,
