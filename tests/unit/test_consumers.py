@@ -24,6 +24,7 @@ from consumers.dead_letters import dead_letter
 from consumers.runner import ConsumerRunner
 from consumers.wire import read
 from domain.contract.billing import ReceivePayment
+from domain.contract.command import CommandInputError
 from domain.contract.incidents import ReportOdometer
 from domain.errors import ConcurrencyConflictError, RuleViolationError
 from domain.money import Money
@@ -297,15 +298,22 @@ class TestRunnerCommits:
         assert letter.consumer == "payments"
         assert consumer.commits == [2]
 
-    def test_a_rule_violation_is_dead_lettered(self) -> None:
+    @pytest.mark.parametrize(
+        "refused",
+        [
+            RuleViolationError("L-28", "contract is closed"),
+            CommandInputError("payment_id", "must be at most 64 characters"),
+        ],
+        ids=["rule-violation", "command-input"],
+    )
+    def test_what_can_never_apply_is_dead_lettered_at_once(self, refused: Exception) -> None:
         app = FakeApp()
         consumer = FakeConsumer(app, [Raw(0)])
-        refused = RuleViolationError("L-28", "contract is closed")
         runner, letters = runner_for(app, tracking_handler({0: refused}))
 
         assert runner.poll_once(consumer)
 
-        assert letters.letters[0].error.startswith("RuleViolationError")
+        assert letters.letters[0].error.startswith(type(refused).__name__)
         assert consumer.commits == [1]
 
     def test_a_version_conflict_is_retried_not_dead_lettered(self) -> None:

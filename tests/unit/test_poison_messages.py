@@ -84,16 +84,6 @@ class TestPoisonIsDeadLettered:
         assert app.tracked == {f"kafka:{TOPIC}:0": 1}
         assert consumer.commits[-1] == 2
 
-    def test_a_command_field_out_of_bounds_is_dead_lettered_at_once(self) -> None:
-        app = FakeApp()
-        consumer = FakeConsumer(app, [Raw(0)])
-        refused = CommandInputError("payment_id", "must be at most 64 characters")
-        runner, letters = runner_for(app, tracking_handler({0: refused}))
-
-        assert runner.poll_once(consumer)
-
-        assert letters.letters[0].error.startswith("CommandInputError: payment_id")
-
 
 class TestInfrastructureIsRetried:
     @pytest.mark.parametrize(
