@@ -15,12 +15,14 @@ from api.auth import Principal, Role, TokenVerifier, Unauthenticated
 from api.documents import Lessor
 from api.problems import ProblemError
 from api.readmodels import ViewMissingError
+from infra.idempotency import IdempotentContracts
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import date
 
     from api.metrics import Metrics
+    from domain.policy import LessorPolicy
     from api.readmodels import ReadModels
     from domain.application import ContractsApplication
     from infra.clock import Clock
@@ -100,6 +102,26 @@ def _readable(read: Callable[[], int]) -> int | None:
         return None
 
 
+@dataclass(frozen=True)
+class WriteSideServices:
+    """The services of a command: the event store with its idempotency keys."""
+
+    contracts: IdempotentContracts
+    today: Callable[[], date]
+    policy: LessorPolicy
+    metrics: Metrics
+
+
+def write_side(request: Request) -> WriteSideServices:
+    found = services(request)
+    if not isinstance(found.contracts, IdempotentContracts):
+        raise ProblemError(503, "the event store is not available", headers={"Retry-After": "5"})
+    policy = found.settings.lessor_policy()
+    return WriteSideServices(found.contracts, found.today, policy, found.metrics)
+
+
+WriteSide = Annotated[WriteSideServices, Depends(write_side)]
+
 _bearer = HTTPBearer(auto_error=False, description="A JWT of the lessor's identity provider")
 
 
@@ -131,3 +153,26 @@ def allow(*roles: Role) -> Callable[[Principal], Principal]:
 STAFF = (Role.OPERATOR, Role.SERVICE, Role.AUDITOR)
 Staff = Annotated[Principal, Depends(allow(*STAFF))]
 """Any staff role: the queries."""
+Operator = Annotated[Principal, Depends(allow(Role.OPERATOR))]
+"""Back-office staff: every command."""
+SERVICE_COMMANDS = frozenset(
+    {
+        "receive_payment",
+        "report_odometer",
+        "report_incident",
+        "report_theft",
+        "recover_vehicle",
+        "declare_total_loss",
+        "record_death",
+        "notify_vehicle_ready",
+        "hand_over",
+    }
+)
+"""What an integration may send (API.md 2): payments, odometer readings, incidents, theft
+and its recovery, total loss, deaths, vehicle readiness and handover."""
+
+
+def writer(command: str) -> Callable[[Principal], Principal]:
+    """A dependency admitting operators, and integrations for `SERVICE_COMMANDS`."""
+    roles = (Role.OPERATOR, Role.SERVICE) if command in SERVICE_COMMANDS else (Role.OPERATOR,)
+    return allow(*roles)

@@ -97,6 +97,10 @@ class IdempotentRecorder(OneTripApplicationRecorder):
             "SELECT key, request, command, status, contract_id, version, from_version"
             " FROM {0}.{1} WHERE key = %s"
         ).format(schema, table)
+        self._position = SQL(
+            "SELECT notification_id FROM {0}.{1} WHERE originator_id = %s"
+            " AND originator_version = %s"
+        ).format(schema, Identifier(events_table_name))
         self._purge = SQL("DELETE FROM {0}.{1} WHERE created_at < now() - %s").format(schema, table)
 
     def insert_events(
@@ -139,6 +143,13 @@ class IdempotentRecorder(OneTripApplicationRecorder):
             curs.execute(self._select_key, (key,))
             row = curs.fetchone()
         return IdempotencyRecord(**row) if row is not None else None
+
+    def position_of(self, originator_id: UUID, version: int) -> int | None:
+        """The log position (notification id) of a stored event, None if there is none."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._position, (originator_id, version))
+            row = curs.fetchone()
+        return int(row["notification_id"]) if row is not None else None
 
     def purge(self, older_than: timedelta) -> int:
         """Forget the keys stored longer ago than `older_than`; how many were dropped."""

@@ -17,6 +17,7 @@ from psycopg.conninfo import conninfo_to_dict
 from pydantic import Field, create_model
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.policy import LessorPolicy
 from infra.topics import TOPICS, topic_spec
 
 if TYPE_CHECKING:
@@ -98,6 +99,13 @@ class Settings(_TopicNames):
     lessor_vat: str = "(set LEASE_LESSOR_VAT)"
     lessor_iban: str = "(set LEASE_LESSOR_IBAN)"
     """The account customers pay to, printed with the structured communication."""
+
+    def lessor_policy(self) -> LessorPolicy:
+        """The Lessor policy (K-02) these settings give; K-08 refuses legal-review grounds."""
+        return LessorPolicy(
+            auto_dissolve_grounds=self.auto_dissolve_grounds,
+            auto_suspend_grounds=self.auto_suspend_grounds,
+        )
 
     def topic(self, key: str) -> str:
         """The name of the topic registered under `key` (infra/topics.py), e.g. "payments"."""
