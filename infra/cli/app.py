@@ -23,6 +23,8 @@ from infra.simulate.scenario import ScenarioError
 from projections.registry import VIEW_MODULES
 
 OUR_PACKAGES = ("domain", "projections", "consumers", "api", "infra")
+USAGE_ERROR = 2
+"""Exit code of a usage error: an unknown option, a missing argument or path (as click's)."""
 INTERRUPTED = 130
 """Exit code of a command interrupted before it was done or ready (128 + SIGINT)."""
 

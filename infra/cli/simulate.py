@@ -11,6 +11,7 @@ import typer
 
 from infra.cli.app import (
     STARTUP_ERRORS,
+    USAGE_ERROR,
     Verbose,
     configure_logging,
     fail,
@@ -20,7 +21,7 @@ from infra.cli.app import (
 from infra.embedded.stack import Stack
 from infra.simulate.in_process import StepRefusedError, simulate
 from infra.simulate.on_stack import PipelineStuckError, simulate_on_stack
-from infra.simulate.scenario import ScenarioError, load_scenario
+from infra.simulate.scenario import ScenarioError, ScenarioPathError, load_scenario
 
 if TYPE_CHECKING:
     from infra.simulate.scenario import Scenario
@@ -39,8 +40,13 @@ def simulate_command(
     configure_logging(verbose=verbose)
     try:
         scenario = load_scenario(path)
+    except ScenarioPathError as err:
+        fail("simulate", str(err), code=USAGE_ERROR)
+    except ScenarioError as err:
+        fail("simulate", str(err))
+    try:
         out = simulate_through_stack(scenario) if stack else simulate(scenario)
-    except (ScenarioError, StepRefusedError) as err:
+    except StepRefusedError as err:
         fail("simulate", str(err))
     except (*STARTUP_ERRORS, PipelineStuckError) as err:
         fail("simulate", one_line(err))

@@ -12,9 +12,17 @@ from __future__ import annotations
 
 from dataclasses import MISSING, fields
 from datetime import date
-from functools import cache
 from types import UnionType
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
+from typing import (
+    TYPE_CHECKING,
+    Annotated,
+    Any,
+    Literal,
+    Union,
+    get_args,
+    get_origin,
+    get_type_hints,
+)
 
 from pydantic import Field, StringConstraints, create_model
 
@@ -50,7 +58,8 @@ def _text(bounds: Bounds) -> Any:
     if bounds.max_length > MAX_CODE:
         return Annotated[str, StringConstraints(max_length=bounds.max_length, pattern=TEXT_PATTERN)]
     return Annotated[
-        str, StringConstraints(min_length=1, max_length=bounds.max_length, pattern=IDENTIFIER_PATTERN)
+        str,
+        StringConstraints(min_length=1, max_length=bounds.max_length, pattern=IDENTIFIER_PATTERN),
     ]
 
 
@@ -65,6 +74,7 @@ def _annotation(hint: Any, bounds: Bounds) -> Any:
         tuple[str, ...]: Annotated[list[Identifier], Field(max_length=bounds.max_items)],
         ChargeLines: Annotated[list[ChargeLine], Field(max_length=bounds.max_items)],
     }
+    annotation: Any
     if base is int:
         low = 0 if bounds.low is None else bounds.low
         high = MAX_ODOMETER_KM if bounds.high is None else bounds.high
@@ -81,9 +91,7 @@ def _default(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
-@cache
-def command_model(cls: type[Command]) -> type[Strict]:
-    """The strict input model of a command (its fields, types, bounds and defaults)."""
+def _model(cls: type[Command]) -> type[Strict]:
     hints = get_type_hints(cls)
     spec: dict[str, Any] = {}
     for f in fields(cls):
@@ -97,6 +105,15 @@ PUBLIC_COMMANDS: Mapping[str, type[Command]] = {
     name: cls for name, cls in COMMANDS.items() if cls.public
 }
 """The commands callers may send (scenario steps, the HTTP API), by name."""
+COMMAND_MODELS: Mapping[str, type[Strict]] = {
+    name: _model(cls) for name, cls in PUBLIC_COMMANDS.items()
+}
+"""The input model of each public command, by command name (the HTTP API's request bodies)."""
+
+
+def command_model(cls: type[Command]) -> type[Strict]:
+    """The strict input model of a public command (its fields, types, bounds and defaults)."""
+    return COMMAND_MODELS[cls.name]
 
 
 def to_command(cls: type[Command], model: Strict) -> Command:
@@ -115,4 +132,4 @@ def _domain_value(value: Any) -> Any:
 
 def command_schemas() -> dict[str, dict[str, Any]]:
     """The JSON Schema of every public command's input, by command name."""
-    return {name: command_model(cls).model_json_schema() for name, cls in PUBLIC_COMMANDS.items()}
+    return {name: model.model_json_schema() for name, model in COMMAND_MODELS.items()}

@@ -68,8 +68,8 @@ class ContractTermsInput(Strict):
     registered_in_name_of: Identifier = "LESSOR"
     general_terms_version: Identifier = "19-2/HP"
     brand: Identifier = "BMW"
-    instalment_components: Annotated[dict[Identifier, Amount], Field(max_length=MAX_LIST)] = (
-        Field(default_factory=dict)
+    instalment_components: Annotated[dict[Identifier, Amount], Field(max_length=MAX_LIST)] = Field(
+        default_factory=dict
     )
 
     def to_terms(self) -> ContractTerms:
@@ -91,4 +91,3 @@ class LessorPolicyInput(Strict):
             auto_suspend_grounds=tuple(self.auto_suspend_grounds),
             early_termination_fee_rate=Decimal(self.early_termination_fee_rate),
         )
-

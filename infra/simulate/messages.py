@@ -39,7 +39,7 @@ def _step_error(error: Any, loc: tuple[int | str, ...], model: type[BaseModel]) 
         return f"{where}.do {tag} is not a step of scenario version 1"
     if kind == "union_tag_not_found":
         return f"{where}.do is required: the step's name"
-    if len(loc) == 2:  # noqa: PLR2004 - the step itself, e.g. not an object
+    if len(loc) == 2:
         return f"{where} {describe(error, model)}"
     do, rest = loc[2], loc[3:]
     if kind == "missing" and len(rest) == 1:

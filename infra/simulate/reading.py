@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 
 MAX_BYTES = 2_000_000
 """A scenario of `MAX_STEPS` steps fits in well under 2 MB."""
+MAX_DIGITS = 100
+"""Longer integers are refused while parsing (Python itself stops at 4,300 digits); shorter
+ones reach the model, which names the field whose bound they cross."""
 
 
 class UnreadableError(ValueError):
@@ -32,7 +35,7 @@ def read_json(path: Path) -> Any:
         with path.open("rb") as file:
             raw = file.read(MAX_BYTES + 1)
     except OSError as exc:
-        raise UnreadableError(f"cannot read {path}: {exc.strerror}") from None
+        raise ValueError(f"cannot read {path}: {exc.strerror}") from None
     return parse_json(raw, str(path))
 
 
@@ -49,17 +52,25 @@ def parse_json(raw: bytes, name: str) -> Any:
             f"{name} is not UTF-8: byte 0x{raw[exc.start]:02x} at offset {exc.start}"
         ) from None
     try:
-        return json.loads(text, parse_constant=_no_constant, object_pairs_hook=_object)
+        return json.loads(
+            text, parse_constant=_no_constant, parse_int=_int, object_pairs_hook=_object
+        )
     except json.JSONDecodeError as exc:
         raise ValueError(f"{name} is not JSON: {exc.msg} at line {exc.lineno}") from None
     except RecursionError:
         raise ValueError(f"{name} is nested too deeply to be a scenario") from None
-    except ValueError as exc:  # our hooks, and numbers of more digits than Python reads
-        raise ValueError(f"{name} is not valid JSON: {str(exc)[:80]}") from None
+    except ValueError as exc:  # from the hooks below
+        raise ValueError(f"{name} is not valid JSON: {exc}") from None
 
 
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
+
+
+def _int(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_DIGITS:
+        raise ValueError(f"a number of {len(digits):,} digits")
+    return int(digits)
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -20,11 +20,11 @@ from pydantic import Field, ValidationError, create_model
 from domain.contract.command import Command, CommandInputError
 from domain.contract.registry import COMMANDS
 from domain.errors import ContractError
-from infra.inputs.commands import PUBLIC_COMMANDS, command_model, to_command
+from infra.inputs.commands import COMMAND_MODELS, PUBLIC_COMMANDS, to_command
 from infra.inputs.terms import ContractTermsInput, LessorPolicyInput
 from infra.inputs.types import BusinessDate, Strict
 from infra.simulate.messages import describe_error
-from infra.simulate.reading import read_json
+from infra.simulate.reading import UnreadableError, read_json
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -46,6 +46,10 @@ class ScenarioError(ValueError):
     """The scenario file is not a valid version-1 scenario; names the place that is wrong."""
 
 
+class ScenarioPathError(ScenarioError):
+    """The scenario path is missing or a directory: a usage error (exit code 2)."""
+
+
 class StepBase(Strict):
     """What every step has: its date, its name and whether a refusal is expected."""
 
@@ -56,12 +60,13 @@ class StepBase(Strict):
 def _step_model(name: str, base: type[Strict] | None) -> type[Strict]:
     title = "".join(part.title() for part in name.split("_")) + "Step"
     bases = (StepBase,) if base is None else (base, StepBase)
-    return create_model(title, __base__=bases, do=(Literal[name], ...))  # type: ignore[call-overload]
+    tag: Any = Literal[name]
+    return create_model(title, __base__=bases, do=(tag, ...))
 
 
 STEP_MODELS: dict[str, type[Strict]] = {
     **{name: _step_model(name, None) for name in SPECIAL_STEPS},
-    **{name: _step_model(name, command_model(cls)) for name, cls in PUBLIC_COMMANDS.items()},
+    **{name: _step_model(name, model) for name, model in COMMAND_MODELS.items()},
 }
 """SCENARIOS.md step table: one model per `do`, the command's fields plus `on`."""
 AnyStep = Annotated[Union[tuple(STEP_MODELS.values())], Field(discriminator="do")]  # type: ignore[valid-type]  # noqa: UP007
@@ -73,7 +78,7 @@ class ScenarioDocument(Strict):
     scenario_version: Literal[1]
     contract: ContractTermsInput
     policy: LessorPolicyInput = Field(default_factory=LessorPolicyInput)
-    steps: Annotated[list[AnyStep], Field(min_length=1, max_length=MAX_STEPS)]
+    steps: Annotated[list[AnyStep], Field(min_length=1, max_length=MAX_STEPS)]  # type: ignore[valid-type]
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,8 @@ def load_scenario(path: Path) -> Scenario:
     """Read and validate a scenario file."""
     try:
         data = read_json(path)
+    except UnreadableError as exc:
+        raise ScenarioPathError(str(exc)) from None
     except ValueError as exc:
         raise ScenarioError(str(exc)) from None
     return parse_scenario(data)
