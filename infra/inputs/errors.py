@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
-from infra.inputs.types import PATTERN_MEANINGS
+from infra.inputs.types import DATE_PATTERN, PATTERN_MEANINGS
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
@@ -82,12 +82,17 @@ def describe(error: Any, model: type[BaseModel] | None = None) -> str:
     """Like `message`, with the limit that was crossed, and for a value of the wrong type
     the form the field wants (a decimal string for money) when `model` can tell."""
     kind = error["type"]
+    pattern = pattern_at(model, error["loc"]) if model is not None else None
+    if pattern == DATE_PATTERN:  # a date out of the window, or not a date at all
+        said = message(error)
+        if said.startswith("must be between"):
+            return said
+        detail = f" ({said})" if kind == "value_error" else ""
+        return f"must be an ISO date, e.g. '2024-03-12'{detail}"
     if kind in BOUND_WORDS:
         return BOUND_WORDS[kind].format(**error.get("ctx", {}))
-    if kind == "string_type" and model is not None:
-        pattern = pattern_at(model, error["loc"])
-        if pattern in PATTERN_MEANINGS:
-            return PATTERN_MEANINGS[pattern]
+    if kind == "string_type" and pattern in PATTERN_MEANINGS:
+        return PATTERN_MEANINGS[pattern]
     return message(error)
 
 

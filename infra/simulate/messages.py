@@ -20,8 +20,10 @@ PLAIN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
 
 def describe_error(exc: ValidationError, model: type[BaseModel]) -> str:
-    """The first error of `exc` (validating `model`) as `place message`."""
-    error: Any = exc.errors(include_url=False, include_input=False)[0]
+    """The first error of `exc` (validating `model`) as `place message`, an unknown field
+    first (a typo is both an unknown field and a missing one; the unknown one says more)."""
+    errors: list[Any] = exc.errors(include_url=False, include_input=False)
+    error = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc = tuple(error["loc"])
     if not loc:
         return "the scenario must be a JSON object"

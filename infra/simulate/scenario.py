@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from itertools import pairwise
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
-from pydantic import Field, ValidationError, create_model
+from pydantic import Field, ValidationError, create_model, field_validator
 
 from domain.contract.command import Command, CommandInputError
 from domain.contract.registry import COMMANDS
@@ -79,6 +79,14 @@ class ScenarioDocument(Strict):
     contract: ContractTermsInput
     policy: LessorPolicyInput = Field(default_factory=LessorPolicyInput)
     steps: Annotated[list[AnyStep], Field(min_length=1, max_length=MAX_STEPS)]  # type: ignore[valid-type]
+
+    @field_validator("scenario_version", mode="before")
+    @classmethod
+    def _not_a_bool(cls, value: object) -> object:
+        """`true` equals 1 in Python; a version is a number."""
+        if isinstance(value, bool):
+            raise ValueError(f"must be {SCENARIO_VERSION}")  # noqa: TRY004 - pydantic wants ValueError
+        return value
 
 
 @dataclass(frozen=True)
