@@ -17,6 +17,7 @@ from infra.cli.app import (
     fail,
     load_settings,
     one_line,
+    reach_external,
 )
 from infra.embedded.stack import Stack
 from infra.simulate.in_process import StepRefusedError, simulate
@@ -58,5 +59,6 @@ def simulate_through_stack(scenario: Scenario) -> dict[str, Any]:
     temporary directory, unless LEASE_DATABASE_URL / LEASE_KAFKA_BOOTSTRAP_SERVERS say)."""
     with tempfile.TemporaryDirectory(prefix="lease-simulate-") as tmp:
         settings = load_settings("simulate", Path(tmp))
+        reach_external("simulate", settings, broker=True)
         with Stack(settings) as stack:
             return simulate_on_stack(scenario, settings, stack.postgres, stack.bootstrap_servers)
