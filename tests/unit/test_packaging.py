@@ -6,17 +6,24 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from setuptools import find_packages
-
 ROOT = Path(__file__).resolve().parents[2]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 SETUPTOOLS = PYPROJECT["tool"]["setuptools"]
 
 
 def packages() -> list[str]:
-    """The regular packages the project ships (`packages.find` of pyproject.toml)."""
-    include: list[str] = SETUPTOOLS["packages"]["find"]["include"]
-    return [str(name) for name in find_packages(str(ROOT), include=include)]
+    """The regular packages the project ships: each folder with an __init__.py below the
+    top-level folders `packages.find.include` names (as setuptools finds them)."""
+    tops = [pattern.rstrip("*") for pattern in SETUPTOOLS["packages"]["find"]["include"]]
+    found = []
+    for top in tops:
+        for init in sorted((ROOT / top).rglob("__init__.py")):
+            parts = init.parent.relative_to(ROOT).parts
+            if all(
+                (ROOT.joinpath(*parts[:i]) / "__init__.py").exists() for i in range(1, len(parts))
+            ):
+                found.append(".".join(parts))
+    return found
 
 
 def test_package_data_is_declared_on_regular_packages_that_ship() -> None:
