@@ -173,6 +173,10 @@ def _document_cases() -> Iterator[tuple[str, bytes]]:
 
 
 def _money_cases() -> Iterator[tuple[str, bytes]]:
+    yield "instalment as the string 1e400", with_term("instalment_amount", "1e400")
+    yield "instalment as the number 10^400", with_term("instalment_amount", 10**400)
+    yield "advance payment as 1E+400", with_term("advance_payment", "1E+400")
+    yield "excess km price as 1e400", with_term("excess_km_price", "1e400")
     for name in MONEY_FIELDS:
         yield (
             f"{name} in full-width digits",
