@@ -77,6 +77,11 @@ def with_term(name: str, value: object) -> bytes:
     return changed(lambda d: d["contract"].update({name: value}))
 
 
+def with_policy(name: str, value: object) -> bytes:
+    """VALID with one field of the Lessor policy set to `value`."""
+    return changed(lambda d: d["policy"].update({name: value}))
+
+
 def with_step(step: dict[str, Any]) -> bytes:
     """VALID with one more step before its final advance."""
     return changed(lambda d: d["steps"].insert(-1, step))
@@ -126,49 +131,49 @@ def _document_cases() -> Iterator[tuple[str, bytes]]:
     yield "contract without term_months", changed(lambda d: d["contract"].pop("term_months"))
     yield "unknown top-level field", changed(lambda d: d.update(sceanrio="typo"))
     yield "1 MB unknown padding", changed(lambda d: d.update(padding="x" * 1_000_000))
-    yield "unknown contract field", changed(lambda d: d["contract"].update(odometr=5))
+    yield "unknown contract field", with_term("odometr", 5)
     yield "unknown protection field", changed(lambda d: d["contract"]["protection"].update(fee=1))
     yield "unknown gap field", changed(lambda d: d["contract"]["gap"].update(insured="1.00"))
-    yield "protection not an object", changed(lambda d: d["contract"].update(protection=True))
-    yield "unknown policy field", changed(lambda d: d["policy"].update(auto_dissolve=[]))
+    yield "protection not an object", with_term("protection", True)
+    yield "unknown policy field", with_policy("auto_dissolve", [])
     yield "policy is a list", changed(lambda d: d.update(policy=[]))
     yield (
         "bogus policy ground",
-        changed(lambda d: d["policy"].update(auto_dissolve_grounds=["18.99(z)"])),
+        with_policy("auto_dissolve_grounds", ["18.99(z)"]),
     )
     yield (
         "policy ground needing legal review",
-        changed(lambda d: d["policy"].update(auto_suspend_grounds=["18.3(iv)"])),
+        with_policy("auto_suspend_grounds", ["18.3(iv)"]),
     )
     yield (
         "policy grounds not a list",
-        changed(lambda d: d["policy"].update(auto_dissolve_grounds="18.3(ii)")),
+        with_policy("auto_dissolve_grounds", "18.3(ii)"),
     )
     yield (
         "fee rate above 0.50",
-        changed(lambda d: d["policy"].update(early_termination_fee_rate="0.90")),
+        with_policy("early_termination_fee_rate", "0.90"),
     )
     yield (
         "fee rate as an exponent",
-        changed(lambda d: d["policy"].update(early_termination_fee_rate="5e-1")),
+        with_policy("early_termination_fee_rate", "5e-1"),
     )
-    yield "term_months 10^6", changed(lambda d: d["contract"].update(term_months=10**6))
-    yield "term_months as a string", changed(lambda d: d["contract"].update(term_months="48"))
-    yield "term_months true", changed(lambda d: d["contract"].update(term_months=True))
-    yield "annual_km 10^40", changed(lambda d: d["contract"].update(annual_km=10**40))
-    yield "fuel_type unknown", changed(lambda d: d["contract"].update(fuel_type="COAL"))
+    yield "term_months 10^6", with_term("term_months", 10**6)
+    yield "term_months as a string", with_term("term_months", "48")
+    yield "term_months true", with_term("term_months", True)
+    yield "annual_km 10^40", with_term("annual_km", 10**40)
+    yield "fuel_type unknown", with_term("fuel_type", "COAL")
     yield (
         "100,000-character contract number with control characters",
-        changed(lambda d: d["contract"].update(contract_number="C\x01\x02" * 33_334)),
+        with_term("contract_number", "C\x01\x02" * 33_334),
     )
     yield (
         "lone surrogate in a contract number",
-        changed(lambda d: d["contract"].update(contract_number="C-\ud800")),
+        with_term("contract_number", "C-\ud800"),
     )
-    yield "empty customer number", changed(lambda d: d["contract"].update(customer_number=""))
+    yield "empty customer number", with_term("customer_number", "")
     yield (
         "unknown instalment component",
-        changed(lambda d: d["contract"].update(instalment_components={"CAR_WASH": "5.00"})),
+        with_term("instalment_components", {"CAR_WASH": "5.00"}),
     )
 
 
@@ -189,32 +194,20 @@ def _money_cases() -> Iterator[tuple[str, bytes]]:
         )
     yield (
         "negative instalment",
-        changed(lambda d: d["contract"].update(instalment_amount="-650.00")),
+        with_term("instalment_amount", "-650.00"),
     )
     yield (
         "3-decimal instalment",
-        changed(lambda d: d["contract"].update(instalment_amount="650.001")),
+        with_term("instalment_amount", "650.001"),
     )
     yield (
         "instalment over the maximum",
-        changed(lambda d: d["contract"].update(instalment_amount="99999999999.00")),
+        with_term("instalment_amount", "99999999999.00"),
     )
-    yield (
-        "payment of 1e400",
-        with_step({"on": "2024-03-20", "do": "receive_payment", "amount": "1e400"}),
-    )
-    yield (
-        "payment of -5",
-        with_step({"on": "2024-03-20", "do": "receive_payment", "amount": "-5.00"}),
-    )
-    yield (
-        "payment with a comma",
-        with_step({"on": "2024-03-20", "do": "receive_payment", "amount": "5,00"}),
-    )
-    yield (
-        "payment of NaN text",
-        with_step({"on": "2024-03-20", "do": "receive_payment", "amount": "NaN"}),
-    )
+    payments = {"1e400": "1e400", "-5": "-5.00", "with a comma": "5,00", "of NaN text": "NaN"}
+    for name, amount in payments.items():
+        step = {"on": "2024-03-20", "do": "receive_payment", "amount": amount}
+        yield f"payment {name}", with_step(step)
 
 
 def _nul_cases() -> Iterator[tuple[str, bytes]]:
@@ -226,7 +219,7 @@ def _nul_cases() -> Iterator[tuple[str, bytes]]:
         )
     yield (
         "NUL in a policy ground",
-        changed(lambda d: d["policy"].update(auto_dissolve_grounds=["18.3(ii)\x00"])),
+        with_policy("auto_dissolve_grounds", ["18.3(ii)\x00"]),
     )
     yield "NUL in a step's do", with_step({"on": "2024-03-20", "do": "advance\x00"})
     yield (
