@@ -15,6 +15,7 @@ import pydantic
 import typer
 from eventsourcing.persistence import PersistenceError
 
+from domain.errors import RuleViolationError
 from infra import bootstrap
 from infra.embedded.postgres import PostgresStartError
 from infra.embedded.postgres import wait_until_ready as wait_for_postgres
@@ -42,6 +43,7 @@ STARTUP_ERRORS = (
     PersistenceError,
     psycopg.Error,
     bootstrap.ProjectionsBusyError,
+    RuleViolationError,  # the Lessor policy of LEASE_AUTO_*_GROUNDS (K-02, K-08)
     OSError,
 )
 """What can stop a command from starting (or a worker from running); reported in one line."""
