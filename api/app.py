@@ -20,11 +20,11 @@ from api.deps import Services
 from api.limits import BodyLimit
 from api.metrics import Metrics, RequestTimer
 from api.readmodels import ReadModels
-from api.routers import contracts, health, rules
-from domain.application import ContractsApplication
+from api.routers import commands, contracts, health, rules
 from infra.bootstrap import event_store
 from infra.clock import business_clock
 from infra.dev_tokens import ensure_key_pair, public_key_path
+from infra.idempotency import IdempotentContracts
 from infra.relay.tracking import relay_tracking
 from infra.settings import get_settings
 
@@ -66,6 +66,7 @@ def create_app(services: Services | ServicesFactory) -> FastAPI:
     app.add_middleware(BodyLimit)
     app.add_middleware(RequestTimer)
     app.include_router(health.router)
+    app.include_router(commands.router)
     app.include_router(contracts.router)
     app.include_router(rules.router)
     return app
@@ -97,7 +98,7 @@ def serving(settings: Settings) -> Iterator[Services]:
     with event_store(settings) as postgres:
         env = postgres.eventsourcing_env(pool_size=settings.pool_size)
         readers = {**env, PostgresFactory.CREATE_TABLE: "n"}
-        app = ContractsApplication(env=env)
+        app = IdempotentContracts(env=env)
         read_models = ReadModels.open(readers, app.name, settings.api_consistency_wait_ms)
         relay = relay_tracking(readers)
         try:

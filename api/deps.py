@@ -22,9 +22,9 @@ if TYPE_CHECKING:
     from datetime import date
 
     from api.metrics import Metrics
-    from domain.policy import LessorPolicy
     from api.readmodels import ReadModels
     from domain.application import ContractsApplication
+    from domain.policy import LessorPolicy
     from infra.clock import Clock
     from infra.relay.tracking import RelayTracking
     from infra.settings import Settings

@@ -153,7 +153,9 @@ def _replay(
     side: WriteSideServices, record: IdempotencyRecord, earlier: IdempotencyRecord, number: str
 ) -> Sent:
     if earlier.request != record.request:
-        error = FieldError(field=f"header.{IDEMPOTENCY_KEY}", message="was used for another request")
+        error = FieldError(
+            field=f"header.{IDEMPOTENCY_KEY}", message="was used for another request"
+        )
         detail = "this Idempotency-Key was used for another request"
         raise ProblemError(422, detail, errors=[error])
     contract_id = earlier.contract_id or Contract.create_id(number)

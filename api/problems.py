@@ -102,8 +102,10 @@ def problem_response(error: ProblemError) -> JSONResponse:
 
 
 def field_errors(exc: RequestValidationError) -> list[FieldError]:
-    """Pydantic's errors named as the request names the field (`body.odometer`)."""
-    return [FieldError(field=location(tuple(e["loc"])), message=message(e)) for e in exc.errors()]
+    """Pydantic's errors named as the request names the field (`body.odometer`); unknown
+    fields first, as a misspelt field is usually also the missing one."""
+    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    return [FieldError(field=location(tuple(e["loc"])), message=message(e)) for e in errors]
 
 
 async def _on_problem(_: Request, exc: Exception) -> JSONResponse:

@@ -7,11 +7,13 @@ and an HTTP body are read the same way.
 `Idempotency-Key` (stored with the events: api/idempotent.py) and answer the events the
 command recorded, the contract's version (`ETag`) and the log `position` to read your
 writes with. `If-Match: "<version>"` refuses a stale version with 412.
+
+This module's annotations are evaluated at once (no `from __future__ import annotations`):
+each generated route's body type is a local of the function that makes it.
 """
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING, Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Request, Response
 from pydantic import BaseModel
@@ -24,9 +26,6 @@ from api.routers.contracts import Number
 from domain.contract.registry import COMMANDS
 from infra.inputs.commands import COMMAND_MODELS, to_command
 from infra.inputs.terms import ContractTermsInput
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
 
 router = APIRouter(prefix="/v1/contracts", tags=["commands"])
 
@@ -133,4 +132,3 @@ for _name, _model in COMMAND_MODELS.items():
         responses=REFUSALS,
         openapi_extra={"x-rule-ids": list(_cls.rule_ids)},
     )(_route(_name, _model))
-
