@@ -19,6 +19,7 @@ from api.auth import TokenVerifier
 from api.deps import Services
 from api.limits import BodyLimit
 from api.metrics import Metrics, RequestTimer
+from api.openapi import complete
 from api.readmodels import ReadModels
 from api.routers import commands, contracts, health, rules
 from infra.bootstrap import event_store
@@ -62,6 +63,7 @@ def create_app(services: Services | ServicesFactory) -> FastAPI:
         redoc_url=None,
         lifespan=lifespan,
     )
+    app.openapi = lambda: complete(app)  # type: ignore[method-assign]
     problems.install(app)
     app.add_middleware(BodyLimit)
     app.add_middleware(RequestTimer)
