@@ -58,7 +58,7 @@ class ContractTermsInput(Strict):
     instalment_frequency: Identifier | None = None
     invested_capital: Amount | None = None
     payment_term_days: Count = 0
-    advance_payment: Amount = Field(default="0.00", validate_default=False)
+    advance_payment: Amount = Field(default="0.00", validate_default=True)
     shortfall_km_price: UnitPrice | None = None
     shortfall_refund_cap: Amount | None = None
     protection: ProtectionInput = Field(default_factory=ProtectionInput)
@@ -82,7 +82,7 @@ class LessorPolicyInput(Strict):
 
     auto_dissolve_grounds: Grounds = Field(default_factory=list)
     auto_suspend_grounds: Grounds = Field(default_factory=list)
-    early_termination_fee_rate: Rate = Field(default="0.50", validate_default=False)
+    early_termination_fee_rate: Rate = Field(default="0.50", validate_default=True)
 
     def to_policy(self) -> LessorPolicy:
         """The domain's policy; RuleViolationError (K-02, K-08, P-42) names the rule."""

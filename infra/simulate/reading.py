@@ -12,6 +12,8 @@ import codecs
 import json
 from typing import TYPE_CHECKING, Any
 
+from infra.inputs.errors import quoted
+
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -77,7 +79,6 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            shown = key if len(key) <= 40 else key[:37] + "..."
-            raise ValueError(f"key {shown!r} appears twice in one object")
+            raise ValueError(f"key {quoted(key)} appears twice in one object")
         out[key] = value
     return out

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from itertools import pairwise
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, cast
 
 from pydantic import Field, ValidationError, create_model, field_validator
 
@@ -54,17 +54,19 @@ class StepBase(Strict):
     """What every step has: its date, its name and whether a refusal is expected."""
 
     on: BusinessDate
+    do: str
+    """The step's name: `conclude`, `advance` or a public command (a literal in each model)."""
     expect_refusal: bool = False
 
 
-def _step_model(name: str, base: type[Strict] | None) -> type[Strict]:
+def _step_model(name: str, base: type[Strict] | None) -> type[StepBase]:
     title = "".join(part.title() for part in name.split("_")) + "Step"
-    bases = (StepBase,) if base is None else (base, StepBase)
+    bases: tuple[type[Strict], ...] = (StepBase,) if base is None else (base, StepBase)
     tag: Any = Literal[name]
-    return create_model(title, __base__=bases, do=(tag, ...))
+    return cast("type[StepBase]", create_model(title, __base__=bases, do=(tag, ...)))
 
 
-STEP_MODELS: dict[str, type[Strict]] = {
+STEP_MODELS: dict[str, type[StepBase]] = {
     **{name: _step_model(name, None) for name in SPECIAL_STEPS},
     **{name: _step_model(name, model) for name, model in COMMAND_MODELS.items()},
 }
@@ -147,18 +149,17 @@ def parse_scenario(data: object) -> Scenario:
     return Scenario(terms, policy, steps)
 
 
-def _step(index: int, model: Strict) -> Step:
-    do: str = getattr(model, "do")  # noqa: B009 - every step model has it
+def _step(index: int, model: StepBase) -> Step:
     args: dict[str, Any] = {}
-    if do not in SPECIAL_STEPS:
-        cls = PUBLIC_COMMANDS[do]
+    if model.do not in SPECIAL_STEPS:
+        cls = PUBLIC_COMMANDS[model.do]
         try:
             command = to_command(cls, model)
         except CommandInputError as exc:
             raise ScenarioError(f"steps[{index}].{exc}") from None
         args = {f.name: getattr(command, f.name) for f in fields(command)}
-    on: date = getattr(model, "on")  # noqa: B009 - a BusinessDate is read into a date
-    return Step(index, on, do, args, getattr(model, "expect_refusal"))  # noqa: B009
+    on = cast("date", model.on)  # a BusinessDate is read into a date
+    return Step(index, on, model.do, args, model.expect_refusal)
 
 
 def _check_dates(steps: tuple[Step, ...]) -> None:

@@ -1,7 +1,8 @@
 """The `lease` CLI at its edges, as a user runs it (issue 9, findings 7 and 10).
 
 A malformed scenario is refused the same way in-process and with `--stack` (NUL characters
-used to pass in-process and crash PostgreSQL); a path that is not a file is a usage error;
+used to pass in-process and crash PostgreSQL); a path that is not a file, an unknown option
+or a missing argument is a usage error in one line;
 an unreachable external PostgreSQL or Kafka is named in one line within seconds; `lease dev`
 says what its first billing did, and a normal restart prints no warnings.
 """
@@ -48,6 +49,32 @@ def test_a_missing_scenario_file_is_a_usage_error(tmp_path: Path) -> None:
 
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr == "lease simulate: no-such.json does not exist\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (("simulate", "--bogus", "x.json"), "lease simulate: No such option: --bogus"),
+        (("simulate",), "lease simulate: Missing argument 'PATH'."),
+        (("history",), "lease history: Missing argument 'NUMBER'."),
+    ],
+)
+def test_a_usage_error_is_one_line_with_exit_code_2(
+    args: tuple[str, ...], line: str, tmp_path: Path
+) -> None:
+    result = lease(*args, cwd=tmp_path)
+
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith(line)
+    assert result.stderr.endswith(f"(see {line.split(':', maxsplit=1)[0]} --help)\n")
+
+
+def test_lease_without_arguments_still_prints_its_help(tmp_path: Path) -> None:
+    result = lease(cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert "Usage: lease [OPTIONS] COMMAND [ARGS]..." in result.stdout + result.stderr
 
 
 def test_an_unreachable_external_postgres_is_named_in_one_line(tmp_path: Path) -> None:

@@ -123,7 +123,7 @@ def test_a_typo_is_named_rather_than_the_field_it_misses() -> None:
     assert invalid(lambda d: d["steps"].append(step)) == "steps[3].odometr is not a known field"
 
 
-def test_a_20_year_walk_is_bounded_to_50_years_of_steps() -> None:
+def test_a_scenario_spans_at_most_50_years() -> None:
     message = invalid(lambda d: d["steps"].append({"on": "2199-12-31", "do": "advance"}))
     assert (
         message == "steps[3].on 2199-12-31 is more than 50 years after the first step (2024-02-20)"
