@@ -3,8 +3,9 @@
 FastAPI documents its own validation error as `application/json`; this API answers every
 error as `application/problem+json` (api/problems.py). `complete` rewrites each operation's
 error responses to the Problem schema and adds the answers any operation can give:
-401 (no valid token), 403 (role), 413 (body over 64 KiB), 422 (invalid input) and 503
-(database or read model not there).
+401 (no valid token), 403 (role), 404 (an unknown contract, document, customer or rule in
+the path), 400 (a body that is not JSON), 413 (body over 64 KiB), 422 (invalid input) and 503 (database or read model
+not there).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ EVERY_OPERATION = {
     "422": "Invalid input: `errors` names each field",
     "503": "The database or a read model is not available yet (`Retry-After`)",
 }
-WITH_BODY = {"413": "The body is over 64 KiB"}
+WITH_BODY = {"400": "The body is not JSON", "413": "The body is over 64 KiB"}
+WITH_PATH_PARAMETER = {"404": "No such contract, document, customer or rule"}
 PUBLIC = ("/health/live", "/health/ready", "/metrics")
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
@@ -53,6 +55,8 @@ def complete(app: FastAPI) -> dict[str, Any]:
             extra = {} if path in PUBLIC else dict(EVERY_OPERATION)
             if method in ("post", "put", "patch"):
                 extra |= WITH_BODY
+            if "{" in path:
+                extra |= WITH_PATH_PARAMETER
             for status, description in extra.items():
                 responses.setdefault(status, _problem(description))
     app.openapi_schema = document
