@@ -6,6 +6,7 @@ and later the API's lifespan, are the only callers.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 from contextlib import contextmanager
@@ -179,7 +180,12 @@ def rebuild(group: ProjectionGroup, progress: Callable[[int], None] | None = Non
 
 
 def follow(group: ProjectionGroup, stop: threading.Event) -> None:
-    """The `projections` worker: catch up, then follow the log live until `stop` is set."""
+    """The `projections` worker: catch up, then follow the log live until `stop` is set.
+
+    Positions and rows are read from storage first, so a run after a database outage
+    (`infra.supervisor.reconnecting`) resumes from what was committed.
+    """
+    group.resync()
     catch_up(group)
     group.run(stop)
 
@@ -237,7 +243,9 @@ def projections_lock(app: Application[Any]) -> Iterator[None]:
         try:
             yield
         finally:
-            conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
+            # A connection cut by a database restart took the session's lock with it.
+            with contextlib.suppress(psycopg.OperationalError):
+                conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
 
 
 @contextmanager

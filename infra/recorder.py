@@ -11,14 +11,20 @@ POSTGRES_ENABLE_DB_FUNCTIONS, takes no table lock, so readers could pass over ga
 A unique violation (a concurrent writer took the version) still raises the library's
 IntegrityError and writes nothing. Select it with `APPLICATION_RECORDER_TOPIC`
 (infra.settings does by default); every other method is the library's own.
+
+`LockedProcessRecorder` is the library's process recorder (the consumers' tracked
+application) with its tables and functions created under the same advisory lock: it runs
+the library's CREATE OR REPLACE FUNCTION too, so without the lock a consumer and another
+worker starting together failed with "tuple concurrently updated" (issue 9, seen when the
+outage tests start their workers at once).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from eventsourcing.postgres import PostgresApplicationRecorder
-from psycopg.sql import SQL, Identifier, Literal
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresProcessRecorder
+from psycopg.sql import SQL, Composed, Identifier, Literal
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -72,9 +78,7 @@ class OneTripApplicationRecorder(PostgresApplicationRecorder):
         # Processes starting together (`lease dev`, one `lease run` per worker) would run
         # CREATE OR REPLACE FUNCTION at once, which PostgreSQL refuses ("tuple concurrently
         # updated"): the lock, held to the end of the creating transaction, takes them in turn.
-        self.sql_create_statements.insert(
-            0, SQL("SELECT pg_advisory_xact_lock({})").format(Literal(CREATE_LOCK))
-        )
+        self.sql_create_statements.insert(0, creation_lock())
         self.sql_create_statements.extend([many, one])
         self._call = SQL("SELECT * FROM {schema}.{function}(%s, %s, %s, %s)").format(
             schema=schema, function=function
@@ -100,3 +104,24 @@ class OneTripApplicationRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self._call, params, prepare=True)
             return [row[column] for row in curs.fetchall() for column in row]
+
+
+def creation_lock() -> Composed:
+    """The statement that takes CREATE_LOCK until the end of the creating transaction."""
+    return SQL("SELECT pg_advisory_xact_lock({})").format(Literal(CREATE_LOCK))
+
+
+class LockedProcessRecorder(PostgresProcessRecorder):
+    """The library's process recorder, its tables and functions created under CREATE_LOCK."""
+
+    def __init__(
+        self,
+        datastore: PostgresDatastore,
+        *,
+        events_table_name: str = "stored_events",
+        tracking_table_name: str = "notification_tracking",
+    ) -> None:
+        super().__init__(
+            datastore, events_table_name=events_table_name, tracking_table_name=tracking_table_name
+        )
+        self.sql_create_statements.insert(0, creation_lock())

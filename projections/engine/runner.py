@@ -80,6 +80,13 @@ class ProjectionGroup:
         """Read each view's position again (after a rebuild cleared one)."""
         self._positions = {p.name: self._stored_position(p) for p in self.projections}
 
+    def resync(self) -> None:
+        """Take each view's position and rows from storage again, not from memory: after a
+        lost connection a batch may have committed without its answer reaching us."""
+        for projection in self.projections:
+            projection.view.forget()
+        self.reload_positions()
+
     def catch_up(
         self, progress: Callable[[int], None] | None = None, *, fresh_from_empty: bool = False
     ) -> int:

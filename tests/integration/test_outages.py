@@ -1,0 +1,177 @@
+"""Outages (issue 9): PostgreSQL restarted and the broker stopped while the load flows.
+
+The workers run as `lease run <worker>` processes, as in production (tests/fault_lab.py);
+the load is tests/fault_driver.py's: contracts handed over, odometer readings (some over the
+km cap) and bank payments, interleaved. After the outage, once everything has settled:
+
+(a) every stored event's (contract_id, sequence) is on the contract-events topic, with the
+    envelope the relay makes of it (at least once), and nothing was dead-lettered;
+(b) no effect was recorded twice: one KmCapReached + ContractEndedByLaw per over-cap
+    contract and none elsewhere, every payment booked exactly once;
+(c) the views the projections worker kept through the outage equal a rebuild.
+
+PostgreSQL restarted: a server of the test's own is stopped (fast shutdown: every
+connection is cut) and started again on the same port while the relay, the termination and
+payments consumers and the projections worker have a backlog; each must reconnect by
+itself, not exit. Broker stopped: a broker of the test's own is stopped for OUTAGE seconds
+while contracts and readings are stored, and started again on the same port; it keeps its
+log in memory, so it comes back empty under a new cluster id, and the relay publishes the
+whole event store again. The bank holds the payments it could not deliver meanwhile and
+sends them once the broker is back (the bench's 60 s version: bench/outages.py).
+
+No sleeps: every wait is a condition polled against a deadline.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections import Counter
+from typing import TYPE_CHECKING
+
+import pytest
+
+from domain.application import ContractsApplication
+from domain.contract import Contract
+from infra.embedded.broker import EmbeddedBroker
+from infra.embedded.postgres import EmbeddedPostgres
+from infra.schemas.envelope import envelope
+from infra.settings import free_port
+from tests.fault_driver import BUSINESS_DATE, Driver, plan
+from tests.fault_lab import (
+    Feeds,
+    count_of,
+    live_views,
+    open_lab,
+    rebuilt_in_memory,
+    repeated_payments,
+    settle,
+    stored,
+    termination_effects,
+    wait_until,
+)
+from tests.topic_reader import deduplicated, keyed, read_topic
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+    from typing import Any
+
+    import psycopg
+
+    from tests.fault_driver import Plan
+    from tests.fault_lab import Lab
+
+pytestmark = pytest.mark.integration
+
+logger = logging.getLogger(__name__)
+
+SEED = 20_250_901
+RATE = 60.0
+RUN_TIMEOUT = 90.0
+SETTLE_TIMEOUT = 90.0
+ONCE = Counter({"KmCapReached": 1, "ContractEndedByLaw": 1})
+
+
+@pytest.fixture
+def own_postgres(tmp_path: Path) -> Iterator[EmbeddedPostgres]:
+    """A PostgreSQL server of this test's own, on a fixed port, so it can be restarted."""
+    server = EmbeddedPostgres(tmp_path / "pg", free_port())
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def own_broker(tmp_path: Path) -> Iterator[EmbeddedBroker]:
+    """A broker of this test's own, on a fixed port, so it can be stopped and started."""
+    broker = EmbeddedBroker(free_port(), log_dir=tmp_path)
+    broker.start()
+    try:
+        yield broker
+    finally:
+        broker.stop()
+
+
+def ended_by_law(over_cap: int, payments: int) -> Any:
+    """`settle`'s condition: every over-cap contract ended, every payment booked."""
+    from domain.contract.billing_events import PaymentReceived  # noqa: PLC0415
+    from domain.contract.termination_events import ContractEndedByLaw  # noqa: PLC0415
+
+    def done(conn: psycopg.Connection[Any]) -> bool:
+        ended = count_of(conn, ContractEndedByLaw) >= over_cap
+        return ended and count_of(conn, PaymentReceived) >= payments
+
+    return done
+
+
+def check_invariants(lab: Lab, app: ContractsApplication, the_plan: Plan, last: int) -> None:
+    """(a), (b) and (c) of the module docstring, once everything has settled."""
+    lab.stop()
+    events = stored(app)
+    assert events[-1][0] == last
+
+    # (a) every stored event reached the topic, at least once, as the relay makes it
+    records = read_topic(lab.bootstrap, lab.topic, timeout=30.0)
+    expected = [envelope(event, position=n) for n, event in events]
+    logger.info("%d messages for %d events", len(records), len(expected))
+    assert deduplicated(records) == keyed(expected)
+    assert read_topic(lab.bootstrap, lab.topics["dead_letter"]) == []
+
+    # (b) each over-cap contract ended by law exactly once, no other did; payments once each
+    ended = {
+        c: Counter({k: n for k, n in e.items() if k in ONCE})
+        for c, e in termination_effects(events).items()
+    }
+    assert {c: e for c, e in ended.items() if e} == {
+        str(Contract.create_id(n)): ONCE for n in the_plan.over_cap
+    }
+    assert repeated_payments(events) == []
+    assert Counter(type(e).__name__ for _, e in events)["PaymentReceived"] == the_plan.payments
+
+    # (c) the views kept through the outage equal a rebuild
+    live = live_views(app, lab.env)
+    assert all(live[t] for t in ("history.events", "portal.contracts", "portal.timeline"))
+    assert live == rebuilt_in_memory(app)
+
+
+def test_workers_reconnect_after_postgresql_restarts(
+    own_postgres: EmbeddedPostgres, bootstrap_servers: str, tmp_path: Path
+) -> None:
+    rng = random.Random(SEED)
+    the_plan = plan(rng, contracts=60, readings=3, payments=1, over=0.4)
+    names = ("relay", "termination", "payments", "projections")
+    with open_lab(own_postgres.info, bootstrap_servers, tmp_path, names, BUSINESS_DATE) as lab:
+        app = ContractsApplication(env=lab.env)
+        feeds = Feeds(lab)
+        driver = Driver(app, the_plan.steps, RATE, feeds.send)
+        try:
+            # Given the workers at work and the load flowing
+            wait_until(lambda: all(w.ready() for w in lab.workers.values()), "workers ready", 60)
+            driver.start()
+            wait_until(
+                lambda: driver.done >= len(the_plan.steps) // 3, "a third driven", RUN_TIMEOUT
+            )
+
+            # When PostgreSQL is restarted under them (every connection cut)
+            restarted = time.monotonic()
+            own_postgres.stop()
+            own_postgres.start()
+            logger.info("PostgreSQL restarted in %.1f s", time.monotonic() - restarted)
+
+            # Then the workers are still up, and the driver finishes
+            wait_until(lab.watch(lambda: driver.finished), "the driver", RUN_TIMEOUT)
+            last = settle(
+                lab, ended_by_law(len(the_plan.over_cap), the_plan.payments), SETTLE_TIMEOUT
+            )
+            logger.info("settled at %d events; the driver retried %d steps", last, driver.retried)
+            for name in ("relay", "projections"):  # they did have to reconnect
+                assert lab.workers[name].logged("reconnect"), f"{name} never lost PostgreSQL"
+            check_invariants(lab, app, the_plan, last)
+        finally:
+            driver.join()
+            feeds.close()
+            app.close()
