@@ -15,7 +15,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,12 +28,9 @@ from psycopg import sql
 
 from domain.application import ContractsApplication
 from domain.contract.base_events import ContractEvent
-from domain.contract.billing_events import InstalmentInvoiced, PaymentReceived
-from infra import bootstrap
 from infra.kafka import create_topics, group_at_end
 from infra.schemas.envelope import encode
 from projections.registry import VIEW_MODULES
-from tests.integration.test_projection_runner import all_rows
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -316,60 +312,3 @@ def settle(lab: Lab, done: Callable[[psycopg.Connection[Any]], bool], timeout: f
                 return last
             assert time.monotonic() < deadline, f"not settled in {timeout} s: {last} {state}"
             threading.Event().wait(0.2)
-
-
-# --- the checks ------------------------------------------------------------------------
-
-
-def stored(app: ContractsApplication) -> list[tuple[int, ContractEvent]]:
-    """Every stored event with its notification id, in log order."""
-    out = []
-    start = 1
-    while notifications := app.recorder.select_notifications(start, 1000):
-        for notification in notifications:
-            event = app.mapper.to_domain_event(notification)
-            assert isinstance(event, ContractEvent)
-            out.append((notification.id, event))
-        start = notifications[-1].id + 1
-    return out
-
-
-def rebuilt_in_memory(app: ContractsApplication) -> dict[str, list[dict[str, Any]]]:
-    """The six views rebuilt from the whole log in memory: what the live ones must equal."""
-    group = bootstrap.build_projection_group(app, None)
-    bootstrap.catch_up(group)
-    return all_rows(group)
-
-
-def live_views(app: ContractsApplication, env: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
-    """The rows the projections worker left in PostgreSQL."""
-    group = bootstrap.build_projection_group(app, env)
-    try:
-        return all_rows(group)
-    finally:
-        bootstrap.close_projection_group(group)
-
-
-def termination_effects(events: list[tuple[int, ContractEvent]]) -> dict[str, Counter[str]]:
-    """Per contract id: how many of each event the termination consumer recorded."""
-    out: dict[str, Counter[str]] = {}
-    for _, event in events:
-        if event.actor == TERMINATION_ACTOR:
-            out.setdefault(str(event.originator_id), Counter())[type(event).__name__] += 1
-    return out
-
-
-def repeated_payments(events: list[tuple[int, ContractEvent]]) -> list[str]:
-    """Payment ids booked more than once."""
-    ids = Counter(e.payment_id for _, e in events if isinstance(e, PaymentReceived))
-    return sorted(i for i, n in ids.items() if n > 1)
-
-
-def repeated_invoices(events: list[tuple[int, ContractEvent]]) -> list[tuple[str, str]]:
-    """(contract id, period start) invoiced more than once."""
-    periods = Counter(
-        (str(e.originator_id), e.period_start.isoformat())
-        for _, e in events
-        if isinstance(e, InstalmentInvoiced)
-    )
-    return sorted(p for p, n in periods.items() if n > 1)

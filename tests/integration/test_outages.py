@@ -2,21 +2,19 @@
 
 The workers run as `lease run <worker>` processes, as in production (tests/fault_lab.py);
 the load is tests/fault_driver.py's: contracts handed over, odometer readings (some over the
-km cap) and bank payments, interleaved. After the outage, once everything has settled:
-
-(a) every stored event's (contract_id, sequence) is on the contract-events topic, with the
-    envelope the relay makes of it (at least once), and nothing was dead-lettered;
-(b) no effect was recorded twice: one KmCapReached + ContractEndedByLaw per over-cap
-    contract and none elsewhere, every payment booked exactly once;
-(c) the views the projections worker kept through the outage equal a rebuild.
+km cap) and bank payments, interleaved. After the outage, once everything has settled,
+tests/fault_checks.py checks (a) every stored event is on the contract-events topic and
+nothing was dead-lettered, (b) no effect was recorded twice (each over-cap contract ended by
+law once and no other, each payment booked and each reading reported once), (c) the views
+the projections worker kept through the outage equal a rebuild.
 
 PostgreSQL restarted: a server of the test's own is stopped (fast shutdown: every
 connection is cut) and started again on the same port while the relay, the termination and
 payments consumers and the projections worker have a backlog; each must reconnect by
-itself, not exit. Broker stopped: a broker of the test's own is stopped for OUTAGE seconds
-while contracts and readings are stored, and started again on the same port; it keeps its
-log in memory, so it comes back empty under a new cluster id, and the relay publishes the
-whole event store again. The bank holds the payments it could not deliver meanwhile and
+itself, not exit. Broker stopped: a broker of the test's own is stopped while a third of the
+load (contracts and readings: about 5 s at OUTAGE_RATE) is stored, and started again on the
+same port; it keeps its log in memory, so it comes back empty under a new cluster id,
+and the relay publishes the whole event store again. The bank holds the payments it could not deliver meanwhile and
 sends them once the broker is back (the bench's 60 s version: bench/outages.py).
 
 No sleeps: every wait is a condition polled against a deadline.
@@ -28,43 +26,25 @@ import logging
 import random
 import threading
 import time
-from collections import Counter
 from typing import TYPE_CHECKING
 
 import pytest
 
 from domain.application import ContractsApplication
-from domain.contract import Contract
 from infra.embedded.broker import EmbeddedBroker
 from infra.embedded.postgres import EmbeddedPostgres
-from infra.kafka import create_topics, list_topics
-from infra.schemas.envelope import envelope
+from infra.kafka import create_topics
 from infra.settings import free_port
+from tests.fault_checks import check_settled, settled
 from tests.fault_driver import BUSINESS_DATE, Driver, plan
-from tests.fault_lab import (
-    PARTITIONS,
-    Feeds,
-    count_of,
-    live_views,
-    open_lab,
-    rebuilt_in_memory,
-    repeated_payments,
-    settle,
-    stored,
-    termination_effects,
-    wait_until,
-)
-from tests.topic_reader import deduplicated, keyed, read_topic
+from tests.fault_lab import PARTITIONS, Feeds, open_lab, settle, wait_until
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
     from typing import Any
 
-    import psycopg
-
     from infra.settings import PostgresInfo
-    from tests.fault_driver import Plan
     from tests.fault_lab import Lab
 
 pytestmark = pytest.mark.integration
@@ -77,7 +57,6 @@ OUTAGE_RATE = 20.0
 """Steps per second while the broker is away: a third of the plan takes about 5 s."""
 RUN_TIMEOUT = 90.0
 SETTLE_TIMEOUT = 90.0
-ONCE = Counter({"KmCapReached": 1, "ContractEndedByLaw": 1})
 
 
 @pytest.fixture
@@ -100,51 +79,6 @@ def own_broker(tmp_path: Path) -> Iterator[EmbeddedBroker]:
         yield broker
     finally:
         broker.stop()
-
-
-def ended_by_law(over_cap: int, payments: int) -> Any:
-    """`settle`'s condition: every over-cap contract ended, every payment booked."""
-    from domain.contract.billing_events import PaymentReceived  # noqa: PLC0415
-    from domain.contract.termination_events import ContractEndedByLaw  # noqa: PLC0415
-
-    def done(conn: psycopg.Connection[Any]) -> bool:
-        ended = count_of(conn, ContractEndedByLaw) >= over_cap
-        return ended and count_of(conn, PaymentReceived) >= payments
-
-    return done
-
-
-def check_invariants(lab: Lab, app: ContractsApplication, the_plan: Plan, last: int) -> None:
-    """(a), (b) and (c) of the module docstring, once everything has settled."""
-    lab.stop()
-    events = stored(app)
-    assert events[-1][0] == last
-
-    # (a) every stored event reached the topic, at least once, as the relay makes it
-    records = read_topic(lab.bootstrap, lab.topic, timeout=30.0)
-    expected = [envelope(event, position=n) for n, event in events]
-    logger.info("%d messages for %d events", len(records), len(expected))
-    assert deduplicated(records) == keyed(expected)
-    dead_letters = lab.topics["dead_letter"]  # gone with a broker that forgot, unless written
-    assert dead_letters not in list_topics(lab.bootstrap) or not read_topic(
-        lab.bootstrap, dead_letters
-    )
-
-    # (b) each over-cap contract ended by law exactly once, no other did; payments once each
-    ended = {
-        c: Counter({k: n for k, n in e.items() if k in ONCE})
-        for c, e in termination_effects(events).items()
-    }
-    assert {c: e for c, e in ended.items() if e} == {
-        str(Contract.create_id(n)): ONCE for n in the_plan.over_cap
-    }
-    assert repeated_payments(events) == []
-    assert Counter(type(e).__name__ for _, e in events)["PaymentReceived"] == the_plan.payments
-
-    # (c) the views kept through the outage equal a rebuild
-    live = live_views(app, lab.env)
-    assert all(live[t] for t in ("history.events", "portal.contracts", "portal.timeline"))
-    assert live == rebuilt_in_memory(app)
 
 
 def test_workers_reconnect_after_postgresql_restarts(
@@ -173,13 +107,11 @@ def test_workers_reconnect_after_postgresql_restarts(
 
             # Then the workers are still up, and the driver finishes
             wait_until(lab.watch(lambda: driver.finished), "the driver", RUN_TIMEOUT)
-            last = settle(
-                lab, ended_by_law(len(the_plan.over_cap), the_plan.payments), SETTLE_TIMEOUT
-            )
+            last = settle(lab, settled(the_plan), SETTLE_TIMEOUT)
             logger.info("settled at %d events; the driver retried %d steps", last, driver.retried)
             for name in ("relay", "projections"):  # they did have to reconnect
                 assert lab.workers[name].logged("reconnect"), f"{name} never lost PostgreSQL"
-            check_invariants(lab, app, the_plan, last)
+            check_settled(lab, app, the_plan, last)
         finally:
             driver.join()
             feeds.close()
@@ -263,11 +195,9 @@ def test_nothing_is_lost_while_the_broker_is_away(
 
             # Then everything stored is published and consumed once it is back
             wait_until(lab.watch(lambda: driver.finished), "the driver", RUN_TIMEOUT)
-            last = settle(
-                lab, ended_by_law(len(the_plan.over_cap), the_plan.payments), SETTLE_TIMEOUT
-            )
+            last = settle(lab, settled(the_plan), SETTLE_TIMEOUT)
             assert lab.workers["relay"].logged("publishing every event again")
-            check_invariants(lab, app, the_plan, last)
+            check_settled(lab, app, the_plan, last)
         finally:
             driver.join()
             bank.close()
