@@ -14,8 +14,9 @@ payments consumers and the projections worker have a backlog; each must reconnec
 itself, not exit. Broker stopped: a broker of the test's own is stopped while a third of the
 load (contracts and readings: about 5 s at OUTAGE_RATE) is stored, and started again on the
 same port; it keeps its log in memory, so it comes back empty under a new cluster id,
-and the relay publishes the whole event store again. The bank holds the payments it could not deliver meanwhile and
-sends them once the broker is back (the bench's 60 s version: bench/outages.py).
+and the relay publishes the whole event store again. The bank holds the payments it could
+not deliver meanwhile and sends them once the broker is back (the bench's 60 s version:
+bench/outages.py).
 
 No sleeps: every wait is a condition polled against a deadline.
 """
