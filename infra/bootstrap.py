@@ -180,12 +180,7 @@ def rebuild(group: ProjectionGroup, progress: Callable[[int], None] | None = Non
 
 
 def follow(group: ProjectionGroup, stop: threading.Event) -> None:
-    """The `projections` worker: catch up, then follow the log live until `stop` is set.
-
-    Positions and rows are read from storage first, so a run after a database outage
-    (`infra.supervisor.reconnecting`) resumes from what was committed.
-    """
-    group.resync()
+    """The `projections` worker: catch up, then follow the log live until `stop` is set."""
     catch_up(group)
     group.run(stop)
 
