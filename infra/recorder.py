@@ -13,16 +13,18 @@ IntegrityError and writes nothing. Select it with `APPLICATION_RECORDER_TOPIC`
 (infra.settings does by default); every other method is the library's own.
 
 `LockedProcessRecorder` is the library's process recorder (the consumers' tracked
-application) with its tables and functions created under the same advisory lock: it runs
-the library's CREATE OR REPLACE FUNCTION too, so without the lock a consumer and another
-worker starting together failed with "tuple concurrently updated" (issue 9, seen when the
-outage tests start their workers at once).
+application) with its tables and functions created under the same advisory lock. Both run
+`create_table` in one process at a time (`OneAtATime`): the library creates a composite
+type outside any lock and decides whether to insert the tracking table's migration record
+before it locks anything, so workers starting together on a fresh database failed
+(issue 9, seen when the fault tests start every worker at once).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import psycopg
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresProcessRecorder
 from psycopg.sql import SQL, Composed, Identifier, Literal
 
@@ -37,7 +39,34 @@ CREATE_LOCK = 0x1EA5E_0001
 """The advisory lock key under which the recorder's tables and functions are created."""
 
 
-class OneTripApplicationRecorder(PostgresApplicationRecorder):
+TABLES_LOCK = 0x1EA5E_0002
+"""The advisory lock key under which recorders run `create_table` one at a time."""
+
+
+class OneAtATime(PostgresApplicationRecorder):
+    """A recorder whose `create_table` runs in one process at a time."""
+
+    def create_table(self) -> None:
+        """The library's, one process at a time (TABLES_LOCK, held by a connection of
+        its own). The library creates its composite type outside any lock, and reads
+        whether the tracking table exists before it creates it: workers starting together
+        on a fresh database failed with a duplicate `stored_event_uuid` type, or each
+        inserted the tracking table's migration record and all but one failed ("Failed to
+        record tracking for __migration__ 1")."""
+        pool = self.datastore.pool
+        conninfo = pool.conninfo() if callable(pool.conninfo) else pool.conninfo
+        kwargs = pool.kwargs() if callable(pool.kwargs) else (pool.kwargs or {})
+        kwargs = {k: v for k, v in kwargs.items() if k not in ("autocommit", "row_factory")}
+        lock = Literal(TABLES_LOCK)
+        with psycopg.connect(conninfo, autocommit=True, **kwargs) as conn:
+            conn.execute(SQL("SELECT pg_advisory_lock({})").format(lock))
+            try:
+                super().create_table()
+            finally:
+                conn.execute(SQL("SELECT pg_advisory_unlock({})").format(lock))
+
+
+class OneTripApplicationRecorder(OneAtATime):
     """The library's application recorder with `insert_events` in one round trip."""
 
     def __init__(
@@ -111,8 +140,9 @@ def creation_lock() -> Composed:
     return SQL("SELECT pg_advisory_xact_lock({})").format(Literal(CREATE_LOCK))
 
 
-class LockedProcessRecorder(PostgresProcessRecorder):
-    """The library's process recorder, its tables and functions created under CREATE_LOCK."""
+class LockedProcessRecorder(OneAtATime, PostgresProcessRecorder):
+    """The library's process recorder, its tables and functions created under CREATE_LOCK,
+    and one process recorder's `create_table` at a time."""
 
     def __init__(
         self,

@@ -1,4 +1,5 @@
-"""Outages (issue 9): eight writers on the same few contracts lose no update.
+"""Outages (issue 9): eight writers on the same few contracts lose no update, and the
+workers' applications starting together on a fresh database all start.
 
 Eight threads, each with a `ContractsApplication` of its own (its own connection pool and
 aggregate cache, as eight API replicas would have), book payments with unique ids on the
@@ -27,18 +28,22 @@ import pytest
 from eventsourcing.application import project_aggregate
 from eventsourcing.postgres import PostgresFactory
 
+from consumers.tracking import TrackedContracts
 from domain.application import ContractsApplication
 from domain.contract import Contract
 from domain.contract.billing import ReceivePayment
 from domain.contract.billing_events import PaymentReceived
 from domain.errors import ConcurrencyConflictError
 from domain.money import Money
+from tests.conftest import fresh_schema
 from tests.factories import REF_START, ctx, handed_over_ref_contract
 
 if TYPE_CHECKING:
     from uuid import UUID
 
     from eventsourcing.domain import DomainEventProtocol
+
+    from infra.settings import PostgresInfo
 
 pytestmark = pytest.mark.integration
 
@@ -148,3 +153,43 @@ def test_eight_writers_on_the_same_contracts_lose_no_update(pg_env: dict[str, st
         assert setup.get(numbers[0]).version == before
     finally:
         setup.close()
+
+
+STARTERS = 6
+
+
+def open_and_close(
+    kind: type[ContractsApplication],
+    env: dict[str, str],
+    start: threading.Barrier,
+    errors: list[BaseException],
+) -> None:
+    """Create the application's tables (as a worker does on start) once all are ready."""
+    start.wait(WRITERS_TIMEOUT)
+    try:
+        kind(env=env).close()
+    except Exception as err:  # noqa: BLE001 - collected, the test fails with it
+        errors.append(err)
+
+
+def test_workers_starting_together_on_a_fresh_schema_all_start(pg_info: PostgresInfo) -> None:
+    """Each worker creates the event store's tables on start (the consumers also the shared
+    tracking table and its migration record); started together they failed with a
+    duplicate type, "tuple concurrently updated" or "Failed to record tracking for
+    __migration__ 1" (infra/recorder.OneAtATime)."""
+    for _ in range(3):
+        with fresh_schema(pg_info) as schema:
+            env = pg_info.eventsourcing_env(schema=schema, pool_size=1)
+            start = threading.Barrier(STARTERS)
+            errors: list[BaseException] = []
+
+            kinds = [TrackedContracts, ContractsApplication] * (STARTERS // 2)
+            threads = [
+                threading.Thread(target=open_and_close, args=(kind, env, start, errors))
+                for kind in kinds
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(WRITERS_TIMEOUT)
+            assert errors == []
