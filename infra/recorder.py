@@ -12,12 +12,17 @@ A unique violation (a concurrent writer took the version) still raises the libra
 IntegrityError and writes nothing. Select it with `APPLICATION_RECORDER_TOPIC`
 (infra.settings does by default); every other method is the library's own.
 
-`LockedProcessRecorder` is the library's process recorder (the consumers' tracked
-application) with its tables and functions created under the same advisory lock. Both run
-`create_table` in one process at a time (`OneAtATime`): the library creates a composite
-type outside any lock and decides whether to insert the tracking table's migration record
-before it locks anything, so workers starting together on a fresh database failed
-(issue 9, seen when the fault tests start every worker at once).
+No event is stored that the relay cannot publish (issue 9): both recorders the service
+writes events through (this one, and `PublishableProcessRecorder` of the consumers'
+tracked saves) refuse, before anything is written, an event whose Kafka message would be
+over `MAX_MESSAGE_BYTES`, with `EventTooLargeError`. The command bounds keep every event
+far below it (tests/unit/test_message_size.py); this is the backstop.
+
+`PublishableProcessRecorder` creates its tables and functions under the same advisory lock
+as this one, and both run `create_table` in one process at a time (`OneAtATime`): the
+library creates a composite type outside any lock and decides whether to insert the
+tracking table's migration record before it locks anything, so workers starting together
+on a fresh database failed (issue 9, seen when the fault tests start every worker at once).
 """
 
 from __future__ import annotations
@@ -28,6 +33,9 @@ import psycopg
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresProcessRecorder
 from psycopg.sql import SQL, Composed, Identifier, Literal
 
+from infra.kafka import MAX_MESSAGE_BYTES, message_bytes
+from infra.schemas.envelope import stored_message
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -37,6 +45,43 @@ if TYPE_CHECKING:
 
 CREATE_LOCK = 0x1EA5E_0001
 """The advisory lock key under which the recorder's tables and functions are created."""
+MAX_POSITION = 2**63 - 1
+"""The largest notification id (bigint): the longest `position` an envelope can carry."""
+ENVELOPE_GROWTH = 3
+"""A stored event's JSON (UTF-8, ensure_ascii off) grows at most threefold as an envelope
+(ensure_ascii on: a 2-byte character becomes a 6-byte escape, a 4-byte one 12 bytes)..."""
+ENVELOPE_OVERHEAD = 4096
+"""... plus the envelope's own fields, the key and the headers (under 1 KB in practice)."""
+
+
+class EventTooLargeError(ValueError):
+    """An event whose Kafka message would be too large to publish; nothing was stored."""
+
+    def __init__(self, stored: StoredEvent, size: int) -> None:
+        name = stored.topic.rpartition(":")[2]
+        super().__init__(
+            f"{name} v{stored.originator_version} of contract {stored.originator_id} would be "
+            f"a {size:,}-byte message; at most {MAX_MESSAGE_BYTES:,} bytes can be published"
+        )
+        self.size = size
+
+
+def ensure_publishable(stored_events: Sequence[StoredEvent]) -> None:
+    """Refuse the events whose message would exceed `MAX_MESSAGE_BYTES` (measured exactly
+    only for the rare event whose stored JSON could grow that large)."""
+    for stored in stored_events:
+        bound = ENVELOPE_GROWTH * len(stored.state) + ENVELOPE_OVERHEAD
+        if bound <= MAX_MESSAGE_BYTES:
+            continue
+        found = stored_message(stored, MAX_POSITION)
+        size = message_bytes(*found) if found is not None else bound
+        if size > MAX_MESSAGE_BYTES:
+            raise EventTooLargeError(stored, size)
+
+
+def creation_lock() -> Composed:
+    """The statement that takes CREATE_LOCK until the end of the creating transaction."""
+    return SQL("SELECT pg_advisory_xact_lock({})").format(Literal(CREATE_LOCK))
 
 
 TABLES_LOCK = 0x1EA5E_0002
@@ -64,6 +109,31 @@ class OneAtATime(PostgresApplicationRecorder):
                 super().create_table()
             finally:
                 conn.execute(SQL("SELECT pg_advisory_unlock({})").format(lock))
+
+
+class PublishableProcessRecorder(OneAtATime, PostgresProcessRecorder):
+    """The library's process recorder (events with Kafka tracking), refusing what the relay
+    could not publish, its tables and functions created under CREATE_LOCK, one process at
+    a time. Selected with `PROCESS_RECORDER_TOPIC` (infra.settings)."""
+
+    def __init__(
+        self,
+        datastore: PostgresDatastore,
+        *,
+        events_table_name: str = "stored_events",
+        tracking_table_name: str = "notification_tracking",
+    ) -> None:
+        super().__init__(
+            datastore, events_table_name=events_table_name, tracking_table_name=tracking_table_name
+        )
+        self.sql_create_statements.insert(0, creation_lock())
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ensure_publishable(stored_events)
+        ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+        return ids
 
 
 class OneTripApplicationRecorder(OneAtATime):
@@ -117,6 +187,7 @@ class OneTripApplicationRecorder(OneAtATime):
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         """Lock, NOTIFY and INSERT ... RETURNING in one statement (one implicit transaction)."""
+        ensure_publishable(stored_events)
         if not stored_events or self.datastore.enable_db_functions:
             ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
             return ids
@@ -133,25 +204,3 @@ class OneTripApplicationRecorder(OneAtATime):
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self._call, params, prepare=True)
             return [row[column] for row in curs.fetchall() for column in row]
-
-
-def creation_lock() -> Composed:
-    """The statement that takes CREATE_LOCK until the end of the creating transaction."""
-    return SQL("SELECT pg_advisory_xact_lock({})").format(Literal(CREATE_LOCK))
-
-
-class LockedProcessRecorder(OneAtATime, PostgresProcessRecorder):
-    """The library's process recorder, its tables and functions created under CREATE_LOCK,
-    and one process recorder's `create_table` at a time."""
-
-    def __init__(
-        self,
-        datastore: PostgresDatastore,
-        *,
-        events_table_name: str = "stored_events",
-        tracking_table_name: str = "notification_tracking",
-    ) -> None:
-        super().__init__(
-            datastore, events_table_name=events_table_name, tracking_table_name=tracking_table_name
-        )
-        self.sql_create_statements.insert(0, creation_lock())
