@@ -6,6 +6,7 @@ and later the API's lifespan, are the only callers.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 from contextlib import contextmanager
@@ -237,7 +238,9 @@ def projections_lock(app: Application[Any]) -> Iterator[None]:
         try:
             yield
         finally:
-            conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
+            # A connection cut by a database restart took the session's lock with it.
+            with contextlib.suppress(psycopg.OperationalError):
+                conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
 
 
 @contextmanager

@@ -17,14 +17,21 @@ writes events through (this one, and `PublishableProcessRecorder` of the consume
 tracked saves) refuse, before anything is written, an event whose Kafka message would be
 over `MAX_MESSAGE_BYTES`, with `EventTooLargeError`. The command bounds keep every event
 far below it (tests/unit/test_message_size.py); this is the backstop.
+
+`PublishableProcessRecorder` creates its tables and functions under the same advisory lock
+as this one, and both run `create_table` in one process at a time (`OneAtATime`): the
+library creates a composite type outside any lock and decides whether to insert the
+tracking table's migration record before it locks anything, so workers starting together
+on a fresh database failed (issue 9, seen when the fault tests start every worker at once).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import psycopg
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresProcessRecorder
-from psycopg.sql import SQL, Identifier, Literal
+from psycopg.sql import SQL, Composed, Identifier, Literal
 
 from infra.kafka import MAX_MESSAGE_BYTES, message_bytes
 from infra.schemas.envelope import stored_message
@@ -72,9 +79,54 @@ def ensure_publishable(stored_events: Sequence[StoredEvent]) -> None:
             raise EventTooLargeError(stored, size)
 
 
-class PublishableProcessRecorder(PostgresProcessRecorder):
+def creation_lock() -> Composed:
+    """The statement that takes CREATE_LOCK until the end of the creating transaction."""
+    return SQL("SELECT pg_advisory_xact_lock({})").format(Literal(CREATE_LOCK))
+
+
+TABLES_LOCK = 0x1EA5E_0002
+"""The advisory lock key under which recorders run `create_table` one at a time."""
+
+
+class OneAtATime(PostgresApplicationRecorder):
+    """A recorder whose `create_table` runs in one process at a time."""
+
+    def create_table(self) -> None:
+        """The library's, one process at a time (TABLES_LOCK, held by a connection of
+        its own). The library creates its composite type outside any lock, and reads
+        whether the tracking table exists before it creates it: workers starting together
+        on a fresh database failed with a duplicate `stored_event_uuid` type, or each
+        inserted the tracking table's migration record and all but one failed ("Failed to
+        record tracking for __migration__ 1")."""
+        pool = self.datastore.pool
+        conninfo = pool.conninfo() if callable(pool.conninfo) else pool.conninfo
+        kwargs = pool.kwargs() if callable(pool.kwargs) else (pool.kwargs or {})
+        kwargs = {k: v for k, v in kwargs.items() if k not in ("autocommit", "row_factory")}
+        lock = Literal(TABLES_LOCK)
+        with psycopg.connect(conninfo, autocommit=True, **kwargs) as conn:
+            conn.execute(SQL("SELECT pg_advisory_lock({})").format(lock))
+            try:
+                super().create_table()
+            finally:
+                conn.execute(SQL("SELECT pg_advisory_unlock({})").format(lock))
+
+
+class PublishableProcessRecorder(OneAtATime, PostgresProcessRecorder):
     """The library's process recorder (events with Kafka tracking), refusing what the relay
-    could not publish. Selected with `PROCESS_RECORDER_TOPIC` (infra.settings)."""
+    could not publish, its tables and functions created under CREATE_LOCK, one process at
+    a time. Selected with `PROCESS_RECORDER_TOPIC` (infra.settings)."""
+
+    def __init__(
+        self,
+        datastore: PostgresDatastore,
+        *,
+        events_table_name: str = "stored_events",
+        tracking_table_name: str = "notification_tracking",
+    ) -> None:
+        super().__init__(
+            datastore, events_table_name=events_table_name, tracking_table_name=tracking_table_name
+        )
+        self.sql_create_statements.insert(0, creation_lock())
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -84,7 +136,7 @@ class PublishableProcessRecorder(PostgresProcessRecorder):
         return ids
 
 
-class OneTripApplicationRecorder(PostgresApplicationRecorder):
+class OneTripApplicationRecorder(OneAtATime):
     """The library's application recorder with `insert_events` in one round trip."""
 
     def __init__(
@@ -125,9 +177,7 @@ class OneTripApplicationRecorder(PostgresApplicationRecorder):
         # Processes starting together (`lease dev`, one `lease run` per worker) would run
         # CREATE OR REPLACE FUNCTION at once, which PostgreSQL refuses ("tuple concurrently
         # updated"): the lock, held to the end of the creating transaction, takes them in turn.
-        self.sql_create_statements.insert(
-            0, SQL("SELECT pg_advisory_xact_lock({})").format(Literal(CREATE_LOCK))
-        )
+        self.sql_create_statements.insert(0, creation_lock())
         self.sql_create_statements.extend([many, one])
         self._call = SQL("SELECT * FROM {schema}.{function}(%s, %s, %s, %s)").format(
             schema=schema, function=function

@@ -4,6 +4,11 @@
 production each worker kind runs as its own process instead. A worker is a callable that
 takes the shared `threading.Event` and returns once the event is set; it waits on the event
 (`stop.wait(timeout)`), never sleeps in a loop.
+
+A database outage does not end a worker (issue 9): `reconnecting` runs it again, with a
+growing wait, when it ends with a connection error (PostgreSQL restarted, or unreachable
+for a while); every worker resumes from its tracked position in PostgreSQL, so nothing is
+lost or applied twice. `lease dev` wraps each worker in it, `lease run` its one worker.
 """
 
 from __future__ import annotations
@@ -12,6 +17,11 @@ import logging
 import threading
 import time
 from typing import TYPE_CHECKING, Self
+
+import psycopg
+from eventsourcing.persistence import InterfaceError, OperationalError
+
+from infra.relay.reader import ReaderError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -24,6 +34,44 @@ SIGNAL_CHECK = 0.2
 """Seconds between the main thread's checks for a signal while it waits."""
 JOIN_TIMEOUT = 10.0
 """Seconds `stop()` waits for each worker to return."""
+OUTAGE_ERRORS: tuple[type[Exception], ...] = (
+    psycopg.OperationalError,  # a cut connection, a pool that cannot connect (PoolTimeout)
+    OperationalError,  # the same, as eventsourcing's datastore raises it
+    InterfaceError,
+    ReaderError,  # the relay's reader process could not read a batch
+)
+"""Errors of a database that went away: the worker is run again, not ended."""
+RECONNECT_WAIT = 0.5
+"""Seconds before the first new run after an outage; doubled while runs keep failing."""
+RECONNECT_WAIT_MAX = 10.0
+HEALTHY_RUN = 30.0
+"""A run that lasted this long resets the wait to RECONNECT_WAIT."""
+
+
+def reconnecting(name: str, worker: Worker) -> Worker:
+    """`worker`, run again after each database outage (OUTAGE_ERRORS) until `stop` is set.
+
+    Other exceptions still end it. The worker must resume from its stored position when run
+    again (every worker of the service does: relay, consumers, projections, scheduler).
+    """
+
+    def run(stop: threading.Event) -> None:
+        wait = RECONNECT_WAIT
+        while not stop.is_set():
+            started = time.monotonic()
+            try:
+                worker(stop)
+            except OUTAGE_ERRORS as err:
+                if time.monotonic() - started >= HEALTHY_RUN:
+                    wait = RECONNECT_WAIT
+                reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
+                logger.warning("%s lost PostgreSQL (%s); reconnecting in %g s", name, reason, wait)
+                stop.wait(wait)
+                wait = min(wait * 2, RECONNECT_WAIT_MAX)
+            else:
+                return
+
+    return run
 
 
 class Supervisor:
@@ -51,7 +99,7 @@ class Supervisor:
             raise ValueError(f"worker {name!r} is already registered")
         if self._threads:
             raise RuntimeError("add workers before start()")
-        self._workers[name] = worker
+        self._workers[name] = reconnecting(name, worker)
 
     def start(self) -> None:
         """Start every registered worker in a thread of its own."""

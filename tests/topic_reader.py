@@ -17,7 +17,8 @@ TOPIC_WAIT = 20.0
 
 def read_topic(bootstrap: str, topic: str, timeout: float = TOPIC_WAIT) -> list[ConsumerRecord]:
     """Every message the topic holds now, by partition then offset (read up to the fetches'
-    high watermarks: the embedded broker's ListOffsets under-reports end offsets)."""
+    high watermarks: the embedded broker's ListOffsets under-reports end offsets); none
+    for a topic the broker does not know."""
     consumer = KafkaConsumer(
         bootstrap_servers=bootstrap,
         enable_auto_commit=False,
@@ -27,6 +28,8 @@ def read_topic(bootstrap: str, topic: str, timeout: float = TOPIC_WAIT) -> list[
     )
     try:
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        if not partitions:  # no such topic (yet): a restarted broker forgot it
+            return []
         consumer.assign(partitions)
         consumer.seek_to_beginning()
         records: list[ConsumerRecord] = []

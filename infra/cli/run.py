@@ -26,6 +26,7 @@ from infra.cli.app import (
 from infra.cli.dev import bootstrap_servers_of
 from infra.cli.projections import check_view_names, projection_group
 from infra.clock import business_clock
+from infra.supervisor import reconnecting
 from projections.registry import VIEW_MODULES
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ def run_projections_command(
 
             for sig in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(sig, request_stop)
-            group.run(stop)
+            reconnecting("projections", lambda s: bootstrap.follow(group, s))(stop)
     except KeyboardInterrupt:
         fail(command, "interrupted while catching up (applied batches are kept)", code=INTERRUPTED)
     except STARTUP_ERRORS as err:
@@ -104,7 +105,7 @@ def run_kafka_worker(name: str, data_dir: Path | None, *, verbose: bool) -> None
             try:
                 worker = workers.kafka_workers(wiring, contracts, (name,))[name]
                 Console().print(f"{name}: running on {broker}; Ctrl-C to stop.")
-                worker(stop)
+                reconnecting(name, worker)(stop)
             finally:
                 wiring.close()
                 contracts.close()

@@ -72,6 +72,9 @@ class ProjectionGroup:
         self._positions = {p.name: self._stored_position(p) for p in self.projections}
         self.parallel: ParallelRebuild | None = None
         """Splits a rebuild over processes (set by the composition root); None: here."""
+        self._stale = False
+        """A catch-up failed (e.g. the database went away): a batch may have committed
+        without its answer reaching us, so the next one starts with `resync`."""
 
     def _stored_position(self, projection: BatchProjection[Any]) -> int:
         return projection.view.max_tracking_id(self.app.name) or 0
@@ -79,6 +82,14 @@ class ProjectionGroup:
     def reload_positions(self) -> None:
         """Read each view's position again (after a rebuild cleared one)."""
         self._positions = {p.name: self._stored_position(p) for p in self.projections}
+
+    def resync(self) -> None:
+        """Take each view's position and rows from storage again, not from memory: after a
+        lost connection a batch may have committed without its answer reaching us."""
+        for projection in self.projections:
+            projection.view.forget()
+        self.reload_positions()
+        self._stale = False
 
     def catch_up(
         self, progress: Callable[[int], None] | None = None, *, fresh_from_empty: bool = False
@@ -88,6 +99,8 @@ class ProjectionGroup:
         With `fresh_from_empty`, the views still at position 0 are built as by `rebuild`
         (in memory, replaced at the end); the others commit batch by batch.
         """
+        if self._stale:
+            self.resync()
         fresh = [p for p in self.projections if fresh_from_empty and not self._positions[p.name]]
         return self._catch_up(progress, {p.name: p.view.begin_rebuild() for p in fresh})
 
@@ -141,6 +154,9 @@ class ProjectionGroup:
                 if batch is not None and position:
                     projection.view.replace(batch, Tracking(self.app.name, position))
                     del rebuilding[projection.name]
+        except Exception:
+            self._stale = True  # a lost answer may hide a committed batch
+            raise
         finally:
             for name in rebuilding:
                 self._positions[name] = (kept or {}).get(name, 0)
