@@ -4,8 +4,8 @@ FastAPI documents its own validation error as `application/json`; this API answe
 error as `application/problem+json` (api/problems.py). `complete` rewrites each operation's
 error responses to the Problem schema and adds the answers any operation can give:
 401 (no valid token), 403 (role), 404 (an unknown contract, document, customer or rule in
-the path), 400 (a body that is not JSON), 413 (body over 64 KiB), 422 (invalid input) and 503 (database or read model
-not there).
+the path), 400 (a body that is not JSON), 413 (a body over 64 KiB), 422 (invalid input)
+and 503 (the database or a read model not there).
 """
 
 from __future__ import annotations
