@@ -7,17 +7,16 @@ a reading equal to the contract's last one on the same date adds nothing either.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Literal, cast
 
 from consumers.base import Addressed
 from consumers.tracking import apply_tracked
-from consumers.wire import decode_object, integer, iso_date, one_of, text, version
+from consumers.wire import SchemaVersion, WireDate, read
 from domain.contract import Contract, Ctx
 from domain.contract.incidents import ReportOdometer
+from infra.inputs.types import Identifier, Kilometres, Strict
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
     from datetime import date
 
     from consumers.base import KafkaRecord
@@ -25,45 +24,39 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSIONS = frozenset({1})
-SOURCES = ("TELEMATICS", "WORKSHOP", "CUSTOMER", "PORTAL")
-Source = Literal["TELEMATICS", "WORKSHOP", "CUSTOMER", "PORTAL"]
 
+class OdometerReading(Strict):
+    """An odometer reading from telematics or a workshop (M-11, M-12, T-18.1-ii).
 
-@dataclass(frozen=True)
-class OdometerReading:
-    """An odometer reading from telematics or a workshop (M-11, M-12, T-18.1-ii)."""
+    A reading below the contract's last one is well-formed here (the schema cannot know
+    the last reading); the contract refuses it (M-11) and the message is dead-lettered
+    with that rule ID.
+    """
 
-    schema_version: int
-    reading_id: str
-    contract_number: str
-    reading_km: int
-    read_on: date
+    schema_version: SchemaVersion
+    reading_id: Identifier
+    contract_number: Identifier
+    reading_km: Kilometres
+    read_on: WireDate
     source: Literal["TELEMATICS", "WORKSHOP", "CUSTOMER", "PORTAL"]
 
 
-def parse(data: Mapping[str, Any]) -> OdometerReading:
+def parse(value: bytes | None) -> OdometerReading:
     """The wire message (docs/schemas/odometer-readings/OdometerReading.v1.json)."""
-    return OdometerReading(
-        schema_version=version(data, SCHEMA_VERSIONS),
-        reading_id=text(data, "reading_id"),
-        contract_number=text(data, "contract_number"),
-        reading_km=integer(data, "reading_km"),
-        read_on=iso_date(data, "read_on"),
-        source=cast("Source", one_of(data, "source", SOURCES)),
-    )
+    return read(OdometerReading, value)
 
 
 def to_command(msg: OdometerReading) -> Addressed | None:
     """Pure translation to (contract number, command, context); every well-formed reading is
     reported (None is never returned today)."""
-    ctx = Ctx(on=msg.read_on, actor=f"SYSTEM:{msg.source.lower()}", causation_id=msg.reading_id)
+    on, actor = cast("date", msg.read_on), f"SYSTEM:{msg.source.lower()}"
+    ctx = Ctx(on=on, actor=actor, causation_id=msg.reading_id)
     return Addressed(msg.contract_number, ReportOdometer(msg.reading_km, msg.source), ctx)
 
 
 def handle(record: KafkaRecord, app: TrackedContracts) -> None:
     """Report the reading once; its tracking commits with the events (or alone if none)."""
-    addressed = to_command(parse(decode_object(record.value)))
+    addressed = to_command(parse(record.value))
     version = apply_tracked(app, record, addressed, lambda c: repeated(c, addressed))
     logger.info("odometer reading from %s: version %s", record.where, version)
 

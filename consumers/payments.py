@@ -8,19 +8,17 @@ id is looked up among the contract's PaymentReceived events before it is booked.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import date
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Literal, cast
 
 from consumers.base import Addressed
 from consumers.tracking import apply_tracked
-from consumers.wire import decode_object, iso_date, money, one_of, text, version
+from consumers.wire import EuroAmount, SchemaVersion, WireDate, read
 from domain.contract import Contract, Ctx
 from domain.contract.billing import ReceivePayment
 from domain.contract.billing_events import PaymentReceived
+from infra.inputs.types import Identifier, Strict
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
     from datetime import date
 
     from consumers.base import KafkaRecord
@@ -29,46 +27,36 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSIONS = frozenset({1})
-METHODS = ("SEPA_DD", "TRANSFER")
 ACTOR = "SYSTEM:bank"
 
 
-@dataclass(frozen=True)
-class BankPayment:
+class BankPayment(Strict):
     """A Customer payment booked by the bank (M-09); `payment_id` makes a redelivery harmless."""
 
-    schema_version: int
-    payment_id: str
-    contract_number: str
-    amount: Money
-    received_on: date
+    schema_version: SchemaVersion
+    payment_id: Identifier
+    contract_number: Identifier
+    amount: EuroAmount
+    received_on: WireDate
     method: Literal["SEPA_DD", "TRANSFER"]
 
 
-def parse(data: Mapping[str, Any]) -> BankPayment:
+def parse(value: bytes | None) -> BankPayment:
     """The wire message (docs/schemas/payments/BankPayment.v1.json); InvalidMessageError if not."""
-    method = cast("Literal['SEPA_DD', 'TRANSFER']", one_of(data, "method", METHODS))
-    return BankPayment(
-        schema_version=version(data, SCHEMA_VERSIONS),
-        payment_id=text(data, "payment_id"),
-        contract_number=text(data, "contract_number"),
-        amount=money(data, "amount"),
-        received_on=iso_date(data, "received_on"),
-        method=method,
-    )
+    return read(BankPayment, value)
 
 
 def to_command(msg: BankPayment) -> Addressed | None:
     """Pure translation to (contract number, command, context); every well-formed payment is
     booked (None is never returned today)."""
-    ctx = Ctx(on=msg.received_on, actor=ACTOR, causation_id=f"payment:{msg.payment_id}")
-    return Addressed(msg.contract_number, ReceivePayment(msg.amount, msg.payment_id), ctx)
+    on, amount = cast("date", msg.received_on), cast("Money", msg.amount.amount)
+    ctx = Ctx(on=on, actor=ACTOR, causation_id=f"payment:{msg.payment_id}")
+    return Addressed(msg.contract_number, ReceivePayment(amount, msg.payment_id), ctx)
 
 
 def handle(record: KafkaRecord, app: TrackedContracts) -> None:
     """Book the payment once; its tracking commits with the events (or alone if none)."""
-    addressed = to_command(parse(decode_object(record.value)))
+    addressed = to_command(parse(record.value))
     version = apply_tracked(app, record, addressed, lambda c: already_received(app, c, addressed))
     logger.info("payment from %s: version %s", record.where, version)
 

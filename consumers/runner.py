@@ -7,19 +7,19 @@
   between the transaction and the commit re-reads at most records whose tracking is
   stored, and those change nothing.
 - A record whose tracking is already stored (a redelivery) is logged at info and committed.
-- A record that can never be applied (not the published schema, or refused by the
-  contract's rules) goes to the dead-letter topic with the reason (DeadLetter v1); then its
-  tracking is recorded and the partition moves on.
-- Anything else (the database or the broker unavailable, a version conflict twice) is
-  logged with its traceback; the partition is sought back to that record and polled again
-  after `retry_wait`.
+- A record that fails is logged with its traceback, the partition is sought back to it
+  and polled again after a growing wait (consumers/failures.py): for as long as it takes
+  when the database or the broker is unavailable; at most `Retries.max_tries` times
+  otherwise. A record that can never be applied (not the published schema, refused by the
+  contract's rules) is not tried again. A record given up on goes to the dead-letter topic
+  with the reason (DeadLetter v1, cut to fit a message); then its tracking is recorded and
+  the partition moves on.
 - `run(stop)` returns when `stop` is set (the caller sets it on SIGTERM).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import fields
 from typing import TYPE_CHECKING, Any, Protocol
 
 from eventsourcing.persistence import IntegrityError
@@ -27,11 +27,10 @@ from kafka import ConsumerRebalanceListener, KafkaConsumer
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
-from consumers.base import InvalidMessageError, KafkaRecord, tracking_name
-from consumers.dead_letters import dead_letter
-from domain.errors import ConcurrencyConflictError, ContractError
+from consumers.base import KafkaRecord, tracking_name
+from consumers.dead_letters import dead_letter, letter_key, letter_value
+from consumers.failures import Retries
 from infra.kafka import acknowledged_producer
-from infra.schemas.envelope import encode, json_safe
 from infra.topics import topic_spec
 
 if TYPE_CHECKING:
@@ -85,16 +84,11 @@ class KafkaDeadLetters:
         self._producer = acknowledged_producer(bootstrap, "lease-dead-letters")
 
     def send(self, letter: DeadLetter) -> None:
-        value = encode({f.name: _wire(getattr(letter, f.name)) for f in fields(letter)})
-        key = letter.key.encode() if letter.key is not None else None
+        key, value = letter_key(letter), letter_value(letter)
         self._producer.send(self.topic, key=key, value=value).get(timeout=SEND_TIMEOUT)
 
     def close(self) -> None:
         self._producer.close()
-
-
-def _wire(value: Any) -> Any:
-    return value if value is None or isinstance(value, (str, int)) else json_safe(value)
 
 
 class ConsumerRunner:
@@ -111,6 +105,7 @@ class ConsumerRunner:
         dead_letters: DeadLetters | None = None,
         dead_letter_topic: str = DEAD_LETTER_TOPIC,
         retry_wait: float = 1.0,
+        retries: Retries | None = None,
         poll_timeout_ms: int = 200,
         cluster_id: Callable[[], str] | None = None,
         consumer_settings: Mapping[str, Any] | None = None,
@@ -122,7 +117,8 @@ class ConsumerRunner:
         self.app = tracked_app
         self.dead_letters = dead_letters
         self.dead_letter_topic = dead_letter_topic
-        self.retry_wait = retry_wait
+        self.retries = retries if retries is not None else Retries(first_wait=retry_wait)
+        """How a failing record is tried again (`retry_wait`: the first wait)."""
         self.poll_timeout_ms = poll_timeout_ms
         self.cluster_id = cluster_id
         """Asks the broker its cluster id (None: no forgotten-broker check, e.g. fakes)."""
@@ -161,7 +157,7 @@ class ConsumerRunner:
         logger.info("consumer %s started on %s", self.group_id, ", ".join(self.topics))
         while not stop.is_set():
             if not self.poll_once(consumer):
-                stop.wait(self.retry_wait)
+                stop.wait(self.retries.wait())
 
     def _connect(self) -> KafkaConsumer:
         consumer = KafkaConsumer(
@@ -192,12 +188,13 @@ class ConsumerRunner:
                 self.process(record)
             except Exception:
                 logger.exception(
-                    "%s failed; it is read again after %gs", record.where, self.retry_wait
+                    "%s failed; it is read again after %gs", record.where, self.retries.wait()
                 )
                 self._tracked.pop(record.tracking.application_name, None)  # ask the database
                 consumer.seek(tp, record.offset)
                 ok = False
                 break
+            self.retries.done(_at(record))
             self.handled[record.topic, record.partition] = record.offset
             last = record
         if last is not None:
@@ -213,7 +210,9 @@ class ConsumerRunner:
     # --- one record -----------------------------------------------------------------------
 
     def process(self, record: KafkaRecord) -> None:
-        """Apply one record once: skip a redelivery, dead-letter what can never apply."""
+        """Apply one record once: skip a redelivery, dead-letter what cannot be applied.
+
+        Raises when the record is to be read again (consumers/failures.py)."""
         name = record.tracking.application_name
         if record.offset <= self._last_tracked(name):
             logger.info("%s already processed (redelivered); skipped", record.where)
@@ -222,10 +221,12 @@ class ConsumerRunner:
             self.handlers[record.topic](record, self.app)
         except IntegrityError:
             logger.info("%s already processed (redelivered); skipped", record.where)
-        except ConcurrencyConflictError:
-            raise
-        except (InvalidMessageError, ContractError) as err:
-            self._dead_letter(record, f"{type(err).__name__}: {err}")
+        except Exception as err:
+            tries = self.retries.failed(_at(record), err)
+            if tries is None:
+                raise
+            after = f" (gave up after {tries} tries)" if tries > 1 else ""
+            self._dead_letter(record, f"{type(err).__name__}: {err}{after}")
         self._tracked[name] = record.offset
 
     def _last_tracked(self, name: str) -> int:
@@ -268,6 +269,10 @@ class ConsumerRunner:
             else:
                 consumer.seek(tp, last + 1)
             logger.info("%s/%s assigned, reading from %s", tp.topic, tp.partition, _next(last))
+
+
+def _at(record: KafkaRecord) -> tuple[str, int, int]:
+    return record.topic, record.partition, record.offset
 
 
 def _next(last: int | None) -> str:

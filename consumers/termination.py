@@ -24,20 +24,21 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-from uuid import UUID
+from typing import TYPE_CHECKING, Annotated
+from uuid import UUID  # noqa: TC003 - pydantic reads the annotations at run time
 
-from consumers.base import InvalidMessageError
-from consumers.wire import decode_object, integer, iso_date, text, version
+from pydantic import BaseModel, ConfigDict, Field
+
+from consumers.wire import DeadlineId, SchemaVersion, WireDate, read
 from domain.contract import Contract, Ctx, grounds
 from domain.contract.daily import ApplyArticle18
 from domain.contract.grounds import NoteCustomerGrounds
 from domain.errors import ContractError
+from infra.inputs.types import Identifier, Strict
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable
     from datetime import date
-    from typing import Any
 
     from consumers.base import KafkaRecord
     from consumers.tracking import TrackedContracts
@@ -51,62 +52,42 @@ SHARING_EVENTS = frozenset(
     {"DissolutionGroundDetected", "DissolutionGroundCleared", "ContractConcluded"}
 )
 """Contract events after which K-01 shares arrears grounds between a Customer's contracts."""
-DEADLINE_VERSIONS = frozenset({1})
 
 
-@dataclass(frozen=True)
-class DeadlineReached:
+class DeadlineReached(Strict):
     """A timer of RULES section 5 fell due (the scheduler sends one per deadline id, DESIGN 5)."""
 
-    schema_version: int
-    deadline_id: str
+    schema_version: SchemaVersion
+    deadline_id: DeadlineId
     """`{contract_id}:{rule_id}:{opening key}` as the deadlines view keys it."""
     contract_id: UUID
-    rule_id: str
+    rule_id: Identifier
     """The deadline's rule, e.g. D-08, D-10, D-15."""
-    due_on: date
-    reached_on: date
+    due_on: WireDate
+    reached_on: WireDate
     """The business date of the scheduler run that found it due."""
 
 
-@dataclass(frozen=True)
-class EventSeen:
-    """What the consumer needs of a contract event envelope."""
+class EventSeen(BaseModel):
+    """What the consumer needs of a contract event envelope (the service's own outbound
+    contract: the other envelope fields are ignored, as every reader of it should)."""
 
-    event_id: str
-    event_type: str
+    model_config = ConfigDict(extra="ignore", strict=True, frozen=True)
+
+    event_id: Identifier
+    event_type: Identifier
     contract_id: UUID
-    sequence: int
+    sequence: Annotated[int, Field(ge=1)]
 
 
-def parse_event(data: Mapping[str, Any]) -> EventSeen:
+def parse_event(value: bytes | None) -> EventSeen:
     """The envelope fields the rules engine keys on; InvalidMessageError names the field."""
-    return EventSeen(
-        event_id=text(data, "event_id"),
-        event_type=text(data, "event_type"),
-        contract_id=_uuid(data, "contract_id"),
-        sequence=integer(data, "sequence"),
-    )
+    return read(EventSeen, value)
 
 
-def parse_deadline(data: Mapping[str, Any]) -> DeadlineReached:
+def parse_deadline(value: bytes | None) -> DeadlineReached:
     """A `DeadlineReached` v1 (docs/schemas); InvalidMessageError names the field."""
-    return DeadlineReached(
-        schema_version=version(data, DEADLINE_VERSIONS),
-        deadline_id=text(data, "deadline_id"),
-        contract_id=_uuid(data, "contract_id"),
-        rule_id=text(data, "rule_id"),
-        due_on=iso_date(data, "due_on"),
-        reached_on=iso_date(data, "reached_on"),
-    )
-
-
-def _uuid(data: Mapping[str, Any], name: str) -> UUID:
-    value = text(data, name)
-    try:
-        return UUID(value)
-    except ValueError:
-        raise InvalidMessageError(f"{name} must be a UUID, got {value!r}") from None
+    return read(DeadlineReached, value)
 
 
 @dataclass
@@ -122,7 +103,7 @@ class Termination:
 
     def on_contract_event(self, record: KafkaRecord, app: TrackedContracts) -> None:
         """Evaluate the contract after one of its events (K-02: after every relevant event)."""
-        seen = parse_event(decode_object(record.value))
+        seen = parse_event(record.value)
         today = self.clock.today()
         # Before the tracked evaluation: a crash in between repeats it, which is harmless.
         self._share_customer_grounds(app, seen, today)
@@ -134,7 +115,7 @@ class Termination:
 
     def on_deadline(self, record: KafkaRecord, app: TrackedContracts) -> None:
         """Evaluate the contract when one of its timers fell due (K-02: after timer events)."""
-        reached = parse_deadline(decode_object(record.value))
+        reached = parse_deadline(record.value)
         today = self.clock.today()
         self._evaluate(record, app, reached.contract_id, today, f"deadline:{reached.deadline_id}")
 

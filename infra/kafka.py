@@ -6,14 +6,26 @@ from __future__ import annotations
 import logging
 import socket
 import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient
-from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.errors import KafkaError, KafkaTimeoutError, TopicAlreadyExistsError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 logger = logging.getLogger(__name__)
 
 POLL_INTERVAL = 0.05
+MAX_MESSAGE_BYTES = 1_000_000
+"""The largest message (key + value + headers) the service produces or stores an event for.
+
+Kafka's default `message.max.bytes` and kafka-python's `max_request_size` are 1 MiB
+(1,048,576) for a whole record batch; this leaves room for the batch and record overhead.
+An event whose message would be larger is refused before it is stored (infra/recorder.py),
+and a dead letter is cut to fit (consumers/dead_letters.py)."""
 
 
 class BrokerStartError(RuntimeError):
@@ -42,6 +54,14 @@ def create_topics(
                 logger.info("created topic %s (%d partitions)", topic, partitions)
 
 
+def message_bytes(
+    key: bytes | None, value: bytes | None, headers: Iterable[tuple[str, bytes]] = ()
+) -> int:
+    """What a message counts against `MAX_MESSAGE_BYTES`: key, value and headers."""
+    size = len(key or b"") + len(value or b"")
+    return size + sum(len(name.encode()) + len(data) for name, data in headers)
+
+
 def acknowledged_producer(bootstrap: str, client_id: str) -> KafkaProducer:
     """A producer whose sends are acknowledged by all replicas, idempotent, bounded waits."""
     return KafkaProducer(
@@ -53,29 +73,67 @@ def acknowledged_producer(bootstrap: str, client_id: str) -> KafkaProducer:
     )
 
 
-def group_at_end(bootstrap: str, topic: str, group: str, timeout: float = 10.0) -> bool:
-    """Whether the group's committed offsets are at the end of every partition of `topic`.
+@dataclass(frozen=True)
+class PartitionLag:
+    """How far a consumer group is behind on one partition."""
 
-    The end is the high watermark of a fetch at the committed offset (the embedded broker's
-    ListOffsets under-reports it); any record returned there means the group is behind, and
-    so does no answer within `timeout`. Manual assignment: the group is asked for its
-    offsets, never joined.
+    topic: str
+    partition: int
+    committed: int | None
+    """The group's committed offset (the next one it reads); None: nothing committed."""
+    end: int
+    """The partition's end: the offset after its last message."""
+
+    @property
+    def lag(self) -> int:
+        """Messages the group has yet to read."""
+        return max(0, self.end - (self.committed or 0))
+
+
+def group_lag(
+    bootstrap: str, group: str, topics: Iterable[str], timeout: float = 10.0
+) -> list[PartitionLag]:
+    """The group's lag on every partition of `topics`, from its committed offsets.
+
+    The end is the high watermark a fetch at the committed offset reports, not ListOffsets
+    "latest": the embedded broker answers that with the base offset of the partition's last
+    record batch + 1, below the end whenever that batch holds several messages, so standard
+    lag tools under-report. The group is asked for its offsets (manual assignment), never
+    joined. KafkaTimeoutError when a partition does not answer within `timeout`.
     """
     consumer = KafkaConsumer(
         bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False, fetch_max_wait_ms=50
     )
     try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in topics
+            for p in sorted(consumer.partitions_for_topic(topic) or ())
+        ]
         consumer.assign(partitions)
+        committed = {tp: consumer.committed(tp) for tp in partitions}
         for tp in partitions:
-            consumer.seek(tp, consumer.committed(tp) or 0)
+            consumer.seek(tp, committed[tp] or 0)
         deadline = time.monotonic() + timeout
         while any(consumer.highwater(tp) is None for tp in partitions):
-            if consumer.poll(timeout_ms=100) or time.monotonic() > deadline:
-                return False
-        return all(consumer.position(tp) >= consumer.highwater(tp) for tp in partitions)
+            if time.monotonic() > deadline:
+                raise KafkaTimeoutError(f"no high watermark of {group}'s partitions in {timeout}s")
+            consumer.poll(timeout_ms=100)
+        return [
+            PartitionLag(tp.topic, tp.partition, committed[tp], consumer.highwater(tp))
+            for tp in partitions
+        ]
     finally:
         consumer.close()
+
+
+def group_at_end(bootstrap: str, topic: str, group: str, timeout: float = 10.0) -> bool:
+    """Whether the group's committed offsets are at the end of every partition of `topic`
+    (False also when the broker does not answer within `timeout`)."""
+    try:
+        return all(p.lag == 0 for p in group_lag(bootstrap, group, [topic], timeout))
+    except KafkaTimeoutError:
+        return False
 
 
 def list_topics(bootstrap: str) -> list[str]:

@@ -11,14 +11,23 @@ POSTGRES_ENABLE_DB_FUNCTIONS, takes no table lock, so readers could pass over ga
 A unique violation (a concurrent writer took the version) still raises the library's
 IntegrityError and writes nothing. Select it with `APPLICATION_RECORDER_TOPIC`
 (infra.settings does by default); every other method is the library's own.
+
+No event is stored that the relay cannot publish (issue 9): both recorders the service
+writes events through (this one, and `PublishableProcessRecorder` of the consumers'
+tracked saves) refuse, before anything is written, an event whose Kafka message would be
+over `MAX_MESSAGE_BYTES`, with `EventTooLargeError`. The command bounds keep every event
+far below it (tests/unit/test_message_size.py); this is the backstop.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresProcessRecorder
 from psycopg.sql import SQL, Identifier, Literal
+
+from infra.kafka import MAX_MESSAGE_BYTES, message_bytes
+from infra.schemas.envelope import stored_message
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -29,6 +38,50 @@ if TYPE_CHECKING:
 
 CREATE_LOCK = 0x1EA5E_0001
 """The advisory lock key under which the recorder's tables and functions are created."""
+MAX_POSITION = 2**63 - 1
+"""The largest notification id (bigint): the longest `position` an envelope can carry."""
+ENVELOPE_GROWTH = 3
+"""A stored event's JSON (UTF-8, ensure_ascii off) grows at most threefold as an envelope
+(ensure_ascii on: a 2-byte character becomes a 6-byte escape, a 4-byte one 12 bytes)..."""
+ENVELOPE_OVERHEAD = 4096
+"""... plus the envelope's own fields, the key and the headers (under 1 KB in practice)."""
+
+
+class EventTooLargeError(ValueError):
+    """An event whose Kafka message would be too large to publish; nothing was stored."""
+
+    def __init__(self, stored: StoredEvent, size: int) -> None:
+        name = stored.topic.rpartition(":")[2]
+        super().__init__(
+            f"{name} v{stored.originator_version} of contract {stored.originator_id} would be "
+            f"a {size:,}-byte message; at most {MAX_MESSAGE_BYTES:,} bytes can be published"
+        )
+        self.size = size
+
+
+def ensure_publishable(stored_events: Sequence[StoredEvent]) -> None:
+    """Refuse the events whose message would exceed `MAX_MESSAGE_BYTES` (measured exactly
+    only for the rare event whose stored JSON could grow that large)."""
+    for stored in stored_events:
+        bound = ENVELOPE_GROWTH * len(stored.state) + ENVELOPE_OVERHEAD
+        if bound <= MAX_MESSAGE_BYTES:
+            continue
+        found = stored_message(stored, MAX_POSITION)
+        size = message_bytes(*found) if found is not None else bound
+        if size > MAX_MESSAGE_BYTES:
+            raise EventTooLargeError(stored, size)
+
+
+class PublishableProcessRecorder(PostgresProcessRecorder):
+    """The library's process recorder (events with Kafka tracking), refusing what the relay
+    could not publish. Selected with `PROCESS_RECORDER_TOPIC` (infra.settings)."""
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ensure_publishable(stored_events)
+        ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+        return ids
 
 
 class OneTripApplicationRecorder(PostgresApplicationRecorder):
@@ -84,6 +137,7 @@ class OneTripApplicationRecorder(PostgresApplicationRecorder):
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         """Lock, NOTIFY and INSERT ... RETURNING in one statement (one implicit transaction)."""
+        ensure_publishable(stored_events)
         if not stored_events or self.datastore.enable_db_functions:
             ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
             return ids

@@ -1,7 +1,8 @@
 """The scheduler (DESIGN 5): due deadlines to `lease.deadlines.v1`, and the daily billing.
 
 - **Deadlines.** Every open deadline of the `deadlines` view whose last day is before
-  today becomes one `DeadlineReached` message (key = contract id), once per deadline id:
+  today becomes one `DeadlineReached` message (key = the contract id as text, as contract
+  events are keyed), once per deadline id:
   a deadline is recorded in `<schema>.scheduler_deadlines` after the broker acknowledged
   it. A crash between the two sends it again; the termination consumer's rules are
   state-based, so a second message changes nothing (at least once, harmless twice).
@@ -15,7 +16,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from psycopg import sql
@@ -25,7 +26,7 @@ from domain.contract import Ctx
 from domain.contract.daily import Bill
 from domain.values import ContractStatus
 from infra.kafka import acknowledged_producer
-from infra.schemas.envelope import encode, json_safe
+from infra.schemas.envelope import encode
 
 if TYPE_CHECKING:
     import threading
@@ -99,7 +100,7 @@ class DeadlineProducer:
     def send(self, messages: list[DeadlineReached]) -> list[tuple[DeadlineReached, int, int]]:
         """Send and wait for every acknowledgement; (message, partition, offset) each."""
         futures = [
-            self._producer.send(self.topic, key=m.contract_id.bytes, value=deadline_value(m))
+            self._producer.send(self.topic, key=deadline_key(m), value=deadline_value(m))
             for m in messages
         ]
         acked = [f.get(timeout=SEND_TIMEOUT) for f in futures]
@@ -109,13 +110,15 @@ class DeadlineProducer:
         self._producer.close()
 
 
+def deadline_key(message: DeadlineReached) -> bytes:
+    """The message key: the contract id as text (before issue 9: its 16 raw bytes; no
+    consumer reads the key, the termination consumer takes the id from the value)."""
+    return str(message.contract_id).encode()
+
+
 def deadline_value(message: DeadlineReached) -> bytes:
     """The message's JSON value (docs/schemas/deadlines/DeadlineReached.v1.json)."""
-    return encode({f.name: _wire(getattr(message, f.name)) for f in fields(message)})
-
-
-def _wire(value: Any) -> Any:
-    return value if isinstance(value, (str, int)) else json_safe(value)
+    return encode(message.model_dump(mode="json"))
 
 
 @dataclass
@@ -186,11 +189,15 @@ class Scheduler:
 
 def reached(row: dict[str, Any], today: date) -> DeadlineReached:
     """The message for one open deadline row of the `deadlines` view."""
-    return DeadlineReached(
-        schema_version=1,
-        deadline_id=row["deadline_id"],
-        contract_id=row["contract_id"],
-        rule_id=row["rule_id"],
-        due_on=row["due_on"],
-        reached_on=today,
+    return DeadlineReached.model_validate_json(
+        encode(
+            {
+                "schema_version": 1,
+                "deadline_id": row["deadline_id"],
+                "contract_id": str(row["contract_id"]),
+                "rule_id": row["rule_id"],
+                "due_on": row["due_on"].isoformat(),
+                "reached_on": today.isoformat(),
+            }
+        )
     )

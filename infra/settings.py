@@ -151,6 +151,8 @@ class PostgresInfo:
             PostgresFactory.POSTGRES_ENABLE_DB_FUNCTIONS: "n",
             # The library's recorder with its insert sent in one round trip (infra/recorder.py).
             InfrastructureFactory.APPLICATION_RECORDER_TOPIC: ONE_TRIP_RECORDER_TOPIC,
+            # The consumers' tracked saves: refusing events too large to publish (issue 9).
+            InfrastructureFactory.PROCESS_RECORDER_TOPIC: PROCESS_RECORDER_TOPIC,
         }
         if schema is not None:
             env[PostgresFactory.POSTGRES_SCHEMA] = schema
@@ -158,6 +160,7 @@ class PostgresInfo:
 
 
 ONE_TRIP_RECORDER_TOPIC = "infra.recorder:OneTripApplicationRecorder"
+PROCESS_RECORDER_TOPIC = "infra.recorder:PublishableProcessRecorder"
 
 
 def free_port(host: str = LOOPBACK) -> int:

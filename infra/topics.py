@@ -96,6 +96,7 @@ TOPICS: tuple[TopicSpec, ...] = (
         action="both",
         description="Deadlines fallen due",
         message=DeadlineReached,
+        message_key=CONTRACT_ID_KEY,
     ),
     TopicSpec(
         key="payments",

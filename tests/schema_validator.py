@@ -1,9 +1,10 @@
 """A validator for the subset of JSON Schema (draft 2020-12) that infra/schemas/ generates.
 
-Keywords: $ref (local), anyOf, const, enum, type, format (date, date-time, uuid), pattern,
-minimum, required, properties, additionalProperties (a schema), items. Anything else in a
-schema is an error here, so the generator cannot start using a keyword these tests would
-silently ignore.
+Keywords: $ref (local), anyOf, const, enum, type, format (date, date-time, uuid), pattern
+(ECMA-262: `$` ends the input, not a line), minLength, maxLength, minimum, maximum,
+required, properties, additionalProperties (a schema or false), items; the annotations
+title, description and examples. Anything else in a schema is an error here, so the
+generator cannot start using a keyword these tests would silently ignore.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from uuid import UUID
 KNOWN = {
     *("$schema", "$id", "$defs", "$ref", "title", "description", "anyOf", "const", "enum"),
     *("type", "format", "pattern", "minimum", "required", "properties", "items"),
-    "additionalProperties",
+    *("additionalProperties", "minLength", "maxLength", "maximum", "examples"),
 }
 TYPES: dict[str, Any] = {
     "string": str,
@@ -82,8 +83,10 @@ def _check_object(
         if name in value:
             found += _check(value[name], sub, root, f"{path}.{name}")
     others = schema.get("additionalProperties")
-    if others is not None:
-        for name in set(value) - set(properties):
+    for name in sorted(set(value) - set(properties)):
+        if others is False:
+            found.append(f"{path}.{name}: not allowed")
+        elif others is not None:
             found += _check(value[name], others, root, f"{path}.{name}")
     return found
 
@@ -94,8 +97,19 @@ def _check_scalar(value: Any, schema: dict[str, Any], path: str) -> list[str]:
             FORMATS[schema["format"]](value)
         except ValueError:
             return [f"{path}: {value!r} is not a {schema['format']}"]
-    if "pattern" in schema and not re.search(schema["pattern"], value):
+    if "pattern" in schema and not re.search(_ecma(schema["pattern"]), value):
         return [f"{path}: {value!r} does not match {schema['pattern']}"]
+    if isinstance(value, str) and not (
+        schema.get("minLength", 0) <= len(value) <= schema.get("maxLength", len(value))
+    ):
+        return [f"{path}: length {len(value)} outside minLength/maxLength"]
     if "minimum" in schema and value < schema["minimum"]:
         return [f"{path}: {value} is below {schema['minimum']}"]
+    if "maximum" in schema and value > schema["maximum"]:
+        return [f"{path}: {value} is above {schema['maximum']}"]
     return []
+
+
+def _ecma(pattern: str) -> str:
+    """An ECMA-262 pattern for Python's `re`: there `$` matches only at the end."""
+    return re.sub(r"(?<!\\)\$", r"\\Z", pattern)

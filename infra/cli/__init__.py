@@ -1,4 +1,5 @@
-"""The `lease` command line: simulate, dev, asyncapi, rules, history, projections and run.
+"""The `lease` command line: simulate, dev, asyncapi, rules, history, projections, consumers
+and run.
 
 infra/cli/app.py holds the typer application and what every command shares; the modules
 beside it hold the commands, registered here in the order `lease --help` lists them.
@@ -13,7 +14,7 @@ import typer
 from typer._click.exceptions import NoArgsIsHelpError, UsageError  # typer's vendored click
 
 from infra import workers
-from infra.cli import dev, history, projections, rules, run, simulate
+from infra.cli import consumers, dev, history, projections, rules, run, simulate
 from infra.cli.app import app, projections_app, run_app
 
 app.command("simulate")(simulate.simulate_command)
@@ -23,6 +24,7 @@ app.command("rules")(rules.rules)
 app.command("history")(history.history_command)
 projections_app.command("status")(projections.projections_status_command)
 projections_app.command("rebuild")(projections.projections_rebuild_command)
+app.add_typer(consumers.consumers_app, name="consumers")
 for _worker in workers.WORKERS:
     if _worker.build is None:  # the projections: PostgreSQL only, their own options
         run_app.command(_worker.name, help=_worker.help)(run.run_projections_command)

@@ -10,6 +10,13 @@ deduplicate on (contract_id, sequence). While batch N is being sent and acknowle
 N+1 is read and encoded (by default in a child process, infra/relay/reader.py), so neither
 the wait for the broker nor the encoding holds the producer up.
 
+An event the broker cannot take (a message over `MAX_MESSAGE_BYTES`, or refused by the
+broker as too large) is not retried and not skipped: retrying gives the same answer and
+skipping would hide an event from every consumer. `UnpublishableEventError` names it, the
+relay stops and says so loudly. It cannot happen by construction: the stores refuse such
+an event before it is written (infra/recorder.py), and the largest event a command can
+produce is a few tens of KB (tests/unit/test_message_size.py).
+
 A broker that forgets (the embedded one keeps its log in memory): beside its position the
 relay stores the broker's cluster id and, per partition, the offset after its last
 acknowledged message. At start, every `check_interval` seconds and after a failed send it
@@ -28,12 +35,13 @@ from typing import TYPE_CHECKING, Any, Self
 
 from eventsourcing.persistence import Tracking
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.errors import KafkaError
+from kafka.errors import KafkaError, MessageSizeTooLargeError
 
-from infra.kafka import cluster_id, create_topics
+from infra.kafka import MAX_MESSAGE_BYTES, cluster_id, create_topics, message_bytes
 from infra.listen import new_events
 from infra.relay.reader import Batch, InlineReader, ProcessReader
 from infra.relay.tracking import BrokerState, relay_tracking
+from infra.schemas.envelope import decode
 
 if TYPE_CHECKING:
     import threading
@@ -83,6 +91,10 @@ def producer_settings(config: RelayConfig) -> dict[str, Any]:
         "delivery_timeout_ms": int(config.ack_timeout * 1000),
         "client_id": "lease-relay",
     }
+
+
+class UnpublishableEventError(RuntimeError):
+    """A stored event the broker cannot take: the relay stops rather than retry or skip it."""
 
 
 class TopicRecreatedError(KafkaError):  # type: ignore[misc]  # kafka-python is untyped
@@ -142,13 +154,13 @@ class KafkaRelay:
         reader, size = self.reader, self.config.batch_size
         reader.drain()
         reader.request(self.position)
-        sent, pending = 0, None
-        while True:
+        sent, pending, refused = 0, None, None
+        while refused is None:
             batch = reader.receive()
             more = len(batch.messages) == size and not (stop is not None and stop.is_set())
             if more:  # read and encoded while this batch is sent and acknowledged
                 reader.request(batch.last)
-            current = self._send(batch) if batch.messages else None
+            current, refused = self._send(batch) if batch.messages else (None, None)
             if pending is not None:
                 sent += self._confirm(pending)
             pending = current
@@ -157,12 +169,24 @@ class KafkaRelay:
         if pending is not None:
             self._producer_now().flush(self.config.ack_timeout)
             sent += self._confirm(pending)
+        if refused is not None:
+            raise refused
         return sent
 
-    def _send(self, batch: Batch) -> _Sent:
+    def _send(self, batch: Batch) -> tuple[_Sent | None, UnpublishableEventError | None]:
+        """Hand the batch to the producer, up to the first message too large to publish
+        (then also that message's error: the messages before it are published first)."""
+        messages, refused = batch.messages, None
+        for i, (key, value, headers) in enumerate(batch.messages):
+            if (size := message_bytes(key, value, headers)) > MAX_MESSAGE_BYTES:
+                messages, refused = batch.messages[:i], _unpublishable(key, value, size)
+                break
+        if not messages:
+            return None, refused
         send, topic = self._producer_now().send, self.config.topic
-        futures = [send(topic, value=v, key=k, headers=h) for k, v, h in batch.messages]
-        return _Sent(batch.last, futures)
+        futures = [send(topic, value=v, key=k, headers=h) for k, v, h in messages]
+        last = batch.last if refused is None else decode(messages[-1][1])["position"]
+        return _Sent(last, futures), refused
 
     def _confirm(self, sent: _Sent) -> int:
         """Wait for the broker's acknowledgement of every message, then record the batch."""
@@ -170,6 +194,8 @@ class KafkaRelay:
         for future in sent.futures:
             if not future.is_done:
                 future.get(max(0.0, deadline - time.monotonic()))
+            if isinstance(future.exception, MessageSizeTooLargeError):
+                raise UnpublishableEventError(f"the broker refused a message: {future.exception}")
             if future.exception is not None:
                 raise future.exception
             partition, offset = future.value.partition, future.value.offset
@@ -245,6 +271,9 @@ class KafkaRelay:
             while not stop.is_set():
                 try:
                     self.catch_up(stop)
+                except UnpublishableEventError as err:
+                    logger.critical("relay stopped: %s", err)
+                    raise
                 except KafkaError as err:
                     logger.warning("relay: batch not acknowledged (%r); retrying", err)
                     stop.wait(self.config.retry_wait)
@@ -279,6 +308,15 @@ class KafkaRelay:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _unpublishable(key: bytes, value: bytes, size: int) -> UnpublishableEventError:
+    head = decode(value)
+    return UnpublishableEventError(
+        f"event {head['event_type']} #{head['sequence']} of contract {key.decode()} at"
+        f" position {head['position']} is {size:,} bytes, over the {MAX_MESSAGE_BYTES:,}-byte"
+        " limit: it cannot be published; nothing after it is published until it is dealt with"
+    )
 
 
 def build_relay(

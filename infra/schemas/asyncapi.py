@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from domain.contract.command import FIRST_DAY, LAST_DAY
 from infra.schemas.envelope import EVENT_TYPES, SCHEMA_VERSIONS
 from infra.schemas.json_schemas import EVENTS_DIR, MESSAGE_DIRS, doc
 from infra.settings import Settings
@@ -89,7 +90,26 @@ _INFO = (
     "The topics of the private-lease contract service. Contract events are published at "
     "least once, keyed by contract id (one contract's events stay in order); consumers "
     "deduplicate on (contract_id, sequence) and ignore fields they do not know. A change "
-    "that breaks readers gets a new schema_version."
+    "that breaks readers gets a new schema_version. Every message the service produces is "
+    "at most 1,000,000 bytes (key, value and headers): an event that would be larger is "
+    "refused before it is stored.\n\n"
+    "The messages the service reads (payments, odometer readings, deadlines) are validated "
+    "against exactly the schemas published here, which are generated from the consumers' "
+    "own models: unknown fields are refused; identifiers are 1 to 64 printable ASCII "
+    "characters without outer spaces; amounts are decimal strings of at most 1,000,000,000.00 "
+    f"with at most two decimals; dates lie between {FIRST_DAY} and {LAST_DAY}; odometer "
+    "readings are whole km up to 9,999,999. A message off its schema, or one the contract's "
+    "rules refuse (e.g. an odometer reading below the contract's last one, rule M-11, which "
+    "no schema can know), goes to lease.dead-letter.v1 with the reason and the rule ID; one "
+    "that fails for another reason goes there after a few tries. A dead letter's copied "
+    "value is cut to fit a message, with value_sha256 and value_bytes of the original.\n\n"
+    "Changes (issue 9): the v1 inbound schemas were tightened in place to the limits the "
+    "consumers enforce (they accepted empty ids, negative or sub-cent amounts, any length); "
+    "messages the consumers accepted before and refuse now (identifiers over 64 characters, "
+    "amounts with more than two decimals or over the maximum, unknown fields) are "
+    "dead-lettered; DeadLetter v1 gained the optional value_sha256 and value_bytes; "
+    "lease.deadlines.v1 is keyed by the contract id as text (it was the id's 16 raw "
+    "bytes; no consumer reads the key)."
 )
 
 

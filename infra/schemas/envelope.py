@@ -149,19 +149,33 @@ def _envelope(name: str, contract_id: str, sequence: int, rest: dict[str, Any]) 
 
 def message(notification: Notification, mapper: Mapper[Any]) -> Message:
     """The Kafka message of a stored event: contract id key, envelope value, id headers."""
-    position = notification.id
+    found = stored_message(notification, notification.id, mapper)
+    if found is None:
+        raise TypeError(f"not a contract event: {notification.topic}")
+    return found
+
+
+def stored_message(
+    stored: StoredEvent, position: int, mapper: Mapper[Any] | None = None
+) -> Message | None:
+    """The Kafka message `stored` is published as at notification id `position`.
+
+    Without a `mapper`, only what the stored JSON path reads (None otherwise); with one,
+    None for a stored event that is not a contract event.
+    """
     value = None
-    if mapper.cipher is None and mapper.compressor is None:
-        value = stored_envelope(notification, position=position)
+    if mapper is None or (mapper.cipher is None and mapper.compressor is None):
+        value = stored_envelope(stored, position=position)
+    if value is None and mapper is not None:
+        event = mapper.to_domain_event(stored)
+        if isinstance(event, ContractEvent):
+            value = envelope(event, position=position)
     if value is None:
-        event = mapper.to_domain_event(notification)
-        if not isinstance(event, ContractEvent):
-            raise TypeError(f"not a contract event: {notification.topic}")
-        value = envelope(event, position=position)
+        return None
     headers = [
         ("event_id", value["event_id"].encode()),
         ("originator_version", str(value["sequence"]).encode()),
-        ("topic", notification.topic.encode()),
+        ("topic", stored.topic.encode()),
     ]
     return value["contract_id"].encode(), encode(value), headers
 

@@ -4,7 +4,9 @@
   with that event's payload, from the event dataclass's fields and type hints. Committed as
   docs/schemas/contract-events/<EventType>.v<N>.json.
 - One per message of the other topics (the `message` of infra/topics.py's entries, each
-  beside the consumer that reads it), as docs/schemas/<topic>/...
+  beside the consumer that reads it), as docs/schemas/<topic>/... A message read by a
+  consumer is a pydantic model, and its schema is the model's own (`model_json_schema`):
+  what the schema accepts is what the consumer accepts (tests/unit/test_inbound_schemas.py).
 
 `python -m infra.schemas` writes them with docs/asyncapi.yaml (infra/schemas/asyncapi.py);
 tests check the committed files are what the code generates and that no published schema
@@ -22,6 +24,8 @@ from enum import Enum
 from types import NoneType, UnionType
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 from uuid import UUID
+
+from pydantic import BaseModel
 
 from domain.money import Money
 from domain.terms import ContractTerms
@@ -155,10 +159,16 @@ def _envelope_properties(name: str, version: int) -> dict[str, Any]:
 
 
 def message_schema(cls: type[Any]) -> dict[str, Any]:
-    """The JSON Schema of a topic's message dataclass (version 1)."""
+    """The JSON Schema of a topic's message (version 1): a pydantic model's own schema, or
+    the fields of a dataclass the service sends."""
+    head = _head(f"{MESSAGE_DIRS[cls]}:{cls.__name__}:v1", cls.__name__, doc(cls))
+    if issubclass(cls, BaseModel):
+        schema = cls.model_json_schema()
+        schema.pop("title", None)
+        schema.pop("description", None)
+        return {**head, **schema}
     schema = object_schema(cls)
     schema["properties"]["schema_version"] = {"const": 1}
-    head = _head(f"{MESSAGE_DIRS[cls]}:{cls.__name__}:v1", cls.__name__, doc(cls))
     return _with_definitions({**head, **schema})
 
 

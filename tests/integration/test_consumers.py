@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 import threading
@@ -29,7 +30,7 @@ from domain.application import ContractsApplication
 from domain.contract import Contract
 from domain.contract.billing_events import PaymentReceived
 from infra.embedded.broker import EmbeddedBroker
-from infra.kafka import cluster_id, create_topics
+from infra.kafka import MAX_MESSAGE_BYTES, cluster_id, create_topics
 from tests.factories import ctx, ref_terms
 from tests.topic_reader import wait_for_messages
 
@@ -275,9 +276,35 @@ class TestRunner:
         [letter] = wait_for_messages(topics.bootstrap, topics.dead_letters, 1)
         dead = json.loads(letter.value)
         assert (dead["source_topic"], dead["source_offset"]) == (topics.payments, bad)
-        assert "method must be one of" in dead["error"]
+        assert "method input should be" in dead["error"]
         assert json.loads(dead["value"])["method"] == "CASH"
         assert [p.payment_id for p in stored_payments(app, number)] == ["BANK-2"]
+
+    def test_poison_never_stalls_the_partition(self, app: TrackedContracts, topics: Topics) -> None:
+        """Issue 9, findings 1-3: each used to be re-read every second, for ever."""
+        number = concluded(app)
+        poison = [
+            as_bytes(payment(number, "B" * 600_000)),  # an id that would inflate the event
+            b'"' * 900_000,  # a 1.8 MB dead letter once escaped
+            as_bytes(payment(number, "BANK-1", "1" + "0" * 400)),  # decimal.InvalidOperation
+        ]
+        offsets = [topics.send(value) for value in poison]
+        good = topics.send(as_bytes(payment(number, "BANK-2")))
+        running = Running(topics, app, f"test-{secrets.token_hex(4)}")
+        wait_tracked(app, topics.payments, good)
+        running.stop()
+
+        assert [p.payment_id for p in stored_payments(app, number)] == ["BANK-2"]
+        letters = wait_for_messages(topics.bootstrap, topics.dead_letters, 3)
+        dead = {json.loads(r.value)["source_offset"]: json.loads(r.value) for r in letters}
+        assert sorted(dead) == offsets
+        assert dead[offsets[0]]["error"].startswith("InvalidMessageError: payment_id string")
+        assert dead[offsets[2]]["error"].startswith("InvalidMessageError: amount.amount")
+        cut = dead[offsets[1]]
+        assert cut["value_sha256"] == hashlib.sha256(poison[1]).hexdigest()
+        assert cut["value_bytes"] == len(poison[1])
+        assert poison[1].decode().startswith(cut["value"])
+        assert max(len(r.value) for r in letters) <= MAX_MESSAGE_BYTES
 
 
 class TestForgetfulBroker:

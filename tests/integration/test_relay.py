@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from eventsourcing.postgres import PostgresApplicationRecorder
 from kafka import KafkaAdminClient
 
 from domain.application import ContractsApplication
@@ -19,10 +20,16 @@ from domain.contract.base_events import ContractEvent
 from domain.contract.incidents import ReportOdometer
 from infra.embedded.broker import EmbeddedBroker
 from infra.kafka import create_topics
-from infra.relay.outbox import KafkaRelay, RelayConfig, TopicRecreatedError
+from infra.relay.outbox import (
+    KafkaRelay,
+    RelayConfig,
+    TopicRecreatedError,
+    UnpublishableEventError,
+)
 from infra.relay.outbox import build_relay as build
 from infra.schemas.envelope import decode, envelope
 from tests.factories import REF_START, ctx, handed_over_ref_contract
+from tests.largest_events import largest_event
 from tests.topic_reader import deduplicated, keyed, read_topic, wait_for_messages
 
 if TYPE_CHECKING:
@@ -254,3 +261,63 @@ class TestRecreatedTopic:
             assert relay.catch_up() == app.recorder.max_notification_id()
         records = read_topic(bootstrap_servers, config.topic)
         assert deduplicated(records) == keyed(expected_envelopes(app))
+
+
+class TestMessageSize:
+    """Issue 9, finding 1: no stored event can stop the relay."""
+
+    def test_the_largest_event_a_command_can_produce_is_published(
+        self,
+        app: ContractsApplication,
+        relay_of: Callable[..., KafkaRelay],
+        bootstrap_servers: str,
+        config: RelayConfig,
+    ) -> None:
+        names = ("CreditsSetOff", "DissolutionGroundRecorded", "ContractConcluded")
+        events = [largest_event(name) for name in names]
+        app.recorder.insert_events([app.mapper.to_stored_event(e) for e in events])
+        with relay_of() as relay:
+            assert relay.catch_up() == len(names)
+        records = read_topic(bootstrap_servers, config.topic)
+        assert len(records) == len(names)
+        assert max(len(r.value) for r in records) > 700_000
+        assert deduplicated(records) == keyed(expected_envelopes(app))
+
+    def test_an_event_too_large_to_publish_stops_the_relay_loudly_instead_of_a_retry_loop(
+        self,
+        app: ContractsApplication,
+        relay_of: Callable[..., KafkaRelay],
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        store_contracts(app, 1)
+        too_large = largest_event("PaymentReceived")
+        object.__setattr__(too_large, "__dict__", {**vars(too_large), "actor": "X" * 1_100_000})
+        stored = app.mapper.to_stored_event(too_large)
+        # Stored past the size guard, as an event stored before it existed would be.
+        PostgresApplicationRecorder.insert_events(app.recorder, [stored])
+        failures: list[BaseException] = []
+        with relay_of(retry_wait=0.05) as relay:
+            stop = threading.Event()
+            worker = threading.Thread(target=catching(relay.run, failures), args=(stop,))
+            worker.start()
+            worker.join(KAFKA_WAIT)
+            stop.set()
+            worker.join(KAFKA_WAIT)
+            assert not worker.is_alive(), "the relay kept retrying"
+            assert relay.position == 5  # the contract's events before it are published
+        [error] = failures
+        assert isinstance(error, UnpublishableEventError)
+        assert "PaymentReceived #2" in str(error)
+        assert "cannot be published" in caplog.text
+
+
+def catching(run: Callable[..., None], failures: list[BaseException]) -> Callable[..., None]:
+    """`run`, keeping what it raises in `failures` (a thread's exception is otherwise lost)."""
+
+    def wrapped(*args: Any) -> None:
+        try:
+            run(*args)
+        except BaseException as err:  # noqa: BLE001 - handed to the test
+            failures.append(err)
+
+    return wrapped

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import pytest
 
@@ -19,7 +19,6 @@ from domain.contract.billing import SendFormalNotice
 from domain.contract.registry import execute
 from infra import workers
 from infra.clock import SettableClock
-from infra.schemas.envelope import decode
 from infra.settings import Settings
 from projections.registry import all_specs, build_group
 from tests.factories import ctx, handed_over_ref_contract, run_days
@@ -82,10 +81,11 @@ def test_D_12_due_deadlines_are_sent_once_per_deadline_id(setup: Setup) -> None:
     assert sorted(m.deadline_id for m in first) == sorted(r["deadline_id"] for r in pending)
     assert again == []
     records = read_topic(setup.wiring.bootstrap, setup.topic)
-    messages = [parse_deadline(decode(r.value)) for r in records]
+    messages = [parse_deadline(r.value) for r in records]
     assert messages == first
-    assert all(m.reached_on == DAY_AFTER and m.due_on < DAY_AFTER for m in messages)
-    assert all(r.key == messages[0].contract_id.bytes for r in records)
+    assert all(m.reached_on == DAY_AFTER and cast("date", m.due_on) < DAY_AFTER for m in messages)
+    # Keyed by the contract id as text, like the contract events (issue 9, finding 5).
+    assert all(r.key == str(m.contract_id).encode() for r, m in zip(records, messages, strict=True))
 
 
 def test_a_deadline_not_yet_due_is_not_sent(setup: Setup) -> None:
