@@ -27,8 +27,10 @@ if TYPE_CHECKING:
 
 Model = TypeVar("Model", bound="BaseModel")
 
-DATE_PATTERN = r"^(?:19|20|21)[0-9]{2}-[0-9]{2}-[0-9]{2}$"
-"""The business date window (1900-01-01 .. 2199-12-31) as JSON Schema can say it."""
+_CENTURIES = "|".join(str(c) for c in range(FIRST_DAY.year // 100, LAST_DAY.year // 100 + 1))
+DATE_PATTERN = rf"^(?:{_CENTURIES})[0-9]{{2}}-[0-9]{{2}}-[0-9]{{2}}$"
+"""The business date window (FIRST_DAY .. LAST_DAY, whole centuries) as JSON Schema can say
+it: `^(?:20|21)...` for 2000-01-01 .. 2199-12-31."""
 WIRE_AMOUNT_PATTERN = r"^(?:(?:0|[1-9][0-9]{0,8})(?:\.[0-9]{1,2})?|1000000000(?:\.0{1,2})?)$"
 """A non-negative euro amount of at most 1,000,000,000.00, two decimals at most."""
 MAX_DEADLINE_ID = 256

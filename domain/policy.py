@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from domain.catalogue import RULES
 from domain.errors import RuleViolationError
 from domain.money_rules import EARLY_TERMINATION_FEE_RATE_MAX
 
 LEGAL_REVIEW_GROUNDS = frozenset({"18.3(iv)"})
 """K-08 / A-44: grounds that need legal review and never auto-execute."""
+_GROUND_RULE = re.compile(r"^T-(18\.[23])-([ivx]+)$")
+LESSOR_GROUNDS = frozenset(
+    f"{found[1]}({found[2]})" for rule_id in RULES if (found := _GROUND_RULE.match(rule_id))
+)
+"""K-02: the grounds of Art. 18.2 and 18.3 the rule catalogue knows (`T-18.3-ii` -> `18.3(ii)`),
+the only ones a policy can name."""
 
 
 @dataclass(frozen=True)
@@ -24,6 +32,11 @@ class LessorPolicy:
         rate = self.early_termination_fee_rate
         if not Decimal(0) <= rate <= EARLY_TERMINATION_FEE_RATE_MAX:
             raise RuleViolationError("P-42", f"early_termination_fee_rate {rate} must be 0..0.50")
+        for name in ("auto_dissolve_grounds", "auto_suspend_grounds"):
+            unknown = [g for g in getattr(self, name) if g not in LESSOR_GROUNDS]
+            if unknown:
+                msg = f"{name}: {unknown[0]!r} is not a ground of Art. 18.2 or 18.3"
+                raise RuleViolationError("K-02", msg)
         blocked = LEGAL_REVIEW_GROUNDS & set(self.auto_dissolve_grounds + self.auto_suspend_grounds)
         if blocked:
             raise RuleViolationError("K-08", f"ground {min(blocked)} needs legal review")

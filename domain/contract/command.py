@@ -32,8 +32,11 @@ MAX_TEXT = 2000
 """Free text: a rationale, a reason."""
 MAX_LIST = 100
 """Lines of one return, grounds of one decision."""
-FIRST_DAY = date(1900, 1, 1)
+FIRST_DAY = date(2000, 1, 1)
+"""No business date of the service comes before 2000: the General Terms it applies are
+version 19-2 (2019), and a car leased before 2000 has long been returned."""
 LAST_DAY = date(2199, 12, 31)
+"""The far end of any date a contract can name (a deadline, an end, a sale)."""
 
 
 class CommandInputError(ValueError):

@@ -15,14 +15,24 @@ import pydantic
 import typer
 from eventsourcing.persistence import PersistenceError
 
+from domain.errors import RuleViolationError
 from infra import bootstrap
+from infra.embedded.postgres import PostgresStartError
+from infra.embedded.postgres import wait_until_ready as wait_for_postgres
 from infra.embedded.stack import StackStartError
-from infra.settings import Settings
+from infra.kafka import BrokerStartError
+from infra.kafka import wait_until_ready as wait_for_kafka
+from infra.settings import PostgresInfo, Settings
 from infra.simulate.in_process import StepRefusedError
 from infra.simulate.scenario import ScenarioError
 from projections.registry import VIEW_MODULES
 
 OUR_PACKAGES = ("domain", "projections", "consumers", "api", "infra")
+USAGE_ERROR = 2
+"""Exit code of a usage error: an unknown option, a missing argument or path (as click's)."""
+REACH_TIMEOUT = 5.0
+"""Seconds a command waits for an external PostgreSQL or Kafka before it says which one
+does not answer (the stack itself would wait 30 s, in silence)."""
 INTERRUPTED = 130
 """Exit code of a command interrupted before it was done or ready (128 + SIGINT)."""
 
@@ -33,6 +43,7 @@ STARTUP_ERRORS = (
     PersistenceError,
     psycopg.Error,
     bootstrap.ProjectionsBusyError,
+    RuleViolationError,  # the Lessor policy of LEASE_AUTO_*_GROUNDS (K-02, K-08)
     OSError,
 )
 """What can stop a command from starting (or a worker from running); reported in one line."""
@@ -104,6 +115,22 @@ def load_settings(command: str, data_dir: Path | None) -> Settings:
         first = err.errors()[0]
         where = "LEASE_" + "_".join(str(part) for part in first["loc"]).upper()
         fail(command, f"{where}: {first['msg']}")
+
+
+def reach_external(command: str, settings: Settings, *, broker: bool) -> None:
+    """Fail in one line within seconds if LEASE_DATABASE_URL (or, with `broker`,
+    LEASE_KAFKA_BOOTSTRAP_SERVERS) names a server that does not answer."""
+    try:
+        if settings.database_url:
+            info = PostgresInfo.from_url(settings.database_url)
+            wait_for_postgres(info, REACH_TIMEOUT)
+    except (ValueError, PostgresStartError) as err:
+        fail(command, f"LEASE_DATABASE_URL: {one_line(err)}")
+    try:
+        if broker and settings.kafka_bootstrap_servers:
+            wait_for_kafka(settings.kafka_bootstrap_servers, REACH_TIMEOUT)
+    except BrokerStartError as err:
+        fail(command, f"LEASE_KAFKA_BOOTSTRAP_SERVERS: {one_line(err)}")
 
 
 def one_line(err: BaseException) -> str:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import time
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from domain.contract.billing_events import InstalmentInvoiced
 from infra import bootstrap, workers
 from infra.cli.app import (
     INTERRUPTED,
@@ -21,19 +23,24 @@ from infra.cli.app import (
     fail,
     load_settings,
     one_line,
+    reach_external,
 )
 from infra.cli.history import timeline_table
 from infra.clock import business_clock
 from infra.embedded.stack import Stack
+from infra.scheduler import Scheduler
 from infra.settings import Settings
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from domain.application import ContractsApplication
     from infra.supervisor import Supervisor
     from projections.engine.runner import ProjectionGroup
 
 
+MAX_COUNTED = 100_000
+"""Invoices the first billing counts at most (a demo bills a few; a real store may hold more)."""
 CONSUMING_WORKERS = tuple(name for name in workers.KAFKA_WORKERS if name != "relay")
 """The Kafka-side workers `lease dev` starts besides the relay (which catches up first)."""
 
@@ -52,6 +59,7 @@ def dev_command(
     started_at = time.monotonic()
     configure_logging(verbose=verbose)
     settings = load_settings("dev", data_dir)
+    reach_external("dev", settings, broker=True)
     console = Console()
     # Until the workers run, SIGTERM interrupts like Ctrl-C, so the stack is cleaned up.
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -68,6 +76,33 @@ def dev_command(
     if failed:
         fail("dev", f"worker {', '.join(failed)} failed; see the log above")
     console.print("Stopped.")
+
+
+class ForgetfulBroker(logging.Filter):
+    """The embedded broker keeps its log in memory, so every restart of `lease dev` finds
+    the topics empty: the relay publishes the event store again and the consumers read from
+    the start (DESIGN 6). Elsewhere that is worth a warning; here it is how a normal restart
+    goes, so it is logged at INFO (shown with -v)."""
+
+    EXPECTED: ClassVar[dict[str, str]] = {
+        "infra.relay.outbox": "broker lost %s",
+        "consumers.runner": "%s is on a new broker",
+    }
+    """Logger -> the start of the warning that a restart of the embedded broker causes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        expected = self.EXPECTED.get(record.name)
+        if record.levelno != logging.WARNING or expected is None:
+            return True
+        if not str(record.msg).startswith(expected):
+            return True
+        record.levelno, record.levelname = logging.INFO, "INFO"
+        return logging.getLogger(record.name).isEnabledFor(logging.INFO)
+
+    @classmethod
+    def install(cls) -> None:
+        for name in cls.EXPECTED:
+            logging.getLogger(name).addFilter(cls())
 
 
 BROKER_FILE = "broker"
@@ -108,6 +143,8 @@ def run_dev(
     stack = Stack(settings)
     try:
         stack.start()  # inside try: an interrupted start still stops what it started
+        if stack.embedded_broker:
+            ForgetfulBroker.install()
         contracts = bootstrap.build_contracts_app(stack)
         try:
             demo = bootstrap.ensure_demo_contract(contracts)
@@ -135,7 +172,11 @@ def run_dev(
                         relay = workers.relay(wiring, contracts, child_process=False)
                         sent = relay.catch_up()
                         console.print(f"Relay: {sent} events published to {relay.config.topic}.")
-                        others = workers.kafka_workers(wiring, contracts, CONSUMING_WORKERS)
+                        built = workers.build_workers(wiring, contracts, CONSUMING_WORKERS)
+                        scheduler = built.get("scheduler")
+                        if isinstance(scheduler, Scheduler):
+                            console.print(first_billing(contracts, scheduler))
+                        others = {name: worker.run for name, worker in built.items()}
                         supervisor = bootstrap.build_supervisor(
                             projections=group, relay=relay, others=others
                         )
@@ -156,6 +197,21 @@ def run_dev(
 
     finally:
         stack.close()
+
+
+def first_billing(contracts: ContractsApplication, scheduler: Scheduler) -> str:
+    """Bill up to the business date before the workers start, and say what that did
+    (the scheduler then finds the day billed; it bills again at the next date)."""
+    head = contracts.recorder.max_notification_id() or 0
+    today = scheduler.clock.today()
+    contracts_billed = scheduler.bill(today)
+    invoiced = contracts.recorder.select_notifications(
+        head + 1, limit=MAX_COUNTED, topics=[InstalmentInvoiced.TOPIC]
+    )
+    return (
+        f"Billing: {len(invoiced)} periods invoiced up to {today}"
+        f" (contracts billed or set off: {contracts_billed})."
+    )
 
 
 def projections_line(group: ProjectionGroup, applied: int) -> str:

@@ -8,6 +8,7 @@ import typer
 from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from domain.contract.base_events import ContractEvent
 from domain.errors import ContractNotFoundError
@@ -20,6 +21,7 @@ from infra.cli.app import (
     fail,
     load_settings,
     one_line,
+    reach_external,
 )
 from infra.schemas.asyncapi import render_asyncapi
 
@@ -42,6 +44,7 @@ def history_command(
     """Print a contract's event timeline from the event store."""
     configure_logging(verbose=verbose)
     settings = load_settings("history", data_dir)
+    reach_external("history", settings, broker=False)
     try:
         with bootstrap.event_store(settings) as info:
             contracts = bootstrap.build_contracts_app(
@@ -67,20 +70,19 @@ def timeline_table(contracts: ContractsApplication, number: str) -> Table:
         collapse_padding=True,
         pad_edge=False,
     )
-    # Minimum widths keep the table readable on an 80-column terminal (rules wrap first).
-    table.add_column("business date", min_width=10)
-    table.add_column("event", no_wrap=True)
-    table.add_column("rules", min_width=10)
-    table.add_column("actor", min_width=11, overflow="fold")
-    table.add_column("amount", justify="right", min_width=8, no_wrap=True)
+    # On an 80-column terminal: the rule IDs go under the event (they wrap there), and the
+    # actor and the amount never wrap (the longest row then needs 79 columns).
+    table.add_column("business date", min_width=10, no_wrap=True)
+    table.add_column("event, rules")
+    table.add_column("actor", no_wrap=True)
+    table.add_column("amount", justify="right", no_wrap=True)
     for event in contracts.events.get(contract.id):
         if not isinstance(event, ContractEvent):
             continue
         amount = getattr(event, "amount", None)
         table.add_row(
             event.occurred_on.isoformat(),
-            type(event).__name__,
-            ", ".join(event.rule_ids),
+            Text.assemble(type(event).__name__, "\n", (", ".join(event.rule_ids), "dim")),
             event.actor,
             "" if amount is None else str(amount),
         )

@@ -33,6 +33,7 @@ from infra.cli.app import (
     fail,
     load_settings,
     one_line,
+    reach_external,
 )
 from infra.settings import Settings
 from projections.registry import VIEW_MODULES
@@ -49,6 +50,7 @@ def projections_status_command(data_dir: DataDir = None, verbose: Verbose = Fals
     configure_logging(verbose=verbose)
     command = "projections status"
     settings = load_settings(command, data_dir)
+    reach_external(command, settings, broker=False)
     try:
         with projection_group(settings, None) as (_, group):
             table = status_table(group)
@@ -70,6 +72,7 @@ def projections_rebuild_command(
         fail(command, "name the views to rebuild, or give --all (not both)", code=2)
     chosen = check_view_names(command, names or VIEW_MODULES)
     settings = load_settings(command, data_dir)
+    reach_external(command, settings, broker=False)
     console = Console()
     try:
         with (

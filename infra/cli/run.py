@@ -21,6 +21,7 @@ from infra.cli.app import (
     fail,
     load_settings,
     one_line,
+    reach_external,
 )
 from infra.cli.dev import bootstrap_servers_of
 from infra.cli.projections import check_view_names, projection_group
@@ -41,6 +42,7 @@ def run_projections_command(
     command = "run projections"
     chosen = check_view_names(command, names or VIEW_MODULES)
     settings = load_settings(command, data_dir)
+    reach_external(command, settings, broker=False)
     console = Console()
     stop = threading.Event()
     # Until the runner follows the log, SIGTERM interrupts like Ctrl-C (committed batches stay).
@@ -89,6 +91,7 @@ def run_kafka_worker(name: str, data_dir: Path | None, *, verbose: bool) -> None
     configure_logging(verbose=verbose)
     command = f"run {name}"
     settings = load_settings(command, data_dir)
+    reach_external(command, settings, broker=True)
     stop = threading.Event()
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     for sig in (signal.SIGINT, signal.SIGTERM):

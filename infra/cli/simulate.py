@@ -11,16 +11,18 @@ import typer
 
 from infra.cli.app import (
     STARTUP_ERRORS,
+    USAGE_ERROR,
     Verbose,
     configure_logging,
     fail,
     load_settings,
     one_line,
+    reach_external,
 )
 from infra.embedded.stack import Stack
 from infra.simulate.in_process import StepRefusedError, simulate
 from infra.simulate.on_stack import PipelineStuckError, simulate_on_stack
-from infra.simulate.scenario import ScenarioError, load_scenario
+from infra.simulate.scenario import ScenarioError, ScenarioPathError, load_scenario
 
 if TYPE_CHECKING:
     from infra.simulate.scenario import Scenario
@@ -39,8 +41,13 @@ def simulate_command(
     configure_logging(verbose=verbose)
     try:
         scenario = load_scenario(path)
+    except ScenarioPathError as err:
+        fail("simulate", str(err), code=USAGE_ERROR)
+    except ScenarioError as err:
+        fail("simulate", str(err))
+    try:
         out = simulate_through_stack(scenario) if stack else simulate(scenario)
-    except (ScenarioError, StepRefusedError) as err:
+    except StepRefusedError as err:
         fail("simulate", str(err))
     except (*STARTUP_ERRORS, PipelineStuckError) as err:
         fail("simulate", one_line(err))
@@ -52,5 +59,6 @@ def simulate_through_stack(scenario: Scenario) -> dict[str, Any]:
     temporary directory, unless LEASE_DATABASE_URL / LEASE_KAFKA_BOOTSTRAP_SERVERS say)."""
     with tempfile.TemporaryDirectory(prefix="lease-simulate-") as tmp:
         settings = load_settings("simulate", Path(tmp))
+        reach_external("simulate", settings, broker=True)
         with Stack(settings) as stack:
             return simulate_on_stack(scenario, settings, stack.postgres, stack.bootstrap_servers)

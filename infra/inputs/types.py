@@ -42,6 +42,8 @@ UNIT_PRICE_PATTERN = r"^(?:0|[1-9][0-9]{0,5})(?:\.[0-9]{1,4})?$"
 """A price per unit (EUR per km): at most four decimals."""
 RATE_PATTERN = r"^(?:0|1)(?:\.[0-9]{1,4})?$"
 """A rate between 0 and 1 with at most four decimals."""
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+"""An ISO calendar date, YYYY-MM-DD."""
 MAX_COUNT = 10_000
 """Days, months: no term, payment term or delay of a car lease comes near 10,000."""
 
@@ -126,7 +128,7 @@ def _iso_date(value: str) -> date:
 
 BusinessDate = Annotated[
     str,
-    StringConstraints(min_length=10, max_length=10, pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"),
+    StringConstraints(min_length=10, max_length=10, pattern=DATE_PATTERN),
     AfterValidator(_iso_date),
     PlainSerializer(lambda d: d.isoformat(), return_type=str),
     WithJsonSchema(

@@ -4,6 +4,11 @@ Every day between steps, and after each step, the runner does what the pipeline 
 termination rules (ApplyArticle18: ends by law, deadlines, grounds, policy) until
 they record nothing new, the scheduler's billing, then the rules again on what billing
 recorded. Everything goes through ContractsApplication, as production does.
+
+Most days nothing is due. A `QuietDays` probe (a loaded copy of the contract, never saved)
+decides the day's rules and billing first; when they record nothing the day is skipped, in
+both modes, and the probe stays valid because nothing changed. Skipping changes no output:
+a test compares it with the day-by-day walk.
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from domain.application import ContractsApplication
 from domain.contract import Ctx
 from domain.contract.daily import ApplyArticle18, Bill
-from domain.errors import ContractError
+from domain.contract.registry import execute
+from domain.errors import ContractError, ContractNotFoundError
 from domain.money import Money
 from domain.money_rules import remaining_capital
 from infra.simulate.scenario import SCENARIO_VERSION, Scenario, Step
@@ -101,26 +107,76 @@ def simulate(
     scenario: Scenario,
     app: ContractsApplication | None = None,
     pipeline: Pipeline | None = None,
+    *,
+    skip_quiet_days: bool = True,
 ) -> dict[str, Any]:
     """Run the scenario and return the SCENARIOS.md output document."""
     app = app or ContractsApplication(env=IN_MEMORY_ENV)
     pipeline = pipeline or InProcess()
     run = Run(scenario, app, scenario.steps[0].on)
+    quiet = QuietDays(run) if skip_quiet_days else None
     for step in scenario.steps:
         while run.clock < step.on:
             run.clock += timedelta(days=1)
-            pipeline.new_day(run)
+            if quiet is None or not quiet.today():
+                pipeline.new_day(run)
         pipeline.perform(run, step)
         pipeline.after_step(run)
+        if quiet is not None:
+            quiet.forget()
     return report(run, pipeline)
+
+
+@dataclass
+class QuietDays:
+    """Tells the days on which the daily run would record nothing, without running it.
+
+    It decides the day's rules and billing on a loaded copy of the contract that is never
+    saved. A quiet day leaves the copy as it was, so it serves the next day too; a busy day
+    discards it (the real run then records the events, and the copy is loaded again).
+    """
+
+    run: Run
+    contract: Contract | None = None
+
+    def today(self) -> bool:
+        """Whether the daily run on `run.clock` would record nothing."""
+        if self.contract is None:
+            try:
+                self.contract = self.run.app.get(self.run.number)
+            except ContractNotFoundError:
+                return True  # no contract yet: the daily run has nothing to do
+        try:
+            execute(self.contract, ApplyArticle18(), rules_ctx(self.run))
+            execute(self.contract, Bill(), billing_ctx(self.run))
+        except ContractError:
+            self.contract = None
+            return False  # the real run meets the same refusal and reports it
+        if self.contract.pending_events:
+            self.contract = None
+            return False
+        return True
+
+    def forget(self) -> None:
+        """A step changed the contract: load it again before the next day."""
+        self.contract = None
+
+
+def rules_ctx(run: Run) -> Ctx:
+    """The termination consumer's context on the run's day, under the scenario's policy."""
+    return Ctx(run.clock, RULES_ENGINE, f"rules:{run.clock.isoformat()}", run.scenario.policy)
+
+
+def billing_ctx(run: Run) -> Ctx:
+    """The scheduler's billing context on the run's day."""
+    return Ctx(run.clock, SCHEDULER, f"billing:{run.clock.isoformat()}")
 
 
 def daily(run: Run) -> None:
     """The day's work in the order the pipeline does it: rules, billing, rules again."""
     if run.app.exists(run.number):
         react(run)
-        ctx = Ctx(run.clock, SCHEDULER, f"billing:{run.clock.isoformat()}")
-        run.app.execute(run.number, Bill(), ctx)
+        run.app.execute(run.number, Bill(), billing_ctx(run))
         react(run)
 
 
@@ -130,7 +186,7 @@ def react(run: Run) -> None:
     The consumer evaluates the rules after every event, its own included, so it stops
     only when an evaluation emits nothing; `MAX_REACTIONS` guards against a rule loop.
     """
-    ctx = Ctx(run.clock, RULES_ENGINE, f"rules:{run.clock.isoformat()}", run.scenario.policy)
+    ctx = rules_ctx(run)
     for _ in range(MAX_REACTIONS):
         if run.app.execute(run.number, ApplyArticle18(), ctx).position is None:
             return

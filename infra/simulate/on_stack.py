@@ -163,6 +163,7 @@ class StackPipeline:
         self._bill(run)
 
     def perform(self, run: Run, step: Step) -> None:
+        self.clock.set(run.clock)  # the walk may have skipped quiet days up to the step
         feed = FEEDS.get(step.do)
         if feed is None or step.expect_refusal:
             perform(run, step)

@@ -1,68 +1,94 @@
-"""The `lease simulate` scenario format, version 1 (SCENARIOS.md): parsing and validation."""
+"""The `lease simulate` scenario format, version 1 (SCENARIOS.md): parsing and validation.
+
+A scenario file is read as strict UTF-8 JSON (`infra.simulate.reading`), then the whole
+document goes through one model: the contract terms and the Lessor policy of
+`infra.inputs.terms`, and steps discriminated by `do`, each a command's input model of
+`infra.inputs.commands` plus its date. The domain then checks what the terms, the policy and
+each command mean (with rule IDs). Every error is one line naming the place, with step
+numbers counted from 1 as SCENARIOS.md counts them.
+"""
 
 from __future__ import annotations
 
-import json
-from dataclasses import MISSING, dataclass, fields
-from datetime import date
-from decimal import Decimal, InvalidOperation
+from dataclasses import dataclass, fields
+from datetime import date, timedelta
 from itertools import pairwise
-from types import UnionType
-from typing import TYPE_CHECKING, Any, Union, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, cast
+
+from pydantic import Field, ValidationError, create_model, field_validator
 
 from domain.contract.command import Command, CommandInputError
 from domain.contract.registry import COMMANDS
-from domain.contract.settlement import ChargeLines
 from domain.errors import ContractError
-from domain.money import Money
-from domain.policy import LessorPolicy
-from domain.terms import ContractTerms
+from infra.inputs.commands import COMMAND_MODELS, PUBLIC_COMMANDS, to_command
+from infra.inputs.terms import ContractTermsInput, LessorPolicyInput
+from infra.inputs.types import BusinessDate, Strict
+from infra.simulate.messages import describe_error
+from infra.simulate.reading import UnreadableError, read_json
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-SCENARIO_VERSION = 1
+    from domain.policy import LessorPolicy
+    from domain.terms import ContractTerms
 
+SCENARIO_VERSION = 1
 SPECIAL_STEPS = ("conclude", "advance")
 """Steps that are not contract commands: the conclusion (the `contract` terms) and a day."""
-KINDS: dict[object, str] = {
-    int: "int",
-    bool: "bool",
-    str: "str",
-    date: "date",
-    Money: "money",
-    tuple[str, ...]: "list",
-    ChargeLines: "lines",
-}
-"""A command field's type (without None) -> how a scenario writes it."""
-
-
-def _kind(hint: object) -> str:
-    args = (
-        [a for a in get_args(hint) if a is not type(None)]
-        if get_origin(hint) in (Union, UnionType)
-        else [hint]
-    )
-    return KINDS[args[0]]
-
-
-def _step_fields(cls: type[Command]) -> dict[str, str]:
-    hints = get_type_hints(cls)
-    return {
-        f.name + ("?" if f.default is not MISSING else ""): _kind(hints[f.name])
-        for f in fields(cls)
-    }
-
-
-STEP_FIELDS: dict[str, dict[str, str]] = {
-    **{name: {} for name in SPECIAL_STEPS},
-    **{name: _step_fields(cls) for name, cls in COMMANDS.items() if cls.public},
-}
-"""SCENARIOS.md step table: field name (`?` = optional) and its type."""
+MAX_STEPS = 10_000
+"""Steps of one scenario: a step a day for 27 years."""
+MAX_SPAN = timedelta(days=50 * 365)
+"""From the first step to the last: a lease runs for years, not for half a century (the
+walk is cheap on quiet days, but each still costs a decision on the contract)."""
 
 
 class ScenarioError(ValueError):
     """The scenario file is not a valid version-1 scenario; names the place that is wrong."""
+
+
+class ScenarioPathError(ScenarioError):
+    """The scenario path is missing or a directory: a usage error (exit code 2)."""
+
+
+class StepBase(Strict):
+    """What every step has: its date, its name and whether a refusal is expected."""
+
+    on: BusinessDate
+    do: str
+    """The step's name: `conclude`, `advance` or a public command (a literal in each model)."""
+    expect_refusal: bool = False
+
+
+def _step_model(name: str, base: type[Strict] | None) -> type[StepBase]:
+    title = "".join(part.title() for part in name.split("_")) + "Step"
+    bases: tuple[type[Strict], ...] = (StepBase,) if base is None else (base, StepBase)
+    tag: Any = Literal[name]
+    return cast("type[StepBase]", create_model(title, __base__=bases, do=(tag, ...)))
+
+
+STEP_MODELS: dict[str, type[StepBase]] = {
+    **{name: _step_model(name, None) for name in SPECIAL_STEPS},
+    **{name: _step_model(name, model) for name, model in COMMAND_MODELS.items()},
+}
+"""SCENARIOS.md step table: one model per `do`, the command's fields plus `on`."""
+AnyStep = Annotated[Union[tuple(STEP_MODELS.values())], Field(discriminator="do")]  # type: ignore[valid-type]  # noqa: UP007
+
+
+class ScenarioDocument(Strict):
+    """A scenario file, version 1: the contract, the Lessor policy and the dated steps."""
+
+    scenario_version: Literal[1]
+    contract: ContractTermsInput
+    policy: LessorPolicyInput = Field(default_factory=LessorPolicyInput)
+    steps: Annotated[list[AnyStep], Field(min_length=1, max_length=MAX_STEPS)]  # type: ignore[valid-type]
+
+    @field_validator("scenario_version", mode="before")
+    @classmethod
+    def _not_a_bool(cls, value: object) -> object:
+        """`true` equals 1 in Python; a version is a number."""
+        if isinstance(value, bool):
+            raise ValueError(f"must be {SCENARIO_VERSION}")  # noqa: TRY004 - pydantic wants ValueError
+        return value
 
 
 @dataclass(frozen=True)
@@ -96,128 +122,53 @@ class Scenario:
 def load_scenario(path: Path) -> Scenario:
     """Read and validate a scenario file."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ScenarioError(f"cannot read {path}: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise ScenarioError(f"{path} is not JSON: {exc.msg} at line {exc.lineno}") from None
+        data = read_json(path)
+    except UnreadableError as exc:
+        raise ScenarioPathError(str(exc)) from None
+    except ValueError as exc:
+        raise ScenarioError(str(exc)) from None
     return parse_scenario(data)
 
 
 def parse_scenario(data: object) -> Scenario:
     """Validate the whole document; every error names the field."""
-    if not isinstance(data, dict):
-        raise ScenarioError("the scenario must be a JSON object")
-    if data.get("scenario_version") != SCENARIO_VERSION:
-        raise ScenarioError(f"scenario_version must be {SCENARIO_VERSION}")
-    contract = data.get("contract")
-    if not isinstance(contract, dict):
-        raise ScenarioError("contract must be an object")
     try:
-        terms = ContractTerms.from_dict(contract)
-        policy = _policy(data.get("policy", {}))
+        document = ScenarioDocument.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(describe_error(exc, ScenarioDocument)) from None
+    try:
+        terms = document.contract.to_terms()
     except ContractError as exc:
         raise ScenarioError(f"contract.{exc.message} ({exc.rule_id})") from None
-    raw_steps = data.get("steps")
-    if not isinstance(raw_steps, list) or not raw_steps:
-        raise ScenarioError("steps must be a non-empty list")
-    steps = tuple(_step(i, raw) for i, raw in enumerate(raw_steps, start=1))
-    for before, after in pairwise(steps):
-        if after.on < before.on:
-            raise ScenarioError(f"steps[{after.index}].on {after.on} is before the previous step")
+    try:
+        policy = document.policy.to_policy()
+    except ContractError as exc:
+        raise ScenarioError(f"policy.{exc.message} ({exc.rule_id})") from None
+    steps = tuple(_step(i, raw) for i, raw in enumerate(document.steps, start=1))
+    _check_dates(steps)
     return Scenario(terms, policy, steps)
 
 
-def _policy(raw: object) -> LessorPolicy:
-    if not isinstance(raw, dict):
-        raise ScenarioError("policy must be an object")
-    rate = raw.get("early_termination_fee_rate", "0.50")
-    return LessorPolicy(
-        auto_dissolve_grounds=tuple(_strings(raw.get("auto_dissolve_grounds", []), "policy")),
-        auto_suspend_grounds=tuple(_strings(raw.get("auto_suspend_grounds", []), "policy")),
-        early_termination_fee_rate=_decimal(rate, "policy.early_termination_fee_rate"),
-    )
-
-
-def _step(index: int, raw: object) -> Step:
-    where = f"steps[{index}]"
-    if not isinstance(raw, dict):
-        raise ScenarioError(f"{where} must be an object")
-    do = raw.get("do")
-    if do not in STEP_FIELDS:
-        raise ScenarioError(f"{where}.do {do!r} is not a step of scenario version 1")
+def _step(index: int, model: StepBase) -> Step:
     args: dict[str, Any] = {}
-    for spec, kind in STEP_FIELDS[do].items():
-        name = spec.rstrip("?")
-        if name not in raw:
-            if spec.endswith("?"):
-                continue
-            raise ScenarioError(f"{where} ({do}) needs {name}")
-        args[name] = _value(raw[name], kind, f"{where}.{name}")
-    expect = raw.get("expect_refusal", False)
-    if not isinstance(expect, bool):
-        raise ScenarioError(f"{where}.expect_refusal must be true or false")
-    step = Step(index, _date(raw.get("on"), f"{where}.on"), do, args, expect)
-    try:
-        step.command  # noqa: B018 - made once here so that bounds errors name the step
-    except CommandInputError as exc:
-        raise ScenarioError(f"{where}.{exc}") from None
-    return step
+    if model.do not in SPECIAL_STEPS:
+        cls = PUBLIC_COMMANDS[model.do]
+        try:
+            command = to_command(cls, model)
+        except CommandInputError as exc:
+            raise ScenarioError(f"steps[{index}].{exc}") from None
+        args = {f.name: getattr(command, f.name) for f in fields(command)}
+    on = cast("date", model.on)  # a BusinessDate is read into a date
+    return Step(index, on, model.do, args, model.expect_refusal)
 
 
-def _value(raw: object, kind: str, where: str) -> Any:
-    if kind == "int":
-        if isinstance(raw, bool) or not isinstance(raw, int):
-            raise ScenarioError(f"{where} must be a whole number")
-        return raw
-    if kind == "bool":
-        if not isinstance(raw, bool):
-            raise ScenarioError(f"{where} must be true or false")
-        return raw
-    if kind == "str":
-        if not isinstance(raw, str) or not raw:
-            raise ScenarioError(f"{where} must be a non-empty string")
-        return raw
-    if kind == "date":
-        return _date(raw, where)
-    if kind == "money":
-        return Money(_decimal(raw, where))
-    if kind == "list":
-        return tuple(_strings(raw, where))
-    return tuple(_lines(raw, where))
-
-
-def _date(raw: object, where: str) -> date:
-    try:
-        return date.fromisoformat(str(raw))
-    except ValueError:
-        raise ScenarioError(f"{where} must be an ISO date, got {raw!r}") from None
-
-
-def _decimal(raw: object, where: str) -> Decimal:
-    if not isinstance(raw, str):
-        raise ScenarioError(f"{where} must be a decimal string, got {raw!r}")
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise ScenarioError(f"{where} must be a decimal string, got {raw!r}") from None
-    if not value.is_finite():
-        raise ScenarioError(f"{where} must be a finite amount")
-    return value
-
-
-def _strings(raw: object, where: str) -> list[str]:
-    if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
-        raise ScenarioError(f"{where} must be a list of strings")
-    return list(raw)
-
-
-def _lines(raw: object, where: str) -> list[tuple[str, Money]]:
-    if not isinstance(raw, list):
-        raise ScenarioError(f"{where} must be a list of {{item, amount}}")
-    lines = []
-    for i, line in enumerate(raw):
-        if not isinstance(line, dict) or not isinstance(line.get("item"), str):
-            raise ScenarioError(f"{where}[{i}] must be {{item, amount}}")
-        lines.append((line["item"], Money(_decimal(line.get("amount"), f"{where}[{i}].amount"))))
-    return lines
+def _check_dates(steps: tuple[Step, ...]) -> None:
+    for before, after in pairwise(steps):
+        if after.on < before.on:
+            raise ScenarioError(f"steps[{after.index}].on {after.on} is before the previous step")
+    first, last = steps[0], steps[-1]
+    if last.on - first.on > MAX_SPAN:
+        raise ScenarioError(
+            f"steps[{last.index}].on {last.on} is more than {MAX_SPAN.days // 365} years "
+            f"after the first step ({first.on})"
+        )

@@ -64,7 +64,7 @@ class TestBounds:
                 {"on": "2024-03-12", "do": "hand_over", "odometer": 10**8},
             ],
         }
-        with pytest.raises(ScenarioError, match=r"steps\[2\]\.odometer must be between"):
+        with pytest.raises(ScenarioError, match=r"steps\[2\]\.odometer must be at most 9999999"):
             parse_scenario(scenario)
 
 

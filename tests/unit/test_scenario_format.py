@@ -89,3 +89,42 @@ def test_expected_refusal_that_is_accepted_fails() -> None:
     data["steps"].append({"on": "2024-02-22", "do": "advance", "expect_refusal": True})
     with pytest.raises(StepRefusedError, match="expected to be refused but was accepted"):
         simulate(parse_scenario(data))
+
+
+def test_policy_errors_are_labelled_policy() -> None:
+    message = invalid(lambda d: d.update(policy={"early_termination_fee_rate": "0.90"}))
+    assert message == "policy.early_termination_fee_rate 0.90 must be 0..0.50 (P-42)"
+
+
+def test_a_policy_ground_must_be_one_the_domain_knows() -> None:
+    message = invalid(lambda d: d.update(policy={"auto_dissolve_grounds": ["18.99(z)"]}))
+    assert message == (
+        "policy.auto_dissolve_grounds: '18.99(z)' is not a ground of Art. 18.2 or 18.3 (K-02)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field"),
+    [
+        (lambda d: d.update(odometr=1), "odometr"),
+        (lambda d: d["contract"].update(odometr=1), "contract.odometr"),
+        (lambda d: d["contract"]["protection"].update(odometr=1), "contract.protection.odometr"),
+        (lambda d: d["contract"]["gap"].update(odometr=1), "contract.gap.odometr"),
+        (lambda d: d.update(policy={"odometr": 1}), "policy.odometr"),
+        (lambda d: d["steps"][1].update(odometr=1), "steps[2].odometr"),
+    ],
+)
+def test_an_unknown_field_is_refused_at_every_level(mutate: Any, field: str) -> None:
+    assert invalid(mutate) == f"{field} is not a known field"
+
+
+def test_a_typo_is_named_rather_than_the_field_it_misses() -> None:
+    step = {"on": "2024-03-12", "do": "hand_over", "odometr": 12}
+    assert invalid(lambda d: d["steps"].append(step)) == "steps[3].odometr is not a known field"
+
+
+def test_a_scenario_spans_at_most_50_years() -> None:
+    message = invalid(lambda d: d["steps"].append({"on": "2199-12-31", "do": "advance"}))
+    assert (
+        message == "steps[3].on 2199-12-31 is more than 50 years after the first step (2024-02-20)"
+    )

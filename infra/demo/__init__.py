@@ -1,0 +1,1 @@
+"""The demo contract `lease dev` loads once (package data: demo-contract.json)."""
