@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Literal, cast
 
 from consumers.base import Addressed
 from consumers.tracking import apply_tracked
-from consumers.wire import SchemaVersion, WireDate, read
+from consumers.wire import SchemaVersion, read
 from domain.contract import Contract, Ctx
 from domain.contract.incidents import ReportOdometer
-from infra.inputs.types import Identifier, Kilometres, Strict
+from infra.inputs.types import BusinessDate, Identifier, Kilometres, Strict
 
 if TYPE_CHECKING:
     from datetime import date
@@ -37,7 +37,7 @@ class OdometerReading(Strict):
     reading_id: Identifier
     contract_number: Identifier
     reading_km: Kilometres
-    read_on: WireDate
+    read_on: BusinessDate
     source: Literal["TELEMATICS", "WORKSHOP", "CUSTOMER", "PORTAL"]
 
 

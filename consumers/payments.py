@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Literal, cast
 
 from consumers.base import Addressed
 from consumers.tracking import apply_tracked
-from consumers.wire import EuroAmount, SchemaVersion, WireDate, read
+from consumers.wire import EuroAmount, SchemaVersion, read
 from domain.contract import Contract, Ctx
 from domain.contract.billing import ReceivePayment
 from domain.contract.billing_events import PaymentReceived
-from infra.inputs.types import Identifier, Strict
+from infra.inputs.types import BusinessDate, Identifier, Strict
 
 if TYPE_CHECKING:
     from datetime import date
@@ -37,7 +37,7 @@ class BankPayment(Strict):
     payment_id: Identifier
     contract_number: Identifier
     amount: EuroAmount
-    received_on: WireDate
+    received_on: BusinessDate
     method: Literal["SEPA_DD", "TRANSFER"]
 
 

@@ -29,12 +29,12 @@ from uuid import UUID  # noqa: TC003 - pydantic reads the annotations at run tim
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from consumers.wire import DeadlineId, SchemaVersion, WireDate, read
+from consumers.wire import DeadlineId, SchemaVersion, read
 from domain.contract import Contract, Ctx, grounds
 from domain.contract.daily import ApplyArticle18
 from domain.contract.grounds import NoteCustomerGrounds
 from domain.errors import ContractError
-from infra.inputs.types import Identifier, Strict
+from infra.inputs.types import BusinessDate, Identifier, Strict
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -63,8 +63,8 @@ class DeadlineReached(Strict):
     contract_id: UUID
     rule_id: Identifier
     """The deadline's rule, e.g. D-08, D-10, D-15."""
-    due_on: WireDate
-    reached_on: WireDate
+    due_on: BusinessDate
+    reached_on: BusinessDate
     """The business date of the scheduler run that found it due."""
 
 

@@ -22,6 +22,7 @@ from infra.cli.app import (
     fail,
     load_settings,
     one_line,
+    reach_external,
 )
 from infra.cli.dev import bootstrap_servers_of
 from infra.kafka import PartitionLag, group_lag
@@ -51,6 +52,7 @@ def consumers_status_command(data_dir: DataDir = None, verbose: Verbose = False)
     configure_logging(verbose=verbose)
     command = "consumers status"
     settings = load_settings(command, data_dir)
+    reach_external(command, settings, broker=True)
     bootstrap = bootstrap_servers_of(settings, command)
     try:
         lags = consumer_lags(settings, bootstrap)

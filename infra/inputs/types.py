@@ -36,8 +36,8 @@ IDENTIFIER_PATTERN = r"^[!-~](?:[ -~]*[!-~])?$"
 """Printable ASCII, no control characters, no leading or trailing space."""
 TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 """Any text without control characters other than tab and line breaks."""
-AMOUNT_PATTERN = r"^(?:0|[1-9][0-9]{0,9})(?:\.[0-9]{1,2})?$"
-"""A non-negative amount of euro: ASCII digits, at most two decimals."""
+AMOUNT_PATTERN = r"^(?:(?:0|[1-9][0-9]{0,8})(?:\.[0-9]{1,2})?|1000000000(?:\.0{1,2})?)$"
+"""A non-negative amount of euro up to `MAX_AMOUNT`: ASCII digits, at most two decimals."""
 UNIT_PRICE_PATTERN = r"^(?:0|[1-9][0-9]{0,5})(?:\.[0-9]{1,4})?$"
 """A price per unit (EUR per km): at most four decimals."""
 RATE_PATTERN = r"^(?:0|1)(?:\.[0-9]{1,4})?$"
@@ -126,6 +126,11 @@ def _iso_date(value: str) -> date:
     return day
 
 
+_CENTURIES = "|".join(str(c) for c in range(FIRST_DAY.year // 100, LAST_DAY.year // 100 + 1))
+WINDOW_PATTERN = rf"^(?:{_CENTURIES})[0-9]{{2}}-[0-9]{{2}}-[0-9]{{2}}$"
+"""The business date window (FIRST_DAY .. LAST_DAY, whole centuries) as JSON Schema can say
+it: `^(?:20|21)...` for 2000-01-01 .. 2199-12-31; the validator checks the exact days."""
+
 BusinessDate = Annotated[
     str,
     StringConstraints(min_length=10, max_length=10, pattern=DATE_PATTERN),
@@ -135,6 +140,7 @@ BusinessDate = Annotated[
         {
             "type": "string",
             "format": "date",
+            "pattern": WINDOW_PATTERN,
             "description": f"an ISO business date (Europe/Brussels) from {FIRST_DAY} to {LAST_DAY}",
         }
     ),
@@ -148,7 +154,10 @@ Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 PATTERN_MEANINGS = {
     IDENTIFIER_PATTERN: "must be printable ASCII without control characters or outer spaces",
     TEXT_PATTERN: "must not contain control characters",
-    AMOUNT_PATTERN: "must be a decimal string of euro with at most two decimals, e.g. '650.00'",
+    AMOUNT_PATTERN: (
+        f"must be a decimal string of euro up to {MAX_AMOUNT} with at most two decimals,"
+        " e.g. '650.00'"
+    ),
     UNIT_PRICE_PATTERN: "must be a decimal string with at most four decimals, e.g. '0.10'",
     RATE_PATTERN: "must be a decimal string between 0 and 1, e.g. '0.50'",
 }

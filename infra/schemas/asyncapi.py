@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from domain.contract.command import FIRST_DAY, LAST_DAY
 from infra.schemas.envelope import EVENT_TYPES, SCHEMA_VERSIONS
 from infra.schemas.json_schemas import EVENTS_DIR, MESSAGE_DIRS, doc
 from infra.settings import Settings
@@ -96,7 +97,7 @@ _INFO = (
     "against exactly the schemas published here, which are generated from the consumers' "
     "own models: unknown fields are refused; identifiers are 1 to 64 printable ASCII "
     "characters without outer spaces; amounts are decimal strings of at most 1,000,000,000.00 "
-    "with at most two decimals; dates lie between 1900-01-01 and 2199-12-31; odometer "
+    f"with at most two decimals; dates lie between {FIRST_DAY} and {LAST_DAY}; odometer "
     "readings are whole km up to 9,999,999. A message off its schema, or one the contract's "
     "rules refuse (e.g. an odometer reading below the contract's last one, rule M-11, which "
     "no schema can know), goes to lease.dead-letter.v1 with the reason and the rule ID; one "

@@ -89,19 +89,21 @@ def test_an_unreachable_external_postgres_is_named_in_one_line(tmp_path: Path) -
     assert line.startswith(f"lease history: LEASE_DATABASE_URL: PostgreSQL at 127.0.0.1:{port} ")
 
 
-def test_an_unreachable_external_kafka_is_named_in_one_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", ["simulate", "consumers status"])
+def test_an_unreachable_external_kafka_is_named_in_one_line(tmp_path: Path, command: str) -> None:
     port = free_port()
     env = cli_env(LEASE_KAFKA_BOOTSTRAP_SERVERS=f"127.0.0.1:{port}")
     scenario = tmp_path / "scenario.json"
     scenario.write_bytes(corpus()["refused step without expect_refusal"])
+    args = ["simulate", "--stack", str(scenario)] if command == "simulate" else command.split()
     started = time.monotonic()
 
-    result = lease("simulate", "--stack", str(scenario), cwd=tmp_path, env=env)
+    result = lease(*args, cwd=tmp_path, env=env)
 
     line = failure_line(result)
     assert time.monotonic() - started < FAIL_FAST
     assert line.startswith(
-        f"lease simulate: LEASE_KAFKA_BOOTSTRAP_SERVERS: Kafka at 127.0.0.1:{port}"
+        f"lease {command}: LEASE_KAFKA_BOOTSTRAP_SERVERS: Kafka at 127.0.0.1:{port}"
     )
 
 
