@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 from uuid import UUID
 
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
     from domain.terms import ContractTerms
 
 SNAPSHOT_INTERVAL = 50  # DESIGN 4: snapshots keep 5-year contracts cheap to load
+NOTHING: MappingProxyType[str, Any] = MappingProxyType({})
+"""No options for the recorder."""
 LOCK_STRIPES = 64
 """Commands on one contract are serialised within a process (striped locks by contract id)."""
 
@@ -49,6 +52,8 @@ class CommandResult:
     version: int
     position: int | None
     """Notification id of the last stored event (for read-your-writes), None if no change."""
+    recorded: tuple[ContractEvent, ...] = ()
+    """The events the command recorded, in order."""
 
 
 def decision(ctx: Ctx, *commands: Command) -> Callable[[Contract], None]:
@@ -112,36 +117,46 @@ class ContractsApplication(Application[UUID]):
 
     # --- commands -----------------------------------------------------------------------
 
-    def conclude(self, terms: ContractTerms, ctx: Ctx) -> CommandResult:
+    def conclude(self, terms: ContractTerms, ctx: Ctx, **save: Any) -> CommandResult:
         """L-01: form a contract; a second conclusion of the same number is refused."""
         if self.exists(terms.contract_number):
             raise ContractExistsError(terms.contract_number)
-        return self._save(Contract.conclude(terms, ctx))
+        return self._save(Contract.conclude(terms, ctx), save)
 
     def execute(
-        self, number: str, command: Command, ctx: Ctx, expected_version: int | None = None
+        self,
+        number: str,
+        command: Command,
+        ctx: Ctx,
+        expected_version: int | None = None,
+        **save: Any,
     ) -> CommandResult:
         """Load the contract, decide one registered command on it, save (DESIGN 4).
 
         With `expected_version` (If-Match) a stale version is a conflict. Without it the
         command applies to the latest state: if another writer got there first, it is
-        decided once more on the stored state.
+        decided once more on the stored state. `save` goes to the recorder with the events
+        (in the same transaction), e.g. the HTTP API's idempotency key.
         """
-        return self.decide(number, decision(ctx, command), expected_version)
+        return self.decide(number, decision(ctx, command), expected_version, **save)
 
     def decide(
-        self, number: str, command: Callable[[Contract], None], expected_version: int | None = None
+        self,
+        number: str,
+        command: Callable[[Contract], None],
+        expected_version: int | None = None,
+        **save: Any,
     ) -> CommandResult:
         """`execute` for a `decision`: several registered commands in one transaction (a
         day's rules, then its billing)."""
         contract_id = Contract.create_id(number)
         with self._locks[contract_id.int % LOCK_STRIPES]:
             try:
-                return self._execute_once(number, contract_id, command, expected_version)
+                return self._execute_once(number, contract_id, command, expected_version, save)
             except ConcurrencyConflictError:
                 if expected_version is not None:
                     raise
-                return self._execute_once(number, contract_id, command, None)
+                return self._execute_once(number, contract_id, command, None, save)
 
     def _execute_once(
         self,
@@ -149,6 +164,7 @@ class ContractsApplication(Application[UUID]):
         contract_id: UUID,
         command: Callable[[Contract], None],
         expected_version: int | None,
+        save: Mapping[str, Any],
     ) -> CommandResult:
         if expected_version is not None:
             contract = self._load_for_command(number, contract_id)
@@ -157,7 +173,7 @@ class ContractsApplication(Application[UUID]):
                 if self._load_for_command(number, contract_id).version != expected_version:
                     raise ConcurrencyConflictError(number)
         try:
-            return self._save(self._decide(number, contract_id, command))
+            return self._save(self._decide(number, contract_id, command), save)
         except BaseException:
             self._evict(contract_id)
             raise
@@ -221,12 +237,15 @@ class ContractsApplication(Application[UUID]):
             with contextlib.suppress(KeyError):
                 self.repository.cache.get(contract_id, evict=True)
 
-    def _save(self, contract: Contract) -> CommandResult:
+    def _save(self, contract: Contract, save: Mapping[str, Any] = NOTHING) -> CommandResult:
         """Application.save for one aggregate, without its per-object Protocol isinstance
-        checks (slow in Python 3.11, a sixth of a command's client time when measured)."""
+        checks (slow in Python 3.11, a sixth of a command's client time when measured);
+        `save` goes to the recorder with the events."""
         processing = ProcessingEvent[UUID]()
-        processing.events.extend(contract.collect_events())
+        recorded = cast("list[ContractEvent]", contract.collect_events())
+        processing.events.extend(recorded)
         processing.aggregates[contract.id] = contract
+        processing.saved_kwargs.update(save)
         try:
             recordings = self._record(processing)
         except IntegrityError:
@@ -234,4 +253,4 @@ class ContractsApplication(Application[UUID]):
         self._take_snapshots(processing)
         self._notify(recordings)
         position = recordings[-1].notification.id if recordings else None
-        return CommandResult(contract.id, contract.version, position)
+        return CommandResult(contract.id, contract.version, position, tuple(recorded))

@@ -17,6 +17,7 @@ from psycopg.conninfo import conninfo_to_dict
 from pydantic import Field, create_model
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.policy import LessorPolicy
 from infra.topics import TOPICS, topic_spec
 
 if TYPE_CHECKING:
@@ -73,6 +74,38 @@ class Settings(_TopicNames):
     consumer_fetch_max_wait_ms: int = Field(default=20, ge=1, le=10_000)
     """How long a consumer's fetch waits on the broker for new messages: lower is faster
     and busier when idle (BENCHMARKS.md, Pipeline: 20 beat 100 at every load measured)."""
+
+    api_host: str = LOOPBACK
+    """Where the HTTP API listens (`lease dev`, `lease run api`)."""
+    api_port: int = Field(default=8000, ge=0, le=65535)
+    """Port of the HTTP API; `lease dev` takes a free one when it is taken (and prints it)."""
+    api_workers: int = Field(default=1, ge=1, le=64)
+    """uvicorn worker processes of `lease run api` (the app is stateless)."""
+    api_jwks_url: str | None = None
+    """The identity provider's JWKS URL the API verifies bearer tokens against."""
+    api_public_key_file: Path | None = None
+    """Or one PEM public key (RS256 or Ed25519); unset with no JWKS URL = the development
+    key `lease dev` makes under the data directory."""
+    api_consistency_wait_ms: int = Field(default=2000, ge=0, le=30_000)
+    """How long a query with `?min_position=` waits for its read model before 503."""
+    api_audience: str = "lease-lifecycle"
+    """The `aud` a token must name."""
+    api_issuer: str = "lease-dev"
+    """The `iss` a token must name (the identity provider's issuer in production)."""
+
+    lessor_name: str = "Lessor NV (set LEASE_LESSOR_NAME)"
+    """Who issues the documents: printed on every invoice, debit and credit note."""
+    lessor_address: str = "(set LEASE_LESSOR_ADDRESS)"
+    lessor_vat: str = "(set LEASE_LESSOR_VAT)"
+    lessor_iban: str = "(set LEASE_LESSOR_IBAN)"
+    """The account customers pay to, printed with the structured communication."""
+
+    def lessor_policy(self) -> LessorPolicy:
+        """The Lessor policy (K-02) these settings give; K-08 refuses legal-review grounds."""
+        return LessorPolicy(
+            auto_dissolve_grounds=self.auto_dissolve_grounds,
+            auto_suspend_grounds=self.auto_suspend_grounds,
+        )
 
     def topic(self, key: str) -> str:
         """The name of the topic registered under `key` (infra/topics.py), e.g. "payments"."""

@@ -20,7 +20,6 @@ from eventsourcing.persistence import ProgrammingError
 from consumers.runner import ConsumerRunner
 from consumers.termination import Termination
 from consumers.tracking import TrackedContracts
-from domain.policy import LessorPolicy
 from infra.kafka import cluster_id, create_topics
 from infra.relay.outbox import KafkaRelay, RelayConfig, build_relay
 from infra.scheduler import DeadlineProducer, PublishedDeadlines, Scheduler
@@ -35,6 +34,7 @@ if TYPE_CHECKING:
 
     from consumers.base import Handler
     from domain.application import ContractsApplication
+    from domain.policy import LessorPolicy
     from infra.clock import Clock
     from infra.settings import Settings
     from projections.engine.rows import PostgresRowView
@@ -68,12 +68,7 @@ class Wiring:
 
     def lessor_policy(self) -> LessorPolicy:
         """The Lessor policy (K-02); K-08 refuses legal-review grounds."""
-        if self.policy is not None:
-            return self.policy
-        return LessorPolicy(
-            auto_dissolve_grounds=self.settings.auto_dissolve_grounds,
-            auto_suspend_grounds=self.settings.auto_suspend_grounds,
-        )
+        return self.policy if self.policy is not None else self.settings.lessor_policy()
 
     def tracked_contracts(self) -> TrackedContracts:
         app = TrackedContracts(env=dict(self.env))

@@ -1,5 +1,5 @@
-"""The `lease` command line: simulate, dev, asyncapi, rules, history, projections, consumers
-and run.
+"""The `lease` command line: simulate, dev, asyncapi, rules, history, token, projections,
+consumers and run (a worker, or the HTTP API).
 
 infra/cli/app.py holds the typer application and what every command shares; the modules
 beside it hold the commands, registered here in the order `lease --help` lists them.
@@ -14,7 +14,7 @@ import typer
 from typer._click.exceptions import NoArgsIsHelpError, UsageError  # typer's vendored click
 
 from infra import workers
-from infra.cli import consumers, dev, history, projections, rules, run, simulate
+from infra.cli import api, consumers, dev, history, projections, rules, run, simulate
 from infra.cli.app import app, projections_app, run_app
 
 app.command("simulate")(simulate.simulate_command)
@@ -22,6 +22,7 @@ app.command("dev")(dev.dev_command)
 app.command("asyncapi")(history.asyncapi_command)
 app.command("rules")(rules.rules)
 app.command("history")(history.history_command)
+app.command("token")(api.token_command)
 projections_app.command("status")(projections.projections_status_command)
 projections_app.command("rebuild")(projections.projections_rebuild_command)
 app.add_typer(consumers.consumers_app, name="consumers")
@@ -30,6 +31,7 @@ for _worker in workers.WORKERS:
         run_app.command(_worker.name, help=_worker.help)(run.run_projections_command)
     else:
         run_app.command(_worker.name)(run.worker_command(_worker.name))
+run_app.command("api")(api.run_api_command)
 
 
 def main() -> None:

@@ -66,6 +66,10 @@ class InMemoryRowView(RowView, POPOTrackingRecorder):
         ]
         return sorted(rows, key=lambda r: tuple(r[c] for c in order_by)) if order_by else rows
 
+    def page(self, table: str, by: str, after: Any, limit: int, **equal: Any) -> list[Row]:
+        rows = [r for r in self.select(table, (by,), **equal) if after is None or r[by] > after]
+        return rows[:limit]
+
     def clear(self) -> None:
         with self._database_lock:
             self._drop_all()

@@ -195,6 +195,11 @@ class RowView(TrackingRecorder, ABC):
         """Query: rows whose columns equal the given values, ordered (API and CLI side)."""
 
     @abstractmethod
+    def page(self, table: str, by: str, after: Any, limit: int, **equal: Any) -> list[Row]:
+        """Query: up to `limit` rows whose columns equal the given values and whose column
+        `by` is greater than `after` (None: from the first), ordered by `by` (paging)."""
+
+    @abstractmethod
     def clear(self) -> None:
         """Drop every row and the tracking record (before a rebuild from zero)."""
 
@@ -311,6 +316,13 @@ class PostgresRowView(RowView, PostgresTrackingRecorder):
         query = sql.select_where(tuple(equal), order_by)
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(query, tuple(equal.values()), prepare=True)
+            return [dict(r) for r in curs.fetchall()]
+
+    def page(self, table: str, by: str, after: Any, limit: int, **equal: Any) -> list[Row]:
+        query = self._sql[table].select_page(tuple(equal), by, after=after is not None)
+        params = (*equal.values(), *(() if after is None else (after,)), limit)
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(query, params, prepare=True)
             return [dict(r) for r in curs.fetchall()]
 
     def clear(self) -> None:

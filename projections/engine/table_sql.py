@@ -99,6 +99,16 @@ class TableSql:
             query += SQL(" ORDER BY ") + SQL(", ").join(Identifier(c) for c in order_by)
         return query
 
+    def select_page(self, columns: tuple[str, ...], by: str, *, after: bool) -> Composed:
+        """Rows equal on `columns`, `by` > a value if `after`, ordered by `by`, LIMIT %s."""
+        conditions = [SQL("{0} = %s").format(Identifier(c)) for c in columns]
+        if after:
+            conditions.append(SQL("{0} > %s").format(Identifier(by)))
+        query = SQL("SELECT * FROM {0}").format(self.qualified)
+        if conditions:
+            query += SQL(" WHERE ") + SQL(" AND ").join(conditions)
+        return query + SQL(" ORDER BY {0} LIMIT %s").format(Identifier(by))
+
     def statements(self, rows: dict[Key, Row | None]) -> list[Statement]:
         """Upsert the changed rows and delete the deleted ones (a live batch)."""
         upserts = [row for row in rows.values() if row is not None]

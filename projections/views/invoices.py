@@ -85,6 +85,11 @@ class InvoicesView(RowView):
         found = self.select("documents", **key)
         return found[0] if found else None
 
+    def customer_of(self, contract_id: UUID) -> str:
+        """The customer number of a contract the view has documents of."""
+        rows = self.select("contracts", contract_id=contract_id)
+        return str(rows[0]["customer_number"]) if rows else ""
+
     def last_number(self, kind: str, year: int) -> int:
         """The last number issued for a kind of document in a year (0 if none)."""
         rows = self.select("sequences", kind=kind, year=year)

@@ -111,6 +111,12 @@ class PortalView(RowView):
         )
         return [{k: row[k] for k in FACTS} for row in rows]
 
+    def contracts_page(self, after: str | None, limit: int, **equal: str) -> list[Row]:
+        """Up to `limit` contracts (their facts) numbered after `after`, filtered by the
+        columns in `equal` (customer_number, status), by contract number."""
+        rows = self.page("contracts", "contract_number", after, limit, **equal)
+        return [{k: row[k] for k in FACTS} for row in rows]
+
     def overview(
         self, contract_id: UUID, on: date, customer_number: str | None = None
     ) -> dict[str, Any]:

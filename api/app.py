@@ -1,0 +1,126 @@
+"""The app factory (API.md): lifespan, routers per resource, one error mapper, the limits.
+
+`create_app(services)` builds the ASGI app around ready-made services (a test) or a context
+manager that makes them when the app starts and closes them when it stops (`serving`, used
+by `lease run api` and `lease dev`); nothing happens at import.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager, contextmanager, nullcontext
+from typing import TYPE_CHECKING
+
+from cryptography.hazmat.primitives import serialization
+from eventsourcing.postgres import PostgresFactory
+from fastapi import FastAPI
+
+from api import problems
+from api.auth import TokenVerifier
+from api.deps import Services
+from api.limits import BodyLimit
+from api.metrics import Metrics, RequestTimer
+from api.openapi import complete
+from api.readmodels import ReadModels
+from api.routers import commands, contracts, health, rules
+from infra.bootstrap import event_store
+from infra.clock import business_clock
+from infra.dev_tokens import ensure_key_pair, public_key_path
+from infra.idempotency import IdempotentContracts
+from infra.relay.tracking import relay_tracking
+from infra.settings import get_settings
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Callable, Iterator
+    from contextlib import AbstractContextManager
+
+    from infra.settings import Settings
+
+    ServicesFactory = Callable[[], AbstractContextManager[Services]]
+
+TITLE = "lease-lifecycle"
+VERSION = "1"
+BROKER_FILE = "broker"
+"""Where a running `lease dev` writes its embedded broker's address (infra/cli/dev.py)."""
+
+
+def create_app(services: Services | ServicesFactory) -> FastAPI:
+    """The HTTP API: `services` as given, or made by the factory for the app's lifetime."""
+    factory = (lambda: nullcontext(services)) if isinstance(services, Services) else services
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        with factory() as built:
+            app.state.services = built
+            built.metrics.watch(built.positions)
+            yield
+
+    app = FastAPI(
+        title=TITLE,
+        version=VERSION,
+        summary="Private-lease contracts under the General Terms 19-2/HP: commands and queries.",
+        openapi_url="/v1/openapi.json",
+        docs_url="/v1/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.openapi = lambda: complete(app)  # type: ignore[method-assign]
+    problems.install(app)
+    app.add_middleware(BodyLimit)
+    app.add_middleware(RequestTimer)
+    app.include_router(health.router)
+    app.include_router(commands.router)
+    app.include_router(contracts.router)
+    app.include_router(rules.router)
+    return app
+
+
+def verifier_from(settings: Settings) -> TokenVerifier:
+    """The token verifier the settings configure: JWKS URL, key file, or the dev key."""
+    audience, issuer = settings.api_audience, settings.api_issuer
+    if settings.api_jwks_url:
+        return TokenVerifier(audience=audience, issuer=issuer, jwks_url=settings.api_jwks_url)
+    path = settings.api_public_key_file or public_key_path(settings.data_dir)
+    if settings.api_public_key_file is None:
+        ensure_key_pair(settings.data_dir)
+    key = serialization.load_pem_public_key(path.read_bytes())
+    return TokenVerifier(audience=audience, issuer=issuer, key=key)
+
+
+def bootstrap_servers(settings: Settings) -> str | None:
+    """LEASE_KAFKA_BOOTSTRAP_SERVERS, else the broker of a `lease dev` on this data dir."""
+    if settings.kafka_bootstrap_servers:
+        return settings.kafka_bootstrap_servers
+    path = settings.data_dir / BROKER_FILE
+    return path.read_text(encoding="utf-8").strip() if path.exists() else None
+
+
+@contextmanager
+def serving(settings: Settings) -> Iterator[Services]:
+    """The services of a served API: the event store, the views, the relay's position."""
+    with event_store(settings) as postgres:
+        env = postgres.eventsourcing_env(pool_size=settings.pool_size)
+        readers = {**env, PostgresFactory.CREATE_TABLE: "n"}
+        app = IdempotentContracts(env=env)
+        read_models = ReadModels.open(readers, app.name, settings.api_consistency_wait_ms)
+        relay = relay_tracking(readers)
+        try:
+            yield Services(
+                settings=settings,
+                verifier=verifier_from(settings),
+                clock=business_clock(settings.business_date),
+                metrics=Metrics(),
+                read_models=read_models,
+                contracts=app,
+                relay=relay,
+                bootstrap_servers=bootstrap_servers(settings),
+            )
+        finally:
+            relay.datastore.close()
+            read_models.close()
+            app.close()
+
+
+def app_from_environment() -> FastAPI:
+    """The app of `lease run api` (a uvicorn factory: each worker process builds its own)."""
+    settings = get_settings()
+    return create_app(lambda: serving(settings))

@@ -1,0 +1,178 @@
+"""The dependencies routes declare: the services of this app and the authenticated caller."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, Annotated
+
+import psycopg
+from eventsourcing.persistence import ProgrammingError
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.auth import Principal, Role, TokenVerifier, Unauthenticated
+from api.documents import Lessor
+from api.problems import ProblemError
+from api.readmodels import ViewMissingError
+from infra.idempotency import IdempotentContracts
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import date
+
+    from api.metrics import Metrics
+    from api.readmodels import ReadModels
+    from domain.application import ContractsApplication
+    from domain.policy import LessorPolicy
+    from infra.clock import Clock
+    from infra.relay.tracking import RelayTracking
+    from infra.settings import Settings
+
+
+@dataclass(frozen=True)
+class Services:
+    """What the app's routes use, built by the caller of `create_app` (the CLI, a test)."""
+
+    settings: Settings
+    verifier: TokenVerifier
+    clock: Clock
+    metrics: Metrics
+    read_models: ReadModels | None = None
+    """The views; None when the API runs without a database (then queries are 503)."""
+    contracts: ContractsApplication | None = None
+    """The event store (commands, the log's head); None without a database."""
+    relay: RelayTracking | None = None
+    """The outbox relay's position (its lag in /metrics and /health/ready)."""
+    bootstrap_servers: str | None = None
+    """The broker /health/ready checks."""
+
+    def positions(self) -> tuple[int, dict[str, int | None]]:
+        """The event log's head and each reader's position (None: it cannot be read, e.g.
+        its tables are not created yet). Raises when the database does not answer."""
+        if self.contracts is None or self.read_models is None:
+            return 0, {}
+        head = self.contracts.recorder.max_notification_id() or 0
+        readers: dict[str, Callable[[], int]] = {
+            f"view:{name}": partial(self.read_models.position, name)
+            for name in self.read_models.views
+        }
+        if self.relay is not None:
+            relay, name = self.relay, self.contracts.name
+            readers["relay"] = lambda: relay.max_tracking_id(name) or 0
+        return head, {reader: _readable(read) for reader, read in readers.items()}
+
+    def today(self) -> date:
+        """The business date of this request (Europe/Brussels, or LEASE_BUSINESS_DATE)."""
+        return self.clock.today()
+
+
+def services(request: Request) -> Services:
+    found: Services = request.app.state.services
+    return found
+
+
+@dataclass(frozen=True)
+class ReadSideServices:
+    """The services of a query: the read models are there."""
+
+    read_models: ReadModels
+    today: Callable[[], date]
+    lessor: Lessor
+
+
+def read_side(request: Request) -> ReadSideServices:
+    found = services(request)
+    if found.read_models is None:
+        raise ProblemError(503, "the read models are not available", headers={"Retry-After": "5"})
+    settings = found.settings
+    lessor = Lessor(
+        settings.lessor_name, settings.lessor_address, settings.lessor_vat, settings.lessor_iban
+    )
+    return ReadSideServices(found.read_models, found.today, lessor)
+
+
+ReadSide = Annotated[ReadSideServices, Depends(read_side)]
+
+
+def _readable(read: Callable[[], int]) -> int | None:
+    try:
+        return read()
+    except (ViewMissingError, psycopg.errors.UndefinedTable, ProgrammingError):
+        return None
+
+
+@dataclass(frozen=True)
+class WriteSideServices:
+    """The services of a command: the event store with its idempotency keys."""
+
+    contracts: IdempotentContracts
+    today: Callable[[], date]
+    policy: LessorPolicy
+    metrics: Metrics
+
+
+def write_side(request: Request) -> WriteSideServices:
+    found = services(request)
+    if not isinstance(found.contracts, IdempotentContracts):
+        raise ProblemError(503, "the event store is not available", headers={"Retry-After": "5"})
+    policy = found.settings.lessor_policy()
+    return WriteSideServices(found.contracts, found.today, policy, found.metrics)
+
+
+WriteSide = Annotated[WriteSideServices, Depends(write_side)]
+
+_bearer = HTTPBearer(auto_error=False, description="A JWT of the lessor's identity provider")
+
+
+def authenticated(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The verified caller; 401 when the token is missing or does not verify."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthenticated("a bearer token is required")
+    return services(request).verifier.verify(credentials.credentials)
+
+
+Caller = Annotated[Principal, Depends(authenticated)]
+
+
+def allow(*roles: Role) -> Callable[[Principal], Principal]:
+    """A dependency admitting callers that hold one of `roles` (403 otherwise)."""
+
+    def check(caller: Caller) -> Principal:
+        if caller.roles.isdisjoint(roles):
+            names = ", ".join(r.value for r in roles)
+            raise ProblemError(403, f"this needs one of the roles: {names}")
+        return caller
+
+    return check
+
+
+STAFF = (Role.OPERATOR, Role.SERVICE, Role.AUDITOR)
+Staff = Annotated[Principal, Depends(allow(*STAFF))]
+"""Any staff role: the queries."""
+Operator = Annotated[Principal, Depends(allow(Role.OPERATOR))]
+"""Back-office staff: every command."""
+SERVICE_COMMANDS = frozenset(
+    {
+        "receive_payment",
+        "report_odometer",
+        "report_incident",
+        "report_theft",
+        "recover_vehicle",
+        "declare_total_loss",
+        "record_death",
+        "notify_vehicle_ready",
+        "hand_over",
+    }
+)
+"""What an integration may send (API.md 2): payments, odometer readings, incidents, theft
+and its recovery, total loss, deaths, vehicle readiness and handover."""
+
+
+def writer(command: str) -> Callable[[Principal], Principal]:
+    """A dependency admitting operators, and integrations for `SERVICE_COMMANDS`."""
+    roles = (Role.OPERATOR, Role.SERVICE) if command in SERVICE_COMMANDS else (Role.OPERATOR,)
+    return allow(*roles)

@@ -1,0 +1,103 @@
+"""`GET /metrics` (Prometheus): request latency by route, commands by name and outcome, and
+how far the read models and the relay are behind the event log (API.md 5).
+
+The lags are read when Prometheus scrapes, from the positions PostgreSQL holds, so every
+replica of the API reports the same figures. With several uvicorn workers each worker
+keeps its own request histograms (Prometheus sums them across scrape targets).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from starlette.responses import Response
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping
+
+    from prometheus_client.metrics_core import Metric
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+UNMATCHED = "unmatched"
+"""The route label of requests no route matched (so a scan cannot blow up the labels)."""
+
+
+class Lags(Collector):
+    """Events each reader has still to apply: `head - position`, read at scrape time."""
+
+    def __init__(self, positions: Callable[[], tuple[int, Mapping[str, int | None]]]) -> None:
+        self._positions = positions
+
+    def collect(self) -> Iterable[Metric]:
+        head, positions = self._positions()
+        lag = GaugeMetricFamily(
+            "lease_reader_lag_events",
+            "Stored events a reader (read model, relay, consumer) has not applied yet",
+            labels=["reader"],
+        )
+        for reader, position in sorted(positions.items()):
+            if position is not None:
+                lag.add_metric([reader], max(head - position, 0))
+        yield GaugeMetricFamily("lease_event_log_head", "Last stored event position", value=head)
+        yield lag
+
+
+class Metrics:
+    """The API's Prometheus registry (one per app, so tests and replicas stay apart)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Histogram(
+            "lease_api_request_seconds",
+            "HTTP request latency by route template and status",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.commands = Counter(
+            "lease_api_commands",
+            "Commands received over HTTP by name and outcome",
+            ["command", "outcome"],
+            registry=self.registry,
+        )
+
+    def watch(self, positions: Callable[[], tuple[int, Mapping[str, int | None]]]) -> None:
+        self.registry.register(Lags(positions))
+
+    def response(self) -> Response:
+        return Response(generate_latest(self.registry), media_type=CONTENT_TYPE)
+
+
+class RequestTimer:
+    """ASGI middleware: times each request under its route template, e.g.
+    `/v1/contracts/{number}`, never the raw path."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", UNMATCHED)
+            metrics: Metrics = scope["app"].state.services.metrics
+            metrics.requests.labels(scope["method"], template, str(status)).observe(
+                time.perf_counter() - started
+            )

@@ -1,0 +1,134 @@
+"""Commands over HTTP (API.md 3), one route per registered public command, generated from the
+command registry and its input models (infra/inputs), so a scenario step, a Kafka message
+and an HTTP body are read the same way.
+
+`POST /v1/contracts` concludes a contract (body: the scenario's `contract` object);
+`POST /v1/contracts/{number}/commands/{command}` sends any other command. Both take an
+`Idempotency-Key` (stored with the events: api/idempotent.py) and answer the events the
+command recorded, the contract's version (`ETag`) and the log `position` to read your
+writes with. `If-Match: "<version>"` refuses a stale version with 412.
+
+This module's annotations are evaluated at once (no `from __future__ import annotations`):
+each generated route's body type is a local of the function that makes it.
+"""
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Header, Request, Response
+from pydantic import BaseModel
+
+from api.auth import Principal
+from api.deps import Operator, WriteSide, writer
+from api.idempotent import IDEMPOTENCY_KEY, Sent, send
+from api.problems import Problem
+from api.routers.contracts import Number
+from domain.contract.registry import COMMANDS
+from infra.inputs.commands import COMMAND_MODELS, to_command
+from infra.inputs.terms import ContractTermsInput
+
+router = APIRouter(prefix="/v1/contracts", tags=["commands"])
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias=IDEMPOTENCY_KEY,
+        max_length=255,
+        pattern=r"^[!-~]+$",
+        description="Retry-safe: the same key with the same body answers the first response",
+    ),
+]
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        max_length=24,
+        pattern=r'^"[0-9]{1,18}"$',
+        description='The contract version the command is meant for, e.g. "12"',
+    ),
+]
+REFUSALS: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "description": text}
+    for status, text in {
+        404: "No such contract",
+        409: "Refused by a rule (`rule_id`), or changed by another writer",
+        412: "`If-Match` names a version that is no longer current",
+        422: "Invalid input (`errors`), or this key was used with another request",
+    }.items()
+}
+
+
+class RecordedEvent(BaseModel):
+    type: str
+    occurred_on: str
+    rule_ids: list[str]
+
+
+class CommandResponse(BaseModel):
+    """What a command recorded, and where the contract and the log stand after it."""
+
+    contract_number: str
+    version: int
+    position: int | None
+    events: list[RecordedEvent]
+
+
+def _answer(sent: Sent, response: Response) -> CommandResponse:
+    response.status_code = sent.status
+    response.headers["ETag"] = f'"{sent.version}"'
+    if sent.location:
+        response.headers["Location"] = sent.location
+    if sent.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return CommandResponse.model_validate(sent.body())
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Conclude a contract (L-01)",
+    responses=REFUSALS,
+)
+def conclude(
+    terms: Annotated[ContractTermsInput, Body()],
+    request: Request,
+    response: Response,
+    caller: Operator,
+    side: WriteSide,
+    key: IdempotencyKey = None,
+) -> CommandResponse:
+    sent = send(side, caller, request, key, "conclude", terms, None)
+    return _answer(sent, response)
+
+
+def _route(name: str, model: type[BaseModel]) -> Callable[..., CommandResponse]:
+    command_class = COMMANDS[name]
+
+    def endpoint(
+        number: Number,
+        body: Annotated[model, Body()],  # type: ignore[valid-type]
+        request: Request,
+        response: Response,
+        caller: Annotated[Principal, Depends(writer(name))],
+        side: WriteSide,
+        key: IdempotencyKey = None,
+        if_match: IfMatch = None,
+    ) -> CommandResponse:
+        expected = int(if_match.strip('"')) if if_match else None
+        command = to_command(command_class, body)
+        sent = send(side, caller, request, key, name, command, (number, expected))
+        return _answer(sent, response)
+
+    endpoint.__name__ = name
+    return endpoint
+
+
+for _name, _model in COMMAND_MODELS.items():
+    _cls = COMMANDS[_name]
+    router.post(
+        f"/{{number}}/commands/{_name}",
+        summary=(_cls.__doc__ or _name).strip().splitlines()[0],
+        description=f"Rules: {', '.join(_cls.rule_ids)}.",
+        responses=REFUSALS,
+        openapi_extra={"x-rule-ids": list(_cls.rule_ids)},
+    )(_route(_name, _model))

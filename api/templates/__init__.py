@@ -1,0 +1,1 @@
+"""The HTML templates of the API's rendered documents (package data)."""

@@ -1,0 +1,122 @@
+"""Idempotency keys commit with the events of their command, or not at all (API.md 3)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import pytest
+
+from domain.contract.billing import ReceivePayment
+from domain.contract.daily import ApplyArticle18
+from domain.money import Money
+from infra.idempotency import (
+    SAVE_OPTION,
+    IdempotencyKeyTakenError,
+    IdempotencyRecord,
+    IdempotentContracts,
+    digest,
+)
+from tests.factories import REF_START, ctx, handed_over_ref_contract
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def contracts(pg_env: dict[str, str]) -> Iterator[IdempotentContracts]:
+    app = IdempotentContracts(env=pg_env)
+    yield app
+    app.close()
+
+
+def _record(key: str, request: str = "body") -> IdempotencyRecord:
+    return IdempotencyRecord(digest("staff-1", key), digest(request), "receive_payment", 200)
+
+
+def _pay(app: IdempotentContracts, number: str, record: IdempotencyRecord) -> int:
+    command = ReceivePayment(Money.of("100.00"), "pay-1")
+    save = {SAVE_OPTION: record}
+    result = app.execute(number, command, ctx(REF_START), None, **save)
+    return result.version
+
+
+def test_the_key_is_stored_with_the_versions_the_command_took(
+    contracts: IdempotentContracts,
+) -> None:
+    contract = handed_over_ref_contract()
+    contracts.save(contract)
+    before = contract.version
+    after = _pay(contracts, contract.number, _record("k-1"))
+    found = contracts.keys.find(digest("staff-1", "k-1"))
+    assert found == IdempotencyRecord(
+        digest("staff-1", "k-1"),
+        digest("body"),
+        "receive_payment",
+        200,
+        contract.id,
+        after,
+        before + 1,
+    )
+
+
+def test_the_same_key_again_records_nothing(contracts: IdempotentContracts) -> None:
+    contract = handed_over_ref_contract()
+    contracts.save(contract)
+    version = _pay(contracts, contract.number, _record("k-2"))
+    with pytest.raises(IdempotencyKeyTakenError):
+        _pay(contracts, contract.number, _record("k-2"))
+    assert contracts.get(contract.number).version == version
+
+
+def test_a_command_that_records_nothing_still_stores_its_key(
+    contracts: IdempotentContracts,
+) -> None:
+    contract = handed_over_ref_contract()
+    contracts.save(contract)
+    record = IdempotencyRecord(digest("staff-1", "k-3"), digest("b"), "apply_article_18", 200)
+    # Nothing of Article 18 applies on the day of the handover: nothing is recorded.
+    save = {SAVE_OPTION: record}
+    contracts.execute(contract.number, ApplyArticle18(), ctx(REF_START), None, **save)
+    found = contracts.keys.find(record.key)
+    assert found is not None
+    assert found.from_version is None
+    assert found.version == contract.version
+
+
+def test_racing_requests_with_one_key_record_the_command_once(
+    contracts: IdempotentContracts,
+) -> None:
+    contract = handed_over_ref_contract()
+    contracts.save(contract)
+    before = contract.version
+    outcomes: list[str] = []
+    start = threading.Barrier(4)
+
+    def send() -> None:
+        start.wait()
+        try:
+            _pay(contracts, contract.number, _record("k-4"))
+            outcomes.append("stored")
+        except IdempotencyKeyTakenError:
+            outcomes.append("taken")
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["stored", "taken", "taken", "taken"]
+    assert contracts.get(contract.number).version == before + 1
+
+
+def test_old_keys_are_purged(contracts: IdempotentContracts) -> None:
+    contract = handed_over_ref_contract()
+    contracts.save(contract)
+    _pay(contracts, contract.number, _record("k-5"))
+    assert contracts.keys.purge(timedelta(hours=48)) == 0
+    assert contracts.keys.purge(timedelta(0)) >= 1
+    assert contracts.keys.find(digest("staff-1", "k-5")) is None
