@@ -30,7 +30,7 @@ from infra.relay.tracking import relay_tracking
 from infra.settings import get_settings
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable, Iterator
+    from collections.abc import AsyncIterator, Callable, Iterator, Mapping
     from contextlib import AbstractContextManager
 
     from infra.settings import Settings
@@ -95,29 +95,39 @@ def bootstrap_servers(settings: Settings) -> str | None:
 
 
 @contextmanager
+def services_on(
+    settings: Settings, env: Mapping[str, str], broker: str | None
+) -> Iterator[Services]:
+    """The services of an API on the event store `env` names: the contracts with their
+    idempotency keys, the views (read, never created), the relay's position."""
+    readers = {**env, PostgresFactory.CREATE_TABLE: "n"}
+    app = IdempotentContracts(env=env)
+    read_models = ReadModels.open(readers, app.name, settings.api_consistency_wait_ms)
+    relay = relay_tracking(readers)
+    try:
+        yield Services(
+            settings=settings,
+            verifier=verifier_from(settings),
+            clock=business_clock(settings.business_date),
+            metrics=Metrics(),
+            read_models=read_models,
+            contracts=app,
+            relay=relay,
+            bootstrap_servers=broker,
+        )
+    finally:
+        relay.datastore.close()
+        read_models.close()
+        app.close()
+
+
+@contextmanager
 def serving(settings: Settings) -> Iterator[Services]:
-    """The services of a served API: the event store, the views, the relay's position."""
+    """The services of `lease run api`: LEASE_DATABASE_URL or the `lease dev` data dir."""
     with event_store(settings) as postgres:
         env = postgres.eventsourcing_env(pool_size=settings.pool_size)
-        readers = {**env, PostgresFactory.CREATE_TABLE: "n"}
-        app = IdempotentContracts(env=env)
-        read_models = ReadModels.open(readers, app.name, settings.api_consistency_wait_ms)
-        relay = relay_tracking(readers)
-        try:
-            yield Services(
-                settings=settings,
-                verifier=verifier_from(settings),
-                clock=business_clock(settings.business_date),
-                metrics=Metrics(),
-                read_models=read_models,
-                contracts=app,
-                relay=relay,
-                bootstrap_servers=bootstrap_servers(settings),
-            )
-        finally:
-            relay.datastore.close()
-            read_models.close()
-            app.close()
+        with services_on(settings, env, bootstrap_servers(settings)) as services:
+            yield services
 
 
 def app_from_environment() -> FastAPI:

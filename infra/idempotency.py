@@ -161,6 +161,9 @@ class IdempotentRecorder(OneTripApplicationRecorder):
 class IdempotentContracts(ContractsApplication):
     """The contracts application of the HTTP API: commands can carry an idempotency key."""
 
+    name = "contracts"
+    """Restated: the library names a subclass after itself, which would mean other tables."""
+
     def __init__(self, env: Mapping[str, str] | None = None) -> None:
         topic = {"APPLICATION_RECORDER_TOPIC": RECORDER_TOPIC}
         super().__init__({**(env or {}), **topic})

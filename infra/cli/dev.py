@@ -25,9 +25,10 @@ from infra.cli.app import (
     one_line,
     reach_external,
 )
+from infra.cli.dev_api import DevApi, dev_api
 from infra.cli.history import timeline_table
 from infra.clock import business_clock
-from infra.embedded.stack import Stack
+from infra.embedded.stack import Stack, StackStartError
 from infra.scheduler import Scheduler
 from infra.settings import Settings
 
@@ -41,6 +42,8 @@ if TYPE_CHECKING:
 
 MAX_COUNTED = 100_000
 """Invoices the first billing counts at most (a demo bills a few; a real store may hold more)."""
+API_START_SECONDS = 30.0
+"""How long `lease dev` waits for the API to listen before it says Ready."""
 CONSUMING_WORKERS = tuple(name for name in workers.KAFKA_WORKERS if name != "relay")
 """The Kafka-side workers `lease dev` starts besides the relay (which catches up first)."""
 
@@ -177,6 +180,8 @@ def run_dev(
                         if isinstance(scheduler, Scheduler):
                             console.print(first_billing(contracts, scheduler))
                         others = {name: worker.run for name, worker in built.items()}
+                        api = dev_api(settings, env, stack.bootstrap_servers)
+                        others["api"] = api.server.run
                         supervisor = bootstrap.build_supervisor(
                             projections=group, relay=relay, others=others
                         )
@@ -186,6 +191,7 @@ def run_dev(
                                 stack,
                                 console,
                                 started_at,
+                                api,
                                 exit_after_ready=exit_after_ready,
                             )
                     finally:
@@ -230,6 +236,7 @@ def supervise(
     stack: Stack,
     console: Console,
     started_at: float,
+    api: DevApi,
     *,
     exit_after_ready: bool,
 ) -> list[str]:
@@ -238,7 +245,12 @@ def supervise(
     try:
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, supervisor.request_stop)
-        console.print(endpoints_table(stack, supervisor))
+        if not api.server.serving(API_START_SECONDS) and not supervisor.failed:
+            supervisor.request_stop()
+            raise StackStartError(f"the API did not start in {API_START_SECONDS} s")
+        console.print(endpoints_table(stack, supervisor, api))
+        for role, token in api.tokens.items():  # whole lines, so they can be copied
+            console.print(f"Token {role}: {token}", soft_wrap=True, highlight=False)
         elapsed = time.monotonic() - started_at
         if exit_after_ready:
             console.print(f"Ready in {elapsed:.1f} s; stopping (--exit-after-ready).")
@@ -251,8 +263,8 @@ def supervise(
     return supervisor.failed
 
 
-def endpoints_table(stack: Stack, supervisor: Supervisor) -> Table:
-    """Where PostgreSQL and the broker listen, and which workers run."""
+def endpoints_table(stack: Stack, supervisor: Supervisor, api: DevApi) -> Table:
+    """Where PostgreSQL, the broker and the API listen, and which workers run."""
     pg = stack.postgres
     if stack.embedded_postgres:
         pg_kind = f"embedded, data in {stack.settings.data_dir / 'pg'}"
@@ -266,4 +278,5 @@ def endpoints_table(stack: Stack, supervisor: Supervisor) -> Table:
     grid.add_row("PostgreSQL", f"{pg.host}:{pg.port}/{pg.dbname}", pg_kind)
     grid.add_row("Broker", stack.bootstrap_servers, broker_kind)
     grid.add_row("Workers", ", ".join(supervisor.names), "")
+    grid.add_row("API", api.url + "/v1", f"OpenAPI page {api.url}/v1/docs")
     return grid

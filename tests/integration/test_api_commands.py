@@ -3,6 +3,7 @@ keys, If-Match, refusals with their rule, strict bodies and the roles of each co
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -184,3 +185,22 @@ def test_roles_decide_who_sends_which_command(api: Api) -> None:
     assert api.command(number, "suspend", {}, role=Role.SERVICE).status_code == 403
     assert api.command(number, "receive_payment", payment, role=Role.AUDITOR).status_code == 403
     assert api.post("/v1/contracts", ref_terms_dict(), role=Role.SERVICE).status_code == 403
+
+
+def test_two_clients_racing_on_one_version_one_wins_one_gets_412(api: Api) -> None:
+    number = api.handed_over()
+    version = api.command(number, "report_odometer", {"odometer": 50}).headers["ETag"]
+    start = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def send(odometer: int) -> None:
+        start.wait()
+        response = api.command(number, "report_odometer", {"odometer": odometer}, If_Match=version)
+        statuses.append(response.status_code)
+
+    racers = [threading.Thread(target=send, args=(reading,)) for reading in (60, 70)]
+    for racer in racers:
+        racer.start()
+    for racer in racers:
+        racer.join()
+    assert sorted(statuses) == [200, 412]

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from domain.application import ContractsApplication
 from domain.contract.billing import ReceivePayment
 from domain.contract.daily import ApplyArticle18
 from domain.money import Money
@@ -120,3 +121,12 @@ def test_old_keys_are_purged(contracts: IdempotentContracts) -> None:
     assert contracts.keys.purge(timedelta(hours=48)) == 0
     assert contracts.keys.purge(timedelta(0)) >= 1
     assert contracts.keys.find(digest("staff-1", "k-5")) is None
+
+
+def test_the_api_writes_the_one_event_store_everyone_reads(
+    contracts: IdempotentContracts, app: ContractsApplication
+) -> None:
+    contract = handed_over_ref_contract()
+    contracts.save(contract)
+    _pay(contracts, contract.number, _record("k-6"))
+    assert app.get(contract.number).version == contracts.get(contract.number).version
