@@ -12,9 +12,9 @@ import dataclasses
 import re
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
-from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Response
 from fastapi.responses import HTMLResponse
 
 from api.deps import ReadSide, Staff
@@ -34,7 +34,11 @@ from projections.views.invoices import PostgresInvoicesView
 from projections.views.ledger import PostgresLedgerView
 from projections.views.portal import PostgresPortalView
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 router = APIRouter(prefix="/v1", tags=["queries"])
+V = TypeVar("V")
 
 Number = Annotated[
     str,
@@ -58,8 +62,23 @@ def plain(value: Any) -> Any:
     return value
 
 
-def _positioned(side: ReadSide, view: str, wanted: int | None, response: Response) -> None:
-    response.headers["X-Position"] = str(side.read_models.at_least(view, wanted))
+def _reader(name: str, kind: type[V]) -> Callable[..., V]:
+    """A dependency for a staff caller's query on view `name`: the view, once it has applied
+    `min_position`, with its position in `X-Position`."""
+
+    def read(_: Staff, side: ReadSide, response: Response, min_position: MinPosition = None) -> V:
+        response.headers["X-Position"] = str(side.read_models.at_least(name, min_position))
+        return side.read_models.view(name, kind)
+
+    return read
+
+
+Portal = Annotated[PostgresPortalView, Depends(_reader("portal", PostgresPortalView))]
+Invoices = Annotated[PostgresInvoicesView, Depends(_reader("invoices", PostgresInvoicesView))]
+History = Annotated[PostgresHistoryView, Depends(_reader("history", PostgresHistoryView))]
+Deadlines = Annotated[PostgresDeadlinesView, Depends(_reader("deadlines", PostgresDeadlinesView))]
+LedgerView = Annotated[PostgresLedgerView, Depends(_reader("ledger", PostgresLedgerView))]
+ExposureView = Annotated[PostgresExposureView, Depends(_reader("exposure", PostgresExposureView))]
 
 
 def _not_found(number: str) -> ProblemError:
@@ -90,19 +109,14 @@ def decode_cursor(cursor: str) -> str:
 
 @router.get("/contracts", summary="Contracts by number, filtered, a page at a time")
 def list_contracts(
-    _: Staff,
-    side: ReadSide,
-    response: Response,
+    view: Portal,
     customer: Annotated[str | None, Query(max_length=MAX_CODE, pattern=IDENTIFIER_PATTERN)] = None,
     status: Annotated[ContractStatus | None, Query()] = None,
     cursor: Annotated[str | None, Query(max_length=2 * MAX_CODE, pattern=CURSOR)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-    min_position: MinPosition = None,
 ) -> ContractPage:
-    _positioned(side, "portal", min_position, response)
     equal = {"customer_number": customer, "status": status.value if status else None}
     after = decode_cursor(cursor) if cursor is not None else None
-    view = side.read_models.view("portal", PostgresPortalView)
     rows = view.contracts_page(
         after, limit + 1, **{k: v for k, v in equal.items() if v is not None}
     )
@@ -113,16 +127,7 @@ def list_contracts(
 
 
 @router.get("/contracts/{number}", summary="A contract's overview on a business date")
-def overview(
-    number: Number,
-    _: Staff,
-    side: ReadSide,
-    response: Response,
-    min_position: MinPosition = None,
-    on: On = None,
-) -> Overview:
-    _positioned(side, "portal", min_position, response)
-    view = side.read_models.view("portal", PostgresPortalView)
+def overview(number: Number, view: Portal, side: ReadSide, on: On = None) -> Overview:
     try:
         found = view.overview(Contract.create_id(number), on or side.today())
     except KeyError:
@@ -131,17 +136,8 @@ def overview(
 
 
 @router.get("/contracts/{number}/documents", summary="Invoices, debit and credit notes")
-def documents(
-    number: Number,
-    _: Staff,
-    side: ReadSide,
-    response: Response,
-    min_position: MinPosition = None,
-) -> list[Document]:  # type: ignore[valid-type]
-    _positioned(side, "invoices", min_position, response)
-    rows = side.read_models.view("invoices", PostgresInvoicesView).documents(
-        Contract.create_id(number)
-    )
+def documents(number: Number, view: Invoices) -> list[Document]:  # type: ignore[valid-type]
+    rows = view.documents(Contract.create_id(number))
     return [Document.model_validate(row) for row in rows]
 
 
@@ -190,46 +186,20 @@ def document(
 
 
 @router.get("/contracts/{number}/history", summary="The timeline auditors read")
-def contract_history(
-    number: Number,
-    _: Staff,
-    side: ReadSide,
-    response: Response,
-    min_position: MinPosition = None,
-) -> list[Event]:  # type: ignore[valid-type]
-    _positioned(side, "history", min_position, response)
-    rows = side.read_models.view("history", PostgresHistoryView).timeline(
-        Contract.create_id(number)
-    )
+def contract_history(number: Number, view: History) -> list[Event]:  # type: ignore[valid-type]
+    rows = view.timeline(Contract.create_id(number))
     if not rows:
         raise _not_found(number)
     return [Event.model_validate(row) for row in rows]
 
 
 @router.get("/contracts/{number}/deadlines", summary="Deadlines with their rule IDs")
-def contract_deadlines(
-    number: Number,
-    _: Staff,
-    side: ReadSide,
-    response: Response,
-    min_position: MinPosition = None,
-) -> list[Deadline]:  # type: ignore[valid-type]
-    _positioned(side, "deadlines", min_position, response)
-    view = side.read_models.view("deadlines", PostgresDeadlinesView)
+def contract_deadlines(number: Number, view: Deadlines) -> list[Deadline]:  # type: ignore[valid-type]
     return [Deadline.model_validate(row) for row in view.of_contract(Contract.create_id(number))]
 
 
 @router.get("/contracts/{number}/ledger", summary="Open items, arrears and interest on a date")
-def contract_ledger(
-    number: Number,
-    _: Staff,
-    side: ReadSide,
-    response: Response,
-    min_position: MinPosition = None,
-    on: On = None,
-) -> Ledger:
-    _positioned(side, "ledger", min_position, response)
-    view = side.read_models.view("ledger", PostgresLedgerView)
+def contract_ledger(number: Number, view: LedgerView, side: ReadSide, on: On = None) -> Ledger:
     contract_id, day = Contract.create_id(number), on or side.today()
     items = view.items(contract_id)
     if not items and not view.select("contracts", contract_id=contract_id):
@@ -249,17 +219,9 @@ def contract_ledger(
 
 @router.get("/customers/{customer_number}/exposure", summary="A customer's contracts and arrears")
 def exposure(
-    customer_number: Number,
-    _: Staff,
-    side: ReadSide,
-    response: Response,
-    min_position: MinPosition = None,
-    on: On = None,
+    customer_number: Number, view: ExposureView, side: ReadSide, on: On = None
 ) -> Exposure:
-    _positioned(side, "exposure", min_position, response)
-    found = side.read_models.view("exposure", PostgresExposureView).customer(
-        customer_number, on or side.today()
-    )
+    found = view.customer(customer_number, on or side.today())
     if not found["contracts"]:
         raise ProblemError(404, f"no customer {customer_number}")
     return Exposure.model_validate(plain(found))
