@@ -25,7 +25,7 @@ from api.routers import commands, contracts, health, rules
 from infra.bootstrap import event_store
 from infra.clock import business_clock
 from infra.dev_tokens import ensure_key_pair, public_key_path
-from infra.idempotency import IdempotentContracts
+from infra.idempotency import KEY_RETENTION, IdempotentContracts
 from infra.relay.tracking import relay_tracking
 from infra.settings import get_settings
 
@@ -102,6 +102,7 @@ def services_on(
     idempotency keys, the views (read, never created), the relay's position."""
     readers = {**env, PostgresFactory.CREATE_TABLE: "n"}
     app = IdempotentContracts(env=env)
+    app.keys.purge(KEY_RETENTION)
     read_models = ReadModels.open(readers, app.name, settings.api_consistency_wait_ms)
     relay = relay_tracking(readers)
     try:

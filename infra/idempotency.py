@@ -9,13 +9,15 @@ rebuilt from the row and the stored events; nothing is recorded twice.
 
 The row keeps a digest of the key (scoped to the caller), of the request, the command, the
 status, the contract, and the versions the command took. Rows older than the retention
-(at least the 24 hours API.md promises) are purged by `purge`.
+(`KEY_RETENTION`, more than the 24 hours API.md promises) are purged when an API process
+starts.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from eventsourcing.postgres import PostgresApplicationRecorder
@@ -26,7 +28,6 @@ from infra.recorder import OneTripApplicationRecorder, ensure_publishable
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
-    from datetime import timedelta
     from uuid import UUID
 
     from eventsourcing.persistence import StoredEvent
@@ -37,6 +38,9 @@ if TYPE_CHECKING:
     from domain.contract import Contract
 
 RECORDER_TOPIC = "infra.idempotency:IdempotentRecorder"
+KEY_RETENTION = timedelta(hours=48)
+"""How long a key is kept at least (API.md promises 24 hours); older ones are purged when
+an API process starts."""
 SAVE_OPTION = "idempotency"
 """The `save` option (ContractsApplication.execute) that carries the record."""
 

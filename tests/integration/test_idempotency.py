@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import tempfile
 import threading
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
+from api.app import services_on
 from domain.application import ContractsApplication
 from domain.contract.billing import ReceivePayment
 from domain.contract.daily import ApplyArticle18
@@ -19,6 +22,7 @@ from infra.idempotency import (
     IdempotentContracts,
     digest,
 )
+from infra.settings import Settings
 from tests.factories import REF_START, ctx, handed_over_ref_contract
 
 if TYPE_CHECKING:
@@ -130,3 +134,22 @@ def test_the_api_writes_the_one_event_store_everyone_reads(
     contracts.save(contract)
     _pay(contracts, contract.number, _record("k-6"))
     assert app.get(contract.number).version == contracts.get(contract.number).version
+
+
+def test_an_api_process_starting_purges_keys_older_than_the_retention(
+    contracts: IdempotentContracts, pg_env: dict[str, str]
+) -> None:
+    contract = handed_over_ref_contract()
+    contracts.save(contract)
+    _pay(contracts, contract.number, _record("k-old"))
+    _pay(contracts, contract.number, _record("k-new"))
+    recorder = contracts.keys
+    table = f"{recorder.datastore.schema}.contracts_idempotency"
+    with recorder.datastore.transaction(commit=True) as curs:
+        curs.execute(
+            f"UPDATE {table} SET created_at = now() - interval '49 hours' WHERE key = %s",
+            (digest("staff-1", "k-old"),),
+        )
+    with services_on(Settings(data_dir=Path(tempfile.mkdtemp())), pg_env, None):
+        assert recorder.find(digest("staff-1", "k-old")) is None
+        assert recorder.find(digest("staff-1", "k-new")) is not None
