@@ -17,18 +17,14 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.auth import Role
-from api.deps import Services
-from api.metrics import Metrics
-from api.readmodels import ReadModels
 from domain.application import ContractsApplication
 from infra.bootstrap import build_projection_group, close_projection_group
 from infra.clock import SettableClock
 from infra.idempotency import IdempotentContracts
-from infra.settings import Settings
 from infra.simulate.in_process import InProcess, Run, simulate
 from infra.simulate.scenario import load_scenario
+from tests.api.served import served
 from tests.api.tokens import new_keys
 
 if TYPE_CHECKING:
@@ -112,24 +108,14 @@ def test_the_api_gives_what_lease_simulate_gives(name: str, pg_env: dict[str, st
     group = build_projection_group(daily, pg_env)
     group.catch_up()
     clock = SettableClock(scenario.steps[0].on)
-    read_models = ReadModels.open(pg_env, contracts.name, 2000)
-    services = Services(
-        settings=Settings(),
-        verifier=KEYS.verifier(),
-        clock=clock,
-        metrics=Metrics(),
-        read_models=read_models,
-        contracts=contracts,
-    )
     try:
-        with TestClient(create_app(services), raise_server_exceptions=False) as client:
+        with served(contracts, pg_env, KEYS, clock, 2000) as client:
             pipeline = OverHttp(client, clock, json.loads(path.read_text()), group)
             over_http = simulate(scenario, daily, pipeline)
             history = client.get(
                 f"/v1/contracts/{scenario.terms.contract_number}/history", headers=pipeline.auth
             ).json()
     finally:
-        read_models.close()
         close_projection_group(group)
         daily.close()
         contracts.close()

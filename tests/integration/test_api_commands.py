@@ -10,14 +10,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.auth import Role
-from api.deps import Services
-from api.metrics import Metrics
-from api.readmodels import ReadModels
 from infra.clock import SettableClock
 from infra.idempotency import IdempotentContracts
-from infra.settings import Settings
+from tests.api.served import served
 from tests.api.tokens import Keys, new_keys
 from tests.factories import ref_terms_dict
 
@@ -70,18 +66,8 @@ def api(pg_env: dict[str, str], groups: Callable[..., ProjectionGroup]) -> Itera
     contracts = IdempotentContracts(env=pg_env)
     groups(contracts, pg_env).catch_up()  # the views' tables exist
     keys, clock = new_keys(), SettableClock(TODAY)
-    read_models = ReadModels.open(pg_env, contracts.name, 200)
-    services = Services(
-        settings=Settings(),
-        verifier=keys.verifier(),
-        clock=clock,
-        metrics=Metrics(),
-        read_models=read_models,
-        contracts=contracts,
-    )
-    with TestClient(create_app(services), raise_server_exceptions=False) as client:
+    with served(contracts, pg_env, keys, clock) as client:
         yield Api(client, keys, clock)
-    read_models.close()
     contracts.close()
 
 

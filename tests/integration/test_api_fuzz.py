@@ -8,7 +8,7 @@ examples reach the rules; generated numbers mostly reach the 404 path.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 import schemathesis
@@ -18,17 +18,12 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import ServerError
 from schemathesis.specs.openapi.checks import positive_data_acceptance
-from starlette.testclient import TestClient
 
-from api.app import create_app
 from api.auth import Role
-from api.deps import Services
-from api.metrics import Metrics
-from api.readmodels import ReadModels
 from infra.bootstrap import build_projection_group, close_projection_group
 from infra.clock import SettableClock
 from infra.idempotency import IdempotentContracts
-from infra.settings import Settings
+from tests.api.served import served
 from tests.api.tokens import new_keys
 from tests.conftest import fresh_schema
 from tests.factories import REF_START, handed_over_ref_contract
@@ -57,19 +52,8 @@ def fuzzed_app(pg_info: PostgresInfo) -> Iterator[FastAPI]:
         contracts.save(handed_over_ref_contract(contract_number=DEMO))
         group = build_projection_group(contracts, env)
         group.catch_up()
-        read_models = ReadModels.open(env, contracts.name, 50)
-        services = Services(
-            settings=Settings(),
-            verifier=FUZZ_KEYS.verifier(),
-            clock=SettableClock(REF_START),
-            metrics=Metrics(),
-            read_models=read_models,
-            contracts=contracts,
-        )
-        app = create_app(services)
-        with TestClient(app):  # runs the lifespan
-            yield app
-        read_models.close()
+        with served(contracts, env, FUZZ_KEYS, SettableClock(REF_START), 50) as client:
+            yield cast("FastAPI", client.app)
         close_projection_group(group)
         contracts.close()
 

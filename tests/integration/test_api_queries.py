@@ -12,16 +12,12 @@ import pytest
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
-from api.app import create_app
 from api.auth import Role
-from api.deps import Services
-from api.metrics import Metrics
-from api.readmodels import ReadModels
 from domain.contract.billing import ReceivePayment
 from domain.money import Money
 from domain.payment_reference import structured_communication
 from infra.clock import SettableClock
-from infra.settings import Settings
+from tests.api.served import served
 from tests.api.tokens import Keys, new_keys
 from tests.factories import REF_START, ctx, handed_over_ref_contract, run_days
 
@@ -71,18 +67,8 @@ def api(
     group = groups(app, pg_env)
     group.catch_up()
     keys = new_keys()
-    read_models = ReadModels.open(pg_env, app.name, WAIT_MS)
-    services = Services(
-        settings=Settings(),
-        verifier=keys.verifier(),
-        clock=SettableClock(TODAY),
-        metrics=Metrics(),
-        contracts=app,
-        read_models=read_models,
-    )
-    with TestClient(create_app(services), raise_server_exceptions=False) as client:
+    with served(app, pg_env, keys, SettableClock(TODAY), WAIT_MS) as client:
         yield Api(client, keys, group, contract)
-    read_models.close()
 
 
 def test_the_overview_is_the_portal_view_on_the_business_date(api: Api) -> None:
