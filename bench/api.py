@@ -9,7 +9,8 @@
   `ContractsApplication.execute(ReceivePayment)` in this process, with as many threads as
   the HTTP load has connections.
 
-The load generator is asyncio + httpx in this process, `--concurrency` connections for
+The load generator (bench/loadgen.py: raw keep-alive HTTP/1.1 on asyncio) runs in this
+process, `--concurrency` connections for
 `--seconds`; rounds alternate API and baseline so drift of a shared machine hits both alike.
 Printed: requests per second, p50 and p99 latency, and the ratio to the baseline.
 """
@@ -17,8 +18,8 @@ Printed: requests per second, p50 and p99 latency, and the ratio to the baseline
 from __future__ import annotations
 
 import argparse
-import asyncio
 import itertools
+import json
 import os
 import random
 import statistics
@@ -29,19 +30,20 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `python bench/api.py` from a checkout
     sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
+import psutil  # noqa: E402
 
 from api.auth import Role  # noqa: E402
 from bench.commands import database, set_up  # noqa: E402
+from bench.loadgen import Figures, load, request  # noqa: E402
 from bench.pipeline import fresh_database, machine  # noqa: E402
 from domain.application import ContractsApplication  # noqa: E402
 from domain.contract import Ctx  # noqa: E402
@@ -60,54 +62,54 @@ BUSINESS_DATE = date(2026, 6, 1)
 START_SECONDS = 60.0
 
 
-@dataclass
-class Figures:
-    """One load's outcome."""
-
-    requests: int
-    seconds: float
-    latencies: list[float]
-    errors: int
-
-    @property
-    def rate(self) -> float:
-        return self.requests / self.seconds
-
-    def line(self, label: str) -> str:
-        lat = sorted(self.latencies) or [0.0]
-        p50 = statistics.median(lat) * 1000
-        p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000
-        return (
-            f"{label:44s} {self.rate:8.0f} req/s   p50 {p50:6.1f} ms   p99 {p99:6.1f} ms"
-            f"   errors {self.errors}"
-        )
+def line(figures: Figures, label: str) -> str:
+    lat = sorted(figures.latencies) or [0.0]
+    p50 = statistics.median(lat) * 1000
+    p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000
+    cpu = ", ".join(f"{k} {v / figures.requests * 1000:.2f}" for k, v in figures.cpu.items())
+    return (
+        f"{label:44s} {figures.rate:8.0f} req/s   p50 {p50:6.1f} ms   p99 {p99:6.1f} ms"
+        f"   errors {figures.errors}   CPU ms/request: {cpu}"
+    )
 
 
-async def _http_load(
-    request: Callable[[httpx.AsyncClient], Any], seconds: float, concurrency: int
-) -> Figures:
-    latencies: list[float] = []
-    errors = 0
-    deadline = time.perf_counter() + seconds
-    limits = httpx.Limits(max_connections=concurrency)
+class Meter:
+    """CPU seconds of the server under load, of PostgreSQL (every backend, also those opened
+    during the load) and of this process (the client)."""
 
-    async def client_loop(client: httpx.AsyncClient) -> None:
-        nonlocal errors
-        while time.perf_counter() < deadline:
-            started = time.perf_counter()
-            response = await request(client)
-            latencies.append(time.perf_counter() - started)
-            errors += response.status_code >= 400
+    def __init__(self, server: subprocess.Popen[bytes] | None) -> None:
+        self.server = psutil.Process(server.pid) if server else None
 
-    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
-        started = time.perf_counter()
-        await asyncio.gather(*(client_loop(client) for _ in range(concurrency)))
-        elapsed = time.perf_counter() - started
-    return Figures(len(latencies), elapsed, latencies, errors)
+    def processes(self) -> dict[str, list[psutil.Process]]:
+        postgres = [p for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
+        server = [self.server, *self.server.children(recursive=True)] if self.server else []
+        return {"server": server, "postgres": postgres, "client": [psutil.Process()]}
+
+    @staticmethod
+    def spent(processes: list[psutil.Process]) -> dict[int, float]:
+        seconds = {}
+        for process in processes:
+            try:
+                times = process.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            seconds[process.pid] = float(times.user + times.system)
+        return seconds
+
+    def measure(self, load: Callable[[], Figures]) -> Figures:
+        before = {k: self.spent(v) for k, v in self.processes().items()}
+        figures = load()
+        after = {k: self.spent(v) for k, v in self.processes().items()}
+        figures.cpu = {
+            k: sum(t - before[k].get(pid, 0.0) for pid, t in after[k].items())
+            for k in after
+            if after[k]
+        }
+        return figures
 
 
-def http_load(request: Callable[[httpx.AsyncClient], Any], args: argparse.Namespace) -> Figures:
-    return asyncio.run(_http_load(request, args.seconds, args.concurrency))
+def http_load(port: int, next_request: Callable[[], bytes], args: argparse.Namespace) -> Figures:
+    return load(port, next_request, args.seconds, args.concurrency)
 
 
 def thread_load(call: Callable[[], None], args: argparse.Namespace) -> Figures:
@@ -154,6 +156,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--workers", type=int, default=1, help="uvicorn worker processes of both servers"
+    )
     return parser.parse_args(argv)
 
 
@@ -184,31 +189,32 @@ def main(argv: list[str] | None = None) -> int:
             "LEASE_DATABASE_URL": db.dsn,
             "LEASE_DATA_DIR": str(settings.data_dir),
             "LEASE_API_PORT": str(api_port),
+            "LEASE_API_WORKERS": str(args.workers),
             "LEASE_BUSINESS_DATE": BUSINESS_DATE.isoformat(),
             "BARE_DSN": db.dsn,
         }
         api = serve([sys.executable, "-m", "infra.cli", "run", "api"], server_env, api_port)
         stack.callback(stop, api)
         bare_command = [sys.executable, "-m", "uvicorn", "bench.bare_api:app"]
-        bare_command += ["--port", str(bare_port), "--log-level", "warning"]
+        bare_command += ["--port", str(bare_port), "--log-level", "warning", "--no-access-log"]
+        bare_command += ["--workers", str(args.workers)]
         bare = serve(bare_command, server_env, bare_port)
         stack.callback(stop, bare)
         auth = {"Authorization": f"Bearer {token}"}
 
-        def read_api(client: httpx.AsyncClient) -> Any:
-            url = f"http://127.0.0.1:{api_port}/v1/contracts/{rng.choice(numbers)}"
-            return client.get(url, headers=auth)
+        def read_api() -> bytes:
+            return request("GET", f"/v1/contracts/{rng.choice(numbers)}", auth)
 
-        def read_bare(client: httpx.AsyncClient) -> Any:
-            return client.get(f"http://127.0.0.1:{bare_port}/contracts/{rng.choice(numbers)}")
+        def read_bare() -> bytes:
+            return request("GET", f"/contracts/{rng.choice(numbers)}")
 
         ids = itertools.count()
 
-        def pay_api(client: httpx.AsyncClient) -> Any:
-            number = rng.choice(numbers)
-            body = {"amount": "1.00", "payment_id": f"HTTP-{next(ids)}"}
-            url = f"http://127.0.0.1:{api_port}/v1/contracts/{number}/commands/receive_payment"
-            return client.post(url, json=body, headers=auth)
+        def pay_api() -> bytes:
+            path = f"/v1/contracts/{rng.choice(numbers)}/commands/receive_payment"
+            body = json.dumps({"amount": "1.00", "payment_id": f"HTTP-{next(ids)}"})
+            headers = auth | {"Content-Type": "application/json"}
+            return request("POST", path, headers, body.encode())
 
         def pay_in_process() -> None:
             command = ReceivePayment(Money.of("1.00"), f"APP-{next(ids)}")
@@ -216,17 +222,20 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"machine: {machine()}")
         print(
-            f"{args.contracts} contracts, {args.concurrency} connections, {args.seconds} s a load"
+            f"{args.contracts} contracts, {args.concurrency} connections, {args.seconds} s a load,"
+            f" {args.workers} uvicorn worker(s) a server"
         )
         for round_ in range(1, args.rounds + 1):
             print(f"-- round {round_}")
-            api_read, bare_read = http_load(read_api, args), http_load(read_bare, args)
-            print(api_read.line("read: GET /v1/contracts/{number} (API)"))
-            print(bare_read.line("read: same SELECTs, bare FastAPI + psycopg"))
+            api_read = Meter(api).measure(lambda: http_load(api_port, read_api, args))
+            bare_read = Meter(bare).measure(lambda: http_load(bare_port, read_bare, args))
+            print(line(api_read, "read: GET /v1/contracts/{number} (API)"))
+            print(line(bare_read, "read: same SELECTs, bare FastAPI + psycopg"))
             print(f"{'read ratio API / bare':44s} {api_read.rate / bare_read.rate:8.2f}x")
-            api_write, app_write = http_load(pay_api, args), thread_load(pay_in_process, args)
-            print(api_write.line("write: POST receive_payment (API)"))
-            print(app_write.line("write: ContractsApplication.execute"))
+            api_write = Meter(api).measure(lambda: http_load(api_port, pay_api, args))
+            app_write = Meter(None).measure(lambda: thread_load(pay_in_process, args))
+            print(line(api_write, "write: POST receive_payment (API)"))
+            print(line(app_write, "write: ContractsApplication.execute"))
             print(f"{'write ratio API / in-process':44s} {api_write.rate / app_write.rate:8.2f}x")
     return 0
 
