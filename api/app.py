@@ -8,6 +8,7 @@ by `lease run api` and `lease dev`); nothing happens at import.
 from __future__ import annotations
 
 from contextlib import asynccontextmanager, contextmanager, nullcontext
+from functools import partial
 from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives import serialization
@@ -18,16 +19,17 @@ from api import problems
 from api.auth import TokenVerifier
 from api.deps import Services
 from api.limits import BodyLimit
-from api.metrics import Metrics, RequestTimer
+from api.metrics import ConsumerLags, Metrics, RequestTimer
 from api.openapi import complete
 from api.readmodels import ReadModels
-from api.routers import commands, contracts, health, rules
+from api.routers import commands, contracts, health, me, rules
 from infra.bootstrap import event_store
 from infra.clock import business_clock
 from infra.dev_tokens import ensure_key_pair, public_key_path
 from infra.idempotency import KEY_RETENTION, IdempotentContracts
 from infra.relay.tracking import relay_tracking
 from infra.settings import get_settings
+from infra.workers import consumer_lags
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Iterator, Mapping
@@ -39,6 +41,8 @@ if TYPE_CHECKING:
 
 TITLE = "lease-lifecycle"
 VERSION = "1"
+LAG_TIMEOUT = 2.0
+"""Seconds a scrape waits for the broker's partition ends (then the lag is unreadable)."""
 BROKER_FILE = "broker"
 """Where a running `lease dev` writes its embedded broker's address (infra/cli/dev.py)."""
 
@@ -52,6 +56,10 @@ def create_app(services: Services | ServicesFactory) -> FastAPI:
         with factory() as built:
             app.state.services = built
             built.metrics.watch(built.positions)
+            if built.bootstrap_servers:
+                bootstrap, settings = built.bootstrap_servers, built.settings
+                read = partial(consumer_lags, settings, bootstrap, LAG_TIMEOUT)
+                built.metrics.watch_consumers(ConsumerLags(read))
             yield
 
     app = FastAPI(
@@ -68,8 +76,9 @@ def create_app(services: Services | ServicesFactory) -> FastAPI:
     app.add_middleware(BodyLimit)
     app.add_middleware(RequestTimer)
     app.include_router(health.router)
+    app.include_router(contracts.router)  # the reads first: routes are matched in order
+    app.include_router(me.router)
     app.include_router(commands.router)
-    app.include_router(contracts.router)
     app.include_router(rules.router)
     return app
 

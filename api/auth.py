@@ -9,13 +9,22 @@ show (it never echoes the token).
 
 from __future__ import annotations
 
+import re
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import jwt
 
+from domain.contract.command import MAX_CODE
+from infra.inputs.types import IDENTIFIER_PATTERN
+
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
 ALGORITHMS = ("RS256", "EdDSA")
@@ -24,14 +33,24 @@ MAX_TOKEN = 8192
 """Characters of a bearer token; a JWT with a few claims is well under 1,000."""
 LEEWAY_SECONDS = 30
 """Clock skew tolerated on `exp` and `iat` between the issuer and this server."""
+VERIFIED_TOKENS = 4096
+"""Tokens whose verification is remembered until they expire (a client sends the same
+token with every request until it renews it; the signature check is most of a read's auth
+cost). Keyed by the whole token, signature included, so only that exact token hits."""
 
 
 class Role(StrEnum):
-    """The staff roles of API.md section 2."""
+    """The callers of API.md section 2: three staff roles, and a customer, who reads only
+    their own contracts (`/v1/me/...`) and whose token names them (`customer_number`)."""
 
     OPERATOR = "operator"
     SERVICE = "service"
     AUDITOR = "auditor"
+    CUSTOMER = "customer"
+
+
+STAFF = (Role.OPERATOR, Role.SERVICE, Role.AUDITOR)
+CUSTOMER_CLAIM = "customer_number"
 
 
 class Unauthenticated(Exception):
@@ -44,10 +63,12 @@ class Unauthenticated(Exception):
 
 @dataclass(frozen=True)
 class Principal:
-    """A verified caller: the token's subject and the staff roles it holds."""
+    """A verified caller: the token's subject and the roles it holds."""
 
     subject: str
     roles: frozenset[Role]
+    customer_number: str | None = None
+    """The customer a customer token speaks for; None for staff."""
 
 
 class TokenVerifier:
@@ -60,6 +81,7 @@ class TokenVerifier:
         issuer: str,
         key: PublicKeyTypes | None = None,
         jwks_url: str | None = None,
+        now: Callable[[], float] = time.time,
     ) -> None:
         if (key is None) == (jwks_url is None):
             raise ValueError("give exactly one of key and jwks_url")
@@ -67,11 +89,34 @@ class TokenVerifier:
         self.issuer = issuer
         self._key = key
         self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True) if jwks_url else None
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._now = now
+
+    @property
+    def fetches_keys(self) -> bool:
+        """Whether verifying may fetch the JWKS over the network (then not on the event loop)."""
+        return self._jwks is not None
 
     def verify(self, token: str) -> Principal:
         """The principal of a valid token; `Unauthenticated` naming what is wrong otherwise."""
         if len(token) > MAX_TOKEN:
             raise Unauthenticated("token is too long")
+        known = self._verified.get(token)
+        if known is None:
+            known = self._decode(token)
+        principal, expires = known
+        if self._now() > expires:
+            raise Unauthenticated("token has expired")
+        with self._lock:  # JWKS verification runs in the thread pool
+            self._verified[token] = (principal, expires)
+            while len(self._verified) > VERIFIED_TOKENS:
+                self._verified.popitem(last=False)
+        return principal
+
+    def _decode(self, token: str) -> tuple[Principal, float]:
+        """Verify the signature and claims: the principal and when the token stops being
+        accepted (its `exp` plus the leeway, checked by `verify` on this verifier's clock)."""
         try:
             claims = jwt.decode(
                 token,
@@ -80,10 +125,8 @@ class TokenVerifier:
                 audience=self.audience,
                 issuer=self.issuer,
                 leeway=LEEWAY_SECONDS,
-                options={"require": list(REQUIRED_CLAIMS)},
+                options={"require": list(REQUIRED_CLAIMS), "verify_exp": False},
             )
-        except jwt.ExpiredSignatureError:
-            raise Unauthenticated("token has expired") from None
         except jwt.InvalidAudienceError:
             raise Unauthenticated("token is for another audience") from None
         except jwt.InvalidIssuerError:
@@ -92,7 +135,15 @@ class TokenVerifier:
             raise Unauthenticated("token signature does not verify") from None
         except jwt.PyJWTError:
             raise Unauthenticated("token is not a valid JWT") from None
-        return Principal(str(claims["sub"]), _roles(claims))
+        expires = claims["exp"]
+        if not isinstance(expires, int | float) or isinstance(expires, bool):
+            raise Unauthenticated("token is not a valid JWT")
+        roles = _roles(claims)
+        customer = claims.get(CUSTOMER_CLAIM) if Role.CUSTOMER in roles else None
+        if Role.CUSTOMER in roles and not _is_customer_number(customer):
+            raise Unauthenticated(f"a customer token must name its {CUSTOMER_CLAIM}")
+        principal = Principal(str(claims["sub"]), roles, customer)
+        return principal, expires + LEEWAY_SECONDS
 
     def _signing_key(self, token: str) -> Any:
         if self._jwks is None:
@@ -111,3 +162,11 @@ def _roles(claims: dict[str, Any]) -> frozenset[Role]:
         return frozenset()
     known = {role.value for role in Role}
     return frozenset(Role(r) for r in raw if isinstance(r, str) and r in known)
+
+
+def _is_customer_number(value: Any) -> bool:
+    return (
+        isinstance(value, str)
+        and len(value) <= MAX_CODE
+        and re.fullmatch(IDENTIFIER_PATTERN, value) is not None
+    )

@@ -9,16 +9,16 @@ from typing import TYPE_CHECKING, Annotated
 import psycopg
 from eventsourcing.persistence import ProgrammingError
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
-from api.auth import Principal, Role, TokenVerifier, Unauthenticated
+from api.auth import STAFF, Principal, Role, TokenVerifier, Unauthenticated
 from api.documents import Lessor
 from api.problems import ProblemError
 from api.readmodels import ViewMissingError
 from infra.idempotency import IdempotentContracts
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Awaitable, Callable
     from datetime import date
 
     from api.metrics import Metrics
@@ -28,6 +28,9 @@ if TYPE_CHECKING:
     from infra.clock import Clock
     from infra.relay.tracking import RelayTracking
     from infra.settings import Settings
+
+    Gate = Callable[[Request], Awaitable[Principal]]
+    """A dependency admitting some callers."""
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ class ReadSideServices:
     lessor: Lessor
 
 
-def read_side(request: Request) -> ReadSideServices:
+async def read_side(request: Request) -> ReadSideServices:
     found = services(request)
     if found.read_models is None:
         raise ProblemError(503, "the read models are not available", headers={"Retry-After": "5"})
@@ -112,7 +115,7 @@ class WriteSideServices:
     metrics: Metrics
 
 
-def write_side(request: Request) -> WriteSideServices:
+async def write_side(request: Request) -> WriteSideServices:
     found = services(request)
     if not isinstance(found.contracts, IdempotentContracts):
         raise ProblemError(503, "the event store is not available", headers={"Retry-After": "5"})
@@ -122,35 +125,43 @@ def write_side(request: Request) -> WriteSideServices:
 
 WriteSide = Annotated[WriteSideServices, Depends(write_side)]
 
-_bearer = HTTPBearer(auto_error=False, description="A JWT of the lessor's identity provider")
+BEARER = "bearer"
+"""The one authentication scheme (documented in the OpenAPI document by api/openapi.py)."""
 
 
-def authenticated(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
-    """The verified caller; 401 when the token is missing or does not verify."""
-    if credentials is None or credentials.scheme.lower() != "bearer":
+async def authenticated(request: Request) -> Principal:
+    """The verified caller of a bearer token; 401 when it is missing or does not verify.
+
+    The dependencies that do no I/O are coroutines and call each other as functions, and the
+    header is read here rather than by a `fastapi.security` sub-dependency: FastAPI runs each
+    plain-function dependency in the thread pool and parses every dependency's parameters,
+    which cost more than the work (bench/api.py)."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != BEARER or not token.strip():
         raise Unauthenticated("a bearer token is required")
-    return services(request).verifier.verify(credentials.credentials)
+    verifier = services(request).verifier
+    if verifier.fetches_keys:
+        return await run_in_threadpool(verifier.verify, token.strip())
+    return verifier.verify(token.strip())
 
 
-Caller = Annotated[Principal, Depends(authenticated)]
+def admit(caller: Principal, roles: tuple[Role, ...]) -> Principal:
+    """`caller` if they hold one of `roles`; 403 naming the roles otherwise."""
+    if caller.roles.isdisjoint(roles):
+        names = ", ".join(r.value for r in roles)
+        raise ProblemError(403, f"this needs one of the roles: {names}")
+    return caller
 
 
-def allow(*roles: Role) -> Callable[[Principal], Principal]:
-    """A dependency admitting callers that hold one of `roles` (403 otherwise)."""
+def allow(*roles: Role) -> Gate:
+    """A dependency admitting callers that hold one of `roles` (401, else 403 otherwise)."""
 
-    def check(caller: Caller) -> Principal:
-        if caller.roles.isdisjoint(roles):
-            names = ", ".join(r.value for r in roles)
-            raise ProblemError(403, f"this needs one of the roles: {names}")
-        return caller
+    async def check(request: Request) -> Principal:
+        return admit(await authenticated(request), roles)
 
     return check
 
 
-STAFF = (Role.OPERATOR, Role.SERVICE, Role.AUDITOR)
 Staff = Annotated[Principal, Depends(allow(*STAFF))]
 """Any staff role: the queries."""
 Operator = Annotated[Principal, Depends(allow(Role.OPERATOR))]
@@ -172,7 +183,7 @@ SERVICE_COMMANDS = frozenset(
 and its recovery, total loss, deaths, vehicle readiness and handover."""
 
 
-def writer(command: str) -> Callable[[Principal], Principal]:
+def writer(command: str) -> Gate:
     """A dependency admitting operators, and integrations for `SERVICE_COMMANDS`."""
     roles = (Role.OPERATOR, Role.SERVICE) if command in SERVICE_COMMANDS else (Role.OPERATOR,)
     return allow(*roles)

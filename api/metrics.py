@@ -8,9 +8,11 @@ keeps its own request histograms (Prometheus sums them across scrape targets).
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import TYPE_CHECKING
 
+from kafka.errors import KafkaError
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
@@ -21,6 +23,8 @@ if TYPE_CHECKING:
 
     from prometheus_client.metrics_core import Metric
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+    from infra.kafka import PartitionLag
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 UNMATCHED = "unmatched"
@@ -47,6 +51,57 @@ class Lags(Collector):
         yield lag
 
 
+CONSUMER_LAG_SECONDS = 15.0
+"""How long a reading of the consumer groups' lag is reused: reading it opens a Kafka client
+per group, too slow for every scrape and for several Prometheus servers."""
+
+
+class ConsumerLags(Collector):
+    """Messages each consumer group of the workers has still to read, per topic, as the
+    broker reports them (infra.workers.consumer_lags); `lease_consumer_lag_readable` is 0
+    while the broker does not answer."""
+
+    def __init__(
+        self,
+        read: Callable[[], Mapping[str, list[PartitionLag]]],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._read = read
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._read_at: float | None = None
+        self._lags: Mapping[str, list[PartitionLag]] = {}
+        self._readable = False
+
+    def collect(self) -> Iterable[Metric]:
+        with self._lock:  # one reading at a time; the others reuse it
+            now = self._clock()
+            if self._read_at is None or now - self._read_at >= CONSUMER_LAG_SECONDS:
+                try:
+                    self._lags, self._readable = self._read(), True
+                except (KafkaError, OSError):
+                    self._lags, self._readable = {}, False
+                self._read_at = now
+            lags, readable = self._lags, self._readable
+        yield GaugeMetricFamily(
+            "lease_consumer_lag_readable",
+            "Whether the broker answered the last reading of the consumer groups' lag",
+            value=int(readable),
+        )
+        lag = GaugeMetricFamily(
+            "lease_consumer_lag_messages",
+            "Messages a consumer group has not read yet, per topic (all partitions)",
+            labels=["group", "topic"],
+        )
+        for group, partitions in sorted(lags.items()):
+            per_topic: dict[str, int] = {}
+            for p in partitions:
+                per_topic[p.topic] = per_topic.get(p.topic, 0) + p.lag
+            for topic, behind in sorted(per_topic.items()):
+                lag.add_metric([group, topic], behind)
+        yield lag
+
+
 class Metrics:
     """The API's Prometheus registry (one per app, so tests and replicas stay apart)."""
 
@@ -67,6 +122,9 @@ class Metrics:
 
     def watch(self, positions: Callable[[], tuple[int, Mapping[str, int | None]]]) -> None:
         self.registry.register(Lags(positions))
+
+    def watch_consumers(self, lags: ConsumerLags) -> None:
+        self.registry.register(lags)
 
     def response(self) -> Response:
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE)

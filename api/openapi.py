@@ -29,6 +29,14 @@ WITH_BODY = {"400": "The body is not JSON", "413": "The body is over 64 KiB"}
 WITH_PATH_PARAMETER = {"404": "No such contract, document, customer or rule"}
 PUBLIC = ("/health/live", "/health/ready", "/metrics")
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+SECURITY_SCHEMES = {
+    "bearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "A JWT of the lessor's identity provider (roles in its `roles` claim)",
+    }
+}
 
 
 def _problem(description: str) -> dict[str, Any]:
@@ -46,12 +54,15 @@ def complete(app: FastAPI) -> dict[str, Any]:
     schemas["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
+    document["components"]["securitySchemes"] = SECURITY_SCHEMES
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
             for status, response in responses.items():
                 if status[0] in "45":
                     responses[status] = _problem(response.get("description", ""))
+            if path not in PUBLIC:
+                operation["security"] = [{"bearer": []}]
             extra = {} if path in PUBLIC else dict(EVERY_OPERATION)
             if method in ("post", "put", "patch"):
                 extra |= WITH_BODY

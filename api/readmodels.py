@@ -65,7 +65,7 @@ class ReadModels:
     def position(self, name: str) -> int:
         """The view's position; ViewMissingError while its tables do not exist."""
         try:
-            return self.views[name].max_tracking_id(self.application_name) or 0
+            return self.views[name].position(self.application_name)
         except (psycopg.errors.UndefinedTable, ProgrammingError) as err:
             raise ViewMissingError(name) from err
 

@@ -19,7 +19,9 @@ class ThreadedServer:
     and the server has finished its requests and its lifespan."""
 
     def __init__(self, app: FastAPI, host: str, port: int) -> None:
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+        config = uvicorn.Config(
+            app, host=host, port=port, log_level="warning", access_log=False, lifespan="on"
+        )
         self._server = uvicorn.Server(config)
 
     def run(self, stop: threading.Event) -> None:

@@ -70,8 +70,10 @@ def sign(
     subject: str,
     ttl: timedelta = DEFAULT_TTL,
     now: datetime | None = None,
+    customer_number: str | None = None,
 ) -> str:
-    """A signed token for `subject` with `roles`, valid for `ttl` from `now`."""
+    """A signed token for `subject` with `roles`, valid for `ttl` from `now` (a customer
+    token names its customer)."""
     issued = now or datetime.now(UTC)
     claims = {
         "sub": subject,
@@ -82,4 +84,6 @@ def sign(
         "exp": int((issued + ttl).timestamp()),
         "jti": str(uuid.uuid4()),
     }
+    if customer_number is not None:
+        claims["customer_number"] = customer_number
     return jwt.encode(claims, key, algorithm="EdDSA")

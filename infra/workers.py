@@ -20,7 +20,7 @@ from eventsourcing.persistence import ProgrammingError
 from consumers.runner import ConsumerRunner
 from consumers.termination import Termination
 from consumers.tracking import TrackedContracts
-from infra.kafka import cluster_id, create_topics
+from infra.kafka import PartitionLag, cluster_id, create_topics, group_lag
 from infra.relay.outbox import KafkaRelay, RelayConfig, build_relay
 from infra.scheduler import DeadlineProducer, PublishedDeadlines, Scheduler
 from infra.topics import topic_spec
@@ -263,3 +263,20 @@ def kafka_workers(
 ) -> dict[str, Callable[[threading.Event], None]]:
     """The named workers (all Kafka-side ones by default), ready for a supervisor."""
     return {name: worker.run for name, worker in build_workers(wiring, app, names).items()}
+
+
+def consumer_lags(
+    settings: Settings, bootstrap: str, timeout: float = 10.0
+) -> dict[str, list[PartitionLag]]:
+    """Each consumer group of the worker registry -> its lag on every partition it reads
+    (`lease consumers status`, the API's /metrics)."""
+    return {
+        settings.consumer_group_prefix + spec.name: group_lag(
+            bootstrap,
+            settings.consumer_group_prefix + spec.name,
+            map(settings.topic, spec.reads),
+            timeout,
+        )
+        for spec in WORKERS
+        if spec.reads
+    }

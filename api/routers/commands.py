@@ -12,17 +12,18 @@ This module's annotations are evaluated at once (no `from __future__ import anno
 each generated route's body type is a local of the function that makes it.
 """
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Request, Response
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from api.auth import Principal
 from api.deps import Operator, WriteSide, writer
 from api.idempotent import IDEMPOTENCY_KEY, Sent, send
 from api.problems import Problem
-from api.routers.contracts import Number
+from api.reading import Number
 from domain.contract.registry import COMMANDS
 from infra.inputs.commands import COMMAND_MODELS, to_command
 from infra.inputs.terms import ContractTermsInput
@@ -73,38 +74,42 @@ class CommandResponse(BaseModel):
     events: list[RecordedEvent]
 
 
-def _answer(sent: Sent, response: Response) -> CommandResponse:
+def _answer(sent: Sent, response: Response) -> dict[str, Any]:
+    """The response's headers, and its body for FastAPI to validate as a CommandResponse."""
     response.status_code = sent.status
     response.headers["ETag"] = f'"{sent.version}"'
     if sent.location:
         response.headers["Location"] = sent.location
     if sent.replayed:
         response.headers["Idempotent-Replayed"] = "true"
-    return CommandResponse.model_validate(sent.body())
+    return sent.body()
 
 
 @router.post(
     "",
     status_code=201,
+    response_model=CommandResponse,
     summary="Conclude a contract (L-01)",
     responses=REFUSALS,
 )
-def conclude(
+async def conclude(
     terms: Annotated[ContractTermsInput, Body()],
     request: Request,
     response: Response,
     caller: Operator,
     side: WriteSide,
     key: IdempotencyKey = None,
-) -> CommandResponse:
-    sent = send(side, caller, request, key, "conclude", terms, None)
+) -> dict[str, Any]:
+    sent = await run_in_threadpool(send, side, caller, request, key, "conclude", terms, None)
     return _answer(sent, response)
 
 
-def _route(name: str, model: type[BaseModel]) -> Callable[..., CommandResponse]:
+def _route(name: str, model: type[BaseModel]) -> Callable[..., Awaitable[dict[str, Any]]]:
+    """The endpoint of command `name`. Endpoints are coroutines and the command is one
+    explicit thread-pool hop (a plain-function endpoint would cost two: api/routers/contracts)."""
     command_class = COMMANDS[name]
 
-    def endpoint(
+    async def endpoint(
         number: Number,
         body: Annotated[model, Body()],  # type: ignore[valid-type]
         request: Request,
@@ -113,10 +118,11 @@ def _route(name: str, model: type[BaseModel]) -> Callable[..., CommandResponse]:
         side: WriteSide,
         key: IdempotencyKey = None,
         if_match: IfMatch = None,
-    ) -> CommandResponse:
+    ) -> dict[str, Any]:
         expected = int(if_match.strip('"')) if if_match else None
         command = to_command(command_class, body)
-        sent = send(side, caller, request, key, name, command, (number, expected))
+        target = (number, expected)
+        sent = await run_in_threadpool(send, side, caller, request, key, name, command, target)
         return _answer(sent, response)
 
     endpoint.__name__ = name
@@ -130,5 +136,6 @@ for _name, _model in COMMAND_MODELS.items():
         summary=(_cls.__doc__ or _name).strip().splitlines()[0],
         description=f"Rules: {', '.join(_cls.rule_ids)}.",
         responses=REFUSALS,
+        response_model=CommandResponse,
         openapi_extra={"x-rule-ids": list(_cls.rule_ids)},
     )(_route(_name, _model))

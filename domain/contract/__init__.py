@@ -13,6 +13,7 @@ events whose bodies only assign.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
     from domain.values import EndKind
 
 CONTRACT_NAMESPACE = uuid5(NAMESPACE_URL, "urn:lease-lifecycle:contract")
+ID_CACHE = 65_536
+"""Contract numbers whose id `Contract.create_id` remembers (a few MiB at most)."""
 
 
 @dataclass(frozen=True)
@@ -135,8 +138,10 @@ class Contract(Aggregate):
             item.kind, item.bucket = ReceivableKind(item.kind), Bucket(item.bucket)
 
     @staticmethod
+    @lru_cache(maxsize=ID_CACHE)
     def create_id(contract_number: str) -> UUID:
-        """Deterministic id, so a repeated command maps to the same aggregate (DESIGN 4)."""
+        """Deterministic id, so a repeated command maps to the same aggregate (DESIGN 4).
+        Remembered for recent numbers: a uuid5 is a SHA-1, a noticeable part of a query."""
         return uuid5(CONTRACT_NAMESPACE, contract_number)
 
     @classmethod

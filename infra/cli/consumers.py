@@ -13,7 +13,6 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from infra import workers
 from infra.cli.app import (
     STARTUP_ERRORS,
     DataDir,
@@ -25,25 +24,13 @@ from infra.cli.app import (
     reach_external,
 )
 from infra.cli.dev import bootstrap_servers_of
-from infra.kafka import PartitionLag, group_lag
-from infra.settings import Settings
+from infra.workers import consumer_lags
 
 consumers_app = typer.Typer(
     name="consumers",
     help="The Kafka consumer groups: their committed positions and lag.",
     no_args_is_help=True,
 )
-
-
-def consumer_lags(settings: Settings, bootstrap: str) -> dict[str, list[PartitionLag]]:
-    """Each consumer group of the worker registry -> its lag on every partition it reads."""
-    return {
-        settings.consumer_group_prefix + spec.name: group_lag(
-            bootstrap, settings.consumer_group_prefix + spec.name, map(settings.topic, spec.reads)
-        )
-        for spec in workers.WORKERS
-        if spec.reads
-    }
 
 
 @consumers_app.command("status")

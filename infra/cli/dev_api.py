@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from api.app import create_app, services_on
-from api.auth import Role
+from api.auth import STAFF
 from api.server import ThreadedServer
 from infra.dev_tokens import ensure_key_pair, sign
 from infra.settings import free_port, port_in_use
@@ -43,6 +43,6 @@ def dev_api(settings: Settings, env: Mapping[str, str], broker: str) -> DevApi:
                 issuer=settings.api_issuer,
                 subject=f"dev-{role.value}",
             )
-            for role in Role
+            for role in STAFF
         }
     return DevApi(f"http://{host}:{port}", ThreadedServer(app, host, port), tokens)

@@ -22,7 +22,9 @@ view as it was and a finished one is applied exactly once.
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
+from contextlib import contextmanager
 from itertools import islice
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -34,9 +36,11 @@ from projections.engine.table_sql import TableSql
 from projections.engine.tables import Batch, Changes, Key, Row, Table
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from eventsourcing.persistence import Tracking
     from eventsourcing.postgres import PostgresDatastore
-    from psycopg import Cursor
+    from psycopg import Connection, Cursor
     from psycopg.rows import DictRow
 
     from projections.engine.table_sql import Statement
@@ -213,6 +217,7 @@ class PostgresRowView(RowView, PostgresTrackingRecorder):
     def __init__(self, datastore: PostgresDatastore, *, tracking_table_name: str) -> None:
         super().__init__(datastore, tracking_table_name=tracking_table_name)
         prefix = tracking_table_name.removesuffix("_tracking")
+        self._held = threading.local()
         self._sql = {
             t.name: TableSql(datastore.schema, f"{prefix}_{t.name}", t) for t in self.tables
         }
@@ -311,19 +316,44 @@ class PostgresRowView(RowView, PostgresTrackingRecorder):
             curs.execute(sql.truncate)
         curs.execute(self._delete_tracking, (self.table_migration_identifier,))
 
-    def select(self, table: str, order_by: tuple[str, ...] = (), **equal: Any) -> list[Row]:
-        sql = self._sql[table]
-        query = sql.select_where(tuple(equal), order_by)
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Hold one pooled connection in this thread for the block: the view's position,
+        selects and pages in it use that one instead of a checkout each (an API query)."""
+        with self.datastore.get_connection() as conn:
+            self._held.conn = conn
+            try:
+                yield
+            finally:
+                self._held.conn = None
+
+    @contextmanager
+    def _cursor(self) -> Iterator[Cursor[DictRow]]:
+        held: Connection[DictRow] | None = getattr(self._held, "conn", None)
+        if held is not None:
+            with held.cursor() as curs:
+                yield curs
+            return
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            yield curs
+
+    def position(self, application_name: str) -> int:
+        """How far the view has applied `application_name`'s log (0: nothing yet)."""
+        with self._cursor() as curs:
+            return self._max_tracking_id(application_name, curs) or 0
+
+    def select(self, table: str, order_by: tuple[str, ...] = (), **equal: Any) -> list[Row]:
+        query = self._sql[table].select_where(tuple(equal), order_by)
+        with self._cursor() as curs:
             curs.execute(query, tuple(equal.values()), prepare=True)
-            return [dict(r) for r in curs.fetchall()]
+            return curs.fetchall()
 
     def page(self, table: str, by: str, after: Any, limit: int, **equal: Any) -> list[Row]:
         query = self._sql[table].select_page(tuple(equal), by, after=after is not None)
         params = (*equal.values(), *(() if after is None else (after,)), limit)
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+        with self._cursor() as curs:
             curs.execute(query, params, prepare=True)
-            return [dict(r) for r in curs.fetchall()]
+            return curs.fetchall()
 
     def clear(self) -> None:
         with self.datastore.transaction(commit=True) as curs:

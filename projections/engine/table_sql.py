@@ -88,8 +88,18 @@ class TableSql:
         self._copy_types = ["bytea" if t == "jsonb" else t for t in self._types]
         self._jsonb_positions = [i for i, t in enumerate(self._types) if t == "jsonb"]
         self._jsonb = {c for c, t in table.columns if t == "jsonb"}
+        self._selects: dict[tuple[tuple[str, ...], tuple[str, ...]], bytes] = {}
 
-    def select_where(self, columns: tuple[str, ...], order_by: tuple[str, ...]) -> Composed:
+    def select_where(self, columns: tuple[str, ...], order_by: tuple[str, ...]) -> bytes:
+        """Rows equal on `columns`, ordered: rendered once per shape (a query's Composed
+        would be rendered again on every execution)."""
+        key = (columns, order_by)
+        found = self._selects.get(key)
+        if found is None:
+            found = self._selects[key] = self._select_where(columns, order_by).as_bytes(None)
+        return found
+
+    def _select_where(self, columns: tuple[str, ...], order_by: tuple[str, ...]) -> Composed:
         query = SQL("SELECT * FROM {0}").format(self.qualified)
         if columns:
             query += SQL(" WHERE ") + SQL(" AND ").join(

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from api.auth import Role
+from api.auth import STAFF, Role
 from api.deps import SERVICE_COMMANDS
 from api.problems import MEDIA_TYPE
 
@@ -37,9 +37,12 @@ def _routes(client: TestClient) -> list[tuple[str, str]]:
 
 
 def admitted(method: str, path: str) -> set[Role]:
-    """API.md 2: staff read; operators send every command, integrations the feed ones."""
+    """API.md 2: staff read; operators send every command, integrations the feed ones; a
+    customer reads their own, under /v1/me, and nothing else."""
+    if path.startswith("/v1/me/"):
+        return {Role.CUSTOMER}
     if method == "GET":
-        return set(Role)
+        return set(STAFF)
     command = path.rsplit("/commands/", 1)[-1] if "/commands/" in path else "conclude"
     return {Role.OPERATOR, Role.SERVICE} if command in SERVICE_COMMANDS else {Role.OPERATOR}
 
@@ -52,6 +55,7 @@ def test_the_matrix_covers_every_command_and_query(client: TestClient) -> None:
     routes = _routes(client)
     assert len([r for r in routes if r[0] == "POST"]) > 30
     assert ("GET", "/v1/contracts/C-1/ledger") in routes
+    assert ("GET", "/v1/me/documents/INV-2024-000001") in routes
 
 
 def test_each_role_is_admitted_exactly_where_api_md_says(client: TestClient, keys: Keys) -> None:
@@ -101,3 +105,25 @@ def test_the_reason_names_what_is_wrong_with_the_token(client: TestClient, keys:
 @pytest.mark.parametrize("path", sorted(PUBLIC - {"/health/ready"}))
 def test_operations_need_no_token(client: TestClient, path: str) -> None:
     assert client.get(path).status_code == 200
+
+
+def test_the_openapi_document_says_which_operations_need_a_bearer_token(
+    client: TestClient,
+) -> None:
+    document = client.get("/v1/openapi.json").json()
+    assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    for template, operations in document["paths"].items():
+        for operation in operations.values():
+            expected: list[dict[str, list[str]]] | None = [{"bearer": []}]
+            if template in PUBLIC:
+                expected = None
+            assert operation.get("security") == expected, template
+
+
+def test_a_scheme_other_than_bearer_is_401(client: TestClient, keys: Keys) -> None:
+    token = keys.token(Role.AUDITOR)
+    for header in (f"Basic {token}", f"Bearer{token}", "Bearer ", token):
+        response = client.get("/v1/rules/M-03", headers={"Authorization": header})
+        assert response.status_code == 401, header
+        assert response.json()["detail"] == "a bearer token is required"
+    assert client.get("/v1/rules/M-03", headers=_headers(token)).status_code == 200

@@ -64,3 +64,24 @@ def test_no_dev_tokens_when_an_identity_provider_is_configured(tmp_path: Path) -
     assert result.exit_code == 1
     assert "identity provider" in result.stderr
     assert not (tmp_path / "api").exists()
+
+
+def test_a_customer_token_names_its_customer(tmp_path: Path) -> None:
+    token = _token(tmp_path, "--role", "customer", "--customer", "K-0042")
+    principal = verifier_from(Settings(data_dir=tmp_path)).verify(token)
+    assert principal.roles == {Role.CUSTOMER}
+    assert principal.customer_number == "K-0042"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("--role", "customer"), ("--role", "operator", "--customer", "K-1")],
+    ids=["customer without a number", "a number without the customer role"],
+)
+def test_the_customer_option_goes_with_the_customer_role(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    result = _invoke(tmp_path, *args)
+    assert result.exit_code != 0
+    assert "--customer goes with --role customer" in result.output
+    assert "eyJ" not in result.output

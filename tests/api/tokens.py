@@ -31,7 +31,11 @@ class Keys:
         audience: str = AUDIENCE,
         issued: datetime | None = None,
         subject: str = "staff-1",
+        customer: str | None = None,
     ) -> str:
+        """A token with `roles`; a customer token names `customer` (K-1 by default)."""
+        if customer is None and Role.CUSTOMER in roles:
+            customer = "K-1"
         return sign(
             key or self.trusted,
             roles=list(roles),
@@ -40,6 +44,7 @@ class Keys:
             subject=subject,
             ttl=timedelta(hours=1),
             now=issued,
+            customer_number=customer,
         )
 
     def bad_tokens(self) -> dict[str, str | None]:

@@ -12,12 +12,19 @@ import secrets
 
 import pytest
 import typer
+from fastapi.testclient import TestClient
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 from typer.testing import CliRunner
 
+from api.app import create_app
+from api.deps import Services
+from api.metrics import Metrics
 from infra.cli.consumers import consumers_app
+from infra.clock import business_clock
 from infra.kafka import PartitionLag, create_topics, group_lag
+from infra.settings import Settings, free_port
+from tests.api.tokens import new_keys
 
 pytestmark = pytest.mark.integration
 
@@ -81,3 +88,46 @@ def test_lease_consumers_status_prints_each_groups_lag(
     assert result.exit_code == 0, result.output
     [row] = [line.split() for line in result.output.splitlines() if topic in line]
     assert row == [f"{prefix}payments", topic, "0", str(COMMITTED), str(SENT), "7"]
+
+
+def test_the_apis_metrics_show_each_groups_lag(
+    bootstrap_servers: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    topic = batch_of_ten(bootstrap_servers)
+    prefix = f"test-{secrets.token_hex(4)}-"
+    commit(bootstrap_servers, f"{prefix}payments", topic, COMMITTED)
+    token = secrets.token_hex(4)
+    for key in ("CONTRACT_EVENTS", "DEADLINES", "ODOMETER", "DEAD_LETTER"):
+        monkeypatch.setenv(f"LEASE_{key}_TOPIC", f"test.none.{key.lower()}.{token}")
+    monkeypatch.setenv("LEASE_PAYMENTS_TOPIC", topic)
+    monkeypatch.setenv("LEASE_CONSUMER_GROUP_PREFIX", prefix)
+    services = Services(
+        settings=Settings(),
+        verifier=new_keys().verifier(),
+        clock=business_clock(None),
+        metrics=Metrics(),
+        bootstrap_servers=bootstrap_servers,
+    )
+
+    with TestClient(create_app(services)) as client:
+        text = client.get("/metrics").text
+
+    assert "lease_consumer_lag_readable 1.0" in text
+    line = f'lease_consumer_lag_messages{{group="{prefix}payments",topic="{topic}"}} 7.0'
+    assert line in text
+
+
+def test_the_metrics_say_when_the_broker_does_not_answer() -> None:
+    services = Services(
+        settings=Settings(),
+        verifier=new_keys().verifier(),
+        clock=business_clock(None),
+        metrics=Metrics(),
+        bootstrap_servers=f"127.0.0.1:{free_port()}",
+    )
+
+    with TestClient(create_app(services)) as client:
+        response = client.get("/metrics")
+
+    assert response.status_code == 200
+    assert "lease_consumer_lag_readable 0.0" in response.text
