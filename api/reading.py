@@ -157,18 +157,32 @@ def representation(accept: str) -> str:
     return chosen
 
 
-def document_answer(
-    read: Reading[PostgresInvoicesView], view: PostgresInvoicesView, row: Row, chosen: str
+async def document_of(
+    read: Reading[PostgresInvoicesView],
+    document_number: str,
+    accept: str,
+    customer: str | None = None,
 ) -> Any:
-    """A document as JSON, or rendered as HTML or PDF from the one template."""
-    if chosen == "application/json":
-        return Document.model_validate(row)
-    html = render_html(row, view.customer_of(row["contract_id"]), read.side.lessor)
-    headers = {"X-Position": str(read.position), "Vary": "Accept"}
-    if chosen == "text/html":
-        return HTMLResponse(html, headers=headers)
-    headers["Content-Disposition"] = f'inline; filename="{row["number"]}.pdf"'
-    return Response(render_pdf(html), media_type="application/pdf", headers=headers)
+    """A numbered document as JSON, or rendered as HTML or PDF from the one template, as
+    `accept` asks (406 when it accepts none); 404 when there is no such document or, with
+    `customer`, it is not that customer's."""
+    chosen = representation(accept)
+
+    def query(view: PostgresInvoicesView) -> Any:
+        row = view.document(document_number)
+        owner = view.customer_of(row["contract_id"]) if row is not None else None
+        if row is None or customer not in (None, owner):
+            raise ProblemError(404, f"no document {document_number}")
+        if chosen == "application/json":
+            return Document.model_validate(row)
+        html = render_html(row, owner or "", read.side.lessor)
+        headers = {"X-Position": str(read.position), "Vary": "Accept"}
+        if chosen == "text/html":
+            return HTMLResponse(html, headers=headers)
+        headers["Content-Disposition"] = f'inline; filename="{document_number}.pdf"'
+        return Response(render_pdf(html), media_type="application/pdf", headers=headers)
+
+    return await read.run(query)
 
 
 def page_answer(rows: list[Row], limit: int) -> dict[str, Any]:

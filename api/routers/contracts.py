@@ -23,12 +23,11 @@ from api.reading import (
     On,
     Reading,
     decode_cursor,
-    document_answer,
+    document_of,
     overview_answer,
     page_answer,
     plain,
     reader,
-    representation,
 )
 from api.schemas.views import ContractPage, Deadline, Document, Event, Exposure, Ledger, Overview
 from domain.contract import Contract
@@ -105,15 +104,7 @@ async def documents(number: Number, read: Invoices) -> list[Document]:  # type: 
 async def document(
     document_number: Number, read: Invoices, accept: Accept = "application/json"
 ) -> Any:
-    chosen = representation(accept)
-
-    def query(view: PostgresInvoicesView) -> Any:
-        row = view.document(document_number)
-        if row is None:
-            raise ProblemError(404, f"no document {document_number}")
-        return document_answer(read, view, row, chosen)
-
-    return await read.run(query)
+    return await document_of(read, document_number, accept)
 
 
 @router.get("/contracts/{number}/history", summary="The timeline auditors read")

@@ -23,11 +23,10 @@ from api.reading import (
     On,
     Reading,
     decode_cursor,
-    document_answer,
+    document_of,
     overview_answer,
     page_answer,
     reader,
-    representation,
 )
 from api.schemas.views import ContractPage, Document, Overview
 from domain.contract import Contract
@@ -96,12 +95,4 @@ async def my_documents(number: Number, read: Invoices) -> list[Document]:  # typ
 async def my_document(
     document_number: Number, read: Invoices, accept: Accept = "application/json"
 ) -> Any:
-    customer, chosen = _customer(read), representation(accept)
-
-    def query(view: PostgresInvoicesView) -> Any:
-        row = view.document(document_number)
-        if row is None or view.customer_of(row["contract_id"]) != customer:
-            raise ProblemError(404, f"no document {document_number}")
-        return document_answer(read, view, row, chosen)
-
-    return await read.run(query)
+    return await document_of(read, document_number, accept, _customer(read))

@@ -67,17 +67,24 @@ def test_the_lag_is_the_fetched_end_minus_the_committed_offset(bootstrap_servers
     assert (lag.committed, lag.end, lag.lag) == (COMMITTED, SENT, SENT - COMMITTED)
 
 
-def test_lease_consumers_status_prints_each_groups_lag(
-    bootstrap_servers: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    topic = batch_of_ten(bootstrap_servers)
+def payments_behind(bootstrap: str, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:
+    """The settings of a service whose payments group has read 3 of the 10 messages of its
+    topic and whose other topics do not exist: (the payments topic, the group prefix)."""
+    topic = batch_of_ten(bootstrap)
     prefix = f"test-{secrets.token_hex(4)}-"
-    commit(bootstrap_servers, f"{prefix}payments", topic, COMMITTED)
+    commit(bootstrap, f"{prefix}payments", topic, COMMITTED)
     token = secrets.token_hex(4)
     for key in ("CONTRACT_EVENTS", "DEADLINES", "ODOMETER", "DEAD_LETTER"):
         monkeypatch.setenv(f"LEASE_{key}_TOPIC", f"test.none.{key.lower()}.{token}")
     monkeypatch.setenv("LEASE_PAYMENTS_TOPIC", topic)
     monkeypatch.setenv("LEASE_CONSUMER_GROUP_PREFIX", prefix)
+    return topic, prefix
+
+
+def test_lease_consumers_status_prints_each_groups_lag(
+    bootstrap_servers: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    topic, prefix = payments_behind(bootstrap_servers, monkeypatch)
     monkeypatch.setenv("LEASE_KAFKA_BOOTSTRAP_SERVERS", bootstrap_servers)
     monkeypatch.setenv("COLUMNS", "200")
     lease = typer.Typer()
@@ -93,14 +100,7 @@ def test_lease_consumers_status_prints_each_groups_lag(
 def test_the_apis_metrics_show_each_groups_lag(
     bootstrap_servers: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    topic = batch_of_ten(bootstrap_servers)
-    prefix = f"test-{secrets.token_hex(4)}-"
-    commit(bootstrap_servers, f"{prefix}payments", topic, COMMITTED)
-    token = secrets.token_hex(4)
-    for key in ("CONTRACT_EVENTS", "DEADLINES", "ODOMETER", "DEAD_LETTER"):
-        monkeypatch.setenv(f"LEASE_{key}_TOPIC", f"test.none.{key.lower()}.{token}")
-    monkeypatch.setenv("LEASE_PAYMENTS_TOPIC", topic)
-    monkeypatch.setenv("LEASE_CONSUMER_GROUP_PREFIX", prefix)
+    topic, prefix = payments_behind(bootstrap_servers, monkeypatch)
     services = Services(
         settings=Settings(),
         verifier=new_keys().verifier(),
