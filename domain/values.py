@@ -116,6 +116,15 @@ class NoticeKind(Enum):
         """An arrears notice covers the overdue documents of its kind."""
         return self.value.endswith("ARREARS")
 
+    def serves_art_5_3(self, *, registered: bool) -> bool:
+        """M-07 / A-07 / L-34: the notice is a formal notice of Art. 5.3 for the instalment
+        invoices it covers. An instalment notice always is; a service-arrears notice (it
+        covers instalment invoices too) is when registered, since one registered letter
+        serves Art. 5.3 and Art. 18 alike (A-07)."""
+        if self is NoticeKind.INSTALMENT_ARREARS:
+            return True
+        return registered and self is NoticeKind.SERVICE_ARREARS
+
 
 class Bucket(Enum):
     """M-09 allocation buckets, in the order payments are applied (A-11)."""

@@ -37,6 +37,9 @@ ENTRIES: tuple[RuleEntry, ...] = (
         "Art. 4.6, 5.3, 10.7, 11.5, 18.x",
         _A,
     ),
+    # A-07 reading: a registered SERVICE_ARREARS notice covers instalment invoices, so it
+    # serves Art. 5.3 (M-07) and 18.3(ii) as an instalment notice does, besides 18.2(ii); an
+    # unregistered one serves neither Art. 18 nor (for service arrears) Art. 5.3.
     RuleEntry(
         "A-07",
         "Payment notices always go by registered letter to serve every article",

@@ -29,9 +29,12 @@ ENTRIES: tuple[RuleEntry, ...] = (
     RuleEntry(
         "M-06", "Late-payment interest on any unpaid document, simple and per day", "Art. 5.2", _M
     ),
+    # M-07 reading (A-07, A-10, L-34): charged on the instalment invoices an instalment notice
+    # or a registered service-arrears notice covers and that are unpaid at its expiry; the
+    # indemnity once per invoice however many notices cover it, EUR 30 per registered letter.
     RuleEntry(
         "M-07",
-        "Tiered collection indemnity plus file costs on an instalment left unpaid",
+        "Tiered collection indemnity, once per unpaid instalment, plus file costs per letter",
         "Art. 5.3",
         _M,
     ),

@@ -103,12 +103,13 @@ class Contract(Aggregate):
         odometer_requests: dict[str, dict[str, Any]]
         reports_made: int
 
-    class_version = 6
+    class_version = 7
     """v2 added `reporting_breaches` (D-01/D-02), v3 `lapsed_guarantees` and
     `insurance_lapses` (T-18.3-vii/x), v4 `stopped_services` (T-18.10), v5
     `odometer_requests` and `reports_made` (D-03, D-04, D-06, D-24), v6 enums for the
-    ground status, the notice kind and the document kind and bucket; older snapshots are
-    upcast when loaded."""
+    ground status, the notice kind and the document kind and bucket, v7 the documents'
+    `indemnity_charged` (M-07 once per invoice, A-10); older snapshots are upcast when
+    loaded."""
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -136,6 +137,18 @@ class Contract(Aggregate):
             notice.kind = NoticeKind(notice.kind)
         for item in state["receivables"].values():
             item.kind, item.bucket = ReceivableKind(item.kind), Bucket(item.bucket)
+
+    @staticmethod
+    def upcast_v6_v7(state: dict[str, Any]) -> None:
+        """Before v7 only instalment notices charged M-07, on every covered invoice still
+        open at expiry; open amounts never grow, so an invoice such a notice covered that is
+        still open now was charged then."""
+        receivables = state["receivables"]
+        for notice in state["notices"].values():
+            if notice.expired and notice.kind is NoticeKind.INSTALMENT_ARREARS:
+                for receivable_id in notice.receivable_ids:
+                    item = receivables[receivable_id]
+                    item.indemnity_charged = item.open.is_positive
 
     @staticmethod
     @lru_cache(maxsize=ID_CACHE)

@@ -328,7 +328,8 @@ def send_formal_notice(c: Contract, ctx: Ctx, kind: str, *, registered: bool) ->
 
 
 def process_notice_deadlines(c: Contract, ctx: Ctx) -> None:
-    """D-10/D-12 timers: at day 9, M-07 indemnity and file costs on unpaid instalments."""
+    """D-10/D-12 timers: at day 9, M-07 indemnity and file costs on unpaid instalments under
+    a notice that serves Art. 5.3 (A-07: a registered service-arrears notice does too)."""
     for notice in list(c.notices.values()):
         if notice.expired or ctx.on <= notice.cure_deadline:
             continue
@@ -344,15 +345,17 @@ def process_notice_deadlines(c: Contract, ctx: Ctx) -> None:
             unpaid_receivable_ids=[r.receivable_id for r in unpaid],
             unpaid_total=total([r.open for r in unpaid]),
         )
-        if notice.kind is NoticeKind.INSTALMENT_ARREARS:
-            _charge_collection_costs(c, expiry, notice.notice_id, unpaid, notice.registered)
+        if notice.kind.serves_art_5_3(registered=notice.registered):
+            invoices = [r for r in unpaid if r.category == "INSTALMENT"]
+            _charge_collection_costs(c, expiry, notice.notice_id, invoices, notice.registered)
 
 
 def _charge_collection_costs(
     c: Contract, ctx: Ctx, notice_id: str, unpaid: list[Receivable], registered: bool
 ) -> None:
-    """M-07 per invoice (A-10) and EUR 30 per registered letter once the trigger is met (A-09)."""
-    for invoice in unpaid:
+    """M-07 once per invoice (A-10), even if another notice covered it too, and EUR 30 per
+    registered letter whose trigger is met (A-09)."""
+    for invoice in (i for i in unpaid if not i.indemnity_charged):
         c.issue(
             CollectionIndemnityCharged,
             ctx,

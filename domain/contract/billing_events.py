@@ -110,6 +110,10 @@ class CollectionIndemnityCharged(ReceivableIssued):
     for_receivable_id: str
     unpaid_base: Money
 
+    def apply_to(self, c: Contract) -> None:
+        super().apply_to(c)
+        c.receivables[self.for_receivable_id].indemnity_charged = True
+
 
 class RegisteredLetterFeeCharged(ReceivableIssued):
     """M-07: EUR 30 file costs per registered letter (A-09)."""

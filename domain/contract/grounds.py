@@ -123,7 +123,10 @@ def _detect(c: Contract, ctx: Ctx, ground: str, evidence: list[str], rules: list
 
 
 def _detect_arrears(c: Contract, ctx: Ctx, notice: Notice) -> None:
-    """T-18.3-ii (two months of instalment arrears, A-12) or T-18.3-iii (other amounts)."""
+    """T-18.3-ii (two months of instalment arrears, A-12) or T-18.3-iii (other amounts).
+
+    A registered service-arrears notice covers instalment invoices: besides 18.2(ii) it
+    counts toward 18.3(ii) exactly as an instalment notice does (A-07, L-34)."""
     unpaid = [c.receivables[r] for r in notice.receivable_ids if c.receivables[r].open.is_positive]
     if not unpaid or c.status not in NOT_ENDED:
         return
@@ -132,7 +135,6 @@ def _detect_arrears(c: Contract, ctx: Ctx, notice: Notice) -> None:
         return
     if notice.kind is NoticeKind.SERVICE_ARREARS:
         _detect_service_arrears(c, ctx, notice)
-        return
     monthly = monthly_equivalent(c.terms.instalment_amount, c.terms.instalment_frequency)
     overdue = total([r.open for r in unpaid if r.category == "INSTALMENT"])
     if instalment_arrears_ground(overdue, monthly):

@@ -36,6 +36,8 @@ class Receivable:
     relates_to: str | None = None
     instalment: Money | None = None
     """The periodic instalment an invoice was computed from (M-04, M-23)."""
+    indemnity_charged: bool = False
+    """M-07 / A-10: the collection indemnity was charged on this instalment invoice (once)."""
 
     @property
     def is_credit(self) -> bool:

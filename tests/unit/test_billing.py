@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from eventsourcing.domain import Snapshot
+
 from domain.contract import Contract
+from domain.contract.base_events import ContractEvent
 from domain.contract.billing import InvoicePeriod, ReceivePayment, SendFormalNotice
 from domain.contract.billing_events import (
     CollectionIndemnityCharged,
@@ -205,6 +210,36 @@ class TestBilling:
             "D-10",
         )
 
+    def test_M_07_A_10_a_snapshot_from_before_v7_knows_which_invoices_carry_the_indemnity(
+        self,
+    ) -> None:
+        start = JANUARY_START
+        contract = active_ref_contract(start, payment_term_days=14)
+        run_days(contract, start, NOTICE_DISPATCH)
+        execute(contract, SendFormalNotice(kind="INSTALMENT_ARREARS"), ctx(NOTICE_DISPATCH))
+        run_days(contract, NOTICE_DISPATCH + ONE_DAY, COLLECTION_COSTS_DAY)
+        january = instalment(contract, start)
+        snapshot = Snapshot.take(contract)
+        state = dict(snapshot.state, class_version=6)
+        state["receivables"] = {
+            k: dataclasses.replace(r, indemnity_charged=False)
+            for k, r in state["receivables"].items()
+        }
+        v6 = Snapshot(
+            originator_id=snapshot.originator_id,
+            originator_version=snapshot.originator_version,
+            timestamp=snapshot.timestamp,
+            topic=snapshot.topic,
+            state=state,
+        )
+
+        restored = v6.mutate(None)
+
+        assert isinstance(restored, Contract)
+        assert contract.receivables[january].indemnity_charged is True
+        charged = [k for k, r in restored.receivables.items() if r.indemnity_charged]
+        assert charged == [january]
+
     def test_M_09_payment_is_allocated_indemnities_interest_then_oldest_instalments(self) -> None:
         # Open items shaped like the M-09 example: indemnity 53.75 + file costs 30.00,
         # interest, January instalment 650.00, February instalment 650.00.
@@ -269,7 +304,7 @@ class TestServiceArrears:
         )
 
         run_days(contract, SERVICE_NOTICE + ONE_DAY, SERVICE_GROUND_DAY)
-        ground = only(collected(contract), DissolutionGroundDetected)
+        ground = only(service_grounds(collected(contract)), DissolutionGroundDetected)
         execute(
             contract, StopAncillaryService(service="MAINTENANCE_REPAIR"), ctx(SERVICE_GROUND_DAY)
         )
@@ -277,16 +312,96 @@ class TestServiceArrears:
 
         assert_rules(ground, "K-02", "T-18.2-ii", "A-13")
         assert ground.ground == "18.2(ii)"
-        assert contract.open_grounds() == []  # not a ground for dissolution (18.3)
+        # 18.2(ii) is not a ground for dissolution; the open 18.3(ii) one is the two months
+        # of arrears the same registered notice covers (A-07).
+        assert [g.ground for g in contract.open_grounds()] == ["18.3(ii)"]
         assert (stopped.service, stopped.ground) == ("MAINTENANCE_REPAIR", "18.2(ii)")
         assert contract.status is ContractStatus.ACTIVE
+
+    def test_M_07_A_07_a_service_arrears_notice_over_unpaid_instalments_charges_the_indemnity(
+        self,
+    ) -> None:
+        # RULES M-07 example 1 on each covered invoice: 650.00 unpaid -> 53.75; one registered
+        # letter -> 30.00 (A-09, once per letter). A-07/L-34: the registered notice serves
+        # Art. 5.3 as well as 18.2(ii)/18.3(ii); D-10: dispatch Mon 03-10, last day Tue 03-18.
+        contract = self.service_contract(
+            instalment_components=(("MAINTENANCE_REPAIR", eur("45.00")),)
+        )
+        january = instalment(contract, JANUARY_START)
+        february = instalment(contract, date(2025, 2, 1))
+
+        run_days(contract, SERVICE_NOTICE + ONE_DAY, SERVICE_GROUND_DAY - ONE_DAY)
+        within = collected(contract)
+        run_days(contract, SERVICE_GROUND_DAY, SERVICE_GROUND_DAY)
+        expired = collected(contract)
+
+        assert within == []
+        indemnities = of_type(expired, CollectionIndemnityCharged)
+        assert [(i.for_receivable_id, i.amount) for i in indemnities] == [
+            (january, eur("53.75")),
+            (february, eur("53.75")),
+        ]
+        assert all(i.occurred_on == SERVICE_GROUND_DAY for i in indemnities)
+        fee = only(expired, RegisteredLetterFeeCharged)
+        assert_rules(fee, "M-07")
+        assert fee.amount == eur("30.00")
+        grounds = {g.ground: g for g in of_type(expired, DissolutionGroundDetected)}
+        assert sorted(grounds) == ["18.2(ii)", "18.3(ii)"]
+        assert_rules(grounds["18.3(ii)"], "K-02", "T-18.3-ii", "D-12", "A-12")
+        assert [g.ground for g in contract.open_grounds()] == ["18.3(ii)"]
+
+    def test_M_07_A_07_an_unregistered_service_arrears_notice_charges_nothing(self) -> None:
+        # A-07: only the registered letter serves Art. 5.3 as well as Art. 18.
+        contract = active_ref_contract(JANUARY_START, payment_term_days=14)
+        run_days(contract, JANUARY_START, SERVICE_NOTICE)
+        execute(
+            contract,
+            SendFormalNotice(kind="SERVICE_ARREARS", registered=False),
+            ctx(SERVICE_NOTICE),
+        )
+        contract.collect_events()
+
+        run_days(contract, SERVICE_NOTICE + ONE_DAY, SERVICE_GROUND_DAY)
+
+        assert names(collected(contract)) == ["FormalNoticeCureDeadlineExpired"]
+
+    def test_M_07_A_10_two_notices_over_the_same_invoices_charge_the_indemnity_once(
+        self,
+    ) -> None:
+        # A-10: the indemnity is computed once per invoice; A-09/M-07: EUR 30 per registered
+        # letter whose 8 days lapsed unpaid (two letters -> 2 x 30.00).
+        contract = self.service_contract()
+        january = instalment(contract, JANUARY_START)
+        february = instalment(contract, date(2025, 2, 1))
+        execute(
+            contract,
+            SendFormalNotice(kind="INSTALMENT_ARREARS", registered=True),
+            ctx(SERVICE_NOTICE + ONE_DAY),
+        )
+        second = only(collected(contract), FormalNoticeSent)
+
+        run_days(contract, SERVICE_NOTICE + ONE_DAY, SERVICE_GROUND_DAY + ONE_DAY)
+        events = collected(contract)
+
+        assert second.receivable_ids == [january, february]
+        indemnities = of_type(events, CollectionIndemnityCharged)
+        assert [(i.for_receivable_id, i.amount) for i in indemnities] == [
+            (january, eur("53.75")),
+            (february, eur("53.75")),
+        ]
+        fees = of_type(events, RegisteredLetterFeeCharged)
+        assert [(f.notice_id, f.amount) for f in fees] == [
+            ("N001", eur("30.00")),
+            (second.notice_id, eur("30.00")),
+        ]
+        assert [f.occurred_on for f in fees] == [SERVICE_GROUND_DAY, SERVICE_GROUND_DAY + ONE_DAY]
 
     def test_T_18_2_ii_without_a_service_part_there_is_no_ground(self) -> None:
         contract = self.service_contract()
 
         run_days(contract, SERVICE_NOTICE + ONE_DAY, SERVICE_GROUND_DAY)
 
-        assert of_type(collected(contract), DissolutionGroundDetected) == []
+        assert service_grounds(collected(contract)) == []
 
     def test_T_18_2_ii_a_service_cannot_be_stopped_without_the_ground(self) -> None:
         contract = running_ref_contract(
@@ -299,3 +414,8 @@ class TestServiceArrears:
             RuleViolationError,
             "T-18.2-ii",
         )
+
+
+def service_grounds(events: Sequence[ContractEvent]) -> list[DissolutionGroundDetected]:
+    """The 18.2(ii) grounds among `events` (a service notice may also found 18.3(ii), A-07)."""
+    return [g for g in of_type(events, DissolutionGroundDetected) if g.ground == "18.2(ii)"]
