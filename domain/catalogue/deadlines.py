@@ -61,9 +61,11 @@ ENTRIES: tuple[RuleEntry, ...] = (
         "Art. 18.1(iii)",
         _D,
     ),
+    # D-17 reading (RULES 0.5, A-05): a customer-side deadline, rolled forward to a working
+    # day like D-10. D-18 is not rolled: its [INT] ties it to the end of Protection cover.
     RuleEntry(
         "D-17",
-        "Two weeks to replace a lapsed policy after notice of the lapse",
+        "Two weeks to replace a lapsed policy after notice of the lapse, rolled to a working day",
         "Art. 11.5, 18.3(x)",
         _D,
     ),

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, ClassVar
 
+from domain.calendar import deadline_in_days
 from domain.contract.command import Command, bounded
 from domain.contract.cover_events import (
     GuaranteeLapsed,
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from domain.contract import Contract, Ctx
     from domain.contract.command import Handlers
 
-REPLACEMENT_WITHIN = timedelta(weeks=2)  # D-17
+REPLACEMENT_DAYS = 14  # D-17, D-18: 2 weeks = 14 days (RULES 0.5)
 LAPSE_REASONS = ("CANCELLED", "VOIDED", "REDUCED")
 POLICY_TYPES = ("COMPREHENSIVE", "MTPL", "CREDITOR_ENDORSEMENT", "PROTECTION_ENDED")
 """PROTECTION_ENDED: D-18, Protection terminated; own insurance is due within 2 weeks."""
@@ -105,8 +106,17 @@ def notify_insurance_lapse(
         policy_type=policy_type,
         lapse_type=lapse_type,
         notified_by=notified_by,
-        replacement_deadline=ctx.on + REPLACEMENT_WITHIN,
+        replacement_deadline=replacement_deadline(ctx.on, policy_type),
     )
+
+
+def replacement_deadline(notified_on: date, policy_type: str) -> date:
+    """D-17: 2 weeks from the notification, a customer-side deadline that, like D-10, rolls
+    forward to a working day when it ends on a Saturday, Sunday or public holiday (RULES
+    0.5, A-05). D-18 (Protection ended) is not rolled: its [INT] reading makes the own
+    insurance due on the day the Protection cover ends (Art. 10.2), which does not move."""
+    roll = policy_type != "PROTECTION_ENDED"
+    return deadline_in_days(notified_on, REPLACEMENT_DAYS, roll=roll)
 
 
 def provide_replacement_insurance(c: Contract, ctx: Ctx, provided_by: str) -> None:

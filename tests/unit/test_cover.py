@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import cast
 
+import pytest
 from eventsourcing.domain import Snapshot
 
 from domain.application import ContractsApplication
@@ -86,6 +87,60 @@ class TestCoverGrounds:
         ground = only(after, DissolutionGroundDetected)
         assert_rules(ground, "K-02", "T-18.3-x", "D-17")
         assert (ground.ground, ground.evidence) == ("18.3(x)", [notified.lapse_id])
+
+    @pytest.mark.parametrize(
+        ("notified_on", "deadline"),
+        [
+            # RULES D-17 worked example: Tue 2025-06-03 -> Tue 2025-06-17 (a working day).
+            (date(2025, 6, 3), date(2025, 6, 17)),
+            # Two weeks end on Sat 2025-06-28 -> Mon 2025-06-30 (A-05 roll-forward).
+            (date(2025, 6, 14), date(2025, 6, 30)),
+            # Two weeks end on Whit Monday 2025-06-09 -> Tue 2025-06-10.
+            (date(2025, 5, 26), date(2025, 6, 10)),
+            # Two weeks end on Mon 2025-07-21 (national holiday) -> Tue 2025-07-22.
+            (date(2025, 7, 7), date(2025, 7, 22)),
+        ],
+    )
+    def test_D_17_two_weeks_ending_on_a_non_working_day_roll_to_the_next_working_day(
+        self, notified_on: date, deadline: date
+    ) -> None:
+        contract = running_ref_contract(notified_on)
+        execute(
+            contract,
+            NotifyInsuranceLapse(
+                policy_type="COMPREHENSIVE", lapse_type="CANCELLATION", notified_by="INSURER"
+            ),
+            ctx(notified_on),
+        )
+        notified = only(collected(contract), InsuranceLapseNotified)
+
+        execute(contract, ApplyArticle18(), replace(ctx(deadline), policy=POLICY))
+        on_the_last_day = collected(contract)
+        execute(contract, ApplyArticle18(), replace(ctx(deadline + ONE_DAY), policy=POLICY))
+        after = collected(contract)
+
+        assert_rules(notified, "L-31", "D-17")
+        assert notified.replacement_deadline == deadline
+        assert on_the_last_day == []
+        assert names(after) == ["InsuranceReplacementDeadlineExpired", "DissolutionGroundDetected"]
+        assert after[0].occurred_on == deadline + ONE_DAY
+
+    def test_D_18_the_protection_deadline_is_not_rolled(self) -> None:
+        # D-18 [INT]: the own-insurance due date is the day Protection cover ends (Art. 10.2),
+        # which does not move: Mon 2025-07-07 -> Mon 2025-07-21 although 21 July is a holiday.
+        contract = running_ref_contract(date(2025, 7, 7))
+        execute(
+            contract,
+            NotifyInsuranceLapse(
+                policy_type="PROTECTION_ENDED", lapse_type="CANCELLATION", notified_by="LESSOR"
+            ),
+            ctx(date(2025, 7, 7)),
+        )
+
+        notified = only(collected(contract), InsuranceLapseNotified)
+
+        assert_rules(notified, "L-31", "D-18")
+        assert notified.replacement_deadline == date(2025, 7, 21)
 
     def test_D_17_a_replacement_in_time_leaves_no_ground(self) -> None:
         contract = running_ref_contract(LAPSE_NOTIFIED_ON)
