@@ -107,6 +107,9 @@ class ContractTerms:
 
     def validate(self) -> None:
         """P-49..P-53 and the ranges of RULES 2.1; raises TermsError naming field and rule."""
+        # P-08: any whole number of months; P-14 (Art. 5.1) does not ask for whole billing
+        # periods. The period the end cuts short is invoiced in advance like any other and
+        # the days after the end are credited when the contract ends (M-02, M-04, A-16).
         _positive("term_months", self.term_months, "P-08")
         _positive("annual_km", self.annual_km, "P-09")
         _positive_money("instalment_amount", self.instalment_amount, "P-12")
@@ -117,8 +120,6 @@ class ContractTerms:
             raise TermsError("payment_term_days", "P-16", "must be 0 or more days")
         if not 1 <= self.insurer_theft_recovery_days <= 30:
             raise TermsError("insurer_theft_recovery_days", "P-26", "must be between 1 and 30")
-        if self.term_months % self.instalment_frequency.months:
-            raise TermsError("term_months", "P-14", "must be a whole number of billing periods")
         cap = km_cap(self.fuel_type)
         if self.contract_km > cap:
             raise TermsError(

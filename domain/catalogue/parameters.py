@@ -40,7 +40,12 @@ ENTRIES: tuple[RuleEntry, ...] = (
     ),
     RuleEntry("P-12", "Instalment amount per billing period", "Art. 5.1", _P),
     RuleEntry("P-13", "Split of the instalment per included service", "Art. 10.4, 18.2(ii)", _P),
-    RuleEntry("P-14", "How often instalments are invoiced in advance", "Art. 5.1", _P),
+    RuleEntry(
+        "P-14",
+        "How often instalments are invoiced in advance; any term, a short last period (M-04)",
+        "Art. 5.1",
+        _P,
+    ),
     RuleEntry("P-15", "Billing periods follow calendar months by default", "Art. 5.1", _P),
     RuleEntry(
         "P-16", "Payment term of invoices in days; zero means due on receipt", "Art. 5.1", _P

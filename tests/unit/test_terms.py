@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from domain.contract import Contract
 from domain.errors import RuleViolationError, TermsError
 from domain.money import Money
 from domain.policy import LessorPolicy
 from domain.terms import ContractTerms
-from tests.factories import ref_terms_dict
+from domain.values import ContractStatus, Frequency
+from tests.factories import ctx, ref_terms_dict
 
 
 def refused(**overrides: Any) -> TermsError:
@@ -83,9 +86,34 @@ def test_P_26_insurer_recovery_days_capped_at_30() -> None:
     assert error.rule_id == "P-26"
 
 
-def test_P_14_term_is_whole_billing_periods() -> None:
-    error = refused(instalment_frequency="QUARTERLY", term_months=40)
-    assert (error.rule_id, error.field) == ("P-14", "term_months")
+def test_P_14_a_25_month_term_billed_quarterly_is_concluded() -> None:
+    """P-08 allows any whole number of months and P-14 only sets how often instalments are
+    invoiced in advance (Art. 5.1): 25 months is 8 quarters and one month, and is concluded."""
+    terms = ContractTerms.from_dict(
+        ref_terms_dict(
+            term_months=25, instalment_frequency="QUARTERLY", instalment_amount="1950.00"
+        )
+    )
+    contract = Contract.conclude(terms, ctx(date(2024, 2, 1)))
+    assert contract.status is ContractStatus.CONCLUDED
+    assert (contract.terms.term_months, contract.terms.instalment_frequency) == (
+        25,
+        Frequency.QUARTERLY,
+    )
+
+
+@pytest.mark.parametrize("frequency", ["QUARTERLY", "SEMI_ANNUAL", "ANNUAL"])
+@pytest.mark.parametrize("term", [1, 13, 40, 71])
+def test_P_08_P_14_any_whole_number_of_months_with_any_frequency(frequency: str, term: int) -> None:
+    terms = ContractTerms.from_dict(
+        ref_terms_dict(term_months=term, instalment_frequency=frequency)
+    )
+    assert terms.term_months == term
+
+
+def test_P_08_term_below_one_month_is_still_refused() -> None:
+    error = refused(instalment_frequency="QUARTERLY", term_months=0)
+    assert (error.rule_id, error.field) == ("P-08", "term_months")
 
 
 def test_bad_values_name_the_field() -> None:
