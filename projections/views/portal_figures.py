@@ -10,11 +10,11 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
-from domain.calendar import billing_period, days_inclusive, months_covered
+from domain.calendar import billing_period, months_covered
 from domain.contract.ledger import is_overdue
 from domain.contract.status import RUNNING
 from domain.money import Money
-from domain.money_rules import expected_km, km_cap, pro_rata_instalment, remaining_capital
+from domain.money_rules import expected_km, km_cap, remaining_capital
 from domain.values import Frequency, FuelType
 from projections.views.receivables import CREDIT_NOTE
 
@@ -53,18 +53,20 @@ def capital_today(row: Row, on: date) -> Decimal:
 
 
 def next_instalment(row: Row, on: date) -> dict[str, Any] | None:
-    """M-02..M-04: the next billing period's start and amount while the contract runs."""
+    """M-02: the next billing period's start and its invoice while the contract runs.
+
+    A period that begins while the contract runs is invoiced in advance in full, also the last
+    one that the contractual end cuts short (P-14: the term need not be whole periods); its
+    days after the end are credited when the contract ends (M-04, A-16). So the amount is the
+    instalment, as `domain.contract.billing.invoice_period` will invoice it.
+    """
     end = row["contractual_end_date"]
     if row["status"] not in ACTIVE_STATUSES or end is None:
         return None
-    frequency = Frequency(row["frequency"])
-    start = billing_period(on, frequency)[1] + timedelta(days=1)
+    start = billing_period(on, Frequency(row["frequency"]))[1] + timedelta(days=1)
     if start > end:
         return None
-    first, last = billing_period(start, frequency)
-    covered = days_inclusive(start, min(last, end))
-    amount = pro_rata_instalment(Money(row["instalment"]), covered, days_inclusive(first, last))
-    return {"period_start": start, "amount": amount.amount}
+    return {"period_start": start, "amount": Money(row["instalment"]).amount}
 
 
 def open_items(receivables: list[Row], balance: Decimal, on: date) -> dict[str, Any]:
