@@ -20,18 +20,37 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from domain.calendar import add_months
-from domain.contract.billing_events import CreditNoteIssued, InstalmentInvoiced
+from domain.contract.billing_events import (
+    CreditNoteIssued,
+    EarlyTerminationFeeInvoiced,
+    InstalmentInvoiced,
+    KmSettlementInvoiced,
+)
+from domain.contract.registry import execute
+from domain.contract.settlement import ReturnVehicle
+from domain.contract.termination import RequestEarlyTermination
 from domain.contract.termination_events import ContractTermExpired
 from domain.money import Money, round2, total
 from domain.money_rules import monthly_equivalent
 from domain.values import ContractStatus, Frequency
-from tests.contract_cases import POLICY, assert_rules, collected, eur, of_type, only
-from tests.factories import REF_START, active_ref_contract, ctx, run_daily
+from tests.contract_cases import (
+    MONTH_13_FIRST_DAY,
+    POLICY,
+    assert_rules,
+    collected,
+    eur,
+    of_type,
+    only,
+)
+from tests.factories import REF_START, active_ref_contract, ctx, run_daily, run_days
 
 if TYPE_CHECKING:
     from domain.contract import Contract
 
 ONE_DAY = timedelta(days=1)
+SEPTEMBER_20 = date(2025, 9, 20)
+RETURN_AFTER_EXPIRY = date(2026, 4, 13)
+"""Mon 2026-04-13: the first working day after the contractual end, Sat 2026-04-11 (D-25)."""
 QUARTERLY_INSTALMENT = "1950.00"
 """REF's EUR 650.00 a month invoiced quarterly: monthly equivalent 1950 x 4 / 12 = 650 (A-21)."""
 
@@ -151,6 +170,55 @@ class TestTwentyFiveMonthsQuarterly:
         assert_rules(credit, "M-04", "A-16")
         assert credit.amount == eur("1714.29")
         assert len(of_type(events, InstalmentInvoiced)) == 10
+
+    def test_M_22_A_21_early_termination_counts_remaining_months_not_quarters(self) -> None:
+        """Requested on 2025-03-12 (month 13, D-28), Vehicle returned Sat 2025-09-20:
+
+        M-04: Q3 2025 (1 Jul - 30 Sep, 92 days) was invoiced 1950.00 on 1 July; 1 Jul - 20 Sep
+            = 82 days kept: 1950 x 82/92 = 1738.043... -> 1738.04, credit 211.96.
+        M-22/A-21: monthly equivalent 1950 x 4/12 = 650.00; monthsCovered(2025-09-20) = 18 +
+            9/30 = 18.3 (RULES 0.5); remaining 25 - 18.3 = 6.7 months -> 650 x 6.7 = 4,355.00;
+            50% (P-42) = 2,177.50. km: 30,500 driven = 20,000/12 x 18.3 expected, no excess.
+        """
+        contract = active_ref_contract(
+            term_months=25,
+            instalment_frequency=Frequency.QUARTERLY,
+            instalment_amount=eur(QUARTERLY_INSTALMENT),
+        )
+        run_days(contract, REF_START, MONTH_13_FIRST_DAY)
+        execute(contract, RequestEarlyTermination(), ctx(MONTH_13_FIRST_DAY, actor="CUSTOMER"))
+        run_days(contract, MONTH_13_FIRST_DAY + ONE_DAY, SEPTEMBER_20)
+        contract.collect_events()
+
+        execute(contract, ReturnVehicle(odometer=12 + 30_500), ctx(SEPTEMBER_20))
+        events = collected(contract)
+
+        assert only(events, CreditNoteIssued).amount == eur("211.96")
+        fee = only(events, EarlyTerminationFeeInvoiced)
+        assert fee.remaining_months == Decimal("6.7")
+        assert fee.remaining_instalments == eur("4355.00")
+        assert (fee.base_fee, fee.excess_km, fee.amount) == (
+            eur("2177.50"),
+            Decimal(0),
+            eur("2177.50"),
+        )
+
+    def test_M_11_P_09_km_settled_against_25_months_of_allowance(self) -> None:
+        """Returned Mon 2026-04-13 (D-25) at 42,667 km driven; P-09 contract km = 20,000 x
+        25/12 = 41,666.67; excess 1,000.33 km x 0.10 = 100.033 -> 100.03 (M-11)."""
+        contract = active_ref_contract(
+            term_months=25,
+            instalment_frequency=Frequency.QUARTERLY,
+            instalment_amount=eur(QUARTERLY_INSTALMENT),
+        )
+        run_days(contract, REF_START, RETURN_AFTER_EXPIRY)
+        contract.collect_events()
+
+        execute(contract, ReturnVehicle(odometer=12 + 42_667), ctx(RETURN_AFTER_EXPIRY))
+        km = only(collected(contract), KmSettlementInvoiced)
+
+        assert km.expected_km.quantize(Decimal("0.01")) == Decimal("41666.67")
+        assert km.amount == eur("100.03")
 
 
 # --- property: any term, any frequency -------------------------------------------------------
