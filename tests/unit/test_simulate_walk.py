@@ -43,7 +43,7 @@ def random_scenarios(draw: st.DrawFn) -> dict[str, Any]:
     odometer readings, a formal notice, an early termination, and an advance beyond the end
     (a step may be refused: both walks must then refuse it the same way)."""
     frequency, months = draw(st.sampled_from([("MONTHLY", 1), ("QUARTERLY", 3)]))
-    term = months * draw(st.integers(4, 16))
+    term = draw(st.integers(4 * months, 16 * months))  # P-14: not always whole periods
     start = date(2024, 1, 1) + timedelta(days=draw(st.integers(0, 400)))
     instalment = draw(st.integers(200, 900))
     policy_grounds = draw(st.sampled_from([[], ["18.3(ii)"], ["18.3(ii)", "18.3(iii)"]]))
