@@ -227,8 +227,9 @@ MONTHS_PER_PERIOD = {f: f.months for f in Frequency}
 DAY_BASIS_SLACK = Decimal("0.11")
 """How far, in monthly instalments, the day-based first and last invoices can stray from the
 contract months they span: at most (31 - 1) x (1/28 - 1/31) = 0.104 for monthly billing (a
-31-day start month, a 28-day end month); the worst found over every start in 2023-2026 and
-every term 1..72 is 0.093 (monthly), 0.067 (quarterly), 0.072 (half-yearly), 0.079 (yearly)."""
+31-day start month, a 28-day end month); the worst found over every start in 2023-2026 (a
+leap-year cycle) and every term 1..72 is 0.093 (monthly), 0.067 (quarterly), 0.072
+(half-yearly), 0.079 (yearly)."""
 
 
 def calendar_period(day: date, frequency: Frequency) -> tuple[int, int]:
@@ -270,7 +271,7 @@ def test_P_14_billed_periods_tile_any_term_and_net_to_the_M_03_M_04_pro_rata(
 ) -> None:
     """Whatever the term (P-08) and frequency (P-14), once the term expired:
 
-    - the invoiced periods are contiguous, start on the Start Date and reach past the end,
+    - the invoiced periods are contiguous, start on the Start Date and the last covers the end,
       each inside one calendar billing period (P-15);
     - each nets (invoice minus its credit notes) to round2(instalment x days of the term in
       the period / days of the period) (M-03, M-04, A-16, A-34), counted day by day here;
