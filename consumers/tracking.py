@@ -39,8 +39,10 @@ if TYPE_CHECKING:
     from eventsourcing.postgres import PostgresProcessRecorder
 
     from consumers.base import Addressed, KafkaRecord
+    from domain.application import Decision
     from domain.contract import Ctx
     from domain.contract.command import Command
+    from domain.errors import RecordedRefusalError
 
 logger = logging.getLogger(__name__)
 
@@ -138,9 +140,10 @@ class TrackedContracts(ContractsApplication):
         """
         decide = decision(ctx, command)
 
-        def unless_repeated(contract: Contract) -> None:
+        def unless_repeated(contract: Contract) -> RecordedRefusalError | None:
             if skip is None or not skip(contract):
-                decide(contract)
+                return decide(contract)
+            return None
 
         return self._execute_tracked(Contract.create_id(number), unless_repeated, tracking, number)
 
@@ -153,7 +156,7 @@ class TrackedContracts(ContractsApplication):
     def _execute_tracked(
         self,
         contract_id: UUID,
-        command: Callable[[Contract], None],
+        command: Decision,
         tracking: Tracking,
         number: str | None,
     ) -> CommandResult:
@@ -168,14 +171,20 @@ class TrackedContracts(ContractsApplication):
         self,
         number: str,
         contract_id: UUID,
-        command: Callable[[Contract], None],
+        command: Decision,
         tracking: Tracking,
     ) -> CommandResult:
         try:
-            return self._save_tracked(self._decide(number, contract_id, command), tracking)
+            contract, refusal = self._decide(number, contract_id, command)
+            result = self._save_tracked(contract, tracking)
         except BaseException:
             self._evict(contract_id)
             raise
+        if refusal is not None:
+            # The message's effect is the rejection it recorded (L-22), stored with its
+            # tracking: the message is handled, not failed (no retry, no dead letter).
+            logger.info("%s: %s recorded as refused", number, refusal)
+        return result
 
     def _save_tracked(self, contract: Contract, tracking: Tracking) -> CommandResult:
         """`_save` with `ProcessingEvent(tracking)`: events and tracking in one transaction."""

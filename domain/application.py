@@ -25,6 +25,7 @@ from domain.errors import (
     ContractError,
     ContractExistsError,
     ContractNotFoundError,
+    RecordedRefusalError,
 )
 
 if TYPE_CHECKING:
@@ -36,6 +37,10 @@ if TYPE_CHECKING:
     from domain.contract.base_events import ContractEvent
     from domain.contract.command import Command
     from domain.terms import ContractTerms
+
+    Decision = Callable[[Contract], RecordedRefusalError | None]
+    """A decision on a loaded contract: it records events, raises a refusal, or returns a
+    refusal it recorded (L-22), which the application raises once the events are stored."""
 
 SNAPSHOT_INTERVAL = 50  # DESIGN 4: snapshots keep 5-year contracts cheap to load
 NOTHING: MappingProxyType[str, Any] = MappingProxyType({})
@@ -56,13 +61,16 @@ class CommandResult:
     """The events the command recorded, in order."""
 
 
-def decision(ctx: Ctx, *commands: Command) -> Callable[[Contract], None]:
+def decision(ctx: Ctx, *commands: Command) -> Decision:
     """The commands bound to their context, ready to be decided one after the other on a
-    loaded contract (and saved together)."""
+    loaded contract (and saved together); a recorded refusal ends the decision."""
 
-    def decide(contract: Contract) -> None:
+    def decide(contract: Contract) -> RecordedRefusalError | None:
         for command in commands:
-            execute(contract, command, ctx)
+            refusal = execute(contract, command, ctx)
+            if refusal is not None:
+                return refusal
+        return None
 
     return decide
 
@@ -143,7 +151,7 @@ class ContractsApplication(Application[UUID]):
     def decide(
         self,
         number: str,
-        command: Callable[[Contract], None],
+        command: Decision,
         expected_version: int | None = None,
         **save: Any,
     ) -> CommandResult:
@@ -162,7 +170,7 @@ class ContractsApplication(Application[UUID]):
         self,
         number: str,
         contract_id: UUID,
-        command: Callable[[Contract], None],
+        command: Decision,
         expected_version: int | None,
         save: Mapping[str, Any],
     ) -> CommandResult:
@@ -173,30 +181,37 @@ class ContractsApplication(Application[UUID]):
                 if self._load_for_command(number, contract_id).version != expected_version:
                     raise ConcurrencyConflictError(number)
         try:
-            return self._save(self._decide(number, contract_id, command), save)
+            contract, refusal = self._decide(number, contract_id, command)
+            result = self._save(contract, save, refusal)
         except BaseException:
             self._evict(contract_id)
             raise
+        if refusal is not None:  # stored: the cached copy is the stored state
+            refusal.result = result
+            raise refusal
+        return result
 
     def _decide(
-        self, number: str, contract_id: UUID, command: Callable[[Contract], None]
-    ) -> Contract:
-        """Run the command on the cached copy, or on the stored state where it matters.
+        self, number: str, contract_id: UUID, command: Decision
+    ) -> tuple[Contract, RecordedRefusalError | None]:
+        """Run the command on the cached copy, or on the stored state where it matters; the
+        contract with its pending events, and the refusal they record if they record one.
 
-        A stale copy is caught by the save when the command records events. A refusal or a
-        command that records nothing is not saved, so when other writers (the consumers)
-        stored events after the copy, it is decided again on the stored state.
+        A stale copy is caught by the save when the command records events (a recorded
+        refusal too). A refusal or a command that records nothing is not saved, so when
+        other writers (the consumers) stored events after the copy, it is decided again on
+        the stored state.
         """
         contract = self._load_for_command(number, contract_id)
         try:
-            command(contract)
+            refusal = command(contract)
         except ContractError:
             if self._is_latest(contract):
                 raise
             return self._decide_again(number, contract_id, command)
         if not contract.pending_events and self._fast_forward(contract):
-            command(contract)
-        return contract
+            refusal = command(contract)
+        return contract, refusal
 
     def _fast_forward(self, contract: Contract) -> bool:
         """Apply to an unchanged cached copy the events other writers stored after it
@@ -210,12 +225,11 @@ class ContractsApplication(Application[UUID]):
         return bool(newer)
 
     def _decide_again(
-        self, number: str, contract_id: UUID, command: Callable[[Contract], None]
-    ) -> Contract:
+        self, number: str, contract_id: UUID, command: Decision
+    ) -> tuple[Contract, RecordedRefusalError | None]:
         self._evict(contract_id)
         contract = self._load_for_command(number, contract_id)
-        command(contract)
-        return contract
+        return contract, command(contract)
 
     def _is_latest(self, contract: Contract) -> bool:
         """Whether no events were stored after the copy's version (always, without a cache)."""
@@ -237,10 +251,15 @@ class ContractsApplication(Application[UUID]):
             with contextlib.suppress(KeyError):
                 self.repository.cache.get(contract_id, evict=True)
 
-    def _save(self, contract: Contract, save: Mapping[str, Any] = NOTHING) -> CommandResult:
+    def _save(
+        self,
+        contract: Contract,
+        save: Mapping[str, Any] = NOTHING,
+        refusal: RecordedRefusalError | None = None,  # noqa: ARG002 - for the subclasses
+    ) -> CommandResult:
         """Application.save for one aggregate, without its per-object Protocol isinstance
         checks (slow in Python 3.11, a sixth of a command's client time when measured);
-        `save` goes to the recorder with the events."""
+        `save` goes to the recorder with the events, which record `refusal` if not None."""
         processing = ProcessingEvent[UUID]()
         recorded = cast("list[ContractEvent]", contract.collect_events())
         processing.events.extend(recorded)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from domain.application import CommandResult
+
 
 class ContractError(Exception):
     """Base of every error the domain raises; the API maps them in one place."""
@@ -22,6 +27,20 @@ class TermsError(ContractError):
 
 class RuleViolationError(ContractError):
     """A business rule refused the command; nothing was recorded."""
+
+
+class RecordedRefusalError(ContractError):
+    """A rule refused the command and the refusal itself is recorded (RULES 3.2: "rejected
+    with `…Rejected`", e.g. L-22's `EarlyTerminationRejected`).
+
+    The handler returns it instead of raising: the application stores the rejection events,
+    then raises it, so every caller is told of the refusal as of any other (simulate's line,
+    the API's 409) while the event log keeps it."""
+
+    def __init__(self, rule_id: str, message: str) -> None:
+        super().__init__(rule_id, message)
+        self.result: CommandResult | None = None
+        """Where the stored rejection is (set by the application once it is stored)."""
 
 
 class InvalidTransitionError(ContractError):

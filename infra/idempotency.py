@@ -5,7 +5,9 @@ sent with an `Idempotency-Key` is saved with an `IdempotencyRecord`: the recorde
 the key's row in the transaction that inserts the command's events (or alone, when the
 command records none), so either both are stored or neither is. A retry after a crash,
 or a second request racing the first, finds the row and gets the first response again,
-rebuilt from the row and the stored events; nothing is recorded twice.
+rebuilt from the row and the stored events; nothing is recorded twice. A command whose
+refusal is itself recorded (L-22's `EarlyTerminationRejected`) stores its key with that
+event and status 409: it is refused again from the stored event.
 
 The row keeps a digest of the key (scoped to the caller), of the request, the command, the
 status, the contract, and the versions the command took. Rows older than the retention
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
     from psycopg.rows import DictRow
 
     from domain.contract import Contract
+    from domain.errors import RecordedRefusalError
 
 RECORDER_TOPIC = "infra.idempotency:IdempotentRecorder"
 KEY_RETENTION = timedelta(hours=48)
@@ -43,6 +46,9 @@ KEY_RETENTION = timedelta(hours=48)
 an API process starts."""
 SAVE_OPTION = "idempotency"
 """The `save` option (ContractsApplication.execute) that carries the record."""
+REFUSED = 409
+"""The status stored with a key whose command recorded its own refusal (L-22): replayed,
+it is refused again from the stored rejection, and nothing more is recorded."""
 
 
 class IdempotencyKeyTakenError(Exception):
@@ -179,9 +185,16 @@ class IdempotentContracts(ContractsApplication):
             raise TypeError("IdempotentContracts needs its own recorder")
         return recorder
 
-    def _save(self, contract: Contract, save: Mapping[str, Any] = {}) -> CommandResult:
+    def _save(
+        self,
+        contract: Contract,
+        save: Mapping[str, Any] = {},
+        refusal: RecordedRefusalError | None = None,
+    ) -> CommandResult:
         record: IdempotencyRecord | None = save.get(SAVE_OPTION)
         if record is not None:
             stamped = replace(record, contract_id=contract.id, version=contract.version)
+            if refusal is not None:  # a refusal recorded as events (L-22) is answered 409
+                stamped = replace(stamped, status=REFUSED)
             save = {**save, SAVE_OPTION: stamped}
-        return super()._save(contract, save)
+        return super()._save(contract, save, refusal)

@@ -70,7 +70,7 @@ def billing_story(app: ContractsApplication, saved: Saved | None = None) -> Cont
     return contract
 
 
-def _chapters(c: Contract) -> list[Callable[[], None]]:
+def _chapters(c: Contract) -> list[Callable[[], object]]:
     return [
         lambda: live(c, REF_START, date(2024, 10, 31), ON_TIME),
         lambda: live(c, date(2024, 11, 1), date(2024, 11, 20), {date(2024, 11, 20): "650.00"}),

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from domain.contract import Contract
     from domain.contract.ledger import OpenChange
     from domain.contract.standing import Standing
+    from domain.errors import RecordedRefusalError
     from domain.terms import ContractTerms
 
 TOPIC_PREFIX = "domain.events:"
@@ -57,6 +58,11 @@ class ContractEvent(Aggregate.Event):
         The one statement of the status machine's moves: the aggregate and the read models
         both apply it."""
         return s if self.MOVES_TO is None else s.moved_to(self.MOVES_TO)
+
+    def refusal(self) -> RecordedRefusalError | None:
+        """The refusal this event records (a `…Rejected` event, RULES 3.2), else None: what
+        the caller is told, the first time and when an idempotent request is replayed."""
+        return None
 
     def open_change(self) -> OpenChange | None:
         """What the event takes off the ledger's open amounts (None: nothing)."""

@@ -19,8 +19,11 @@ from domain.money import Money
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    Handlers = dict[type["Command"], Callable[..., None]]
-    """An area's commands and the functions that decide them."""
+    from domain.errors import RecordedRefusalError
+
+    Handlers = dict[type["Command"], Callable[..., RecordedRefusalError | None]]
+    """An area's commands and the functions that decide them. A handler records events or
+    raises a refusal; one whose refusal is itself recorded (L-22) returns it."""
 
 MAX_ODOMETER_KM = 9_999_999
 """A seven-digit odometer: the largest reading a car's counter can show."""

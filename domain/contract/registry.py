@@ -5,6 +5,10 @@ module joins them. A handler is `handler(contract, ctx, **facts)`, its keyword p
 named exactly as the command's fields (a test checks every pair). The scenario runner, the
 consumers and the HTTP API all reach a contract through `execute` (usually by way of
 `ContractsApplication.execute`), so a command behaves the same whoever sends it.
+
+A handler records events, or raises a refusal and records nothing. A refusal the rules
+record as an event (L-22's `EarlyTerminationRejected`) is returned instead: the events are
+the decision, and the application stores them before it tells the caller of the refusal.
 """
 
 from __future__ import annotations
@@ -34,8 +38,9 @@ if TYPE_CHECKING:
 
     from domain.contract import Contract, Ctx
     from domain.contract.command import Command
+    from domain.errors import RecordedRefusalError
 
-HANDLERS: Mapping[type[Command], Callable[..., None]] = {
+HANDLERS: Mapping[type[Command], Callable[..., RecordedRefusalError | None]] = {
     **formation.HANDLERS,
     **adjustments.HANDLERS,
     **billing.HANDLERS,
@@ -62,10 +67,11 @@ def command_class(name: str) -> type[Command]:
     return COMMANDS[name]
 
 
-def execute(contract: Contract, command: Command, ctx: Ctx) -> None:
-    """Decide `command` on `contract`: its handler records events or raises a refusal."""
+def execute(contract: Contract, command: Command, ctx: Ctx) -> RecordedRefusalError | None:
+    """Decide `command` on `contract`: its handler records events or raises a refusal; a
+    refusal recorded as an event is returned (with its events pending on `contract`)."""
     facts: dict[str, Any] = {f.name: getattr(command, f.name) for f in fields(command)}
-    HANDLERS[type(command)](contract, ctx, **facts)
+    return HANDLERS[type(command)](contract, ctx, **facts)
 
 
 def event_types() -> dict[str, type[ContractEvent]]:

@@ -22,6 +22,8 @@ from domain.contract.incidents_events import (
 )
 from domain.contract.status import RUNNING
 from domain.contract.termination_events import (
+    DISSOLUTION_GROUND_OPEN,
+    WITHIN_FIRST_12_MONTHS,
     ContractDissolvedAgainstLessor,
     ContractEndedByLaw,
     ContractEndSuperseded,
@@ -29,7 +31,9 @@ from domain.contract.termination_events import (
     ContractTerminatedOnDeath,
     CustomerDeathRecorded,
     EarlyTerminationAccepted,
+    EarlyTerminationRejected,
     EarlyTerminationRequested,
+    early_termination_refusal,
 )
 from domain.end_money import advance_refund
 from domain.money_rules import km_cap, km_cap_reached
@@ -38,6 +42,7 @@ from domain.values import ContractStatus, EndKind
 if TYPE_CHECKING:
     from domain.contract import Contract, Ctx
     from domain.contract.command import Handlers
+    from domain.errors import RecordedRefusalError
 
 EARLY_TERMINATION_LOCK_MONTHS = 12  # P-41, D-28
 INDEMNITY_PAYMENT_DAYS = 15  # P-40, D-13
@@ -47,10 +52,11 @@ SYSTEM_ACTOR = "SYSTEM:rules-engine"
 
 @dataclass(frozen=True)
 class RequestEarlyTermination(Command):
-    """The Customer asks to end the contract early (from month 13, no ground open)."""
+    """The Customer asks to end the contract early (from month 13, no ground open); a
+    rejection is recorded (L-22) and the caller is told of it as of a refusal."""
 
     name: ClassVar[str] = "request_early_termination"
-    rule_ids: ClassVar[tuple[str, ...]] = ("L-20", "L-21", "T-18.6", "T-18.7", "D-28")
+    rule_ids: ClassVar[tuple[str, ...]] = ("L-20", "L-21", "L-22", "T-18.6", "T-18.7", "D-28")
 
 
 @dataclass(frozen=True)
@@ -244,18 +250,46 @@ def _refund_advance(c: Contract, ctx: Ctx, effective: date) -> None:
         )
 
 
-def request_early_termination(c: Contract, ctx: Ctx) -> None:
-    """L-20..L-22, T-18.6/T-18.7: allowed from the first day of month 13, with no open ground."""
-    if c.status is ContractStatus.SUSPENDED:
-        require(False, "T-18.7", "dissolution ground open (contract suspended)")
-    require_status(c, {ContractStatus.ACTIVE}, "L-20", "request_early_termination")
-    assert c.start_date is not None  # ACTIVE has a start date
-    earliest = add_months(c.start_date, EARLY_TERMINATION_LOCK_MONTHS)
-    require(ctx.on >= earliest, "T-18.6", f"within first 12 months (allowed from {earliest})")
-    open_grounds = [g.ground for g in c.open_grounds()]
-    require(not open_grounds, "T-18.7", f"dissolution ground open: {', '.join(open_grounds)}")
+def request_early_termination(c: Contract, ctx: Ctx) -> RecordedRefusalError | None:
+    """L-20..L-22, T-18.6/T-18.7: allowed from the first day of month 13, with no open ground.
+
+    The request is recorded, then the engine's answer: accepted, or rejected with its
+    reason (L-22), which is returned as the refusal the caller is told of."""
+    if c.status is not ContractStatus.SUSPENDED:  # SUSPENDED: an open ground (T-18.7)
+        require_status(c, {ContractStatus.ACTIVE}, "L-20", "request_early_termination")
+    assert c.start_date is not None  # ACTIVE and SUSPENDED have a start date
     c.emit(EarlyTerminationRequested, ctx, ["L-20"])
+    rejection = early_termination_rejection(c, ctx.on)
+    if rejection is not None:
+        reason, rules, earliest, grounds = rejection
+        c.emit(
+            EarlyTerminationRejected,
+            ctx,
+            rules,
+            reason=reason,
+            earliest_date=earliest,
+            open_grounds=grounds,
+        )
+        return early_termination_refusal(reason, earliest, grounds)
     c.emit(EarlyTerminationAccepted, ctx, ["L-21", "T-18.7", "D-28", "L-40"])
+    return None
+
+
+def early_termination_rejection(
+    c: Contract, on: date
+) -> tuple[str, list[str], date | None, list[str]] | None:
+    """L-22: why a request on `on` is rejected (reason, rules, earliest date, open grounds),
+    None when it is accepted (L-21)."""
+    assert c.start_date is not None
+    open_grounds = [g.ground for g in c.open_grounds()]
+    if c.status is ContractStatus.SUSPENDED:
+        return DISSOLUTION_GROUND_OPEN, ["L-22", "T-18.7"], None, open_grounds
+    earliest = add_months(c.start_date, EARLY_TERMINATION_LOCK_MONTHS)
+    if on < earliest:
+        return WITHIN_FIRST_12_MONTHS, ["L-22", "T-18.6", "D-28"], earliest, []
+    if open_grounds:
+        return DISSOLUTION_GROUND_OPEN, ["L-22", "T-18.7"], None, open_grounds
+    return None
 
 
 def record_death(c: Contract, ctx: Ctx, died_on: date) -> None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, ClassVar
 from domain.contract.base_events import ContractEvent
 from domain.contract.standing import Standing
 from domain.contract.state import Dissolution, Ground
+from domain.errors import RecordedRefusalError
 from domain.money import Money
 from domain.values import ContractStatus, EndKind, GroundStatus
 
@@ -14,6 +15,11 @@ if TYPE_CHECKING:
     from datetime import date
 
     from domain.contract import Contract
+
+WITHIN_FIRST_12_MONTHS = "WITHIN_FIRST_12_MONTHS"
+"""L-22/T-18.6: an EarlyTerminationRejected reason (RULES 9.6)."""
+DISSOLUTION_GROUND_OPEN = "DISSOLUTION_GROUND_OPEN"
+"""L-22/T-18.7: an EarlyTerminationRejected reason (RULES 9.6)."""
 
 
 class ContractEnded(ContractEvent):
@@ -206,6 +212,33 @@ class EarlyTerminationAccepted(ContractEvent):
     """L-21, T-18.7: from the first day of month 13 with no open 18.3 ground."""
 
     MOVES_TO: ClassVar[ContractStatus | None] = ContractStatus.EARLY_TERMINATION_PENDING
+
+
+class EarlyTerminationRejected(ContractEvent):
+    """L-22, T-18.6/T-18.7: the request is rejected and the contract stays ACTIVE.
+
+    `earliest_date` (WITHIN_FIRST_12_MONTHS) is addMonths(StartDate, 12), the first day a
+    request is allowed (D-28); `open_grounds` (DISSOLUTION_GROUND_OPEN) are the open 18.3
+    grounds, empty when the contract is suspended without one listed."""
+
+    reason: str
+    earliest_date: date | None
+    open_grounds: list[str]
+
+    def refusal(self) -> RecordedRefusalError:
+        return early_termination_refusal(self.reason, self.earliest_date, self.open_grounds)
+
+
+def early_termination_refusal(
+    reason: str, earliest_date: date | None, open_grounds: list[str]
+) -> RecordedRefusalError:
+    """What the Customer is told of an EarlyTerminationRejected: the rule and why."""
+    if reason == WITHIN_FIRST_12_MONTHS:
+        allowed = f"allowed from {earliest_date}"
+        return RecordedRefusalError("T-18.6", f"within first 12 months ({allowed})")
+    if open_grounds:
+        return RecordedRefusalError("T-18.7", f"dissolution ground open: {', '.join(open_grounds)}")
+    return RecordedRefusalError("T-18.7", "dissolution ground open (contract suspended)")
 
 
 class CustomerDeathRecorded(ContractEvent):

@@ -53,6 +53,7 @@ from domain.contract.termination_events import (
     ContractSuspended,
     ContractSuspensionLifted,
     EarlyTerminationAccepted,
+    EarlyTerminationRejected,
 )
 from projections.views.contract_state import ZERO, Dispatch, amount_of
 
@@ -136,6 +137,13 @@ def _ended(e: ContractEnded) -> str:
     return text
 
 
+def _rejected(e: EarlyTerminationRejected) -> str:
+    text = f"Your request to end the contract early was refused on {long_date(e.occurred_on)}"
+    if e.earliest_date is not None:
+        return f"{text}: it can be ended early from {long_date(e.earliest_date)} (Art. 18.6)."
+    return f"{text}: a ground for dissolution is open (Art. 18.7)."
+
+
 def _on(template: str) -> Callable[[Any], str]:
     """A sentence that only needs the business date: '... on {on}.'."""
     return lambda e: template.format(on=long_date(e.occurred_on))
@@ -204,6 +212,7 @@ SENTENCES: Dispatch[Callable[[Any], str]] = Dispatch(
         EarlyTerminationAccepted: _on(
             "Your request to end the contract early was accepted on {on}."
         ),
+        EarlyTerminationRejected: _rejected,
         ContractEnded: _ended,
         ContractEndSuperseded: lambda e: (
             f"The end of your contract was corrected to {long_date(e.new_effective_end_date)}."

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
-from decimal import Decimal
 
 from domain.contract.billing_events import (
     CreditNoteIssued,
-    EarlyTerminationFeeInvoiced,
     InstalmentInvoiced,
 )
 from domain.contract.incidents import ReportOdometer, ReportTheft
@@ -21,33 +18,25 @@ from domain.contract.settlement_events import (
 from domain.contract.termination import (
     DissolveAgainstLessor,
     RecordDeath,
-    RequestEarlyTermination,
     TerminateOnDeath,
 )
 from domain.contract.termination_events import (
     ContractDissolvedAgainstLessor,
     ContractEndedByLaw,
     ContractTermExpired,
-    ContractTerminatedEarlyByCustomer,
     ContractTerminatedOnDeath,
     CustomerDeathRecorded,
-    EarlyTerminationAccepted,
-    EarlyTerminationRequested,
 )
 from domain.errors import RuleViolationError
 from domain.money import Money
-from domain.policy import LessorPolicy
 from domain.values import ContractStatus, EndKind, FuelType
 from tests.contract_cases import (
     DATE_OF_DEATH,
     DEATH_LETTER,
-    EARLY_RETURN,
     HEIRS_RETURN,
     KM_CAP_READING_DAY,
     KM_CAP_RETURN_DUE,
     LESSOR_DISSOLUTION,
-    LOCK_LAST_DAY,
-    MONTH_13_FIRST_DAY,
     ONE_DAY,
     POLICY,
     REF_CONTRACTUAL_END,
@@ -61,7 +50,6 @@ from tests.contract_cases import (
     names,
     of_type,
     only,
-    record_trust_ground,
     running_ref_contract,
 )
 from tests.factories import ctx, run_daily, run_days
@@ -168,115 +156,6 @@ class TestEndsByLaw:
         assert contract.end_kind is EndKind.THEFT
         assert contract.effective_end_date == theft_on
         assert contract.status is ContractStatus.IN_SETTLEMENT
-
-
-class TestEarlyTermination:
-    def test_L_20_L_22_request_within_the_first_12_months_is_refused_T_18_6(self) -> None:
-        contract = running_ref_contract(LOCK_LAST_DAY)
-
-        assert_refused(
-            contract,
-            lambda: execute(
-                contract, RequestEarlyTermination(), ctx(LOCK_LAST_DAY, actor="CUSTOMER")
-            ),
-            RuleViolationError,
-            "T-18.6",
-        )
-        assert contract.status is ContractStatus.ACTIVE
-
-    def test_L_21_request_from_month_13_is_accepted(self) -> None:
-        contract = running_ref_contract(MONTH_13_FIRST_DAY)
-
-        execute(contract, RequestEarlyTermination(), ctx(MONTH_13_FIRST_DAY, actor="CUSTOMER"))
-        events = collected(contract)
-
-        assert names(events) == ["EarlyTerminationRequested", "EarlyTerminationAccepted"]
-        assert_rules(only(events, EarlyTerminationRequested), "L-20")
-        assert_rules(only(events, EarlyTerminationAccepted), "L-21", "T-18.7", "L-40")
-        assert contract.status is ContractStatus.EARLY_TERMINATION_PENDING
-
-    def test_L_22_request_with_an_open_ground_is_refused_T_18_7(self) -> None:
-        contract = running_ref_contract(MONTH_13_FIRST_DAY)
-        record_trust_ground(contract, date(2025, 3, 1))
-        contract.collect_events()
-
-        assert_refused(
-            contract,
-            lambda: execute(
-                contract, RequestEarlyTermination(), ctx(MONTH_13_FIRST_DAY, actor="CUSTOMER")
-            ),
-            RuleViolationError,
-            "T-18.7",
-        )
-
-    def test_L_21_pending_early_termination_is_still_billed(self) -> None:
-        contract = running_ref_contract(MONTH_13_FIRST_DAY)
-        execute(contract, RequestEarlyTermination(), ctx(MONTH_13_FIRST_DAY, actor="CUSTOMER"))
-        contract.collect_events()
-
-        run_days(contract, MONTH_13_FIRST_DAY + ONE_DAY, date(2025, 4, 1))
-
-        assert only(collected(contract), InstalmentInvoiced).amount == eur("650.00")
-
-    def test_L_23_return_after_early_termination_charges_the_M_22_fee(self) -> None:
-        contract = running_ref_contract(MONTH_13_FIRST_DAY)
-        execute(contract, RequestEarlyTermination(), ctx(MONTH_13_FIRST_DAY, actor="CUSTOMER"))
-        run_days(contract, MONTH_13_FIRST_DAY + ONE_DAY, EARLY_RETURN)
-        contract.collect_events()
-
-        execute(
-            contract,
-            ReturnVehicle(
-                odometer=56_012,
-                damages=(("rear bumper beyond RENTA", eur("750.00")),),
-                missing_items=(("spare key", eur("300.00")),),
-            ),
-            ctx(EARLY_RETURN),
-        )
-        events = collected(contract)
-
-        assert names(events) == [
-            "VehicleReturned",
-            "ReturnInspectionCompleted",
-            "ContractTerminatedEarlyByCustomer",
-            "CreditNoteIssued",
-            "EarlyTerminationFeeInvoiced",
-            "FinalSettlementStarted",
-        ]
-        ended = only(events, ContractTerminatedEarlyByCustomer)
-        assert_rules(ended, "L-23", "T-18.7")
-        assert ended.effective_end_date == EARLY_RETURN
-        # M-04: September 2026 kept for 1-11 Sep (238.33).
-        assert only(events, CreditNoteIssued).amount == eur("411.67")
-        fee = only(events, EarlyTerminationFeeInvoiced)
-        assert_rules(fee, "M-22", "T-18.7")
-        assert fee.remaining_months == 18
-        assert fee.base_fee == eur("5850.00")
-        assert fee.excess_km == 6_000
-        assert fee.excess_km_charge == eur("600.00")
-        assert (fee.damage_charge, fee.missing_items_charge) == (eur("750.00"), eur("300.00"))
-        assert fee.amount == eur("7500.00")
-        assert contract.end_kind is EndKind.EARLY_TERMINATION
-        assert contract.status is ContractStatus.IN_SETTLEMENT
-
-    def test_L_23_fee_rate_above_50_percent_is_refused_without_changes(self) -> None:
-        contract = running_ref_contract(MONTH_13_FIRST_DAY)
-        execute(contract, RequestEarlyTermination(), ctx(MONTH_13_FIRST_DAY, actor="CUSTOMER"))
-        contract.collect_events()
-
-        assert_refused(
-            contract,
-            lambda: execute(
-                contract,
-                ReturnVehicle(odometer=30_012, damages=(), missing_items=()),
-                replace(
-                    ctx(date(2025, 4, 1)),
-                    policy=LessorPolicy(early_termination_fee_rate=Decimal("0.60")),
-                ),
-            ),
-            RuleViolationError,
-            "P-42",
-        )
 
 
 class TestDeathAndLessorDissolution:
