@@ -4,7 +4,10 @@ Without a key a command is executed and answered. With one, its record is stored
 transaction of the command's events (infra/idempotency.py): a request that finds its key
 already stored is answered from that record and the stored events, exactly as the first
 time (`Idempotent-Replayed: true`), and records nothing; the same key with another request
-is 422. A rule's refusal stores no key: sending it again is refused again.
+is 422. A rule's refusal that records nothing stores no key: sending it again decides it
+again. A refusal the rules record as an event (L-22's `EarlyTerminationRejected`) stores the
+key with that event, status 409: replayed, the same 409 is answered from the stored event
+(`Idempotent-Replayed: true`) and nothing more is recorded.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 from pydantic import BaseModel
 
 from api.auth import Role
-from api.problems import FieldError, ProblemError
+from api.problems import RULE_REFUSED, FieldError, ProblemError
 from domain.contract import Contract, Ctx
 from domain.errors import (
     ConcurrencyConflictError,
@@ -24,7 +27,13 @@ from domain.errors import (
     ContractNotFoundError,
     TermsError,
 )
-from infra.idempotency import SAVE_OPTION, IdempotencyKeyTakenError, IdempotencyRecord, digest
+from infra.idempotency import (
+    REFUSED,
+    SAVE_OPTION,
+    IdempotencyKeyTakenError,
+    IdempotencyRecord,
+    digest,
+)
 
 if TYPE_CHECKING:
     from fastapi import Request
@@ -37,6 +46,7 @@ if TYPE_CHECKING:
     from infra.inputs.terms import ContractTermsInput
 
 IDEMPOTENCY_KEY = "Idempotency-Key"
+REPLAYED = "Idempotent-Replayed"
 CONCLUDE = "conclude"
 
 
@@ -166,8 +176,25 @@ def _replay(
         stored = side.contracts.events.get(contract_id, gt=earlier.from_version - 1, lte=version)
         events = tuple(cast("list[ContractEvent]", list(stored)))
         position = side.contracts.keys.position_of(contract_id, version)
+    if earlier.status == REFUSED:
+        _refuse_again(events)
     location = f"/v1/contracts/{number}" if earlier.status == 201 else None
     return Sent(earlier.status, number, version, position, events, location, replayed=True)
+
+
+def _refuse_again(events: tuple[ContractEvent, ...]) -> None:
+    """The 409 of a refusal recorded as an event (L-22), answered again from that event."""
+    refusals = [r for r in (e.refusal() for e in events) if r is not None]
+    if not refusals:  # pragma: no cover - a 409 key is only stored with a rejection event
+        raise ProblemError(409, "the request was refused", kind=RULE_REFUSED)
+    refusal = refusals[-1]
+    raise ProblemError(
+        409,
+        refusal.message,
+        kind=RULE_REFUSED,
+        rule_id=refusal.rule_id,
+        headers={REPLAYED: "true"},
+    )
 
 
 def _canonical(payload: Command | BaseModel) -> str:

@@ -30,8 +30,16 @@ TODAY = date(2024, 2, 1)
 class Api:
     """A test client whose business clock the test sets, and the staff tokens."""
 
-    def __init__(self, client: TestClient, keys: Keys, clock: SettableClock) -> None:
+    def __init__(
+        self, client: TestClient, keys: Keys, clock: SettableClock, contracts: IdempotentContracts
+    ) -> None:
         self.client, self.keys, self.clock = client, keys, clock
+        self.contracts = contracts
+
+    def stored(self, number: str) -> list[str]:
+        """The names of the contract's stored events, in order."""
+        contract_id = self.contracts.get(number).id
+        return [type(e).__name__ for e in self.contracts.events.get(contract_id)]
 
     def post(
         self,
@@ -67,7 +75,7 @@ def api(pg_env: dict[str, str], groups: Callable[..., ProjectionGroup]) -> Itera
     groups(contracts, pg_env).catch_up()  # the views' tables exist
     keys, clock = new_keys(), SettableClock(TODAY)
     with served(contracts, pg_env, keys, clock) as client:
-        yield Api(client, keys, clock)
+        yield Api(client, keys, clock, contracts)
     contracts.close()
 
 
@@ -139,6 +147,38 @@ def test_a_refusal_is_409_with_its_rule_id(api: Api) -> None:
     problem = response.json()
     assert problem["type"] == "/problems/rule-refused"
     assert problem["rule_id"] == "T-18.6"
+
+
+def test_L_22_a_rejected_early_termination_is_409_and_the_rejection_is_stored(api: Api) -> None:
+    # D-28: handed over on 2024-02-01, a request the same day is within the first 12 months.
+    number = api.handed_over()
+    before = api.contracts.get(number).version
+
+    response = api.command(number, "request_early_termination")
+
+    assert response.status_code == 409
+    problem = response.json()
+    assert (problem["type"], problem["rule_id"]) == ("/problems/rule-refused", "T-18.6")
+    assert problem["detail"] == "within first 12 months (allowed from 2025-02-01)"
+    assert api.stored(number)[before:] == ["EarlyTerminationRequested", "EarlyTerminationRejected"]
+    assert api.contracts.get(number).status.value == "ACTIVE"
+
+
+def test_L_22_a_replayed_rejection_is_the_same_409_and_records_nothing(api: Api) -> None:
+    number = api.handed_over()
+    first = api.command(number, "request_early_termination", Idempotency_Key="early-1")
+    version = api.contracts.get(number).version
+
+    again = api.command(number, "request_early_termination", Idempotency_Key="early-1")
+
+    assert first.status_code == again.status_code == 409
+    assert again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first.headers
+    assert api.contracts.get(number).version == version
+    assert api.stored(number).count("EarlyTerminationRejected") == 1
+    other = api.command(number, "report_odometer", {"odometer": 20}, Idempotency_Key="early-1")
+    assert other.status_code == 422
 
 
 def test_an_unknown_contract_is_404(api: Api) -> None:

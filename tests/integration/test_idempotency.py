@@ -14,6 +14,8 @@ from api.app import services_on
 from domain.application import ContractsApplication
 from domain.contract.billing import ReceivePayment
 from domain.contract.daily import ApplyArticle18
+from domain.contract.termination import RequestEarlyTermination
+from domain.errors import RecordedRefusalError
 from domain.money import Money
 from infra.idempotency import (
     SAVE_OPTION,
@@ -90,6 +92,36 @@ def test_a_command_that_records_nothing_still_stores_its_key(
     assert found is not None
     assert found.from_version is None
     assert found.version == contract.version
+
+
+def test_L_22_a_recorded_rejection_stores_its_key_with_status_409(
+    contracts: IdempotentContracts,
+) -> None:
+    contract = handed_over_ref_contract()
+    contracts.save(contract)
+    before = contract.version
+    record = IdempotencyRecord(
+        digest("staff-1", "k-6"), digest("b"), "request_early_termination", 200
+    )
+    save = {SAVE_OPTION: record}
+
+    with pytest.raises(RecordedRefusalError) as refused:
+        contracts.execute(
+            contract.number, RequestEarlyTermination(), ctx(REF_START, "CUSTOMER"), None, **save
+        )
+
+    assert refused.value.rule_id == "T-18.6"
+    result = refused.value.result
+    assert result is not None
+    assert [type(e).__name__ for e in result.recorded] == [
+        "EarlyTerminationRequested",
+        "EarlyTerminationRejected",
+    ]
+    assert contracts.get(contract.number).version == before + 2 == result.version
+    found = contracts.keys.find(record.key)
+    assert found == IdempotencyRecord(
+        record.key, record.request, record.command, 409, contract.id, before + 2, before + 1
+    )
 
 
 def test_racing_requests_with_one_key_record_the_command_once(
