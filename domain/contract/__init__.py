@@ -31,7 +31,14 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from datetime import date
 
-    from domain.contract.state import Dissolution, Ground, Notice, Receivable, Theft
+    from domain.contract.state import (
+        Dissolution,
+        Ground,
+        LessorNotice,
+        Notice,
+        Receivable,
+        Theft,
+    )
     from domain.terms import ContractTerms
     from domain.values import EndKind
 
@@ -102,13 +109,16 @@ class Contract(Aggregate):
         stopped_services: list[str]
         odometer_requests: dict[str, dict[str, Any]]
         reports_made: int
+        lessor_notices: dict[str, LessorNotice]
+        lessor_facts: dict[str, date]
 
-    class_version = 7
+    class_version = 8
     """v2 added `reporting_breaches` (D-01/D-02), v3 `lapsed_guarantees` and
     `insurance_lapses` (T-18.3-vii/x), v4 `stopped_services` (T-18.10), v5
     `odometer_requests` and `reports_made` (D-03, D-04, D-06, D-24), v6 enums for the
     ground status, the notice kind and the document kind and bucket, v7 the documents'
-    `indemnity_charged` (M-07 once per invoice, A-10); older snapshots are upcast when
+    `indemnity_charged` (M-07 once per invoice, A-10), v8 the Customer's notices to the
+    Lessor and the recorded Art. 18.8 facts (T-18.8-i..v); older snapshots are upcast when
     loaded."""
 
     @staticmethod
@@ -149,6 +159,12 @@ class Contract(Aggregate):
                 for receivable_id in notice.receivable_ids:
                     item = receivables[receivable_id]
                     item.indemnity_charged = item.open.is_positive
+
+    @staticmethod
+    def upcast_v7_v8(state: dict[str, Any]) -> None:
+        """Before v8 no notice to the Lessor or Art. 18.8 fact could be recorded."""
+        state["lessor_notices"] = {}
+        state["lessor_facts"] = {}
 
     @staticmethod
     @lru_cache(maxsize=ID_CACHE)
@@ -195,6 +211,7 @@ class Contract(Aggregate):
         self.reporting_breaches, self.lapsed_guarantees = [], []
         self.insurance_lapses, self.stopped_services = {}, []
         self.odometer_requests, self.reports_made = {}, 0
+        self.lessor_notices, self.lessor_facts = {}, {}
 
     # --- plumbing used by the deciding modules ------------------------------------------
 

@@ -31,7 +31,6 @@ ARREARS_GROUNDS = ("18.2(ii)", "18.3(ii)", "18.3(iii)")
 """Grounds that rest on a notice's unpaid amounts and clear once those are paid (K-02)."""
 SERVICE_ARREARS_INVOICES = 2  # T-18.2-ii: "at least twice"
 INSTALMENT_ARREARS_MONTHS = 2  # T-18.3-ii, A-12: two monthly instalments overdue
-LESSOR_GROUND_PATTERN = re.compile(r"^18\.(8)\((i|ii|iii|iv|v)\)$")
 
 
 @dataclass(frozen=True)

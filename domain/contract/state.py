@@ -71,6 +71,18 @@ class Notice:
 
 
 @dataclass
+class LessorNotice:
+    """The Customer's formal notice to the Lessor under Art. 18.8(i)(iii)(iv) (D-12)."""
+
+    notice_id: str
+    ground: str
+    registered: bool
+    dispatch_date: date
+    cure_deadline: date
+    remedied_on: date | None = None
+
+
+@dataclass
 class Theft:
     """A reported theft while its recovery window runs (L-14, D-15)."""
 

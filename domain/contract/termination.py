@@ -13,13 +13,13 @@ from domain.contract.billing_events import (
     CreditNoteIssued,
 )
 from domain.contract.command import Command, bounded
-from domain.contract.grounds import LESSOR_GROUND_PATTERN, rule_id_of
 from domain.contract.guards import require, require_status
 from domain.contract.incidents_events import (
     AdvanceRefundDetermined,
     KmCapReached,
     TheftRecoveryDeadlineExpired,
 )
+from domain.contract.lessor_grounds import LESSOR_GROUNDS, established_lessor_ground, rule_of
 from domain.contract.status import RUNNING
 from domain.contract.termination_events import (
     DISSOLUTION_GROUND_OPEN,
@@ -79,7 +79,8 @@ class TerminateOnDeath(Command):
 
 @dataclass(frozen=True)
 class DissolveAgainstLessor(Command):
-    """The Customer dissolves the contract on a ground of Art. 18.8."""
+    """The Customer dissolves the contract on a ground of Art. 18.8, once it is established
+    (the fact recorded; for (i), (iii) and (iv) a registered notice left uncured 8 days)."""
 
     name: ClassVar[str] = "dissolve_against_lessor"
     rule_ids: ClassVar[tuple[str, ...]] = (
@@ -90,6 +91,7 @@ class DissolveAgainstLessor(Command):
         "T-18.8-iv",
         "T-18.8-v",
         "A-29",
+        "D-12",
     )
     ground: str = bounded()
 
@@ -318,18 +320,20 @@ def terminate_on_death(c: Contract, ctx: Ctx, by: str) -> None:
 
 
 def dissolve_against_lessor(c: Contract, ctx: Ctx, ground: str) -> None:
-    """L-25, T-18.8-i..v: the Customer dissolves on an 18.8 ground; no fee or indemnity (A-29)."""
-    require(bool(LESSOR_GROUND_PATTERN.match(ground)), "L-25", f"unknown ground {ground!r}")
+    """L-25, T-18.8-i..v: the Customer dissolves on an established 18.8 ground
+    (lessor_grounds.py); no fee or indemnity (A-29)."""
+    require(ground in LESSOR_GROUNDS, "L-25", f"unknown ground {ground!r}")
     allowed = {
         ContractStatus.ACTIVE,
         ContractStatus.SUSPENDED,
         ContractStatus.EARLY_TERMINATION_PENDING,
     }
     require_status(c, allowed, "L-25", "dissolve_against_lessor")
+    cited = established_lessor_ground(c, ground, ctx.on)
     c.emit(
         ContractDissolvedAgainstLessor,
         ctx,
-        ["L-25", rule_id_of(ground), "A-29"],
+        ["L-25", rule_of(ground), *cited, "A-29"],
         end_kind=EndKind.DISSOLVED_AGAINST_LESSOR.value,
         effective_end_date=ctx.on,
         return_due_date=None,

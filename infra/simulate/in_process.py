@@ -47,6 +47,7 @@ STEP_ACTORS = {
     "report_theft": "CUSTOMER",
     "request_early_termination": "CUSTOMER",
     "dissolve_against_lessor": "CUSTOMER",
+    "send_lessor_default_notice": "CUSTOMER",
     "receive_payment": "INTEGRATION:bank",
     "recover_vehicle": "INTEGRATION:insurer",
     "declare_total_loss": "EXPERT",

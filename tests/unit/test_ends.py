@@ -10,6 +10,7 @@ from domain.contract.billing_events import (
 )
 from domain.contract.incidents import ReportOdometer, ReportTheft
 from domain.contract.incidents_events import KmCapReached
+from domain.contract.lessor_grounds import RecordLessorGround
 from domain.contract.registry import execute
 from domain.contract.settlement import ReturnVehicle
 from domain.contract.settlement_events import (
@@ -220,6 +221,9 @@ class TestDeathAndLessorDissolution:
     def test_L_25_dissolution_against_the_lessor(self) -> None:
         dissolved_on = LESSOR_DISSOLUTION
         contract = running_ref_contract(dissolved_on)
+        insolvency = RecordLessorGround("18.8(ii)", ("bankruptcy judgment",))
+        execute(contract, insolvency, ctx(dissolved_on))
+        contract.collect_events()
 
         execute(
             contract, DissolveAgainstLessor(ground="18.8(ii)"), ctx(dissolved_on, actor="CUSTOMER")
