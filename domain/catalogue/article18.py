@@ -153,6 +153,18 @@ ENTRIES: tuple[RuleEntry, ...] = (
         "Art. 18.7, 19",
         _T,
     ),
+    # T-18.8-i..v readings (domain/contract/lessor_grounds.py): the Customer dissolves only
+    # on an established ground. (i), (iii), (iv): a *registered* formal notice to the Lessor
+    # for that ground (an unregistered one is recorded but does not count, G-38/A-07) whose
+    # 8-day cure period (D-12) ran out, the right arising on day 9, without a payment or
+    # remedy recorded by its last day; a payment or remedy after that day is recorded but does
+    # not take back the right the terms gave (they name only the 8 days). A notice for (i)
+    # names the unpaid amount (the catalogue's `LessorDefaultNoticeSent{amount}`); the
+    # Lessor's payment is recorded as the notice's remedy, not matched from refunds paid.
+    # (ii)..(v) rest on a HUMAN fact recorded with at least one evidence reference (RULES
+    # 0.4): insolvency, seizure or creditors' claims, serious failure, trust broken; (iii)
+    # and (iv) need both the fact and the notice (the catalogue's trigger column), (ii) and
+    # (v) the fact alone, with no notice or waiting period (the terms give none).
     RuleEntry(
         "T-18.8-i",
         "Customer may dissolve: the Lessor left an amount unpaid 8 days after notice",

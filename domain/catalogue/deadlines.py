@@ -40,6 +40,10 @@ ENTRIES: tuple[RuleEntry, ...] = (
     RuleEntry(
         "D-10", "Eight days after a formal notice to pay an overdue instalment", "Art. 5.3", _D
     ),
+    # D-12 reading (RULES 0.5, A-05): the Lessor's notices to the Customer (18.2(ii), 18.3(ii)
+    # (iii)) set a Customer-side deadline, rolled forward to a working day like D-10; the
+    # Customer's notices to the Lessor (18.8(i)(iii)(iv)) set the Lessor's deadline, which
+    # A-05 does not roll: its last day is dispatch + 8 days even on a weekend or holiday.
     RuleEntry(
         "D-12",
         "Eight-day cure period of a registered notice, from its dispatch",
