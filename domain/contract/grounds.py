@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, ClassVar
 from domain.contract import cover
 from domain.contract.command import Command, bounded
 from domain.contract.formation import PRE_HANDOVER
+from domain.contract.ground_facts import FACT_GROUNDS, fact_recorded
 from domain.contract.guards import require, require_status
 from domain.contract.status import NOT_ENDED
 from domain.contract.termination_events import (
@@ -70,10 +71,18 @@ def rule_id_of(ground: str) -> str:
 
 
 def record_ground(c: Contract, ctx: Ctx, ground: str, rationale: str) -> None:
-    """K-02: a HUMAN ground (e.g. 18.3(xiv)) recorded with its rationale."""
+    """K-02: a HUMAN ground (e.g. 18.3(xiv)) recorded with its rationale.
+
+    A ground that stands on a fact (18.3(iv), (vi), (ix), (xii), (xiii)) needs that fact
+    recorded first, with its evidence (`record_ground_fact`)."""
     require(bool(GROUND_PATTERN.match(ground)), "K-02", f"unknown ground {ground!r}")
     require_status(c, NOT_ENDED, "K-02", "record_ground")
     require(bool(rationale.strip()), rule_id_of(ground), "a documented rationale is required")
+    require(
+        ground not in FACT_GROUNDS or fact_recorded(c, ground),
+        rule_id_of(ground),
+        "record the fact with its evidence first (record_ground_fact)",
+    )
     c.emit(
         DissolutionGroundRecorded,
         ctx,
