@@ -92,24 +92,40 @@ ENTRIES: tuple[RuleEntry, ...] = (
         "Art. 18.3(xi), 18.6, 18.7",
         _T,
     ),
+    # T-18.3-iv .. T-18.3-xiii readings (domain/contract/ground_facts.py): Art. 18.3 gives
+    # these grounds no formal notice and no cure period, so none is required; each stands on
+    # a recorded fact with its date (not after the recording day), at least one evidence
+    # reference and a description; record_ground on them is refused until the fact exists.
+    # (iv): the application for collective debt settlement suffices (the text says
+    # "aanvraagt", not its admission); an attachment is any attachment against the Customer.
+    # It stays under legal review (K-08, A-44): no policy acts on it, a person may.
     RuleEntry(
         "T-18.3-iv",
-        "Ground: debt settlement applied for, or goods seized (needs legal review)",
+        "Ground: debt settlement applied for, or an attachment levied (legal review)",
         "Art. 18.3(iv)",
         _T,
     ),
+    # (vi): the breach names the article of the obligation; it may be under another
+    # contract of the Customer with the Lessor (A-37). No notice is required: the terms are
+    # silent, so none is invented.
     RuleEntry(
         "T-18.3-vi",
         "Ground: an obligation of this or another contract with the Lessor not met",
         "Art. 18.3(vi)",
         _T,
     ),
+    # (ix): by the Customer or the person the Vehicle was entrusted to; the Dutch text names
+    # the attempt for alienation only ("vervreemdt of poogt te vervreemden, in pand of in
+    # onderhuur geeft"): an attempted pledge or sub-let is not this ground (maybe (vi)).
     RuleEntry(
         "T-18.3-ix",
-        "Ground: the car sold, pledged or sub-let, or an attempt to",
+        "Ground: the car sold or an attempt to, pledged or sub-let",
         "Art. 18.3(ix), 1.3, 6.1",
         _T,
     ),
+    # (xii): the illegal use is of one of the five things the text names (Vehicle, on-board
+    # documents, plates, Mobility Card Extension, Fuel Card); (xiii): wilful damage (done or
+    # had done), or a part in a theft or attempted theft.
     RuleEntry(
         "T-18.3-xii",
         "Ground: illegal use of the car, its papers, plates or cards",
