@@ -149,6 +149,25 @@ def test_a_refusal_is_409_with_its_rule_id(api: Api) -> None:
     assert problem["rule_id"] == "T-18.6"
 
 
+def test_T_18_3_xii_a_fact_ground_without_its_fact_is_409_and_with_it_200(api: Api) -> None:
+    number = api.handed_over()
+    ground = {"ground": "18.3(xii)", "rationale": "plates used on another car"}
+
+    refused = api.command(number, "record_ground", ground)
+
+    assert refused.status_code == 409
+    assert refused.json()["rule_id"] == "T-18.3-xii"
+    fact = {
+        "fact": "ILLEGAL_USE_OF_PLATES",
+        "happened_on": TODAY.isoformat(),
+        "evidence": ["police-report-2024-017"],
+        "description": "the plates were found on another car",
+    }
+    assert api.command(number, "record_ground_fact", fact).status_code == 200
+    assert api.stored(number)[-2:] == ["IllegalUseRecorded", "DissolutionGroundDetected"]
+    assert api.command(number, "record_ground", ground).status_code == 200
+
+
 def test_L_22_a_rejected_early_termination_is_409_and_the_rejection_is_stored(api: Api) -> None:
     # D-28: handed over on 2024-02-01, a request the same day is within the first 12 months.
     number = api.handed_over()
