@@ -174,13 +174,15 @@ SERVICE_COMMANDS = frozenset(
         "report_theft",
         "recover_vehicle",
         "declare_total_loss",
+        "record_insurer_payout",
         "record_death",
         "notify_vehicle_ready",
         "hand_over",
     }
 )
 """What an integration may send (API.md 2): payments, odometer readings, incidents, theft
-and its recovery, total loss, deaths, vehicle readiness and handover."""
+and its recovery, total loss and the insurer's payout for a loss, deaths, vehicle readiness
+and handover."""
 
 
 def writer(command: str) -> Gate:

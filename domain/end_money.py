@@ -26,6 +26,42 @@ if TYPE_CHECKING:
     from datetime import date
 
 
+@dataclass(frozen=True)
+class LossSettlement:
+    """M-18: total loss / theft against the Remaining Capital at the end date."""
+
+    remaining_capital: Money
+    insurer_payout: Money
+    protection_waived: Money
+    covered: Money
+    shortfall: Money
+    surplus: Money
+
+
+def protection_waiver(remaining_capital: Money, insurer_payout: Money) -> Money:
+    """M-18 with Protection (Art. 10.1, 7.8(ii)): the Lessor waives its recourse for what the
+    insurer does not pay (Art. 10.2 excludes damage an insurer compensates), never more than
+    the Remaining Capital, itself at most the Invested Capital (Art. 10.2)."""
+    return non_negative(remaining_capital - insurer_payout)
+
+
+def total_loss_settlement(
+    remaining_capital: Money, insurer_payout: Money, protection_waived: Money
+) -> LossSettlement:
+    """M-18: shortfall = max(0, RC - covered) charged; surplus = max(0, payout - RC) paid."""
+    covered = insurer_payout + protection_waived
+    shortfall = non_negative(remaining_capital - covered)
+    surplus = non_negative(insurer_payout - remaining_capital)
+    return LossSettlement(
+        remaining_capital,
+        insurer_payout,
+        protection_waived,
+        covered,
+        shortfall.rounded(),
+        surplus.rounded(),
+    )
+
+
 def advance_refund(advance: Money, term_months: int, elapsed: int) -> Money:
     """M-19: round2(advance x (term - elapsedMonths) / term), floor 0 (A-26), outside VAT."""
     if term_months <= 0:

@@ -136,6 +136,12 @@ ENTRIES: tuple[RuleEntry, ...] = (
         _A,
     ),
     RuleEntry(
+        "A-27",
+        "Protection ended by letter: cover ends 2 weeks after dispatch",
+        "Art. 10.2, 10.6",
+        _A,
+    ),
+    RuleEntry(
         "A-28",
         "On death only termination costs are waived; km and damage are settled",
         "Art. 18.9",

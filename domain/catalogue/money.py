@@ -71,9 +71,13 @@ ENTRIES: tuple[RuleEntry, ...] = (
     RuleEntry(
         "M-16", "Flat fee refunded in proportion to what a third party pays back", "Art. 10.3", _M
     ),
+    # M-18 reading: settled when the insurer's payout is recorded (Art. 7.8(ii) "effectively
+    # received"; RULES 9.4 InsurerPayoutReceived -> TotalLossSettlementComputed), on RC at the
+    # effective end. [INT] Claim decisions for a loss are not recorded yet: Protection waives
+    # the shortfall when the terms include it and it had not ended before the loss (D-18, A-27).
     RuleEntry(
         "M-18",
-        "Total loss or theft: insurer and waiver set against remaining capital",
+        "Loss: capital shortfall charged when the insurer paid; Protection (if not ended) waives",
         "Art. 7.8(ii), 11.1",
         _M,
     ),

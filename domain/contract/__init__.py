@@ -111,14 +111,18 @@ class Contract(Aggregate):
         reports_made: int
         lessor_notices: dict[str, LessorNotice]
         lessor_facts: dict[str, date]
+        loss_incident_id: str | None
+        protection_ends_on: date | None
+        loss_settled: bool
 
-    class_version = 8
+    class_version = 9
     """v2 added `reporting_breaches` (D-01/D-02), v3 `lapsed_guarantees` and
     `insurance_lapses` (T-18.3-vii/x), v4 `stopped_services` (T-18.10), v5
     `odometer_requests` and `reports_made` (D-03, D-04, D-06, D-24), v6 enums for the
     ground status, the notice kind and the document kind and bucket, v7 the documents'
     `indemnity_charged` (M-07 once per invoice, A-10), v8 the Customer's notices to the
-    Lessor and the recorded Art. 18.8 facts (T-18.8-i..v); older snapshots are upcast when
+    Lessor and the recorded Art. 18.8 facts (T-18.8-i..v), v9 `loss_incident_id`,
+    `protection_ends_on` and `loss_settled` (M-18); older snapshots are upcast when
     loaded."""
 
     @staticmethod
@@ -167,6 +171,14 @@ class Contract(Aggregate):
         state["lessor_facts"] = {}
 
     @staticmethod
+    def upcast_v8_v9(state: dict[str, Any]) -> None:
+        """A snapshot from before v9 knows of no Protection ended early (D-18, T-18.2-ii)
+        nor which incident a loss was, and no loss was settled before v9 (M-18)."""
+        state["loss_incident_id"] = None
+        state["protection_ends_on"] = None
+        state["loss_settled"] = False
+
+    @staticmethod
     @lru_cache(maxsize=ID_CACHE)
     def create_id(contract_number: str) -> UUID:
         """Deterministic id, so a repeated command maps to the same aggregate (DESIGN 4).
@@ -212,6 +224,7 @@ class Contract(Aggregate):
         self.insurance_lapses, self.stopped_services = {}, []
         self.odometer_requests, self.reports_made = {}, 0
         self.lessor_notices, self.lessor_facts = {}, {}
+        self.loss_incident_id, self.protection_ends_on, self.loss_settled = None, None, False
 
     # --- plumbing used by the deciding modules ------------------------------------------
 

@@ -132,6 +132,18 @@ class FlatDamageFeeCharged(ReceivableIssued):
     incident_id: str
 
 
+class TotalLossShortfallCharged(ReceivableIssued):
+    """M-18 (Art. 7.8(ii)): the Remaining Capital at the end of a total loss or theft that
+    neither the insurer's payout nor a Protection waiver covers."""
+
+    CATEGORY: ClassVar[str] = "TOTAL_LOSS_SHORTFALL"
+
+    incident_id: str | None
+    remaining_capital: Money
+    insurer_payout: Money
+    protection_waived: Money
+
+
 class DissolutionIndemnityInvoiced(ReceivableIssued):
     """M-21: a + b - c, due 15 days after the written notification (D-13)."""
 

@@ -13,6 +13,14 @@ if TYPE_CHECKING:
     from domain.money import Money
 
 
+PROTECTION_ENDED = "PROTECTION_ENDED"
+"""D-18: the policy type of a lapse notice that says Protection was terminated."""
+
+
+def _earliest(current: date | None, new: date) -> date:
+    return new if current is None else min(current, new)
+
+
 class AncillaryServiceStopped(ContractEvent):
     """T-18.10: a service linked to the contract stopped with its early end."""
 
@@ -23,6 +31,8 @@ class AncillaryServiceStopped(ContractEvent):
 
     def apply_to(self, c: Contract) -> None:
         c.stopped_services = [*c.stopped_services, self.service]
+        if self.service == "PROTECTION" and self.ground != "18.10":  # not the end's own stop
+            c.protection_ends_on = _earliest(c.protection_ends_on, self.effective_on)
 
 
 class GuaranteeLapsed(ContractEvent):
@@ -49,6 +59,8 @@ class InsuranceLapseNotified(ContractEvent):
     def apply_to(self, c: Contract) -> None:
         lapse = {"deadline": self.replacement_deadline, "replaced_on": None, "expired": False}
         c.insurance_lapses = {**c.insurance_lapses, self.lapse_id: lapse}
+        if self.policy_type == PROTECTION_ENDED:  # D-18, A-27: cover ends on that deadline
+            c.protection_ends_on = _earliest(c.protection_ends_on, self.replacement_deadline)
 
 
 class ReplacementInsuranceProvided(ContractEvent):

@@ -162,6 +162,9 @@ class TheftRecoveryDeadlineExpired(ContractEvent):
     incident_id: str
     deadline: date
 
+    def apply_to(self, c: Contract) -> None:
+        c.loss_incident_id = self.incident_id  # M-18: the loss the insurer pays for
+
 
 class TotalLossDeclared(ContractEvent):
     """L-17, T-18.1-iv: the expert (or the Lessor under Protection) declared a total loss."""
@@ -171,7 +174,32 @@ class TotalLossDeclared(ContractEvent):
 
     def apply_to(self, c: Contract) -> None:
         c.total_loss_on = self.event_date
+        c.loss_incident_id = self.incident_id  # M-18: the loss the insurer pays for
         c.incidents += 1
+
+
+class InsurerPayoutReceived(ContractEvent):
+    """M-18: what the insurer paid the Lessor, as beneficiary, for a total loss or theft."""
+
+    incident_id: str | None
+    """The theft or total loss paid for (None on a contract recorded before v8)."""
+    insurer: str
+    amount: Money
+
+
+class TotalLossSettlementComputed(ContractEvent):
+    """M-18 (Art. 7.8(ii), 11.1): the Remaining Capital at the end against what the insurer
+    paid and Protection waived; the shortfall is charged, the insurer's surplus credited."""
+
+    incident_id: str | None
+    remaining_capital: Money
+    insurer_payout: Money
+    protection_waived: Money
+    shortfall: Money
+    surplus_to_customer: Money
+
+    def apply_to(self, c: Contract) -> None:
+        c.loss_settled = True
 
 
 class AdvanceRefundDetermined(ContractEvent):

@@ -51,6 +51,7 @@ STEP_ACTORS = {
     "receive_payment": "INTEGRATION:bank",
     "recover_vehicle": "INTEGRATION:insurer",
     "declare_total_loss": "EXPERT",
+    "record_insurer_payout": "INTEGRATION:insurer",
 }
 
 
