@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from domain.contract.billing import PayRefund, ReceivePayment, SendFormalNotice
 from domain.contract.incidents import DeclareTotalLoss, ReportIncident
+from domain.contract.losses import RecordInsurerPayout
 from domain.contract.registry import execute
 from domain.money import Money
 from domain.values import ReceivableKind
@@ -92,6 +93,29 @@ def _chapters(c: Contract) -> list[Callable[[], object]]:
         lambda: live(c, date(2025, 4, 10), date(2025, 4, 14)),
         lambda: execute(c, PayRefund(amount=c.open_credits()), ctx(date(2025, 4, 15))),
     ]
+
+
+LOSS_PAID_ON = date(2025, 12, 1)
+"""The day the insurer's payout for the loss story is recorded."""
+
+
+def loss_story(app: ContractsApplication) -> Contract:
+    """REF without Protection, instalments paid on time, totally lost in the accident of
+    2025-11-05 (declared 11-10, RULES M-18 example); the insurer pays 33,000.00 on 2025-12-01:
+    RC 36,450.00 - 33,000.00 = 3,450.00 charged on a debit note (M-18)."""
+    contract = handed_over_ref_contract(REF_START, protection_included=False, flat_damage_fee=None)
+    paid = {REF_START: "419.35"} | {
+        date(2024 + (month - 1) // 12, (month - 1) % 12 + 1, 1): "650.00" for month in range(4, 24)
+    }
+    live(contract, REF_START, date(2025, 11, 9), paid)
+    execute(
+        contract, DeclareTotalLoss(event_on=date(2025, 11, 5)), ctx(date(2025, 11, 10), "EXPERT")
+    )
+    live(contract, date(2025, 11, 10), LOSS_PAID_ON - timedelta(days=1))
+    payout = RecordInsurerPayout(amount=Money.of("33000.00"), insurer="INS-1")
+    execute(contract, payout, ctx(LOSS_PAID_ON, "INTEGRATION:insurer"))
+    app.save(contract)
+    return contract
 
 
 def assert_open_matches(rows: list[Row], contract: Contract) -> None:

@@ -20,7 +20,14 @@ from domain.money import Money
 from projections.engine.runner import ProjectionGroup
 from projections.views import invoices, ledger
 from projections.views.document_lines import RULE_ARTICLES
-from tests.billing_stories import assert_open_matches, billing_story, live, sequences
+from tests.billing_stories import (
+    LOSS_PAID_ON,
+    assert_open_matches,
+    billing_story,
+    live,
+    loss_story,
+    sequences,
+)
 from tests.factories import REF_START, ctx, handed_over_ref_contract
 from tests.projection_contracts import RowViewContract
 
@@ -174,6 +181,31 @@ class InvoicesViewContract(BillingViewContract):
         ]
         assert [a["rule_id"] for a in credit["articles"]] == ["M-04", "A-16", "A-23"]
 
+    def test_M_18_the_loss_shortfall_note_itemises_capital_and_payout(self) -> None:
+        app, view = self.make_app(), self.make_view()
+        contract = loss_story(app)
+        self.project(app, view)
+        [note] = [r for r in view.documents(contract.id) if r["category"] == "TOTAL_LOSS_SHORTFALL"]
+        assert (note["number"], note["kind"], note["amount"], note["due_on"]) == (
+            "DN-2025-000001",
+            "DEBIT_NOTE",
+            Decimal("3450.00"),
+            LOSS_PAID_ON,
+        )
+        assert note["lines"] == [
+            {
+                "description": "Remaining capital at the end",
+                "amount": "36450.00",
+                "incident_id": "I001",
+            },
+            {"description": "Insurer payout deducted", "amount": "-33000.00"},
+        ]
+        assert note["articles"] == [
+            {"rule_id": "M-18", "article": "Art. 7.8(ii), 11.1"},
+            {"rule_id": "T-18.1-iv", "article": "Art. 18.1(iv)"},
+        ]
+        assert_open_matches(view.documents(contract.id), app.get(contract.number))
+
     def test_every_money_rule_on_a_document_has_its_article(self) -> None:
         view, contract = self.story()
         for row in view.documents(contract.id):
@@ -218,6 +250,18 @@ class LedgerViewContract(BillingViewContract):
             assert [i["receivable_id"] for i in view.open_items(contract.id)] == still_open
 
         billing_story(app, saved=check)
+
+    def test_M_18_the_loss_shortfall_is_an_open_item_of_the_ledger(self) -> None:
+        app, view = self.make_app(), self.make_view()
+        contract = loss_story(app)
+        self.project(app, view)
+        stored = app.get(contract.number)
+        assert_open_matches(view.items(contract.id), stored)
+        assert view.balance(contract.id) == stored.open_debits() - stored.open_credits()
+        [item] = [
+            i for i in view.open_items(contract.id) if i["category"] == "TOTAL_LOSS_SHORTFALL"
+        ]
+        assert Money(item["open"]) == Money.of("3450.00")
 
     def test_L_34_overdue_and_days_and_months_in_arrears(self) -> None:
         app, view, contract = self.make_app(), self.make_view(), handed_over_ref_contract()

@@ -24,6 +24,7 @@ from projections.views import deadlines, exposure, portal
 from projections.views.deadlines import DeadlinesView
 from projections.views.exposure import ExposureView
 from projections.views.portal import PortalView
+from tests.billing_stories import LOSS_PAID_ON, loss_story
 from tests.customer_stories import (
     NOTICE_ON,
     active_contract,
@@ -135,6 +136,19 @@ class PortalViewContract(CustomerViewContract):
         assert "Payment of EUR 419.35 received on 12 March 2024." in texts
         assert "Invoice of EUR 650.00 for April 2024 issued." in texts
         assert "Odometer reading of 30,012 km recorded on 15 September 2025." in texts
+
+    def test_M_18_the_loss_settlement_and_its_debit_note_are_on_the_timeline(self) -> None:
+        app = self.make_app()
+        contract = loss_story(app)
+        overview = self.portal(app).overview(contract.id, LOSS_PAID_ON)
+        texts = [t["text"] for t in overview["timeline"]]
+        assert (
+            "The loss of your car was settled: remaining capital EUR 36,450.00, paid by the"
+            " insurer EUR 33,000.00 (Art. 7.8, 11.1)."
+        ) in texts
+        assert "Debit note of EUR 3,450.00 issued: total loss shortfall." in texts
+        shortfall = [i for i in overview["open_items"] if i["category"] == "TOTAL_LOSS_SHORTFALL"]
+        assert [i["open"] for i in shortfall] == [Decimal("3450.00")]
 
     def test_PT_15_customer_sees_only_their_own_contracts(self) -> None:
         app = self.make_app()

@@ -26,6 +26,7 @@ from domain.contract.billing_events import (
     ReceivableIssued,
     RegisteredLetterFeeCharged,
     ReturnDamageCharged,
+    TotalLossShortfallCharged,
 )
 from domain.money import Money
 
@@ -46,6 +47,7 @@ RULE_ARTICLES: dict[str, str] = {
     "M-07": "Art. 5.3",
     "M-11": "Art. 2.2, 19.3",
     "M-15": "Art. 10.3",
+    "M-18": "Art. 7.8(ii), 11.1",
     "M-19": "Art. 10.8",
     "M-21": "Art. 18.5",
     "M-22": "Art. 18.7",
@@ -53,6 +55,8 @@ RULE_ARTICLES: dict[str, str] = {
     "M-24": "Art. 19.3",
     "M-32": "Art. 18.4",
     "M-33": "Art. 18.9",
+    "T-18.1-iii": "Art. 18.1(iii)",
+    "T-18.1-iv": "Art. 18.1(iv)",
     "T-18.4": "Art. 18.4",
     "T-18.5": "Art. 18.5",
     "T-18.7": "Art. 18.7",
@@ -170,6 +174,16 @@ def _flat_fee(e: FlatDamageFeeCharged, _: Lookup) -> list[Line]:
     return [line("Flat damage fee", e.amount, incident_id=e.incident_id)]
 
 
+def _loss_shortfall(e: TotalLossShortfallCharged, _: Lookup) -> list[Line]:
+    """M-18: the Remaining Capital less what the insurer paid and Protection waived."""
+    lines = [line("Remaining capital at the end", e.remaining_capital, incident_id=e.incident_id)]
+    if e.insurer_payout.is_positive:
+        lines.append(line("Insurer payout deducted", -e.insurer_payout))
+    if e.protection_waived.is_positive:
+        lines.append(line("Protection waiver deducted", -e.protection_waived))
+    return lines
+
+
 def _dissolution(e: DissolutionIndemnityInvoiced, _: Lookup) -> list[Line]:
     lines = [
         line("Remaining capital", e.remaining_capital),
@@ -219,6 +233,7 @@ _BUILDERS: dict[type[ReceivableIssued], Callable[[Any, Lookup], list[Line]]] = {
     CollectionIndemnityCharged: _collection,
     RegisteredLetterFeeCharged: _letter,
     FlatDamageFeeCharged: _flat_fee,
+    TotalLossShortfallCharged: _loss_shortfall,
     DissolutionIndemnityInvoiced: _dissolution,
     EarlyTerminationFeeInvoiced: _early_termination,
     LateReturnCompensationCharged: _late_return,

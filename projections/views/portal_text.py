@@ -40,6 +40,7 @@ from domain.contract.incidents_events import (
     ReportingDutyBreached,
     StolenVehicleRecovered,
     TotalLossDeclared,
+    TotalLossSettlementComputed,
     VehicleTheftReported,
 )
 from domain.contract.settlement_events import (
@@ -144,6 +145,17 @@ def _rejected(e: EarlyTerminationRejected) -> str:
     return f"{text}: a ground for dissolution is open (Art. 18.7)."
 
 
+def _loss_settled(e: TotalLossSettlementComputed) -> str:
+    """M-18: what the loss came to against the remaining capital."""
+    text = (
+        f"The loss of your car was settled: remaining capital {eur(e.remaining_capital)},"
+        f" paid by the insurer {eur(e.insurer_payout)}"
+    )
+    if e.protection_waived.is_positive:
+        text += f", covered by Protection {eur(e.protection_waived)}"
+    return text + " (Art. 7.8, 11.1)."
+
+
 def _on(template: str) -> Callable[[Any], str]:
     """A sentence that only needs the business date: '... on {on}.'."""
     return lambda e: template.format(on=long_date(e.occurred_on))
@@ -207,6 +219,7 @@ SENTENCES: Dispatch[Callable[[Any], str]] = Dispatch(
         TotalLossDeclared: lambda e: (
             f"Your car was declared a total loss ({long_date(e.event_date)})."
         ),
+        TotalLossSettlementComputed: _loss_settled,
         ContractSuspended: _on("Your contract was suspended on {on}."),
         ContractSuspensionLifted: _on("The suspension of your contract was lifted on {on}."),
         EarlyTerminationAccepted: _on(
