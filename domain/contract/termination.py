@@ -20,6 +20,7 @@ from domain.contract.incidents_events import (
     TheftRecoveryDeadlineExpired,
 )
 from domain.contract.lessor_grounds import LESSOR_GROUNDS, established_lessor_ground, rule_of
+from domain.contract.losses import protection_covers
 from domain.contract.status import RUNNING
 from domain.contract.termination_events import (
     DISSOLUTION_GROUND_OPEN,
@@ -227,9 +228,11 @@ def _end_by_law(c: Contract, law: Ctx, end: EndByLaw) -> None:
 def _refund_advance(c: Contract, ctx: Ctx, effective: date) -> None:
     """M-19: with Protection and an advance paid, refund it pro rata (outside VAT).
 
-    The refund is owed to the Customer: a credit note, set off or paid out before closure.
+    Only where the Lessor waives its recourse (Art. 10.8): Protection included and not ended
+    before the loss, as M-18 reads it (`protection_covers`). The refund is owed to the
+    Customer: a credit note, set off or paid out before closure.
     """
-    if not c.terms.protection_included or not c.terms.advance_payment.is_positive:
+    if not protection_covers(c, effective) or not c.terms.advance_payment.is_positive:
         return
     elapsed = elapsed_months(c.start_date, effective)
     amount = advance_refund(c.terms.advance_payment, c.terms.term_months, elapsed)

@@ -12,7 +12,11 @@ from domain.contract import Contract
 from domain.contract.billing_events import CreditNoteIssued, TotalLossShortfallCharged
 from domain.contract.cover import NotifyInsuranceLapse, ProvideReplacementInsurance
 from domain.contract.incidents import DeclareTotalLoss, ReportTheft
-from domain.contract.incidents_events import InsurerPayoutReceived, TotalLossSettlementComputed
+from domain.contract.incidents_events import (
+    AdvanceRefundDetermined,
+    InsurerPayoutReceived,
+    TotalLossSettlementComputed,
+)
 from domain.contract.losses import RecordInsurerPayout
 from domain.contract.registry import execute
 from domain.errors import InvalidTransitionError, RuleViolationError
@@ -154,6 +158,28 @@ class TestTotalLossSettlement:
         settled = only(collected(contract), TotalLossSettlementComputed)
         assert settled.protection_waived == eur("0")
         assert settled.shortfall == eur("3450.00")
+
+    def test_M_19_no_advance_refund_when_Protection_ended_before_the_loss(self) -> None:
+        # Art. 10.8: the advance is refunded only where the Lessor waives its recourse; after
+        # the Protection letter of 2025-06-02 (cover ended 06-16) the theft of 09-20 is not.
+        contract = running_ref_contract(date(2025, 6, 2))
+        lapse = NotifyInsuranceLapse(
+            policy_type="PROTECTION_ENDED", lapse_type="CANCELLATION", notified_by="LESSOR"
+        )
+        execute(contract, lapse, ctx(date(2025, 6, 2)))
+        execute(
+            contract, ProvideReplacementInsurance(provided_by="CUSTOMER"), ctx(date(2025, 6, 9))
+        )
+        run_days(contract, date(2025, 6, 3), THEFT_DATE)
+        execute(contract, ReportTheft(theft_on=THEFT_DATE), ctx(THEFT_DATE))
+        contract.collect_events()
+
+        run_days(contract, THEFT_DATE + ONE_DAY, THEFT_RECOVERY_DEADLINE + ONE_DAY)
+        events = collected(contract)
+
+        assert contract.status is ContractStatus.IN_SETTLEMENT
+        assert of_type(events, AdvanceRefundDetermined) == []
+        assert [c.reason for c in of_type(events, CreditNoteIssued)] == ["RETROACTIVE_END"] * 2
 
     def test_M_18_a_loss_within_the_two_weeks_after_the_letter_is_still_waived(self) -> None:
         contract = running_ref_contract(date(2025, 10, 27))
