@@ -299,13 +299,16 @@ def _due(c: Contract, ctx: Ctx) -> date:
 
 
 def close(c: Contract, ctx: Ctx) -> None:
-    """L-28: all balances zero both ways; after a dissolution the Vehicle must be sold."""
+    """L-28: all balances zero both ways; after a dissolution the Vehicle must be sold, after a
+    theft or total loss the loss settled against the insurer's payout (M-18, L-27)."""
     require_status(c, {ContractStatus.IN_SETTLEMENT}, "L-28", "close")
     owed, credit = c.open_debits(), c.open_credits()
     require(owed.is_zero, "L-28", f"customer balance not settled: {owed} open")
     require(credit.is_zero, "L-28", f"lessor owes the customer {credit}")
     sold = c.dissolution is None or c.dissolution.sold
     require(sold, "L-28", "the Vehicle is not sold yet (Art. 18.5)")
+    awaited = c.end_kind in (EndKind.THEFT, EndKind.TOTAL_LOSS) and not c.loss_settled
+    require(not awaited, "L-28", "the insurer's payout for the loss is not recorded (M-18, L-27)")
     c.emit(
         ContractClosed, ctx, ["L-28", "D-33"], retention_until=add_months(ctx.on, RETENTION_MONTHS)
     )

@@ -8,6 +8,7 @@ from decimal import Decimal
 from domain.contract.billing import PayRefund
 from domain.contract.billing_events import KmSettlementInvoiced, LateReturnCompensationCharged
 from domain.contract.incidents import ReportTheft
+from domain.contract.losses import RecordInsurerPayout
 from domain.contract.registry import execute
 from domain.contract.settlement import CloseContract, ReturnVehicle
 from domain.contract.settlement_events import (
@@ -170,8 +171,27 @@ class TestReturnAndSettlement:
             "L-28",
         )
         execute(contract, PayRefund(amount=eur("2091.67")), ctx(THEFT_RECOVERY_DEADLINE + ONE_DAY))
+        # M-18: the insurer pays 35,000.00; Protection waives the rest of RC 36,900.00.
+        payout = RecordInsurerPayout(amount=eur("35000.00"), insurer="INS-1")
+        execute(contract, payout, ctx(THEFT_RECOVERY_DEADLINE + ONE_DAY))
         execute(contract, CloseContract(), ctx(THEFT_RECOVERY_DEADLINE + ONE_DAY))
         assert contract.status.value == "CLOSED"  # narrowed above, read it afresh
+
+    def test_L_28_close_is_refused_while_the_M_18_loss_awaits_the_insurer(self) -> None:
+        contract = running_ref_contract(THEFT_DATE)
+        pay_everything(contract, THEFT_DATE)
+        execute(contract, ReportTheft(theft_on=THEFT_DATE), ctx(THEFT_DATE))
+        run_days(contract, THEFT_DATE + ONE_DAY, THEFT_RECOVERY_DEADLINE + ONE_DAY)
+        on = THEFT_RECOVERY_DEADLINE + ONE_DAY
+        execute(contract, PayRefund(amount=contract.open_credits()), ctx(on))
+        contract.collect_events()
+
+        assert_refused(
+            contract,
+            lambda: execute(contract, CloseContract(), ctx(on)),
+            RuleViolationError,
+            "L-28",
+        )
 
     def test_L_28_close_before_settlement_is_refused(self) -> None:
         contract = expired_ref_contract()
