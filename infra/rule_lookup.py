@@ -27,6 +27,7 @@ FAMILY_HEADINGS: dict[Family, str] = {
     Family.LIFECYCLE: "Lifecycle transitions and invariants",
     Family.OBLIGATION: "Operational obligations",
     Family.MONEY: "Money",
+    Family.EXCLUSION: "Protection exclusions (Art. 10.2, M-15)",
     Family.DEADLINE: "Deadlines and timers",
     Family.ARTICLE_18: "Article 18: ends, dissolution, suspension, termination",
     Family.ENGINE: "Rules engine and consumers",

@@ -29,6 +29,7 @@ class Family(StrEnum):
     ARTICLE_18 = "T"
     ENGINE = "K"
     PORTAL = "PT"
+    EXCLUSION = "PX"
     AMBIGUITY = "A"
     GLOSSARY = "G"
 
@@ -95,6 +96,7 @@ def _all_entries() -> tuple[RuleEntry, ...]:
         article18,
         deadlines,
         engine,
+        exclusions,
         glossary,
         lifecycle,
         money,
@@ -106,6 +108,7 @@ def _all_entries() -> tuple[RuleEntry, ...]:
         *parameters.ENTRIES,
         *lifecycle.ENTRIES,
         *money.ENTRIES,
+        *exclusions.ENTRIES,
         *deadlines.ENTRIES,
         *article18.ENTRIES,
         *engine.ENTRIES,
