@@ -73,14 +73,21 @@ ENTRIES: tuple[RuleEntry, ...] = (
     ),
     # M-18 reading: settled when the insurer's payout is recorded (Art. 7.8(ii) "effectively
     # received"; RULES 9.4 InsurerPayoutReceived -> TotalLossSettlementComputed), on RC at the
-    # effective end. [INT] Claim decisions for a loss are not recorded yet: Protection waives
-    # the shortfall when the terms include it and it had not ended before the loss (D-18, A-27).
+    # effective end. [INT] Protection waives the shortfall when the terms include it, it had not
+    # ended before the loss (D-18, A-27) and the Lessor did not refuse the loss's claim.
     RuleEntry(
         "M-18",
         "Loss: capital shortfall charged when the insurer paid; Protection (if not ended) waives",
         "Art. 7.8(ii), 11.1",
         _M,
     ),
+    # M-19 reading (Art. 10.8 "enkel indien ... afstand doet van haar verhaal"): refunded only
+    # where Protection covers the loss (as M-18). [INT], the terms being silent on the order:
+    # the Lessor records a refusal (`refuse_protection_claim`, a PX code of Art. 10.2) for the
+    # theft or total loss; a claim stays accepted unless refused. One decision per claim (L-35;
+    # a change goes through contest and expert, Art. 10.7); none after the M-18 settlement, which
+    # counts what was "accepted under Protection" (Art. 7.8(ii)); a refusal after the refund was
+    # credited takes it back on a debit note (ADVANCE_REFUND_REVERSAL).
     RuleEntry(
         "M-19",
         "Advance refunded pro rata of the unexpired term on theft or total loss",

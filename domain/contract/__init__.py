@@ -114,16 +114,17 @@ class Contract(Aggregate):
         loss_incident_id: str | None
         protection_ends_on: date | None
         loss_settled: bool
+        protection_refusals: dict[str, str]
 
-    class_version = 9
+    class_version = 10
     """v2 added `reporting_breaches` (D-01/D-02), v3 `lapsed_guarantees` and
     `insurance_lapses` (T-18.3-vii/x), v4 `stopped_services` (T-18.10), v5
     `odometer_requests` and `reports_made` (D-03, D-04, D-06, D-24), v6 enums for the
     ground status, the notice kind and the document kind and bucket, v7 the documents'
     `indemnity_charged` (M-07 once per invoice, A-10), v8 the Customer's notices to the
     Lessor and the recorded Art. 18.8 facts (T-18.8-i..v), v9 `loss_incident_id`,
-    `protection_ends_on` and `loss_settled` (M-18); older snapshots are upcast when
-    loaded."""
+    `protection_ends_on` and `loss_settled` (M-18), v10 `protection_refusals` (M-15,
+    M-19); older snapshots are upcast when loaded."""
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -179,6 +180,11 @@ class Contract(Aggregate):
         state["loss_settled"] = False
 
     @staticmethod
+    def upcast_v9_v10(state: dict[str, Any]) -> None:
+        """Before v10 no Protection claim could be refused (M-15, Art. 10.2)."""
+        state["protection_refusals"] = {}
+
+    @staticmethod
     @lru_cache(maxsize=ID_CACHE)
     def create_id(contract_number: str) -> UUID:
         """Deterministic id, so a repeated command maps to the same aggregate (DESIGN 4).
@@ -225,6 +231,7 @@ class Contract(Aggregate):
         self.odometer_requests, self.reports_made = {}, 0
         self.lessor_notices, self.lessor_facts = {}, {}
         self.loss_incident_id, self.protection_ends_on, self.loss_settled = None, None, False
+        self.protection_refusals = {}
 
     # --- plumbing used by the deciding modules ------------------------------------------
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import field, replace
 from typing import TYPE_CHECKING
 
 from domain.contract.base_events import ContractEvent
@@ -118,13 +118,26 @@ class OdometerReadingRequested(ContractEvent):
 
 
 class ProtectionClaimDecided(ContractEvent):
-    """M-15: the claim accepted under Protection, with the Customer's share."""
+    """M-15, L-35: the claim decided under Protection: accepted with the Customer's share, or
+    refused under Art. 10.2 with its PX codes (a refused theft or total loss carries 0.00
+    amounts here; what it costs the Customer is settled by M-18)."""
 
     incident_id: str
     cause: str
     damage_amount: Money
     customer_share: Money
     waived_amount: Money
+    decision: str = "ACCEPTED"
+    """ACCEPTED or REFUSED (RULES 9.4); events stored before the refusal existed accepted."""
+    exclusion_codes: list[str] = field(default_factory=list)
+    """The Art. 10.2 codes (PX-01..PX-24) of a refusal."""
+    reason: str = ""
+    """The Lessor's free-text reason for a refusal."""
+
+    def apply_to(self, c: Contract) -> None:
+        if self.decision == "REFUSED":
+            code = self.exclusion_codes[0] if self.exclusion_codes else ""
+            c.protection_refusals = {**c.protection_refusals, self.incident_id: code}
 
 
 class VehicleTheftReported(ContractEvent):

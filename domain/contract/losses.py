@@ -14,10 +14,10 @@ recorded (`record_insurer_payout`), on the Remaining Capital at the effective en
 - the payout above RC(E) is the Customer's (Art. 11.1), credited on a credit note.
 
 Protection [INT]: under Protection the Lessor waives its recourse (Art. 10.1) for what the
-insurer does not pay, so nothing is charged. The contract does not yet record Protection
-claim decisions for a loss (refusals under Art. 10.2 or 10.5), so Protection is taken to
-cover when the terms include it and it had not ended before the loss: by a termination
-letter (D-18: cover ends 2 weeks after it, A-27) or by a stop on an Art. 18.2 ground. A
+insurer does not pay, so nothing is charged. Protection covers when the terms include it, it
+had not ended before the loss (a termination letter, D-18: cover ends 2 weeks after it,
+A-27, or a stop on an Art. 18.2 ground), and the Lessor did not refuse the loss's claim
+under Art. 10.2 (`refuse_protection_claim`, protection.py). A
 payout of 0.00 records that the insurer paid nothing (no own-damage policy under Art. 11.4,
 or a refusal).
 """
@@ -58,10 +58,11 @@ class RecordInsurerPayout(Command):
 
 
 def protection_covers(c: Contract, loss_on: date) -> bool:
-    """M-18 [INT]: Protection is included and had not ended before the loss (D-18, A-27,
-    T-18.2-ii). Claim refusals for a loss are not recorded yet, so they are not seen here."""
+    """M-18, M-19 (Art. 10.1, 10.8): Protection is included, had not ended before the loss
+    (D-18, A-27, T-18.2-ii), and the Lessor did not refuse the loss's claim (Art. 10.2)."""
     ends_on = c.protection_ends_on
-    return c.terms.protection_included and (ends_on is None or loss_on < ends_on)
+    refused = c.loss_incident_id is not None and c.loss_incident_id in c.protection_refusals
+    return c.terms.protection_included and (ends_on is None or loss_on < ends_on) and not refused
 
 
 def record_insurer_payout(c: Contract, ctx: Ctx, amount: Money, insurer: str) -> None:
