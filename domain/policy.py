@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from domain.catalogue import RULES
 from domain.errors import RuleViolationError
+from domain.money import Money
 from domain.money_rules import EARLY_TERMINATION_FEE_RATE_MAX
 
 LEGAL_REVIEW_GROUNDS = frozenset({"18.3(iv)"})
@@ -19,6 +20,9 @@ LESSOR_GROUNDS = frozenset(
 """K-02: the grounds of Art. 18.2 and 18.3 the rule catalogue knows (`T-18.3-ii` -> `18.3(ii)`),
 the only ones a policy can name."""
 
+NO_SURCHARGE = Money(Decimal("0.00"))
+"""M-36 [GAP]: no paper surcharge unless the Lessor sets one."""
+
 
 @dataclass(frozen=True)
 class LessorPolicy:
@@ -27,11 +31,16 @@ class LessorPolicy:
     auto_dissolve_grounds: tuple[str, ...] = ()
     auto_suspend_grounds: tuple[str, ...] = ()
     early_termination_fee_rate: Decimal = EARLY_TERMINATION_FEE_RATE_MAX
+    paper_surcharge: Money = NO_SURCHARGE
+    """M-36 [GAP]: the supplement per document sent by a non-electronic channel the Customer
+    chose over electronic communication; the terms give no amount, so none unless set."""
 
     def __post_init__(self) -> None:
         rate = self.early_termination_fee_rate
         if not Decimal(0) <= rate <= EARLY_TERMINATION_FEE_RATE_MAX:
             raise RuleViolationError("P-42", f"early_termination_fee_rate {rate} must be 0..0.50")
+        if self.paper_surcharge.amount < 0:
+            raise RuleViolationError("M-36", "paper_surcharge must not be negative")
         for name in ("auto_dissolve_grounds", "auto_suspend_grounds"):
             unknown = [g for g in getattr(self, name) if g not in LESSOR_GROUNDS]
             if unknown:

@@ -52,6 +52,8 @@ class ContractTerms:
     insurance_mode: InsuranceMode = InsuranceMode.CUSTOMER_OWN
     insurer_theft_recovery_days: int = 30
     registered_in_name_of: str = "LESSOR"
+    registration_costs_included_in_instalments: bool = True
+    """P-21 (Art. 6.2): if False, registration costs, plates and BIV are invoiced (M-30)."""
     general_terms_version: str = "19-2/HP"
     brand: str = "BMW"
     instalment_components: tuple[tuple[str, Money], ...] = ()
@@ -98,6 +100,9 @@ class ContractTerms:
             insurance_mode=_enum(InsuranceMode, data, "insurance_mode", "P-25", "CUSTOMER_OWN"),
             insurer_theft_recovery_days=_int(data, "insurer_theft_recovery_days", "P-26", 30),
             registered_in_name_of=str(data.get("registered_in_name_of", "LESSOR")),
+            registration_costs_included_in_instalments=bool(
+                data.get("registration_costs_included_in_instalments", True)
+            ),
             general_terms_version=str(data.get("general_terms_version", "19-2/HP")),
             brand=str(data.get("brand", "BMW")),
             instalment_components=_components(data.get("instalment_components", {})),

@@ -6,6 +6,7 @@ import functools
 import socket
 from dataclasses import dataclass
 from datetime import date  # noqa: TC003  # pydantic needs it at runtime
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -17,6 +18,7 @@ from psycopg.conninfo import conninfo_to_dict
 from pydantic import Field, create_model
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.money import Money
 from domain.policy import LessorPolicy
 from infra.topics import TOPICS, topic_spec
 
@@ -64,6 +66,9 @@ class Settings(_TopicNames):
     """K-02 Lessor policy: grounds the termination consumer dissolves on by itself
     (JSON list, e.g. LEASE_AUTO_DISSOLVE_GROUNDS='["18.3(ii)"]'); 18.3(iv) is refused (K-08)."""
     auto_suspend_grounds: tuple[str, ...] = ()
+    paper_surcharge: Decimal = Field(default=Decimal("0.00"), ge=0)
+    """M-36 Lessor policy: the supplement per document sent on paper at the Customer's request
+    (LEASE_PAPER_SURCHARGE, EUR); the terms give no amount [GAP], so none by default."""
     """K-02 Lessor policy: grounds the termination consumer suspends the contract on."""
     business_date: date | None = None
     """Pins the workers' business clock to this date (demos, tests); unset = today in
@@ -105,6 +110,7 @@ class Settings(_TopicNames):
         return LessorPolicy(
             auto_dissolve_grounds=self.auto_dissolve_grounds,
             auto_suspend_grounds=self.auto_suspend_grounds,
+            paper_surcharge=Money.of(self.paper_surcharge),
         )
 
     def topic(self, key: str) -> str:

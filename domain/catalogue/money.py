@@ -121,7 +121,38 @@ ENTRIES: tuple[RuleEntry, ...] = (
         "Art. 6.3, 13.1, 19.3, 7.9, 16.5",
         _M,
     ),
+    # M-30 reading [INT]: one debit note per contract, the amounts as the Lessor paid them.
+    RuleEntry(
+        "M-30",
+        "Registration costs, plates and BIV not in the instalments are invoiced in full",
+        "Art. 6.2",
+        _M,
+    ),
+    # M-31 reading [INT]: the Lessor states type and amount; a maintenance or repair cost is
+    # refused while the contract's MAINTENANCE_REPAIR service (P-13) runs.
+    RuleEntry(
+        "M-31",
+        "Running costs no contract service covers are charged to the Customer",
+        "Art. 6.3, 8.2, 8.3, 10.4, 12.2, 12.3",
+        _M,
+    ),
     RuleEntry("M-32", "Repossession costs are charged to the customer", "Art. 18.4", _M),
+    # M-35 reading [INT]: no document is issued; a payment short by bank charges leaves the
+    # rest open (the M-09 allocation), to be dunned like any other open amount.
+    RuleEntry(
+        "M-35",
+        "Bank charges are the Customer's: never deducted, a short payment stays open",
+        "Art. 5.1",
+        _M,
+    ),
+    # M-36 reading [GAP]: the amount is the Lessor policy's paper_surcharge (none by default),
+    # charged once per document the Lessor names as sent by the non-electronic channel.
+    RuleEntry(
+        "M-36",
+        "Supplement per document sent by the non-electronic channel the Customer chose",
+        "Art. 5.1, 22.3",
+        _M,
+    ),
     RuleEntry(
         "M-33",
         "Ending on death costs nothing; instalments run until the car is back",

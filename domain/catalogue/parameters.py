@@ -63,6 +63,12 @@ ENTRIES: tuple[RuleEntry, ...] = (
         "Art. 6.2",
         _P,
     ),
+    RuleEntry(
+        "P-21",
+        "Registration costs, plates and BIV included in the instalments (default yes)",
+        "Art. 6.2",
+        _P,
+    ),
     RuleEntry("P-23", "Advance payment made under the Special Conditions", "Art. 10.8", _P),
     RuleEntry(
         "P-24",

@@ -216,6 +216,33 @@ class MissingItemsCharged(ReceivableIssued):
     lines: list[dict[str, Any]]
 
 
+class RegistrationCostsCharged(ReceivableIssued):
+    """M-30 (P-21): registration costs, plates and BIV passed on separately and in full."""
+
+    CATEGORY: ClassVar[str] = "REGISTRATION_COSTS"
+
+    registration_costs: Money
+    plate_costs: Money
+    registration_tax: Money
+
+
+class RunningCostCharged(ReceivableIssued):
+    """M-31: a running cost the Customer bears (no contract service covers it)."""
+
+    CATEGORY: ClassVar[str] = "RUNNING_COST"
+
+    cost_type: str
+    description: str
+
+
+class PaperSurchargeCharged(ReceivableIssued):
+    """M-36: the Lessor's supplement for a non-electronic channel the Customer asked for."""
+
+    CATEGORY: ClassVar[str] = "PAPER_SURCHARGE"
+
+    document_ref: str
+
+
 class CreditNoteIssued(ContractEvent):
     """RULES 9.2: a credit, netted first against the document it relates to."""
 

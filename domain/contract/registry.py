@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from domain.contract import (
     adjustments,
     billing,
+    charges,
     cover,
     daily,
     dissolution,
@@ -48,6 +49,7 @@ HANDLERS: Mapping[type[Command], Callable[..., RecordedRefusalError | None]] = {
     **formation.HANDLERS,
     **adjustments.HANDLERS,
     **billing.HANDLERS,
+    **charges.HANDLERS,
     **incidents.HANDLERS,
     **losses.HANDLERS,
     **protection.HANDLERS,

@@ -13,9 +13,19 @@ from typing import Annotated
 from pydantic import Field
 
 from domain.contract.command import MAX_LIST
+from domain.money import Money
 from domain.policy import LessorPolicy
 from domain.terms import REQUIRED, ContractTerms
-from infra.inputs.types import Amount, Count, Identifier, Kilometres, Rate, Strict, UnitPrice
+from infra.inputs.types import (
+    Amount,
+    Count,
+    Identifier,
+    Kilometres,
+    Rate,
+    Strict,
+    UnitPrice,
+    _plain,
+)
 
 Grounds = Annotated[list[Identifier], Field(max_length=MAX_LIST)]
 """A list of Article 18 grounds, e.g. ["18.3(ii)"]."""
@@ -66,6 +76,7 @@ class ContractTermsInput(Strict):
     insurance_mode: Identifier = "CUSTOMER_OWN"
     insurer_theft_recovery_days: Count = 30
     registered_in_name_of: Identifier = "LESSOR"
+    registration_costs_included_in_instalments: bool = True
     general_terms_version: Identifier = "19-2/HP"
     brand: Identifier = "BMW"
     instalment_components: Annotated[dict[Identifier, Amount], Field(max_length=MAX_LIST)] = Field(
@@ -83,6 +94,7 @@ class LessorPolicyInput(Strict):
     auto_dissolve_grounds: Grounds = Field(default_factory=list)
     auto_suspend_grounds: Grounds = Field(default_factory=list)
     early_termination_fee_rate: Rate = Field(default="0.50", validate_default=True)
+    paper_surcharge: Amount = Field(default="0.00", validate_default=True)
 
     def to_policy(self) -> LessorPolicy:
         """The domain's policy; RuleViolationError (K-02, K-08, P-42) names the rule."""
@@ -90,4 +102,5 @@ class LessorPolicyInput(Strict):
             auto_dissolve_grounds=tuple(self.auto_dissolve_grounds),
             auto_suspend_grounds=tuple(self.auto_suspend_grounds),
             early_termination_fee_rate=Decimal(self.early_termination_fee_rate),
+            paper_surcharge=Money.of(_plain(self.paper_surcharge)),
         )

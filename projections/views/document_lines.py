@@ -23,9 +23,12 @@ from domain.contract.billing_events import (
     LateInterestAccrued,
     LateReturnCompensationCharged,
     MissingItemsCharged,
+    PaperSurchargeCharged,
     ReceivableIssued,
     RegisteredLetterFeeCharged,
+    RegistrationCostsCharged,
     ReturnDamageCharged,
+    RunningCostCharged,
     TotalLossShortfallCharged,
 )
 from domain.money import Money
@@ -53,14 +56,18 @@ RULE_ARTICLES: dict[str, str] = {
     "M-22": "Art. 18.7",
     "M-23": "Art. 19.2",
     "M-24": "Art. 19.3",
+    "M-30": "Art. 6.2",
+    "M-31": "Art. 6.3, 8.2, 8.3, 10.4, 12.2, 12.3",
     "M-32": "Art. 18.4",
     "M-33": "Art. 18.9",
+    "M-36": "Art. 5.1, 22.3",
     "T-18.1-iii": "Art. 18.1(iii)",
     "T-18.1-iv": "Art. 18.1(iv)",
     "T-18.4": "Art. 18.4",
     "T-18.5": "Art. 18.5",
     "T-18.7": "Art. 18.7",
     "P-11": "Art. 2.2, 19.3",
+    "P-21": "Art. 6.2",
     "P-42": "Art. 18.7",
     "D-13": "Art. 18.5",
     "D-14": "Art. 18.5",
@@ -174,6 +181,26 @@ def _flat_fee(e: FlatDamageFeeCharged, _: Lookup) -> list[Line]:
     return [line("Flat damage fee", e.amount, incident_id=e.incident_id)]
 
 
+def _registration(e: RegistrationCostsCharged, _: Lookup) -> list[Line]:
+    """M-30: each of the three items passed on in full (those that cost something)."""
+    parts = [
+        ("Registration costs", e.registration_costs),
+        ("Number plates", e.plate_costs),
+        ("Registration tax (BIV)", e.registration_tax),
+    ]
+    return [line(words, amount) for words, amount in parts if amount.is_positive]
+
+
+def _running_cost(e: RunningCostCharged, _: Lookup) -> list[Line]:
+    words = e.description or _words(e.cost_type)
+    return [line(words, e.amount, cost_type=e.cost_type)]
+
+
+def _paper(e: PaperSurchargeCharged, _: Lookup) -> list[Line]:
+    words = f"Surcharge for non-electronic communication: {e.document_ref}"
+    return [line(words, e.amount, document_ref=e.document_ref)]
+
+
 def _loss_shortfall(e: TotalLossShortfallCharged, _: Lookup) -> list[Line]:
     """M-18: the Remaining Capital less what the insurer paid and Protection waived."""
     lines = [line("Remaining capital at the end", e.remaining_capital, incident_id=e.incident_id)]
@@ -233,6 +260,9 @@ _BUILDERS: dict[type[ReceivableIssued], Callable[[Any, Lookup], list[Line]]] = {
     CollectionIndemnityCharged: _collection,
     RegisteredLetterFeeCharged: _letter,
     FlatDamageFeeCharged: _flat_fee,
+    RegistrationCostsCharged: _registration,
+    RunningCostCharged: _running_cost,
+    PaperSurchargeCharged: _paper,
     TotalLossShortfallCharged: _loss_shortfall,
     DissolutionIndemnityInvoiced: _dissolution,
     EarlyTerminationFeeInvoiced: _early_termination,
