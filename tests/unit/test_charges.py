@@ -24,6 +24,8 @@ from domain.contract.charges import (
     ChargeRunningCost,
 )
 from domain.contract.registry import execute
+from domain.contract.settlement import Repossess
+from domain.contract.settlement_events import RepossessionCostsCharged
 from domain.errors import InvalidTransitionError, RuleViolationError
 from domain.policy import LessorPolicy
 from domain.terms import ContractTerms
@@ -43,6 +45,7 @@ from tests.contract_cases import (
     running_ref_contract,
 )
 from tests.factories import active_ref_contract, ctx, ref_terms, run_days
+from tests.unit.test_dissolution import dissolved_ref_contract
 
 if TYPE_CHECKING:
     from projections.engine.rows import Row
@@ -223,3 +226,22 @@ class TestBankCharges:
 
         assert contract.receivables[january].open == bank_charges
         assert contract.status is ContractStatus.ACTIVE
+
+
+class TestRepossessionCosts:
+    def test_M_32_repossession_after_dissolution_charges_its_costs_with_art_18_4(self) -> None:
+        contract = dissolved_ref_contract(returned=False)
+        assert contract.status is ContractStatus.ENDED_AWAITING_RETURN
+        contract.collect_events()
+        costs = Repossess(odometer=40_012, costs=eur("612.345"), damages=(), missing=())
+
+        execute(contract, costs, ctx(date(2025, 11, 28)))
+
+        note = only(collected(contract), RepossessionCostsCharged)
+        assert note.amount == eur("612.35")  # all the costs, to the cent (RULES 0.5)
+        assert contract.receivables[note.receivable_id].category == "REPOSSESSION"
+        assert articles(note.rule_ids) == [
+            {"rule_id": "M-32", "article": "Art. 18.4"},
+            {"rule_id": "T-18.4", "article": "Art. 18.4"},
+        ]
+        assert lines_of(note, _no_documents)[0]["amount"] == "612.35"
