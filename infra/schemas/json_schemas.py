@@ -55,7 +55,7 @@ _SCALARS: dict[Any, dict[str, Any]] = {
 }
 
 
-TERMS_ADDED = frozenset({"instalment_components"})
+TERMS_ADDED = frozenset({"instalment_components", "registration_costs_included_in_instalments"})
 """Terms fields added after v1 of the events that carry terms: optional for readers (older
 stored events do not have them)."""
 
