@@ -64,6 +64,28 @@ def stolen(**overrides: Any) -> Contract:
     return contract
 
 
+def after_protection_letter(sent_on: date, insured_on: date | None = None) -> Contract:
+    """REF running on `sent_on`, when the Lessor's registered letter ends Protection two
+    weeks later (D-18, A-27); the Customer insures himself on `insured_on` if given."""
+    contract = running_ref_contract(sent_on)
+    lapse = NotifyInsuranceLapse(
+        policy_type="PROTECTION_ENDED", lapse_type="CANCELLATION", notified_by="LESSOR"
+    )
+    execute(contract, lapse, ctx(sent_on))
+    if insured_on is not None:
+        execute(contract, ProvideReplacementInsurance(provided_by="CUSTOMER"), ctx(insured_on))
+    return contract
+
+
+def declare_total_loss(contract: Contract, from_day: date) -> None:
+    """Run the days from `from_day` to the M-18 example's total loss, declare it, and run on
+    to the insurer's payout."""
+    run_days(contract, from_day, TOTAL_LOSS_DECLARED_ON)
+    execute(contract, DeclareTotalLoss(event_on=TOTAL_LOSS_EVENT), ctx(TOTAL_LOSS_DECLARED_ON))
+    run_days(contract, TOTAL_LOSS_DECLARED_ON + ONE_DAY, PAID_ON)
+    contract.collect_events()
+
+
 def pay_out(contract: Contract, amount: str, on: date = PAID_ON) -> None:
     execute(contract, RecordInsurerPayout(amount=eur(amount), insurer="INS-1"), ctx(on))
 
@@ -139,19 +161,9 @@ class TestTotalLossSettlement:
     def test_M_18_Protection_ended_before_the_loss_does_not_waive_D_18(self) -> None:
         # Protection terminated by the Lessor's letter of Mon 2025-06-02: cover ends 06-16
         # (D-18, A-27), the Customer insured himself; the loss of 2025-11-05 is not waived.
-        contract = running_ref_contract(date(2025, 6, 2))
-        lapse = NotifyInsuranceLapse(
-            policy_type="PROTECTION_ENDED", lapse_type="CANCELLATION", notified_by="LESSOR"
-        )
-        execute(contract, lapse, ctx(date(2025, 6, 2)))
-        execute(
-            contract, ProvideReplacementInsurance(provided_by="CUSTOMER"), ctx(date(2025, 6, 9))
-        )
+        contract = after_protection_letter(date(2025, 6, 2), insured_on=date(2025, 6, 9))
         assert contract.protection_ends_on == date(2025, 6, 16)
-        run_days(contract, date(2025, 6, 3), TOTAL_LOSS_DECLARED_ON)
-        execute(contract, DeclareTotalLoss(event_on=TOTAL_LOSS_EVENT), ctx(TOTAL_LOSS_DECLARED_ON))
-        run_days(contract, TOTAL_LOSS_DECLARED_ON + ONE_DAY, PAID_ON)
-        contract.collect_events()
+        declare_total_loss(contract, date(2025, 6, 3))
 
         pay_out(contract, "33000.00")
 
@@ -162,14 +174,7 @@ class TestTotalLossSettlement:
     def test_M_19_no_advance_refund_when_Protection_ended_before_the_loss(self) -> None:
         # Art. 10.8: the advance is refunded only where the Lessor waives its recourse; after
         # the Protection letter of 2025-06-02 (cover ended 06-16) the theft of 09-20 is not.
-        contract = running_ref_contract(date(2025, 6, 2))
-        lapse = NotifyInsuranceLapse(
-            policy_type="PROTECTION_ENDED", lapse_type="CANCELLATION", notified_by="LESSOR"
-        )
-        execute(contract, lapse, ctx(date(2025, 6, 2)))
-        execute(
-            contract, ProvideReplacementInsurance(provided_by="CUSTOMER"), ctx(date(2025, 6, 9))
-        )
+        contract = after_protection_letter(date(2025, 6, 2), insured_on=date(2025, 6, 9))
         run_days(contract, date(2025, 6, 3), THEFT_DATE)
         execute(contract, ReportTheft(theft_on=THEFT_DATE), ctx(THEFT_DATE))
         contract.collect_events()
@@ -182,15 +187,8 @@ class TestTotalLossSettlement:
         assert [c.reason for c in of_type(events, CreditNoteIssued)] == ["RETROACTIVE_END"] * 2
 
     def test_M_18_a_loss_within_the_two_weeks_after_the_letter_is_still_waived(self) -> None:
-        contract = running_ref_contract(date(2025, 10, 27))
-        lapse = NotifyInsuranceLapse(
-            policy_type="PROTECTION_ENDED", lapse_type="CANCELLATION", notified_by="LESSOR"
-        )
-        execute(contract, lapse, ctx(date(2025, 10, 27)))  # cover until 2025-11-10
-        run_days(contract, date(2025, 10, 28), TOTAL_LOSS_DECLARED_ON)
-        execute(contract, DeclareTotalLoss(event_on=TOTAL_LOSS_EVENT), ctx(TOTAL_LOSS_DECLARED_ON))
-        run_days(contract, TOTAL_LOSS_DECLARED_ON + ONE_DAY, PAID_ON)
-        contract.collect_events()
+        contract = after_protection_letter(date(2025, 10, 27))  # cover until 2025-11-10
+        declare_total_loss(contract, date(2025, 10, 28))
 
         pay_out(contract, "33000.00")
 
