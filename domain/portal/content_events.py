@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from domain.portal.eligibility import Agreement
 from domain.portal.events import PortalEvent
-from domain.portal.values import (  # noqa: TC001 - event annotations are read at run time
+from domain.portal.values import (
     AgreementKind,
     CustomerStatus,
     Direction,
@@ -65,7 +65,7 @@ class SecureMessageSent(PortalEvent):
     content_hash: str
 
     def apply_to(self, a: PortalAccount) -> None:
-        entry = Message(self.direction, self.content_hash, self.contract_id, self.at)
+        entry = Message(Direction(self.direction), self.content_hash, self.contract_id, self.at)
         a.threads = {**a.threads, self.thread_id: [*a.threads.get(self.thread_id, []), entry]}
 
 
@@ -77,7 +77,10 @@ class PortalUsageViolationRecorded(PortalEvent):
     severity: Severity
 
     def apply_to(self, a: PortalAccount) -> None:
-        a.violations = {**a.violations, self.violation_id: Violation(self.rule, self.severity)}
+        a.violations = {
+            **a.violations,
+            self.violation_id: Violation(ProhibitedUse(self.rule), Severity(self.severity)),
+        }
 
 
 class PortalMeasureTaken(PortalEvent):
@@ -87,7 +90,7 @@ class PortalMeasureTaken(PortalEvent):
     measure: Measure
 
     def apply_to(self, a: PortalAccount) -> None:
-        a.measures = [*a.measures, self.measure]
+        a.measures = [*a.measures, Measure(self.measure)]
 
 
 class _TransferEvent(PortalEvent):
@@ -122,7 +125,10 @@ class ExternalAgreementRegistered(PortalEvent):
     type: AgreementKind
 
     def apply_to(self, a: PortalAccount) -> None:
-        a.agreements = {**a.agreements, self.agreement_id: Agreement(self.agreement_id, self.type)}
+        a.agreements = {
+            **a.agreements,
+            self.agreement_id: Agreement(self.agreement_id, AgreementKind(self.type)),
+        }
 
 
 class ExternalAgreementEnded(PortalEvent):
@@ -143,4 +149,4 @@ class CustomerStatusRecorded(PortalEvent):
     status: CustomerStatus
 
     def apply_to(self, a: PortalAccount) -> None:
-        a.customer_status = self.status
+        a.customer_status = CustomerStatus(self.status)

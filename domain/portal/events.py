@@ -64,7 +64,7 @@ class ConnectedServiceAuthenticated(PortalEvent):
     service: ConnectedService
 
     def apply_to(self, a: PortalAccount) -> None:
-        a.connected_service = self.service
+        a.connected_service = ConnectedService(self.service)
 
 
 class _CodeEvent(PortalEvent):
@@ -80,7 +80,7 @@ class AuthenticationCodeRequested(_CodeEvent):
     """PT-04 step 2 (or 6): a code was asked for, to the mobile number on record."""
 
     def apply_to(self, a: PortalAccount) -> None:
-        secure = self.purpose is _SECURITY
+        secure = self.purpose == _SECURITY  # a StrEnum is stored as its str
         a.stage = Stage.SECURITY_CODE_REQUESTED if secure else Stage.CODE_REQUESTED
         a.code_attempts = self.attempt
 
@@ -89,7 +89,7 @@ class AuthenticationCodeSent(_CodeEvent):
     """PT-04 step 2 (or 6): the code went out by SMS (infra made and sent it)."""
 
     def apply_to(self, a: PortalAccount) -> None:
-        secure = self.purpose is _SECURITY
+        secure = self.purpose == _SECURITY  # a StrEnum is stored as its str
         a.stage = Stage.SECURITY_CODE_SENT if secure else Stage.CODE_SENT
 
 
@@ -97,7 +97,7 @@ class AuthenticationCodeVerified(_CodeEvent):
     """PT-04 step 3 (or 6): the Customer entered the right code (infra checked it)."""
 
     def apply_to(self, a: PortalAccount) -> None:
-        secure = self.purpose is _SECURITY
+        secure = self.purpose == _SECURITY  # a StrEnum is stored as its str
         a.stage = Stage.SECURITY_CODE_VERIFIED if secure else Stage.CODE_VERIFIED
 
 
@@ -110,6 +110,9 @@ class CustomerNumberNotRecognised(PortalEvent):
 
     entered_value_hash: str
     channel: Channel
+
+    def apply(self, aggregate: Any) -> None:
+        aggregate.attempts += 1  # recorded on an UnrecognisedEntryLog (attempts.py)
 
 
 class AuthenticationCodeNotReceivedReported(PortalEvent):
@@ -241,7 +244,7 @@ class PortalAccessRevoked(PortalEvent):
     reason: RevocationReason
 
     def apply_to(self, a: PortalAccount) -> None:
-        a.access, a.revoked_reason = AccessState.REVOKED, self.reason
+        a.access, a.revoked_reason = AccessState.REVOKED, RevocationReason(self.reason)
 
 
 class PortalAccessRestored(PortalEvent):
