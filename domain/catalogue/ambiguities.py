@@ -166,9 +166,21 @@ ENTRIES: tuple[RuleEntry, ...] = (
         _A,
     ),
     RuleEntry(
+        "A-36",
+        "24-hour duties run from the event; a portal message counts as written",
+        "Art. 9.1; Portal Art. 2.2",
+        _A,
+    ),
+    RuleEntry(
         "A-37",
         "Grounds are found per customer; dissolution names its contracts",
         "Art. 3.1, 4.5, 18.3(ii)(vi)",
+        _A,
+    ),
+    RuleEntry(
+        "A-39",
+        "Portal access counts from the latest agreement end, or its later recording",
+        "Portal Art. 4.1",
         _A,
     ),
     RuleEntry(

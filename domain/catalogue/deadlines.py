@@ -123,6 +123,18 @@ ENTRIES: tuple[RuleEntry, ...] = (
         "D-34", "Portal access lasts 18 months after the last agreement ends", "Portal Art. 4.1", _D
     ),
     RuleEntry(
+        "D-35",
+        "New portal terms apply from their announced date, and only once accepted",
+        "Portal Art. 9.1, 9.2",
+        _D,
+    ),
+    RuleEntry(
         "D-36", "Invoices are due on receipt unless a payment term is agreed", "Art. 5.1, 5.2", _D
+    ),
+    RuleEntry(
+        "D-38",
+        "Tell the Lessor at once of suspected misuse of portal credentials",
+        "Portal Art. 2.8",
+        _D,
     ),
 )
