@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from domain.portal import events as ev
+from domain.portal.base import REVOCATION_RULE
 from domain.portal.content import AccountContent
 from domain.portal.eligibility import access_valid_until, is_eligible, last_agreement_end
 from domain.portal.values import (
@@ -87,7 +88,8 @@ class PortalAccount(AccountContent):
     ) -> None:
         """PT-04 step 1. Refused without any agreement (PT-01), after the access period
         (PT-03), on an active or a revoked account, and from a Connected app whose own
-        authentication is not given (PT-06; it is recorded first)."""
+        authentication is not given (PT-06; it is recorded first). Starting again while
+        registering begins the steps anew (infra's code rate limit still applies)."""
         agreements = self.all_agreements(contracts)
         if not is_eligible(agreements):
             self.refuse("PT-01", "not_eligible")
@@ -278,14 +280,8 @@ class PortalAccount(AccountContent):
     def revoke(self, reason: RevocationReason, at: datetime) -> None:
         """Stop access (staff: MISUSE; the rules: TERMS_REJECTED, ELIGIBILITY_EXPIRED)."""
         if self.access is AccessState.REVOKED:
-            self.refuse(self._revoke_rule(reason), "access_revoked")
+            self.refuse(REVOCATION_RULE[reason], "access_revoked")
         self.record(ev.PortalAccessRevoked, at, reason=reason)
-
-    @staticmethod
-    def _revoke_rule(reason: RevocationReason) -> str:
-        from domain.portal.base import REVOCATION_RULE  # noqa: PLC0415
-
-        return REVOCATION_RULE[reason]
 
     def restore(self, at: datetime) -> None:
         """Staff give back revoked access (PortalAccessRestored)."""

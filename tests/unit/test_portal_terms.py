@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from domain.application import ContractsApplication
 from domain.errors import ConcurrencyConflictError
 from domain.portal.application import PortalApplication
 from domain.portal.attempts import UnrecognisedEntryLog
@@ -82,6 +85,30 @@ def test_D_35_PT_13_gate_blocks_only_from_the_entry_into_force() -> None:
     account.accept_terms(V2, at(10), WEB, "ua")
     assert terms_gate(account, terms, CHANGE) is None
     account.performed(Action.VIEW_CONTRACT, "L-1", at(11), WEB)
+
+
+@given(
+    st.lists(st.integers(0, 400), min_size=1, max_size=6),
+    st.sets(st.integers(0, 5)),
+    st.integers(-10, 420),
+)
+def test_D_35_property_gate_frees_exactly_when_the_version_in_force_is_accepted(
+    offsets: list[int], accepted: set[int], day: int
+) -> None:
+    terms = PortalTermsCatalogue.open(T0)
+    for index, offset in enumerate(sorted(offsets)):
+        terms.publish(f"v{index}", IN_FORCE + timedelta(days=offset), T0)
+    account = registered(version="none")
+    for index in accepted & set(range(len(offsets))):
+        account.accept_terms(f"v{index}", at(20), WEB, "ua")
+    today = IN_FORCE + timedelta(days=day)
+    pending = terms_gate(account, terms, today)
+    in_force = [v for v in terms.versions if v.effective_from <= today]
+    if not in_force or in_force[-1].version in account.accepted_terms:
+        assert pending is None
+    else:
+        assert pending == in_force[-1]
+        assert pending.effective_from <= today
 
 
 def test_PT_14_accepted_versions_are_kept_with_their_time() -> None:
@@ -204,5 +231,8 @@ def test_application_concurrent_change_is_a_conflict(monkeypatch: pytest.MonkeyP
         app.login_failed("C-1", at(9), WEB)
 
 
-def test_application_stores_in_its_own_tables() -> None:
-    assert PortalApplication.name == "portal"
+def test_application_tables_are_apart_from_the_contracts_ones() -> None:
+    """eventsourcing 9.5's PostgreSQL recorder names tables `<env.name.lower()>_events`."""
+    portal, contracts = PortalApplication().env.name.lower(), ContractsApplication.name.lower()
+    assert portal == "portal"
+    assert portal != contracts
