@@ -86,6 +86,13 @@ def test_PT_04_the_steps_in_order_reach_an_active_account() -> None:
     assert account.access is AccessState.ACTIVE
 
 
+def test_PT_04_no_step_before_the_customer_number_is_entered() -> None:
+    account = PortalAccount.open("C-9", T0)
+    assert account.stage is Stage.NONE
+    for _, step in STEPS:
+        assert refusal(account, step)[1] in {"out_of_order", "registration_incomplete"}
+
+
 @pytest.mark.parametrize("index", range(1, len(STEPS)))
 def test_PT_04_each_step_is_refused_before_the_previous_one(index: int) -> None:
     account = started()
