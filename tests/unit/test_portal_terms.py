@@ -233,7 +233,7 @@ def test_application_concurrent_change_is_a_conflict(monkeypatch: pytest.MonkeyP
 
 def test_application_tables_are_apart_from_the_contracts_ones() -> None:
     """eventsourcing 9.5's PostgreSQL recorder names tables `<env.name.lower()>_events`."""
-    portal = PortalApplication().env.name.lower()
-    contracts = ContractsApplication().env.name.lower()
+    portal = str(getattr(PortalApplication().env, "name", "")).lower()
+    contracts = str(getattr(ContractsApplication().env, "name", "")).lower()
     assert portal == "portal"
     assert portal != contracts
