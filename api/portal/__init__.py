@@ -1,0 +1,1 @@
+"""The customer portal "Mijn Financial Services" (PORTAL.md): pages, texts, security headers."""
