@@ -21,6 +21,8 @@ from api.deps import Services
 from api.limits import BodyLimit
 from api.metrics import ConsumerLags, Metrics, RequestTimer
 from api.openapi import complete
+from api.portal import pages as portal_pages
+from api.portal.security import SecurityHeaders
 from api.readmodels import ReadModels
 from api.routers import commands, contracts, health, me, rules
 from infra.bootstrap import event_store
@@ -73,13 +75,16 @@ def create_app(services: Services | ServicesFactory) -> FastAPI:
     )
     app.openapi = lambda: complete(app)  # type: ignore[method-assign]
     problems.install(app)
+    portal_pages.install(app)  # pages, not problems, under /portal
     app.add_middleware(BodyLimit)
     app.add_middleware(RequestTimer)
+    app.add_middleware(SecurityHeaders)  # outermost of ours: every answer gets them
     app.include_router(health.router)
     app.include_router(contracts.router)  # the reads first: routes are matched in order
     app.include_router(me.router)
     app.include_router(commands.router)
     app.include_router(rules.router)
+    app.include_router(portal_pages.router)
     return app
 
 
