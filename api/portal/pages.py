@@ -34,7 +34,8 @@ if TYPE_CHECKING:
 
 TEMPLATES: Final = Path(__file__).parent.parent / "templates"
 STATIC: Final = Path(__file__).parent / "static"
-STATIC_FILES: Final = {p.name: p for p in STATIC.iterdir() if p.suffix == ".css"}
+MEDIA_TYPES: Final = {".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
+STATIC_FILES: Final = {p.name: p for p in STATIC.iterdir() if p.suffix in MEDIA_TYPES}
 CONTACT: Final = {"email": "contract.sf@bmw.be", "phone": "+32 3 890 51 11"}
 """PT-05: the lessor's contact channels (every working day 08:30-18:00)."""
 LINKS: Final = {
@@ -145,11 +146,11 @@ async def security_duties(request: Request) -> HTMLResponse:
 
 @router.get("/static/{name}")
 async def static(name: str) -> FileResponse:
-    """The portal's own stylesheet (nothing from a CDN)."""
+    """The portal's own stylesheet and icon (nothing from a CDN)."""
     path = STATIC_FILES.get(name)
     if path is None:
         raise StarletteHTTPException(404, "no such file")
-    return FileResponse(path, media_type="text/css; charset=utf-8")
+    return FileResponse(path, media_type=MEDIA_TYPES[path.suffix])
 
 
 def error_page(request: Request, status: int, message: str | None = None) -> HTMLResponse:
