@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit integration bench clean
+.PHONY: run test lint typecheck unit integration browser chromium bench clean
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "python3.11 not found; set PY=/path/to/python3.11"; exit 1; }
@@ -31,8 +31,24 @@ unit: $(STAMP)
 integration: $(STAMP)
 	$(BIN)/pytest -q -m "integration or e2e" tests/integration tests/e2e
 
-test: lint typecheck
-	$(BIN)/pytest -q tests
+# The browser tests (tests/browser) drive the Debian/Ubuntu Chromium, never a Playwright download.
+CHROMIUM ?= /usr/bin/chromium
+
+chromium:
+	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing chromium (apt-get) for the browser tests"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium \
+		|| { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; }; \
+	fi; \
+	[ -x "$(CHROMIUM)" ] || { echo "the browser tests need Chromium at $(CHROMIUM):"; \
+		echo "  sudo apt-get install chromium   (or set CHROMIUM=/path and LEASE_CHROMIUM=/path)"; exit 1; }
+
+browser: $(STAMP) chromium
+	LEASE_CHROMIUM=$(CHROMIUM) $(BIN)/pytest -q -m browser tests/browser
+
+test: lint typecheck chromium
+	LEASE_CHROMIUM=$(CHROMIUM) $(BIN)/pytest -q tests
 
 bench: $(STAMP)
 	$(BIN)/python bench/commands.py
