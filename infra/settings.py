@@ -15,7 +15,7 @@ import psycopg
 from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.postgres import PostgresFactory
 from psycopg.conninfo import conninfo_to_dict
-from pydantic import Field, create_model
+from pydantic import Field, SecretStr, create_model
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.money import Money
@@ -97,6 +97,10 @@ class Settings(_TopicNames):
     """The `aud` a token must name."""
     api_issuer: str = "lease-dev"
     """The `iss` a token must name (the identity provider's issuer in production)."""
+
+    portal_secret: SecretStr | None = None
+    """The customer portal's server secret for its HMACs (authentication codes, login
+    throttle); unset = a random one kept in `<data dir>/portal/` (infra/portal/secret.py)."""
 
     lessor_name: str = "Lessor NV (set LEASE_LESSOR_NAME)"
     """Who issues the documents: printed on every invoice, debit and credit note."""

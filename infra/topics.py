@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
-from consumers import odometer_readings, payments
+from consumers import external_agreements, odometer_readings, payments
 from consumers.dead_letters import DeadLetter
 from consumers.termination import DeadlineReached
+from infra.portal.notifications import Notification
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -41,6 +42,7 @@ class MessageKey:
 
 CONTRACT_ID_KEY = MessageKey("The contract id", format="uuid")
 CONTRACT_KEY = MessageKey("The contract id or number")
+CUSTOMER_KEY = MessageKey("The customer number")
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,22 @@ TOPICS: tuple[TopicSpec, ...] = (
         action="send",
         description="Messages not handled",
         message=DeadLetter,
+    ),
+    TopicSpec(
+        key="notifications",
+        default="lease.notifications.v1",
+        action="send",
+        description="SMS and e-mail for the Lessor's notification service (customer portal)",
+        message=Notification,
+        message_key=CUSTOMER_KEY,
+    ),
+    TopicSpec(
+        key="external_agreements",
+        default="lease.external-agreements.v1",
+        action="receive",
+        description="Financing and lease agreements of the Lessor's other systems",
+        message=external_agreements.ExternalAgreementMessage,
+        message_key=CUSTOMER_KEY,
     ),
 )
 """Every topic the service produces to or consumes from, in the order they are published."""

@@ -25,9 +25,16 @@ def test_a_topic_name_comes_from_its_env_variable(monkeypatch: pytest.MonkeyPatc
     assert "bank.payments" in settings.all_topics()
 
 
+AWAITING_WORKER = {"notifications", "external_agreements"}
+"""Portal topics (issue 11) registered before the workers that write and read them: the
+notifications outbox relay and the external-agreements consumer. Remove a key when its
+worker is registered (the test below fails until then)."""
+
+
 def test_workers_read_and_write_registered_topics_and_every_topic_has_a_worker() -> None:
     used = {key for w in WORKERS for key in (*w.reads, *w.writes)}
-    assert used == {t.key for t in TOPICS}
+    assert used == {t.key for t in TOPICS} - AWAITING_WORKER
+    assert not used & AWAITING_WORKER, "a portal topic has its worker: drop it from the set"
     for worker in WORKERS:
         assert worker.needs_broker == (worker.name in KAFKA_WORKERS)
         assert (worker.build is None) == (not worker.needs_broker)
