@@ -8,7 +8,7 @@ import socket
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from eventsourcing.postgres import PostgresFactory
+from eventsourcing.postgres import PostgresDatastore, PostgresFactory
 
 from consumers.tracking import TrackedContracts
 from domain.application import ContractsApplication
@@ -83,3 +83,21 @@ def own_database_env(fresh_database: PostgresInfo, bootstrap_servers: str) -> di
     return cli_env(
         LEASE_DATABASE_URL=fresh_database.dsn, LEASE_KAFKA_BOOTSTRAP_SERVERS=bootstrap_servers
     )
+
+
+@pytest.fixture
+def portal_datastore(
+    pg_info: PostgresInfo, pg_env: dict[str, str]
+) -> Iterator[PostgresDatastore]:
+    """A datastore on the test's schema, for the portal's stores (infra/portal)."""
+    datastore = PostgresDatastore(
+        pg_info.dbname,
+        pg_info.host,
+        pg_info.port,
+        pg_info.user,
+        pg_info.password,
+        schema=pg_env[PostgresFactory.POSTGRES_SCHEMA],
+        pool_size=2,
+    )
+    yield datastore
+    datastore.close()
