@@ -24,8 +24,9 @@ class ExternalAgreementMessage(Strict):
     """The agreement's id in its own system."""
     type: Literal["FINANCING", "LEASE"]
     event: Literal["REGISTERED", "ENDED"]
-    effective_end_date: BusinessDate | None = None
-    """When the agreement ends (or ended): the latest one bounds portal access (A-39)."""
+    effective_end_date: BusinessDate | None
+    """When the agreement ends (or ended), null when it has no end date yet; required all
+    the same (a sender states it): the latest end bounds portal access (A-39)."""
 
 
 def parse(value: bytes | None) -> ExternalAgreementMessage:

@@ -86,9 +86,7 @@ def own_database_env(fresh_database: PostgresInfo, bootstrap_servers: str) -> di
 
 
 @pytest.fixture
-def portal_datastore(
-    pg_info: PostgresInfo, pg_env: dict[str, str]
-) -> Iterator[PostgresDatastore]:
+def portal_datastore(pg_info: PostgresInfo, pg_env: dict[str, str]) -> Iterator[PostgresDatastore]:
     """A datastore on the test's schema, for the portal's stores (infra/portal)."""
     datastore = PostgresDatastore(
         pg_info.dbname,

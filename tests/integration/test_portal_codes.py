@@ -71,7 +71,10 @@ def test_five_wrong_entries_void_the_code(codes: AuthenticationCodes) -> None:
     assert codes.verify("C-1", REG, code, T0).outcome is Outcome.VOID
 
 
-@pytest.mark.parametrize("entry", ["", "12345", "1234567", "abcdef", "１２３４５６", "9" * 10_000])
+@pytest.mark.parametrize(
+    "entry",
+    ["", "12345", "1234567", "abcdef", "\uff11\uff12\uff13\uff14\uff15\uff16", "9" * 10_000],
+)
 def test_malformed_entries_are_wrong_and_count(codes: AuthenticationCodes, entry: str) -> None:
     code = codes.issue("C-1", REG, T0)
     assert codes.verify("C-1", REG, entry, T0) == Verdict(Outcome.WRONG, attempts_left=4)
@@ -105,7 +108,9 @@ def test_the_table_holds_hashes_not_codes(
     codes: AuthenticationCodes, portal_datastore: PostgresDatastore
 ) -> None:
     issued = [codes.issue(f"C-{n}", REG, T0) for n in range(5)]
-    query = sql.SQL("SELECT * FROM {}").format(sql.Identifier(portal_datastore.schema, "portal_codes"))
+    query = sql.SQL("SELECT * FROM {}").format(
+        sql.Identifier(portal_datastore.schema, "portal_codes")
+    )
     with portal_datastore.transaction(commit=False) as curs:
         curs.execute(query)
         rows = curs.fetchall()
@@ -123,7 +128,7 @@ def test_a_code_is_only_right_under_its_secret(portal_datastore: PostgresDatasto
 
 def test_times_must_be_aware_and_inputs_bounded(codes: AuthenticationCodes) -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        codes.issue("C-1", REG, datetime(2026, 3, 2, 9, 0))  # noqa: DTZ001
+        codes.issue("C-1", REG, datetime(2026, 3, 2, 9, 0))
     with pytest.raises(ValueError, match="subject"):
         codes.issue("C" * 129, REG, T0)
     with pytest.raises(ValueError, match="purpose"):

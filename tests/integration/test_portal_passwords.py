@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
 from argon2 import PasswordHasher
@@ -34,7 +34,7 @@ class CountingHasher(PasswordHasher):
         super().__init__(**{"time_cost": 1, "memory_cost": 8, "parallelism": 1, **kwargs})
         self.verified: list[str] = []
 
-    def verify(self, hash: str | bytes, password: str | bytes) -> bool:  # noqa: A002
+    def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:  # noqa: A002
         self.verified.append(str(hash))
         return super().verify(hash, password)
 

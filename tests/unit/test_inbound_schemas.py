@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from consumers import odometer_readings, payments
+from consumers import external_agreements, odometer_readings, payments
 from consumers.base import InvalidMessageError
 from consumers.termination import parse_deadline
 from infra.schemas.docs import DOCS
@@ -47,23 +47,39 @@ GOOD: dict[str, dict[str, Any]] = {
         "due_on": "2024-03-12",
         "reached_on": "2024-03-13",
     },
+    "external-agreements": {
+        "schema_version": 1,
+        "customer_number": "C-0001",
+        "agreement_id": "FIN-77",
+        "type": "FINANCING",
+        "event": "ENDED",
+        "effective_end_date": "2024-03-12",
+    },
 }
 SCHEMAS = {
     "payments": "payments/BankPayment.v1.json",
     "odometer-readings": "odometer-readings/OdometerReading.v1.json",
     "deadlines": "deadlines/DeadlineReached.v1.json",
+    "external-agreements": "external-agreements/ExternalAgreementMessage.v1.json",
 }
 PARSERS: dict[str, Callable[[bytes], object]] = {
     "payments": payments.parse,
     "odometer-readings": odometer_readings.parse,
     "deadlines": parse_deadline,
+    "external-agreements": external_agreements.parse,
 }
 TEXT_FIELDS = {
     "payments": ("payment_id", "contract_number"),
     "odometer-readings": ("reading_id", "contract_number"),
     "deadlines": ("deadline_id", "rule_id"),
+    "external-agreements": ("customer_number", "agreement_id"),
 }
-DATE_FIELDS = {"payments": "received_on", "odometer-readings": "read_on", "deadlines": "due_on"}
+DATE_FIELDS = {
+    "payments": "received_on",
+    "odometer-readings": "read_on",
+    "deadlines": "due_on",
+    "external-agreements": "effective_end_date",
+}
 STRINGS = [
     "",
     " BANK-1",
@@ -108,6 +124,10 @@ def variants(topic: str) -> list[Any]:
         out += [{**good, "source": s} for s in ("GARAGE", "telematics", "")]
     if topic == "deadlines":
         out += [{**good, "contract_id": c} for c in ("not-a-uuid", CONTRACT_ID.upper(), "", 7)]
+    if topic == "external-agreements":
+        out += [{**good, "type": t} for t in ("LOAN", "financing", "", None)]
+        out += [{**good, "event": e} for e in ("CHANGED", "ended", "")]
+        out += [{**good, "effective_end_date": None}]
     return out
 
 
