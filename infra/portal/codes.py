@@ -35,8 +35,8 @@ MAX_CODES_PER_HOUR = 3
 RATE_WINDOW = timedelta(hours=1)
 MAX_SUBJECT = 128
 MAX_PURPOSE = 32
-MAX_ENTRY = 64
-"""An entered code longer than this is not hashed (it is WRONG all the same)."""
+KEEP = timedelta(days=1)
+"""Rows older than this are purged: past their validity and out of the rate window."""
 
 
 class Outcome(StrEnum):
@@ -109,6 +109,7 @@ class AuthenticationCodes:
             " AND purpose = %s ORDER BY id DESC LIMIT 1 FOR UPDATE"
         ).format(name)
         self._mark = sql.SQL("UPDATE {} SET failures = %s, state = %s WHERE id = %s").format(name)
+        self._purge = sql.SQL("DELETE FROM {} WHERE issued_at < %s").format(name)
 
     def issue(self, subject: str, purpose: str, now: datetime) -> str:
         """A new code for `subject` and `purpose` (the previous one is void); send it, never
@@ -151,6 +152,12 @@ class AuthenticationCodes:
                 return Verdict(Outcome.VOID)
             curs.execute(self._mark, (failures, "OPEN", row["id"]))
             return Verdict(Outcome.WRONG, attempts_left=MAX_FAILURES - failures)
+
+    def purge(self, now: datetime) -> int:
+        """Delete the codes issued more than `KEEP` before `now`; how many."""
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(self._purge, (aware(now) - KEEP,))
+            return curs.rowcount
 
     def _digest(self, subject: str, purpose: str, code: str) -> str:
         message = f"{subject}\x00{purpose}\x00{code}".encode()

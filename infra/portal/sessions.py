@@ -137,15 +137,12 @@ class Sessions:
                 curs.execute(self._data, (Jsonb(payload), _id(token)))
 
     def rotate(self, token: str, account_id: UUID, now: datetime) -> OpenedSession:
-        """A new session for `account_id` (login), carrying the old one's data; the old
-        token is dead from now on (a token fixed before login is worth nothing)."""
-        data: Mapping[str, str] = {}
-        if len(token) <= MAX_TOKEN:
-            with self.datastore.transaction(commit=True) as curs:
-                curs.execute(self._end, (_id(token),))
-                row = curs.fetchone()
-            data = row["data"] if row is not None else {}
-        return self.open(account_id, now, data)
+        """A new session for `account_id` (login), carrying the old one's data if it is
+        still live; the old token is dead from now on (a token fixed before login is worth
+        nothing)."""
+        old = self.get(token, now)
+        self.end(token)
+        return self.open(account_id, now, old.data if old is not None else {})
 
     def end(self, token: str) -> None:
         """End the session (logout)."""

@@ -30,6 +30,8 @@ FIRST_WAIT = timedelta(seconds=1)
 MAX_WAIT = timedelta(minutes=15)
 MAX_USERNAME_INPUT = 1024
 """A typed username is cut to this before it is hashed (an input bound)."""
+KEEP = timedelta(days=1)
+"""A username whose last failure is older than this starts again (its row is purged)."""
 _MAX_DOUBLINGS = 10
 """2**10 s > 15 minutes: more doublings change nothing (and keep the numbers small)."""
 
@@ -68,6 +70,7 @@ class LoginThrottle:
             " failures = LEAST({0}.failures + 1, 1000000), last_failure = EXCLUDED.last_failure"
         ).format(name)
         self._reset = sql.SQL("DELETE FROM {} WHERE key = %s").format(name)
+        self._purge = sql.SQL("DELETE FROM {} WHERE last_failure < %s").format(name)
 
     def wait(self, username: str, now: datetime) -> timedelta:
         """How long the username must still wait before a login is checked (zero: go)."""
@@ -89,6 +92,12 @@ class LoginThrottle:
         """A successful login: the count starts again."""
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(self._reset, (self._key(username),))
+
+    def purge(self, now: datetime) -> int:
+        """Forget usernames whose last failure is more than `KEEP` before `now`; how many."""
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(self._purge, (aware(now) - KEEP,))
+            return curs.rowcount
 
     def _key(self, username: str) -> str:
         normalised = username[:MAX_USERNAME_INPUT].strip().lower().encode("utf-8")

@@ -133,3 +133,10 @@ def test_times_must_be_aware_and_inputs_bounded(codes: AuthenticationCodes) -> N
         codes.issue("C" * 129, REG, T0)
     with pytest.raises(ValueError, match="purpose"):
         codes.verify("C-1", "P" * 33, "123456", T0)
+
+
+def test_old_codes_are_purged(codes: AuthenticationCodes) -> None:
+    codes.issue("C-1", REG, T0)
+    fresh = codes.issue("C-2", REG, T0 + timedelta(hours=23))
+    assert codes.purge(T0 + timedelta(days=1, seconds=1)) == 1
+    assert codes.verify("C-2", REG, fresh, T0 + timedelta(hours=23)).ok

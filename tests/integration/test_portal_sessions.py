@@ -93,6 +93,14 @@ def test_rotation_at_login_kills_the_old_token_and_keeps_the_data(sessions: Sess
     assert session.csrf_token == after.csrf_token != before.csrf_token
 
 
+def test_rotating_a_timed_out_session_carries_nothing_over(sessions: Sessions) -> None:
+    before = sessions.open(None, T0, {"step": "CODE_VERIFIED"})
+    after = sessions.rotate(before.token, uuid.uuid4(), T0 + IDLE_TIMEOUT)
+    session = sessions.get(after.token, T0 + IDLE_TIMEOUT)
+    assert session is not None
+    assert session.data == {}
+
+
 def test_data_is_replaced_and_bounded(sessions: Sessions) -> None:
     opened = sessions.open(None, T0)
     sessions.update_data(opened.token, {"step": "STARTED", "customer": "C-1"})
@@ -174,3 +182,13 @@ def test_known_and_unknown_usernames_are_throttled_alike_and_not_stored(
         keys = [row["key"] for row in curs.fetchall()]
     assert len(keys) == 2
     assert not any("example" in key for key in keys)
+
+
+def test_the_throttle_forgets_a_username_a_day_after_its_last_failure(
+    throttle: LoginThrottle,
+) -> None:
+    for _ in range(6):
+        throttle.failed("anna@example.be", T0)
+    throttle.failed("bert@example.be", T0 + timedelta(hours=12))
+    assert throttle.purge(T0 + timedelta(days=1, seconds=1)) == 1
+    assert throttle.wait("anna@example.be", T0) == timedelta(0)
