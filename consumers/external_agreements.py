@@ -1,7 +1,7 @@
 """`lease.external-agreements.v1`: financing and lease agreements the Customer has with the
 Lessor in other systems (ExternalAgreementMessage v1).
 
-Portal access lasts while any agreement of the Customer runs (PT-03; A-39: financing
+Portal access lasts while any agreement of the Customer runs (RULES.md: financing
 agreements come from external events), so the portal needs their registrations and ends.
 This module reads the message strictly; nothing applies it yet (the topic's handler is
 None until the portal aggregate takes it).
@@ -26,7 +26,7 @@ class ExternalAgreementMessage(Strict):
     event: Literal["REGISTERED", "ENDED"]
     effective_end_date: BusinessDate | None
     """When the agreement ends (or ended), null when it has no end date yet; required all
-    the same (a sender states it): the latest end bounds portal access (A-39)."""
+    the same (a sender states it): the latest end bounds portal access."""
 
 
 def parse(value: bytes | None) -> ExternalAgreementMessage:

@@ -1,4 +1,4 @@
-"""Authentication codes (PORTAL.md, PT-04): 6 digits, hashed, 10 minutes, single use.
+"""Authentication codes (PORTAL.md): 6 digits, hashed, 10 minutes, single use.
 
 A code is drawn from `secrets` (a CSPRNG) and only its HMAC-SHA256 under the portal secret
 is stored, over (subject, purpose, code): the table never holds a code. A subject is who the

@@ -1,4 +1,4 @@
-"""Portal passwords (PORTAL.md, PT-04): argon2id hashes, outside the event store.
+"""Portal passwords (PORTAL.md; the registration flow): argon2id hashes, outside the event store.
 
 `portal_passwords` holds one argon2id hash per account (argon2-cffi's `PasswordHasher`,
 its default parameters) and when it was set; no event carries a hash. A password has at
@@ -109,6 +109,6 @@ class Passwords:
         return False  # pragma: no cover - nobody knows the dummy's random password
 
     def reset(self, account_id: UUID) -> None:
-        """Forget the account's password (PT-09: a reset after suspicious access)."""
+        """Forget the account's password (a reset after suspicious access)."""
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(self._delete, (account_id,))

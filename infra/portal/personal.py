@@ -1,9 +1,10 @@
-"""Personal data kept outside the event payloads (PORTAL.md; A-40), and the username index.
+"""Personal data kept outside the event payloads (PORTAL.md), and the username index.
 
 An event carries an opaque reference (`put` gives a uuid4); the value sits in
 `portal_personal_data` and `erase` wipes it at retention end, keeping the row with its
 erasure time, so history keeps its shape and loses the person. Usernames are e-mail
-addresses (PT-04), normalised (stripped, lower-cased) and unique in `portal_usernames`.
+addresses (the registration flow), normalised (stripped, lower-cased) and unique in
+`portal_usernames`.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ The browser holds a random token (`secrets.token_urlsafe(32)`); `portal_sessions
 its SHA-256, so a copy of the table opens no session. Each session has its own CSRF token,
 which every form carries. `data` is a small string map for a flow in progress (a
 registration's step), bounded by `MAX_DATA_BYTES`. `rotate` gives a new token at login (the
-old one ends); `end_all` ends every session of an account (suspicious access, PT-09).
+old one ends); `end_all` ends every session of an account (suspicious access).
 """
 
 from __future__ import annotations
