@@ -3,6 +3,7 @@ entries void, 3 per customer per hour."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -140,3 +141,10 @@ def test_old_codes_are_purged(codes: AuthenticationCodes) -> None:
     fresh = codes.issue("C-2", REG, T0 + timedelta(hours=23))
     assert codes.purge(T0 + timedelta(days=1, seconds=1)) == 1
     assert codes.verify("C-2", REG, fresh, T0 + timedelta(hours=23)).ok
+
+
+def test_a_code_entered_twice_at_once_is_right_once(codes: AuthenticationCodes) -> None:
+    code = codes.issue("C-1", REG, T0)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        verdicts = list(pool.map(lambda _: codes.verify("C-1", REG, code, T0), range(2)))
+    assert sorted(v.outcome for v in verdicts) == [Outcome.NONE, Outcome.OK]
