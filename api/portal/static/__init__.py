@@ -1,0 +1,1 @@
+"""The customer portal's stylesheet and icon (package data)."""

@@ -1,0 +1,1 @@
+"""The customer portal's page templates (package data)."""
