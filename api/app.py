@@ -29,9 +29,12 @@ from infra.bootstrap import event_store
 from infra.clock import business_clock
 from infra.dev_tokens import ensure_key_pair, public_key_path
 from infra.idempotency import KEY_RETENTION, IdempotentContracts
+from infra.portal.backend import PortalBackend
+from infra.portal.secret import portal_secret
 from infra.relay.tracking import relay_tracking
 from infra.settings import get_settings
 from infra.workers import consumer_lags
+from projections.views.portal import PostgresPortalView
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Iterator, Mapping
@@ -119,6 +122,12 @@ def services_on(
     app.keys.purge(KEY_RETENTION)
     read_models = ReadModels.open(readers, app.name, settings.api_consistency_wait_ms)
     relay = relay_tracking(readers)
+    portal = PortalBackend.open(
+        env,
+        portal_secret(settings),
+        partial(read_models.view, "portal", PostgresPortalView),
+        app,
+    )
     try:
         yield Services(
             settings=settings,
@@ -129,8 +138,10 @@ def services_on(
             contracts=app,
             relay=relay,
             bootstrap_servers=broker,
+            portal=portal,
         )
     finally:
+        portal.close()
         relay.datastore.close()
         read_models.close()
         app.close()

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from domain.application import ContractsApplication
     from domain.policy import LessorPolicy
     from infra.clock import Clock
+    from infra.portal.backend import PortalBackend
     from infra.relay.tracking import RelayTracking
     from infra.settings import Settings
 
@@ -49,6 +50,8 @@ class Services:
     """The outbox relay's position (its lag in /metrics and /health/ready)."""
     bootstrap_servers: str | None = None
     """The broker /health/ready checks."""
+    portal: PortalBackend | None = None
+    """The customer portal's application and stores (None: no portal pages)."""
 
     def positions(self) -> tuple[int, dict[str, int | None]]:
         """The event log's head and each reader's position (None: it cannot be read, e.g.

@@ -101,6 +101,9 @@ class Settings(_TopicNames):
     portal_secret: SecretStr | None = None
     """The customer portal's server secret for its HMACs (authentication codes, login
     throttle); unset = a random one kept in `<data dir>/portal/` (infra/portal/secret.py)."""
+    portal_dev_pages: bool = False
+    """Serve /portal/dev/notifications (the notifications sent): `lease dev` only, never in
+    production (LEASE_PORTAL_DEV_PAGES)."""
 
     lessor_name: str = "Lessor NV (set LEASE_LESSOR_NAME)"
     """Who issues the documents: printed on every invoice, debit and credit note."""
