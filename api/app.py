@@ -21,6 +21,7 @@ from api.deps import Services
 from api.limits import BodyLimit
 from api.metrics import ConsumerLags, Metrics, RequestTimer
 from api.openapi import complete
+from api.portal import account_pages, entry_pages
 from api.portal import pages as portal_pages
 from api.portal.security import SecurityHeaders
 from api.readmodels import ReadModels
@@ -88,6 +89,8 @@ def create_app(services: Services | ServicesFactory) -> FastAPI:
     app.include_router(commands.router)
     app.include_router(rules.router)
     app.include_router(portal_pages.router)
+    app.include_router(entry_pages.router)
+    app.include_router(account_pages.router)
     return app
 
 

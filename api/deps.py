@@ -72,6 +72,11 @@ class Services:
         """The business date of this request (Europe/Brussels, or LEASE_BUSINESS_DATE)."""
         return self.clock.today()
 
+    def lessor(self) -> Lessor:
+        """Who issues the documents (their letterhead)."""
+        s = self.settings
+        return Lessor(s.lessor_name, s.lessor_address, s.lessor_vat, s.lessor_iban)
+
 
 def services(request: Request) -> Services:
     found: Services = request.app.state.services
@@ -91,11 +96,7 @@ async def read_side(request: Request) -> ReadSideServices:
     found = services(request)
     if found.read_models is None:
         raise ProblemError(503, "the read models are not available", headers={"Retry-After": "5"})
-    settings = found.settings
-    lessor = Lessor(
-        settings.lessor_name, settings.lessor_address, settings.lessor_vat, settings.lessor_iban
-    )
-    return ReadSideServices(found.read_models, found.today, lessor)
+    return ReadSideServices(found.read_models, found.today, found.lessor())
 
 
 ReadSide = Annotated[ReadSideServices, Depends(read_side)]

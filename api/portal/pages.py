@@ -1,6 +1,6 @@
 """The portal's pages (PORTAL.md): the router under /portal and the `render` helper.
 
-This module serves what needs no backend: the entry redirect, the login form, the contact
+This module serves what needs no backend: the entry redirect, the contact
 channels (PT-05), the security duties (PT-07) and the stylesheet. `render` gives every
 template the common context of portal/base.html; `install` answers errors under /portal
 as pages in the visitor's language. The pages are HTML for people, not part of the
@@ -124,12 +124,6 @@ async def home(request: Request) -> RedirectResponse:
     """The portal's entry: the login page (the lead sends a logged-in customer on)."""
     query = f"?{request.url.query}" if request.url.query else ""
     return RedirectResponse(LINKS["login"] + query, status_code=303)
-
-
-@router.get("/login")
-async def login_form(request: Request) -> HTMLResponse:
-    """The login form (its POST belongs to the session routes)."""
-    return render(request, "login.html", i18n.language_of(request), error=None, email="")
 
 
 @router.get("/contact")

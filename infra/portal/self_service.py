@@ -33,9 +33,15 @@ DOCUMENT_TYPES = {
 }
 
 
-def document_hash(document: Any) -> str:
-    """PT-17: the SHA-256 of a document's content as canonical JSON."""
-    body = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)
+MUTABLE = frozenset({"open"})
+"""What changes on a document after it is issued (payments): not part of its hash."""
+
+
+def document_hash(document: dict[str, Any]) -> str:
+    """PT-17: the SHA-256 of a document's issued content (canonical JSON, without what
+    payments change later)."""
+    issued = {k: v for k, v in document.items() if k not in MUTABLE}
+    body = json.dumps(issued, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
@@ -137,11 +143,12 @@ class SelfService:
         contracts.execute(report.contract_number, ReportOdometer(odometer=report.odometer), ctx)
 
     def opened_document(self, customer_number: str, document: dict[str, Any], at: datetime) -> str:
-        """PT-15, PT-17: the document is the customer's; published once with its hash,
-        the view audited. Returns the hash."""
+        """PT-15, PT-17: a numbered document (a row of the `invoices` view) the customer
+        opens: published to the account once with its hash, the view audited. Returns
+        the hash."""
         digest = document_hash(document)
         account = self.backend.app.account(customer_number)
-        number = str(document["document_id"])
+        number = str(document["number"])
         if account is not None and number not in account.documents:
             kind = DOCUMENT_TYPES.get(str(document.get("kind", "")), DocumentType.OTHER)
             self.backend.app.publish_document(

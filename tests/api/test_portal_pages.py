@@ -68,6 +68,7 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "masked_mobile": "+32 4** ** ** 12",
         "action": "/portal/register/code",
         "resend_action": "/portal/register/code/resend",
+        "missing_action": "/portal/register/code/missing",
         "error": None,
         "resent": False,
     },
@@ -259,14 +260,14 @@ def test_entry_redirects_to_login(client: TestClient) -> None:
         ({"accept-language": "en", "cookie": "portal_lang=fr"}, "", "fr"),
     ],
 )
-def test_the_login_page_speaks_the_chosen_language(
+def test_a_page_speaks_the_chosen_language(
     client: TestClient, headers: dict[str, str], query: str, expected: str
 ) -> None:
-    response = client.get(f"/portal/login{query}", headers=headers)
+    response = client.get(f"/portal/contact{query}", headers=headers)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     assert f'<html lang="{expected}">' in response.text
-    assert i18n.translate(expected, "login.submit") in response.text
+    assert i18n.translate(expected, "contact.title") in response.text
 
 
 def test_an_explicit_choice_is_remembered(client: TestClient) -> None:

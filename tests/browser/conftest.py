@@ -4,9 +4,9 @@ Playwright against the app served by uvicorn in a thread.
 Fixtures:
 - `chromium` (session): the launched browser; the tests skip, naming the fix, when
   /usr/bin/chromium is missing (`make test` installs it first: `make chromium`);
-- `portal_app` (session): the app under test, `create_app` on test keys (no database);
-  override it in a test module for an app with the portal's backend;
-- `base_url` (session): `portal_app` served on a free port, e.g. http://127.0.0.1:41234;
+- `portal` (session): the portal on the embedded PostgreSQL and broker with two
+  customers (tests/browser/stack.py), served on a free port;
+- `base_url` (session): its URL, e.g. http://127.0.0.1:41234;
 - `page`: a fresh browser context and page per test (1280x900, locale nl-BE, no stored
   state);
 - `shoot`: `shoot(page, name)` saves a full-page PNG under the test's tmp_path, prints and
@@ -22,19 +22,15 @@ from typing import TYPE_CHECKING, Protocol
 
 import pytest
 
-from api.app import create_app
-from api.deps import Services
-from api.metrics import Metrics
-from infra.clock import WallClock
-from infra.settings import Settings
-from tests.api.tokens import new_keys
-from tests.browser.live import live_server
+from tests.browser.stack import PortalStack, portal_stack
+from tests.conftest import fresh_schema
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from fastapi import FastAPI
     from playwright.sync_api import Browser, Page
+
+    from infra.settings import PostgresInfo
 
 CHROMIUM = Path(os.environ.get("LEASE_CHROMIUM", "/usr/bin/chromium"))
 """The browser binary (LEASE_CHROMIUM overrides); Playwright's own download is never used."""
@@ -82,17 +78,15 @@ def chromium() -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="session")
-def portal_app() -> FastAPI:
-    services = Services(
-        settings=Settings(), verifier=new_keys().verifier(), clock=WallClock(), metrics=Metrics()
-    )
-    return create_app(services)
+def portal(pg_info: PostgresInfo, bootstrap_servers: str) -> Iterator[PortalStack]:
+    """The portal on PostgreSQL and the broker, two customers, served on a free port."""
+    with fresh_schema(pg_info) as schema, portal_stack(pg_info, schema, bootstrap_servers) as s:
+        yield s
 
 
 @pytest.fixture(scope="session")
-def base_url(portal_app: FastAPI) -> Iterator[str]:
-    with live_server(portal_app) as url:
-        yield url
+def base_url(portal: PortalStack) -> str:
+    return portal.url
 
 
 @pytest.fixture

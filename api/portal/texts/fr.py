@@ -196,4 +196,32 @@ MESSAGES: dict[str, str] = {
     "dev.language": "Langue",
     "dev.parameters": "Paramètres",
     "dev.at": "Envoyé le",
+    "code.wrong": "Ce code n'est pas correct. Il vous reste {left} essai(s).",
+    "code.void": (
+        "Ce code a été mal saisi trop souvent et ne fonctionne plus. Demandez un nouveau code."
+    ),
+    "code.expired": "Ce code a expiré. Demandez un nouveau code.",
+    "code.rate_limited": (
+        "Vous avez déjà demandé 3 codes au cours de la dernière heure. Réessayez après {time}."
+    ),
+    "code.no_mobile": "Nous ne connaissons pas votre numéro de GSM. Veuillez nous contacter.",
+    "code.report_missing": "Signaler que le code n'est pas arrivé",
+    "credentials.password_short": "Le mot de passe doit compter au moins 12 caractères.",
+    "credentials.password_long": "Le mot de passe peut compter au maximum 256 caractères.",
+    "credentials.email_invalid": "Indiquez une adresse e-mail valable.",
+    "credentials.email_taken": (
+        "Cette adresse e-mail ne peut pas être utilisée. Choisissez-en une autre."
+    ),
+    "credentials.name_invalid": (
+        "Indiquez votre prénom et votre nom (100 caractères au maximum chacun)."
+    ),
+    "security.mismatch": "Ce numéro de contrat ne correspond pas à votre numéro de client.",
+    "register.restart": "Recommencez l'inscription avec votre numéro de client.",
+    "access.revoked": "Votre accès au portail a été arrêté. Veuillez nous contacter.",
+    "terms.rejected": (
+        "Vous avez refusé les conditions modifiées ; votre accès au portail est arrêté."
+    ),
+    "messages.not_yours": "Ce numéro de contrat n'est pas le vôtre.",
+    "messages.km_needed": "Indiquez le kilométrage, la date du relevé et le numéro de contrat.",
+    "messages.refused": "Le kilométrage n'a pas pu être enregistré : {reason}",
 }

@@ -193,4 +193,26 @@ MESSAGES: dict[str, str] = {
     "dev.language": "Taal",
     "dev.parameters": "Parameters",
     "dev.at": "Verstuurd op",
+    "code.wrong": "Deze code klopt niet. U kunt het nog {left} keer proberen.",
+    "code.void": (
+        "Deze code werd te vaak verkeerd ingegeven en werkt niet meer. Vraag een nieuwe code aan."
+    ),
+    "code.expired": "Deze code is vervallen. Vraag een nieuwe code aan.",
+    "code.rate_limited": "U vroeg het afgelopen uur al 3 codes aan. Probeer opnieuw na {time} uur.",
+    "code.no_mobile": "We kennen geen gsm-nummer van u. Neem contact met ons op.",
+    "code.report_missing": "Meld dat de code niet aankwam",
+    "credentials.password_short": "Het wachtwoord moet minstens 12 tekens tellen.",
+    "credentials.password_long": "Het wachtwoord mag hoogstens 256 tekens tellen.",
+    "credentials.email_invalid": "Geef een geldig e-mailadres.",
+    "credentials.email_taken": "Dit e-mailadres kan niet gebruikt worden. Kies een ander adres.",
+    "credentials.name_invalid": "Geef uw voornaam en naam (hoogstens 100 tekens elk).",
+    "security.mismatch": "Dit contractnummer hoort niet bij uw klantnummer.",
+    "register.restart": "Begin de registratie opnieuw met uw klantnummer.",
+    "access.revoked": "Uw toegang tot het portaal werd stopgezet. Neem contact met ons op.",
+    "terms.rejected": (
+        "U hebt de gewijzigde voorwaarden geweigerd; uw toegang tot het portaal is stopgezet."
+    ),
+    "messages.not_yours": "Dit contractnummer hoort niet bij u.",
+    "messages.km_needed": "Geef de kilometerstand, de datum van de aflezing en het contractnummer.",
+    "messages.refused": "De kilometerstand kon niet worden geregistreerd: {reason}",
 }
