@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Protocol
 
 import pytest
 
-from tests.browser.stack import PortalStack, portal_stack
 from tests.conftest import fresh_schema
+from tests.portal_stack import PortalStack, portal_stack
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

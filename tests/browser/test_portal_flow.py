@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
 
     from tests.browser.conftest import Shoot
-    from tests.browser.stack import Customer, PortalStack
+    from tests.portal_stack import Customer, PortalStack
 
 READING = 5_432
 """The odometer reading the customer reports by message (the contract's is 12 km)."""

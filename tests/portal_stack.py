@@ -1,4 +1,4 @@
-"""The portal on a real back end for the browser tests: PostgreSQL, the views, the broker.
+"""The portal on a real back end for the browser and abuse tests: PostgreSQL, the views, the broker.
 
 `PortalStack` holds two customers with a billed contract each (their contact data kept as
 a conclusion would keep it, P-30), the app served on a free port, and what a test needs
@@ -21,6 +21,7 @@ from api.deps import Services
 from api.metrics import Metrics
 from api.readmodels import ReadModels
 from domain.application import ContractsApplication
+from domain.contract import Contract
 from infra.bootstrap import build_projection_group, close_projection_group
 from infra.clock import SettableClock
 from infra.kafka import acknowledged_producer, create_topics
@@ -28,6 +29,7 @@ from infra.portal.backend import PortalBackend
 from infra.portal.contacts import CustomerContact
 from infra.portal.registration import CODE_TEMPLATE
 from infra.settings import Settings
+from projections.views.invoices import PostgresInvoicesView
 from projections.views.portal import PostgresPortalView
 from tests.api.tokens import new_keys
 from tests.browser.live import live_server
@@ -37,9 +39,9 @@ from tests.topic_reader import read_topic
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from fastapi import FastAPI
     from kafka import KafkaProducer
 
-    from domain.contract import Contract
     from infra.settings import PostgresInfo
 
 Language = Literal["nl", "fr", "en"]
@@ -62,6 +64,8 @@ class PortalStack:
     """Two customers, the served app, the relay and the views of one test session."""
 
     url: str
+    """Where the app is served ("" when it is not: use `app` with a test client)."""
+    app: FastAPI
     backend: PortalBackend
     contracts: ContractsApplication
     env: dict[str, str]
@@ -69,6 +73,7 @@ class PortalStack:
     producer: KafkaProducer
     bootstrap: str
     topic: str
+    read_models: ReadModels
 
     def latest_code(self, customer: Customer) -> str:
         """The last authentication code sent to the customer, read from the notifications
@@ -89,6 +94,11 @@ class PortalStack:
         self.backend.terms_texts.put(version, texts)
         now = datetime.now(UTC)
         self.backend.app.publish_terms(version, now.date(), now)
+
+    def contracts_documents(self, customer: Customer) -> list[str]:
+        """The numbers of the documents of the customer's contract (the invoices view)."""
+        view = self.read_models.view("invoices", PostgresInvoicesView)
+        return [row["number"] for row in view.documents(Contract.create_id(customer.contract))]
 
     def catch_up(self) -> None:
         """The projections apply what the contracts recorded since."""
@@ -114,8 +124,11 @@ def _customer(backend: PortalBackend, contract: Contract, language: Language) ->
 
 
 @contextmanager
-def portal_stack(info: PostgresInfo, schema: str, bootstrap: str) -> Iterator[PortalStack]:
-    """The stack on a fresh schema of the session's PostgreSQL and the session's broker."""
+def portal_stack(
+    info: PostgresInfo, schema: str, bootstrap: str, *, serve: bool = True
+) -> Iterator[PortalStack]:
+    """The stack on a fresh schema of the session's PostgreSQL and the session's broker,
+    served on a free port (or not: `serve=False`)."""
     env = info.eventsourcing_env(schema=schema)
     contracts = ContractsApplication(env=env)
     contract_rows = [handed_over_ref_contract() for _ in range(2)]
@@ -144,9 +157,15 @@ def portal_stack(info: PostgresInfo, schema: str, bootstrap: str) -> Iterator[Po
         contracts=contracts,
         portal=backend,
     )
-    stack = PortalStack("", backend, contracts, env, customers, producer, bootstrap, topic)
+    app = create_app(services)
+    stack = PortalStack(
+        "", app, backend, contracts, env, customers, producer, bootstrap, topic, read_models
+    )
     try:
-        with live_server(create_app(services)) as url:
+        if not serve:
+            yield stack
+            return
+        with live_server(app) as url:
             stack.url = url
             yield stack
     finally:

@@ -1,0 +1,180 @@
+"""The portal under abuse (PORTAL.md "How it must behave"), over HTTP on PostgreSQL: code
+guessing stops after 5 tries; wrong passwords answer the same for an unknown e-mail;
+one customer's session never shows another's data; a form without its CSRF token is
+refused; an expired session goes back to the login page."""
+
+from __future__ import annotations
+
+import re
+import statistics
+import time
+from typing import TYPE_CHECKING
+
+import pytest
+from fastapi.testclient import TestClient
+from psycopg import sql
+
+from api.portal import i18n
+from domain.portal.account import PortalAccount
+from infra.portal.registration import CODE_TEMPLATE
+from infra.portal.sessions import IDLE_TIMEOUT
+from tests.conftest import fresh_schema
+from tests.portal_stack import Customer, PortalStack, portal_stack
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from infra.settings import PostgresInfo
+
+pytestmark = pytest.mark.integration
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+WRONG_TRIES = 20
+ORIGIN = "https://testserver"
+"""Secure cookies go back only over https."""
+
+
+@pytest.fixture(scope="module")
+def portal(pg_info: PostgresInfo, bootstrap_servers: str) -> Iterator[PortalStack]:
+    with (
+        fresh_schema(pg_info) as schema,
+        portal_stack(pg_info, schema, bootstrap_servers, serve=False) as stack,
+        TestClient(stack.app, base_url=ORIGIN),  # runs the app's lifespan (its services)
+    ):
+        yield stack
+
+
+def _client(portal: PortalStack) -> TestClient:
+    return TestClient(portal.app, base_url=ORIGIN, follow_redirects=False)
+
+
+def _csrf(client: TestClient, path: str) -> str:
+    found = CSRF.search(client.get(path).text)
+    assert found is not None, path
+    return found.group(1)
+
+
+def _post(client: TestClient, path: str, **form: str) -> str:
+    """POST the form of `path` with its CSRF token; the redirect target or the page."""
+    answer = client.post(path, data={"csrf_token": _csrf(client, path), **form})
+    return answer.headers.get("location") or answer.text
+
+
+def _code(portal: PortalStack, customer: Customer) -> str:
+    sent = [
+        n.parameters["code"]
+        for n in portal.backend.outbox.recent(200)
+        if n.customer_number == customer.number and n.template == CODE_TEMPLATE
+    ]
+    return sent[0]
+
+
+def _register(portal: PortalStack, customer: Customer) -> TestClient:
+    """The whole registration over HTTP; the client is logged in after it."""
+    client = _client(portal)
+    assert _post(client, "/portal/register", customer_number=customer.number).endswith("/code")
+    _post(client, "/portal/register/code", code=_code(portal, customer))
+    names = {"first_name": "Jan", "last_name": "Claes", "email": customer.email}
+    _post(client, "/portal/register/credentials", **names, password=customer.password)
+    terms = client.get("/portal/terms").text
+    version = re.search(r'name="version" value="([^"]+)"', terms)
+    assert version is not None
+    _post(client, "/portal/terms", version=version.group(1), decision="accept")
+    _post(client, "/portal/register/security", contract_number=customer.contract)
+    assert _post(client, "/portal/register/code", code=_code(portal, customer)).endswith(
+        "/portal/contracts"
+    )
+    return client
+
+
+@pytest.fixture(scope="module")
+def registered(portal: PortalStack) -> list[TestClient]:
+    return [_register(portal, customer) for customer in portal.customers]
+
+
+def test_code_guessing_stops_after_5_tries(portal: PortalStack) -> None:
+    customer = portal.customers[0]
+    client = _client(portal)
+    _post(client, "/portal/register", customer_number=customer.number)
+    right = _code(portal, customer)
+    wrong = f"{(int(right) + 1) % 10**6:06d}"
+    answers = [_post(client, "/portal/register/code", code=wrong) for _ in range(5)]
+    assert i18n.translate("nl", "code.wrong", left=4) in answers[0]
+    assert i18n.translate("nl", "code.void") in answers[4]
+    after = _post(client, "/portal/register/code", code=right)
+    assert "/portal/register/credentials" not in after  # the right code no longer works
+    account = portal.backend.app.account(customer.number)
+    assert account is not None
+    assert account.stage.value == "CODE_SENT"
+
+
+def test_wrong_passwords_do_not_tell_whether_the_email_exists(
+    portal: PortalStack, registered: list[TestClient]
+) -> None:
+    customer = portal.customers[1]
+    client = _client(portal)
+    answers: dict[str, list[tuple[int, str, float]]] = {"known": [], "unknown": []}
+    for attempt in range(WRONG_TRIES):
+        for kind, email in (("known", customer.email), ("unknown", f"nobody{attempt}@x.be")):
+            token = _csrf(client, "/portal/login")
+            started = time.perf_counter()
+            answer = client.post(
+                "/portal/login",
+                data={"csrf_token": token, "email": email, "password": "not the password"},
+            )
+            answers[kind].append((answer.status_code, answer.text, time.perf_counter() - started))
+    known, unknown = answers["known"], answers["unknown"]
+    assert {status for status, _, _ in known + unknown} == {200}
+    assert {body for _, body, _ in known} == {body for _, body, _ in unknown}
+    assert len({body for _, body, _ in known}) == 1
+    slow, fast = sorted(
+        (statistics.median(t for *_, t in known[:5]), statistics.median(t for *_, t in unknown[:5]))
+    )
+    assert slow < 3 * fast  # both verify a password hash: the same order of time
+    assert registered  # the known account exists
+
+
+def test_a_session_never_shows_another_customers_data(
+    portal: PortalStack, registered: list[TestClient]
+) -> None:
+    mine, theirs = portal.customers
+    client = registered[0]
+    listing = client.get("/portal/contracts").text
+    assert mine.contract in listing
+    assert theirs.contract not in listing
+    assert client.get(f"/portal/contracts/{theirs.contract}").status_code == 404
+    documents = portal.contracts_documents(theirs)
+    assert documents
+    for number in documents:
+        assert client.get(f"/portal/documents/{number}").status_code == 404
+        assert client.get(f"/portal/documents/{number}.pdf").status_code == 404
+
+
+def test_a_form_without_its_csrf_token_is_refused(
+    portal: PortalStack, registered: list[TestClient]
+) -> None:
+    client = registered[0]
+    answer = client.post("/portal/messages", data={"body": "hello"})
+    assert answer.status_code == 403
+    assert "csrf_token" in answer.text
+    wrong = client.post("/portal/messages", data={"body": "hello", "csrf_token": "x" * 40})
+    assert wrong.status_code == 403
+    assert portal.backend.messages.of(portal.customers[0].number) == []
+
+
+def test_an_expired_session_goes_back_to_login(
+    portal: PortalStack, registered: list[TestClient]
+) -> None:
+    client = registered[1]
+    assert client.get("/portal/contracts").status_code == 200
+    account = PortalAccount.create_id(portal.customers[1].number)
+    datastore = portal.backend.sessions.datastore
+    table = sql.Identifier(datastore.schema or "public", "portal_sessions")
+    with datastore.transaction(commit=True) as curs:
+        curs.execute(
+            sql.SQL("UPDATE {} SET last_seen = last_seen - %s WHERE account_id = %s").format(table),
+            (IDLE_TIMEOUT, account),
+        )
+    answer = client.get("/portal/contracts")
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/portal/login"
