@@ -31,7 +31,7 @@ from infra.portal.registration import CODE_TEMPLATE
 from infra.settings import Settings
 from projections.views.invoices import PostgresInvoicesView
 from projections.views.portal import PostgresPortalView
-from tests.api.tokens import new_keys
+from tests.api.tokens import Keys, new_keys
 from tests.browser.live import live_server
 from tests.factories import REF_START, handed_over_ref_contract, run_days
 from tests.topic_reader import read_topic
@@ -74,6 +74,8 @@ class PortalStack:
     bootstrap: str
     topic: str
     read_models: ReadModels
+    keys: Keys
+    """The keys the app trusts (customer tokens for /v1/me)."""
 
     def latest_code(self, customer: Customer) -> str:
         """The last authentication code sent to the customer, read from the notifications
@@ -148,9 +150,10 @@ def portal_stack(
     topic = f"test.notifications.{secrets.token_hex(4)}"
     create_topics(bootstrap, [topic], 1)
     producer = acknowledged_producer(bootstrap, "browser-tests")
+    keys = new_keys()
     services = Services(
         settings=Settings(),
-        verifier=new_keys().verifier(),
+        verifier=keys.verifier(),
         clock=SettableClock(TODAY),
         metrics=Metrics(),
         read_models=read_models,
@@ -159,7 +162,7 @@ def portal_stack(
     )
     app = create_app(services)
     stack = PortalStack(
-        "", app, backend, contracts, env, customers, producer, bootstrap, topic, read_models
+        "", app, backend, contracts, env, customers, producer, bootstrap, topic, read_models, keys
     )
     try:
         if not serve:

@@ -1,18 +1,24 @@
 """A customer's own contracts and documents (API.md 2 and 4, under `/v1/me`).
 
 A customer token names its customer (`customer_number`); these routes answer only about
-that customer's contracts. Another customer's contract or document is 404, worded as for
+that customer's contracts. Where the portal runs, they follow its rules as a connected
+app (infra/portal/connected.py): a registered, active account, terms accepted, every
+access recorded. Another customer's contract or document is 404, worded as for
 one that does not exist, so a customer cannot learn what exists. Staff use the routes of
 api/routers/contracts.py and are refused here (403).
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from api.auth import Role
+from api.deps import authenticated, services
 from api.problems import ProblemError
 from api.reading import (
     CURSOR,
@@ -31,11 +37,32 @@ from api.reading import (
 from api.schemas.views import ContractPage, Document, Overview
 from domain.contract import Contract
 from domain.contract.command import MAX_CODE
+from domain.portal.values import PortalRefusal
+from infra.portal.connected import ConnectedAccess
 from projections.views.invoices import PostgresInvoicesView
 from projections.views.portal import PostgresPortalView
 
-router = APIRouter(prefix="/v1/me", tags=["customer"])
 CUSTOMER = (Role.CUSTOMER,)
+APP_ACCESS = ConnectedAccess()
+
+
+async def connected(request: Request) -> None:
+    """PT-06, PT-08, PT-13: a customer's request is the connected app's portal action
+    (when the portal runs): 403 naming the rule where the portal would refuse it."""
+    backend = services(request).portal
+    caller = await authenticated(request)
+    customer = caller.customer_number
+    if backend is None or customer is None:
+        return  # staff: the route refuses them (403)
+    token = request.headers.get("authorization", "")
+    admit = partial(APP_ACCESS.admit, backend, customer, token, request.url.path)
+    try:
+        await run_in_threadpool(admit, datetime.now(UTC))
+    except PortalRefusal as refusal:
+        raise ProblemError(403, str(refusal), rule_id=refusal.rule) from None
+
+
+router = APIRouter(prefix="/v1/me", tags=["customer"], dependencies=[Depends(connected)])
 
 Portal = Annotated[
     Reading[PostgresPortalView], Depends(reader("portal", PostgresPortalView, CUSTOMER))
