@@ -20,7 +20,7 @@ from tests.portal_stack import PortalStack, portal_stack
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from httpx import Response
+    from httpx2 import Response
 
     from infra.settings import PostgresInfo
 
