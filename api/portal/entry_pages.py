@@ -11,12 +11,14 @@ message naming what to fix.
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING, Annotated, Literal
+from html import escape
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Path
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import Response
 
+from api.documents import render_pdf
 from api.portal import i18n
 from api.portal.pages import LINKS
 from api.portal.security import PREFIX
@@ -26,9 +28,6 @@ from domain.portal.values import CodePurpose, PortalRefusal, Stage
 from infra.portal.codes import CodeRateLimitedError, Outcome
 from infra.portal.passwords import PasswordTooLongError, PasswordTooShortError
 from infra.portal.registration import LoginRefusedError, Registration, RegistrationError
-
-if TYPE_CHECKING:
-    from fastapi.responses import Response
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
@@ -299,7 +298,7 @@ def _terms_page(current: Visit, version: str, *, step: int | None, answer: bool)
         effective_from=entry.effective_from,
         terms_text=stored[0],
         action=LINKS["terms"] if answer else None,
-        download_url=f"{LINKS['terms']}/{version}.txt",
+        download_url=f"{LINKS['terms']}/{version}.pdf",
         changed=step is None and answer,
         step=step,
     )
@@ -331,16 +330,23 @@ def terms(current: Visiting) -> Response:
     return _terms_page(current, latest.version, step=5 if registering else None, answer=registering)
 
 
-@router.get("/terms/{version}.txt")
-def terms_text(current: Visiting, version: Annotated[str, Path(max_length=32)]) -> Response:
-    """PT-10: the text to print or keep."""
+@router.get("/terms/{version}.pdf")
+def terms_pdf(current: Visiting, version: Annotated[str, Path(max_length=32)]) -> Response:
+    """PT-10: the version's text as a PDF to print or keep."""
     stored = current.backend.terms_texts.get(version, current.language())
     if stored is None:
         return current.page(
             "error.html", status_code=404, status=404, message=_text(current, "error.404")
         )
-    headers = {"Content-Disposition": f'attachment; filename="terms-{version}.txt"'}
-    return current.with_cookie(PlainTextResponse(stored[0], headers=headers))
+    text, digest = stored
+    paragraphs = "".join(f"<p>{escape(p)}</p>" for p in text.split("\n\n"))
+    html = (
+        f"<html><body><h1>{escape(_text(current, 'terms.title'))}</h1>"
+        f"{paragraphs}<p><small>SHA-256 {digest}</small></p></body></html>"
+    )
+    headers = {"Content-Disposition": f'attachment; filename="terms-{version}.pdf"'}
+    answer = Response(render_pdf(html), media_type="application/pdf", headers=headers)
+    return current.with_cookie(answer)
 
 
 @router.post("/terms")

@@ -1,7 +1,7 @@
-"""The portal under abuse (PORTAL.md "How it must behave"), over HTTP on PostgreSQL: code
+"""The portal over HTTP on PostgreSQL, and under abuse (PORTAL.md "How it must behave"): code
 guessing stops after 5 tries; wrong passwords answer the same for an unknown e-mail;
 one customer's session never shows another's data; a form without its CSRF token is
-refused; an expired session goes back to the login page."""
+refused; an expired session goes back to the login page. And the terms to print (PT-10)."""
 
 from __future__ import annotations
 
@@ -178,3 +178,15 @@ def test_an_expired_session_goes_back_to_login(
     answer = client.get("/portal/contracts")
     assert answer.status_code == 303
     assert answer.headers["location"] == "/portal/login"
+
+
+def test_PT_10_the_terms_are_there_to_print(portal: PortalStack) -> None:
+    client = _client(portal)
+    page = client.get("/portal/terms").text
+    link = re.search(r'href="(/portal/terms/[^"]+\.pdf)"', page)
+    assert link is not None
+    answer = client.get(link.group(1))
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "application/pdf"
+    assert answer.content.startswith(b"%PDF")
+    assert client.get("/portal/terms/0.0.pdf").status_code == 404
