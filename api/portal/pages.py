@@ -102,6 +102,7 @@ def render(
         "links": LINKS,
         "logged_in": False,
         "csrf_token": "",
+        "maintenance": None,
     }
     html = environment.get_template(f"portal/{template}").render({**common, **context})
     response = HTMLResponse(html, status_code=status_code)

@@ -26,6 +26,7 @@ from domain.portal.account import PortalAccount
 if TYPE_CHECKING:
     from fastapi.responses import HTMLResponse
 
+    from domain.portal.terms import Maintenance
     from infra.portal.backend import PortalBackend
 
 R = TypeVar("R", bound="Response")
@@ -66,6 +67,7 @@ class Visit:
     def page(self, template: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
         """`template` for this visit: its language, CSRF token and login state."""
         context.setdefault("logged_in", self.customer is not None)
+        context.setdefault("maintenance", self._maintenance())
         response = render(
             self.request,
             template,
@@ -75,6 +77,12 @@ class Visit:
             **context,
         )
         return self.with_cookie(response)
+
+    def _maintenance(self) -> Maintenance | None:
+        """PT-21: the next announced maintenance window not yet over (shown on every page)."""
+        at = now()
+        windows = self.backend.app.terms().maintenance
+        return next((m for m in sorted(windows, key=lambda m: m.starts_at) if m.ends_at > at), None)
 
     def redirect(self, url: str) -> Response:
         return self.with_cookie(RedirectResponse(url, status_code=303))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import statistics
 import time
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import pytest
@@ -190,3 +191,17 @@ def test_PT_10_the_terms_are_there_to_print(portal: PortalStack) -> None:
     assert answer.headers["content-type"] == "application/pdf"
     assert answer.content.startswith(b"%PDF")
     assert client.get("/portal/terms/0.0.pdf").status_code == 404
+
+
+def test_PT_21_an_announced_maintenance_shows_on_the_pages(portal: PortalStack) -> None:
+    now = datetime.now(UTC)
+    starts, ends = now + timedelta(days=1), now + timedelta(days=1, hours=2)
+    portal.backend.app.announce_maintenance(starts, ends, now)
+    page = _client(portal).get("/portal/login?lang=en").text
+    shown = i18n.translate(
+        "en",
+        "maintenance.notice",
+        start=starts.strftime("%d/%m/%Y %H:%M"),
+        end=ends.strftime("%d/%m/%Y %H:%M"),
+    )
+    assert shown in page

@@ -209,4 +209,7 @@ MESSAGES: dict[str, str] = {
         "Give the odometer reading, the date you read it and the contract number."
     ),
     "messages.refused": "The odometer reading could not be recorded: {reason}",
+    "maintenance.notice": (
+        "Planned maintenance from {start} to {end}: the portal may be unavailable then."
+    ),
 }

@@ -224,4 +224,7 @@ MESSAGES: dict[str, str] = {
     "messages.not_yours": "Ce numéro de contrat n'est pas le vôtre.",
     "messages.km_needed": "Indiquez le kilométrage, la date du relevé et le numéro de contrat.",
     "messages.refused": "Le kilométrage n'a pas pu être enregistré : {reason}",
+    "maintenance.notice": (
+        "Maintenance prévue du {start} au {end} : le portail peut alors être indisponible."
+    ),
 }

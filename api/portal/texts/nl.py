@@ -215,4 +215,7 @@ MESSAGES: dict[str, str] = {
     "messages.not_yours": "Dit contractnummer hoort niet bij u.",
     "messages.km_needed": "Geef de kilometerstand, de datum van de aflezing en het contractnummer.",
     "messages.refused": "De kilometerstand kon niet worden geregistreerd: {reason}",
+    "maintenance.notice": (
+        "Gepland onderhoud van {start} tot {end}: het portaal kan dan onbeschikbaar zijn."
+    ),
 }
