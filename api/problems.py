@@ -24,6 +24,7 @@ from api.auth import Unauthenticated
 from api.readmodels import NotCaughtUpError, ViewMissingError
 from domain.contract.command import CommandInputError
 from domain.errors import ConcurrencyConflictError, ContractError
+from domain.portal.values import PortalRefusal
 from infra.inputs.errors import location, message
 
 if TYPE_CHECKING:
@@ -133,6 +134,17 @@ async def _on_refusal(_: Request, exc: Exception) -> JSONResponse:
     return problem_response(ProblemError(409, exc.message, kind=RULE_REFUSED, rule_id=exc.rule_id))
 
 
+def portal_refused(refusal: PortalRefusal) -> ProblemError:
+    """A portal rule's refusal (RULES 7): 409 naming the rule, its code in the detail."""
+    detail = f"{refusal.rule} {refusal.code}" + (f": {refusal.message}" if refusal.message else "")
+    return ProblemError(409, detail, kind=RULE_REFUSED, rule_id=refusal.rule)
+
+
+async def _on_portal_refusal(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, PortalRefusal)
+    return problem_response(portal_refused(exc))
+
+
 async def _on_unauthenticated(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, Unauthenticated)
     challenge = f'Bearer error="invalid_token", error_description="{exc.reason}"'
@@ -176,6 +188,7 @@ def install(app: FastAPI) -> None:
         RequestValidationError: _on_invalid,
         CommandInputError: _on_command_input,
         ContractError: _on_refusal,
+        PortalRefusal: _on_portal_refusal,
         Unauthenticated: _on_unauthenticated,
         StarletteHTTPException: _on_http,
         NotCaughtUpError: _on_not_caught_up,

@@ -75,6 +75,7 @@ class PersonalData:
         ).format(names)
         self._owner = sql.SQL("SELECT account_id FROM {} WHERE username = %s").format(names)
         self._release = sql.SQL("DELETE FROM {} WHERE account_id = %s").format(names)
+        self._accounts = sql.SQL("SELECT account_id FROM {} ORDER BY account_id").format(names)
 
     def put(self, kind: str, value: str, now: datetime) -> str:
         """Keep `value` (a name, an e-mail address) and return its reference."""
@@ -127,6 +128,12 @@ class PersonalData:
             curs.execute(self._owner, (username,))
             row = curs.fetchone()
         return None if row is None else row["account_id"]
+
+    def registered_accounts(self) -> list[uuid.UUID]:
+        """The ids of the accounts that have a username (created credentials, PT-04 step 4)."""
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self._accounts)
+            return [row["account_id"] for row in curs.fetchall()]
 
     def release_username(self, account_id: uuid.UUID) -> None:
         """Free the account's username (erasure, a change of e-mail address)."""

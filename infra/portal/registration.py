@@ -174,6 +174,19 @@ class Registration:
         )
         self.backend.app.email_terms(customer_number, version, at)
 
+    def email_terms_to_all(self, version: str, at: datetime) -> int:
+        """PT-12: a new version goes by e-mail to every registered Customer (those with a
+        username); returns how many were sent."""
+        sent = 0
+        for account_id in self.backend.personal.registered_accounts():
+            account: object = self.backend.app.repository.get(account_id)
+            if isinstance(account, PortalAccount) and self.backend.contacts.get(
+                account.customer_number
+            ):
+                self.email_terms(account.customer_number, version, at)
+                sent += 1
+        return sent
+
     # --- step 6-7 -----------------------------------------------------------------------
 
     def check_contract_number(self, customer_number: str, contract_number: str) -> bool:

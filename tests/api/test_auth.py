@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 PUBLIC = {"/health/live", "/health/ready", "/metrics"}
 SAMPLES = {"number": "C-1", "document_number": "INV-2024-000001", "rule_id": "M-03"}
 SAMPLES["customer_number"] = "K-1"
+SAMPLES["thread_id"] = "T-1"
 
 
 def _routes(client: TestClient) -> list[tuple[str, str]]:
@@ -41,6 +42,8 @@ def admitted(method: str, path: str) -> set[Role]:
     customer reads their own, under /v1/me, and nothing else."""
     if path.startswith("/v1/me/"):
         return {Role.CUSTOMER}
+    if path.startswith("/v1/portal/"):  # the portal's staff routes: operators; auditors read
+        return {Role.OPERATOR, Role.AUDITOR} if method == "GET" else {Role.OPERATOR}
     if method == "GET":
         return set(STAFF)
     command = path.rsplit("/commands/", 1)[-1] if "/commands/" in path else "conclude"
@@ -56,6 +59,7 @@ def test_the_matrix_covers_every_command_and_query(client: TestClient) -> None:
     assert len([r for r in routes if r[0] == "POST"]) > 30
     assert ("GET", "/v1/contracts/C-1/ledger") in routes
     assert ("GET", "/v1/me/documents/INV-2024-000001") in routes
+    assert ("POST", "/v1/portal/accounts/K-1/revocation") in routes
 
 
 def test_each_role_is_admitted_exactly_where_api_md_says(client: TestClient, keys: Keys) -> None:
