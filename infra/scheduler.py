@@ -9,7 +9,10 @@
 - **Billing.** Once per business date, every contract that is not closed is asked to bill
   (`Contract.bill`: the periods begun by today, then set-off); the aggregate refuses a
   second invoice for a period, so a repeated run records nothing.
-- `tick()` does both on the clock's date; `run(stop)` ticks every `interval` seconds, so a
+- **Portal access expiry.** Once per business date, when given one, `AccessExpiry`
+  (infra/portal/expiry.py) asks every live portal account whether its access ended
+  (PT-03, D-34, A-39).
+- `tick()` does all of them on the clock's date; `run(stop)` ticks every `interval` seconds, so a
   deadline the view learns of late still goes out the same day.
 """
 
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from psycopg import sql
@@ -37,6 +41,7 @@ if TYPE_CHECKING:
 
     from domain.application import ContractsApplication
     from infra.clock import Clock
+    from infra.portal.expiry import AccessExpiry
     from projections.views.deadlines import DeadlinesView
     from projections.views.portal import PortalView
 
@@ -134,6 +139,8 @@ class Scheduler:
     billed_on: date | None = None
     sent: dict[int, int] = field(default_factory=dict)
     """Partition -> offset of the last deadline message acknowledged there."""
+    access: AccessExpiry | None = None
+    """The portal's access expiry (None: no portal here)."""
 
     def tick(self) -> None:
         """Send what fell due and bill once per date (what `run` does each interval)."""
@@ -141,6 +148,8 @@ class Scheduler:
         self.publish_due(today)
         if self.billed_on != today:
             self.bill(today)
+        if self.access is not None and self.access.done_on != today:
+            self.access.run(today, datetime.now(UTC))
 
     def publish_due(self, today: date) -> list[DeadlineReached]:
         """Send one `DeadlineReached` per open deadline whose last day is before `today`."""

@@ -12,15 +12,22 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import psycopg
 from eventsourcing.persistence import ProgrammingError
 
+from consumers.external_agreements import Applier
 from consumers.runner import ConsumerRunner
 from consumers.termination import Termination
 from consumers.tracking import TrackedContracts
+from domain.portal.application import PortalApplication
 from infra.kafka import PartitionLag, cluster_id, create_topics, group_lag
+from infra.portal.backend import portal_datastore
+from infra.portal.expiry import AccessExpiry
+from infra.portal.notifications import NotificationOutbox
+from infra.portal.relay import NotificationRelay
 from infra.relay.outbox import KafkaRelay, RelayConfig, build_relay
 from infra.scheduler import DeadlineProducer, PublishedDeadlines, Scheduler
 from infra.topics import topic_spec
@@ -36,6 +43,7 @@ if TYPE_CHECKING:
     from domain.application import ContractsApplication
     from domain.policy import LessorPolicy
     from infra.clock import Clock
+    from infra.portal.notifications import Notification
     from infra.settings import Settings
     from projections.engine.rows import PostgresRowView
     from projections.views.deadlines import DeadlinesView
@@ -64,6 +72,8 @@ class Wiring:
     clock: Clock
     policy: LessorPolicy | None = None
     """The Lessor policy; None: the settings' (a scenario brings its own)."""
+    on_notification: Callable[[Notification], None] | None = None
+    """Sees each notification the relay publishes (`lease dev` prints them)."""
     closing: ExitStack = field(default_factory=ExitStack)
 
     def lessor_policy(self) -> LessorPolicy:
@@ -72,6 +82,12 @@ class Wiring:
 
     def tracked_contracts(self) -> TrackedContracts:
         app = TrackedContracts(env=dict(self.env))
+        self.closing.callback(app.close)
+        return app
+
+    def portal_app(self) -> PortalApplication:
+        """The portal's application on the event store (its own pool), closed with the rest."""
+        app = PortalApplication(env=dict(self.env))
         self.closing.callback(app.close)
         return app
 
@@ -143,6 +159,24 @@ def feed(wiring: Wiring, name: str) -> ConsumerRunner:
     return consumer(wiring, name, handlers)
 
 
+def notifications(wiring: Wiring) -> NotificationRelay:
+    """The portal's notifications outbox to `lease.notifications.v1` (acknowledged)."""
+    topic = wiring.settings.topic("notifications")
+    create_topics(wiring.bootstrap, [topic], wiring.settings.topic_partitions)
+    outbox = NotificationOutbox(portal_datastore(wiring.portal_app()))
+    built = NotificationRelay(outbox, wiring.bootstrap, topic, wiring.on_notification)
+    wiring.closing.callback(built.close)
+    return built
+
+
+def external_agreements(wiring: Wiring) -> ConsumerRunner:
+    """Agreements of other systems onto the portal accounts (PT-01, PT-03)."""
+    applier = Applier(wiring.portal_app(), lambda: datetime.now(UTC))
+    return consumer(
+        wiring, "external_agreements", {wiring.settings.topic("external_agreements"): applier}
+    )
+
+
 def scheduler(wiring: Wiring, app: ContractsApplication) -> Scheduler:
     """Due deadlines out to `lease.deadlines.v1`, daily billing through `app`."""
     settings = wiring.settings
@@ -159,6 +193,7 @@ def scheduler(wiring: Wiring, app: ContractsApplication) -> Scheduler:
         published=PublishedDeadlines(recorder.datastore),
         producer=DeadlineProducer(wiring.bootstrap, topic),
         clock=wiring.clock,
+        access=AccessExpiry(wiring.portal_app(), lambda: cast("PortalView", portal)),
     )
     wiring.closing.callback(built.close)
     return built
@@ -225,8 +260,21 @@ WORKERS: tuple[WorkerSpec, ...] = (
         build=lambda wiring, _app: feed(wiring, "odometer"),
     ),
     WorkerSpec(
+        "notifications",
+        "Publish the customer portal's SMS and e-mail to the notifications topic.",
+        writes=("notifications",),
+        build=lambda wiring, _app: notifications(wiring),
+    ),
+    WorkerSpec(
+        "external_agreements",
+        "Apply other systems' agreements to the portal accounts (portal access, PT-01).",
+        reads=("external_agreements",),
+        writes=("dead_letter",),
+        build=lambda wiring, _app: external_agreements(wiring),
+    ),
+    WorkerSpec(
         "scheduler",
-        "Send due deadlines to the deadlines topic and run the daily billing.",
+        "Send due deadlines, run the daily billing and end expired portal access.",
         writes=("deadlines",),
         build=scheduler,
     ),

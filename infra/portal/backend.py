@@ -77,7 +77,7 @@ class PortalBackend:
     ) -> PortalBackend:
         """The back end on the PostgreSQL database `env` names (eventsourcing settings)."""
         app = PortalApplication(env=dict(env))
-        datastore = _datastore_of(app)
+        datastore = portal_datastore(app)
         texts = TermsTexts(datastore)
         backend = cls(
             app=app,
@@ -115,7 +115,8 @@ class PortalBackend:
         self.app.close()
 
 
-def _datastore_of(app: PortalApplication) -> PostgresDatastore:
+def portal_datastore(app: PortalApplication) -> PostgresDatastore:
+    """The PostgreSQL datastore of the portal's application (where its stores live)."""
     datastore = getattr(app.recorder, "datastore", None)
     if not isinstance(datastore, PostgresDatastore):
         raise TypeError("the portal needs PostgreSQL (PERSISTENCE_MODULE=eventsourcing.postgres)")

@@ -24,7 +24,7 @@ from infra.portal.tables import aware, create, table
 from infra.schemas.envelope import encode
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from eventsourcing.postgres import PostgresDatastore
     from kafka import KafkaProducer
@@ -181,21 +181,33 @@ class NotificationOutbox:
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(self._insert, row)
 
-    def relay_once(self, producer: KafkaProducer, topic: str, limit: int = BATCH) -> int:
+    def relay_once(
+        self,
+        producer: KafkaProducer,
+        topic: str,
+        limit: int = BATCH,
+        on_sent: Callable[[Notification], None] | None = None,
+    ) -> int:
         """Publish up to `limit` pending notifications in order and mark them sent once the
-        broker acknowledged them all; how many. A failed send raises and marks none."""
+        broker acknowledged them all; how many. A failed send raises and marks none.
+        `on_sent` then sees each one, in order (the development console prints them)."""
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(self._pending, (limit,))
             rows = curs.fetchall()
-            futures = []
+            futures, messages = [], []
             for row in rows:
                 message = Notification.from_json(row["body"])
+                messages.append(message)
                 key = message.customer_number.encode("utf-8")
                 futures.append(producer.send(topic, key=key, value=notification_value(message)))
             producer.flush(timeout=SEND_TIMEOUT)
             for future in futures:
                 future.get(timeout=SEND_TIMEOUT)
-            curs.execute(self._sent, ([row["position"] for row in rows],))
+            if rows:
+                curs.execute(self._sent, ([row["position"] for row in rows],))
+        if on_sent is not None:
+            for message in messages:
+                on_sent(message)
         return len(rows)
 
     def recent(self, limit: int = 50) -> list[Notification]:
