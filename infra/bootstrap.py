@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
     from eventsourcing.application import Application
 
+    from infra.portal.contacts import CustomerContact
     from infra.relay.outbox import KafkaRelay
     from infra.settings import Settings
     from projections.engine.runner import ProjectionGroup
@@ -57,6 +58,9 @@ class DemoContract:
     number: str
     loaded_now: bool
     version: int
+    customer_number: str = ""
+    contact: CustomerContact | None = None
+    """P-30: the demo Customer's contact (fake), for `lease dev` to keep in the portal."""
 
 
 def build_contracts_app(stack_or_env: Stack | Mapping[str, str]) -> ContractsApplication:
@@ -81,13 +85,16 @@ def ensure_demo_contract(
     number = scenario.terms.contract_number
     if app.exists(number):
         logger.info("demo contract %s already loaded", number)
-        return DemoContract(number=number, loaded_now=False, version=app.get(number).version)
+        version = app.get(number).version
+        return DemoContract(
+            number, False, version, scenario.terms.customer_number, scenario.contact
+        )
     rehearsal = ContractsApplication(env=IN_MEMORY_ENV)
     simulate(scenario, app=rehearsal)
     app.save(*rehearsal.events.get(Contract.create_id(number)))
     version = app.get(number).version
     logger.info("demo contract %s loaded (%d events)", number, version)
-    return DemoContract(number=number, loaded_now=True, version=version)
+    return DemoContract(number, True, version, scenario.terms.customer_number, scenario.contact)
 
 
 VIEW_POOL_SIZE = "1"

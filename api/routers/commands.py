@@ -2,7 +2,8 @@
 command registry and its input models (infra/inputs), so a scenario step, a Kafka message
 and an HTTP body are read the same way.
 
-`POST /v1/contracts` concludes a contract (body: the scenario's `contract` object);
+`POST /v1/contracts` concludes a contract (body: the scenario's `contract` object; its
+optional `customer_contact` goes to the portal's contact store, P-30, not to the events);
 `POST /v1/contracts/{number}/commands/{command}` sends any other command. Both take an
 `Idempotency-Key` (stored with the events: api/idempotent.py) and answer the events the
 command recorded, the contract's version (`ETag`) and the log `position` to read your
@@ -13,6 +14,7 @@ each generated route's body type is a local of the function that makes it.
 """
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Request, Response
@@ -20,7 +22,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import Principal
-from api.deps import Operator, WriteSide, writer
+from api.deps import Operator, WriteSide, services, writer
 from api.idempotent import IDEMPOTENCY_KEY, Sent, send
 from api.problems import Problem
 from api.reading import Number
@@ -101,7 +103,18 @@ async def conclude(
     key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     sent = await run_in_threadpool(send, side, caller, request, key, "conclude", terms, None)
+    await run_in_threadpool(_keep_contact, request, terms)
     return _answer(sent, response)
+
+
+def _keep_contact(request: Request, terms: ContractTermsInput) -> None:
+    """P-30: a concluded contract's customer contact goes to the portal's contact store
+    (personal data, never in the events); skipped when this API has no portal."""
+    portal = services(request).portal
+    if terms.customer_contact is None or portal is None or terms.customer_number is None:
+        return
+    contact = terms.customer_contact.contact()
+    portal.contacts.put(terms.customer_number, contact, datetime.now(UTC))
 
 
 def _route(name: str, model: type[BaseModel]) -> Callable[..., Awaitable[dict[str, Any]]]:

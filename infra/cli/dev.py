@@ -6,6 +6,7 @@ import logging
 import signal
 import time
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, ClassVar
 
 import typer
@@ -13,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from domain.contract.billing_events import InstalmentInvoiced
+from domain.portal.application import PortalApplication
 from infra import bootstrap, workers
 from infra.cli.app import (
     INTERRUPTED,
@@ -29,11 +31,14 @@ from infra.cli.dev_api import DevApi, dev_api
 from infra.cli.history import timeline_table
 from infra.clock import business_clock
 from infra.embedded.stack import Stack, StackStartError
+from infra.portal.backend import portal_datastore
+from infra.portal.contacts import CustomerContacts
+from infra.portal.relay import console_line
 from infra.scheduler import Scheduler
 from infra.settings import Settings
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Mapping
 
     from domain.application import ContractsApplication
     from infra.supervisor import Supervisor
@@ -159,6 +164,9 @@ def run_dev(
                     f"Demo contract {demo.number} already loaded (version {demo.version})."
                 )
             env = stack.eventsourcing_env()
+            kept = keep_demo_contact(env, demo)
+            if kept:
+                console.print(kept)
             group = bootstrap.build_projection_group(contracts, env)
             try:
                 with bootstrap.projections_lock(contracts):
@@ -170,6 +178,9 @@ def run_dev(
                         env,
                         stack.bootstrap_servers,
                         business_clock(settings.business_date),
+                        on_notification=lambda n: console.print(
+                            console_line(n), soft_wrap=True, highlight=False, markup=False
+                        ),
                     )
                     try:
                         relay = workers.relay(wiring, contracts, child_process=False)
@@ -203,6 +214,23 @@ def run_dev(
 
     finally:
         stack.close()
+
+
+def keep_demo_contact(env: Mapping[str, str], demo: bootstrap.DemoContract) -> str | None:
+    """P-30: the demo Customer's (fake) contact into the portal's contact store, so a person
+    can register on the portal with the demo customer number (the codes are printed)."""
+    if demo.contact is None:
+        return None
+    portal = PortalApplication(env=dict(env))
+    try:
+        contacts = CustomerContacts(portal_datastore(portal))
+        contacts.put(demo.customer_number, demo.contact, datetime.now(UTC))
+    finally:
+        portal.close()
+    return (
+        f"Portal: customer {demo.customer_number} can register"
+        f" (codes go to {demo.contact.mobile_number}, printed below as notifications)."
+    )
 
 
 def first_billing(contracts: ContractsApplication, scheduler: Scheduler) -> str:

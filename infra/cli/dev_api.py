@@ -31,7 +31,9 @@ def dev_api(settings: Settings, env: Mapping[str, str], broker: str) -> DevApi:
     host = settings.api_host
     wanted = settings.api_port
     port = wanted if wanted and not port_in_use(wanted, host) else free_port(host)
-    app = create_app(lambda: services_on(settings, env, broker))
+    # The development console: the portal's development pages are on (LEASE_PORTAL_DEV_PAGES).
+    served = settings.model_copy(update={"portal_dev_pages": True})
+    app = create_app(lambda: services_on(served, env, broker))
     tokens: dict[str, str] = {}
     if not (settings.api_jwks_url or settings.api_public_key_file):
         key = ensure_key_pair(settings.data_dir)

@@ -8,9 +8,9 @@ The models bound each field's type and size; the domain then checks what the ter
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints, model_validator
 
 from domain.contract.command import MAX_LIST
 from domain.money import Money
@@ -25,6 +25,13 @@ from infra.inputs.types import (
     Strict,
     UnitPrice,
     _plain,
+)
+from infra.portal.contacts import (
+    MAX_ADDRESS,
+    MAX_EMAIL,
+    MAX_MOBILE_INPUT,
+    ContactError,
+    CustomerContact,
 )
 
 Grounds = Annotated[list[Identifier], Field(max_length=MAX_LIST)]
@@ -47,6 +54,30 @@ class GapInput(Strict):
     lessor_bore_registration_tax_and_costs: bool = True
     registration_tax: Amount | None = None
     registration_costs: Amount | None = None
+
+
+class CustomerContactInput(Strict):
+    """P-30: where the Customer is reached (personal data: kept by the portal's contact store,
+    never in an event). The rules are `CustomerContact.parse`'s; the sizes here only bound
+    the input before it runs."""
+
+    postal_address: Annotated[str, StringConstraints(max_length=MAX_ADDRESS)]
+    email: Annotated[str, StringConstraints(max_length=MAX_EMAIL)]
+    mobile_number: Annotated[str, StringConstraints(max_length=MAX_MOBILE_INPUT)]
+    """E.164, spaces allowed: `+32 470 00 00 00`."""
+    language: Literal["nl", "fr", "en"]
+
+    @model_validator(mode="after")
+    def _valid(self) -> CustomerContactInput:
+        try:
+            self.contact()
+        except ContactError as err:
+            raise ValueError(f"{err.field} {err.message}") from None
+        return self
+
+    def contact(self) -> CustomerContact:
+        """The contact as the portal keeps it (the mobile number without spaces)."""
+        return CustomerContact.parse(self.model_dump())
 
 
 class ContractTermsInput(Strict):
@@ -82,10 +113,14 @@ class ContractTermsInput(Strict):
     instalment_components: Annotated[dict[Identifier, Amount], Field(max_length=MAX_LIST)] = Field(
         default_factory=dict
     )
+    customer_contact: CustomerContactInput | None = None
+    """P-30: the Customer's contact for the portal; not a term: never in an event."""
 
     def to_terms(self) -> ContractTerms:
-        """The domain's terms; TermsError (P-49..P-53) names the field and the rule."""
-        return ContractTerms.from_dict(self.model_dump(mode="json", exclude_unset=True))
+        """The domain's terms; TermsError (P-49..P-53) names the field and the rule. The
+        customer contact is left out (personal data stays out of the event payload)."""
+        fields = self.model_dump(mode="json", exclude_unset=True, exclude={"customer_contact"})
+        return ContractTerms.from_dict(fields)
 
 
 class LessorPolicyInput(Strict):

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     from domain.policy import LessorPolicy
     from domain.terms import ContractTerms
+    from infra.portal.contacts import CustomerContact
 
 SCENARIO_VERSION = 1
 SPECIAL_STEPS = ("conclude", "advance")
@@ -117,6 +118,8 @@ class Scenario:
     terms: ContractTerms
     policy: LessorPolicy
     steps: tuple[Step, ...]
+    contact: CustomerContact | None = None
+    """P-30: the Customer's contact, when the file gives one (never in an event)."""
 
 
 def load_scenario(path: Path) -> Scenario:
@@ -146,7 +149,8 @@ def parse_scenario(data: object) -> Scenario:
         raise ScenarioError(f"policy.{exc.message} ({exc.rule_id})") from None
     steps = tuple(_step(i, raw) for i, raw in enumerate(document.steps, start=1))
     _check_dates(steps)
-    return Scenario(terms, policy, steps)
+    given = document.contract.customer_contact
+    return Scenario(terms, policy, steps, None if given is None else given.contact())
 
 
 def _step(index: int, model: StepBase) -> Step:
