@@ -232,6 +232,7 @@ class TestDev:
         broker_line = rf"Broker\s+{bootstrap_servers}\s+external \(LEASE_KAFKA_BOOTSTRAP_SERVERS\)"
         assert re.search(broker_line, first.stdout), first.stdout
         assert "Ready in" in first.stdout
+        assert "Portal: customer K-DEMO-1 can register" in first.stdout  # P-30: its contact kept
 
         # When it starts again on the same database
         second = lease(*args, cwd=tmp_path, env=env)
