@@ -80,6 +80,8 @@ def _text(raw: Mapping[str, object], field: str, limit: int) -> str:
         raise ContactError(field, "is required")
     if len(value) > limit:
         raise ContactError(field, f"has at most {limit} characters")
+    if CONTROL.search(value):
+        raise ContactError(field, "has control characters")
     return value
 
 
