@@ -164,3 +164,16 @@ def test_maintenance_windows_are_announced_and_checked(staff: Staff) -> None:
     assert naive.status_code == 422
     auditor = staff.call("POST", "/maintenance", window, role=Role.AUDITOR)
     assert auditor.status_code == 403
+
+
+def test_revoking_access_for_a_severe_violation_ends_the_sessions(staff: Staff) -> None:
+    backend = staff.backend
+    account_id = backend.app.account(CUSTOMER).id  # type: ignore[union-attr]
+    opened = backend.sessions.open(account_id, datetime.now(UTC))
+    path = f"/accounts/{CUSTOMER}"
+    violation = {"violation_id": "V-9", "rule": "MALWARE", "severity": "SEVERE"}
+    assert staff.call("POST", f"{path}/usage-violations", violation).status_code == 201
+    measure = {"violation_id": "V-9", "measure": "ACCESS_REVOKED"}
+    assert staff.call("POST", f"{path}/measures", measure).status_code == 201
+    assert backend.sessions.get(opened.token, datetime.now(UTC)) is None
+    assert staff.call("GET", path).json()["revoked_reason"] == "MISUSE"

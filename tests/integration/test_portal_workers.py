@@ -106,6 +106,9 @@ def test_PT_01_external_agreements_reach_the_account_and_a_redelivery_is_harmles
         producer.send(topic, key=b"K-EXT-1", value=agreement("ENDED", "2026-01-31")).get(
             timeout=WAIT
         )
+        producer.send(topic, key=b"K-EXT-1", value=agreement("ENDED", "2026-02-28", "FIN-4")).get(
+            timeout=WAIT
+        )
         producer.send(topic, key=b"K-EXT-1", value=agreement("ENDED", None, "FIN-2")).get(
             timeout=WAIT
         )
@@ -123,9 +126,10 @@ def test_PT_01_external_agreements_reach_the_account_and_a_redelivery_is_harmles
         running.stop()
     account = portal.account("K-EXT-1")
     assert account is not None
-    assert sorted(account.agreements) == ["FIN-1", "FIN-3"]
+    assert sorted(account.agreements) == ["FIN-1", "FIN-3", "FIN-4"]  # FIN-4: ended, unseen
     assert account.agreements["FIN-1"].ended_on == date(2026, 1, 31)
     assert account.agreements["FIN-3"].running
+    assert account.agreements["FIN-4"].ended_on == date(2026, 2, 28)
     dead = read_topic(wiring.bootstrap, wiring.settings.topic("dead_letter"))
     assert len(dead) == 1  # ENDED without its end date
 
