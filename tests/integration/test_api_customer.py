@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -15,6 +15,7 @@ from infra.clock import SettableClock
 from tests.api.served import served
 from tests.api.tokens import Keys, new_keys
 from tests.factories import REF_START, handed_over_ref_contract, run_days
+from tests.portal_accounts import activate
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -63,6 +64,9 @@ def customers(
     groups(app, pg_env).catch_up()
     keys = new_keys()
     with served(app, pg_env, keys, SettableClock(TODAY)) as client:
+        backend = client.app.state.services.portal  # type: ignore[attr-defined]
+        for customer in contracts:  # /v1/me needs a registered portal account (PT-04)
+            activate(backend, customer, datetime.now(UTC))
         yield Customers(client, keys, contracts)
 
 
