@@ -39,6 +39,10 @@ POLL_INTERVAL = 0.05
 STOP_TIMEOUT = 30.0
 _SOCKET_PATH_MAX = 100  # sun_path is 108 bytes on Linux, 104 on macOS
 _LOG_TAIL_BYTES = 4096
+MAX_CONNECTIONS = 300
+"""Room for every worker's pools at once (`lease dev` runs the API, the relay, the
+projections, the consumers, the scheduler and the portal's workers on one server; the
+default 100 runs out)."""
 
 
 class PostgresStartError(RuntimeError):
@@ -249,7 +253,10 @@ class EmbeddedPostgres:
         socket_dir = str(self.data_dir)
         if len(f"{socket_dir}/.s.PGSQL.{port}") > _SOCKET_PATH_MAX:
             socket_dir = ""  # path too long for a Unix socket: TCP only
-        options = f"-h {LOOPBACK} -p {port} -k {shlex.quote(socket_dir)}"
+        options = (
+            f"-h {LOOPBACK} -p {port} -k {shlex.quote(socket_dir)}"
+            f" -c max_connections={MAX_CONNECTIONS}"
+        )
         wait = math.ceil(self.start_timeout)
         command = [
             str(self._bin("pg_ctl")),

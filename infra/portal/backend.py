@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.postgres import PostgresDatastore, PostgresFactory
 
 from domain.portal.application import PortalApplication
 from domain.portal.eligibility import Agreement
@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 
     Row = dict[str, Any]
 
+POOL = {PostgresFactory.POSTGRES_POOL_SIZE: "2", PostgresFactory.POSTGRES_MAX_OVERFLOW: "6"}
+"""The portal's connections (its application and stores share them): few, short queries."""
 FIRST_EFFECTIVE = "2025-01-01"
 """When the first portal terms version applies (a new installation publishes it)."""
 
@@ -76,7 +78,7 @@ class PortalBackend:
         contracts: ContractsApplication | None = None,
     ) -> PortalBackend:
         """The back end on the PostgreSQL database `env` names (eventsourcing settings)."""
-        app = PortalApplication(env=dict(env))
+        app = PortalApplication(env={**env, **POOL})
         datastore = portal_datastore(app)
         texts = TermsTexts(datastore)
         backend = cls(
