@@ -74,7 +74,8 @@ def wiring(pg_env: dict[str, str], bootstrap_servers: str) -> Iterator[workers.W
         "notifications": f"test.notifications.{token}",
         "dead_letter": f"test.dead-letter.{token}",
     }
-    settings = Settings().with_topics(names, topic_partitions=1)
+    prefix = f"test.{token}."  # a group of its own: no member left by another test to wait for
+    settings = Settings(consumer_group_prefix=prefix).with_topics(names, topic_partitions=1)
     create_topics(bootstrap_servers, list(names.values()), partitions=1)
     built = workers.Wiring(settings, pg_env, bootstrap_servers, SettableClock(REF_START))
     yield built
