@@ -12,26 +12,14 @@ from typing import TYPE_CHECKING
 
 from jinja2 import pass_context
 
+from projections.views.portal_text import MONTHS
+
 if TYPE_CHECKING:
     from jinja2.runtime import Context
 
 CENT = Decimal("0.01")
 NBSP = "\u00a0"
 NNBSP = "\u202f"
-MONTHS_EN = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
 
 
 def _grouped(value: Decimal, thousands: str, decimal_mark: str) -> str:
@@ -60,7 +48,7 @@ def day(value: date | datetime | str | None, language: str) -> str:
     if isinstance(value, str):
         value = date.fromisoformat(value[:10])
     if language == "en":
-        return f"{value.day} {MONTHS_EN[value.month - 1]} {value.year}"
+        return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
     return f"{value.day:02d}/{value.month:02d}/{value.year}"
 
 
