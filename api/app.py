@@ -25,7 +25,7 @@ from api.portal import account_pages, entry_pages
 from api.portal import pages as portal_pages
 from api.portal.security import SecurityHeaders
 from api.readmodels import ReadModels
-from api.routers import commands, contracts, health, me, portal_staff, rules
+from api.routers import commands, contracts, health, me, portal_staff, portal_standing, rules
 from infra.bootstrap import event_store
 from infra.clock import business_clock
 from infra.dev_tokens import ensure_key_pair, public_key_path
@@ -89,6 +89,7 @@ def create_app(services: Services | ServicesFactory) -> FastAPI:
     app.include_router(commands.router)
     app.include_router(rules.router)
     app.include_router(portal_staff.router)
+    app.include_router(portal_standing.router)
     app.include_router(portal_pages.router)
     app.include_router(entry_pages.router)
     app.include_router(account_pages.router)

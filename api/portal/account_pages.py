@@ -41,6 +41,7 @@ LINKS.update(
     {
         "profile_language": f"{PREFIX}/profile/language",
         "profile_suspicious": f"{PREFIX}/profile/suspicious",
+        "profile_transfer": f"{PREFIX}/profile/transfer",
     }
 )
 Number = Annotated[str, Path(max_length=64, pattern=r"^[!-~]+$")]
@@ -250,12 +251,37 @@ def profile(current: Visiting, saved: bool = False) -> Response:
     door = _door(current)
     if isinstance(door, Response):
         return door
+    account = current.backend.app.account(door)
+    pending = [
+        ref for ref, answer in (account.transfers if account else {}).items() if answer is None
+    ]
     return current.page(
         "profile.html",
         saved=saved,
         language_action=LINKS["profile_language"],
         suspicious_action=LINKS["profile_suspicious"],
+        transfers=pending,
+        transfer_action=LINKS["profile_transfer"],
     )
+
+
+@router.post("/profile/transfer")
+def answer_transfer(
+    current: Posting,
+    transferee_ref: Annotated[str, Form(max_length=64)],
+    consent: Annotated[Literal["yes", "no"], Form()],
+) -> Response:
+    """PT-24: the customer's consent to the transfer of the portal terms, or refusal."""
+    door = _door(current)
+    if isinstance(door, Response):
+        return door
+    try:
+        SelfService(current.backend).answer_transfer(
+            door, transferee_ref, now(), consent=consent == "yes"
+        )
+    except PortalRefusal:
+        return _not_found(current)
+    return current.redirect(f"{LINKS['profile']}?saved=true")
 
 
 @router.post("/profile/language")

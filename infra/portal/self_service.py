@@ -19,6 +19,7 @@ from domain.contract.incidents import ReportOdometer
 from domain.policy import STANDARD_POLICY
 from domain.portal.account import PortalAccount
 from domain.portal.values import Action, Channel, Direction, DocumentType, PortalRefusal
+from infra.portal.notifications import Notification
 
 if TYPE_CHECKING:
     from datetime import date, datetime
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from domain.policy import LessorPolicy
     from infra.portal.backend import PortalBackend
 
+TRANSFER_TEMPLATE = "portal-transfer"
 DOCUMENT_TYPES = {
     "INVOICE": DocumentType.INVOICE,
     "CREDIT_NOTE": DocumentType.CREDIT_NOTE,
@@ -156,6 +158,31 @@ class SelfService:
             )
         self.perform(customer_number, Action.VIEW_DOCUMENT, number, at)
         return digest
+
+    def notify_transfer(self, customer_number: str, transferee_ref: str, at: datetime) -> None:
+        """PT-24: recorded on the account, and e-mailed to the address on record."""
+        self.backend.app.notify_transfer(customer_number, transferee_ref, at)
+        contact = self.backend.contacts.get(customer_number)
+        if contact is not None:
+            self.backend.outbox.add(
+                Notification.new(
+                    "EMAIL",
+                    contact.email,
+                    TRANSFER_TEMPLATE,
+                    contact.language,
+                    {"transferee_ref": transferee_ref},
+                    customer_number,
+                    at,
+                )
+            )
+
+    def answer_transfer(
+        self, customer_number: str, transferee_ref: str, at: datetime, *, consent: bool
+    ) -> None:
+        """PT-24: the customer's consent, or refusal, to the transfer of the portal terms."""
+        self.backend.app.answer_transfer(
+            customer_number, transferee_ref, at, Channel.WEB, consent=consent
+        )
 
     def report_suspicious(self, customer_number: str, description: str, at: datetime) -> None:
         """PT-09, D-38: recorded, the password voided and every session ended."""

@@ -132,6 +132,8 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "saved": True,
         "language_action": "/portal/profile/language",
         "suspicious_action": "/portal/profile/suspicious",
+        "transfers": ["NEWCO-1"],
+        "transfer_action": "/portal/profile/transfer",
     },
     "suspicious_done.html": {},
     "error.html": {"status": 404, "message": "Not here"},

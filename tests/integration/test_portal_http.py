@@ -15,9 +15,12 @@ import pytest
 from fastapi.testclient import TestClient
 from psycopg import sql
 
+from api.auth import Role
 from api.portal import i18n
 from domain.portal.account import PortalAccount
+from domain.portal.values import CustomerStatus
 from infra.portal.registration import CODE_TEMPLATE
+from infra.portal.self_service import TRANSFER_TEMPLATE
 from infra.portal.sessions import IDLE_TIMEOUT
 from tests.conftest import fresh_schema
 from tests.portal_stack import Customer, PortalStack, portal_stack
@@ -55,9 +58,10 @@ def _csrf(client: TestClient, path: str) -> str:
     return found.group(1)
 
 
-def _post(client: TestClient, path: str, **form: str) -> str:
-    """POST the form of `path` with its CSRF token; the redirect target or the page."""
-    answer = client.post(path, data={"csrf_token": _csrf(client, path), **form})
+def _post(client: TestClient, path: str, page: str | None = None, **form: str) -> str:
+    """POST a form to `path` with the CSRF token of the page that shows it (`page`, else
+    `path` itself); the redirect target or the page answered."""
+    answer = client.post(path, data={"csrf_token": _csrf(client, page or path), **form})
     return answer.headers.get("location") or answer.text
 
 
@@ -205,3 +209,45 @@ def test_PT_21_an_announced_maintenance_shows_on_the_pages(portal: PortalStack) 
         end=ends.strftime("%d/%m/%Y %H:%M"),
     )
     assert shown in page
+
+
+def _staff(portal: PortalStack, path: str, body: dict[str, str]) -> int:
+    token = portal.keys.token(Role.OPERATOR)
+    answer = _client(portal).post(path, json=body, headers={"Authorization": f"Bearer {token}"})
+    return answer.status_code
+
+
+def test_PT_22_staff_record_the_customers_status(
+    portal: PortalStack, registered: list[TestClient]
+) -> None:
+    number = portal.customers[0].number
+    path = f"/v1/portal/accounts/{number}/customer-status"
+    assert _staff(portal, path, {"status": "BUSINESS"}) == 200
+    assert _staff(portal, path, {"status": "PARTNER"}) == 422
+    account = portal.backend.app.account(number)
+    assert account is not None
+    assert account.customer_status is CustomerStatus.BUSINESS
+
+
+def test_PT_24_the_customer_answers_a_transfer_notice(
+    portal: PortalStack, registered: list[TestClient]
+) -> None:
+    customer, client = portal.customers[0], registered[0]
+    path = f"/v1/portal/accounts/{customer.number}/transfer-notices"
+    assert _staff(portal, path, {"transferee_ref": "NEWCO-1"}) == 201
+    assert _staff(portal, path, {"transferee_ref": "NEWCO-1"}) == 409  # notified once
+    emailed = [n for n in portal.backend.outbox.recent(200) if n.template == TRANSFER_TEMPLATE]
+    assert [n.parameters["transferee_ref"] for n in emailed] == ["NEWCO-1"]
+    assert "NEWCO-1" in client.get("/portal/profile").text
+    answer = _post(
+        client,
+        "/portal/profile/transfer",
+        "/portal/profile",
+        transferee_ref="NEWCO-1",
+        consent="yes",
+    )
+    assert answer.endswith("/portal/profile?saved=true")
+    account = portal.backend.app.account(customer.number)
+    assert account is not None
+    assert account.transfers == {"NEWCO-1": True}
+    assert "NEWCO-1" not in client.get("/portal/profile").text

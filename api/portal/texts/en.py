@@ -212,4 +212,10 @@ MESSAGES: dict[str, str] = {
     "maintenance.notice": (
         "Planned maintenance from {start} to {end}: the portal may be unavailable then."
     ),
+    "transfer.title": "Transfer of the terms of use",
+    "transfer.question": (
+        "The portal's terms of use pass to {transferee}, who takes over the activity. Do you agree?"
+    ),
+    "transfer.consent": "I agree",
+    "transfer.refuse": "I refuse",
 }

@@ -227,4 +227,11 @@ MESSAGES: dict[str, str] = {
     "maintenance.notice": (
         "Maintenance prévue du {start} au {end} : le portail peut alors être indisponible."
     ),
+    "transfer.title": "Transfert des conditions d'utilisation",
+    "transfer.question": (
+        "Les conditions d'utilisation du portail sont transférées à {transferee}, qui "
+        "reprend l'activité. Êtes-vous d'accord ?"
+    ),
+    "transfer.consent": "J'accepte",
+    "transfer.refuse": "Je refuse",
 }

@@ -218,4 +218,11 @@ MESSAGES: dict[str, str] = {
     "maintenance.notice": (
         "Gepland onderhoud van {start} tot {end}: het portaal kan dan onbeschikbaar zijn."
     ),
+    "transfer.title": "Overdracht van de gebruiksvoorwaarden",
+    "transfer.question": (
+        "De gebruiksvoorwaarden van het portaal gaan over naar {transferee}, die de "
+        "activiteit overneemt. Gaat u daarmee akkoord?"
+    ),
+    "transfer.consent": "Ik ga akkoord",
+    "transfer.refuse": "Ik weiger",
 }
