@@ -139,6 +139,12 @@ async def security_duties(request: Request) -> HTMLResponse:
     return render(request, "security_duties.html", i18n.language_of(request))
 
 
+@router.get("/privacy")
+async def privacy(request: Request) -> HTMLResponse:
+    """PT-23: what using the portal means for the customer's data, and its cookies."""
+    return render(request, "privacy.html", i18n.language_of(request))
+
+
 @router.get("/static/{name}")
 async def static(name: str) -> FileResponse:
     """The portal's own stylesheet and icon (nothing from a CDN)."""

@@ -91,6 +91,7 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     },
     "register_security.html": {"csrf_token": TOKEN, "error": None, "contract_number": ""},
     "contact.html": {},
+    "privacy.html": {},
     "security_duties.html": {},
     "contracts.html": {
         **LOGGED_IN,

@@ -218,4 +218,23 @@ MESSAGES: dict[str, str] = {
     ),
     "transfer.consent": "I agree",
     "transfer.refuse": "I refuse",
+    "privacy.title": "Privacy and cookies",
+    "privacy.use": (
+        "Using the portal means you agree to the processing of your data under our "
+        "privacy policy: we use it to manage your agreements and give you access."
+    ),
+    "privacy.data": (
+        "Your name, e-mail address and mobile number are kept apart from your contract's "
+        "history, so they can be erased when the retention period ends. We never keep "
+        "your password, only an irreversible hash of it."
+    ),
+    "privacy.cookies": (
+        "The portal uses only two necessary cookies: one for your session (it expires "
+        "after 15 minutes without activity) and one for the language you chose. There are"
+        " no advertising or statistics cookies."
+    ),
+    "privacy.accuracy": (
+        "By using the portal you confirm that the data you give us is accurate. If "
+        "anything changes, let us know."
+    ),
 }

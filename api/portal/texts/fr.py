@@ -234,4 +234,25 @@ MESSAGES: dict[str, str] = {
     ),
     "transfer.consent": "J'accepte",
     "transfer.refuse": "Je refuse",
+    "privacy.title": "Vie privée et cookies",
+    "privacy.use": (
+        "L'utilisation du portail implique votre accord au traitement de vos données "
+        "selon notre politique de vie privée : nous les utilisons pour gérer vos contrats"
+        " et vous donner accès."
+    ),
+    "privacy.data": (
+        "Votre nom, votre adresse e-mail et votre numéro de GSM sont conservés à part de "
+        "l'historique de votre contrat, pour pouvoir les effacer à la fin du délai de "
+        "conservation. Nous ne conservons jamais votre mot de passe, seulement une "
+        "empreinte irréversible."
+    ),
+    "privacy.cookies": (
+        "Le portail n'utilise que deux cookies nécessaires : l'un pour votre session (il "
+        "expire après 15 minutes sans activité), l'autre pour la langue choisie. Aucun "
+        "cookie publicitaire ni statistique."
+    ),
+    "privacy.accuracy": (
+        "En utilisant le portail, vous confirmez que les données que vous nous fournissez"
+        " sont exactes. Si elles changent, prévenez-nous."
+    ),
 }

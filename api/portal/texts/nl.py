@@ -225,4 +225,24 @@ MESSAGES: dict[str, str] = {
     ),
     "transfer.consent": "Ik ga akkoord",
     "transfer.refuse": "Ik weiger",
+    "privacy.title": "Privacy en cookies",
+    "privacy.use": (
+        "Wie het portaal gebruikt, stemt in met de verwerking van zijn gegevens volgens "
+        "ons privacybeleid: we gebruiken ze om uw overeenkomsten te beheren en u toegang "
+        "te geven."
+    ),
+    "privacy.data": (
+        "Uw naam, e-mailadres en gsm-nummer bewaren we apart van de historiek van uw "
+        "contract, zodat we ze kunnen wissen wanneer de bewaartermijn afloopt. Uw "
+        "wachtwoord bewaren we nooit zelf, alleen een onomkeerbare afgeleide ervan."
+    ),
+    "privacy.cookies": (
+        "Het portaal gebruikt alleen twee noodzakelijke cookies: één voor uw sessie (ze "
+        "vervalt na 15 minuten zonder activiteit) en één voor de taal die u koos. Er zijn"
+        " geen cookies voor reclame of statistieken."
+    ),
+    "privacy.accuracy": (
+        "Door het portaal te gebruiken bevestigt u dat de gegevens die u ons geeft juist "
+        "zijn. Wijzigt er iets, laat het ons dan weten."
+    ),
 }
