@@ -75,7 +75,7 @@ def _door(current: Visit) -> str | Response:
     account = app.account(customer)
     if account is None or account.access is not AccessState.ACTIVE:
         current.log_out()
-        text = i18n.translate(current.language(), "access.revoked")
+        text = current.text("access.revoked")
         return current.page("error.html", status_code=403, status=403, message=text)
     if app.gate(customer, now()) is not None:
         return current.redirect(LINKS["terms"])
@@ -135,7 +135,7 @@ def _document_line(entry: dict[str, Any], issued: dict[str, Any] | None) -> dict
 
 
 def _not_found(current: Visit) -> Response:
-    text = i18n.translate(current.language(), "error.404")
+    text = current.text("error.404")
     return current.page("error.html", status_code=404, status=404, message=text)
 
 
@@ -225,22 +225,18 @@ def send_message(
     if report == "ODOMETER":
         if km is None or report_date is None or number is None:
             return _messages_page(
-                current, door, sent=False, error=_t(current, "messages.km_needed")
+                current, door, sent=False, error=current.text("messages.km_needed")
             )
         reading = OdometerReport(number, km, report_date)
     service, policy = SelfService(current.backend), _services(current).settings.lessor_policy()
     try:
         service.send_message(door, body, now(), number, reading, policy)
     except PortalRefusal:
-        return _messages_page(current, door, sent=False, error=_t(current, "messages.not_yours"))
+        return _messages_page(current, door, sent=False, error=current.text("messages.not_yours"))
     except ContractError as refused:
-        error = _t(current, "messages.refused", reason=str(refused))
+        error = current.text("messages.refused", reason=str(refused))
         return _messages_page(current, door, sent=False, error=error)
     return current.redirect(f"{LINKS['messages']}?sent=true")
-
-
-def _t(current: Visit, key: str, **params: object) -> str:
-    return i18n.translate(current.language(), key, **params)
 
 
 # --- profile (PT-09, PT-18) ------------------------------------------------------------------

@@ -19,7 +19,6 @@ from fastapi import APIRouter, Form, Path
 from fastapi.responses import Response
 
 from api.documents import render_pdf
-from api.portal import i18n
 from api.portal.pages import LINKS
 from api.portal.security import PREFIX
 from api.portal.visit import Posting, Visit, Visiting, now
@@ -52,10 +51,6 @@ def _flow(current: Visit) -> Registration:
     return Registration(current.backend)
 
 
-def _text(current: Visit, key: str, **params: object) -> str:
-    return i18n.translate(current.language(), key, **params)
-
-
 # --- login and logout ----------------------------------------------------------------------
 
 
@@ -72,7 +67,7 @@ def login(current: Posting, email: Email, password: Password) -> Response:
     try:
         customer = _flow(current).login(email, password, now())
     except LoginRefusedError:
-        return current.page("login.html", error=_text(current, "login.error"), email="")
+        return current.page("login.html", error=current.text("login.error"), email="")
     current.log_in(customer)
     return current.redirect(LINKS["contracts"])
 
@@ -104,7 +99,7 @@ def register(current: Posting, customer_number: Short) -> Response:
         key = "access.revoked" if refusal.code == "access_revoked" else "number.not_recognised"
         return current.page(
             "register_number.html",
-            error=_text(current, key),
+            error=current.text(key),
             not_recognised=True,
             customer_number=number,
         )
@@ -117,12 +112,12 @@ def _send(current: Visit, number: str, purpose: CodePurpose) -> Response:
         _flow(current).send_code(number, purpose, now())
     except CodeRateLimitedError as limited:
         local = limited.next_allowed_at.astimezone(BRUSSELS).strftime("%H:%M")
-        return _code_page(current, error=_text(current, "code.rate_limited", time=local))
+        return _code_page(current, error=current.text("code.rate_limited", time=local))
     except PortalRefusal as refusal:
         if refusal.code == "no_mobile":
             return current.page(
                 "register_number.html",
-                error=_text(current, "code.no_mobile"),
+                error=current.text("code.no_mobile"),
                 not_recognised=True,
                 customer_number=number,
             )
@@ -133,7 +128,7 @@ def _send(current: Visit, number: str, purpose: CodePurpose) -> Response:
 def _restart(current: Visit) -> Response:
     return current.page(
         "register_number.html",
-        error=_text(current, "register.restart"),
+        error=current.text("register.restart"),
         not_recognised=False,
         customer_number="",
     )
@@ -197,11 +192,11 @@ def code(current: Posting, code: Annotated[str, Form(max_length=16)]) -> Respons
     except PortalRefusal:
         return _restart(current)
     if verdict.outcome is Outcome.WRONG:
-        return _code_page(current, _text(current, "code.wrong", left=verdict.attempts_left))
+        return _code_page(current, current.text("code.wrong", left=verdict.attempts_left))
     if verdict.outcome is Outcome.VOID:
-        return _code_page(current, _text(current, "code.void"))
+        return _code_page(current, current.text("code.void"))
     if not verdict.ok:
-        return _code_page(current, _text(current, "code.expired"))
+        return _code_page(current, current.text("code.expired"))
     if purpose == CodePurpose.REGISTRATION.value:
         return current.redirect(LINKS["register_credentials"])
     flow.finish(number, now())
@@ -238,7 +233,7 @@ def credentials(
         key = _credentials_error(err)
         return current.page(
             "register_credentials.html",
-            error=_text(current, key),
+            error=current.text(key),
             first_name=first_name,
             last_name=last_name,
             email=email,
@@ -274,7 +269,7 @@ def security(current: Posting, contract_number: Short) -> Response:
     if not _flow(current).check_contract_number(number, contract_number):
         return current.page(
             "register_security.html",
-            error=_text(current, "security.mismatch"),
+            error=current.text("security.mismatch"),
             contract_number=contract_number,
         )
     current.remember(**{PURPOSE: CodePurpose.SECURITY_SETUP.value, CONTRACT_OK: "1"})
@@ -290,7 +285,7 @@ def _terms_page(current: Visit, version: str, *, step: int | None, answer: bool)
     stored = backend.terms_texts.get(version, current.language())
     if entry is None or stored is None:
         return current.page(
-            "error.html", status_code=404, status=404, message=_text(current, "error.404")
+            "error.html", status_code=404, status=404, message=current.text("error.404")
         )
     return current.page(
         "terms.html",
@@ -324,7 +319,7 @@ def terms(current: Visiting) -> Response:
     latest = backend.app.terms().current_for(at.date())
     if latest is None:
         return current.page(
-            "error.html", status_code=404, status=404, message=_text(current, "error.404")
+            "error.html", status_code=404, status=404, message=current.text("error.404")
         )
     registering = _registering(current) is not None
     return _terms_page(current, latest.version, step=5 if registering else None, answer=registering)
@@ -336,12 +331,12 @@ def terms_pdf(current: Visiting, version: Annotated[str, Path(max_length=32)]) -
     stored = current.backend.terms_texts.get(version, current.language())
     if stored is None:
         return current.page(
-            "error.html", status_code=404, status=404, message=_text(current, "error.404")
+            "error.html", status_code=404, status=404, message=current.text("error.404")
         )
     text, digest = stored
     paragraphs = "".join(f"<p>{escape(p)}</p>" for p in text.split("\n\n"))
     html = (
-        f"<html><body><h1>{escape(_text(current, 'terms.title'))}</h1>"
+        f"<html><body><h1>{escape(current.text('terms.title'))}</h1>"
         f"{paragraphs}<p><small>SHA-256 {digest}</small></p></body></html>"
     )
     headers = {"Content-Disposition": f'attachment; filename="terms-{version}.pdf"'}
@@ -371,5 +366,5 @@ def answer_terms(
     current.backend.sessions.end_all(PortalAccount.create_id(number))
     current.log_out()
     return current.page(
-        "error.html", status_code=200, status=403, message=_text(current, "terms.rejected")
+        "error.html", status_code=200, status=403, message=current.text("terms.rejected")
     )

@@ -64,6 +64,10 @@ class Visit:
             customer = contact.language if contact is not None else None
         return i18n.language_of(self.request, customer=customer, form=form)
 
+    def text(self, key: str, **params: object) -> str:
+        """The text `key` in this visit's language."""
+        return i18n.translate(self.language(), key, **params)
+
     def page(self, template: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
         """`template` for this visit: its language, CSRF token and login state."""
         context.setdefault("logged_in", self.customer is not None)
