@@ -21,6 +21,7 @@ from domain.portal import events as ev
 from domain.portal.base import REVOCATION_RULE
 from domain.portal.content import AccountContent
 from domain.portal.eligibility import access_valid_until, is_eligible, last_agreement_end
+from domain.portal.snapshot import AccountSnapshot
 from domain.portal.values import (
     AccessState,
     Action,
@@ -56,6 +57,8 @@ _CODE_STAGES = {  # purpose -> (may request from, requested, sent)
 
 class PortalAccount(AccountContent):
     """A Customer's portal account: registration, access, terms, audit and content."""
+
+    Snapshot = AccountSnapshot
 
     @staticmethod
     @lru_cache(maxsize=4096)

@@ -8,19 +8,21 @@ in its own tables (`portal_events`, ...) next to the contracts application's.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
-from domain.codecs import EnumAsValue, domain_transcodings
+from domain.codecs import DataclassAsDict, EnumAsValue, domain_transcodings
 from domain.errors import ConcurrencyConflictError
 from domain.portal import values as v
 from domain.portal.account import PortalAccount
 from domain.portal.application_content import PortalContentCommands
 from domain.portal.attempts import UnrecognisedEntryLog
+from domain.portal.content_events import Message, Violation
+from domain.portal.eligibility import Agreement
 from domain.portal.terms import (
     TERMS_CATALOGUE_ID,
     PortalTermsCatalogue,
@@ -35,14 +37,17 @@ if TYPE_CHECKING:
 
     from eventsourcing.persistence import JSONTranscoder
 
-    from domain.portal.eligibility import Agreement
     from domain.portal.terms import TermsVersion
 
 A = TypeVar("A", bound=Aggregate)
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 """When the unsaved empty catalogue says it was opened (never stored)."""
 
+SNAPSHOT_INTERVAL = 50
+"""Every portal action is an event (PT-08): snapshots keep a long-used account cheap to load."""
 PORTAL_ENUMS: tuple[type[Enum], ...] = (
+    v.Stage,
+    v.AccessState,
     v.Channel,
     v.ConnectedService,
     v.CodePurpose,
@@ -62,10 +67,12 @@ class PortalApplication(PortalContentCommands, Application[UUID]):
     audit and content are in `PortalContentCommands`."""
 
     name = "portal"
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {PortalAccount: SNAPSHOT_INTERVAL}
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
-        for transcoding in [*domain_transcodings(), *map(EnumAsValue, PORTAL_ENUMS)]:
+        states = map(DataclassAsDict, (Agreement, Message, Violation))
+        for transcoding in [*domain_transcodings(), *map(EnumAsValue, PORTAL_ENUMS), *states]:
             transcoder.register(transcoding)
 
     # --- queries ------------------------------------------------------------------------

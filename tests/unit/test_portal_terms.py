@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -10,12 +11,13 @@ from hypothesis import strategies as st
 
 from domain.application import ContractsApplication
 from domain.errors import ConcurrencyConflictError
-from domain.portal.application import PortalApplication
+from domain.portal.application import SNAPSHOT_INTERVAL, PortalApplication
 from domain.portal.attempts import UnrecognisedEntryLog
 from domain.portal.terms import PortalTermsCatalogue, terms_gate
 from domain.portal.values import (
     AccessState,
     Action,
+    AgreementKind,
     Channel,
     ConnectedService,
     Direction,
@@ -237,3 +239,24 @@ def test_application_tables_are_apart_from_the_contracts_ones() -> None:
     contracts = str(getattr(ContractsApplication().env, "name", "")).lower()
     assert portal == "portal"
     assert portal != contracts
+
+
+def test_PT_08_a_long_audit_trail_loads_from_a_snapshot_with_the_same_state() -> None:
+    app = PortalApplication()
+    app.publish_terms(V1, IN_FORCE, T0)
+    register_through_app(app, "C-1")
+    app.register_external_agreement("C-1", "FIN-1", AgreementKind.FINANCING, at(8))
+    app.send_message("C-1", "T-1", Direction.CUSTOMER_TO_LESSOR, "ab" * 32, at(9), WEB)
+    for minute in range(SNAPSHOT_INTERVAL + 5):
+        app.perform("C-1", Action.VIEW_CONTRACT, "PL-1", at(10 + minute), WEB)
+    account = app.account("C-1")  # from the latest snapshot and the events after it
+    assert account is not None
+    assert app.snapshots is not None
+    assert list(app.snapshots.get(account.id)), "no snapshot taken"
+    from_events: Any = None
+    for event in app.repository.event_store.get(account.id):
+        from_events = event.mutate(from_events)  # type: ignore[attr-defined]
+    assert from_events is not None
+    assert vars(account) == vars(from_events)
+    assert account.agreements["FIN-1"].kind is AgreementKind.FINANCING
+    assert account.stage is Stage.COMPLETED
