@@ -5,6 +5,7 @@ refused; an expired session goes back to the login page. And the terms to print 
 
 from __future__ import annotations
 
+import html
 import re
 import statistics
 import time
@@ -251,3 +252,72 @@ def test_PT_24_the_customer_answers_a_transfer_notice(
     assert account is not None
     assert account.transfers == {"NEWCO-1": True}
     assert "NEWCO-1" not in client.get("/portal/profile").text
+
+
+@pytest.mark.parametrize("language", ["nl", "fr"])
+def test_PT_07_the_security_duties_are_shown(portal: PortalStack, language: str) -> None:
+    client = _client(portal)
+    login = client.get(f"/portal/login?lang={language}").text
+    assert 'href="/portal/security"' in login  # linked from every page's footer
+    page = html.unescape(client.get(f"/portal/security?lang={language}").text)
+    for duty in ("lock", "malware", "logout", "password", "wifi"):
+        assert i18n.translate(language, f"duties.{duty}") in page
+
+
+def test_PT_16_a_message_with_an_odometer_reading_becomes_the_contract_command(
+    portal: PortalStack, registered: list[TestClient]
+) -> None:
+    customer, client = portal.customers[0], registered[0]
+    report = {"contract_number": customer.contract, "report": "ODOMETER"}
+    sent = _post(
+        client, "/portal/messages", **report, body="Stand", km="6100", report_date="2024-06-20"
+    )
+    assert sent == "/portal/messages?sent=true"
+    contract = portal.contracts.get(customer.contract)
+    assert contract.last_odometer == 6100
+    lower = _post(
+        client, "/portal/messages", **report, body="Stand", km="10", report_date="2024-06-20"
+    )
+    assert i18n.translate("nl", "messages.refused", reason="")[:20] in lower
+    texts = [m.text for m in portal.backend.messages.of(customer.number)]
+    assert texts.count("Stand") == 1  # the refused reading stored no message
+
+
+def test_PT_18_the_customer_changes_their_language(
+    portal: PortalStack, registered: list[TestClient]
+) -> None:
+    customer, client = portal.customers[0], registered[0]
+    assert _post(client, "/portal/profile/language", "/portal/profile", lang="fr").endswith(
+        "saved=true"
+    )
+    contact = portal.backend.contacts.get(customer.number)
+    assert contact is not None
+    assert contact.language == "fr"
+    assert '<html lang="fr">' in client.get("/portal/contracts").text
+
+
+def test_D_38_suspicious_access_ends_every_session_at_once(
+    portal: PortalStack, registered: list[TestClient]
+) -> None:
+    customer, first = portal.customers[0], registered[0]  # customer 1's login is throttled
+    second = _client(portal)
+    login = {"email": customer.email, "password": customer.password}
+    assert _post(second, "/portal/login", **login) == "/portal/contracts"
+    assert first.get("/portal/contracts").status_code == 200
+    done = _post(second, "/portal/profile/suspicious", "/portal/profile", description="phished")
+    assert i18n.translate("nl", "suspicious.title") in done
+    for client in (first, second):
+        answer = client.get("/portal/contracts")
+        assert answer.headers["location"] == "/portal/login"
+    assert _post(_client(portal), "/portal/login", **login) != "/portal/contracts"
+
+
+@pytest.mark.parametrize("language", ["nl", "fr"])
+def test_PT_23_the_privacy_and_cookie_terms_are_one_click_away(
+    portal: PortalStack, language: str
+) -> None:
+    client = _client(portal)
+    assert 'href="/portal/privacy"' in client.get(f"/portal/login?lang={language}").text
+    page = client.get(f"/portal/privacy?lang={language}")
+    assert page.status_code == 200
+    assert i18n.translate(language, "privacy.cookies") in html.unescape(page.text)
