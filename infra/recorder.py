@@ -30,7 +30,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import psycopg
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresProcessRecorder
+from eventsourcing.postgres import (
+    PostgresAggregateRecorder,
+    PostgresApplicationRecorder,
+    PostgresFactory,
+    PostgresProcessRecorder,
+)
 from psycopg.sql import SQL, Composed, Identifier, Literal
 
 from infra.kafka import MAX_MESSAGE_BYTES, message_bytes
@@ -88,16 +93,18 @@ TABLES_LOCK = 0x1EA5E_0002
 """The advisory lock key under which recorders run `create_table` one at a time."""
 
 
-class OneAtATime(PostgresApplicationRecorder):
-    """A recorder whose `create_table` runs in one process at a time."""
+class TablesOneAtATime:
+    """`create_table` of a PostgreSQL recorder, run in one process at a time."""
+
+    datastore: PostgresDatastore
 
     def create_table(self) -> None:
         """The library's, one process at a time (TABLES_LOCK, held by a connection of
         its own). The library creates its composite type outside any lock, and reads
         whether the tracking table exists before it creates it: workers starting together
-        on a fresh database failed with a duplicate `stored_event_uuid` type, or each
-        inserted the tracking table's migration record and all but one failed ("Failed to
-        record tracking for __migration__ 1")."""
+        on a fresh database failed with a duplicate `stored_event_uuid` type (or the
+        snapshots table's), or each inserted the tracking table's migration record and all
+        but one failed ("Failed to record tracking for __migration__ 1")."""
         pool = self.datastore.pool
         conninfo = pool.conninfo() if callable(pool.conninfo) else pool.conninfo
         kwargs = pool.kwargs() if callable(pool.kwargs) else (pool.kwargs or {})
@@ -106,9 +113,24 @@ class OneAtATime(PostgresApplicationRecorder):
         with psycopg.connect(conninfo, autocommit=True, **kwargs) as conn:
             conn.execute(SQL("SELECT pg_advisory_lock({})").format(lock))
             try:
-                super().create_table()
+                super().create_table()  # type: ignore[misc]
             finally:
                 conn.execute(SQL("SELECT pg_advisory_unlock({})").format(lock))
+
+
+class OneAtATime(TablesOneAtATime, PostgresApplicationRecorder):
+    """An application recorder whose `create_table` runs in one process at a time."""
+
+
+class SnapshotsOneAtATime(TablesOneAtATime, PostgresAggregateRecorder):
+    """The snapshots' recorder, its table created in one process at a time."""
+
+
+class Factory(PostgresFactory):
+    """eventsourcing.postgres whose snapshot tables are created one process at a time too
+    (the `PERSISTENCE_MODULE` of infra.settings)."""
+
+    aggregate_recorder_class = SnapshotsOneAtATime
 
 
 class PublishableProcessRecorder(OneAtATime, PostgresProcessRecorder):

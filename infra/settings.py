@@ -184,7 +184,8 @@ class PostgresInfo:
     def eventsourcing_env(self, *, schema: str | None = None, pool_size: int = 5) -> dict[str, str]:
         """The env mapping an eventsourcing Application needs to store its events here."""
         env = {
-            InfrastructureFactory.PERSISTENCE_MODULE: "eventsourcing.postgres",
+            # eventsourcing.postgres, its snapshot tables created one process at a time.
+            InfrastructureFactory.PERSISTENCE_MODULE: PERSISTENCE_TOPIC,
             PostgresFactory.POSTGRES_DBNAME: self.dbname,
             PostgresFactory.POSTGRES_HOST: self.host,
             PostgresFactory.POSTGRES_PORT: str(self.port),
@@ -206,6 +207,7 @@ class PostgresInfo:
 
 
 ONE_TRIP_RECORDER_TOPIC = "infra.recorder:OneTripApplicationRecorder"
+PERSISTENCE_TOPIC = "infra.recorder:Factory"
 PROCESS_RECORDER_TOPIC = "infra.recorder:PublishableProcessRecorder"
 
 
