@@ -25,9 +25,13 @@ from consumers.tracking import TrackedContracts
 from domain.portal.application import PortalApplication
 from infra.kafka import PartitionLag, cluster_id, create_topics, group_lag
 from infra.portal.backend import portal_datastore
-from infra.portal.expiry import AccessExpiry
+from infra.portal.codes import AuthenticationCodes
+from infra.portal.expiry import AccessExpiry, Purgeable
 from infra.portal.notifications import NotificationOutbox
 from infra.portal.relay import NotificationRelay
+from infra.portal.secret import portal_secret
+from infra.portal.sessions import Sessions
+from infra.portal.throttle import LoginThrottle
 from infra.relay.outbox import KafkaRelay, RelayConfig, build_relay
 from infra.scheduler import DeadlineProducer, PublishedDeadlines, Scheduler
 from infra.topics import topic_spec
@@ -193,10 +197,23 @@ def scheduler(wiring: Wiring, app: ContractsApplication) -> Scheduler:
         published=PublishedDeadlines(recorder.datastore),
         producer=DeadlineProducer(wiring.bootstrap, topic),
         clock=wiring.clock,
-        access=AccessExpiry(wiring.portal_app(), lambda: cast("PortalView", portal)),
+        access=AccessExpiry(
+            wiring.portal_app(), lambda: cast("PortalView", portal), _expiring(wiring)
+        ),
     )
     wiring.closing.callback(built.close)
     return built
+
+
+def _expiring(wiring: Wiring) -> tuple[Purgeable, ...]:
+    """The portal's stores whose rows run out (purged by the scheduler once a day)."""
+    datastore = portal_datastore(wiring.portal_app())
+    secret = portal_secret(wiring.settings)
+    return (
+        Sessions(datastore),
+        AuthenticationCodes(datastore, secret),
+        LoginThrottle(datastore, secret),
+    )
 
 
 def _view(name: str, env: Mapping[str, str]) -> PostgresRowView:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 from eventsourcing.utils import get_topic
 
@@ -22,7 +22,7 @@ from domain.portal.values import AccessState, PortalRefusal
 from infra.portal.backend import agreements_of
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Iterator, Sequence
     from datetime import date, datetime
     from uuid import UUID
 
@@ -30,6 +30,13 @@ if TYPE_CHECKING:
     from projections.views.portal import PortalView
 
 logger = logging.getLogger(__name__)
+
+
+class Purgeable(Protocol):
+    """A store that forgets what has run out by `now` (sessions, codes, login failures)."""
+
+    def purge(self, now: datetime) -> int: ...
+
 
 PAGE = 500
 """Accounts listed per read of the portal's log."""
@@ -43,6 +50,9 @@ class AccessExpiry:
     portal: PortalApplication
     view: Callable[[], PortalView]
     """The `portal` read model (the customers' lease contracts)."""
+    stores: Sequence[Purgeable] = ()
+    """Emptied of what ran out, on the same daily run: timed-out sessions (which anonymous
+    visits open), old codes and forgotten login failures stay bounded."""
     done_on: date | None = None
 
     def account_ids(self) -> Iterator[UUID]:
@@ -73,6 +83,12 @@ class AccessExpiry:
                 continue
             if after.access is AccessState.REVOKED:
                 revoked += 1
+        purged = sum(store.purge(at) for store in self.stores)
         self.done_on = today
-        logger.info("portal access expiry of %s: %d accounts revoked", today, revoked)
+        logger.info(
+            "portal access expiry of %s: %d accounts revoked, %d rows purged",
+            today,
+            revoked,
+            purged,
+        )
         return revoked

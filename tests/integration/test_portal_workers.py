@@ -25,6 +25,7 @@ from infra.portal.backend import portal_datastore
 from infra.portal.expiry import AccessExpiry
 from infra.portal.notifications import Notification, NotificationOutbox
 from infra.portal.relay import console_line
+from infra.portal.sessions import ABSOLUTE_TIMEOUT, Sessions
 from infra.settings import Settings
 from projections.registry import all_specs, build_group, postgres_view
 from tests.contract_cases import ONE_DAY, REF_CONTRACTUAL_END
@@ -197,3 +198,22 @@ def test_D_34_access_ends_18_months_after_the_last_contract_ended(
     finally:
         portal.close()
         app.close()
+
+
+def test_the_daily_run_purges_timed_out_sessions(pg_env: dict[str, str]) -> None:
+    portal = PortalApplication(env=pg_env)
+    try:
+        sessions = Sessions(portal_datastore(portal))
+        old = sessions.open(None, AT - ABSOLUTE_TIMEOUT)
+        live = sessions.open(None, AT)
+        expiry = AccessExpiry(portal, lambda: cast("PortalView", None), (sessions,))
+        expiry.run(AT.date(), AT)
+        with sessions.datastore.transaction(commit=False) as curs:
+            curs.execute(f"SELECT count(*) AS n FROM {sessions.datastore.schema}.portal_sessions")
+            row = curs.fetchone()
+        assert row is not None
+        assert row["n"] == 1  # the anonymous session of 12 hours ago is gone
+        assert sessions.get(live.token, AT) is not None
+        assert sessions.get(old.token, AT) is None
+    finally:
+        portal.close()
