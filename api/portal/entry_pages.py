@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 from html import escape
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Path
 from fastapi.responses import Response
@@ -21,7 +20,7 @@ from fastapi.responses import Response
 from api.documents import render_pdf
 from api.portal.pages import LINKS
 from api.portal.security import PREFIX
-from api.portal.visit import Posting, Visit, Visiting, now
+from api.portal.visit import BRUSSELS, Posting, Visit, Visiting, now
 from domain.portal.account import PortalAccount
 from domain.portal.values import CodePurpose, PortalRefusal, Stage
 from infra.portal.codes import CodeRateLimitedError, Outcome
@@ -30,8 +29,6 @@ from infra.portal.registration import LoginRefusedError, Registration, Registrat
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
-BRUSSELS = ZoneInfo("Europe/Brussels")
-"""The customer's clock (when the next code may be asked for)."""
 NUMBER = "number"
 PURPOSE = "purpose"
 CONTRACT_OK = "contract_ok"

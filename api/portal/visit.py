@@ -9,9 +9,10 @@ visitor to the login page. Every POST checks the form's CSRF token first.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
     from infra.portal.backend import PortalBackend
 
 R = TypeVar("R", bound="Response")
+BRUSSELS = ZoneInfo("Europe/Brussels")
+"""The customers' clock: times on the pages are Belgian."""
 COOKIE = "portal_session"
 CUSTOMER = "customer"
 """The session-data key of the logged-in customer's number."""
@@ -83,10 +86,20 @@ class Visit:
         return self.with_cookie(response)
 
     def _maintenance(self) -> Maintenance | None:
-        """PT-21: the next announced maintenance window not yet over (shown on every page)."""
+        """PT-21: the next announced maintenance window not yet over (shown on every page),
+        in the customer's time (Europe/Brussels)."""
         at = now()
         windows = self.backend.app.terms().maintenance
-        return next((m for m in sorted(windows, key=lambda m: m.starts_at) if m.ends_at > at), None)
+        found = next(
+            (m for m in sorted(windows, key=lambda m: m.starts_at) if m.ends_at > at), None
+        )
+        if found is None:
+            return None
+        return replace(
+            found,
+            starts_at=found.starts_at.astimezone(BRUSSELS),
+            ends_at=found.ends_at.astimezone(BRUSSELS),
+        )
 
     def redirect(self, url: str) -> Response:
         return self.with_cookie(RedirectResponse(url, status_code=303))

@@ -11,6 +11,7 @@ import statistics
 import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -203,11 +204,12 @@ def test_PT_21_an_announced_maintenance_shows_on_the_pages(portal: PortalStack) 
     starts, ends = now + timedelta(days=1), now + timedelta(days=1, hours=2)
     portal.backend.app.announce_maintenance(starts, ends, now)
     page = _client(portal).get("/portal/login?lang=en").text
+    belgian = ZoneInfo("Europe/Brussels")  # the customers' clock, not UTC
     shown = i18n.translate(
         "en",
         "maintenance.notice",
-        start=starts.strftime("%d/%m/%Y %H:%M"),
-        end=ends.strftime("%d/%m/%Y %H:%M"),
+        start=starts.astimezone(belgian).strftime("%d/%m/%Y %H:%M"),
+        end=ends.astimezone(belgian).strftime("%d/%m/%Y %H:%M"),
     )
     assert shown in page
 
