@@ -54,18 +54,23 @@ class Visit:
     data: dict[str, str] = field(default_factory=dict)
     fresh: bool = False
     """A new session: its cookie goes out with the answer."""
+    _recorded: dict[str, str | None] = field(default_factory=dict, repr=False)
+    """The language on record per customer, looked up once per request."""
 
     @property
     def customer(self) -> str | None:
         """The logged-in customer's number (None before login)."""
         return self.data.get(CUSTOMER)
 
-    def language(self, form: str | None = None) -> str:
-        customer = None
-        if self.customer is not None:
-            contact = self.backend.contacts.get(self.customer)
-            customer = contact.language if contact is not None else None
-        return i18n.language_of(self.request, customer=customer, form=form)
+    def language(self) -> str:
+        """The page language: a choice made now or remembered, the customer's record (read
+        once per request), the browser's, else Dutch."""
+        customer = self.customer
+        if customer is not None and customer not in self._recorded:
+            contact = self.backend.contacts.get(customer)
+            self._recorded[customer] = contact.language if contact is not None else None
+        recorded = self._recorded.get(customer) if customer is not None else None
+        return i18n.language_of(self.request, customer=recorded)
 
     def text(self, key: str, **params: object) -> str:
         """The text `key` in this visit's language."""
