@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 from psycopg import sql
 
+from infra.recorder import TABLES_LOCK
+
 if TYPE_CHECKING:
     from eventsourcing.postgres import PostgresDatastore
 
@@ -17,8 +19,12 @@ def table(datastore: PostgresDatastore, name: str) -> sql.Identifier:
 
 
 def create(datastore: PostgresDatastore, *statements: sql.Composed) -> None:
-    """Run the CREATE ... IF NOT EXISTS statements of a store, in one transaction."""
+    """Run the CREATE ... IF NOT EXISTS statements of a store, in one transaction, one
+    process at a time (TABLES_LOCK, as the recorders create theirs): the API and the portal's
+    workers start together, and concurrent CREATE TABLE IF NOT EXISTS of one table can fail
+    on its type's unique name."""
     with datastore.transaction(commit=True) as curs:
+        curs.execute(sql.SQL("SELECT pg_advisory_xact_lock({})").format(sql.Literal(TABLES_LOCK)))
         for statement in statements:
             curs.execute(statement)
 
