@@ -1,4 +1,4 @@
-"""The `lease` command line: simulate, dev, asyncapi, rules, history, token, projections,
+"""The `lease` command line: simulate, dev, asyncapi, rules, history, replay, token, projections,
 consumers and run (a worker, or the HTTP API).
 
 infra/cli/app.py holds the typer application and what every command shares; the modules
@@ -14,7 +14,7 @@ import typer
 from typer._click.exceptions import NoArgsIsHelpError, UsageError  # typer's vendored click
 
 from infra import workers
-from infra.cli import api, consumers, dev, history, projections, rules, run, simulate
+from infra.cli import api, consumers, dev, history, projections, replay, rules, run, simulate
 from infra.cli.app import app, projections_app, run_app
 
 app.command("simulate")(simulate.simulate_command)
@@ -22,6 +22,7 @@ app.command("dev")(dev.dev_command)
 app.command("asyncapi")(history.asyncapi_command)
 app.command("rules")(rules.rules)
 app.command("history")(history.history_command)
+app.command("replay")(replay.replay_command)
 app.command("token")(api.token_command)
 projections_app.command("status")(projections.projections_status_command)
 projections_app.command("rebuild")(projections.projections_rebuild_command)
