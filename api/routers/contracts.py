@@ -1,6 +1,8 @@
 """Staff queries on contracts, documents and customers, from the read models only (API.md 4).
 
-Each answer carries the view's position in `X-Position`; `?min_position=N` waits until the
+Auditors add `?as_of=&known_at=` to a contract's overview, documents and history for the
+contract replayed from its events (api/replaying.py). Each live answer carries the view's
+position in `X-Position`; `?min_position=N` waits until the
 view has reached N (read-your-writes after a command). A contract the views do not know is
 404. Business dates default to the server's business clock (`?on=` where API.md allows it).
 """
@@ -8,9 +10,9 @@ view has reached N (read-your-writes after a command). A contract the views do n
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.auth import STAFF
 from api.problems import ProblemError
@@ -29,6 +31,7 @@ from api.reading import (
     plain,
     reader,
 )
+from api.replaying import AsOf, KnownAt, audit_cut, business_day, replayed
 from api.schemas.views import ContractPage, Deadline, Document, Event, Exposure, Ledger, Overview
 from domain.contract import Contract
 from domain.contract.command import MAX_CODE
@@ -86,13 +89,37 @@ async def list_contracts(
 
 
 @router.get("/contracts/{number}", summary="A contract's overview on a business date")
-async def overview(number: Number, read: Portal, on: On = None) -> Overview:
-    return await overview_answer(read, number, on)
+async def overview(
+    number: Number,
+    read: Portal,
+    request: Request,
+    response: Response,
+    on: On = None,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+) -> Overview:
+    cut = audit_cut(read.caller, as_of, known_at)
+    if cut is None:
+        return await overview_answer(read, number, on)
+    found = await replayed(request, response, number, cut)
+    answer = plain(found.overview(business_day(found.cut, on)))
+    return cast("Overview", Overview.model_validate(answer))
 
 
 @router.get("/contracts/{number}/documents", summary="Invoices, debit and credit notes")
-async def documents(number: Number, read: Invoices) -> list[Document]:  # type: ignore[valid-type]
-    rows = await read.run(lambda view: view.documents(Contract.create_id(number)))
+async def documents(
+    number: Number,
+    read: Invoices,
+    request: Request,
+    response: Response,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+) -> list[Document]:  # type: ignore[valid-type]
+    cut = audit_cut(read.caller, as_of, known_at)
+    if cut is None:
+        rows = await read.run(lambda view: view.documents(Contract.create_id(number)))
+    else:
+        rows = (await replayed(request, response, number, cut)).documents()
     return [Document.model_validate(row) for row in rows]
 
 
@@ -108,8 +135,19 @@ async def document(
 
 
 @router.get("/contracts/{number}/history", summary="The timeline auditors read")
-async def contract_history(number: Number, read: History) -> list[Event]:  # type: ignore[valid-type]
-    rows = await read.run(lambda view: view.timeline(Contract.create_id(number)))
+async def contract_history(
+    number: Number,
+    read: History,
+    request: Request,
+    response: Response,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+) -> list[Event]:  # type: ignore[valid-type]
+    cut = audit_cut(read.caller, as_of, known_at)
+    if cut is None:
+        rows = await read.run(lambda view: view.timeline(Contract.create_id(number)))
+    else:
+        rows = (await replayed(request, response, number, cut)).timeline()
     if not rows:
         raise _not_found(number)
     return [Event.model_validate(row) for row in rows]
