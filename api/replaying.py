@@ -63,9 +63,9 @@ async def replayed(request: Request, response: Response, number: str, cut: Cut) 
     found = services(request)
     if found.contracts is None or found.read_models is None:
         raise ProblemError(503, "the event store is not available", headers={"Retry-After": "5"})
-    if cut.as_of is None:
-        cut = Cut(found.today(), cut.known_at)
-    response.headers["X-As-Of"] = cut.as_of.isoformat() if cut.as_of else ""
+    as_of = cut.as_of or found.today()
+    cut = Cut(as_of, cut.known_at)
+    response.headers["X-As-Of"] = as_of.isoformat()
     if cut.known_at is not None:
         response.headers["X-Known-At"] = cut.known_at.isoformat()
     try:
