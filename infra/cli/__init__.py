@@ -14,7 +14,18 @@ import typer
 from typer._click.exceptions import NoArgsIsHelpError, UsageError  # typer's vendored click
 
 from infra import workers
-from infra.cli import api, consumers, dev, history, projections, replay, rules, run, simulate
+from infra.cli import (
+    api,
+    consumers,
+    dev,
+    history,
+    projections,
+    projections_verify,
+    replay,
+    rules,
+    run,
+    simulate,
+)
 from infra.cli.app import app, projections_app, run_app
 
 app.command("simulate")(simulate.simulate_command)
@@ -26,6 +37,7 @@ app.command("replay")(replay.replay_command)
 app.command("token")(api.token_command)
 projections_app.command("status")(projections.projections_status_command)
 projections_app.command("rebuild")(projections.projections_rebuild_command)
+projections_app.command("verify")(projections_verify.projections_verify_command)
 app.add_typer(consumers.consumers_app, name="consumers")
 for _worker in workers.WORKERS:
     if _worker.build is None:  # the projections: PostgreSQL only, their own options

@@ -71,7 +71,7 @@ DataDir = Annotated[
 
 projections_app = typer.Typer(
     name="projections",
-    help="The read models (views): their position and lag, and rebuilds from zero.",
+    help="The read models (views): their position and lag, rebuilds from zero, and checks.",
     no_args_is_help=True,
 )
 app.add_typer(projections_app, name="projections")

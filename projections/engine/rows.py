@@ -292,6 +292,10 @@ class PostgresRowView(RowView, PostgresTrackingRecorder):
             for query, params in statements:
                 curs.execute(query, params, prepare=True)
 
+    def qualified(self, table: str) -> Composed:
+        """The table's schema-qualified name (for queries across views: drift.py)."""
+        return self._sql[table].qualified
+
     @property
     def database(self) -> str:
         """Where the view's tables are (views with the same one can share a transaction)."""
@@ -341,6 +345,10 @@ class PostgresRowView(RowView, PostgresTrackingRecorder):
         """How far the view has applied `application_name`'s log (0: nothing yet)."""
         with self._cursor() as curs:
             return self._max_tracking_id(application_name, curs) or 0
+
+    def position_in(self, curs: Cursor[DictRow], application_name: str) -> int:
+        """`position`, read with this cursor (in the caller's transaction and snapshot)."""
+        return self._max_tracking_id(application_name, curs) or 0
 
     def select(self, table: str, order_by: tuple[str, ...] = (), **equal: Any) -> list[Row]:
         query = self._sql[table].select_where(tuple(equal), order_by)
