@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 import pytest
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Composed, Identifier
 
 from domain.application import ContractsApplication
 from infra.bootstrap import ensure_demo_contract
@@ -46,7 +46,7 @@ def ledger(
     view.datastore.close()
 
 
-def run_sql(info: PostgresInfo, statement: SQL, *params: Any) -> None:
+def run_sql(info: PostgresInfo, statement: Composed, *params: Any) -> None:
     with psycopg.connect(info.dsn, autocommit=True) as conn:
         conn.execute(statement, params)
 
