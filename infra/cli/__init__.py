@@ -1,5 +1,5 @@
 """The `lease` command line: simulate, dev, asyncapi, rules, history, replay, token, projections,
-consumers and run (a worker, or the HTTP API).
+consumers, audit and run (a worker, or the HTTP API).
 
 infra/cli/app.py holds the typer application and what every command shares; the modules
 beside it hold the commands, registered here in the order `lease --help` lists them.
@@ -16,6 +16,7 @@ from typer._click.exceptions import NoArgsIsHelpError, UsageError  # typer's ven
 from infra import workers
 from infra.cli import (
     api,
+    audit_pack,
     consumers,
     dev,
     history,
@@ -39,6 +40,7 @@ projections_app.command("status")(projections.projections_status_command)
 projections_app.command("rebuild")(projections.projections_rebuild_command)
 projections_app.command("verify")(projections_verify.projections_verify_command)
 app.add_typer(consumers.consumers_app, name="consumers")
+app.add_typer(audit_pack.audit_app, name="audit")
 for _worker in workers.WORKERS:
     if _worker.build is None:  # the projections: PostgreSQL only, their own options
         run_app.command(_worker.name, help=_worker.help)(run.run_projections_command)
