@@ -94,6 +94,7 @@ def _verify(
         scratch.replace(batch, Tracking(app.name, built))
     for _ in range(ATTEMPTS):
         with live.datastore.get_connection() as conn:
+            pooled = conn.isolation_level
             conn.isolation_level = IsolationLevel.REPEATABLE_READ
             try:
                 with conn.transaction(), conn.cursor() as curs:
@@ -107,7 +108,7 @@ def _verify(
                         ]
                         return ViewDrift(spec.name, built, tables)
             finally:
-                conn.isolation_level = None
+                conn.isolation_level = pooled
         if now < built:
             msg = f"view {spec.name} was rebuilt during the check; verify again"
             raise ViewMovedError(msg)

@@ -82,6 +82,34 @@ class TestVerifyView:
 
         assert (result.position, result.total) == (position, 0)
 
+    def test_a_view_a_worker_moves_during_the_check_is_compared_at_its_new_position(
+        self,
+        app: ContractsApplication,
+        pg_env: dict[str, str],
+        groups: Callable[..., ProjectionGroup],
+        ledger: PostgresRowView,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        store_scenarios(app, "early-termination")
+        worker = groups(app, pg_env, names=["ledger"])
+        replayed: list[int] = []
+
+        def replay_then_the_worker_moves(*args: Any) -> None:
+            replay(*args)
+            replayed.append(args[4])  # upto
+            if len(replayed) == 1:
+                worker.catch_up()
+
+        replay = verify.replay
+        monkeypatch.setattr(verify, "replay", replay_then_the_worker_moves)
+
+        result = verify_view(app, LEDGER, pg_env)
+
+        head = app.recorder.max_notification_id() or 0
+        assert replayed == [replayed[0], head]
+        assert replayed[0] < head
+        assert (result.position, result.total) == (head, 0)
+
     def test_a_changed_a_deleted_and_an_inserted_row_are_each_reported(
         self,
         app: ContractsApplication,
