@@ -5,7 +5,7 @@ shows, as known after it the new one; and both cuts together."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,9 +13,13 @@ import pytest
 
 from domain.application import ContractsApplication
 from domain.contract import Contract
-from infra.audit.replay import Cut, NotKnownError, Replay, replay_contract, select
+from domain.contract.incidents import ReportTheft
+from domain.contract.registry import execute
+from infra.audit.replay import Cut, NotKnownError, Replay, replay, replay_contract, select
 from infra.simulate.in_process import IN_MEMORY_ENV, simulate
 from infra.simulate.scenario import load_scenario
+from tests.contract_cases import REF_CONTRACTUAL_END, REF_START
+from tests.factories import ctx, handed_over_ref_contract, run_days
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -165,3 +169,30 @@ def test_before_the_conclusion_the_contract_is_not_known(theft: Lived) -> None:
         theft.replay(as_of=date(2024, 2, 19))
     with pytest.raises(NotKnownError):
         theft.replay(known_at=theft.events[0].timestamp.replace(year=2000))
+
+
+def test_K_05_a_superseded_end_shows_the_old_and_the_new_truth() -> None:
+    """REF's term expires on 11 March 2028 while a theft of 1 March is unrecovered; when the
+    30-day window closes on 31 March, the theft's earlier end supersedes the expiry (K-05).
+    About 1 April: known before the supersession was recorded, the contract had ended by
+    expiry; known after, by theft on 1 March. (As of a day before 31 March the expiry is
+    the truth under any known_at: the supersession had not happened yet.)"""
+    theft_on = date(2028, 3, 1)
+    contract = handed_over_ref_contract()
+    run_days(contract, REF_START, theft_on)
+    execute(contract, ReportTheft(theft_on=theft_on), ctx(theft_on))
+    run_days(contract, theft_on + timedelta(days=1), date(2028, 4, 1))
+    events = contract.collect_events()
+    superseded = next(
+        i for i, e in enumerate(events) if type(e).__name__ == "ContractEndSuperseded"
+    )
+    on = date(2028, 4, 1)
+    number = contract.terms.contract_number
+
+    old = replay(number, events, Cut(on, events[superseded - 1].timestamp)).overview(on)
+    new = replay(number, events, Cut(on, events[-1].timestamp)).overview(on)
+
+    assert (old["end_kind"], old["effective_end_date"]) == ("TERM_EXPIRED", REF_CONTRACTUAL_END)
+    assert (new["end_kind"], new["effective_end_date"]) == ("THEFT", theft_on)
+    earlier = replay(number, events, Cut(date(2028, 3, 20), events[-1].timestamp))
+    assert earlier.overview(date(2028, 3, 20))["end_kind"] == "TERM_EXPIRED"
