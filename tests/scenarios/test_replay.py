@@ -18,8 +18,8 @@ from domain.contract.registry import execute
 from infra.audit.replay import Cut, NotKnownError, Replay, replay, replay_contract, select
 from infra.simulate.in_process import IN_MEMORY_ENV, simulate
 from infra.simulate.scenario import load_scenario
-from tests.contract_cases import REF_CONTRACTUAL_END, REF_START
-from tests.factories import ctx, handed_over_ref_contract, run_days
+from tests.contract_cases import REF_CONTRACTUAL_END
+from tests.factories import REF_START, ctx, handed_over_ref_contract, run_days
 
 if TYPE_CHECKING:
     from datetime import datetime
