@@ -20,6 +20,7 @@ from domain.money_rules import (
     expected_km,
     non_negative,
 )
+from domain.workings import Working, passed_on, percent, text, working
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -36,6 +37,37 @@ class LossSettlement:
     covered: Money
     shortfall: Money
     surplus: Money
+
+    def line_workings(self, capital: Working) -> list[Working]:
+        """The workings of the shortfall's lines: the Remaining Capital (`capital`, M-01),
+        less the insurer's payout and the Protection waiver where there are any."""
+        lines = [capital]
+        if self.insurer_payout.is_positive:
+            lines.append(passed_on("M-18", "insurer payout deducted", -self.insurer_payout))
+        if self.protection_waived.is_positive:
+            waived = self.protection_waived.rounded()
+            lines.append(
+                working(
+                    "M-18",
+                    "-max(0, remaining_capital - insurer_payout) (Protection waiver)",
+                    f"-max(0, {self.remaining_capital} - {self.insurer_payout})",
+                    -waived,
+                    remaining_capital=self.remaining_capital,
+                    insurer_payout=self.insurer_payout,
+                )
+            )
+        return lines
+
+    def surplus_working(self) -> Working:
+        """M-18 (Art. 11.1): what the insurer paid above the Remaining Capital."""
+        return working(
+            "M-18",
+            "max(0, insurer_payout - remaining_capital)",
+            f"max(0, {self.insurer_payout} - {self.remaining_capital})",
+            self.surplus,
+            insurer_payout=self.insurer_payout,
+            remaining_capital=self.remaining_capital,
+        )
 
 
 def protection_waiver(remaining_capital: Money, insurer_payout: Money) -> Money:
@@ -62,12 +94,25 @@ def total_loss_settlement(
     )
 
 
-def advance_refund(advance: Money, term_months: int, elapsed: int) -> Money:
+def worked_advance_refund(advance: Money, term_months: int, elapsed: int) -> Working:
     """M-19: round2(advance x (term - elapsedMonths) / term), floor 0 (A-26), outside VAT."""
     if term_months <= 0:
         raise ValueError(f"M-19: term must be at least one month, got {term_months}")
     refund = Money(advance.amount * (term_months - elapsed) / term_months)
-    return non_negative(refund).rounded()
+    return working(
+        "M-19",
+        "max(0, advance_payment x (term_months - elapsed_months) / term_months)",
+        f"max(0, {advance} x ({term_months} - {elapsed}) / {term_months})",
+        non_negative(refund).rounded(),
+        advance_payment=advance,
+        term_months=term_months,
+        elapsed_months=elapsed,
+    )
+
+
+def advance_refund(advance: Money, term_months: int, elapsed: int) -> Money:
+    """M-19: the amount of `worked_advance_refund`."""
+    return worked_advance_refund(advance, term_months, elapsed).amount
 
 
 # --- M-21: Dissolution Indemnity ------------------------------------------------------------
@@ -81,6 +126,39 @@ class DissolutionIndemnity:
     reinvestment: Money
     value_deducted: Money
     amount: Money
+
+    def line_workings(self, capital: Working) -> list[Working]:
+        """The workings of the indemnity's lines: a (`capital`, M-01), b, and c if any."""
+        lines = [
+            capital,
+            working(
+                "M-21",
+                f"{percent(REINVESTMENT_RATE)} x remaining_capital",
+                f"{percent(REINVESTMENT_RATE)} x {self.remaining_capital}",
+                self.reinvestment,
+                remaining_capital=self.remaining_capital,
+            ),
+        ]
+        if self.value_deducted.is_positive:
+            c = passed_on("M-21", "estimated market value deducted", -self.value_deducted)
+            lines.append(c)
+        return lines
+
+    def correction_working(self, previous: DissolutionIndemnity) -> Working:
+        """M-21 (D-14, A-22): the difference a sale makes, booked as a debit or credit note
+        (a credit note states the difference as a positive amount)."""
+        difference = self.amount - previous.amount
+        a, b, c = self.remaining_capital, self.reinvestment, self.value_deducted
+        return working(
+            "M-21",
+            "|max(0, a + b - c_new) - previous_indemnity|",
+            f"|max(0, {a} + {b} - {c}) - {previous.amount}|",
+            Money(abs(difference.amount)),
+            remaining_capital=a,
+            reinvestment=b,
+            value_deducted=c,
+            previous_indemnity=previous.amount,
+        )
 
 
 def _indemnity(remaining_capital: Money, reinvestment: Money, value: Money) -> DissolutionIndemnity:
@@ -142,6 +220,9 @@ class EarlyTerminationFee:
     damage_charge: Money
     missing_items_charge: Money
     amount: Money
+    workings: tuple[Working, ...] = ()
+    """One per line of the fee's document: the fee, then excess km, damage, missing items
+    (those that are not zero)."""
 
 
 def early_termination_fee(
@@ -165,6 +246,31 @@ def early_termination_fee(
     excess = max(Decimal(0), actual_km - expected)
     excess_charge = (excess_km_price * excess).rounded()
     damage_line, missing_line = damage.rounded(), missing_items.rounded()
+    lines = [
+        working(
+            "M-22",
+            "rate x monthly_instalment x remaining_months",
+            f"{text(rate)} x {text(monthly_instalment.amount)} x {text(remaining_months)}",
+            base_fee,
+            rate=rate,
+            monthly_instalment=monthly_instalment.amount,
+            term_months=term_months,
+            months_covered=months_covered_at_end,
+            remaining_months=remaining_months,
+        ),
+        working(
+            "M-22",
+            "excess_km_price x max(0, actual_km - annual_km / 12 x months_covered)",
+            f"{text(excess_km_price.amount)} x max(0, {actual_km} - {text(expected)})",
+            excess_charge,
+            actual_km=actual_km,
+            annual_km=annual_km,
+            months_covered=months_covered_at_end,
+            expected_km=expected,
+        ),
+        passed_on("M-24", "damage at the return (RENTA)", damage_line),
+        passed_on("M-24", "missing items at the return", missing_line),
+    ]
     return EarlyTerminationFee(
         rate=rate,
         remaining_months=remaining_months,
@@ -176,6 +282,7 @@ def early_termination_fee(
         damage_charge=damage_line,
         missing_items_charge=missing_line,
         amount=total([base_fee, excess_charge, damage_line, missing_line]),
+        workings=(lines[0], *[w for w in lines[1:] if not w.amount.is_zero]),
     )
 
 
@@ -184,16 +291,53 @@ def late_days(return_due: date, returned_on: date) -> int:
     return max(0, (returned_on - return_due).days)
 
 
+def worked_late_return_compensation(
+    last_instalment: Money, days_in_last_period: int, late_days: int
+) -> tuple[Working, Working]:
+    """M-23: round2(instalment x late days / period days) and EUR 50 x late days (A-17)."""
+    if days_in_last_period <= 0:
+        raise ValueError(f"M-23: billing period must have days, got {days_in_last_period}")
+    days = max(0, late_days)
+    flat = LATE_RETURN_FLAT_PER_DAY * days
+    return (
+        _late_days_part(last_instalment, days, days_in_last_period),
+        working(
+            "M-23",
+            f"{LATE_RETURN_FLAT_PER_DAY} x late_days",
+            f"{LATE_RETURN_FLAT_PER_DAY} x {days}",
+            flat,
+            late_days=days,
+        ),
+    )
+
+
+def _late_days_part(instalment: Money, days: int, days_in_period: int) -> Working:
+    """M-23: the instalment of the last invoice per late day, rounded to cents (A-17)."""
+    amount = Money(round2(instalment.amount * days / days_in_period))
+    return working(
+        "M-23",
+        "instalment x late_days / days_in_period",
+        f"{instalment} x {days} / {days_in_period}",
+        amount,
+        instalment=instalment,
+        late_days=days,
+        days_in_period=days_in_period,
+    )
+
+
 def late_return_compensation(
     last_instalment: Money, days_in_last_period: int, late_days: int
 ) -> tuple[Money, Money, Money]:
     """M-23: (round2(instalment x late / period days), 50 x late, total) (A-17)."""
-    if days_in_last_period <= 0:
-        raise ValueError(f"M-23: billing period must have days, got {days_in_last_period}")
-    days = max(0, late_days)
-    pro_rata = Money(round2(last_instalment.amount * days / days_in_last_period))
-    flat = LATE_RETURN_FLAT_PER_DAY * days
-    return pro_rata, flat, pro_rata + flat
+    pro_rata, flat = worked_late_return_compensation(
+        last_instalment, days_in_last_period, late_days
+    )
+    return pro_rata.amount, flat.amount, pro_rata.amount + flat.amount
+
+
+def worked_return_charges(lines: Sequence[tuple[str, Money]]) -> list[Working]:
+    """M-24: each damage or missing item, passed on at its stated cost, to the cent."""
+    return [passed_on("M-24", item, amount, item=item) for item, amount in lines]
 
 
 def return_charges(lines: Sequence[Money]) -> Money:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from domain.calendar import elapsed_months
 from domain.money import Money, money_max, money_min, round2
 from domain.values import Bucket, DamageCause, Frequency, FuelType, KmBand
+from domain.workings import Working, percent, text, working
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -57,40 +58,124 @@ def non_negative(amount: Money) -> Money:
 # --- M-01 .. M-08: capital, invoicing, interest, collection ------------------------------------
 
 
-def remaining_capital(invested: Money, start: date | None, on: date) -> Money:
+def worked_remaining_capital(
+    invested: Money, start: date | None, on: date, rule_id: str = "M-01"
+) -> Working:
     """M-01: Invested Capital x (1 - 1% x elapsedMonths(on)), linear, floor 0 (A-03)."""
     months = elapsed_months(start, on)
     factor = 1 - REMAINING_CAPITAL_MONTHLY_RATE * months
-    return non_negative(invested * factor).rounded()
+    amount = non_negative(invested * factor).rounded()
+    applied = f"max(0, {invested} x (1 - 1% x {months}))"
+    formula = "max(0, invested_capital x (1 - 1% x elapsed_months))"
+    return working(
+        rule_id, formula, applied, amount, invested_capital=invested, elapsed_months=months, on=on
+    )
+
+
+def remaining_capital(invested: Money, start: date | None, on: date) -> Money:
+    """M-01: the amount of `worked_remaining_capital`."""
+    return worked_remaining_capital(invested, start, on).amount
+
+
+def worked_pro_rata_instalment(
+    instalment: Money, days_covered: int, days_in_period: int, rule_id: str = "M-04"
+) -> Working:
+    """M-02..M-04 (also M-33, M-23): round2(instalment x daysCovered / daysInBillingPeriod)."""
+    if days_in_period <= 0 or not 0 <= days_covered <= days_in_period:
+        raise ValueError(f"M-03: days covered {days_covered} not within period {days_in_period}")
+    amount = Money(round2(instalment.amount * days_covered / days_in_period))
+    return working(
+        rule_id,
+        "instalment x days_covered / days_in_period",
+        f"{instalment} x {days_covered} / {days_in_period}",
+        amount,
+        instalment=instalment,
+        days_covered=days_covered,
+        days_in_period=days_in_period,
+    )
 
 
 def pro_rata_instalment(instalment: Money, days_covered: int, days_in_period: int) -> Money:
-    """M-03/M-04 (also M-33): round2(instalment x daysCovered / daysInBillingPeriod)."""
-    if days_in_period <= 0 or not 0 <= days_covered <= days_in_period:
-        raise ValueError(f"M-03: days covered {days_covered} not within period {days_in_period}")
-    return Money(round2(instalment.amount * days_covered / days_in_period))
+    """M-03/M-04 (also M-33): the amount of `worked_pro_rata_instalment`."""
+    return worked_pro_rata_instalment(instalment, days_covered, days_in_period).amount
 
 
-def _interest_for_days(principal: Money, days: int) -> Money:
-    """M-06 formula: simple interest P x 2.4% x days / 365, rounded to cents."""
-    if days <= 0 or not principal.is_positive:
-        return ZERO
-    amount = principal.amount * LATE_INTEREST_RATE_PER_YEAR * days / INTEREST_DAY_BASIS
-    return Money(round2(amount))
+def worked_end_credit(
+    invoiced: Money, kept: Working, already: Money, end: date, rule_id: str
+) -> Working:
+    """M-04 (A-16, A-23): the credit on an instalment invoice for the days after the end: what
+    was invoiced, less the part kept up to the end (`kept`), less what was credited before."""
+    return working(
+        rule_id,
+        "invoiced - kept_part - already_credited",
+        f"{invoiced} - {kept.amount} - {already}",
+        invoiced - kept.amount - already,
+        invoiced=invoiced,
+        end=end,
+        kept_part=kept.applied,
+        already_credited=already,
+    )
+
+
+def worked_late_interest(principal: Money, from_exclusive: date, to_inclusive: date) -> Working:
+    """M-06: simple interest P x 2.4% x days / 365, rounded to cents, from the day after the
+    due date to the payment date inclusive (A-08); nothing for no days or no principal."""
+    days = (to_inclusive - from_exclusive).days
+    amount = ZERO
+    if days > 0 and principal.is_positive:
+        exact = principal.amount * LATE_INTEREST_RATE_PER_YEAR * days / INTEREST_DAY_BASIS
+        amount = Money(round2(exact))
+    rate, basis = percent(LATE_INTEREST_RATE_PER_YEAR), text(INTEREST_DAY_BASIS)
+    return working(
+        "M-06",
+        f"principal x {rate} x days / {basis}",
+        f"{principal} x {rate} x {max(days, 0)} / {basis}",
+        amount,
+        principal=principal,
+        due_on=from_exclusive,
+        paid_on=to_inclusive,
+        days=max(days, 0),
+    )
 
 
 def late_interest(principal: Money, from_exclusive: date, to_inclusive: date) -> Money:
-    """M-06: interest from the day after the due date to the payment date inclusive (A-08)."""
-    return _interest_for_days(principal, (to_inclusive - from_exclusive).days)
+    """M-06: the amount of `worked_late_interest`."""
+    return worked_late_interest(principal, from_exclusive, to_inclusive).amount
 
 
-def collection_indemnity(unpaid: Money) -> Money:
+def worked_collection_indemnity(unpaid: Money) -> Working:
     """M-07: round2(10% x min(U, 500) + 2.5% x max(0, U - 500)) on one invoice (A-10)."""
     base = non_negative(unpaid)
     first_tier = money_min(base, COLLECTION_TIER_LIMIT)
     above = non_negative(base - COLLECTION_TIER_LIMIT)
     indemnity = first_tier * COLLECTION_RATE_FIRST_TIER + above * COLLECTION_RATE_ABOVE_TIER
-    return indemnity.rounded()
+    low, high = percent(COLLECTION_RATE_FIRST_TIER), percent(COLLECTION_RATE_ABOVE_TIER)
+    limit = COLLECTION_TIER_LIMIT
+    return working(
+        "M-07",
+        f"{low} x min(unpaid, {limit}) + {high} x max(0, unpaid - {limit})",
+        f"{low} x {first_tier} + {high} x {above}",
+        indemnity.rounded(),
+        unpaid=unpaid,
+    )
+
+
+def collection_indemnity(unpaid: Money) -> Money:
+    """M-07: the amount of `worked_collection_indemnity`."""
+    return worked_collection_indemnity(unpaid).amount
+
+
+def worked_file_costs(registered_letters: int = 1) -> Working:
+    """M-07 / A-09: EUR 30 of file costs per registered letter (P-36)."""
+    amount = REGISTERED_LETTER_FEE * registered_letters
+    return working(
+        "M-07",
+        "fee_per_registered_letter x registered_letters",
+        f"{REGISTERED_LETTER_FEE} x {registered_letters}",
+        amount,
+        fee_per_registered_letter=REGISTERED_LETTER_FEE,
+        registered_letters=registered_letters,
+    )
 
 
 # --- M-09 / M-10: allocation of payments and Guarantees -------------------------------------
@@ -168,14 +253,38 @@ class KmSettlement:
     band: KmBand
     charge: Money
     credit: Money
+    charge_working: Working
+    credit_working: Working
 
 
-def _shortfall_credit(shortfall_km: Decimal, price: Money | None, cap: Money | None) -> Money:
+def _shortfall_credit(shortfall_km: Decimal, price: Money | None, cap: Money | None) -> Working:
     """M-11 / A-14: credit for under-mileage only if a shortfall price is agreed, capped."""
     if price is None or shortfall_km <= 0:
-        return ZERO
+        return working("M-11", "no shortfall price agreed, or no shortfall", "0", ZERO)
     credit = price * shortfall_km
-    return (credit if cap is None else money_min(credit, cap)).rounded()
+    amount = (credit if cap is None else money_min(credit, cap)).rounded()
+    km, unit = text(shortfall_km), text(price.amount)
+    formula, applied = "shortfall_km x shortfall_km_price", f"{km} x {unit}"
+    if cap is not None:
+        formula, applied = f"min({formula}, shortfall_refund_cap)", f"min({applied}, {cap})"
+    inputs = {"shortfall_km": shortfall_km, "shortfall_km_price": unit, "cap": cap or "none"}
+    return working("M-11", formula, applied, amount, **inputs)
+
+
+def _excess_charge(actual_km: int, expected: Decimal, price: Money) -> Working:
+    """M-11: round2(excess km x price per km), nothing for no excess."""
+    deviation = Decimal(actual_km) - expected
+    amount = (price * deviation).rounded() if deviation > 0 else ZERO
+    unit = text(price.amount)
+    return working(
+        "M-11",
+        "excess_km_price x max(0, actual_km - expected_km)",
+        f"{unit} x max(0, {actual_km} - {text(expected)})",
+        amount,
+        actual_km=actual_km,
+        expected_km=expected,
+        excess_km_price=unit,
+    )
 
 
 def km_settlement(
@@ -189,9 +298,11 @@ def km_settlement(
     deviation = Decimal(actual_km) - expected
     pct = deviation / expected if expected != 0 else Decimal(0)
     band = KmBand.OVER_15 if abs(pct) > KM_DEVIATION_THRESHOLD else KmBand.UNDER_15
-    charge = (excess_km_price * deviation).rounded() if deviation > 0 else ZERO
+    charge = _excess_charge(actual_km, expected, excess_km_price)
     credit = _shortfall_credit(-deviation, shortfall_km_price, shortfall_refund_cap)
-    return KmSettlement(expected, actual_km, deviation, pct, band, charge, credit)
+    return KmSettlement(
+        expected, actual_km, deviation, pct, band, charge.amount, credit.amount, charge, credit
+    )
 
 
 def km_cap(fuel: FuelType) -> int:
@@ -213,15 +324,29 @@ class DamageShare:
 
     customer_share: Money
     lessor_waived: Money
+    working: Working
+    """How the Customer's share was found (the line a flat damage fee invoice carries)."""
 
 
 def flat_damage_fee(
     cause: DamageCause, damage: Money, flat_fee: Money, invested_capital: Money
 ) -> DamageShare:
     """M-15: min(damage, flat fee) unless the cause is exempt; waiver capped at Invested Capital."""
-    share = ZERO if cause in EXEMPT_DAMAGE_CAUSES else money_min(damage, flat_fee)
+    exempt = cause in EXEMPT_DAMAGE_CAUSES
+    share = ZERO if exempt else money_min(damage, flat_fee)
     waived = non_negative(money_min(damage, invested_capital) - share)
-    return DamageShare(share.rounded(), waived.rounded())
+    formula = f"0 (cause {cause.value} is exempt)" if exempt else "min(damage, flat_damage_fee)"
+    applied = "0" if exempt else f"min({damage}, {flat_fee})"
+    worked = working(
+        "M-15",
+        formula,
+        applied,
+        share.rounded(),
+        cause=cause.value,
+        damage=damage,
+        flat_damage_fee=flat_fee,
+    )
+    return DamageShare(share.rounded(), waived.rounded(), worked)
 
 
 def monthly_equivalent(instalment: Money, frequency: Frequency) -> Money:

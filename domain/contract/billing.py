@@ -25,14 +25,16 @@ from domain.contract.ledger import CREDIT_BALANCE, is_overdue
 from domain.contract.status import billing_end, is_billable
 from domain.money import Money, total
 from domain.money_rules import (
-    REGISTERED_LETTER_FEE,
     Allocation,
     allocate_payment,
-    collection_indemnity,
-    late_interest,
-    pro_rata_instalment,
+    worked_collection_indemnity,
+    worked_end_credit,
+    worked_file_costs,
+    worked_late_interest,
+    worked_pro_rata_instalment,
 )
 from domain.values import Bucket, ContractStatus, NoticeKind
+from domain.workings import Working, records, working
 
 if TYPE_CHECKING:
     from domain.contract import Contract, Ctx
@@ -127,11 +129,14 @@ def invoice_period(c: Contract, ctx: Ctx, period_start: date) -> None:
     days_covered = days_inclusive(covered_from, covered_to)
     pro_rata = days_covered < days_in_period
     instalment = c.terms.instalment_amount
+    rules = _invoice_rules(pro_rata, first_period=covered_from > first)
+    worked = worked_pro_rata_instalment(instalment, days_covered, days_in_period, rules[0])
     c.issue(
         InstalmentInvoiced,
         ctx,
-        _invoice_rules(pro_rata, first_period=covered_from > first),
-        amount=pro_rata_instalment(instalment, days_covered, days_in_period),
+        rules,
+        amount=worked.amount,
+        workings=records([worked]),
         due_date=ctx.on + timedelta(days=c.terms.payment_term_days),
         instalment=instalment,
         billing_period_start=first,
@@ -164,25 +169,29 @@ def credit_after(c: Contract, ctx: Ctx, end: date, reason: str, rule_ids: list[s
         if invoice.period_end is None or invoice.period_end <= end:
             continue
         already = credited.get(invoice.receivable_id, Money.zero())
-        credit = invoice.amount - _kept_part(invoice, end) - already
-        if credit.is_positive:
+        kept = _kept_part(invoice, end, rule_ids[0])
+        worked = worked_end_credit(invoice.amount, kept, already, end, rule_ids[0])
+        if worked.amount.is_positive:
             c.issue(
                 CreditNoteIssued,
                 ctx,
                 rule_ids,
-                amount=credit,
+                amount=worked.amount,
                 relates_to=invoice.receivable_id,
                 reason=reason,
+                workings=records([worked.citing(receivable_id=invoice.receivable_id)]),
             )
 
 
-def _kept_part(invoice: Receivable, end: date) -> Money:
+def _kept_part(invoice: Receivable, end: date, rule_id: str) -> Working:
     """What the invoice stands for after the end: its days up to `end` (M-04)."""
     assert invoice.period_start is not None and invoice.instalment is not None  # noqa: PT018
     if end < invoice.period_start:
-        return Money.zero()
+        return working(rule_id, "the end precedes the period: nothing kept", "0", Money.zero())
     covered = days_inclusive(invoice.period_start, end)
-    return pro_rata_instalment(invoice.instalment, covered, invoice.period_days or 1)
+    return worked_pro_rata_instalment(
+        invoice.instalment, covered, invoice.period_days or 1, rule_id
+    )
 
 
 def receive_payment(c: Contract, ctx: Ctx, amount: Money, payment_id: str | None) -> None:
@@ -195,40 +204,41 @@ def receive_payment(c: Contract, ctx: Ctx, amount: Money, payment_id: str | None
         {"receivable_id": a.item_id, "bucket": a.bucket.value, "amount": a.amount}
         for a in allocation.allocations
     ]
+    paid_as = payment_id or f"P{c.payments_received + 1:04d}"
     c.emit(
         PaymentReceived,
         ctx,
         ["M-09", "A-11"],
-        payment_id=payment_id or f"P{c.payments_received + 1:04d}",
+        payment_id=paid_as,
         amount=amount,
         allocations=lines,
         unallocated=allocation.unallocated,
     )
-    _charge_interest(c, ctx, allocation.allocations)
+    _charge_interest(c, ctx, allocation.allocations, paid_as)
 
 
-def _charge_interest(c: Contract, ctx: Ctx, paid: tuple[Allocation, ...]) -> None:
+def _charge_interest(c: Contract, ctx: Ctx, paid: tuple[Allocation, ...], payment_id: str) -> None:
     """M-06: actual/365 interest on each late-paid chunk, from the day after its due date."""
     lines: list[dict[str, Any]] = []
-    amounts: list[Money] = []
+    worked: list[Working] = []
     for chunk in paid:
         item = c.receivables[chunk.item_id]
         if item.bucket in NO_INTEREST_BUCKETS:
             continue
-        interest = late_interest(chunk.amount, item.due_on, ctx.on)
-        if interest.is_positive:
-            amounts.append(interest)
-            lines.append(
-                {"receivable_id": item.receivable_id, "principal": chunk.amount, "amount": interest}
-            )
+        interest = worked_late_interest(chunk.amount, item.due_on, ctx.on)
+        if interest.amount.is_positive:
+            worked.append(interest.citing(receivable_id=item.receivable_id, payment_id=payment_id))
+            line = {"receivable_id": item.receivable_id, "principal": chunk.amount}
+            lines.append({**line, "amount": interest.amount})
     if lines:
         c.issue(
             LateInterestAccrued,
             ctx,
             ["M-06", "A-08"],
-            amount=total(amounts),
+            amount=total([w.amount for w in worked]),
             due_date=ctx.on,
             lines=lines,
+            workings=records(worked),
         )
 
 
@@ -356,23 +366,29 @@ def _charge_collection_costs(
     """M-07 once per invoice (A-10), even if another notice covered it too, and EUR 30 per
     registered letter whose trigger is met (A-09)."""
     for invoice in (i for i in unpaid if not i.indemnity_charged):
+        worked = worked_collection_indemnity(invoice.open)
         c.issue(
             CollectionIndemnityCharged,
             ctx,
             ["M-07", "A-10"],
-            amount=collection_indemnity(invoice.open),
+            amount=worked.amount,
             due_date=ctx.on,
             for_receivable_id=invoice.receivable_id,
             unpaid_base=invoice.open,
+            workings=records(
+                [worked.citing(receivable_id=invoice.receivable_id, notice_id=notice_id)]
+            ),
         )
     if unpaid and registered:
+        fee = worked_file_costs().citing(notice_id=notice_id)
         c.issue(
             RegisteredLetterFeeCharged,
             ctx,
             ["M-07", "A-09"],
-            amount=REGISTERED_LETTER_FEE,
+            amount=fee.amount,
             due_date=ctx.on,
             notice_id=notice_id,
+            workings=records([fee]),
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from domain.contract.base_events import ContractEvent
@@ -27,6 +28,9 @@ class ReceivableIssued(ContractEvent):
     receivable_id: str
     amount: Money
     due_date: date
+    workings: tuple[dict[str, Any], ...] = field(default=(), kw_only=True)
+    """How each line's amount was worked out, one per document line (domain/workings.py);
+    empty on documents issued before workings were recorded."""
 
     def category(self) -> str:
         return self.CATEGORY
@@ -250,6 +254,8 @@ class CreditNoteIssued(ContractEvent):
     amount: Money
     relates_to: str | None
     reason: str
+    workings: tuple[dict[str, Any], ...] = field(default=(), kw_only=True)
+    """How the credit was worked out (domain/workings.py); empty on older credit notes."""
 
     def apply_to(self, c: Contract) -> None:
         c.add_credit(self.document())

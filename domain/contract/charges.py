@@ -32,7 +32,10 @@ from domain.contract.guards import require, require_status
 from domain.contract.status import NOT_ENDED
 from domain.money import Money
 from domain.values import ContractStatus
+from domain.workings import passed_on, records, stated
 
+REGISTRATION_ITEMS = ("registration costs", "number plates", "registration tax (BIV)")
+"""M-30: the three items a registration costs invoice passes on, in its lines' order."""
 if TYPE_CHECKING:
     from datetime import date
 
@@ -131,6 +134,13 @@ def charge_registration_costs(
         registration_costs=parts[0],
         plate_costs=parts[1],
         registration_tax=parts[2],
+        workings=records(
+            [
+                passed_on("M-30", what, part)
+                for what, part in zip(REGISTRATION_ITEMS, parts, strict=True)
+                if part.is_positive
+            ]
+        ),
     )
 
 
@@ -156,6 +166,7 @@ def charge_running_cost(
         due_date=_due(c, ctx),
         cost_type=cost_type,
         description=description,
+        workings=records([passed_on("M-31", cost_type, amount, cost_type=cost_type)]),
     )
 
 
@@ -172,6 +183,7 @@ def charge_paper_surcharge(c: Contract, ctx: Ctx, document_ref: str) -> None:
         amount=surcharge,
         due_date=_due(c, ctx),
         document_ref=document_ref,
+        workings=records([stated("M-36", "paper surcharge of the Lessor policy", surcharge)]),
     )
 
 

@@ -33,8 +33,9 @@ from domain.end_money import (
     indemnity_after_sale_within_window,
 )
 from domain.money import Money
-from domain.money_rules import remaining_capital
+from domain.money_rules import worked_remaining_capital
 from domain.values import ContractStatus, EndKind
+from domain.workings import records
 
 if TYPE_CHECKING:
     from domain.contract import Contract, Ctx
@@ -170,9 +171,9 @@ def dissolve(
 
 def _invoice_indemnity(c: Contract, ctx: Ctx, notified: date) -> None:
     """M-21: a = RC(D), b = 10% of a, c = EMV only if the Lessor has the Vehicle (A-22 d)."""
-    rc = remaining_capital(c.terms.invested_capital, c.start_date, ctx.on)
+    rc = worked_remaining_capital(c.terms.invested_capital, c.start_date, ctx.on, "M-21")
     in_hand = not c.vehicle_with_customer
-    indemnity = dissolution_indemnity(rc, c.market_value if in_hand else None)
+    indemnity = dissolution_indemnity(rc.amount, c.market_value if in_hand else None)
     c.issue(
         DissolutionIndemnityInvoiced,
         ctx,
@@ -182,6 +183,7 @@ def _invoice_indemnity(c: Contract, ctx: Ctx, notified: date) -> None:
         remaining_capital=indemnity.remaining_capital,
         reinvestment=indemnity.reinvestment,
         market_value_deducted=indemnity.value_deducted,
+        workings=records(indemnity.line_workings(rc)),
     )
 
 
@@ -247,6 +249,7 @@ def _book_correction(
     )
     difference = corrected.amount - current.amount
     related = c.dissolution.receivable_id if c.dissolution else None
+    worked = records([corrected.correction_working(current).citing(receivable_id=related)])
     if difference.is_positive:
         c.issue(
             DebitNoteIssued,
@@ -255,6 +258,7 @@ def _book_correction(
             amount=difference,
             due_date=ctx.on,
             debit_category="DISSOLUTION_INDEMNITY",
+            workings=worked,
         )
     else:
         c.issue(
@@ -264,6 +268,7 @@ def _book_correction(
             amount=-difference,
             relates_to=related,
             reason="INDEMNITY_CORRECTION",
+            workings=worked,
         )
 
 

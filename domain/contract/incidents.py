@@ -25,6 +25,7 @@ from domain.contract.status import RUNNING
 from domain.money import Money
 from domain.money_rules import expected_km, flat_damage_fee, km_settlement
 from domain.values import ContractStatus, DamageCause, KmBand
+from domain.workings import records
 
 if TYPE_CHECKING:
     from domain.contract import Contract, Ctx
@@ -166,6 +167,7 @@ def _decide_protection_claim(
             amount=share.customer_share,
             due_date=ctx.on + timedelta(days=c.terms.payment_term_days),
             incident_id=incident_id,
+            workings=records([share.working.citing(incident_id=incident_id)]),
         )
 
 

@@ -34,8 +34,9 @@ from domain.contract.guards import require, require_status
 from domain.contract.incidents_events import InsurerPayoutReceived, TotalLossSettlementComputed
 from domain.end_money import protection_waiver, total_loss_settlement
 from domain.money import Money
-from domain.money_rules import remaining_capital
+from domain.money_rules import worked_remaining_capital
 from domain.values import ContractStatus, EndKind
+from domain.workings import records
 
 if TYPE_CHECKING:
     from datetime import date
@@ -75,7 +76,8 @@ def record_insurer_payout(c: Contract, ctx: Ctx, amount: Money, insurer: str) ->
     assert c.end_kind is not None and c.effective_end_date is not None  # noqa: PT018
     end = c.effective_end_date
     rules = ["M-18", LOSS_RULES[c.end_kind]]
-    capital = remaining_capital(c.terms.invested_capital, c.start_date, end)
+    worked_capital = worked_remaining_capital(c.terms.invested_capital, c.start_date, end)
+    capital = worked_capital.amount
     waived = protection_waiver(capital, amount) if protection_covers(c, end) else Money.zero()
     settled = total_loss_settlement(capital, amount, waived)
     incident = c.loss_incident_id
@@ -102,6 +104,7 @@ def record_insurer_payout(c: Contract, ctx: Ctx, amount: Money, insurer: str) ->
             remaining_capital=capital,
             insurer_payout=amount,
             protection_waived=settled.protection_waived.rounded(),
+            workings=records(settled.line_workings(worked_capital)),
         )
     if settled.surplus.is_positive:
         c.issue(
@@ -111,6 +114,7 @@ def record_insurer_payout(c: Contract, ctx: Ctx, amount: Money, insurer: str) ->
             amount=settled.surplus,
             relates_to=None,
             reason="INSURER_SURPLUS",
+            workings=records([settled.surplus_working()]),
         )
 
 

@@ -29,6 +29,7 @@ from domain.contract.guards import require, require_status
 from domain.contract.incidents_events import ProtectionClaimDecided
 from domain.money import Money
 from domain.values import ContractStatus, DamageCause, EndKind, ReceivableKind
+from domain.workings import records, stated
 
 if TYPE_CHECKING:
     from domain.contract import Contract, Ctx
@@ -100,6 +101,7 @@ def refuse_protection_claim(
             amount=refunded,
             due_date=ctx.on,
             debit_category="ADVANCE_REFUND_REVERSAL",
+            workings=records([stated("M-19", "advance refund taken back", refunded)]),
         )
 
 

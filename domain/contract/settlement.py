@@ -31,8 +31,9 @@ from domain.contract.termination_events import ContractTerminatedEarlyByCustomer
 from domain.end_money import (
     early_termination_fee,
     late_days,
-    late_return_compensation,
     return_charges,
+    worked_late_return_compensation,
+    worked_return_charges,
 )
 from domain.money import Money
 from domain.money_rules import (
@@ -42,6 +43,7 @@ from domain.money_rules import (
     monthly_equivalent,
 )
 from domain.values import ContractStatus, EndKind
+from domain.workings import passed_on, records
 
 if TYPE_CHECKING:
     from datetime import date
@@ -129,6 +131,7 @@ def repossess(
             ["M-32", "T-18.4"],
             amount=costs.rounded(),
             due_date=_due(c, ctx),
+            workings=records([passed_on("M-32", "repossession costs", costs)]),
         )
     _inspect_and_settle(c, ctx, odometer, damages, missing, EARLY_TERMINATION_FEE_RATE_MAX)
 
@@ -193,6 +196,7 @@ def _terminate_early(
         excess_km_charge=fee.excess_km_charge,
         damage_charge=fee.damage_charge,
         missing_items_charge=fee.missing_items_charge,
+        workings=records(fee.workings),
     )
 
 
@@ -220,18 +224,19 @@ def _charge_late_return(c: Contract, ctx: Ctx) -> None:
         return
     last = invoices[-1]
     instalment = last.instalment or c.terms.instalment_amount
-    pro_rata, flat, amount = late_return_compensation(instalment, last.period_days or 1, days)
+    pro_rata, flat = worked_late_return_compensation(instalment, last.period_days or 1, days)
     c.issue(
         LateReturnCompensationCharged,
         ctx,
         ["M-23", "D-25", "A-17"],
-        amount=amount,
+        amount=pro_rata.amount + flat.amount,
         due_date=_due(c, ctx),
         return_due_date=due,
         returned_on=ctx.on,
         late_days=days,
-        pro_rata_part=pro_rata,
-        flat_part=flat,
+        pro_rata_part=pro_rata.amount,
+        flat_part=flat.amount,
+        workings=records([pro_rata.citing(receivable_id=last.receivable_id), flat]),
     )
 
 
@@ -262,6 +267,7 @@ def _settle_km(c: Contract, ctx: Ctx, odometer: int) -> None:
             expected_km=result.expected_km,
             actual_km=actual,
             deviation_km=result.deviation_km,
+            workings=records([result.charge_working]),
         )
     if result.credit.is_positive:
         c.issue(
@@ -271,6 +277,7 @@ def _settle_km(c: Contract, ctx: Ctx, odometer: int) -> None:
             amount=result.credit,
             relates_to=None,
             reason="KM_SHORTFALL",
+            workings=records([result.credit_working]),
         )
 
 
@@ -290,6 +297,7 @@ def _charge_lines(
             amount=amount,
             due_date=_due(c, ctx),
             lines=[{"item": i, "amount": a.rounded()} for i, a in lines],
+            workings=records(worked_return_charges(lines)),
         )
 
 

@@ -36,9 +36,10 @@ from domain.contract.termination_events import (
     EarlyTerminationRequested,
     early_termination_refusal,
 )
-from domain.end_money import advance_refund
+from domain.end_money import worked_advance_refund
 from domain.money_rules import km_cap, km_cap_reached
 from domain.values import ContractStatus, EndKind
+from domain.workings import records
 
 if TYPE_CHECKING:
     from domain.contract import Contract, Ctx
@@ -235,7 +236,8 @@ def _refund_advance(c: Contract, ctx: Ctx, effective: date) -> None:
     if not protection_covers(c, effective) or not c.terms.advance_payment.is_positive:
         return
     elapsed = elapsed_months(c.start_date, effective)
-    amount = advance_refund(c.terms.advance_payment, c.terms.term_months, elapsed)
+    worked = worked_advance_refund(c.terms.advance_payment, c.terms.term_months, elapsed)
+    amount = worked.amount
     c.emit(
         AdvanceRefundDetermined,
         ctx,
@@ -252,6 +254,7 @@ def _refund_advance(c: Contract, ctx: Ctx, effective: date) -> None:
             amount=amount,
             relates_to=None,
             reason="ADVANCE_REFUND",
+            workings=records([worked]),
         )
 
 

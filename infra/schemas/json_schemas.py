@@ -77,6 +77,8 @@ def type_schema(hint: Any, money: dict[str, Any] | None = None) -> dict[str, Any
         return {"type": "object"}
     if origin is tuple and args[-1] is Ellipsis and get_origin(args[0]) is tuple:
         return {"type": "object", "additionalProperties": type_schema(get_args(args[0])[1], money)}
+    if origin is tuple and args[-1] is Ellipsis:  # a tuple of values: stored as a list
+        return {"type": "array", "items": type_schema(args[0], money)}
     if origin in (Union, UnionType) and NoneType in args:
         [inner] = [a for a in args if a is not NoneType]
         return {"anyOf": [type_schema(inner, money), {"type": "null"}]}

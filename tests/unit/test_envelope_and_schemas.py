@@ -231,6 +231,8 @@ def example_value(hint: Any) -> Any:
     args = get_args(hint)
     if get_origin(hint) is list:
         return [example_value(args[0])]
+    if get_origin(hint) is tuple:
+        return (example_value(args[0]),)
     if get_origin(hint) is dict:
         return {"receivable_id": "R0001", "amount": Money.of("1.00")}
     return example_value(next(a for a in args if a is not type(None)))  # X | None
