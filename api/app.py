@@ -25,7 +25,16 @@ from api.portal import account_pages, entry_pages
 from api.portal import pages as portal_pages
 from api.portal.security import SecurityHeaders
 from api.readmodels import ReadModels
-from api.routers import commands, contracts, health, me, portal_staff, portal_standing, rules
+from api.routers import (
+    commands,
+    contracts,
+    explanations,
+    health,
+    me,
+    portal_staff,
+    portal_standing,
+    rules,
+)
 from infra.bootstrap import event_store
 from infra.clock import business_clock
 from infra.dev_tokens import ensure_key_pair, public_key_path
@@ -85,6 +94,7 @@ def create_app(services: Services | ServicesFactory) -> FastAPI:
     app.add_middleware(SecurityHeaders)  # outermost of ours: every answer gets them
     app.include_router(health.router)
     app.include_router(contracts.router)  # the reads first: routes are matched in order
+    app.include_router(explanations.router)
     app.include_router(me.router)
     app.include_router(commands.router)
     app.include_router(rules.router)

@@ -20,7 +20,7 @@ from domain.money_rules import (
     expected_km,
     non_negative,
 )
-from domain.workings import Working, passed_on, percent, text, working
+from domain.workings import Working, passed_on, percent, stated, text, working
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -43,7 +43,7 @@ class LossSettlement:
         less the insurer's payout and the Protection waiver where there are any."""
         lines = [capital]
         if self.insurer_payout.is_positive:
-            lines.append(passed_on("M-18", "insurer payout deducted", -self.insurer_payout))
+            lines.append(stated("M-18", "insurer payout deducted", -self.insurer_payout))
         if self.protection_waived.is_positive:
             waived = self.protection_waived.rounded()
             lines.append(
@@ -140,7 +140,7 @@ class DissolutionIndemnity:
             ),
         ]
         if self.value_deducted.is_positive:
-            c = passed_on("M-21", "estimated market value deducted", -self.value_deducted)
+            c = stated("M-21", "market value of the Vehicle deducted", -self.value_deducted)
             lines.append(c)
         return lines
 

@@ -32,7 +32,7 @@ def text(value: object) -> str:
     if isinstance(value, Money):
         return str(value)
     if isinstance(value, Decimal):
-        return f"{value.normalize():f}" if value == value.to_integral() else f"{value:f}"
+        return f"{value:f}"
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
@@ -40,7 +40,7 @@ def text(value: object) -> str:
 
 def percent(rate: Decimal) -> str:
     """A rate as a percentage: Decimal('0.025') -> '2.5%'."""
-    return f"{text(rate * 100)}%"
+    return f"{(rate * 100).normalize():f}%"
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
-"""The `lease` command line: simulate, dev, asyncapi, rules, history, replay, token, projections,
-consumers, audit and run (a worker, or the HTTP API).
+"""The `lease` command line: simulate, dev, asyncapi, rules, history, replay, explain, token,
+projections, consumers, audit and run (a worker, or the HTTP API).
 
 infra/cli/app.py holds the typer application and what every command shares; the modules
 beside it hold the commands, registered here in the order `lease --help` lists them.
@@ -19,6 +19,7 @@ from infra.cli import (
     audit_pack,
     consumers,
     dev,
+    explain,
     history,
     projections,
     projections_verify,
@@ -35,6 +36,7 @@ app.command("asyncapi")(history.asyncapi_command)
 app.command("rules")(rules.rules)
 app.command("history")(history.history_command)
 app.command("replay")(replay.replay_command)
+app.command("explain")(explain.explain_command)
 app.command("token")(api.token_command)
 projections_app.command("status")(projections.projections_status_command)
 projections_app.command("rebuild")(projections.projections_rebuild_command)

@@ -1,0 +1,59 @@
+"""`lease explain DOCUMENT_NUMBER`: every line of a document, the rule and the working behind it."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from infra import bootstrap
+from infra.cli.app import (
+    STARTUP_ERRORS,
+    DataDir,
+    Verbose,
+    configure_logging,
+    fail,
+    load_settings,
+    one_line,
+    reach_external,
+)
+from infra.explanation import DocumentNotFoundError, explain, explanation_text
+from projections.registry import all_specs, postgres_view
+from projections.views.invoices import PostgresInvoicesView
+
+
+def explain_command(
+    number: Annotated[
+        str,
+        typer.Argument(metavar="DOCUMENT_NUMBER", help="Document number, e.g. INV-2024-000001."),
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the explanation as JSON.")] = False,
+    data_dir: DataDir = None,
+    verbose: Verbose = False,
+) -> None:
+    """Explain each line of a document: rule, article, inputs, formula applied, events."""
+    configure_logging(verbose=verbose)
+    settings = load_settings("explain", data_dir)
+    reach_external("explain", settings, broker=False)
+    try:
+        with bootstrap.event_store(settings) as info:
+            env = info.eventsourcing_env(pool_size=settings.pool_size)
+            contracts = bootstrap.build_contracts_app(env)
+            (spec,) = all_specs(["invoices"])
+            view = postgres_view(spec, env, create=False)
+            try:
+                if not isinstance(view, PostgresInvoicesView):  # pragma: no cover - registry
+                    raise TypeError("the invoices view")
+                explanation = explain(contracts, view, number)
+            finally:
+                view.datastore.close()
+                contracts.close()
+    except DocumentNotFoundError:
+        fail("explain", f"document {number} not found")
+    except STARTUP_ERRORS as err:
+        fail("explain", one_line(err))
+    if as_json:
+        print(json.dumps(explanation, indent=2, ensure_ascii=False))
+    else:
+        print(explanation_text(explanation), end="")
