@@ -80,7 +80,9 @@ def working(rule_id: str, formula: str, applied: str, amount: Money, **inputs: o
 def stated(rule_id: str, what: str, amount: Money, **inputs: object) -> Working:
     """A line whose amount is an input, not a computation: charged as stated, to the cent."""
     charged = amount.rounded()
-    named = tuple((name, text(value)) for name, value in {"amount": amount, **inputs}.items())
+    named = tuple(
+        (name, text(value)) for name, value in {"amount": amount.amount, **inputs}.items()
+    )
     return Working(rule_id, what, f"{what}: {charged}", charged, named)
 
 
