@@ -227,3 +227,35 @@ def test_a_document_in_an_unoffered_type_is_406(api: Api) -> None:
     response = api.get(f"/v1/documents/{invoice['number']}", accept="image/png")
     assert response.status_code == 406
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_every_line_of_a_document_is_explained_to_auditors_and_operators(api: Api) -> None:
+    documents = api.get(f"/v1/contracts/{api.number}/documents").json()
+    interest = next(d for d in documents if d["category"] == "INTEREST")
+    path = f"/v1/documents/{interest['number']}/explanation"
+
+    body = api.get(path).json()  # an auditor
+
+    assert body["document"]["number"] == interest["number"]
+    assert body["issued_by"]["type"] == "LateInterestAccrued"
+    assert body["issued_by"]["position"] > 0  # the event's notification id in the log
+    [line] = body["lines"]
+    assert (line["rule_id"], line["rules"][0]["article"]) == ("M-06", "Art. 5.2")
+    assert line["formula"] == "principal x 2.4% x days / 365"
+    assert line["applied"].startswith("419.35 x 2.4% x ")
+    assert line["applied"].endswith(f" = {interest['amount']}")
+    assert line["result"] == line["amount"] == interest["amount"]
+    cited = {event["cites"]: event for event in line["events"][1:]}
+    assert (cited["payment_id"]["ref"], cited["payment_id"]["type"]) == ("pay-1", "PaymentReceived")
+    assert cited["receivable_id"]["document"] == documents[0]["number"]
+    assert cited["payment_id"]["position"] < body["issued_by"]["position"]
+    for role, status in ((Role.OPERATOR, 200), (Role.SERVICE, 403)):
+        token = {"Authorization": f"Bearer {api.keys.token(role)}"}
+        assert api.client.get(path, headers=token).status_code == status
+
+
+def test_explaining_an_unknown_document_is_404(api: Api) -> None:
+    response = api.get("/v1/documents/INV-1999-000001/explanation")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["detail"] == "no document INV-1999-000001"
