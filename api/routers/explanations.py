@@ -1,8 +1,8 @@
 """`GET /v1/documents/{document_number}/explanation`: every line of a document explained.
 
-For operators and auditors: each line's rule ID, article, inputs, the formula with the
-numbers filled in, and the events it came from, as recorded when the charge was computed
-(infra/explanation.py). The document is found in the `invoices` view, the events in the
+For staff (operators, auditors, integrations): each line's rule ID, article, inputs, the
+formula with the numbers filled in, and the events it came from, as recorded when the charge
+was computed (infra/explanation.py). The document is found in the `invoices` view, the events in the
 event store; an unknown document is 404.
 """
 
@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
-from api.auth import Role
+from api.auth import STAFF
 from api.deps import services
 from api.problems import ProblemError
 from api.reading import Number, Reading, reader
@@ -21,8 +21,9 @@ from projections.views.invoices import PostgresInvoicesView
 
 router = APIRouter(prefix="/v1", tags=["queries"])
 
-EXPLAINED_TO = (Role.OPERATOR, Role.AUDITOR)
-"""Who may read an explanation: back-office staff and auditors."""
+EXPLAINED_TO = STAFF
+"""Who may read an explanation: every staff role, as every staff query (API.md 2), so
+operators and auditors, and integrations too."""
 Invoices = Annotated[
     Reading[PostgresInvoicesView],
     Depends(reader("invoices", PostgresInvoicesView, EXPLAINED_TO)),

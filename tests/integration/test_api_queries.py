@@ -229,7 +229,7 @@ def test_a_document_in_an_unoffered_type_is_406(api: Api) -> None:
     assert response.headers["content-type"] == "application/problem+json"
 
 
-def test_every_line_of_a_document_is_explained_to_auditors_and_operators(api: Api) -> None:
+def test_every_line_of_a_document_is_explained_to_staff(api: Api) -> None:
     documents = api.get(f"/v1/contracts/{api.number}/documents").json()
     interest = next(d for d in documents if d["category"] == "INTEREST")
     path = f"/v1/documents/{interest['number']}/explanation"
@@ -249,7 +249,7 @@ def test_every_line_of_a_document_is_explained_to_auditors_and_operators(api: Ap
     assert (cited["payment_id"]["ref"], cited["payment_id"]["type"]) == ("pay-1", "PaymentReceived")
     assert cited["receivable_id"]["document"] == documents[0]["number"]
     assert cited["payment_id"]["position"] < body["issued_by"]["position"]
-    for role, status in ((Role.OPERATOR, 200), (Role.SERVICE, 403)):
+    for role, status in ((Role.OPERATOR, 200), (Role.CUSTOMER, 403)):
         token = {"Authorization": f"Bearer {api.keys.token(role)}"}
         assert api.client.get(path, headers=token).status_code == status
 
