@@ -76,7 +76,7 @@ def record_insurer_payout(c: Contract, ctx: Ctx, amount: Money, insurer: str) ->
     assert c.end_kind is not None and c.effective_end_date is not None  # noqa: PT018
     end = c.effective_end_date
     rules = ["M-18", LOSS_RULES[c.end_kind]]
-    worked_capital = worked_remaining_capital(c.terms.invested_capital, c.start_date, end)
+    worked_capital = worked_remaining_capital(c.terms.invested_capital, c.start_date, end, "M-18")
     capital = worked_capital.amount
     waived = protection_waiver(capital, amount) if protection_covers(c, end) else Money.zero()
     settled = total_loss_settlement(capital, amount, waived)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -28,6 +29,8 @@ from domain.contract.charges import (
 from domain.contract.registry import execute
 from domain.contract.settlement import Repossess
 from domain.contract.settlement_events import RepossessionCostsCharged
+from domain.end_money import total_loss_settlement
+from domain.money_rules import km_settlement
 from domain.policy import LessorPolicy
 from infra.explanation import explain_document
 from infra.simulate.in_process import IN_MEMORY_ENV
@@ -233,3 +236,17 @@ def test_every_line_of_every_pinned_document_has_the_working_of_its_amount(name:
             assert line["result"] == line["amount"], line
             assert line["applied"].endswith(f" {line['amount']}"), line
             assert line["rules"][0]["article"], line
+
+
+class TestCredits:
+    def test_M_11_shortfall_credit_capped_when_a_shortfall_price_is_agreed(self) -> None:
+        settled = km_settlement(70_000, Decimal(80_000), eur("0.10"), eur("0.05"), eur("300.00"))
+        assert settled.credit_working.applied == "min(10000 x 0.05, 300.00) = 300.00"
+        assert settled.credit_working.amount == settled.credit
+        assert settled.charge_working.applied == "0.10 x max(0, 70000 - 80000) = 0.00"
+
+    def test_M_18_insurer_surplus_credited(self) -> None:
+        settled = total_loss_settlement(eur("36450.00"), eur("38000.00"), eur("0.00"))
+        working = settled.surplus_working()
+        assert working.applied == "max(0, 38000.00 - 36450.00) = 1550.00"
+        assert working.amount == settled.surplus
