@@ -2,7 +2,7 @@
 
 The pack holds the contract's stored events (events.jsonl), its documents as PDF (the same
 rendering as `GET /v1/documents/{n}`, from the invoices view, which numbers them), the
-explanation of every charge (explanations/, see `explanation_files`), the rule entries its
+explanation of every charge (explanations/, as `lease explain` gives it), the rule entries its
 events and documents cite (rules.json), the chain proof (chain.json), a README for the
 auditor and manifest.json with the sha256 of every other file. `write_pack` writes it as a
 folder or a zip file; infra/audit/pack_verify.py checks it without the database.
@@ -21,7 +21,7 @@ from eventsourcing.persistence import StoredEvent
 from api.documents import render_html, render_pdf
 from domain.catalogue import UnknownRuleError, lookup
 from domain.contract import Contract
-from domain.contract.base_events import ContractConcluded
+from domain.contract.base_events import ContractConcluded, ContractEvent
 from domain.errors import ContractNotFoundError
 from infra.audit.pack_format import (
     CHAIN,
@@ -33,6 +33,7 @@ from infra.audit.pack_format import (
     manifest,
 )
 from infra.audit.stored import StoredRow, first_rows, stored_rows
+from infra.explanation import explain_document, explanation_text, log_positions
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -87,7 +88,7 @@ def build_pack(sources: PackSources, number: str, exported_at: datetime) -> dict
     for document in documents:
         html = render_html(document, customer, sources.lessor)
         files[f"documents/{document['number']}.pdf"] = render_pdf(html)
-    files.update(explanation_files(documents, events))
+    files.update(explanation_files(sources, documents, events))
     about = {
         "contract_number": number,
         "originator_id": str(contract_id),
@@ -101,28 +102,21 @@ def build_pack(sources: PackSources, number: str, exported_at: datetime) -> dict
     return files
 
 
-def explanation_files(documents: Sequence[Any], events: Sequence[Any]) -> dict[str, bytes]:
-    """HOOK for `lease explain` (issue 12, every charge explained): explanations/<number>.json.
-
-    To be replaced by the explanation of each document from the function behind
-    `lease explain` (rule, article, inputs, formula with its numbers, source events). Until
-    then each file holds the document's lines, rules and articles as the document recorded
-    them. `events` are the contract's decoded events, in version order.
-    """
-    del events  # for the explanations, which cite the events a line came from
-    return {
-        f"explanations/{d['number']}.json": _json(
-            {
-                "document": d["number"],
-                "explained": False,
-                "note": "the document's recorded lines; the charge explanations are not in yet",
-                "lines": d["lines"],
-                "rule_ids": d["rule_ids"],
-                "articles": d["articles"],
-            }
-        )
-        for d in documents
-    }
+def explanation_files(
+    sources: PackSources, documents: Sequence[Any], events: Sequence[Any]
+) -> dict[str, bytes]:
+    """explanations/<number>.json and .txt: each document explained as `lease explain` does
+    (rule, article, inputs, formula with its numbers, the events a line came from), from the
+    workings recorded in the events, never recomputed. `events` in version order."""
+    contract_events = [e for e in events if isinstance(e, ContractEvent)]
+    positions = log_positions(sources.contracts.recorder)
+    numbers = {d["receivable_id"]: d["number"] for d in documents}.get
+    files: dict[str, bytes] = {}
+    for document in documents:
+        explained = explain_document(document, contract_events, positions, numbers)
+        files[f"explanations/{document['number']}.json"] = _json(explained)
+        files[f"explanations/{document['number']}.txt"] = explanation_text(explained).encode()
+    return files
 
 
 def rule_entries(rule_ids: Sequence[str]) -> list[dict[str, Any]]:

@@ -111,9 +111,17 @@ class TestThePack:
         assert documents
         assert all(pack[n].startswith(b"%PDF") for n in documents)
         explained = {n.removeprefix("explanations/") for n in pack if n.startswith("explanations/")}
-        assert explained == {
-            n.removeprefix("documents/").replace(".pdf", ".json") for n in documents
-        }
+        numbers = {n.removeprefix("documents/").removesuffix(".pdf") for n in documents}
+        assert explained == {f"{n}.{ext}" for n in numbers for ext in ("json", "txt")}
+        for number in numbers:  # every line explained from its recorded working
+            explanation = json.loads(pack[f"explanations/{number}.json"])
+            assert explanation["document"]["number"] == number
+            lines = explanation["lines"]
+            assert lines
+            assert all(line["working_recorded"] for line in lines)
+            assert all(line["result"] == line["amount"] for line in lines)
+            assert all(line["events"][0]["version"] >= 1 for line in lines)
+            assert lines[0]["rule_id"] in pack[f"explanations/{number}.txt"].decode()
         rules = json.loads(pack["rules.json"])
         assert rules[0] == {
             "rule_id": rules[0]["rule_id"],
