@@ -23,6 +23,9 @@ as this one, and both run `create_table` in one process at a time (`OneAtATime`)
 library creates a composite type outside any lock and decides whether to insert the
 tracking table's migration record before it locks anything, so workers starting together
 on a fresh database failed (issue 9, seen when the fault tests start every worker at once).
+
+Both give their events table the hash chain of issue 12 (infra.audit.chain): a column and a
+trigger filling it in the inserting transaction, created with the tables.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from eventsourcing.postgres import (
 )
 from psycopg.sql import SQL, Composed, Identifier, Literal
 
+from infra.audit.chain import chain_statements
 from infra.kafka import MAX_MESSAGE_BYTES, message_bytes
 from infra.schemas.envelope import stored_message
 
@@ -149,6 +153,9 @@ class PublishableProcessRecorder(OneAtATime, PostgresProcessRecorder):
             datastore, events_table_name=events_table_name, tracking_table_name=tracking_table_name
         )
         self.sql_create_statements.insert(0, creation_lock())
+        self.sql_create_statements.extend(
+            chain_statements(datastore.schema, self.events_table_name)
+        )
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -201,6 +208,9 @@ class OneTripApplicationRecorder(OneAtATime):
         # updated"): the lock, held to the end of the creating transaction, takes them in turn.
         self.sql_create_statements.insert(0, creation_lock())
         self.sql_create_statements.extend([many, one])
+        self.sql_create_statements.extend(
+            chain_statements(datastore.schema, self.events_table_name)
+        )
         self._call = SQL("SELECT * FROM {schema}.{function}(%s, %s, %s, %s)").format(
             schema=schema, function=function
         )

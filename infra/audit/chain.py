@@ -1,0 +1,97 @@
+"""The hash chain in PostgreSQL: the `chain_hash` column of an events table, the trigger
+that fills it in the inserting transaction, and the migration of tables stored before it.
+
+PostgreSQL computes the same bytes as `infra.audit.links.link_hash`:
+
+    sha256(previous || uuid_send(id) || int8send(version) || int8send(notification_id)
+           || int4send(octet_length(topic in UTF-8)) || topic in UTF-8 || state)
+
+`previous` is the `chain_hash` of the same aggregate's previous version, 32 zero bytes for
+version 1. An event of version > 1 whose previous version is missing, or has no hash, is
+refused (the insert fails) rather than chained from the start again. A `BEFORE INSERT`
+trigger covers every way events are inserted (the one-trip function of the commands, the
+library's own insert of the consumers' tracked saves): the insert path has no Python of
+its own, and `notification_id` (a bigserial default) is assigned before the trigger runs.
+Whatever an inserter puts in `chain_hash` is replaced.
+
+Tables stored before the chain get the column, and their rows without a hash are chained in
+(aggregate, version) order when a recorder creates its tables (under its creation lock, in
+the creating transaction); a partial index of the rows without a hash keeps that check
+cheap once they are done.
+"""
+
+from __future__ import annotations
+
+from psycopg.sql import SQL, Composed, Identifier
+
+LINK_FUNCTION = "lease_chain_link"
+"""The SQL function computing one link (the same bytes as `link_hash`)."""
+CHAIN_COLUMN = "chain_hash"
+
+
+def trigger_name(table: str) -> str:
+    """The name of an events table's chain trigger (and of its trigger function)."""
+    return f"lease_chain_{table}"[:63]
+
+
+def chain_statements(schema: str, table: str) -> list[Composed]:
+    """What gives an events table its chain: column, link function, trigger, migration."""
+    names: dict[str, Identifier] = {
+        "schema": Identifier(schema),
+        "table": Identifier(table),
+        "link": Identifier(LINK_FUNCTION),
+        "trigger": Identifier(trigger_name(table)),
+        "unchained": Identifier(f"{table}_unchained_idx"[:63]),
+    }
+    column = SQL("ALTER TABLE {schema}.{table} ADD COLUMN IF NOT EXISTS chain_hash bytea")
+    link = SQL(
+        "CREATE OR REPLACE FUNCTION {schema}.{link}("
+        "link_previous bytea, link_id uuid, link_version bigint, link_position bigint, "
+        "link_topic text, link_state bytea) "
+        "RETURNS bytea LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $BODY$ "
+        "SELECT sha256(link_previous || uuid_send(link_id) || int8send(link_version)"
+        " || int8send(link_position) || int4send(octet_length(convert_to(link_topic, 'UTF8')))"
+        " || convert_to(link_topic, 'UTF8') || link_state) $BODY$"
+    )
+    function = SQL(
+        "CREATE OR REPLACE FUNCTION {schema}.{trigger}() RETURNS trigger "
+        "LANGUAGE plpgsql AS $BODY$ DECLARE previous bytea; BEGIN "
+        "IF NEW.originator_version = 1 THEN previous := decode(repeat('00', 32), 'hex'); "
+        "ELSE "
+        "SELECT t.chain_hash INTO previous FROM {schema}.{table} t "
+        "WHERE t.originator_id = NEW.originator_id "
+        "AND t.originator_version = NEW.originator_version - 1; "
+        "IF previous IS NULL THEN RAISE EXCEPTION "
+        "'hash chain: version % of % has no chained previous version', "
+        "NEW.originator_version, NEW.originator_id; END IF; "
+        "END IF; "
+        "NEW.chain_hash := {schema}.{link}(previous, NEW.originator_id, "
+        "NEW.originator_version, NEW.notification_id, NEW.topic, NEW.state); "
+        "RETURN NEW; END; $BODY$"
+    )
+    trigger = SQL(
+        "CREATE OR REPLACE TRIGGER {trigger} BEFORE INSERT ON {schema}.{table} "
+        "FOR EACH ROW EXECUTE FUNCTION {schema}.{trigger}()"
+    )
+    unchained = SQL(
+        "CREATE INDEX IF NOT EXISTS {unchained} ON {schema}.{table} "
+        "(originator_id, originator_version) WHERE chain_hash IS NULL"
+    )
+    backfill = SQL(
+        "DO $BODY$ DECLARE r record; previous bytea; BEGIN "
+        "FOR r IN SELECT originator_id, originator_version, notification_id, topic, state "
+        "FROM {schema}.{table} WHERE chain_hash IS NULL "
+        "ORDER BY originator_id, originator_version LOOP "
+        "IF r.originator_version = 1 THEN previous := decode(repeat('00', 32), 'hex'); "
+        "ELSE SELECT t.chain_hash INTO previous FROM {schema}.{table} t "
+        "WHERE t.originator_id = r.originator_id "
+        "AND t.originator_version = r.originator_version - 1; "
+        "IF previous IS NULL THEN RAISE EXCEPTION "
+        "'hash chain: version % of % has no chained previous version', "
+        "r.originator_version, r.originator_id; END IF; END IF; "
+        "UPDATE {schema}.{table} SET chain_hash = {schema}.{link}(previous, r.originator_id, "
+        "r.originator_version, r.notification_id, r.topic, r.state) "
+        "WHERE originator_id = r.originator_id AND originator_version = r.originator_version; "
+        "END LOOP; END $BODY$"
+    )
+    return [s.format(**names) for s in (column, link, function, trigger, unchained, backfill)]
