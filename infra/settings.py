@@ -62,6 +62,8 @@ class Settings(_TopicNames):
     `<key>_topic` of infra/topics.py's registry (LEASE_PAYMENTS_TOPIC, ...)."""
     pool_size: int = Field(default=5, ge=1)
     """Connections per eventsourcing application pool."""
+    audit_checkpoint_seconds: float = Field(default=300.0, gt=0)
+    """Seconds between two published heads of the hash chain (lease.audit-checkpoints.v1)."""
     auto_dissolve_grounds: tuple[str, ...] = ()
     """K-02 Lessor policy: grounds the termination consumer dissolves on by itself
     (JSON list, e.g. LEASE_AUTO_DISSOLVE_GROUNDS='["18.3(ii)"]'); 18.3(iv) is refused (K-08)."""

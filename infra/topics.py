@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from consumers import external_agreements, odometer_readings, payments
 from consumers.dead_letters import DeadLetter
 from consumers.termination import DeadlineReached
+from infra.audit.checkpoints import AuditCheckpoint
 from infra.portal.notifications import Notification
 
 if TYPE_CHECKING:
@@ -138,6 +139,14 @@ TOPICS: tuple[TopicSpec, ...] = (
         description="Financing and lease agreements of the Lessor's other systems",
         message=external_agreements.ExternalAgreementMessage,
         message_key=CUSTOMER_KEY,
+    ),
+    TopicSpec(
+        key="audit_checkpoints",
+        default="lease.audit-checkpoints.v1",
+        action="send",
+        description="Heads of the hash chain over the stored events, for auditors (issue 12)",
+        message=AuditCheckpoint,
+        message_key=MessageKey("The events table and the checkpoint id, `table:id`"),
     ),
 )
 """Every topic the service produces to or consumes from, in the order they are published."""

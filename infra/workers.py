@@ -23,6 +23,7 @@ from consumers.runner import ConsumerRunner
 from consumers.termination import Termination
 from consumers.tracking import TrackedContracts
 from domain.portal.application import PortalApplication
+from infra.audit.checkpoints import Checkpointer
 from infra.kafka import PartitionLag, cluster_id, create_topics, group_lag
 from infra.portal.backend import portal_datastore
 from infra.portal.codes import AuthenticationCodes
@@ -245,6 +246,18 @@ class WorkerSpec:
         return bool(self.reads or self.writes)
 
 
+def audit_checkpoints(wiring: Wiring, app: ContractsApplication) -> Checkpointer:
+    """The hash chain's heads of both events tables, published every
+    LEASE_AUDIT_CHECKPOINT_SECONDS (issue 12)."""
+    topic = wiring.settings.topic("audit_checkpoints")
+    create_topics(wiring.bootstrap, [topic], wiring.settings.topic_partitions)
+    apps = [app, wiring.portal_app()]
+    seconds = wiring.settings.audit_checkpoint_seconds
+    built = Checkpointer(apps, wiring.bootstrap, topic, seconds)
+    wiring.closing.callback(built.close)
+    return built
+
+
 WORKERS: tuple[WorkerSpec, ...] = (
     WorkerSpec(
         "projections", "Catch the views up, then follow the event log live until Ctrl-C or SIGTERM."
@@ -294,6 +307,12 @@ WORKERS: tuple[WorkerSpec, ...] = (
         "Send due deadlines, run the daily billing and end expired portal access.",
         writes=("deadlines",),
         build=scheduler,
+    ),
+    WorkerSpec(
+        "audit_checkpoints",
+        "Publish the heads of the events' hash chain to the audit-checkpoints topic.",
+        writes=("audit_checkpoints",),
+        build=audit_checkpoints,
     ),
 )
 """Every worker of the service, in the order `lease dev` starts them."""

@@ -8,6 +8,7 @@ events up to the snapshot's version and comparing it with the snapshot's aggrega
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -56,6 +57,18 @@ def stream_links(
             )
 
 
+def name_broken(conn: psycopg.Connection[Any], schema: str, broken: BrokenLink) -> BrokenLink:
+    """The broken link with its contract number, read from the contract's first event."""
+    query = SQL("SELECT state FROM {}.{} WHERE originator_id = %s AND originator_version = 1")
+    with conn.cursor(row_factory=tuple_row) as curs:
+        curs.execute(
+            query.format(Identifier(schema), Identifier(broken.table)), (broken.originator_id,)
+        )
+        row = curs.fetchone()
+    number = contract_number(bytes(row[0])) if row is not None else None
+    return replace(broken, name=number) if number is not None else broken
+
+
 def count_rows(conn: psycopg.Connection[Any], schema: str, table: str) -> int:
     """How many events a table holds (the progress bar's total)."""
     query = SQL("SELECT count(*) AS n FROM {}.{}").format(Identifier(schema), Identifier(table))
@@ -87,19 +100,27 @@ def _find_number(value: object) -> str | None:
 
 
 def verify_snapshots(
-    app: Application[Any], conn: psycopg.Connection[Any], table: str, skip: set[UUID]
+    app: Application[Any],
+    conn: psycopg.Connection[Any],
+    table: str,
+    skip: set[UUID],
+    only: UUID | None = None,
 ) -> list[BrokenLink]:
     """Each snapshot of `table` compared with its aggregate projected from the events (the
     aggregates in `skip`, whose chain is broken, are not: their events are not evidence)."""
     schema = app.factory.datastore.schema  # type: ignore[attr-defined]
-    query = SQL(
-        "SELECT originator_id, originator_version, topic, state FROM {}.{} "
-        "ORDER BY originator_id, originator_version"
-    ).format(Identifier(schema), Identifier(table))
+    query = SQL("SELECT originator_id, originator_version, topic, state FROM {}.{}").format(
+        Identifier(schema), Identifier(table)
+    )
+    params: tuple[Any, ...] = ()
+    if only is not None:
+        query += SQL(" WHERE originator_id = %s")
+        params = (only,)
+    query += SQL(" ORDER BY originator_id, originator_version")
     broken: list[BrokenLink] = []
     with conn.cursor(name=f"chain_{table}", row_factory=tuple_row) as curs:
         curs.itersize = 100
-        curs.execute(query)
+        curs.execute(query, params)
         for oid, version, topic, state in curs:
             if oid in skip:
                 continue

@@ -16,6 +16,7 @@ from typer._click.exceptions import NoArgsIsHelpError, UsageError  # typer's ven
 from infra import workers
 from infra.cli import (
     api,
+    audit,
     audit_pack,
     consumers,
     dev,
@@ -42,6 +43,7 @@ projections_app.command("status")(projections.projections_status_command)
 projections_app.command("rebuild")(projections.projections_rebuild_command)
 projections_app.command("verify")(projections_verify.projections_verify_command)
 app.add_typer(consumers.consumers_app, name="consumers")
+audit_pack.audit_app.command("verify")(audit.audit_verify_command)
 app.add_typer(audit_pack.audit_app, name="audit")
 for _worker in workers.WORKERS:
     if _worker.build is None:  # the projections: PostgreSQL only, their own options

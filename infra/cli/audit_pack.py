@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 audit_app = typer.Typer(
     name="audit",
-    help="What auditors use: a contract's audit pack, and its check.",
+    help="For auditors: the hash chain over the stored events, and a contract's audit pack.",
     no_args_is_help=True,
 )
 
