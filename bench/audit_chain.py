@@ -12,7 +12,8 @@ in alternating rounds on both; the ratio is chained/plain commands per second (t
 allows the chain to cost at most 10%).
 
 (b) A third schema gets `--events` events (aggregates of 100 versions, their topics and
-states copied from the commands' real events) inserted through the trigger; then the
+states copied from the commands' real events) inserted through the trigger (and the same
+insert into the plain schema, trigger off: the trigger's cost per event); then the
 verification the command runs (`verify_apps`: every link recomputed, the snapshots
 checked) is timed beside a plain read of the same rows (the same server-side cursor, no
 hashing), in the same run.
@@ -54,7 +55,8 @@ if TYPE_CHECKING:
     from domain.application import ContractsApplication
 
 TABLE = "contracts_events"
-ROUNDS = 10
+ROUNDS = 40
+"""Alternating rounds of part (a): fine interleaving, so a shared machine's drift hits both."""
 VERSIONS = 100
 """Versions of each aggregate of part (b)."""
 ALLOWED_SLOWDOWN = 0.10
@@ -92,8 +94,8 @@ def fill(conn: psycopg.Connection[Any], source: str, target: str, events: int) -
     """`events` events in `target` (through the trigger), copied from `source`'s; seconds."""
     aggregates = max(1, events // VERSIONS)
     statement = sql.SQL(
-        "CREATE TEMP TABLE sample AS SELECT row_number() OVER () - 1 AS i, topic, state "
-        "FROM {source}.{table}; "
+        "CREATE TEMP TABLE IF NOT EXISTS sample AS "
+        "SELECT row_number() OVER () - 1 AS i, topic, state FROM {source}.{table}; "
         "INSERT INTO {target}.{table} (originator_id, originator_version, topic, state) "
         "SELECT md5('bench' || a)::uuid, v, s.topic, s.state "
         "FROM generate_series(1, %(aggregates)s) a CROSS JOIN generate_series(1, %(versions)s) v "
@@ -156,8 +158,12 @@ def main(argv: list[str] | None = None) -> int:
             ).fetchone()
             events = int(total[0]) if total else 0
             print(f"\n(b) {events:,} events ({events // VERSIONS:,} aggregates of {VERSIONS})")
+            plain_seconds = fill(conn, chained_schema, plain_schema, args.events)
+            off_rate = events / plain_seconds
+            print(f"  insert, trigger off (one statement)        {off_rate:>10,.0f} events/s")
             print(
                 f"  insert through the trigger (one statement) {events / seconds:>10,.0f} events/s"
+                f"  {(seconds - plain_seconds) / events * 1e6:+.1f} us/event"
             )
             raw_rows, raw_seconds = raw_read(conn, verify_schema)
         started = time.perf_counter()

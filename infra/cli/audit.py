@@ -90,6 +90,8 @@ def audit_verify_command(
                     portal.close()
     except STARTUP_ERRORS as err:
         fail(command, one_line(err))
+    if number is not None and events == 0:
+        fail(command, f"no contract {number} in the event store")
     for found in broken[:SHOWN]:
         console.print(found.describe(), markup=False, highlight=False)
     if len(broken) > SHOWN:
