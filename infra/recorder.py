@@ -41,7 +41,7 @@ from eventsourcing.postgres import (
 )
 from psycopg.sql import SQL, Composed, Identifier, Literal
 
-from infra.audit.chain import chain_statements
+from infra.audit.chain import chain_statements, chained_row
 from infra.kafka import MAX_MESSAGE_BYTES, message_bytes
 from infra.schemas.envelope import stored_message
 
@@ -178,8 +178,7 @@ class OneTripApplicationRecorder(OneAtATime):
             "LANGUAGE plpgsql AS $BODY$ BEGIN "
             "LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; "
             "NOTIFY {channel}; "
-            "RETURN QUERY INSERT INTO {schema}.{table} "
-            "(originator_id, originator_version, topic, state) {rows} "
+            "RETURN QUERY INSERT INTO {schema}.{table} {rows} "
             "RETURNING notification_id; "
             "END; $BODY$"
         )
@@ -195,22 +194,28 @@ class OneTripApplicationRecorder(OneAtATime):
             "ids {id_type}[], versions bigint[], topics text[], states bytea[]) "
             "RETURNS SETOF bigint "
         ).format(**names) + body.format(
-            rows=SQL("SELECT * FROM unnest(ids, versions, topics, states)"), **names
+            rows=SQL(
+                "(originator_id, originator_version, topic, state) "
+                "SELECT * FROM unnest(ids, versions, topics, states)"
+            ),
+            **names,
         )
         # One event (most commands): scalar parameters, no array (de)serialisation.
         one = SQL(
             "CREATE OR REPLACE FUNCTION {schema}.{function}("
             "id {id_type}, version bigint, topic text, state bytea) "
             "RETURNS SETOF bigint "
-        ).format(**names) + body.format(rows=SQL("VALUES (id, version, topic, state)"), **names)
+        ).format(**names) + body.format(
+            rows=chained_row(datastore.schema, self.events_table_name), **names
+        )
         # Processes starting together (`lease dev`, one `lease run` per worker) would run
         # CREATE OR REPLACE FUNCTION at once, which PostgreSQL refuses ("tuple concurrently
         # updated"): the lock, held to the end of the creating transaction, takes them in turn.
         self.sql_create_statements.insert(0, creation_lock())
-        self.sql_create_statements.extend([many, one])
         self.sql_create_statements.extend(
             chain_statements(datastore.schema, self.events_table_name)
         )
+        self.sql_create_statements.extend([many, one])
         self._call = SQL("SELECT * FROM {schema}.{function}(%s, %s, %s, %s)").format(
             schema=schema, function=function
         )

@@ -11,6 +11,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresDatastore, PostgresFactory
 from psycopg.sql import SQL, Identifier
 
+from consumers.tracking import TrackedContracts
 from domain.application import ContractsApplication
 from domain.contract import Contract
 from domain.contract.formation import (
@@ -96,7 +97,8 @@ class TestTheTrigger:
             StoredEvent(oid, v, f"tésts.ünïcode:Événement{v}€", f'{{"n": "çà🚗{v}"}}'.encode())
             for v in (1, 2, 3)
         ]
-        app.recorder.insert_events(events)
+        app.recorder.insert_events(events[:1])  # one event: hashed by the insert function
+        app.recorder.insert_events(events[1:])  # several: by the trigger, in one statement
         schema = store(app).schema
         with store(app).get_connection() as conn, conn.transaction():
             rows = list(stream_links(conn, schema, TABLE, oid))
@@ -106,6 +108,18 @@ class TestTheTrigger:
             assert row.topic == event.topic
             previous = link_hash(previous, oid, row.version, row.position, row.topic, event.state)
             assert row.chain_hash == previous
+
+    def test_the_library_insert_of_tracked_saves_is_chained_by_the_trigger(
+        self, tracked_app: TrackedContracts
+    ) -> None:
+        oid = uuid4()
+        events = [StoredEvent(oid, v, "t:Tracked", f"{{{v}}}".encode()) for v in (1, 2)]
+        tracked_app.recorder.insert_events(events)
+        schema = tracked_app.recorder.datastore.schema  # type: ignore[attr-defined]
+        with tracked_app.recorder.datastore.get_connection() as conn, conn.transaction():  # type: ignore[attr-defined]
+            report = verify_rows(TABLE, stream_links(conn, schema, TABLE, oid))
+        assert report.intact
+        assert report.events == 2
 
     def test_an_event_whose_previous_version_is_missing_is_refused(
         self, app: ContractsApplication
