@@ -41,7 +41,7 @@ from eventsourcing.postgres import (
 )
 from psycopg.sql import SQL, Composed, Identifier, Literal
 
-from infra.audit.chain import chain_statements, chained_row
+from infra.audit.chain import chain_statements, chained_insert
 from infra.kafka import MAX_MESSAGE_BYTES, message_bytes
 from infra.schemas.envelope import stored_message
 
@@ -209,13 +209,19 @@ class OneTripApplicationRecorder(OneAtATime):
             ),
             **names,
         )
-        # One event (most commands): scalar parameters, no array (de)serialisation.
-        one = SQL(
-            "CREATE OR REPLACE FUNCTION {schema}.{function}("
-            "id {id_type}, version bigint, topic text, state bytea) "
-            "RETURNS SETOF bigint "
-        ).format(**names) + body.format(
-            rows=chained_row(datastore.schema, self.events_table_name), **names
+        # One event (most commands): scalar parameters, no array (de)serialisation, and the
+        # chain hash computed here (cheaper than the trigger's call).
+        one = (
+            SQL(
+                "CREATE OR REPLACE FUNCTION {schema}.{function}("
+                "id {id_type}, version bigint, topic text, state bytea) "
+                "RETURNS SETOF bigint LANGUAGE plpgsql AS $BODY$ "
+                "DECLARE previous bytea; pos bigint; BEGIN "
+                "LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; "
+                "NOTIFY {channel}; "
+            ).format(**names)
+            + chained_insert(datastore.schema, self.events_table_name)
+            + SQL("END; $BODY$")
         )
         # Processes starting together (`lease dev`, one `lease run` per worker) would run
         # CREATE OR REPLACE FUNCTION at once, which PostgreSQL refuses ("tuple concurrently

@@ -99,23 +99,27 @@ def chain_statements(schema: str, table: str) -> list[Composed]:
     return [s.format(**names) for s in (column, link, function, trigger, unchained, backfill)]
 
 
-def chained_row(schema: str, table: str) -> Composed:
-    """The columns and row of an INSERT of one event (plpgsql parameters `id`, `version`,
-    `topic`, `state`) with its chain hash computed in the statement itself: the commands'
-    insert function uses it, as a trigger call costs each one-event transaction about
-    40 us (bench/audit_chain.py). A missing previous version leaves the hash NULL, and the
-    trigger then refuses the event."""
+def chained_insert(schema: str, table: str) -> Composed:
+    """The body of a plpgsql function inserting one event (parameters `id`, `version`,
+    `topic`, `state`) with its chain hash computed in the function itself (the same bytes
+    as the trigger's): the commands' one-event insert uses it, as a trigger call (or an
+    INSERT ... SELECT, planned anew each call) cost each one-event transaction some 40 us
+    (bench/audit_chain.py). A missing previous version leaves the hash NULL, and the
+    trigger then refuses the event. Run after the table's EXCLUSIVE lock is taken."""
     sequence = Literal(f'"{schema}"."{table}_notification_id_seq"')
     return SQL(
+        "IF version = 1 THEN previous := {genesis}::bytea; "
+        "ELSE SELECT t.chain_hash INTO previous FROM {schema}.{table} t "
+        "WHERE t.originator_id = id AND t.originator_version = version - 1; END IF; "
+        "pos := nextval({sequence}::regclass); "
+        "RETURN QUERY INSERT INTO {schema}.{table} "
         "(notification_id, originator_id, originator_version, topic, state, chain_hash) "
-        "SELECT n.pos, id, version, topic, state, {schema}.{link}(CASE WHEN version = 1 "
-        "THEN decode(repeat('00', 32), 'hex') ELSE (SELECT t.chain_hash FROM {schema}.{table} t "
-        "WHERE t.originator_id = id AND t.originator_version = version - 1) END, "
-        "id, version, n.pos, topic, state) "
-        "FROM (SELECT nextval({sequence}::regclass) AS pos) n"
+        "VALUES (pos, id, version, topic, state, sha256(previous || uuid_send(id) "
+        "|| int8send(version) || int8send(pos) || int4send(octet_length(convert_to(topic, "
+        "'UTF8'))) || convert_to(topic, 'UTF8') || state)) RETURNING notification_id; "
     ).format(
         schema=Identifier(schema),
         table=Identifier(table),
-        link=Identifier(LINK_FUNCTION),
         sequence=sequence,
+        genesis=Literal("\\x" + "00" * 32),
     )
