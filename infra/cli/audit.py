@@ -68,6 +68,13 @@ def audit_verify_command(
     if (number is None) == (not all_events):
         fail(command, "name a contract number, or give --all (not both)", code=2)
     settings = load_settings(command, data_dir)
+    if against_checkpoints and not settings.kafka_bootstrap_servers:
+        fail(
+            command,
+            "--against-checkpoints reads the broker: set LEASE_KAFKA_BOOTSTRAP_SERVERS"
+            " (the broker the audit_checkpoints worker publishes to)",
+            code=2,
+        )
     reach_external(command, settings, broker=against_checkpoints)
     console = Console()
     try:
@@ -81,9 +88,8 @@ def audit_verify_command(
                 events, broken = verify_apps(apps, only, Console(stderr=True))
                 if against_checkpoints:
                     topic = settings.topic("audit_checkpoints")
-                    broken += verify_against_checkpoints(
-                        contracts, settings.kafka_bootstrap_servers or "", topic, only
-                    )
+                    servers = settings.kafka_bootstrap_servers or ""
+                    broken += verify_against_checkpoints(contracts, servers, topic, only)
             finally:
                 contracts.close()
                 if portal is not None:

@@ -90,3 +90,34 @@ def test_lease_audit_verify_names_the_contract_and_fails(
     assert every.returncode == 1
     assert "contract LC-2024-000301, version 3" in every.stdout
     assert "2 broken link(s) in 8 events checked" in every.stderr
+
+
+def test_lease_audit_verify_against_checkpoints_finds_a_rewritten_chain(
+    fresh_database: PostgresInfo, bootstrap_servers: str, tmp_path: Path
+) -> None:
+    topic = f"test.audit-checkpoints.{secrets.token_hex(4)}"
+    app = ContractsApplication(env=fresh_database.eventsourcing_env())
+    try:
+        oid = conclude(app, "LC-2024-000401")
+        checkpointer = Checkpointer([app], bootstrap_servers, topic, 60.0)
+        try:
+            checkpointer.publish()
+        finally:
+            checkpointer.close()
+        sql(app, f"UPDATE {TABLE} SET topic = topic || 'x' WHERE originator_version = 2")
+        sql(app, RECHAIN.format(table=TABLE, oid=oid, link=LINK_FUNCTION))
+    finally:
+        app.close()
+    env = cli_env(
+        LEASE_DATABASE_URL=fresh_database.dsn,
+        LEASE_KAFKA_BOOTSTRAP_SERVERS=bootstrap_servers,
+        LEASE_AUDIT_CHECKPOINTS_TOPIC=topic,
+    )
+
+    alone = lease("audit", "verify", "--all", cwd=tmp_path, env=env)
+    against = lease("audit", "verify", "--all", "--against-checkpoints", cwd=tmp_path, env=env)
+
+    assert alone.returncode == 0, alone.stderr  # the chain alone holds again
+    assert against.returncode == 1
+    assert "version 5" in against.stdout
+    assert "chain rewritten" in against.stdout
