@@ -48,7 +48,10 @@ SHOWN = 50
 
 
 def audit_verify_command(
-    number: Annotated[str | None, typer.Argument(help="A contract number.")] = None,
+    number: Annotated[
+        str | None,
+        typer.Argument(metavar="NUMBER", help="A contract number.", show_default=False),
+    ] = None,
     all_events: Annotated[
         bool, typer.Option("--all", help="Every stored event (contracts and portal).")
     ] = False,
