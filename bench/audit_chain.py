@@ -48,7 +48,7 @@ from bench.commands import (  # noqa: E402
     set_up,
 )
 from infra.audit.chain import trigger_name  # noqa: E402
-from infra.audit.stored import stream_links  # noqa: E402
+from infra.audit.chain_store import stream_links  # noqa: E402
 from infra.cli.audit import verify_apps  # noqa: E402
 from infra.settings import Settings  # noqa: E402
 

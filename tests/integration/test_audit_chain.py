@@ -21,8 +21,8 @@ from domain.contract.formation import (
     SubmitInsuranceProof,
 )
 from infra.audit.chain import trigger_name
-from infra.audit.links import GENESIS, link_hash
 from infra.audit.chain_store import stream_links, verify_snapshots
+from infra.audit.links import GENESIS, link_hash
 from infra.audit.verify import verify_rows
 from tests.factories import REF_START, ctx, ref_terms
 from tests.integration.test_application import CONCLUDED_ON, ORDERED_ON, PROOF_ON, READY_NOTICE
