@@ -102,7 +102,6 @@ class TestThePack:
     ) -> None:
         rows = read_events(pack[EVENTS])
         assert [r.version for r in rows] == list(range(1, len(rows) + 1))
-        assert all(r.chain_hash is None for r in rows)  # no chain column on this branch yet
         manifest = json.loads(pack[MANIFEST])
         assert manifest["contract_number"] == DEMO_NUMBER
         assert manifest["events"] == len(rows)
@@ -132,6 +131,8 @@ class TestThePack:
         assert "L-01" in {r["rule_id"] for r in rules}  # cited by ContractConcluded
         chain = json.loads(pack[CHAIN])
         assert chain["head"] == {"version": len(rows), "hash": chain["links"][-1]["hash"]}
+        stored = [r.chain_hash.hex() if r.chain_hash else None for r in rows]
+        assert stored == [link["hash"] for link in chain["links"]]  # PostgreSQL's own hashes
         assert DEMO_NUMBER in pack["README.md"].decode()
 
     def test_checks_out(self, pack: dict[str, bytes]) -> None:
