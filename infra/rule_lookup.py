@@ -127,6 +127,8 @@ def describe(rule_id: str) -> str:
         f"family: {entry.family.name} ({entry.family.value})",
         f"article: {entry.article}",
     ]
+    if entry.informational:
+        lines.append(f"informational (no behaviour): {entry.informational}")
     present = [name for name in SOURCE_DIRS if (root / name).is_dir()]
     if present:
         lines.append("applied in:")
@@ -157,6 +159,12 @@ def _cell(text: str) -> str:
     return text.replace("|", r"\|")
 
 
+def _title(entry: RuleEntry) -> str:
+    if not entry.informational:
+        return entry.title
+    return f"{entry.title}. *Informational:* {entry.informational}"
+
+
 def markdown() -> str:
     """The content of docs/rules.md: an introduction, then one table per family."""
     parts = [
@@ -170,6 +178,7 @@ def markdown() -> str:
         "This file is generated from `domain/catalogue`, where each ID is declared once. Do",
         f"not edit it by hand: change the registry, then run `{REGENERATE}`.",
         "`lease rules ID` shows one rule with the places that apply and test it.",
+        "A rule marked *informational* has no behaviour in the service; its note says why.",
     ]
     for family in Family:
         entries = [e for e in RULES.values() if e.family is family]
@@ -178,5 +187,5 @@ def markdown() -> str:
         heading = FAMILY_HEADINGS[family]
         parts += ["", f"## {family.value}: {heading} ({len(entries)})", ""]
         parts += ["| ID | Article | Title |", "|---|---|---|"]
-        parts += [f"| {e.rule_id} | {_cell(e.article)} | {_cell(e.title)} |" for e in entries]
+        parts += [f"| {e.rule_id} | {_cell(e.article)} | {_cell(_title(e))} |" for e in entries]
     return "\n".join(parts) + "\n"

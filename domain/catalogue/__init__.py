@@ -42,6 +42,12 @@ class RuleEntry:
     title: str
     article: str
     family: Family
+    informational: str = ""
+    """Why the service has no behaviour for this rule (blank when the code applies it).
+
+    An informational rule binds a party but the service cannot observe it (e.g. who drives),
+    or it only informs; the reason names the fact the service would need and, for a customer
+    obligation, the HUMAN ground of Art. 18.3 an operator records on its breach."""
 
 
 class UnknownRuleError(KeyError):
@@ -85,6 +91,8 @@ def validate(entries: Iterable[RuleEntry]) -> dict[str, RuleEntry]:
             raise RegistryError(f"{entry.rule_id} is filed under family {entry.family.value}")
         if not entry.title.strip() or not entry.article.strip():
             raise RegistryError(f"{entry.rule_id} needs a title and an article")
+        if entry.informational and not entry.informational.strip():
+            raise RegistryError(f"{entry.rule_id} is informational without a reason")
         by_id[entry.rule_id] = entry
     return by_id
 
@@ -100,6 +108,7 @@ def _all_entries() -> tuple[RuleEntry, ...]:
         glossary,
         lifecycle,
         money,
+        obligations,
         parameters,
         portal,
     )
@@ -107,6 +116,7 @@ def _all_entries() -> tuple[RuleEntry, ...]:
     return (
         *parameters.ENTRIES,
         *lifecycle.ENTRIES,
+        *obligations.ENTRIES,
         *money.ENTRIES,
         *exclusions.ENTRIES,
         *deadlines.ENTRIES,

@@ -124,6 +124,12 @@ ENTRIES: tuple[RuleEntry, ...] = (
         _A,
     ),
     RuleEntry(
+        "A-24",
+        "GAP: insurer's payout stands in for the waiver without Protection; floor 0, not past 60",
+        "Art. 11.7",
+        _A,
+    ),
+    RuleEntry(
         "A-25",
         "Flat fee refund is proportional; vandalism and other animals pay it",
         "Art. 10.3",
@@ -151,6 +157,18 @@ ENTRIES: tuple[RuleEntry, ...] = (
         "A-29",
         "Dissolution against the Lessor: no fee or indemnity for the customer",
         "Art. 18.8",
+        _A,
+    ),
+    RuleEntry(
+        "A-30",
+        "Founded refusal at handover: the Lessor's assessment is an event; advance refunded",
+        "Art. 4.4",
+        _A,
+    ),
+    RuleEntry(
+        "A-32",
+        "Winter tyres: one free mount and one demount per 1 Nov - 31 Mar season",
+        "Art. 13.1",
         _A,
     ),
     RuleEntry(

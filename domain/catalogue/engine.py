@@ -26,6 +26,12 @@ ENTRIES: tuple[RuleEntry, ...] = (
         _K,
     ),
     RuleEntry(
+        "K-04",
+        "Rules compare business dates of the facts, never the time an event was processed",
+        "—",
+        _K,
+    ),
+    RuleEntry(
         "K-05",
         "An earlier effective end supersedes the recorded one; a later one is ignored",
         "—",
@@ -33,6 +39,12 @@ ENTRIES: tuple[RuleEntry, ...] = (
     ),
     RuleEntry(
         "K-06", "Emitted events carry a deterministic causation ID so replays add nothing", "—", _K
+    ),
+    RuleEntry(
+        "K-07",
+        "A ground stays open while it holds; the Lessor's silence never lapses the right",
+        "Art. 22.2",
+        _K,
     ),
     RuleEntry(
         "K-08",

@@ -14,6 +14,18 @@ ENTRIES: tuple[RuleEntry, ...] = (
         _P,
     ),
     RuleEntry(
+        "P-02",
+        "Version of the General Terms the contract follows; amendments per D-29",
+        "Art. 1.1, 22.3",
+        _P,
+    ),
+    RuleEntry(
+        "P-04",
+        "Brand, BMW or MINI, which names the Protection service",
+        "Art. 10",
+        _P,
+    ),
+    RuleEntry(
         "P-05",
         "Ordered vehicle specification; anything not listed counts as non-original",
         "Art. 4.1, 4.2, 6.3",
@@ -128,11 +140,23 @@ ENTRIES: tuple[RuleEntry, ...] = (
         _P,
     ),
     RuleEntry("P-43", "EUR 50 a day flat compensation for late return", "Art. 19.2", _P),
+    RuleEntry(
+        "P-45",
+        "GAP base: full insured value to month 24, then 1% less per month, none after 60",
+        "Art. 11.7",
+        _P,
+    ),
     RuleEntry("P-46", "Theft recovery wait never exceeds 30 days", "Art. 18.1(iii), 15.2", _P),
     RuleEntry(
         "P-47",
         "Reporting windows of the customer's duties (24 h up to 6 months)",
         "Art. 9, 2.2, 8.2, 11.3, 10.7, 10.5, 10.6, 11.5, 4.6",
+        _P,
+    ),
+    RuleEntry(
+        "P-48",
+        "Portal access lasts 18 months after the customer's last contract ends",
+        "Portal Art. 4.1",
         _P,
     ),
     RuleEntry(
