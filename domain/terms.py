@@ -26,6 +26,7 @@ REQUIRED = (
 
 ZERO_MONEY = Money(Decimal("0.00"))
 REGISTRATION_PLACES = ("LESSOR", "CUSTOMER")  # P-20/P-53: never abroad
+BRANDS = ("BMW", "MINI")  # P-04: the brand names the service BMW or MINI Protection
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,9 @@ class ContractTerms:
     registration_costs_included_in_instalments: bool = True
     """P-21 (Art. 6.2): if False, registration costs, plates and BIV are invoiced (M-30)."""
     general_terms_version: str = "19-2/HP"
+    """P-02: the version of the General Terms the contract follows (amended per D-29)."""
     brand: str = "BMW"
+    """P-04: BMW or MINI."""
     instalment_components: tuple[tuple[str, Money], ...] = ()
     """P-13: the instalment's parts that pay for services, e.g. (("MAINTENANCE_REPAIR",
     Money 45.00),); the rest is the lease. Art. 18.2(ii) needs "the part of the
@@ -147,6 +150,10 @@ class ContractTerms:
             raise TermsError(
                 "insurance_mode", "P-52", "LESSOR_MTPL_WITH_PROTECTION needs Protection"
             )
+        if not self.general_terms_version.strip():
+            raise TermsError("general_terms_version", "P-02", "is required")
+        if self.brand not in BRANDS:
+            raise TermsError("brand", "P-04", f"must be one of {', '.join(BRANDS)}")
         if self.registered_in_name_of not in REGISTRATION_PLACES:
             raise TermsError("registered_in_name_of", "P-53", "must be LESSOR or CUSTOMER")
         services = sum((m.amount for _, m in self.instalment_components), Decimal(0))

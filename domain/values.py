@@ -93,7 +93,11 @@ class ReceivableKind(Enum):
 
 
 class GroundStatus(Enum):
-    """Where a ground for the Lessor's rights stands (K-02): open, acted on, or gone."""
+    """Where a ground for the Lessor's rights stands (K-02): open, acted on, or gone.
+
+    K-07, O-24: no timer moves a ground out of OPEN; only acting on it (EXERCISED) or the
+    ground ceasing to be true (CLEARED) does, so the Lessor's delay never lapses its right.
+    """
 
     OPEN = "OPEN"
     EXERCISED = "EXERCISED"

@@ -50,7 +50,11 @@ ID_CACHE = 65_536
 @dataclass(frozen=True)
 class Ctx:
     """Who does what on which business date, and why (the event envelope's inputs), under
-    the Lessor's policy in force (K-02, P-42)."""
+    the Lessor's policy in force (K-02, P-42).
+
+    K-04: `on` is the business date of the command, and the rules compare it with the facts'
+    own dates (`happened_on`, `event_on`...), never with the time it is processed.
+    """
 
     on: date
     actor: str

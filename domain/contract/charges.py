@@ -50,12 +50,12 @@ CHARGEABLE = NOT_ENDED | {
 """A cost can be passed on from conclusion until the contract is closed."""
 
 RUNNING_COST_TYPES = (
-    "MAINTENANCE_REPAIR",
-    "EXCLUDED_REPAIR",
-    "WORK_WITHOUT_BOOKLET",
-    "TAX_CHARGE_OR_FINE",
-    "LEGAL_ACCESSORY",
-    "SECURITY_SYSTEM",
+    "MAINTENANCE_REPAIR",  # O-05: the Customer's unless a contract service covers it
+    "EXCLUDED_REPAIR",  # O-12: Art. 12.3 exclusions (a)-(t)
+    "WORK_WITHOUT_BOOKLET",  # O-12: booklet not shown or the contract not mentioned
+    "TAX_CHARGE_OR_FINE",  # O-07
+    "LEGAL_ACCESSORY",  # O-02: accessories new laws require
+    "SECURITY_SYSTEM",  # O-02: security and alarm systems and their subscriptions
 )
 """M-31's list: maintenance and repairs outside Maintenance & Repair (Art. 8.2), Art. 12.3
 exclusions, work without the booklet or the contract mentioned (Art. 8.3), taxes, charges and

@@ -44,7 +44,8 @@ FACTS: Mapping[str, tuple[str, type[GroundFactRecorded]]] = MappingProxyType(
         "ATTACHMENT_LEVIED": ("18.3(iv)", AttachmentAgainstCustomerRecorded),
         # Art. 18.3(vi): "zijn verbintenissen niet nakomt" under this or another Contract
         "OBLIGATION_BREACHED": ("18.3(vi)", ObligationBreachRecorded),
-        # Art. 18.3(ix): "vervreemdt of poogt te vervreemden, in pand of in onderhuur geeft"
+        # Art. 18.3(ix): "vervreemdt of poogt te vervreemden, in pand of in onderhuur geeft";
+        # O-01 (Art. 1.3, 6.1): an attempt to dispose of the Vehicle is this ground
         "ALIENATED": ("18.3(ix)", AlienationAttemptRecorded),
         "ALIENATION_ATTEMPTED": ("18.3(ix)", AlienationAttemptRecorded),
         "PLEDGED": ("18.3(ix)", AlienationAttemptRecorded),

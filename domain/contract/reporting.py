@@ -95,7 +95,11 @@ def check_reported_in_time(
 
 
 def report_third_party_claim(c: Contract, ctx: Ctx, kind: str, happened_on: date) -> None:
-    """D-03: a third party's claim on the Vehicle, or a seizure, reported within 24 h."""
+    """D-03: a third party's claim on the Vehicle, or a seizure, reported within 24 h.
+
+    O-10: the Customer tells the Lessor of anyone claiming or seizing the Vehicle in 24 h
+    (its written statement of the Lessor's ownership to the claimant is not seen here).
+    """
     require_status(c, RUNNING, "D-03", "report_third_party_claim")
     require(kind in CLAIM_KINDS, "D-03", f"kind must be one of {CLAIM_KINDS}")
     require(happened_on <= ctx.on, "D-03", "a claim cannot be reported before it happened")
@@ -112,7 +116,11 @@ def report_third_party_claim(c: Contract, ctx: Ctx, kind: str, happened_on: date
 
 
 def report_fuel_card_lost(c: Contract, ctx: Ctx, happened_on: date) -> None:
-    """D-04: a lost or stolen fuel card reported within 24 h (Art. 7.9: liable until then)."""
+    """D-04: a lost or stolen fuel card reported within 24 h (Art. 7.9: liable until then).
+
+    O-16: the Customer answers for every use of the card until it is reported or returned;
+    the PIN's secrecy is not observable here.
+    """
     require_status(c, RUNNING, "D-04", "report_fuel_card_lost")
     require(happened_on <= ctx.on, "D-04", "a loss cannot be reported before it happened")
     report_id = f"F{c.reports_made + 1:03d}"
@@ -139,7 +147,7 @@ def report_insurance_change(c: Contract, ctx: Ctx, change_type: str, changed_on:
 
 
 def request_odometer_reading(c: Contract, ctx: Ctx) -> None:
-    """D-06: the Lessor asks for the odometer; the Customer answers in 5 working days."""
+    """D-06, O-19: the Lessor asks for the odometer; the Customer answers in 5 working days."""
     require_status(c, RUNNING, "D-06", "request_odometer_reading")
     c.emit(
         OdometerReadingRequested,

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from domain.portal.values import AgreementKind
 
 ACCESS_MONTHS_AFTER_LAST_END = 18
-"""PT-03, D-34: how long access outlives the last running agreement."""
+"""PT-03, D-34, P-48: how long access outlives the last running agreement (months)."""
 
 
 @dataclass(frozen=True)
