@@ -242,14 +242,13 @@ TO_BUILD = {
     "A-30": "no advance refund or guarantee release on a founded refusal yet",
     "A-32": "winter tyres (D-26, M-37): chapter 6 services",
 }
-"""Rules registered but without behaviour yet, and what they wait for (strict xfail below)."""
+"""Rules registered but without behaviour yet, and what they wait for (checked below: each
+is registered, not informational, and not yet cited as applied)."""
 
 
-@pytest.mark.parametrize("rule_id", OBLIGATIONS + OTHERS)
+@pytest.mark.parametrize("rule_id", [r for r in OBLIGATIONS + OTHERS if r not in TO_BUILD])
 def test_every_obligation_is_applied_and_tested_or_informational(rule_id: str) -> None:
     entry = lookup(rule_id)
-    if rule_id in TO_BUILD:
-        pytest.xfail(TO_BUILD[rule_id])
     if entry.informational:
         assert len(entry.informational) > 30, "say why the rule has no behaviour"
         return
