@@ -144,7 +144,7 @@ TOPICS: tuple[TopicSpec, ...] = (
         key="audit_checkpoints",
         default="lease.audit-checkpoints.v1",
         action="send",
-        description="Heads of the hash chain over the stored events, for auditors (issue 12)",
+        description="Heads of the hash chain over the stored events, for auditors",
         message=AuditCheckpoint,
         message_key=MessageKey("The events table and the checkpoint id, `table:id`"),
     ),
