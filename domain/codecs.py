@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from eventsourcing.persistence import Transcoding
 
-from domain.contract.state import Dissolution, Ground, Notice, Receivable, Theft
+from domain.contract.state import Dissolution, Ground, Guarantee, Notice, Receivable, Theft
 from domain.money import Money
 from domain.terms import ContractTerms
 from domain.values import (
@@ -102,5 +102,8 @@ def domain_transcodings() -> list[Transcoding]:
         EnumAsValue(ContractStatus),
         EnumAsValue(EndKind),
         *(EnumAsValue(kind) for kind in (GroundStatus, NoticeKind, ReceivableKind, Bucket)),
-        *(DataclassAsDict(cls) for cls in (Receivable, Ground, Notice, Theft, Dissolution)),
+        *(
+            DataclassAsDict(cls)
+            for cls in (Receivable, Ground, Notice, Theft, Dissolution, Guarantee)
+        ),
     ]

@@ -352,3 +352,25 @@ def flat_damage_fee(
 def monthly_equivalent(instalment: Money, frequency: Frequency) -> Money:
     """A-21 (also A-12): instalment x periods per year / 12, unrounded."""
     return Money(instalment.amount * frequency.periods_per_year / 12)
+
+
+# --- M-14: levy handling fees -------------------------------------------------------------------
+
+LEVY_FEE_MINIMUM_INITIAL = Money.of("15.00")  # P-38: first processing of a Levy
+LEVY_FEE_MINIMUM_SUBSEQUENT = Money.of("50.00")  # P-38: each later processing
+
+
+def worked_levy_fee(sequence: int, actual_cost: Money) -> Working:
+    """M-14 / P-38: the processing fee is the actual cost, at least EUR 15 for the first
+    processing of a Levy and EUR 50 for each later one."""
+    minimum = LEVY_FEE_MINIMUM_INITIAL if sequence == 1 else LEVY_FEE_MINIMUM_SUBSEQUENT
+    fee = money_max(actual_cost.rounded(), minimum)
+    return working(
+        "M-14",
+        "max(actual_cost, minimum)",
+        f"max({actual_cost.rounded()}, {minimum})",
+        fee,
+        sequence=sequence,
+        actual_cost=actual_cost,
+        minimum=minimum,
+    )

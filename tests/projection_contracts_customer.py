@@ -18,8 +18,10 @@ from domain.contract.cover import NotifyInsuranceLapse, ProvideReplacementInsura
 from domain.contract.dissolution import Dissolve
 from domain.contract.formation import LiftHandoverSuspension, SuspendHandover
 from domain.contract.grounds import RecordGround
+from domain.contract.guarantees import ApplyGuarantee, ProvideGuarantee
 from domain.contract.incidents import RecoverVehicle, ReportOdometer, ReportTheft
 from domain.contract.settlement import ReturnVehicle
+from domain.money import Money
 from projections.views import deadlines, exposure, portal
 from projections.views.deadlines import DeadlinesView
 from projections.views.exposure import ExposureView
@@ -404,3 +406,25 @@ class ExposureViewContract(CustomerViewContract):
         )
         assert [g["status"] for g in row["grounds"]] == ["EXERCISED"]
         assert row["open_grounds"] == []
+
+    def test_K_01_the_customer_s_guarantees_with_what_was_applied_and_what_is_left(self) -> None:
+        app = self.make_app()
+        _, late = self.two_contracts(app)
+        deposit = ProvideGuarantee(
+            guarantee_id="G-1", guarantee_type="CASH_DEPOSIT", amount=Money.of("2000.00")
+        )
+        on_day(app, late, date(2024, 5, 20), deposit)
+        on_day(app, late, date(2024, 5, 21), Dissolve(grounds=("18.3(ii)",)))
+        on_day(app, late, date(2024, 5, 21), ApplyGuarantee(guarantee_id="G-1"))
+        result = self.exposure(app).customer("K-ONE", date(2024, 5, 21))
+        [held] = result["guarantees"]
+        applied = Decimal("2000.00")  # the dissolution indemnity alone exceeds the deposit
+        assert (held["contract_number"], held["guarantee_type"]) == (late, "CASH_DEPOSIT")
+        assert (held["amount"], held["applied"], held["available"]) == (
+            Decimal("2000.00"),
+            applied,
+            Decimal("0.00"),
+        )
+        assert result["guarantees_available"] == Decimal("0.00")
+        rows = {r["contract_number"]: r for r in result["contracts"]}
+        assert rows[late]["open_amount"] == app.get(late).open_debits().amount

@@ -131,10 +131,21 @@ ENTRIES: tuple[RuleEntry, ...] = (
     RuleEntry(
         "D-36", "Invoices are due on receipt unless a payment term is agreed", "Art. 5.1, 5.2", _D
     ),
+    # D-37 reading [INT]: a forwarded Levy is to be paid on the day it is forwarded; a Levy the
+    # Lessor pays and recharges is due that day; a later processing carries its own fee.
+    RuleEntry("D-37", "A Levy passed on to the Customer is to be paid at once", "Art. 8.4", _D),
     RuleEntry(
         "D-38",
         "Tell the Lessor at once of suspected misuse of portal credentials",
         "Portal Art. 2.8",
+        _D,
+    ),
+    # D-40 reading [INT]: recorded as provided while the contract has not ended; without it the
+    # Lessor may suspend handover (GUARANTEE_MISSING). No fixed period, so no timer.
+    RuleEntry(
+        "D-40",
+        "Guarantees are provided before execution, as the Special Conditions require",
+        "Art. 3.1, 4.5",
         _D,
     ),
 )

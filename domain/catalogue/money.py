@@ -44,6 +44,10 @@ ENTRIES: tuple[RuleEntry, ...] = (
     RuleEntry(
         "M-09", "Payments go to indemnities, then interest, then oldest instalments", "Art. 5.5", _M
     ),
+    # M-10 reading [INT]: class 1 is repossession and damage debit notes, class 2 the
+    # indemnities, file costs, late-return compensation and interest, class 3 instalments;
+    # other debit notes come last. Oldest due date first within a class. Released without
+    # interest once the contract is closed; its other contracts are the Lessor's to check.
     RuleEntry(
         "M-10",
         "A guarantee covers all contracts and is applied in a fixed order",
@@ -134,6 +138,14 @@ ENTRIES: tuple[RuleEntry, ...] = (
         "M-31",
         "Running costs no contract service covers are charged to the Customer",
         "Art. 6.3, 8.2, 8.3, 10.4, 12.2, 12.3",
+        _M,
+    ),
+    # M-14 reading [INT]: each processing (forwarding) of a Levy charges its own fee; a Levy
+    # the Lessor pays is recharged unless an opposition was recorded as in time and founded.
+    RuleEntry(
+        "M-14",
+        "Levies passed on with a processing fee each time, the Levy recharged if paid",
+        "Art. 8.4",
         _M,
     ),
     RuleEntry("M-32", "Repossession costs are charged to the customer", "Art. 18.4", _M),

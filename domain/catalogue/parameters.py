@@ -81,6 +81,14 @@ ENTRIES: tuple[RuleEntry, ...] = (
         "Art. 6.2",
         _P,
     ),
+    # P-22 reading [INT]: the Guarantees are recorded as the Customer provides them
+    # (GuaranteeProvided: type, amount, provider), not as a list of the contract terms.
+    RuleEntry(
+        "P-22",
+        "Guarantees the Special Conditions require: deposit, surety or other, with amount",
+        "Art. 3, 4.5",
+        _P,
+    ),
     RuleEntry("P-23", "Advance payment made under the Special Conditions", "Art. 10.8", _P),
     RuleEntry(
         "P-24",
@@ -117,6 +125,12 @@ ENTRIES: tuple[RuleEntry, ...] = (
     RuleEntry("P-34", "Late-payment interest rate of 0.2% a month", "Art. 5.2", _P),
     RuleEntry("P-35", "Collection indemnity tiers: 10% up to EUR 500, 2.5% above", "Art. 5.3", _P),
     RuleEntry("P-36", "EUR 30 file cost for each registered letter", "Art. 5.3", _P),
+    RuleEntry(
+        "P-38",
+        "Levy processing fee at least EUR 15 the first time, EUR 50 each later time",
+        "Art. 8.4",
+        _P,
+    ),
     RuleEntry(
         "P-37",
         "Eight-day cure period after a formal notice",

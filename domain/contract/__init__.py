@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from domain.contract.state import (
         Dissolution,
         Ground,
+        Guarantee,
         LessorNotice,
         Notice,
         Receivable,
@@ -119,8 +120,10 @@ class Contract(Aggregate):
         protection_ends_on: date | None
         loss_settled: bool
         protection_refusals: dict[str, str]
+        levies: dict[str, dict[str, Any]]
+        guarantees: dict[str, Guarantee]
 
-    class_version = 10
+    class_version = 11
     """v2 added `reporting_breaches` (D-01/D-02), v3 `lapsed_guarantees` and
     `insurance_lapses` (T-18.3-vii/x), v4 `stopped_services` (T-18.10), v5
     `odometer_requests` and `reports_made` (D-03, D-04, D-06, D-24), v6 enums for the
@@ -128,7 +131,8 @@ class Contract(Aggregate):
     `indemnity_charged` (M-07 once per invoice, A-10), v8 the Customer's notices to the
     Lessor and the recorded Art. 18.8 facts (T-18.8-i..v), v9 `loss_incident_id`,
     `protection_ends_on` and `loss_settled` (M-18), v10 `protection_refusals` (M-15,
-    M-19); older snapshots are upcast when loaded."""
+    M-19), v11 `levies` (M-14) and `guarantees` (P-22, M-10); older snapshots are upcast
+    when loaded."""
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -189,6 +193,12 @@ class Contract(Aggregate):
         state["protection_refusals"] = {}
 
     @staticmethod
+    def upcast_v10_v11(state: dict[str, Any]) -> None:
+        """Before v11 no Levy (M-14) nor Guarantee provided (M-10) could be recorded."""
+        state["levies"] = {}
+        state["guarantees"] = {}
+
+    @staticmethod
     @lru_cache(maxsize=ID_CACHE)
     def create_id(contract_number: str) -> UUID:
         """Deterministic id, so a repeated command maps to the same aggregate (DESIGN 4).
@@ -235,7 +245,7 @@ class Contract(Aggregate):
         self.odometer_requests, self.reports_made = {}, 0
         self.lessor_notices, self.lessor_facts = {}, {}
         self.loss_incident_id, self.protection_ends_on, self.loss_settled = None, None, False
-        self.protection_refusals = {}
+        self.protection_refusals, self.levies, self.guarantees = {}, {}, {}
 
     # --- plumbing used by the deciding modules ------------------------------------------
 

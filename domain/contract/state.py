@@ -104,3 +104,21 @@ class Dissolution:
     amount: Money
     receivable_id: str | None = None
     sold: bool = False
+
+
+@dataclass
+class Guarantee:
+    """A Guarantee the Customer provided (P-22, M-10), what was applied and whether released."""
+
+    guarantee_id: str
+    kind: str
+    amount: Money
+    provider_ref: str
+    provided_on: date
+    applied: Money
+    released: bool = False
+
+    @property
+    def available(self) -> Money:
+        """What is left to apply (nothing once released)."""
+        return self.amount - self.applied if not self.released else self.amount - self.amount

@@ -31,6 +31,7 @@ from domain.contract.billing_events import (
     RunningCostCharged,
     TotalLossShortfallCharged,
 )
+from domain.contract.levy_events import LevyProcessingFeeCharged, LevyRecharged
 from domain.money import Money
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ RULE_ARTICLES: dict[str, str] = {
     "M-06": "Art. 5.2",
     "M-07": "Art. 5.3",
     "M-11": "Art. 2.2, 19.3",
+    "M-14": "Art. 8.4",
     "M-15": "Art. 10.3",
     "M-18": "Art. 7.8(ii), 11.1",
     "M-19": "Art. 10.8",
@@ -68,10 +70,12 @@ RULE_ARTICLES: dict[str, str] = {
     "T-18.7": "Art. 18.7",
     "P-11": "Art. 2.2, 19.3",
     "P-21": "Art. 6.2",
+    "P-38": "Art. 8.4",
     "P-42": "Art. 18.7",
     "D-13": "Art. 18.5",
     "D-14": "Art. 18.5",
     "D-25": "Art. 19.1",
+    "D-37": "Art. 8.4",
     "A-08": "Art. 5.2",
     "A-09": "Art. 5.3, 5.4",
     "A-10": "Art. 5.3",
@@ -201,6 +205,16 @@ def _paper(e: PaperSurchargeCharged, _: Lookup) -> list[Line]:
     return [line(words, e.amount, document_ref=e.document_ref)]
 
 
+def _levy_fee(e: LevyProcessingFeeCharged, _: Lookup) -> list[Line]:
+    """M-14 / P-38: one processing of a Levy, the actual cost or the minimum if higher."""
+    words = f"Levy processing fee ({'first' if e.sequence == 1 else 'repeated'} processing)"
+    return [line(words, e.amount, levy_id=e.levy_id, sequence=e.sequence)]
+
+
+def _levy(e: LevyRecharged, _: Lookup) -> list[Line]:
+    return [line("Levy paid by the Lessor", e.amount, levy_id=e.levy_id)]
+
+
 def _loss_shortfall(e: TotalLossShortfallCharged, _: Lookup) -> list[Line]:
     """M-18: the Remaining Capital less what the insurer paid and Protection waived."""
     lines = [line("Remaining capital at the end", e.remaining_capital, incident_id=e.incident_id)]
@@ -263,6 +277,8 @@ _BUILDERS: dict[type[ReceivableIssued], Callable[[Any, Lookup], list[Line]]] = {
     RegistrationCostsCharged: _registration,
     RunningCostCharged: _running_cost,
     PaperSurchargeCharged: _paper,
+    LevyProcessingFeeCharged: _levy_fee,
+    LevyRecharged: _levy,
     TotalLossShortfallCharged: _loss_shortfall,
     DissolutionIndemnityInvoiced: _dissolution,
     EarlyTerminationFeeInvoiced: _early_termination,

@@ -2,8 +2,10 @@
 
 Grounds 18.3(ii) and (vi) and Art. 3.1/4.5 look at *any* contract of the Customer, so the
 rules engine needs, per customer: each contract's status, open and overdue amounts, instalment
-arrears, and its grounds (detected, recorded, cleared, exercised on dissolution). The view
-keeps its own contract, receivable and ground rows, all carrying the customer number.
+arrears, and its grounds (detected, recorded, cleared, exercised on dissolution). A Guarantee
+covers all of the Customer's contracts (M-10), so the view also lists the Guarantees provided
+under each, with what was applied and what is left. The view keeps its own contract,
+receivable, ground and guarantee rows, all carrying the customer number.
 """
 
 from __future__ import annotations
@@ -13,6 +15,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from domain.contract.base_events import ContractConcluded, ContractEvent
 from domain.contract.formation_events import ContractAdjustmentIssued, VehicleSpecificationChanged
+from domain.contract.guarantee_events import (
+    GuaranteeApplied,
+    GuaranteeProvided,
+    GuaranteeReleased,
+)
 from domain.contract.ledger import is_overdue
 from domain.contract.termination_events import (
     ContractDissolvedAgainstCustomer,
@@ -78,13 +85,30 @@ GROUNDS = Table(
     ),
 )
 """source: DETECTED (AUTO-DETECT) or RECORDED (HUMAN); status: OPEN, CLEARED or EXERCISED."""
+GUARANTEES = Table(
+    "guarantees",
+    ("contract_id", "guarantee_id"),
+    (
+        ("contract_id", "uuid"),
+        ("guarantee_id", "text"),
+        ("customer_number", "text"),
+        ("guarantee_type", "text"),
+        ("amount", "numeric"),
+        ("applied", "numeric"),
+        ("released", "boolean"),
+        ("provided_on", "date"),
+        ("version", "bigint"),
+    ),
+)
+"""M-10 / P-22: each Guarantee, under the contract it was provided for."""
+GUARANTEE_COLUMNS = ("guarantee_id", "guarantee_type", "amount", "applied", "provided_on")
 ITEMS = OpenAmounts("receivables")
 
 
 class ExposureView(RowView):
     """A customer's contracts, amounts and grounds, for "any Contract" rules (K-01)."""
 
-    tables: ClassVar[tuple[Table, ...]] = (CONTRACTS, RECEIVABLES, GROUNDS)
+    tables: ClassVar[tuple[Table, ...]] = (CONTRACTS, RECEIVABLES, GROUNDS, GUARANTEES)
 
     def customer(self, customer_number: str, on: date) -> dict[str, Any]:
         """Per contract and in total: open, overdue (due before `on`), arrears, open grounds."""
@@ -92,6 +116,7 @@ class ExposureView(RowView):
         contracts = self.select("contracts", order_by=("contract_number",), **who)
         receivables = self.select("receivables", order_by=("version",), **who)
         grounds = self.select("grounds", order_by=("version",), **who)
+        guarantees = self.select("guarantees", order_by=("version",), **who)
         rows = [
             contract_exposure(
                 c,
@@ -101,7 +126,26 @@ class ExposureView(RowView):
             )
             for c in contracts
         ]
-        return {"customer_number": customer_number, "as_of": on, "contracts": rows} | totals(rows)
+        held = [guarantee_exposure(g, contracts) for g in guarantees]
+        return (
+            {"customer_number": customer_number, "as_of": on, "contracts": rows}
+            | totals(rows)
+            | {
+                "guarantees": held,
+                "guarantees_available": sum((g["available"] for g in held), ZERO),
+            }
+        )
+
+
+def guarantee_exposure(guarantee: Row, contracts: list[Row]) -> dict[str, Any]:
+    """One Guarantee (M-10): provided under which contract, applied, left (0 once released)."""
+    numbers = {c["contract_id"]: c["contract_number"] for c in contracts}
+    left = ZERO if guarantee["released"] else guarantee["amount"] - guarantee["applied"]
+    return {k: guarantee[k] for k in GUARANTEE_COLUMNS} | {
+        "contract_number": numbers.get(guarantee["contract_id"]),
+        "released": guarantee["released"],
+        "available": left,
+    }
 
 
 def contract_exposure(
@@ -194,6 +238,36 @@ def _set_grounds(b: Batch, e: ContractEvent, ground_ids: list[str], status: str)
             b.put("grounds", ground | {"status": status, "closed_on": e.occurred_on})
 
 
+def _provided(e: GuaranteeProvided, row: Row, b: Batch) -> None:
+    b.put(
+        "guarantees",
+        {
+            "contract_id": e.originator_id,
+            "guarantee_id": e.guarantee_id,
+            "customer_number": row["customer_number"],
+            "guarantee_type": e.guarantee_type,
+            "amount": e.amount.amount,
+            "applied": ZERO,
+            "released": False,
+            "provided_on": e.occurred_on,
+            "version": e.originator_version,
+        },
+    )
+
+
+def _applied(e: GuaranteeApplied, _row: Row, b: Batch) -> None:
+    held = b.get("guarantees", e.originator_id, e.guarantee_id)
+    if held is not None:
+        used = sum((line["amount"].amount for line in e.allocations), ZERO)
+        b.put("guarantees", held | {"applied": held["applied"] + used})
+
+
+def _released(e: GuaranteeReleased, _row: Row, b: Batch) -> None:
+    held = b.get("guarantees", e.originator_id, e.guarantee_id)
+    if held is not None:
+        b.put("guarantees", held | {"released": True})
+
+
 UPDATES: Dispatch[Callable[[Any, Row, Batch], None]] = Dispatch(
     {
         VehicleSpecificationChanged: _terms,
@@ -206,6 +280,9 @@ UPDATES: Dispatch[Callable[[Any, Row, Batch], None]] = Dispatch(
         ContractDissolvedAgainstCustomer: lambda e, _r, b: _set_grounds(
             b, e, e.ground_ids, GroundStatus.EXERCISED.value
         ),
+        GuaranteeProvided: _provided,
+        GuaranteeApplied: _applied,
+        GuaranteeReleased: _released,
     }
 )
 
