@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
@@ -24,6 +25,15 @@ REQUIRED = (
 )
 """P-49 (and P-01, P-10): without these the contract cannot be formed."""
 
+REFERENCES = {
+    "special_conditions_id": "P-03",
+    "quote_id": "P-03",
+    "signed_at": "P-03",
+    "supplier_id": "P-06",
+    "sepa_mandate_id": "P-17",
+}
+"""Optional references of the Special Conditions ([INT] optional: contracts formed before
+they were recorded have none), each with its rule."""
 ZERO_MONEY = Money(Decimal("0.00"))
 REGISTRATION_PLACES = ("LESSOR", "CUSTOMER")  # P-20/P-53: never abroad
 BRANDS = ("BMW", "MINI")  # P-04: the brand names the service BMW or MINI Protection
@@ -63,6 +73,17 @@ class ContractTerms:
     """P-13: the instalment's parts that pay for services, e.g. (("MAINTENANCE_REPAIR",
     Money 45.00),); the rest is the lease. Art. 18.2(ii) needs "the part of the
     Instalments relating to the service"."""
+    special_conditions_id: str | None = None
+    """P-03: the signed Special Conditions (they prevail over the quote, Art. 4.1)."""
+    quote_id: str | None = None
+    """P-03: the quote the Special Conditions follow."""
+    signed_at: str | None = None
+    """P-03: the instant of signature (ISO-8601 with its offset); the contract is formed on it."""
+    supplier_id: str | None = None
+    """P-06: the supplier (dealer) of the Vehicle."""
+    sepa_mandate_id: str | None = None
+    """P-17: the SEPA direct-debit mandate everything is collected under. The IBAN belongs to
+    the mandate: personal data (A-40), checked at intake (domain/iban.py), never in an event."""
 
     @property
     def service_components(self) -> dict[str, Money]:
@@ -109,6 +130,7 @@ class ContractTerms:
             general_terms_version=str(data.get("general_terms_version", "19-2/HP")),
             brand=str(data.get("brand", "BMW")),
             instalment_components=_components(data.get("instalment_components", {})),
+            **{name: _opt_text(data, name, rule) for name, rule in REFERENCES.items()},
         )
         terms.validate()
         return terms
@@ -137,6 +159,8 @@ class ContractTerms:
                 f"{self.contract_km:f} km exceeds the {self.fuel_type.value} km cap of {cap}",
             )
         self._validate_options()
+        if self.signed_at is not None:
+            _instant("signed_at", self.signed_at, "P-03")
 
     def _validate_options(self) -> None:
         if self.protection_included and self.flat_damage_fee is None:
@@ -208,6 +232,25 @@ def _text(data: dict[str, Any], name: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise TermsError(name, "P-01", "must be a non-empty string")
     return value
+
+
+def _opt_text(data: dict[str, Any], name: str, rule: str) -> str | None:
+    value = data.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise TermsError(name, rule, "must be a non-empty string")
+    return value
+
+
+def _instant(name: str, value: str, rule: str) -> None:
+    """An ISO-8601 date and time with its offset from UTC."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise TermsError(name, rule, f"is not an ISO-8601 date and time: {value!r}") from None
+    if moment.tzinfo is None:
+        raise TermsError(name, rule, "needs its offset from UTC, e.g. 2024-02-20T10:15:00+01:00")
 
 
 def _int(data: dict[str, Any], name: str, rule: str, default: int | None = None) -> int:

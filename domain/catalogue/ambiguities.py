@@ -201,6 +201,14 @@ ENTRIES: tuple[RuleEntry, ...] = (
         "Portal Art. 4.1",
         _A,
     ),
+    # A-40 reading: personal data stays out of event payloads (the contract contact, the IBAN);
+    # events carry references (customer number, SEPA mandate id) instead.
+    RuleEntry(
+        "A-40",
+        "Personal data is referenced, never copied into the immutable events",
+        "Art. 20 C",
+        _A,
+    ),
     RuleEntry(
         "A-41", "Adjustments can shorten the term before the km cap, not after", "Art. 18.1(ii)", _A
     ),

@@ -13,6 +13,14 @@ ENTRIES: tuple[RuleEntry, ...] = (
         "Art. 1.1; Portal Art. 2.4",
         _P,
     ),
+    # P-03 reading [INT]: optional references (contracts formed before they were recorded have
+    # none); the signature instant, when given, must carry its UTC offset.
+    RuleEntry(
+        "P-03",
+        "The signed Special Conditions and quote, and when they were signed",
+        "Art. 1.1, 4.1",
+        _P,
+    ),
     RuleEntry(
         "P-02",
         "Version of the General Terms the contract follows; amendments per D-29",
@@ -31,6 +39,7 @@ ENTRIES: tuple[RuleEntry, ...] = (
         "Art. 4.1, 4.2, 6.3",
         _P,
     ),
+    RuleEntry("P-06", "The supplier (dealer) of the vehicle", "Art. 4.1, 4.4, 7.3", _P),
     RuleEntry("P-07", "Fuel type of the vehicle, which selects its km cap", "Art. 2.2", _P),
     RuleEntry(
         "P-08",
@@ -61,6 +70,15 @@ ENTRIES: tuple[RuleEntry, ...] = (
     RuleEntry("P-15", "Billing periods follow calendar months by default", "Art. 5.1", _P),
     RuleEntry(
         "P-16", "Payment term of invoices in days; zero means due on receipt", "Art. 5.1", _P
+    ),
+    # P-17 reading [INT]: the contract keeps the mandate reference; the IBAN is checked at
+    # intake (ISO 13616 mod 97, lengths of BE, NL, LU, FR, DE) and, personal data, kept
+    # with the mandate, never in an event. Both optional for contracts formed before.
+    RuleEntry(
+        "P-17",
+        "SEPA direct-debit mandate and IBAN everything is collected from",
+        "Art. 5.1, 8.4",
+        _P,
     ),
     RuleEntry("P-18", "Invested capital stated in the Special Conditions", "Art. 1.2", _P),
     RuleEntry(

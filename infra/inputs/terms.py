@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, model_validator
 
 from domain.contract.command import MAX_LIST
+from domain.iban import iban_problem
 from domain.money import Money
 from domain.policy import LessorPolicy
 from domain.terms import REQUIRED, ContractTerms
@@ -34,6 +35,8 @@ from infra.portal.contacts import (
     CustomerContact,
 )
 
+MAX_IBAN_INPUT = 42
+"""34 characters, printed in groups of four: 8 spaces at most."""
 Grounds = Annotated[list[Identifier], Field(max_length=MAX_LIST)]
 """A list of Article 18 grounds, e.g. ["18.3(ii)"]."""
 
@@ -113,13 +116,32 @@ class ContractTermsInput(Strict):
     instalment_components: Annotated[dict[Identifier, Amount], Field(max_length=MAX_LIST)] = Field(
         default_factory=dict
     )
+    special_conditions_id: Identifier | None = None
+    quote_id: Identifier | None = None
+    signed_at: Identifier | None = None
+    """P-03: ISO-8601 with its offset, e.g. 2024-02-20T10:15:00+01:00."""
+    supplier_id: Identifier | None = None
+    sepa_mandate_id: Identifier | None = None
+    iban: Annotated[str, StringConstraints(max_length=MAX_IBAN_INPUT)] | None = None
+    """P-17: the mandate's IBAN, checked (ISO 13616) but, personal data (A-40), not a term:
+    never in an event; the contract keeps `sepa_mandate_id`, the mandate keeps the IBAN."""
     customer_contact: CustomerContactInput | None = None
     """P-30: the Customer's contact for the portal; not a term: never in an event."""
 
+    @model_validator(mode="after")
+    def _valid_iban(self) -> ContractTermsInput:
+        problem = None if self.iban is None else iban_problem(self.iban)
+        if problem is not None:
+            raise ValueError(f"iban {problem} (P-17)")
+        return self
+
     def to_terms(self) -> ContractTerms:
         """The domain's terms; TermsError (P-49..P-53) names the field and the rule. The
-        customer contact is left out (personal data stays out of the event payload)."""
-        fields = self.model_dump(mode="json", exclude_unset=True, exclude={"customer_contact"})
+        customer contact and the IBAN are left out (personal data stays out of the event
+        payload, A-40)."""
+        fields = self.model_dump(
+            mode="json", exclude_unset=True, exclude={"customer_contact", "iban"}
+        )
         return ContractTerms.from_dict(fields)
 
 

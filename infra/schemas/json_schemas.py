@@ -55,7 +55,17 @@ _SCALARS: dict[Any, dict[str, Any]] = {
 }
 
 
-TERMS_ADDED = frozenset({"instalment_components", "registration_costs_included_in_instalments"})
+TERMS_ADDED = frozenset(
+    {
+        "instalment_components",
+        "registration_costs_included_in_instalments",
+        "special_conditions_id",
+        "quote_id",
+        "signed_at",
+        "supplier_id",
+        "sepa_mandate_id",
+    }
+)
 """Terms fields added after v1 of the events that carry terms: optional for readers (older
 stored events do not have them)."""
 
