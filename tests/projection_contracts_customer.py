@@ -14,7 +14,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from domain.contract.cover import NotifyInsuranceLapse, ProvideReplacementInsurance
+from domain.contract.cover import (
+    NotifyInsuranceLapse,
+    ProvideReplacementInsurance,
+    RecordGuaranteeLapsed,
+)
 from domain.contract.dissolution import Dissolve
 from domain.contract.formation import LiftHandoverSuspension, SuspendHandover
 from domain.contract.grounds import RecordGround
@@ -428,3 +432,17 @@ class ExposureViewContract(CustomerViewContract):
         assert result["guarantees_available"] == Decimal("0.00")
         rows = {r["contract_number"]: r for r in result["contracts"]}
         assert rows[late]["open_amount"] == app.get(late).open_debits().amount
+
+    def test_K_01_a_reduced_guarantee_shows_its_remaining_amount(self) -> None:
+        app = self.make_app()
+        paid, _ = self.two_contracts(app)
+        deposit = ProvideGuarantee(
+            guarantee_id="G-2", guarantee_type="PERSONAL_SURETY", amount=Money.of("5000.00")
+        )
+        on_day(app, paid, date(2024, 5, 20), deposit)
+        lapse = RecordGuaranteeLapsed(
+            guarantee_id="G-2", reason="REDUCED", remaining=Money.of("1200.00")
+        )
+        on_day(app, paid, date(2024, 5, 21), lapse)
+        [held] = self.exposure(app).customer("K-ONE", date(2024, 5, 21))["guarantees"]
+        assert (held["amount"], held["available"]) == (Decimal("1200.00"), Decimal("1200.00"))

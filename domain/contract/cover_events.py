@@ -45,6 +45,12 @@ class GuaranteeLapsed(ContractEvent):
 
     def apply_to(self, c: Contract) -> None:
         c.lapsed_guarantees = [*c.lapsed_guarantees, self.guarantee_id]
+        held = c.guarantees.get(self.guarantee_id)
+        if held is not None:  # provided under this contract (M-10): less is left to apply
+            c.guarantees = {
+                **c.guarantees,
+                self.guarantee_id: held.lapsed_to(self.remaining_amount),
+            }
 
 
 class InsuranceLapseNotified(ContractEvent):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from domain.values import Bucket, GroundStatus, NoticeKind, ReceivableKind
@@ -122,3 +122,8 @@ class Guarantee:
     def available(self) -> Money:
         """What is left to apply (nothing once released)."""
         return self.amount - self.applied if not self.released else self.amount - self.amount
+
+    def lapsed_to(self, remaining: Money) -> Guarantee:
+        """T-18.3-vii: the same Guarantee with at most `remaining` still available."""
+        left = min(self.available, remaining) if remaining.is_positive else remaining - remaining
+        return replace(self, amount=self.applied + left)

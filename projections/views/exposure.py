@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from domain.contract.base_events import ContractConcluded, ContractEvent
+from domain.contract.cover_events import GuaranteeLapsed
 from domain.contract.formation_events import ContractAdjustmentIssued, VehicleSpecificationChanged
 from domain.contract.guarantee_events import (
     GuaranteeApplied,
@@ -262,6 +263,14 @@ def _applied(e: GuaranteeApplied, _row: Row, b: Batch) -> None:
         b.put("guarantees", held | {"applied": held["applied"] + used})
 
 
+def _lapsed(e: GuaranteeLapsed, _row: Row, b: Batch) -> None:
+    """T-18.3-vii: at most the remaining amount is still available."""
+    held = b.get("guarantees", e.originator_id, e.guarantee_id)
+    if held is not None:
+        left = max(min(held["amount"] - held["applied"], e.remaining_amount.amount), ZERO)
+        b.put("guarantees", held | {"amount": held["applied"] + left})
+
+
 def _released(e: GuaranteeReleased, _row: Row, b: Batch) -> None:
     held = b.get("guarantees", e.originator_id, e.guarantee_id)
     if held is not None:
@@ -283,6 +292,7 @@ UPDATES: Dispatch[Callable[[Any, Row, Batch], None]] = Dispatch(
         GuaranteeProvided: _provided,
         GuaranteeApplied: _applied,
         GuaranteeReleased: _released,
+        GuaranteeLapsed: _lapsed,
     }
 )
 

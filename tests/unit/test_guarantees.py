@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.contract import Contract
+from domain.contract.cover import RecordGuaranteeLapsed
 from domain.contract.dissolution import Dissolve, EstimateMarketValue
 from domain.contract.guarantee_events import (
     GuaranteeApplied,
@@ -154,6 +155,18 @@ class TestProvisionAndRelease:
             InvalidTransitionError,
             "D-40",
         )
+
+    def test_M_10_a_guarantee_reduced_under_18_3_vii_leaves_only_its_remaining_amount(
+        self,
+    ) -> None:
+        contract = active_ref_contract()
+        execute(contract, DEPOSIT, ctx(REF_START))
+        lapse = RecordGuaranteeLapsed(guarantee_id="G-1", reason="REDUCED", remaining=eur("500.00"))
+
+        execute(contract, lapse, ctx(REF_START))
+
+        assert contract.guarantees["G-1"].available == eur("500.00")
+        assert contract.lapsed_guarantees == ["G-1"]
 
     def test_M_10_released_without_interest_once_the_contract_is_closed(self) -> None:
         contract = active_ref_contract()
