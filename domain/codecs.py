@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from eventsourcing.persistence import Transcoding
 
-from domain.contract.state import Dissolution, Ground, Guarantee, Notice, Receivable, Theft
+from domain.contract.state import Dissolution, Ground, Guarantee, Levy, Notice, Receivable, Theft
 from domain.money import Money
 from domain.terms import ContractTerms
 from domain.values import (
@@ -104,6 +104,6 @@ def domain_transcodings() -> list[Transcoding]:
         *(EnumAsValue(kind) for kind in (GroundStatus, NoticeKind, ReceivableKind, Bucket)),
         *(
             DataclassAsDict(cls)
-            for cls in (Receivable, Ground, Notice, Theft, Dissolution, Guarantee)
+            for cls in (Receivable, Ground, Notice, Theft, Dissolution, Guarantee, Levy)
         ),
     ]

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         Ground,
         Guarantee,
         LessorNotice,
+        Levy,
         Notice,
         Receivable,
         Theft,
@@ -120,7 +121,7 @@ class Contract(Aggregate):
         protection_ends_on: date | None
         loss_settled: bool
         protection_refusals: dict[str, str]
-        levies: dict[str, dict[str, Any]]
+        levies: dict[str, Levy]
         guarantees: dict[str, Guarantee]
 
     class_version = 11

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from domain.contract.base_events import ContractEvent
@@ -49,7 +50,7 @@ class GuaranteeApplied(ContractEvent):
         held = c.guarantees[self.guarantee_id]
         c.guarantees = {
             **c.guarantees,
-            self.guarantee_id: Guarantee(**{**vars(held), "applied": held.applied + used}),
+            self.guarantee_id: replace(held, applied=held.applied + used),
         }
 
 
@@ -63,5 +64,5 @@ class GuaranteeReleased(ContractEvent):
         held = c.guarantees[self.guarantee_id]
         c.guarantees = {
             **c.guarantees,
-            self.guarantee_id: Guarantee(**{**vars(held), "released": True}),
+            self.guarantee_id: replace(held, released=True),
         }

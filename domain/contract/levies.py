@@ -36,6 +36,7 @@ from domain.workings import passed_on, records
 if TYPE_CHECKING:
     from domain.contract import Contract, Ctx
     from domain.contract.command import Handlers
+    from domain.contract.state import Levy
 
 LEVY_TYPES = ("FINE", "POLICE_REPORT", "ADMIN_COLLECTION", "PARKING", "REMINDER")
 """RULES 9.1 `LevyReceived.levyType`."""
@@ -86,9 +87,12 @@ class PayLevy(Command):
     levy_id: str = bounded()
 
 
-def _levy(c: Contract, levy_id: str) -> dict[str, object]:
+def _unpaid_levy(c: Contract, levy_id: str) -> Levy:
+    """The Levy, received and not yet paid by the Lessor (nothing to process after that)."""
     require(levy_id in c.levies, "M-14", f"no Levy {levy_id} was received")
-    return c.levies[levy_id]
+    levy = c.levies[levy_id]
+    require(not levy.paid, "M-14", f"the Lessor already paid Levy {levy_id}")
+    return levy
 
 
 def receive_levy(
@@ -119,9 +123,8 @@ def receive_levy(
 def forward_levy(c: Contract, ctx: Ctx, levy_id: str, actual_cost: Money) -> None:
     """M-14: the n-th processing; its fee is max(actual cost, P-38 minimum of n)."""
     require_status(c, CHARGEABLE, "M-14", "forward_levy")
-    levy = _levy(c, levy_id)
-    require(not levy.get("paid", False), "M-14", f"the Lessor already paid Levy {levy_id}")
-    sequence = int(str(levy["forwarded"])) + 1
+    levy = _unpaid_levy(c, levy_id)
+    sequence = levy.forwarded + 1
     worked = worked_levy_fee(sequence, actual_cost)
     c.emit(
         LevyForwardedToCustomer,
@@ -150,8 +153,7 @@ def record_levy_opposition(
 ) -> None:
     """M-14: recorded before the Lessor pays; it decides whether the Levy is recharged."""
     require_status(c, CHARGEABLE, "M-14", "record_levy_opposition")
-    levy = _levy(c, levy_id)
-    require(not levy.get("paid", False), "M-14", f"the Lessor already paid Levy {levy_id}")
+    _unpaid_levy(c, levy_id)
     c.emit(
         LevyOppositionReceived,
         ctx,
@@ -166,11 +168,8 @@ def record_levy_opposition(
 def pay_levy(c: Contract, ctx: Ctx, levy_id: str) -> None:
     """M-14 / D-37: recharge the Levy in full, due at once, unless contested in time."""
     require_status(c, CHARGEABLE, "M-14", "pay_levy")
-    levy = _levy(c, levy_id)
-    require(not levy.get("paid", False), "M-14", f"the Lessor already paid Levy {levy_id}")
-    amount = levy["amount"]
-    assert isinstance(amount, Money)
-    rechargeable = not levy["contested"]
+    levy = _unpaid_levy(c, levy_id)
+    amount, rechargeable = levy.amount, not levy.contested
     c.emit(
         LevyPaidByLessor,
         ctx,

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from domain.contract.base_events import ContractEvent
 from domain.contract.billing_events import ReceivableIssued
+from domain.contract.state import Levy
 
 if TYPE_CHECKING:
     from datetime import date
 
     from domain.contract import Contract
     from domain.money import Money
+
+
+def _update(c: Contract, levy_id: str, **changes: Any) -> None:
+    c.levies = {**c.levies, levy_id: replace(c.levies[levy_id], **changes)}
 
 
 class LevyReceived(ContractEvent):
@@ -24,10 +30,7 @@ class LevyReceived(ContractEvent):
     offence_on: date | None = None
 
     def apply_to(self, c: Contract) -> None:
-        c.levies = {
-            **c.levies,
-            self.levy_id: {"amount": self.amount, "forwarded": 0, "contested": False},
-        }
+        c.levies = {**c.levies, self.levy_id: Levy(self.levy_id, self.amount)}
 
 
 class LevyForwardedToCustomer(ContractEvent):
@@ -38,10 +41,7 @@ class LevyForwardedToCustomer(ContractEvent):
     pay_by: date
 
     def apply_to(self, c: Contract) -> None:
-        c.levies = {
-            **c.levies,
-            self.levy_id: {**c.levies[self.levy_id], "forwarded": self.sequence},
-        }
+        _update(c, self.levy_id, forwarded=self.sequence)
 
 
 class LevyProcessingFeeCharged(ReceivableIssued):
@@ -65,7 +65,7 @@ class LevyOppositionReceived(ContractEvent):
 
     def apply_to(self, c: Contract) -> None:
         contested = self.in_time and self.well_founded
-        c.levies = {**c.levies, self.levy_id: {**c.levies[self.levy_id], "contested": contested}}
+        _update(c, self.levy_id, contested=contested)
 
 
 class LevyPaidByLessor(ContractEvent):
@@ -76,7 +76,7 @@ class LevyPaidByLessor(ContractEvent):
     rechargeable: bool
 
     def apply_to(self, c: Contract) -> None:
-        c.levies = {**c.levies, self.levy_id: {**c.levies[self.levy_id], "paid": True}}
+        _update(c, self.levy_id, paid=True)
 
 
 class LevyRecharged(ReceivableIssued):

@@ -127,3 +127,15 @@ class Guarantee:
         """T-18.3-vii: the same Guarantee with at most `remaining` still available."""
         left = min(self.available, remaining) if remaining.is_positive else remaining - remaining
         return replace(self, amount=self.applied + left)
+
+
+@dataclass
+class Levy:
+    """A Levy addressed to the Lessor (Art. 8.4, M-14): how often it was processed, whether
+    the Customer contested it in time on founded reasons, whether the Lessor paid it."""
+
+    levy_id: str
+    amount: Money
+    forwarded: int = 0
+    contested: bool = False
+    paid: bool = False

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import cast
 
 import pytest
+from eventsourcing.domain import Snapshot
 from hypothesis import given
 from hypothesis import strategies as st
 
+from domain.application import ContractsApplication
 from domain.contract import Contract
+from domain.contract.guarantees import ProvideGuarantee
 from domain.contract.levies import ForwardLevy, PayLevy, ReceiveLevy, RecordLevyOpposition
 from domain.contract.levy_events import (
     LevyForwardedToCustomer,
@@ -159,3 +163,39 @@ def test_M_14_the_fee_is_the_actual_cost_or_the_minimum_whichever_is_higher(
 @pytest.mark.parametrize("sequence", [2, 3, 7])
 def test_P_38_every_later_processing_has_the_50_minimum(sequence: int) -> None:
     assert worked_levy_fee(sequence, eur("1.00")).amount == eur("50.00")
+
+
+class TestSnapshots:
+    def test_M_14_M_10_levies_and_guarantees_survive_a_snapshot_round_trip(self) -> None:
+        contract = _parking_levy()
+        execute(contract, ForwardLevy(levy_id="LV-1", actual_cost=eur("9.00")), ctx(ON))
+        deposit = ProvideGuarantee(
+            guarantee_id="G-1", guarantee_type="CASH_DEPOSIT", amount=eur("2000.00")
+        )
+        execute(contract, deposit, ctx(ON))
+        contract.collect_events()
+        mapper = ContractsApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}).mapper
+
+        stored = mapper.to_stored_event(Snapshot.take(contract))
+        restored = cast("Snapshot", mapper.to_domain_event(stored)).mutate(None)
+
+        assert isinstance(restored, Contract)
+        assert restored.levies == contract.levies
+        assert restored.guarantees == contract.guarantees
+
+    def test_M_14_M_10_a_v10_snapshot_loads_with_no_levies_or_guarantees(self) -> None:
+        contract = _parking_levy()
+        snapshot = Snapshot.take(contract)
+        state = {k: v for k, v in snapshot.state.items() if k not in ("levies", "guarantees")}
+        old = Snapshot(
+            originator_id=snapshot.originator_id,
+            originator_version=snapshot.originator_version,
+            timestamp=snapshot.timestamp,
+            topic=snapshot.topic,
+            state={**state, "class_version": 10},
+        )
+
+        loaded = old.mutate(None)
+
+        assert isinstance(loaded, Contract)
+        assert (loaded.levies, loaded.guarantees) == ({}, {})
