@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING, Any
 
 from eventsourcing.persistence import Transcoding
 
-from domain.contract.state import Dissolution, Ground, Guarantee, Levy, Notice, Receivable, Theft
+from domain.contract.state import (
+    Dissolution,
+    Ground,
+    Guarantee,
+    LessorNotice,
+    Levy,
+    Notice,
+    Receivable,
+    Theft,
+)
 from domain.money import Money
 from domain.terms import ContractTerms
 from domain.values import (
@@ -104,6 +113,15 @@ def domain_transcodings() -> list[Transcoding]:
         *(EnumAsValue(kind) for kind in (GroundStatus, NoticeKind, ReceivableKind, Bucket)),
         *(
             DataclassAsDict(cls)
-            for cls in (Receivable, Ground, Notice, Theft, Dissolution, Guarantee, Levy)
+            for cls in (
+                Receivable,
+                Ground,
+                Notice,
+                Theft,
+                Dissolution,
+                Guarantee,
+                Levy,
+                LessorNotice,
+            )
         ),
     ]

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import copy
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from eventsourcing.domain import Snapshot
 
+from domain.application import ContractsApplication
 from domain.contract import Contract
 from domain.contract.lessor_grounds import (
     RecordLessorGround,
@@ -404,3 +405,17 @@ class TestSnapshotsAndScenarios:
         ]
         assert output["contract"]["end_kind"] == "DISSOLVED_AGAINST_LESSOR"
         assert output["contract"]["effective_end_date"] == "2025-02-19"
+
+
+def test_D_12_a_notice_to_the_lessor_survives_a_snapshot_round_trip() -> None:
+    """The application snapshots contracts as it saves them: a LessorNotice must encode."""
+    contract = running_ref_contract(DISPATCH)
+    execute(contract, SendLessorDefaultNotice(ground="18.8(iv)"), ctx(DISPATCH, "CUSTOMER"))
+    contract.collect_events()
+    mapper = ContractsApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}).mapper
+
+    stored = mapper.to_stored_event(Snapshot.take(contract))
+    restored = cast("Snapshot", mapper.to_domain_event(stored)).mutate(None)
+
+    assert isinstance(restored, Contract)
+    assert restored.lessor_notices == contract.lessor_notices
