@@ -45,7 +45,7 @@ ZERO = Money.of("0.00")
 
 @dataclass(frozen=True)
 class ReceiveLevy(Command):
-    """Art. 8.4: a Levy addressed to the Lessor for the Vehicle."""
+    """Art. 8.4, O-08: a Levy addressed to the Lessor for the Vehicle, to be forwarded."""
 
     name: ClassVar[str] = "receive_levy"
     rule_ids: ClassVar[tuple[str, ...]] = ("M-14",)
@@ -58,7 +58,8 @@ class ReceiveLevy(Command):
 
 @dataclass(frozen=True)
 class ForwardLevy(Command):
-    """M-14 / P-38 / D-37: one processing of a Levy, forwarded to the Customer with a fee."""
+    """O-08 / M-14 / P-38 / D-37: one processing of a Levy, forwarded to the Customer (who
+    pays it at once) with the Lessor's fee."""
 
     name: ClassVar[str] = "forward_levy"
     rule_ids: ClassVar[tuple[str, ...]] = ("M-14", "P-38", "D-37")

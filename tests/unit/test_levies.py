@@ -55,6 +55,14 @@ def _none(_: str) -> None:
 
 
 class TestLevyFees:
+    def test_O_08_a_levy_to_the_lessor_is_forwarded_to_the_customer_to_pay_at_once(self) -> None:
+        contract = _parking_levy()
+
+        execute(contract, ForwardLevy(levy_id="LV-1"), ctx(ON))
+
+        forwarded = only(collected(contract), LevyForwardedToCustomer)
+        assert (forwarded.levy_id, forwarded.sequence, forwarded.pay_by) == ("LV-1", 1, ON)
+
     def test_M_14_worked_example_fees_15_and_50_and_the_levy_total_123(self) -> None:
         contract = _parking_levy()
 

@@ -232,7 +232,6 @@ def test_P_48_portal_access_runs_18_months_after_the_last_contract() -> None:
 OBLIGATIONS = [f"O-{n:02d}" for n in range(1, 27)]
 OTHERS = ["K-04", "K-07", "P-02", "P-04", "P-45", "P-48", "A-24", "A-30", "A-32"]
 TO_BUILD = {
-    "O-08": "levy forwarding and fees (M-14): the levies work",
     "O-13": "tyres and winter tyres (D-26, M-37): chapter 6 services",
     "O-15": "replacement vehicle (L-36, M-28, D-16): chapter 6 services",
     "O-18": "EuExitCertificateIssued: no command records the certificate yet",
