@@ -91,6 +91,15 @@ ENTRIES: tuple[RuleEntry, ...] = (
         "Art. 10.5",
         _D,
     ),
+    # D-23 reading: the duty of D-01 under Protection (Art. 10.5 "binnen dezelfde termijn"):
+    # a Damage Event reported after 24 h is a breach citing D-01 and D-23 (-> T-18.3-viii);
+    # whether the Lessor then refuses the claim is its decision (an exclusion code, M-17).
+    RuleEntry(
+        "D-23",
+        "Under Protection, report damage in the form and 24 h of Article 9",
+        "Art. 10.5",
+        _D,
+    ),
     RuleEntry(
         "D-24",
         "Report changes to required insurance within three working days",

@@ -72,8 +72,22 @@ ENTRIES: tuple[RuleEntry, ...] = (
         "Art. 10.1-10.3",
         _M,
     ),
+    # M-16 reading [INT]: worked on all third parties paid back for the Damage Event so far,
+    # less what was already refunded (two partial recoveries refund as one of their sum); a
+    # credit note (FLAT_FEE_REFUND) against the fee's debit note. A refused claim, or one
+    # that charged no fee, records the recovery with no refund.
     RuleEntry(
         "M-16", "Flat fee refunded in proportion to what a third party pays back", "Art. 10.3", _M
+    ),
+    # M-17 reading [INT]: applied where the Lessor refuses a Damage Event's accepted claim
+    # under an Art. 10.2 code (`refuse_protection_claim`): the flat fee is withdrawn and the
+    # repair cost less what a third party already paid back is charged (Protection 0.00).
+    # Damage without Protection is left to the Customer's own insurer and not charged here.
+    RuleEntry(
+        "M-17",
+        "Damage that neither an insurer nor Protection covers is charged to the Customer",
+        "Art. 7.7, 7.8(i), 10.2, 11.8",
+        _M,
     ),
     # M-18 reading: settled when the insurer's payout is recorded (Art. 7.8(ii) "effectively
     # received"; RULES 9.4 InsurerPayoutReceived -> TotalLossSettlementComputed), on RC at the

@@ -123,8 +123,9 @@ class Contract(Aggregate):
         protection_refusals: dict[str, str]
         levies: dict[str, Levy]
         guarantees: dict[str, Guarantee]
+        damage_claims: dict[str, dict[str, Any]]
 
-    class_version = 11
+    class_version = 12
     """v2 added `reporting_breaches` (D-01/D-02), v3 `lapsed_guarantees` and
     `insurance_lapses` (T-18.3-vii/x), v4 `stopped_services` (T-18.10), v5
     `odometer_requests` and `reports_made` (D-03, D-04, D-06, D-24), v6 enums for the
@@ -132,7 +133,8 @@ class Contract(Aggregate):
     `indemnity_charged` (M-07 once per invoice, A-10), v8 the Customer's notices to the
     Lessor and the recorded Art. 18.8 facts (T-18.8-i..v), v9 `loss_incident_id`,
     `protection_ends_on` and `loss_settled` (M-18), v10 `protection_refusals` (M-15,
-    M-19), v11 `levies` (M-14) and `guarantees` (P-22, M-10); older snapshots are upcast
+    M-19), v11 `levies` (M-14) and `guarantees` (P-22, M-10), v12 `damage_claims` (the
+    damage register, M-16); older snapshots are upcast
     when loaded."""
 
     @staticmethod
@@ -200,6 +202,13 @@ class Contract(Aggregate):
         state["guarantees"] = {}
 
     @staticmethod
+    def upcast_v11_v12(state: dict[str, Any]) -> None:
+        """A snapshot before v12 kept no claim amounts: a third-party recovery on a claim
+        decided before v12 is refused as unknown (M-16); a replay from the events rebuilds
+        them."""
+        state["damage_claims"] = {}
+
+    @staticmethod
     @lru_cache(maxsize=ID_CACHE)
     def create_id(contract_number: str) -> UUID:
         """Deterministic id, so a repeated command maps to the same aggregate (DESIGN 4).
@@ -247,6 +256,7 @@ class Contract(Aggregate):
         self.lessor_notices, self.lessor_facts = {}, {}
         self.loss_incident_id, self.protection_ends_on, self.loss_settled = None, None, False
         self.protection_refusals, self.levies, self.guarantees = {}, {}, {}
+        self.damage_claims = {}
 
     # --- plumbing used by the deciding modules ------------------------------------------
 

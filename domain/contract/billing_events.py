@@ -135,6 +135,13 @@ class FlatDamageFeeCharged(ReceivableIssued):
 
     incident_id: str
 
+    def apply_to(self, c: Contract) -> None:
+        super().apply_to(c)
+        claim = c.damage_claims.get(self.incident_id)
+        if claim is not None:  # M-16: the document a refund relates to
+            claim = {**claim, "fee": self.amount, "fee_receivable": self.receivable_id}
+            c.damage_claims = {**c.damage_claims, self.incident_id: claim}
+
 
 class TotalLossShortfallCharged(ReceivableIssued):
     """M-18 (Art. 7.8(ii)): the Remaining Capital at the end of a total loss or theft that

@@ -7,14 +7,13 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, ClassVar
 
 from domain.calendar import months_covered
-from domain.contract.billing_events import FlatDamageFeeCharged
 from domain.contract.command import Command, bounded
+from domain.contract.damage import accept_damage_claim
 from domain.contract.guards import require, require_status
 from domain.contract.incidents_events import (
     IncidentReported,
     KmDeviationAssessed,
     OdometerReported,
-    ProtectionClaimDecided,
     StolenVehicleRecovered,
     TotalLossDeclared,
     VehicleTheftReported,
@@ -23,9 +22,8 @@ from domain.contract.reporting import WITHIN_24_HOURS as REPORT_WITHIN
 from domain.contract.reporting import check_reported_in_time
 from domain.contract.status import RUNNING
 from domain.money import Money
-from domain.money_rules import expected_km, flat_damage_fee, km_settlement
+from domain.money_rules import expected_km, km_settlement
 from domain.values import ContractStatus, DamageCause, KmBand
-from domain.workings import records
 
 if TYPE_CHECKING:
     from domain.contract import Contract, Ctx
@@ -64,7 +62,7 @@ class ReportIncident(Command):
     """A Damage Event of a kind, on a date, with its repair cost."""
 
     name: ClassVar[str] = "report_incident"
-    rule_ids: ClassVar[tuple[str, ...]] = ("D-01", "M-15", "L-43")
+    rule_ids: ClassVar[tuple[str, ...]] = ("D-01", "D-23", "M-15", "L-35", "L-43")
     kind: str = bounded()
     incident_on: date = bounded()
     repair_cost: Money = bounded()
@@ -123,7 +121,8 @@ def report_odometer(c: Contract, ctx: Ctx, odometer: int, source: str) -> None:
 def report_incident(
     c: Contract, ctx: Ctx, kind: str, incident_on: date, repair_cost: Money
 ) -> None:
-    """D-01 and M-15: a Damage Event; under Protection the Customer owes the flat fee share."""
+    """D-01/D-23 and M-15: a Damage Event; under Protection the claim is accepted with the
+    Customer's flat fee share until the Lessor refuses it (`refuse_protection_claim`, M-17)."""
     require_status(c, AT_RISK, "L-43", "report_incident")
     require(kind in INCIDENT_KINDS, "M-15", f"unknown incident kind {kind}")
     cost = repair_cost
@@ -139,36 +138,11 @@ def report_incident(
         incident_on=incident_on,
         repair_cost=cost,
     )
-    check_reported_in_time(c, ctx, "D-01", incident_id, incident_on, incident_on + REPORT_WITHIN)
+    under_protection = ("D-23",) if c.terms.protection_included else ()
+    due_by = incident_on + REPORT_WITHIN
+    check_reported_in_time(c, ctx, "D-01", incident_id, incident_on, due_by, under_protection)
     if c.terms.protection_included and c.terms.flat_damage_fee is not None:
-        _decide_protection_claim(c, ctx, incident_id, INCIDENT_KINDS[kind], cost)
-
-
-def _decide_protection_claim(
-    c: Contract, ctx: Ctx, incident_id: str, cause: DamageCause, cost: Money
-) -> None:
-    assert c.terms.flat_damage_fee is not None  # checked by the caller
-    share = flat_damage_fee(cause, cost, c.terms.flat_damage_fee, c.terms.invested_capital)
-    c.emit(
-        ProtectionClaimDecided,
-        ctx,
-        ["M-15", "L-35"],
-        incident_id=incident_id,
-        cause=cause.value,
-        damage_amount=cost,
-        customer_share=share.customer_share,
-        waived_amount=share.lessor_waived,
-    )
-    if share.customer_share.is_positive:
-        c.issue(
-            FlatDamageFeeCharged,
-            ctx,
-            ["M-15", "A-25"],
-            amount=share.customer_share,
-            due_date=ctx.on + timedelta(days=c.terms.payment_term_days),
-            incident_id=incident_id,
-            workings=records([share.working.citing(incident_id=incident_id)]),
-        )
+        accept_damage_claim(c, ctx, incident_id, INCIDENT_KINDS[kind], cost)
 
 
 def _within_risk(c: Contract, day: date, today: date) -> bool:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from domain.contract.base_events import ContractEvent
 from domain.contract.state import Theft
+from domain.money import Money
 from domain.values import ContractStatus
 
 if TYPE_CHECKING:
@@ -15,7 +16,6 @@ if TYPE_CHECKING:
 
     from domain.contract import Contract
     from domain.contract.standing import Standing
-    from domain.money import Money
 
 
 class OdometerReported(ContractEvent):
@@ -138,6 +138,10 @@ class ProtectionClaimDecided(ContractEvent):
         if self.decision == "REFUSED":
             code = self.exclusion_codes[0] if self.exclusion_codes else ""
             c.protection_refusals = {**c.protection_refusals, self.incident_id: code}
+        claim = c.damage_claims.get(self.incident_id) or {"recovered": Money.zero()}
+        claim = {**claim, "cause": self.cause, "damage": self.damage_amount}
+        claim |= {"decision": self.decision, "charged": self.customer_share}
+        c.damage_claims = {**c.damage_claims, self.incident_id: claim}
 
 
 class VehicleTheftReported(ContractEvent):

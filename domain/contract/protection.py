@@ -7,8 +7,8 @@ unless the Lessor refuses it (`ProtectionClaimDecided{decision: REFUSED, exclusi
 RULES 9.4), and `losses.protection_covers` is then false for that loss.
 
 Readings [INT] (the terms are silent on the order of events):
-- A refusal is for the theft or total loss of this contract (its incident id); refusing a
-  Damage Event's claim (its shortfall charge) is not modelled here and is refused.
+- A refusal is for the theft or total loss of this contract (its incident id), or for a
+  Damage Event's claim (domain/contract/damage.py: the flat fee withdrawn, M-17 charged).
 - One decision per claim: a second refusal is refused (L-35 has one DECIDED state; a change
   goes through contest and the expert, Art. 10.7, D-21).
 - Not after the M-18 settlement: Art. 7.8(ii) charges the difference with what was
@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, ClassVar
 from domain.catalogue import RULES, Family
 from domain.contract.billing_events import DebitNoteIssued
 from domain.contract.command import MAX_TEXT, Command, bounded
+from domain.contract.damage import refuse_damage_claim
 from domain.contract.guards import require, require_status
 from domain.contract.incidents_events import ProtectionClaimDecided
 from domain.money import Money
@@ -47,10 +48,10 @@ DECIDABLE |= {ContractStatus.ENDED_AWAITING_RETURN, ContractStatus.IN_SETTLEMENT
 
 @dataclass(frozen=True)
 class RefuseProtectionClaim(Command):
-    """The Lessor refuses the Protection claim for a theft or total loss under Art. 10.2."""
+    """The Lessor refuses a Protection claim (Damage Event, theft or total loss), Art. 10.2."""
 
     name: ClassVar[str] = "refuse_protection_claim"
-    rule_ids: ClassVar[tuple[str, ...]] = ("M-15", "M-18", "M-19", "L-35")
+    rule_ids: ClassVar[tuple[str, ...]] = ("M-15", "M-17", "M-18", "M-19", "L-35")
     incident_id: str = bounded()
     exclusion_code: str = bounded(choices=PX_CODES)
     reason: str = bounded(max_length=MAX_TEXT)
@@ -73,11 +74,14 @@ def refuse_protection_claim(
     """M-15 (Art. 10.2): record the refusal; the loss is then not waived (M-18, M-19)."""
     require_status(c, DECIDABLE, "M-15", "refuse_protection_claim")
     require(c.terms.protection_included, "M-15", "the contract has no Protection")
+    require(bool(reason.strip()), "M-15", "reason is required")
     losses = loss_incidents(c)
-    require(incident_id in losses, "M-15", f"{incident_id} is not a theft or total loss")
+    if incident_id not in losses and incident_id in c.damage_claims:  # a Damage Event: M-17
+        refuse_damage_claim(c, ctx, incident_id, exclusion_code, reason)
+        return
+    require(incident_id in losses, "M-15", f"{incident_id} is not a Damage Event or a loss")
     require(incident_id not in c.protection_refusals, "L-35", "the claim is already refused")
     require(not c.loss_settled, "M-18", "the loss is already settled")
-    require(bool(reason.strip()), "M-15", "reason is required")
     rules = ["M-15", "L-35", "M-18", "M-19"]
     c.emit(
         ProtectionClaimDecided,

@@ -77,15 +77,22 @@ class RequestOdometerReading(Command):
 
 
 def check_reported_in_time(
-    c: Contract, ctx: Ctx, duty: str, subject_id: str, happened_on: date, due_by: date
+    c: Contract,
+    ctx: Ctx,
+    duty: str,
+    subject_id: str,
+    happened_on: date,
+    due_by: date,
+    also: tuple[str, ...] = (),
 ) -> None:
-    """A report on `ctx.on` after `due_by` breaches the duty (-> T-18.3-viii)."""
+    """A report on `ctx.on` after `due_by` breaches the duty (-> T-18.3-viii); `also` names
+    the rules that set the same duty (D-23 under Protection)."""
     if ctx.on <= due_by:
         return
     c.emit(
         ReportingDutyBreached,
         ctx,
-        [duty, "T-18.3-viii"],
+        [duty, *also, "T-18.3-viii"],
         breach_id=f"B{len(c.reporting_breaches) + 1:03d}",
         duty=duty,
         subject_id=subject_id,

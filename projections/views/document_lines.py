@@ -31,6 +31,7 @@ from domain.contract.billing_events import (
     RunningCostCharged,
     TotalLossShortfallCharged,
 )
+from domain.contract.damage_events import DamageShortfallCharged
 from domain.contract.levy_events import LevyProcessingFeeCharged, LevyRecharged
 from domain.money import Money
 
@@ -52,6 +53,8 @@ RULE_ARTICLES: dict[str, str] = {
     "M-11": "Art. 2.2, 19.3",
     "M-14": "Art. 8.4",
     "M-15": "Art. 10.3",
+    "M-16": "Art. 10.3",
+    "M-17": "Art. 7.7, 7.8(i), 10.2",
     "M-18": "Art. 7.8(ii), 11.1",
     "M-19": "Art. 10.8",
     "M-21": "Art. 18.5",
@@ -185,6 +188,13 @@ def _flat_fee(e: FlatDamageFeeCharged, _: Lookup) -> list[Line]:
     return [line("Flat damage fee", e.amount, incident_id=e.incident_id)]
 
 
+def _damage_shortfall(e: DamageShortfallCharged, _: Lookup) -> list[Line]:
+    """M-17: one line, the repair cost less what an insurer paid and Protection accepted."""
+    facts = {"repair_cost": e.repair_cost, "insurer_paid": e.insurer_paid}
+    words = "Damage not covered by insurance or Protection"
+    return [line(words, e.amount, incident_id=e.incident_id, **facts)]
+
+
 def _registration(e: RegistrationCostsCharged, _: Lookup) -> list[Line]:
     """M-30: each of the three items passed on in full (those that cost something)."""
     parts = [
@@ -274,6 +284,7 @@ _BUILDERS: dict[type[ReceivableIssued], Callable[[Any, Lookup], list[Line]]] = {
     CollectionIndemnityCharged: _collection,
     RegisteredLetterFeeCharged: _letter,
     FlatDamageFeeCharged: _flat_fee,
+    DamageShortfallCharged: _damage_shortfall,
     RegistrationCostsCharged: _registration,
     RunningCostCharged: _running_cost,
     PaperSurchargeCharged: _paper,

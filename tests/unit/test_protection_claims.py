@@ -14,7 +14,7 @@ from domain.catalogue import lookup
 from domain.contract import Contract
 from domain.contract.billing_events import CreditNoteIssued, DebitNoteIssued
 from domain.contract.command import CommandInputError
-from domain.contract.incidents import DeclareTotalLoss, ReportIncident, ReportTheft
+from domain.contract.incidents import DeclareTotalLoss, ReportTheft
 from domain.contract.incidents_events import (
     AdvanceRefundDetermined,
     ProtectionClaimDecided,
@@ -138,7 +138,7 @@ def test_M_19_a_refusal_after_the_refund_was_credited_takes_it_back() -> None:
     assert (note.amount, note.debit_category) == (refund.amount, "ADVANCE_REFUND_REVERSAL")
 
 
-def test_L_35_refusing_twice_an_unknown_incident_or_a_damage_event_is_refused() -> None:
+def test_L_35_refusing_twice_or_an_unknown_incident_is_refused() -> None:
     contract = theft_reported()
     execute(contract, refuse(), ctx(THEFT_DATE))
 
@@ -150,12 +150,6 @@ def test_L_35_refusing_twice_an_unknown_incident_or_a_damage_event_is_refused() 
         lambda: execute(contract, refuse("I009"), ctx(THEFT_DATE)),
         RuleViolationError,
         "M-15",
-    )
-    damaged = running_ref_contract(THEFT_DATE)
-    repair = ReportIncident(kind="COLLISION", incident_on=THEFT_DATE, repair_cost=eur("1800.00"))
-    execute(damaged, repair, ctx(THEFT_DATE))
-    assert_refused(
-        damaged, lambda: execute(damaged, refuse(), ctx(THEFT_DATE)), RuleViolationError, "M-15"
     )
 
 

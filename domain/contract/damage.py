@@ -1,0 +1,184 @@
+"""The damage register's decisions (RULES 9.10, L-35): a Damage Event's Protection claim
+accepted with its flat fee (M-15) or refused under an Art. 10.2 exclusion (M-17), and the
+flat fee refunded after a liable third party paid the Lessor back (M-16).
+
+Readings [INT] (the terms are silent on the order of events):
+- A Damage Event's claim is accepted when it is reported (M-15, as before) and stays accepted
+  unless the Lessor refuses it under an Art. 10.2 code (`refuse_protection_claim`, as for a
+  theft or total loss). The refusal withdraws the flat fee (a credit note against it) and
+  charges M-17: the repair cost less what a third party already paid back (as the insurer's
+  part) and 0.00 accepted under Protection, so the Customer bears the damage once.
+- M-16 is worked on all that third parties paid back for the Damage Event so far, less what
+  was already refunded, so two partial recoveries refund what one recovery of their sum
+  would. A recovery on a refused claim, or on one that charged no fee, is recorded without a
+  refund (a recovery after a refusal does not reduce the M-17 charge: left to the Lessor).
+- The refund is a credit note (FLAT_FEE_REFUND, RULES 9.2) against the fee's debit note;
+  paying it out is the usual refund of a credit balance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, ClassVar
+
+from domain.contract.billing_events import CreditNoteIssued, FlatDamageFeeCharged
+from domain.contract.command import Command, bounded
+from domain.contract.damage_events import DamageShortfallCharged, ThirdPartyRecoveryReceived
+from domain.contract.guards import require, require_status
+from domain.contract.incidents_events import ProtectionClaimDecided
+from domain.contract.status import NOT_ENDED
+from domain.damage_money import worked_damage_shortfall, worked_flat_fee_refund
+from domain.money import Money
+from domain.money_rules import flat_damage_fee
+from domain.values import ContractStatus, ReceivableKind
+from domain.workings import Working, records, stated
+
+if TYPE_CHECKING:
+    from domain.contract import Contract, Ctx
+    from domain.contract.command import Handlers
+    from domain.values import DamageCause
+
+RECOVERABLE = NOT_ENDED | {ContractStatus.IN_SETTLEMENT}
+"""M-16: a recovery can come in until the contract is closed."""
+
+
+@dataclass(frozen=True)
+class RecordThirdPartyRecovery(Command):
+    """A liable third party (or its insurer) paid the Lessor for a Damage Event."""
+
+    name: ClassVar[str] = "record_third_party_recovery"
+    rule_ids: ClassVar[tuple[str, ...]] = ("M-16", "L-35", "A-25")
+    incident_id: str = bounded()
+    amount: Money = bounded()
+    payer: str = bounded("THIRD_PARTY_INSURER")
+
+
+def accept_damage_claim(
+    c: Contract, ctx: Ctx, incident_id: str, cause: DamageCause, cost: Money
+) -> None:
+    """M-15: the claim accepted; the Customer owes the flat fee share (A-25)."""
+    assert c.terms.flat_damage_fee is not None  # checked by the caller
+    share = flat_damage_fee(cause, cost, c.terms.flat_damage_fee, c.terms.invested_capital)
+    c.emit(
+        ProtectionClaimDecided,
+        ctx,
+        ["M-15", "L-35"],
+        incident_id=incident_id,
+        cause=cause.value,
+        damage_amount=cost,
+        customer_share=share.customer_share,
+        waived_amount=share.lessor_waived,
+    )
+    if share.customer_share.is_positive:
+        c.issue(
+            FlatDamageFeeCharged,
+            ctx,
+            ["M-15", "A-25"],
+            amount=share.customer_share,
+            due_date=ctx.on + timedelta(days=c.terms.payment_term_days),
+            incident_id=incident_id,
+            workings=records([share.working.citing(incident_id=incident_id)]),
+        )
+
+
+def refuse_damage_claim(
+    c: Contract, ctx: Ctx, incident_id: str, exclusion_code: str, reason: str
+) -> None:
+    """Art. 10.2: the Damage Event falls outside Protection; its flat fee is withdrawn and the
+    Customer bears the repair cost less what a third party paid back (M-17)."""
+    claim = c.damage_claims[incident_id]
+    require(claim["decision"] == "ACCEPTED", "L-35", "the claim is already refused")
+    cost, recovered, none = claim["damage"], claim["recovered"], Money.zero()
+    worked = worked_damage_shortfall(cost, recovered, none)
+    c.emit(
+        ProtectionClaimDecided,
+        ctx,
+        ["M-15", "L-35", "M-17"],
+        incident_id=incident_id,
+        cause=claim["cause"],
+        damage_amount=cost,
+        customer_share=worked.amount,
+        waived_amount=none,
+        decision="REFUSED",
+        exclusion_codes=[exclusion_code],
+        reason=reason,
+    )
+    fee_document = claim.get("fee_receivable")
+    if fee_document is not None:
+        withdrawn = claim["fee"] - refunded(c, fee_document)
+        if withdrawn.is_positive:
+            c.issue(
+                CreditNoteIssued,
+                ctx,
+                ["M-15", "M-17"],
+                amount=withdrawn,
+                relates_to=fee_document,
+                reason="FLAT_FEE_WITHDRAWN",
+                workings=records([_withdrawal(claim["fee"], withdrawn, incident_id)]),
+            )
+    if worked.amount.is_positive:
+        c.issue(
+            DamageShortfallCharged,
+            ctx,
+            ["M-17", exclusion_code],
+            amount=worked.amount,
+            due_date=ctx.on + timedelta(days=c.terms.payment_term_days),
+            incident_id=incident_id,
+            repair_cost=cost,
+            insurer_paid=recovered,
+            protection_accepted=none,
+            workings=records([worked.citing(incident_id=incident_id, exclusion=exclusion_code)]),
+        )
+
+
+def _withdrawal(fee: Money, withdrawn: Money, incident_id: str) -> Working:
+    what = "flat damage fee withdrawn: the claim is refused, M-17 charges the damage"
+    return stated("M-17", what, withdrawn, flat_damage_fee=fee, incident_id=incident_id)
+
+
+def record_third_party_recovery(
+    c: Contract, ctx: Ctx, incident_id: str, amount: Money, payer: str
+) -> None:
+    """M-16: record the recovery; refund the flat fee in proportion to it (A-25)."""
+    require_status(c, RECOVERABLE, "M-16", "record_third_party_recovery")
+    claim = c.damage_claims.get(incident_id)
+    require(claim is not None, "M-16", f"{incident_id} has no Protection claim")
+    require(amount.is_positive, "M-16", "amount must be positive")
+    require(bool(payer.strip()), "M-16", "payer is required")
+    assert claim is not None
+    c.emit(
+        ThirdPartyRecoveryReceived,
+        ctx,
+        ["M-16", "L-35"],
+        incident_id=incident_id,
+        payer=payer,
+        amount=amount,
+    )
+    fee_document = claim.get("fee_receivable")
+    if claim["decision"] != "ACCEPTED" or fee_document is None:
+        return
+    recovered, before = claim["recovered"] + amount, refunded(c, fee_document)
+    worked = worked_flat_fee_refund(claim["fee"], recovered, claim["damage"], before)
+    if worked.amount.is_positive:
+        c.issue(
+            CreditNoteIssued,
+            ctx,
+            ["M-16", "A-25"],
+            amount=worked.amount,
+            relates_to=fee_document,
+            reason="FLAT_FEE_REFUND",
+            workings=records([worked.citing(incident_id=incident_id)]),
+        )
+
+
+def refunded(c: Contract, fee_document: str) -> Money:
+    """What FLAT_FEE_REFUND credit notes gave back of that fee so far (M-16)."""
+    total = Money.zero()
+    for item in c.receivables.values():
+        if item.kind is ReceivableKind.CREDIT_NOTE and item.category == "FLAT_FEE_REFUND":
+            total = total + (item.amount if item.relates_to == fee_document else Money.zero())
+    return total
+
+
+HANDLERS: Handlers = {RecordThirdPartyRecovery: record_third_party_recovery}
