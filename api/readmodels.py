@@ -1,4 +1,4 @@
-"""The read side: the six views in PostgreSQL, their positions, and read-your-writes.
+"""The read side: the views in PostgreSQL, their positions, and read-your-writes.
 
 The API only reads the views (DESIGN 7): it never creates or writes their tables. Every
 query answers with the view's position (`X-Position`); `?min_position=N` first waits until

@@ -21,7 +21,15 @@ if TYPE_CHECKING:
     from projections.engine.registry_types import ViewSpec
     from projections.engine.rows import PostgresRowView
 
-VIEW_MODULES = ("invoices", "ledger", "portal", "deadlines", "history", "exposure")
+VIEW_MODULES = (
+    "invoices",
+    "ledger",
+    "portal",
+    "deadlines",
+    "damage_register",
+    "history",
+    "exposure",
+)
 """One module per read model; each defines `SPEC`."""
 
 

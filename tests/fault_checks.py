@@ -6,7 +6,7 @@
 (b) no effect was recorded twice: one KmCapReached + ContractEndedByLaw per over-cap
     contract and none elsewhere, no invoice credited twice, every payment booked and every
     reading reported exactly once, no period invoiced twice;
-(c) the views the projections worker kept equal the six views rebuilt in memory from the log.
+(c) the views the projections worker kept equal the views rebuilt in memory from the log.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def stored(app: ContractsApplication) -> Events:
 
 
 def rebuilt_in_memory(app: ContractsApplication) -> dict[str, list[dict[str, Any]]]:
-    """The six views rebuilt from the whole log in memory: what the live ones must equal."""
+    """The views rebuilt from the whole log in memory: what the live ones must equal."""
     group = bootstrap.build_projection_group(app, None)
     bootstrap.catch_up(group)
     return all_rows(group)

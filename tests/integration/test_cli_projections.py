@@ -241,7 +241,8 @@ class TestDev:
         group = build_projection_group(app, fresh_database.eventsourcing_env(pool_size=1))
         try:
             version = app.get(DEMO_NUMBER).version
-            assert f"Projections: 6 views at position {version} of {version}" in result.stdout
+            views = len(VIEW_MODULES)
+            assert f"Projections: {views} views at position {version} of {version}" in result.stdout
             assert result.stdout.index("Projections:") < result.stdout.index("Ready in")
             assert {s.lag_events for s in group.status()} == {0}
             history = next(p.view for p in group.projections if p.name == "history")

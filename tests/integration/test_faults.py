@@ -20,7 +20,7 @@ tests/fault_checks.py checks:
 (b) no effect was recorded twice: one KmCapReached + ContractEndedByLaw per over-cap
     contract and none elsewhere, no invoice credited twice, each payment booked and each
     reading reported exactly once, no period invoiced twice;
-(c) the views the killed projections worker kept equal the six views rebuilt in memory.
+(c) the views the killed projections worker kept equal the views rebuilt in memory.
 
 No sleeps: every wait is a condition polled against a deadline. A consumer group's rejoin
 after a kill dominates the run time (the dead member is dropped after the 6 s session

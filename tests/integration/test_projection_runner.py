@@ -146,7 +146,7 @@ class TestResume:
         with pytest.raises(KilledError):
             first.catch_up()
 
-        # Then each view kept exactly its committed transactions: the six views commit a
+        # Then each view kept exactly its committed transactions: the views commit a
         # batch together, so every one of them stopped after the second
         second = ids[19]
         resumed = groups(app, pg_env, batch_size=10)

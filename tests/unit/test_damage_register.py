@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 from eventsourcing.domain import Snapshot
 from hypothesis import given
 from hypothesis import strategies as st
 
+from domain.application import ContractsApplication
 from domain.contract import Contract
 from domain.contract.base_events import ContractEvent
 from domain.contract.billing_events import CreditNoteIssued, FlatDamageFeeCharged
@@ -23,6 +25,9 @@ from domain.contract.registry import execute
 from domain.damage_money import worked_damage_shortfall, worked_flat_fee_refund
 from domain.errors import RuleViolationError
 from domain.money import Money
+from infra.simulate.in_process import simulate
+from infra.simulate.scenario import load_scenario
+from projections.registry import all_specs, build_group
 from tests.contract_cases import (
     INCIDENT_ON,
     INCIDENT_REPORTED_LATE,
@@ -217,3 +222,45 @@ def test_L_35_a_v11_snapshot_loads_with_an_empty_damage_register() -> None:
 
     assert isinstance(restored, Contract)
     assert restored.damage_claims == {}
+
+
+# --- the DamageRegister read model (RULES 9.10) -------------------------------------------------
+
+
+def register_after(scenario: str) -> list[dict[str, object]]:
+    """The damage register rows of a pinned scenario's contract, built from its stored events."""
+    app = ContractsApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    path = Path(__file__).parents[1] / "scenarios" / f"{scenario}.json"
+    simulate(load_scenario(path), app)
+    [spec] = all_specs(["damage_register"])
+    group = build_group(app, [spec])
+    group.catch_up()
+    view = group.projections[0].view
+    contract_id = Contract.create_id(load_scenario(path).terms.contract_number)
+    return [
+        {k: v for k, v in row.items() if k not in ("contract_id", "updated_on")}
+        for row in view.register(contract_id)
+    ]
+
+
+def test_L_35_M_16_the_register_shows_a_claim_accepted_then_refunded() -> None:
+    [row] = register_after("protection-claim-recovered")
+
+    assert row["status"] == "SETTLED"
+    assert (row["kind"], row["incident_on"], row["reported_on"]) == (
+        "COLLISION",
+        date(2024, 5, 9),
+        date(2024, 5, 10),
+    )
+    assert row["exclusion_codes"] == []
+    amounts = ("repair_cost", "flat_fee", "waived", "third_party_recovered", "fee_refunded")
+    assert [row[k] for k in amounts] == [Decimal(v) for v in ("1800", "500", "1300", "1800", "500")]
+    assert row["damage_charged"] == row["fee_withdrawn"] == Decimal(0)
+
+
+def test_L_35_M_17_the_register_shows_a_claim_refused_with_its_code() -> None:
+    [row] = register_after("protection-claim-refused")
+
+    assert (row["status"], row["exclusion_codes"]) == ("REFUSED", ["PX-19"])
+    assert (row["flat_fee"], row["fee_withdrawn"]) == (Decimal(500), Decimal(500))
+    assert (row["damage_charged"], row["waived"]) == (Decimal(4200), Decimal(0))
