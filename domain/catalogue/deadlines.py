@@ -91,6 +91,15 @@ ENTRIES: tuple[RuleEntry, ...] = (
         "Art. 10.5",
         _D,
     ),
+    # D-20 reading [INT]: the letter's date counts (A letter dated 30 September is in time);
+    # cover runs to 31 December 24:00, so the first day not covered is 1 January. A Lessor's
+    # letter also ends cover 14 days after it if earlier (L-32, PX-14).
+    RuleEntry(
+        "D-20",
+        "Either party may end Protection at year end by letter dated by 30 September",
+        "Art. 10.6",
+        _D,
+    ),
     # D-23 reading: the duty of D-01 under Protection (Art. 10.5 "binnen dezelfde termijn"):
     # a Damage Event reported after 24 h is a breach citing D-01 and D-23 (-> T-18.3-viii);
     # whether the Lessor then refuses the claim is its decision (an exclusion code, M-17).

@@ -174,6 +174,15 @@ ENTRIES: tuple[RuleEntry, ...] = (
         "Art. 11.1-11.5, 18.3(x)",
         _L,
     ),
+    # L-32 reading: TERMINATION_NOTIFIED is `protection_ends_on` set by an annual letter
+    # (`notify_protection_termination`, D-20) or a Protection lapse notice (D-18); ENDED is
+    # that day reached. A Damage Event from then on gets no claim (no fee, no waiver).
+    RuleEntry(
+        "L-32",
+        "Protection status: active, termination notified by letter, ended",
+        "Art. 10, 11.4, 18.10",
+        _L,
+    ),
     RuleEntry(
         "L-34", "Dunning status of a receivable from open to overdue, notice and paid", "Art. 5", _L
     ),

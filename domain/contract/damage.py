@@ -1,6 +1,7 @@
 """The damage register's decisions (RULES 9.10, L-35): a Damage Event's Protection claim
 accepted with its flat fee (M-15) or refused under an Art. 10.2 exclusion (M-17), and the
-flat fee refunded after a liable third party paid the Lessor back (M-16).
+flat fee refunded after a liable third party paid the Lessor back (M-16); and the annual end of
+Protection by registered letter (L-32, D-20), after which a Damage Event has no claim.
 
 Readings [INT] (the terms are silent on the order of events):
 - A Damage Event's claim is accepted when it is reported (M-15, as before) and stays accepted
@@ -14,17 +15,25 @@ Readings [INT] (the terms are silent on the order of events):
   refund (a recovery after a refusal does not reduce the M-17 charge: left to the Lessor).
 - The refund is a credit note (FLAT_FEE_REFUND, RULES 9.2) against the fee's debit note;
   paying it out is the usual refund of a credit balance.
+- L-32/D-20: only the ANNUAL ground is a command here (the other grounds of Art. 10.6 are not
+  modelled; a Protection end notified as a lapse, D-18, stays `notify_insurance_lapse`). The
+  cover ends after 31 December; after a Lessor's letter it ends 14 days after the letter if
+  earlier (L-32, PX-14). A Damage Event on or after that day gets no claim and no fee.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, ClassVar
 
 from domain.contract.billing_events import CreditNoteIssued, FlatDamageFeeCharged
 from domain.contract.command import Command, bounded
-from domain.contract.damage_events import DamageShortfallCharged, ThirdPartyRecoveryReceived
+from domain.contract.damage_events import (
+    DamageShortfallCharged,
+    ProtectionTerminationNotified,
+    ThirdPartyRecoveryReceived,
+)
 from domain.contract.guards import require, require_status
 from domain.contract.incidents_events import ProtectionClaimDecided
 from domain.contract.status import NOT_ENDED
@@ -39,6 +48,7 @@ if TYPE_CHECKING:
     from domain.contract.command import Handlers
     from domain.values import DamageCause
 
+LESSOR_LETTER_DAYS = 14  # L-32, PX-14, D-18: 2 weeks after the Lessor's letter
 RECOVERABLE = NOT_ENDED | {ContractStatus.IN_SETTLEMENT}
 """M-16: a recovery can come in until the contract is closed."""
 
@@ -52,6 +62,17 @@ class RecordThirdPartyRecovery(Command):
     incident_id: str = bounded()
     amount: Money = bounded()
     payer: str = bounded("THIRD_PARTY_INSURER")
+
+
+@dataclass(frozen=True)
+class NotifyProtectionTermination(Command):
+    """The Lessor or the Customer ends Protection at the end of the year (Art. 10.6, D-20)."""
+
+    name: ClassVar[str] = "notify_protection_termination"
+    rule_ids: ClassVar[tuple[str, ...]] = ("L-32", "D-20", "D-18", "PX-14")
+    by: str = bounded(choices=("LESSOR", "CUSTOMER"))
+    letter_on: date = bounded()
+    ground: str = bounded("ANNUAL", choices=("ANNUAL",))
 
 
 def accept_damage_claim(
@@ -172,6 +193,40 @@ def record_third_party_recovery(
         )
 
 
+def notify_protection_termination(
+    c: Contract, ctx: Ctx, by: str, letter_on: date, ground: str
+) -> None:
+    """D-20: a registered letter by 30 September ends Protection on 31 December (24:00) of
+    that year; after a Lessor's letter damage arising from 14 days on is excluded (L-32,
+    PX-14), so its cover ends then if that is earlier (D-18)."""
+    require_status(c, NOT_ENDED, "L-32", "notify_protection_termination")
+    require(c.terms.protection_included, "L-32", "the contract has no Protection")
+    require(c.protection_ends_on is None, "L-32", "Protection is already ending")
+    require(letter_on <= ctx.on, "D-20", f"the letter of {letter_on} is in the future")
+    last_letter_day = date(letter_on.year, 9, 30)
+    require(letter_on <= last_letter_day, "D-20", f"too late: by {last_letter_day} this year")
+    year_end = date(letter_on.year, 12, 31)
+    ends = year_end + timedelta(days=1)
+    if by == "LESSOR":
+        ends = min(ends, letter_on + timedelta(days=LESSOR_LETTER_DAYS))
+    c.emit(
+        ProtectionTerminationNotified,
+        ctx,
+        ["L-32", "D-20"] + (["D-18", "PX-14"] if by == "LESSOR" else []),
+        by=by,
+        ground=ground,
+        registered_letter_date=letter_on,
+        effective_date=year_end,
+        cover_ends_on=ends,
+    )
+
+
+def protection_covers_damage(c: Contract, incident_on: date) -> bool:
+    """L-32: Protection is included and had not ended on the day of the Damage Event."""
+    ends = c.protection_ends_on
+    return c.terms.protection_included and (ends is None or incident_on < ends)
+
+
 def refunded(c: Contract, fee_document: str) -> Money:
     """What FLAT_FEE_REFUND credit notes gave back of that fee so far (M-16)."""
     total = Money.zero()
@@ -181,4 +236,7 @@ def refunded(c: Contract, fee_document: str) -> Money:
     return total
 
 
-HANDLERS: Handlers = {RecordThirdPartyRecovery: record_third_party_recovery}
+HANDLERS: Handlers = {
+    RecordThirdPartyRecovery: record_third_party_recovery,
+    NotifyProtectionTermination: notify_protection_termination,
+}

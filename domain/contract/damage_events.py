@@ -8,6 +8,8 @@ from domain.contract.base_events import ContractEvent
 from domain.contract.billing_events import ReceivableIssued
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from domain.contract import Contract
     from domain.money import Money
 
@@ -35,3 +37,20 @@ class DamageShortfallCharged(ReceivableIssued):
     repair_cost: Money
     insurer_paid: Money
     protection_accepted: Money
+
+
+class ProtectionTerminationNotified(ContractEvent):
+    """L-32, D-20 (Art. 10.6): Protection terminated by registered letter; cover ends on
+    `cover_ends_on` (the first day not covered)."""
+
+    by: str
+    """LESSOR or CUSTOMER."""
+    ground: str
+    registered_letter_date: date
+    effective_date: date
+    """The last day of Protection: 31 December of the letter's year (D-20)."""
+    cover_ends_on: date
+
+    def apply_to(self, c: Contract) -> None:
+        ends = c.protection_ends_on
+        c.protection_ends_on = self.cover_ends_on if ends is None else min(ends, self.cover_ends_on)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from domain.calendar import months_covered
 from domain.contract.command import Command, bounded
-from domain.contract.damage import accept_damage_claim
+from domain.contract.damage import accept_damage_claim, protection_covers_damage
 from domain.contract.guards import require, require_status
 from domain.contract.incidents_events import (
     IncidentReported,
@@ -141,7 +141,7 @@ def report_incident(
     under_protection = ("D-23",) if c.terms.protection_included else ()
     due_by = incident_on + REPORT_WITHIN
     check_reported_in_time(c, ctx, "D-01", incident_id, incident_on, due_by, under_protection)
-    if c.terms.protection_included and c.terms.flat_damage_fee is not None:
+    if protection_covers_damage(c, incident_on) and c.terms.flat_damage_fee is not None:
         accept_damage_claim(c, ctx, incident_id, INCIDENT_KINDS[kind], cost)
 
 

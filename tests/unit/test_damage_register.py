@@ -16,8 +16,12 @@ from domain.application import ContractsApplication
 from domain.contract import Contract
 from domain.contract.base_events import ContractEvent
 from domain.contract.billing_events import CreditNoteIssued, FlatDamageFeeCharged
-from domain.contract.damage import RecordThirdPartyRecovery
-from domain.contract.damage_events import DamageShortfallCharged, ThirdPartyRecoveryReceived
+from domain.contract.damage import NotifyProtectionTermination, RecordThirdPartyRecovery
+from domain.contract.damage_events import (
+    DamageShortfallCharged,
+    ProtectionTerminationNotified,
+    ThirdPartyRecoveryReceived,
+)
 from domain.contract.incidents import ReportIncident
 from domain.contract.incidents_events import ProtectionClaimDecided, ReportingDutyBreached
 from domain.contract.protection import RefuseProtectionClaim
@@ -264,3 +268,59 @@ def test_L_35_M_17_the_register_shows_a_claim_refused_with_its_code() -> None:
     assert (row["status"], row["exclusion_codes"]) == ("REFUSED", ["PX-19"])
     assert (row["flat_fee"], row["fee_withdrawn"]) == (Decimal(500), Decimal(500))
     assert (row["damage_charged"], row["waived"]) == (Decimal(4200), Decimal(0))
+
+
+# --- L-32, D-20: the annual end of Protection ---------------------------------------------------
+
+
+def terminate(by: str, letter_on: date) -> NotifyProtectionTermination:
+    return NotifyProtectionTermination(by=by, letter_on=letter_on)
+
+
+def test_D_20_a_letter_dated_30_september_is_valid_1_october_too_late() -> None:
+    contract = running_ref_contract(date(2025, 10, 1))
+
+    assert_refused(
+        contract,
+        lambda: execute(contract, terminate("CUSTOMER", date(2025, 10, 1)), ctx(date(2025, 10, 1))),
+        RuleViolationError,
+        "D-20",
+    )
+    execute(contract, terminate("CUSTOMER", date(2025, 9, 30)), ctx(date(2025, 10, 1)))
+
+    notified = only(collected(contract), ProtectionTerminationNotified)
+    assert_rules(notified, "L-32", "D-20")
+    assert (notified.effective_date, notified.cover_ends_on) == (
+        date(2025, 12, 31),
+        date(2026, 1, 1),
+    )
+    assert contract.protection_ends_on == date(2026, 1, 1)
+
+
+def test_L_32_a_damage_event_after_protection_ended_gets_no_claim() -> None:
+    contract = running_ref_contract(date(2026, 1, 2))
+    execute(contract, terminate("CUSTOMER", date(2025, 9, 30)), ctx(date(2026, 1, 2)))
+    contract.collect_events()
+
+    for day in (date(2025, 12, 31), date(2026, 1, 1)):
+        report = ReportIncident(kind="COLLISION", incident_on=day, repair_cost=eur("1800.00"))
+        execute(contract, report, ctx(date(2026, 1, 2), actor="CUSTOMER"))
+
+    fees = of_type(collected(contract), FlatDamageFeeCharged)
+    assert [f.incident_id for f in fees] == ["I001"]  # 31 Dec covered, 1 Jan not
+
+
+def test_L_32_PX_14_a_lessor_letter_ends_cover_two_weeks_after_it() -> None:
+    contract = running_ref_contract(date(2025, 6, 2))
+
+    execute(contract, terminate("LESSOR", date(2025, 6, 2)), ctx(date(2025, 6, 2)))
+
+    notified = only(collected(contract), ProtectionTerminationNotified)
+    assert_rules(notified, "L-32", "D-20", "D-18", "PX-14")
+    assert notified.cover_ends_on == date(2025, 6, 16)
+    assert_refused(
+        contract,
+        lambda: execute(contract, terminate("CUSTOMER", date(2025, 6, 2)), ctx(date(2025, 6, 2))),
+        RuleViolationError,
+        "L-32",
+    )
