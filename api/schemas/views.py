@@ -134,8 +134,21 @@ class ContractExposure(Response):
     open_grounds: list[str]
 
 
+class GuaranteeHeld(Response):
+    """A deposit or surety (P-22) and what is left of it after its uses (M-10)."""
+
+    guarantee_id: str
+    guarantee_type: str
+    amount: DecimalText
+    applied: DecimalText
+    provided_on: date
+    contract_number: str | None
+    released: bool
+    available: DecimalText
+
+
 class Exposure(Response):
-    """A customer's contracts, arrears and open grounds (K-01 "any Contract")."""
+    """A customer's contracts, arrears, open grounds and guarantees (K-01 "any Contract")."""
 
     customer_number: str
     as_of: date
@@ -145,6 +158,8 @@ class Exposure(Response):
     arrears_amount: DecimalText
     contracts_in_arrears: int
     open_grounds: list[tuple[str, str]]
+    guarantees: list[GuaranteeHeld]
+    guarantees_available: DecimalText
 
 
 class ContractPage(Response):

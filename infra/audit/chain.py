@@ -45,7 +45,14 @@ def chain_statements(schema: str, table: str) -> list[Composed]:
         "trigger": Identifier(trigger_name(table)),
         "unchained": Identifier(f"{table}_unchained_idx"[:63]),
     }
-    column = SQL("ALTER TABLE {schema}.{table} ADD COLUMN IF NOT EXISTS chain_hash bytea")
+    # Table DDL only where it is missing: ALTER TABLE, CREATE TRIGGER and CREATE INDEX lock
+    # the table even with IF NOT EXISTS, and every worker (re)start runs these statements;
+    # a DDL lock queued behind a reader's long transaction would stall every insert.
+    column = SQL(
+        "DO $BODY$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = "
+        "{qualified}::regclass AND attname = 'chain_hash' AND NOT attisdropped) THEN "
+        "ALTER TABLE {schema}.{table} ADD COLUMN chain_hash bytea; END IF; END $BODY$"
+    )
     link = SQL(
         "CREATE OR REPLACE FUNCTION {schema}.{link}("
         "link_previous bytea, link_id uuid, link_version bigint, link_position bigint, "
@@ -72,12 +79,16 @@ def chain_statements(schema: str, table: str) -> list[Composed]:
         "RETURN NEW; END; $BODY$"
     )
     trigger = SQL(
-        "CREATE OR REPLACE TRIGGER {trigger} BEFORE INSERT ON {schema}.{table} "
-        "FOR EACH ROW WHEN (NEW.chain_hash IS NULL) EXECUTE FUNCTION {schema}.{trigger}()"
+        "DO $BODY$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = "
+        "{qualified}::regclass AND tgname = {trigger_name}) THEN "
+        "CREATE TRIGGER {trigger} BEFORE INSERT ON {schema}.{table} "
+        "FOR EACH ROW WHEN (NEW.chain_hash IS NULL) EXECUTE FUNCTION {schema}.{trigger}(); "
+        "END IF; END $BODY$"
     )
     unchained = SQL(
-        "CREATE INDEX IF NOT EXISTS {unchained} ON {schema}.{table} "
-        "(originator_id, originator_version) WHERE chain_hash IS NULL"
+        "DO $BODY$ BEGIN IF to_regclass({qualified_index}) IS NULL THEN "
+        "CREATE INDEX {unchained} ON {schema}.{table} "
+        "(originator_id, originator_version) WHERE chain_hash IS NULL; END IF; END $BODY$"
     )
     backfill = SQL(
         "DO $BODY$ DECLARE r record; previous bytea; BEGIN "
@@ -96,7 +107,13 @@ def chain_statements(schema: str, table: str) -> list[Composed]:
         "WHERE originator_id = r.originator_id AND originator_version = r.originator_version; "
         "END LOOP; END $BODY$"
     )
-    return [s.format(**names) for s in (column, link, function, trigger, unchained, backfill)]
+    literals = {
+        "qualified": Literal(f'"{schema}"."{table}"'),
+        "qualified_index": Literal(f'"{schema}"."{f"{table}_unchained_idx"[:63]}"'),
+        "trigger_name": Literal(trigger_name(table)),
+    }
+    statements = (column, link, function, trigger, unchained, backfill)
+    return [s.format(**names, **literals) for s in statements]
 
 
 def chained_insert(schema: str, table: str) -> Composed:
