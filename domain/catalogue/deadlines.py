@@ -67,6 +67,16 @@ ENTRIES: tuple[RuleEntry, ...] = (
     ),
     # D-17 reading (RULES 0.5, A-05): a customer-side deadline, rolled forward to a working
     # day like D-10. D-18 is not rolled: its [INT] ties it to the end of Protection cover.
+    # D-16 reading [INT]: the 24 h run from the date and hour the Lessor is fully informed
+    # (the next day at that hour); with the Mobility Card of the instalment its first 3
+    # calendar days come first. The entitlement ends the day the immobilisation is resolved
+    # or a stolen Vehicle is recovered, on theft at most the theft date + 30 days.
+    RuleEntry(
+        "D-16",
+        "Replacement car from 24 h after the Lessor knows all causes, to the end of the stop",
+        "Art. 15.1-15.3",
+        _D,
+    ),
     RuleEntry(
         "D-17",
         "Two weeks to replace a lapsed policy after notice of the lapse, rolled to a working day",
@@ -121,6 +131,10 @@ ENTRIES: tuple[RuleEntry, ...] = (
         "Art. 19.1, 18.7, 18.9",
         _D,
     ),
+    # D-26 reading [INT]: a mount outside 1 November - 31 March is refused (Art. 13.1 says
+    # they are to be fitted in that window); a demount may come on any day and belongs to
+    # the season last mounted.
+    RuleEntry("D-26", "Winter tyres go on between 1 November and 31 March", "Art. 13.1", _D),
     RuleEntry("D-28", "Customer termination locked for the first 12 months", "Art. 18.6, 18.7", _D),
     RuleEntry(
         "D-29", "Amended General Terms take effect at least one month after notice", "Art. 22.3", _D
@@ -160,6 +174,14 @@ ENTRIES: tuple[RuleEntry, ...] = (
     ),
     # D-40 reading [INT]: recorded as provided while the contract has not ended; without it the
     # Lessor may suspend handover (GUARANTEE_MISSING). No fixed period, so no timer.
+    # D-39 reading [INT]: due on the last day of the entitlement (D-16); the days after it up
+    # to the return are the overrun of M-28. No timer: the charge comes with the return.
+    RuleEntry(
+        "D-39",
+        "Hand the replacement car back when its period ends or the contract ends on a loss",
+        "Art. 15.2, 15.3",
+        _D,
+    ),
     RuleEntry(
         "D-40",
         "Guarantees are provided before execution, as the Special Conditions require",

@@ -187,6 +187,14 @@ ENTRIES: tuple[RuleEntry, ...] = (
         "L-34", "Dunning status of a receivable from open to overdue, notice and paid", "Art. 5", _L
     ),
     RuleEntry("L-35", "Damage claim status from report to settlement", "Art. 9, 10", _L),
+    # L-36 reading [INT]: kept per immobilisation (V001...) and per replacement (RV001...);
+    # one replacement per immobilisation, provided by the Lessor from the D-16 start.
+    RuleEntry(
+        "L-36",
+        "Replacement car status from entitlement to provided and returned",
+        "Art. 15",
+        _L,
+    ),
     RuleEntry(
         "L-37",
         "No instalment for days before the start or after the effective end",

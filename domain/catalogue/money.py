@@ -140,6 +140,15 @@ ENTRIES: tuple[RuleEntry, ...] = (
         _M,
     ),
     # M-30 reading [INT]: one debit note per contract, the amounts as the Lessor paid them.
+    # M-28 reading [INT]: overrun days x the day rate of the handover form, plus damage at the
+    # stated cost, on one debit note at the return. The cost "settled separately" when the
+    # contract ends on theft or total loss is not computed: the terms give no formula.
+    RuleEntry(
+        "M-28",
+        "Replacement car kept too long or damaged: short-term rental rates of its form",
+        "Art. 15.2, 15.3",
+        _M,
+    ),
     RuleEntry(
         "M-30",
         "Registration costs, plates and BIV not in the instalments are invoiced in full",
@@ -183,6 +192,13 @@ ENTRIES: tuple[RuleEntry, ...] = (
         "M-33",
         "Ending on death costs nothing; instalments run until the car is back",
         "Art. 18.9",
+        _M,
+    ),
+    # M-37 reading [INT]: the rims' cost is stated at the mount and passed on at cost.
+    RuleEntry(
+        "M-37",
+        "Winter kit: the Lessor bears tyres and fitting, the customer the rims",
+        "Art. 13.1",
         _M,
     ),
 )

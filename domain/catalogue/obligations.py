@@ -107,6 +107,9 @@ ENTRIES: tuple[RuleEntry, ...] = (
         "Art. 12.1-12.3",
         _O,
     ),
+    # O-13 reading [INT]: replace_tyres needs the approval number; beyond the Special
+    # Conditions' limits the cost is passed on at cost. The return of both sets at the end is
+    # left to the Return Report's missing items (M-24).
     RuleEntry(
         "O-13",
         "Included tyres: wear repairs within limits, same type, both sets returned",
@@ -123,6 +126,9 @@ ENTRIES: tuple[RuleEntry, ...] = (
             "Card brochure) govern; " + _BREACH_VI
         ),
     ),
+    # O-15 reading [INT]: the return records whether it came back to the address of the
+    # provision (no charge follows: the terms set none); its km are added to the Vehicle's
+    # for the km settlement (M-11); the handover form's reference is kept on the provision.
     RuleEntry(
         "O-15",
         "Replacement car: back where it was given, its km count as the car's own",

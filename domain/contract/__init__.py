@@ -124,8 +124,12 @@ class Contract(Aggregate):
         levies: dict[str, Levy]
         guarantees: dict[str, Guarantee]
         damage_claims: dict[str, dict[str, Any]]
+        immobilisations: dict[str, dict[str, Any]]
+        replacements: dict[str, dict[str, Any]]
+        replacement_km: int
+        winter_seasons: dict[str, dict[str, int]]
 
-    class_version = 12
+    class_version = 13
     """v2 added `reporting_breaches` (D-01/D-02), v3 `lapsed_guarantees` and
     `insurance_lapses` (T-18.3-vii/x), v4 `stopped_services` (T-18.10), v5
     `odometer_requests` and `reports_made` (D-03, D-04, D-06, D-24), v6 enums for the
@@ -134,7 +138,8 @@ class Contract(Aggregate):
     Lessor and the recorded Art. 18.8 facts (T-18.8-i..v), v9 `loss_incident_id`,
     `protection_ends_on` and `loss_settled` (M-18), v10 `protection_refusals` (M-15,
     M-19), v11 `levies` (M-14) and `guarantees` (P-22, M-10), v12 `damage_claims` (the
-    damage register, M-16); older snapshots are upcast
+    damage register, M-16), v13 `immobilisations`, `replacements`, `replacement_km` (L-36)
+    and `winter_seasons` (D-26); older snapshots are upcast
     when loaded."""
 
     @staticmethod
@@ -209,6 +214,12 @@ class Contract(Aggregate):
         state["damage_claims"] = {}
 
     @staticmethod
+    def upcast_v12_v13(state: dict[str, Any]) -> None:
+        """Before v13 no immobilisation, replacement vehicle or winter tyres were recorded."""
+        state["immobilisations"], state["replacements"] = {}, {}
+        state["replacement_km"], state["winter_seasons"] = 0, {}
+
+    @staticmethod
     @lru_cache(maxsize=ID_CACHE)
     def create_id(contract_number: str) -> UUID:
         """Deterministic id, so a repeated command maps to the same aggregate (DESIGN 4).
@@ -257,6 +268,8 @@ class Contract(Aggregate):
         self.loss_incident_id, self.protection_ends_on, self.loss_settled = None, None, False
         self.protection_refusals, self.levies, self.guarantees = {}, {}, {}
         self.damage_claims = {}
+        self.immobilisations, self.replacements, self.winter_seasons = {}, {}, {}
+        self.replacement_km = 0
 
     # --- plumbing used by the deciding modules ------------------------------------------
 
@@ -348,6 +361,10 @@ class Contract(Aggregate):
             for g in self.grounds.values()
             if g.status is GroundStatus.OPEN and g.ground.startswith(prefix)
         ]
+
+    def driven_km(self, odometer: int) -> int:
+        """M-11, O-15: km since handover, with those driven in a replacement vehicle."""
+        return odometer - (self.odometer_at_handover or 0) + self.replacement_km
 
     @property
     def vehicle_with_customer(self) -> bool:

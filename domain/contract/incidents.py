@@ -18,6 +18,7 @@ from domain.contract.incidents_events import (
     TotalLossDeclared,
     VehicleTheftReported,
 )
+from domain.contract.replacement import end_theft_immobilisation
 from domain.contract.reporting import WITHIN_24_HOURS as REPORT_WITHIN
 from domain.contract.reporting import check_reported_in_time
 from domain.contract.status import RUNNING
@@ -103,7 +104,7 @@ def report_odometer(c: Contract, ctx: Ctx, odometer: int, source: str) -> None:
     c.emit(OdometerReported, ctx, ["M-11", "M-12"], reading=reading, source=source)
     assert c.start_date is not None  # AT_RISK states have a start date
     expected = expected_km(c.terms.annual_km, months_covered(c.start_date, ctx.on))
-    actual = reading - (c.odometer_at_handover or 0)
+    actual = c.driven_km(reading)
     assessed = km_settlement(actual, expected, c.terms.excess_km_price)
     if assessed.band is KmBand.OVER_15:
         c.emit(
@@ -186,6 +187,7 @@ def recover_vehicle(c: Contract, ctx: Ctx, recovered_on: date) -> None:
         ["L-15", "D-15"],
         incident_id=c.theft.incident_id,
     )
+    end_theft_immobilisation(c, ctx.at(recovered_on), recovered_on)
 
 
 def declare_total_loss(c: Contract, ctx: Ctx, event_on: date) -> None:

@@ -33,10 +33,12 @@ from domain.contract import (
     levies,
     losses,
     protection,
+    replacement,
     reporting,
     services,
     settlement,
     termination,
+    tyres,
 )
 from domain.contract.base_events import ContractEvent
 from domain.contract.settlement_events import ContractClosed
@@ -62,6 +64,8 @@ HANDLERS: Mapping[type[Command], Callable[..., RecordedRefusalError | None]] = {
     **reporting.HANDLERS,
     **cover.HANDLERS,
     **services.HANDLERS,
+    **replacement.HANDLERS,
+    **tyres.HANDLERS,
     **grounds.HANDLERS,
     **ground_facts.HANDLERS,
     **dissolution.HANDLERS,

@@ -176,7 +176,7 @@ def _terminate_early(
         c.terms.term_months,
         months_covered(c.start_date, ctx.on),
         rate,
-        odometer - (c.odometer_at_handover or 0),
+        c.driven_km(odometer),
         c.terms.annual_km,
         c.terms.excess_km_price,
         return_charges([a for _, a in damages]),
@@ -248,7 +248,7 @@ def _settle_km(c: Contract, ctx: Ctx, odometer: int) -> None:
     else:
         end = ctx.on if c.end_kind is EndKind.DEATH else c.effective_end_date
         expected = expected_km(c.terms.annual_km, months_covered(c.start_date, end))
-    actual = odometer - (c.odometer_at_handover or 0)
+    actual = c.driven_km(odometer)
     terms = c.terms
     result = km_settlement(
         actual,

@@ -33,6 +33,8 @@ from domain.contract.billing_events import (
 )
 from domain.contract.damage_events import DamageShortfallCharged
 from domain.contract.levy_events import LevyProcessingFeeCharged, LevyRecharged
+from domain.contract.replacement_events import ReplacementVehicleCharged
+from domain.contract.tyres_events import TyreCostCharged
 from domain.money import Money
 
 if TYPE_CHECKING:
@@ -61,11 +63,14 @@ RULE_ARTICLES: dict[str, str] = {
     "M-22": "Art. 18.7",
     "M-23": "Art. 19.2",
     "M-24": "Art. 19.3",
+    "M-28": "Art. 15.2, 15.3",
     "M-30": "Art. 6.2",
     "M-31": "Art. 6.3, 8.2, 8.3, 10.4, 12.2, 12.3",
     "M-32": "Art. 18.4",
     "M-33": "Art. 18.9",
     "M-36": "Art. 5.1, 22.3",
+    "M-37": "Art. 13.1",
+    "O-13": "Art. 13.1-13.3",
     "T-18.1-iii": "Art. 18.1(iii)",
     "T-18.1-iv": "Art. 18.1(iv)",
     "T-18.4": "Art. 18.4",
@@ -79,6 +84,7 @@ RULE_ARTICLES: dict[str, str] = {
     "D-14": "Art. 18.5",
     "D-25": "Art. 19.1",
     "D-37": "Art. 8.4",
+    "D-39": "Art. 15.2, 15.3",
     "A-08": "Art. 5.2",
     "A-09": "Art. 5.3, 5.4",
     "A-10": "Art. 5.3",
@@ -92,6 +98,7 @@ RULE_ARTICLES: dict[str, str] = {
     "A-26": "Art. 10.8",
     "A-28": "Art. 18.9",
     "A-29": "Art. 18.8",
+    "A-32": "Art. 13.1",
 }
 """The article of the General Terms behind each rule ID that produces documents (RULES 4, 8)."""
 
@@ -210,6 +217,32 @@ def _running_cost(e: RunningCostCharged, _: Lookup) -> list[Line]:
     return [line(words, e.amount, cost_type=e.cost_type)]
 
 
+def _replacement(e: ReplacementVehicleCharged, _: Lookup) -> list[Line]:
+    """M-28: the overrun days at the handover form's day rate, and damage to the car."""
+    lines = []
+    if e.overrun_days:
+        words = f"Replacement vehicle kept {e.overrun_days} day(s) beyond the entitlement"
+        lines.append(
+            line(
+                words,
+                e.short_term_day_rate * e.overrun_days,
+                replacement_id=e.replacement_id,
+                overrun_days=e.overrun_days,
+                short_term_day_rate=e.short_term_day_rate,
+            )
+        )
+    if e.damage_cost.is_positive:
+        words = "Damage to the replacement vehicle"
+        lines.append(line(words, e.damage_cost, replacement_id=e.replacement_id))
+    return lines
+
+
+def _tyres(e: TyreCostCharged, _: Lookup) -> list[Line]:
+    """O-13, M-37, A-32: one line per working (rims, an extra fitting, tyres at cost)."""
+    facts = {"cost_type": e.cost_type, "season": e.season}
+    return [line(w["formula"], Money.of(w["amount"]), **facts) for w in e.workings]
+
+
 def _paper(e: PaperSurchargeCharged, _: Lookup) -> list[Line]:
     words = f"Surcharge for non-electronic communication: {e.document_ref}"
     return [line(words, e.amount, document_ref=e.document_ref)]
@@ -288,6 +321,8 @@ _BUILDERS: dict[type[ReceivableIssued], Callable[[Any, Lookup], list[Line]]] = {
     RegistrationCostsCharged: _registration,
     RunningCostCharged: _running_cost,
     PaperSurchargeCharged: _paper,
+    ReplacementVehicleCharged: _replacement,
+    TyreCostCharged: _tyres,
     LevyProcessingFeeCharged: _levy_fee,
     LevyRecharged: _levy,
     TotalLossShortfallCharged: _loss_shortfall,

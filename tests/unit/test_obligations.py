@@ -232,14 +232,11 @@ def test_P_48_portal_access_runs_18_months_after_the_last_contract() -> None:
 OBLIGATIONS = [f"O-{n:02d}" for n in range(1, 27)]
 OTHERS = ["K-04", "K-07", "P-02", "P-04", "P-45", "P-48", "A-24", "A-30", "A-32"]
 TO_BUILD = {
-    "O-13": "tyres and winter tyres (D-26, M-37): chapter 6 services",
-    "O-15": "replacement vehicle (L-36, M-28, D-16): chapter 6 services",
     "O-18": "EuExitCertificateIssued: no command records the certificate yet",
     "O-23": "amendments of the General Terms (D-29): no amendment events yet",
     "P-45": "the GAP payout (M-20) is not computed yet",
     "A-24": "the GAP payout (M-20) is not computed yet",
     "A-30": "no advance refund or guarantee release on a founded refusal yet",
-    "A-32": "winter tyres (D-26, M-37): chapter 6 services",
 }
 """Rules registered but without behaviour yet, and what they wait for (checked below: each
 is registered, not informational, and not yet cited as applied)."""
