@@ -24,6 +24,11 @@ from domain.contract.formation import LiftHandoverSuspension, SuspendHandover
 from domain.contract.grounds import RecordGround
 from domain.contract.guarantees import ApplyGuarantee, ProvideGuarantee
 from domain.contract.incidents import RecoverVehicle, ReportOdometer, ReportTheft
+from domain.contract.replacement import (
+    ProvideReplacementVehicle,
+    ReportImmobilisation,
+    ReturnReplacementVehicle,
+)
 from domain.contract.settlement import ReturnVehicle
 from domain.money import Money
 from projections.views import deadlines, exposure, portal
@@ -303,6 +308,29 @@ class DeadlinesViewContract(CustomerViewContract):
         on_day(app, number, date(2025, 6, 10), ProvideReplacementInsurance(provided_by="CUSTOMER"))
         d17 = self.rows(app, number)["D-17"]
         assert (d17["status"], d17["closed_on"]) == ("MET", date(2025, 6, 10))
+
+    def test_D_39_replacement_due_back_at_the_theft_cap_then_at_the_recovery(self) -> None:
+        app = self.make_app()
+        services = (("REPLACEMENT_VEHICLE", Money(Decimal("25.00"))),)
+        number = active_contract(app, instalment_components=services)
+        on_day(app, number, OVERVIEW_DAY, ReportTheft(theft_on=OVERVIEW_DAY))
+        report = ReportImmobilisation("THEFT", OVERVIEW_DAY, OVERVIEW_DAY, 10)
+        on_day(app, number, OVERVIEW_DAY, report)
+        given = date(2025, 9, 21)
+        rate = Money(Decimal("80.00"))
+        on_day(app, number, given, ProvideReplacementVehicle("V001", given, rate, "Diegem", "HF"))
+        d39 = self.rows(app, number)["D-39"]
+        assert (d39["due_on"], d39["subject"], d39["status"]) == (
+            date(2025, 10, 20),
+            "RV001",
+            "OPEN",
+        )
+        on_day(app, number, date(2025, 10, 1), RecoverVehicle(recovered_on=date(2025, 10, 1)))
+        assert self.rows(app, number)["D-39"]["due_on"] == date(2025, 10, 1)
+        back = ReturnReplacementVehicle("RV001", date(2025, 10, 3), 700)
+        on_day(app, number, date(2025, 10, 3), back)
+        d39 = self.rows(app, number)["D-39"]
+        assert (d39["status"], d39["closed_on"]) == ("EXPIRED", date(2025, 10, 3))
 
     def test_D_15_expired_theft_ends_the_contract_without_a_return(self) -> None:
         app = self.make_app()

@@ -156,26 +156,36 @@ def resolve_immobilisation(
     require(row["cause"] != "THEFT", "D-16", "a stolen Vehicle is recovered (recover_vehicle)")
     require(row["resolved_on"] is None, "D-16", f"{immobilisation_id} is already resolved")
     require(row["since"] <= resolved_on <= ctx.on, "D-16", f"resolved on {resolved_on}?")
-    c.emit(
-        ImmobilisationResolved,
-        ctx,
-        ["D-16"],
-        immobilisation_id=immobilisation_id,
-        resolved_on=resolved_on,
-    )
+    _resolve(c, ctx, immobilisation_id, resolved_on, ["D-16"])
 
 
 def end_theft_immobilisation(c: Contract, ctx: Ctx, recovered_on: date) -> None:
     """D-16: the recovery of a stolen Vehicle ends its theft immobilisation."""
     for immobilisation_id, row in c.immobilisations.items():
         if row["cause"] == "THEFT" and row["resolved_on"] is None:
-            c.emit(
-                ImmobilisationResolved,
-                ctx,
-                ["D-16", "L-15"],
-                immobilisation_id=immobilisation_id,
-                resolved_on=recovered_on,
-            )
+            _resolve(c, ctx, immobilisation_id, recovered_on, ["D-16", "L-15"])
+
+
+def _resolve(
+    c: Contract, ctx: Ctx, immobilisation_id: str, resolved_on: date, rule_ids: list[str]
+) -> None:
+    """D-16 ends the entitlement; D-39: a replacement still out is due back by then."""
+    out = [
+        replacement_id
+        for replacement_id, r in c.replacements.items()
+        if r["immobilisation_id"] == immobilisation_id and r["returned_on"] is None
+    ]
+    cap = c.immobilisations[immobilisation_id]["cap"]
+    return_by = min(d for d in (resolved_on, cap) if d is not None) if out else None
+    c.emit(
+        ImmobilisationResolved,
+        ctx,
+        rule_ids + (["D-39"] if out else []),
+        immobilisation_id=immobilisation_id,
+        resolved_on=resolved_on,
+        replacement_id=out[0] if out else None,
+        return_by=return_by,
+    )
 
 
 def provide_replacement_vehicle(
@@ -208,6 +218,7 @@ def provide_replacement_vehicle(
         address=address,
         handover_form_ref=handover_form_ref,
         short_term_day_rate=short_term_day_rate.rounded(),
+        entitled_until=row["cap"],
     )
 
 

@@ -57,6 +57,9 @@ class ImmobilisationResolved(ContractEvent):
 
     immobilisation_id: str
     resolved_on: date
+    replacement_id: str | None = None
+    """The replacement still out on this immobilisation, due back on `return_by` (D-39)."""
+    return_by: date | None = None
 
     def apply_to(self, c: Contract) -> None:
         c.immobilisations = _update(
@@ -75,6 +78,8 @@ class ReplacementVehicleProvided(ContractEvent):
     address: str
     handover_form_ref: str
     short_term_day_rate: Money
+    entitled_until: date | None = None
+    """D-39: the last day already known (a theft's 30-day cap), else None until resolved."""
 
     def apply_to(self, c: Contract) -> None:
         row = {

@@ -14,6 +14,9 @@ Opened by (due date) -> closed MET / EXPIRED / MOOT:
 - D-14: dissolution + 15 days -> `VehicleSold` MET within the window, else EXPIRED.
 - D-15: `VehicleTheftReported.recovery_deadline` -> MET `StolenVehicleRecovered` /
   `TheftRecoveryDeadlineExpired` / an end that leaves no Vehicle to recover.
+- D-39: the replacement vehicle's last day, `ReplacementVehicleProvided.entitled_until` (a
+  theft's cap) or `ImmobilisationResolved.return_by` (which replaces it) -> MET
+  `ReplacementVehicleReturned` with no overrun, EXPIRED with one.
 - D-25: `ContractEnded*.return_due_date` -> MET `VehicleReturned` / - / repossession or K-05.
 - D-30: `contractual_end_date` of the handover or an adjustment that moves it -> MET
   `ContractTermExpired` / - / any other end or a new end date.
@@ -50,6 +53,11 @@ from domain.contract.incidents_events import (
     StolenVehicleRecovered,
     TheftRecoveryDeadlineExpired,
     VehicleTheftReported,
+)
+from domain.contract.replacement_events import (
+    ImmobilisationResolved,
+    ReplacementVehicleProvided,
+    ReplacementVehicleReturned,
 )
 from domain.contract.settlement_events import ContractClosed, VehicleReturned
 from domain.contract.termination_events import (
@@ -221,6 +229,23 @@ def _closed(b: Book) -> None:
     b.open("D-33", b.event.retention_until)
 
 
+def _replacement_due(b: Book) -> None:
+    """D-39: open (or move) the return deadline of a replacement vehicle still out."""
+    e = b.event
+    replacement_id = e.replacement_id
+    due = e.entitled_until if isinstance(e, ReplacementVehicleProvided) else e.return_by
+    if replacement_id is None or due is None:
+        return
+    b.close({"D-39"}, MOOT, replacement_id)
+    b.open("D-39", due, replacement_id, subject=replacement_id)
+
+
+def _replacement_back(b: Book) -> None:
+    """D-39: met when returned by its last day; expired (an overrun, M-28) after it."""
+    status = EXPIRED if b.event.overrun_days else MET
+    b.close({"D-39"}, status, b.event.replacement_id)
+
+
 def _closes(rules: set[str], status: str, subject: str | None = None) -> Callable[[Book], None]:
     """A handler that closes these rules' open deadlines (subject: an event field name)."""
     return lambda b: b.close(rules, status, getattr(b.event, subject) if subject else None)
@@ -258,6 +283,9 @@ HANDLERS: Dispatch[Callable[[Book], None]] = Dispatch(
         VehicleReturned: lambda b: b.close(
             {"D-25"}, MOOT if b.event.returned_by == "REPOSSESSION" else MET
         ),
+        ReplacementVehicleProvided: _replacement_due,
+        ImmobilisationResolved: _replacement_due,
+        ReplacementVehicleReturned: _replacement_back,
         ContractClosed: _closed,
     }
 )

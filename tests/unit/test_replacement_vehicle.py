@@ -156,6 +156,8 @@ class TestReturn:
         execute(contract, RecoverVehicle(recovered_on=date(2025, 10, 2)), ctx(date(2025, 10, 2)))
         resolved = only(collected(contract), ImmobilisationResolved)
         assert resolved.resolved_on == date(2025, 10, 2)
+        assert (resolved.replacement_id, resolved.return_by) == ("RV001", date(2025, 10, 2))
+        assert_rules(resolved, "D-16", "D-39")
         back = ReturnReplacementVehicle(
             replacement_id=replacement,
             returned_on=date(2025, 10, 4),
