@@ -117,12 +117,16 @@ def report_immobilisation(
     """D-16: entitled from informed + 24 h; on theft, to the theft date + 30 days at most."""
     require_status(c, RUNNING, "L-36", "report_immobilisation")
     require(_included(c), "L-36", f"the instalment includes no running {SERVICE} (P-13)")
-    require(since <= informed_on <= ctx.on, "D-16", "informed before the immobilisation")
+    when = f"informed on {informed_on}: not between the immobilisation ({since}) and today"
+    require(since <= informed_on <= ctx.on, "D-16", when)
     incident_id, cap = None, None
     if cause == "THEFT":
         require(c.theft is not None, "D-16", "no theft reported (report_theft)")
         assert c.theft is not None
         require(since == c.theft.theft_date, "D-16", f"the theft was on {c.theft.theft_date}")
+        reported = [r for r in c.immobilisations.values() if r["cause"] == "THEFT"]
+        open_theft = any(r["resolved_on"] is None for r in reported)
+        require(not open_theft, "D-16", "the theft's immobilisation is already reported")
         incident_id, cap = c.theft.incident_id, theft_cap(c.theft.theft_date)
     mobility_card = "MOBILITY_CARD" in c.terms.service_components
     immobilisation_id = f"V{len(c.immobilisations) + 1:03d}"
@@ -155,7 +159,8 @@ def resolve_immobilisation(
     row = _immobilisation(c, immobilisation_id)
     require(row["cause"] != "THEFT", "D-16", "a stolen Vehicle is recovered (recover_vehicle)")
     require(row["resolved_on"] is None, "D-16", f"{immobilisation_id} is already resolved")
-    require(row["since"] <= resolved_on <= ctx.on, "D-16", f"resolved on {resolved_on}?")
+    when = f"resolved on {resolved_on}: not between {row['since']} and today"
+    require(row["since"] <= resolved_on <= ctx.on, "D-16", when)
     _resolve(c, ctx, immobilisation_id, resolved_on, ["D-16"])
 
 
@@ -242,7 +247,8 @@ def return_replacement_vehicle(
     require(replacement_id in c.replacements, "D-39", f"no replacement vehicle {replacement_id}")
     out = c.replacements[replacement_id]
     require(out["returned_on"] is None, "D-39", f"{replacement_id} is already returned")
-    require(out["provided_on"] <= returned_on <= ctx.on, "D-39", f"returned on {returned_on}?")
+    when = f"returned on {returned_on}: not between {out['provided_on']} and today"
+    require(out["provided_on"] <= returned_on <= ctx.on, "D-39", when)
     until = _entitled_until(c.immobilisations[out["immobilisation_id"]], returned_on)
     days = overrun_days(until, returned_on)
     c.emit(

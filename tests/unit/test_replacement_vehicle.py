@@ -97,6 +97,24 @@ class TestEntitlement:
             contract, lambda: execute(contract, report, ctx(THEFT)), RuleViolationError, "L-36"
         )
 
+    def test_D_16_one_immobilisation_per_theft_and_one_replacement_per_immobilisation(
+        self,
+    ) -> None:
+        contract = _contract()
+        _theft_replacement(contract)
+        again = ReportImmobilisation(cause="THEFT", since=THEFT, informed_on=FROM)
+        refused = lambda: execute(contract, again, ctx(FROM))  # noqa: E731
+        assert_refused(contract, refused, RuleViolationError, "D-16")
+        second = ProvideReplacementVehicle(
+            immobilisation_id="V001",
+            provided_on=FROM,
+            short_term_day_rate=RATE,
+            address="Diegem",
+            handover_form_ref="HF-3",
+        )
+        refused = lambda: execute(contract, second, ctx(FROM))  # noqa: E731
+        assert_refused(contract, refused, RuleViolationError, "L-36")
+
     def test_L_36_not_provided_before_the_entitlement_starts(self) -> None:
         contract = _contract()
         report = ReportImmobilisation(cause="MECHANICAL", since=THEFT, informed_on=THEFT)
