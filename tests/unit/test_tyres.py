@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -138,3 +138,16 @@ class TestTyres:
         other = ReplaceTyres(approval_number="AP-1", reason="WEAR", tyre_count=4)
         refused = lambda: execute(without, other, ctx(MOUNT))  # noqa: E731
         assert_refused(without, refused, RuleViolationError, "O-13")
+
+
+@given(st.lists(st.integers(0, 150), min_size=1, max_size=4))
+def test_A_32_only_the_first_mount_of_a_season_is_free(offsets: list[int]) -> None:
+    contract = _contract(date(2025, 11, 1))
+    days = sorted(date(2025, 11, 1) + timedelta(days=o) for o in offsets)
+    for day in days:
+        execute(contract, MountWinterTyres(mounted_on=day, fitting_cost=eur("40.00")), ctx(day))
+    events = collected(contract)
+    mounts = of_type(events, WinterTyresMounted)
+    assert [m.chargeable for m in mounts] == [False] + [True] * (len(days) - 1)
+    charges = of_type(events, TyreCostCharged)
+    assert sum((c.amount for c in charges), eur("0.00")) == eur("40.00") * (len(days) - 1)
