@@ -11,6 +11,7 @@ from eventsourcing.persistence import Transcoding
 
 from domain.contract.state import (
     Dissolution,
+    FuelAccount,
     Ground,
     Guarantee,
     LessorNotice,
@@ -122,6 +123,7 @@ def domain_transcodings() -> list[Transcoding]:
                 Guarantee,
                 Levy,
                 LessorNotice,
+                FuelAccount,
             )
         ),
     ]

@@ -8,6 +8,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from domain.errors import TermsError
+from domain.fuel_money import FuelInputs
+from domain.fuel_terms import parse_fuel_provision, validate_fuel_inputs
 from domain.money import Money
 from domain.money_rules import km_cap
 from domain.values import Frequency, FuelType, InsuranceMode
@@ -84,6 +86,28 @@ class ContractTerms:
     sepa_mandate_id: str | None = None
     """P-17: the SEPA direct-debit mandate everything is collected under. The IBAN belongs to
     the mandate: personal data (A-40), checked at intake (domain/iban.py), never in an event."""
+    fuel_management: bool = False
+    """P-28 fuelManagement (Art. 16): a Fuel Card and a monthly provision on P-29's inputs."""
+    fuel_avg_monthly_km: int = 0
+    fuel_din_consumption_per_100km: Decimal = Decimal(0)
+    fuel_price_per_unit: Decimal = Decimal(0)
+    fuel_card_cost: Money = ZERO_MONEY
+    fuel_management_fee: Money = ZERO_MONEY
+    """P-29 (Art. 16.3): km per month, DIN consumption per 100 km, fuel price per litre (or
+    kWh, A-31), card cost and management fee per month (M-25)."""
+
+    @property
+    def fuel_inputs(self) -> FuelInputs | None:
+        """P-29 as the provision's inputs; None without Fuel Management."""
+        if not self.fuel_management:
+            return None
+        return FuelInputs(
+            self.fuel_avg_monthly_km,
+            self.fuel_din_consumption_per_100km,
+            self.fuel_price_per_unit,
+            self.fuel_card_cost,
+            self.fuel_management_fee,
+        )
 
     @property
     def service_components(self) -> dict[str, Money]:
@@ -103,6 +127,9 @@ class ContractTerms:
             raise TermsError(missing[0], "P-49", "is required to form the contract")
         protection = _section(data, "protection")
         gap = _section(data, "gap")
+        references: dict[str, Any] = {
+            name: _opt_text(data, name, rule) for name, rule in REFERENCES.items()
+        }
         terms = cls(
             contract_number=_text(data, "contract_number"),
             customer_number=_text(data, "customer_number"),
@@ -130,7 +157,8 @@ class ContractTerms:
             general_terms_version=str(data.get("general_terms_version", "19-2/HP")),
             brand=str(data.get("brand", "BMW")),
             instalment_components=_components(data.get("instalment_components", {})),
-            **{name: _opt_text(data, name, rule) for name, rule in REFERENCES.items()},
+            **references,
+            **parse_fuel_provision(data.get("fuel_provision")),
         )
         terms.validate()
         return terms
@@ -161,6 +189,8 @@ class ContractTerms:
         self._validate_options()
         if self.signed_at is not None:
             _instant("signed_at", self.signed_at, "P-03")
+        if self.fuel_inputs is not None:
+            validate_fuel_inputs(self.fuel_inputs)
 
     def _validate_options(self) -> None:
         if self.protection_included and self.flat_damage_fee is None:
@@ -193,6 +223,8 @@ class ContractTerms:
             value = getattr(self, f.name)
             if isinstance(value, Money):
                 value = format(value.amount, "f")
+            elif isinstance(value, Decimal):
+                value = format(value, "f")
             elif isinstance(value, FuelType | Frequency | InsuranceMode):
                 value = value.value
             elif f.name == "instalment_components":
@@ -210,6 +242,8 @@ class ContractTerms:
                 continue
             if "Money" in str(f.type) and f.name != "instalment_components":
                 kwargs[f.name] = Money(Decimal(value))
+            elif f.type == "Decimal":
+                kwargs[f.name] = Decimal(value)
         kwargs["fuel_type"] = FuelType(kwargs["fuel_type"])
         kwargs["instalment_frequency"] = Frequency(kwargs["instalment_frequency"])
         kwargs["insurance_mode"] = InsuranceMode(kwargs["insurance_mode"])

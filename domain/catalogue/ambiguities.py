@@ -166,6 +166,12 @@ ENTRIES: tuple[RuleEntry, ...] = (
         _A,
     ),
     RuleEntry(
+        "A-31",
+        "Fuel settled per calendar quarter, all actual costs against all provisions",
+        "Art. 16.2, 16.3",
+        _A,
+    ),
+    RuleEntry(
         "A-32",
         "Winter tyres: one free mount and one demount per 1 Nov - 31 Mar season",
         "Art. 13.1",

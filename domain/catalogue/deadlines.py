@@ -135,6 +135,15 @@ ENTRIES: tuple[RuleEntry, ...] = (
     # they are to be fitted in that window); a demount may come on any day and belongs to
     # the season last mounted.
     RuleEntry("D-26", "Winter tyres go on between 1 November and 31 March", "Art. 13.1", _D),
+    # D-27 reading [INT]: the provision is invoiced by the billing run on the first business day
+    # of each month; statements are recorded as the Lessor issues them (no timer: the terms
+    # attach no consequence to a late statement); a quarter is settled only after its last day.
+    RuleEntry(
+        "D-27",
+        "Fuel statements monthly or at least quarterly, provision monthly, settlement quarterly",
+        "Art. 16.2, 16.3",
+        _D,
+    ),
     RuleEntry("D-28", "Customer termination locked for the first 12 months", "Art. 18.6, 18.7", _D),
     RuleEntry(
         "D-29", "Amended General Terms take effect at least one month after notice", "Art. 22.3", _D

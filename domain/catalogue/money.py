@@ -139,6 +139,36 @@ ENTRIES: tuple[RuleEntry, ...] = (
         "Art. 6.3, 13.1, 19.3, 7.9, 16.5",
         _M,
     ),
+    # M-25 reading [INT]: the billing run invoices a whole month's provision for every calendar
+    # month from the Start Date's while Fuel Management runs and the contract has not ended
+    # (the terms give no pro rata; the quarterly settlement corrects it). An adjustment applies
+    # to the months not yet invoiced.
+    RuleEntry(
+        "M-25",
+        "Monthly fuel provision: estimated fuel at DIN use plus 10%, card and management costs",
+        "Art. 16.3",
+        _M,
+    ),
+    # M-26 reading [INT]: calendar quarters; the actual costs are the fuel and the card
+    # and management costs the quarter's statements state; settled once the quarter is over, or
+    # before when the service stopped or the contract ended (L-27). The credit relates to the
+    # quarter's last provision invoice. A statement for a quarter already settled is refused
+    # (its costs would never be settled).
+    RuleEntry(
+        "M-26",
+        "Quarterly fuel settlement: actual costs against provisions, invoiced or credited",
+        "Art. 16.2, 16.3",
+        _M,
+    ),
+    # M-27 reading [INT]: only a card replacing one reported lost or stolen (D-04) is charged,
+    # at the cost the Lessor states; the use or misuse of a card until it is returned reaches the
+    # Customer through the statements, which are settled whoever used the card (M-26).
+    RuleEntry(
+        "M-27",
+        "A replacement for a lost or stolen fuel card is charged; card use is the customer's",
+        "Art. 7.9, 16.4",
+        _M,
+    ),
     # M-30 reading [INT]: one debit note per contract, the amounts as the Lessor paid them.
     # M-28 reading [INT]: overrun days x the day rate of the handover form, plus damage at the
     # stated cost, on one debit note at the return. The cost "settled separately" when the

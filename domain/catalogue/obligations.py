@@ -135,6 +135,10 @@ ENTRIES: tuple[RuleEntry, ...] = (
         "Art. 15.3",
         _O,
     ),
+    # O-16 reading [INT]: the PIN's secrecy is not observable; the card is issued, replaced,
+    # returned or blocked by command, blocked when an early end stops the services (T-18.10),
+    # and a contract with its card neither returned nor blocked does not close (L-28). The
+    # terms give no period for the return, so there is no timer.
     RuleEntry(
         "O-16",
         "Fuel card PIN for the driver only; the customer answers for the card until returned",

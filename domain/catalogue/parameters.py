@@ -124,6 +124,23 @@ ENTRIES: tuple[RuleEntry, ...] = (
         "P-26", "Insurer's waiting days for a stolen vehicle, at most 30", "Art. 18.1(iii)", _P
     ),
     RuleEntry("P-27", "Whether GAP insurance is part of the contract", "Art. 11.7", _P),
+    # P-28 reading [INT]: Fuel Management is the presence of P-29's inputs in the terms; the
+    # services paid through the instalment are P-13's components.
+    RuleEntry(
+        "P-28",
+        "The ancillary services chosen: maintenance, tyres, mobility, replacement car, fuel",
+        "Art. 12-16",
+        _P,
+    ),
+    # P-29 reading [INT]: a `fuel_provision` object in the terms is the Fuel Management of P-28
+    # and holds the provision's inputs (km a month, DIN use per 100 km, price per litre or kWh
+    # (A-31), card cost and management fee a month, the last two 0 unless given).
+    RuleEntry(
+        "P-29",
+        "Fuel provision inputs: monthly km, DIN use, fuel price, card and management costs",
+        "Art. 16.3",
+        _P,
+    ),
     RuleEntry(
         "P-30",
         "Customer contact details used for notices and portal codes",
@@ -172,6 +189,7 @@ ENTRIES: tuple[RuleEntry, ...] = (
         _P,
     ),
     RuleEntry("P-43", "EUR 50 a day flat compensation for late return", "Art. 19.2", _P),
+    RuleEntry("P-44", "The fuel provision counts the DIN consumption plus 10%", "Art. 16.3", _P),
     RuleEntry(
         "P-45",
         "GAP base: full insured value to month 24, then 1% less per month, none after 60",

@@ -22,6 +22,7 @@ from eventsourcing.domain import Aggregate
 from domain.contract.base_events import ContractConcluded, ContractEvent
 from domain.contract.ledger import OpenChange, is_overdue, netting
 from domain.contract.standing import Standing
+from domain.contract.state import FuelAccount
 from domain.money import Money, total
 from domain.money_rules import OpenItem
 from domain.policy import STANDARD_POLICY, LessorPolicy
@@ -128,8 +129,9 @@ class Contract(Aggregate):
         replacements: dict[str, dict[str, Any]]
         replacement_km: int
         winter_seasons: dict[str, dict[str, int]]
+        fuel: FuelAccount
 
-    class_version = 13
+    class_version = 14
     """v2 added `reporting_breaches` (D-01/D-02), v3 `lapsed_guarantees` and
     `insurance_lapses` (T-18.3-vii/x), v4 `stopped_services` (T-18.10), v5
     `odometer_requests` and `reports_made` (D-03, D-04, D-06, D-24), v6 enums for the
@@ -139,7 +141,8 @@ class Contract(Aggregate):
     `protection_ends_on` and `loss_settled` (M-18), v10 `protection_refusals` (M-15,
     M-19), v11 `levies` (M-14) and `guarantees` (P-22, M-10), v12 `damage_claims` (the
     damage register, M-16), v13 `immobilisations`, `replacements`, `replacement_km` (L-36)
-    and `winter_seasons` (D-26); older snapshots are upcast
+    and `winter_seasons` (D-26), v14 `fuel` (Fuel Management, Art. 16); older snapshots are
+    upcast
     when loaded."""
 
     @staticmethod
@@ -220,6 +223,11 @@ class Contract(Aggregate):
         state["replacement_km"], state["winter_seasons"] = 0, {}
 
     @staticmethod
+    def upcast_v13_v14(state: dict[str, Any]) -> None:
+        """Before v14 no contract had Fuel Management (P-28): no card, nothing invoiced."""
+        state["fuel"] = FuelAccount()
+
+    @staticmethod
     @lru_cache(maxsize=ID_CACHE)
     def create_id(contract_number: str) -> UUID:
         """Deterministic id, so a repeated command maps to the same aggregate (DESIGN 4).
@@ -270,6 +278,7 @@ class Contract(Aggregate):
         self.damage_claims = {}
         self.immobilisations, self.replacements, self.winter_seasons = {}, {}, {}
         self.replacement_km = 0
+        self.fuel = FuelAccount()
 
     # --- plumbing used by the deciding modules ------------------------------------------
 

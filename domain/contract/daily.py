@@ -3,7 +3,8 @@
 `ApplyArticle18` is the termination consumer's decision (RULES 6, K-02..K-05): ends by law,
 expired timers, grounds detected and cleared, the Lessor policy of the `Ctx` on them, and
 the services an early end stops. It is state-based, so applying it again records nothing.
-`Bill` is the scheduler's billing run (M-02..M-04, DESIGN 5), then the set-off of credits.
+`Bill` is the scheduler's billing run (M-02..M-04, DESIGN 5) with the fuel provisions (M-25,
+D-27), then the set-off of credits.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from domain.contract import (
     cover,
     dissolution,
     formation,
+    fuel,
+    fuel_card,
     grounds,
     reporting,
     services,
@@ -56,11 +59,13 @@ def apply_article_18(c: Contract, ctx: Ctx) -> None:
     grounds.detect_grounds(c, ctx)
     dissolution.apply_policy(c, ctx)
     services.stop_linked_services(c, ctx)
+    fuel_card.block_card_on_early_end(c, ctx)
 
 
 def bill(c: Contract, ctx: Ctx) -> None:
     """The scheduler's billing for one contract on `ctx.on`."""
     billing.run_billing(c, ctx)
+    fuel.invoice_fuel_provisions(c, ctx)
     billing.set_off_credits(c, ctx)
 
 

@@ -97,7 +97,12 @@ class ThirdPartyClaimReported(DutyReport):
 
 
 class FuelCardLostOrStolen(DutyReport):
-    """D-04: the fuel card reported lost or stolen."""
+    """D-04: the fuel card reported lost or stolen (its issuer blocks it; M-27 replaces it)."""
+
+    def apply_to(self, c: Contract) -> None:
+        super().apply_to(c)
+        if c.fuel.card_status == "ACTIVE":
+            c.fuel = replace(c.fuel, card_status="LOST")
 
 
 class InsuranceChangeReported(DutyReport):

@@ -50,12 +50,15 @@ class StopAncillaryService(Command):
 
 
 def linked_services(terms: ContractTerms) -> list[str]:
-    """The services the contract's terms link to it (P-24, P-25, and those of P-13)."""
+    """The services the contract's terms link to it (P-24, P-25, P-28's Fuel Management, and
+    those of P-13)."""
     services = []
     if terms.protection_included:
         services.append("PROTECTION")
     if terms.insurance_mode is InsuranceMode.LESSOR_MTPL_WITH_PROTECTION:
         services.append("LESSOR_INSURANCE")
+    if terms.fuel_management:
+        services.append("FUEL_MANAGEMENT")
     return services + [s for s in terms.service_components if s not in services]
 
 

@@ -308,7 +308,8 @@ def _due(c: Contract, ctx: Ctx) -> date:
 
 def close(c: Contract, ctx: Ctx) -> None:
     """L-28: all balances zero both ways; after a dissolution the Vehicle must be sold, after a
-    theft or total loss the loss settled against the insurer's payout (M-18, L-27)."""
+    theft or total loss the loss settled against the insurer's payout (M-18, L-27), and the
+    Fuel Card returned or blocked (O-16, Art. 16.5)."""
     require_status(c, {ContractStatus.IN_SETTLEMENT}, "L-28", "close")
     owed, credit = c.open_debits(), c.open_credits()
     require(owed.is_zero, "L-28", f"customer balance not settled: {owed} open")
@@ -317,6 +318,8 @@ def close(c: Contract, ctx: Ctx) -> None:
     require(sold, "L-28", "the Vehicle is not sold yet (Art. 18.5)")
     awaited = c.end_kind in (EndKind.THEFT, EndKind.TOTAL_LOSS) and not c.loss_settled
     require(not awaited, "L-28", "the insurer's payout for the loss is not recorded (M-18, L-27)")
+    card_out = c.fuel.card_status == "ACTIVE"
+    require(not card_out, "O-16", "the Fuel Card is neither returned nor blocked (L-28)")
     c.emit(
         ContractClosed, ctx, ["L-28", "D-33"], retention_until=add_months(ctx.on, RETENTION_MONTHS)
     )

@@ -139,3 +139,20 @@ class Levy:
     forwarded: int = 0
     contested: bool = False
     paid: bool = False
+
+
+@dataclass
+class FuelAccount:
+    """Fuel Management (Art. 16): the card, the provision's inputs once adjusted, and what was
+    invoiced, stated and settled, keyed by the ISO date of the month, period or quarter start.
+    """
+
+    card_id: str | None = None
+    card_status: str = "NONE"
+    """NONE, ACTIVE, LOST (reported, D-04), RETURNED or BLOCKED (O-16)."""
+    adjusted_inputs: dict[str, str] = field(default_factory=dict)
+    """M-25: the inputs of the last `FuelProvisionAdjusted` (empty: the P-29 terms)."""
+    provisions: dict[str, Money] = field(default_factory=dict)
+    statement_fuel: dict[str, Money] = field(default_factory=dict)
+    statement_fees: dict[str, Money] = field(default_factory=dict)
+    settled: list[str] = field(default_factory=list)

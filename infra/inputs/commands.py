@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import MISSING, fields
 from datetime import date
+from decimal import Decimal
 from types import UnionType
 from typing import (
     TYPE_CHECKING,
@@ -36,6 +37,7 @@ from infra.inputs.types import (
     Amount,
     BusinessDate,
     Identifier,
+    Quantity,
     Strict,
 )
 
@@ -71,6 +73,7 @@ def _annotation(hint: Any, bounds: Bounds) -> Any:
         bool: bool,
         date: BusinessDate,
         Money: Amount,
+        Decimal: Quantity,
         tuple[str, ...]: Annotated[list[Identifier], Field(max_length=bounds.max_items)],
         ChargeLines: Annotated[list[ChargeLine], Field(max_length=bounds.max_items)],
     }

@@ -22,6 +22,7 @@ from infra.inputs.types import (
     Count,
     Identifier,
     Kilometres,
+    Quantity,
     Rate,
     Strict,
     UnitPrice,
@@ -57,6 +58,16 @@ class GapInput(Strict):
     lessor_bore_registration_tax_and_costs: bool = True
     registration_tax: Amount | None = None
     registration_costs: Amount | None = None
+
+
+class FuelProvisionInput(Strict):
+    """P-28 / P-29: Fuel Management and the inputs of its monthly provision (M-25)."""
+
+    avg_monthly_km: Kilometres
+    din_consumption_per_100km: Quantity
+    fuel_price_per_unit: Quantity
+    fuel_card_cost: Amount = Field(default="0.00", validate_default=True)
+    management_fee: Amount = Field(default="0.00", validate_default=True)
 
 
 class CustomerContactInput(Strict):
@@ -125,6 +136,8 @@ class ContractTermsInput(Strict):
     iban: Annotated[str, StringConstraints(max_length=MAX_IBAN_INPUT)] | None = None
     """P-17: the mandate's IBAN, checked (ISO 13616) but, personal data (A-40), not a term:
     never in an event; the contract keeps `sepa_mandate_id`, the mandate keeps the IBAN."""
+    fuel_provision: FuelProvisionInput | None = None
+    """P-28 / P-29: present when the contract includes Fuel Management."""
     customer_contact: CustomerContactInput | None = None
     """P-30: the Customer's contact for the portal; not a term: never in an event."""
 

@@ -117,6 +117,22 @@ Rate = Annotated[
     WithJsonSchema({"type": "string", "pattern": RATE_PATTERN, "examples": ["0.50"]}),
 ]
 """A rate between 0 and 1, read into a `Decimal`."""
+Quantity = Annotated[
+    str,
+    StringConstraints(max_length=11, pattern=UNIT_PRICE_PATTERN),
+    AfterValidator(_decimal),
+    PlainSerializer(_plain, return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": UNIT_PRICE_PATTERN,
+            "maxLength": 11,
+            "description": "a number of at most four decimals, as a decimal string",
+            "examples": ["5.0", "1.859"],
+        }
+    ),
+]
+"""A quantity or a price per litre (P-29: DIN consumption, fuel price), read into a `Decimal`."""
 
 
 def _iso_date(value: str) -> date:

@@ -64,6 +64,12 @@ TERMS_ADDED = frozenset(
         "signed_at",
         "supplier_id",
         "sepa_mandate_id",
+        "fuel_management",
+        "fuel_avg_monthly_km",
+        "fuel_din_consumption_per_100km",
+        "fuel_price_per_unit",
+        "fuel_card_cost",
+        "fuel_management_fee",
     }
 )
 """Terms fields added after v1 of the events that carry terms: optional for readers (older

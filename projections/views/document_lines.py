@@ -32,6 +32,11 @@ from domain.contract.billing_events import (
     TotalLossShortfallCharged,
 )
 from domain.contract.damage_events import DamageShortfallCharged
+from domain.contract.fuel_events import (
+    FuelCardReplacementCharged,
+    FuelProvisionInvoiced,
+    FuelSettlementInvoiced,
+)
 from domain.contract.levy_events import LevyProcessingFeeCharged, LevyRecharged
 from domain.contract.replacement_events import ReplacementVehicleCharged
 from domain.contract.tyres_events import TyreCostCharged
@@ -64,6 +69,9 @@ RULE_ARTICLES: dict[str, str] = {
     "M-23": "Art. 19.2",
     "M-24": "Art. 19.3",
     "M-28": "Art. 15.2, 15.3",
+    "M-25": "Art. 16.3",
+    "M-26": "Art. 16.2, 16.3",
+    "M-27": "Art. 7.9, 16.4",
     "M-30": "Art. 6.2",
     "M-31": "Art. 6.3, 8.2, 8.3, 10.4, 12.2, 12.3",
     "M-32": "Art. 18.4",
@@ -80,11 +88,14 @@ RULE_ARTICLES: dict[str, str] = {
     "P-21": "Art. 6.2",
     "P-38": "Art. 8.4",
     "P-42": "Art. 18.7",
+    "P-29": "Art. 16.3",
+    "P-44": "Art. 16.3",
     "D-13": "Art. 18.5",
     "D-14": "Art. 18.5",
     "D-25": "Art. 19.1",
     "D-37": "Art. 8.4",
     "D-39": "Art. 15.2, 15.3",
+    "D-27": "Art. 16.2, 16.3",
     "A-08": "Art. 5.2",
     "A-09": "Art. 5.3, 5.4",
     "A-10": "Art. 5.3",
@@ -258,6 +269,27 @@ def _levy(e: LevyRecharged, _: Lookup) -> list[Line]:
     return [line("Levy paid by the Lessor", e.amount, levy_id=e.levy_id)]
 
 
+def _fuel_provision(e: FuelProvisionInvoiced, _: Lookup) -> list[Line]:
+    """M-25: the month's estimated fuel (DIN consumption + 10%), card and management costs."""
+    facts = {k: e.inputs[k] for k in ("avg_monthly_km", "din_consumption_per_100km")}
+    words = f"Fuel provision {e.month:%m/%Y}"
+    return [
+        line(words, e.amount, month=e.month, fuel_price=e.inputs["fuel_price_per_unit"], **facts)
+    ]
+
+
+def _fuel_settlement(e: FuelSettlementInvoiced, _: Lookup) -> list[Line]:
+    """M-26: the quarter's actual costs less its provisions."""
+    facts = {"actual_costs": e.actual_costs, "provisions": e.provisions}
+    return [
+        line(f"Fuel settlement, quarter from {e.quarter}", e.amount, quarter=e.quarter, **facts)
+    ]
+
+
+def _fuel_card(e: FuelCardReplacementCharged, _: Lookup) -> list[Line]:
+    return [line("Replacement Fuel Card (lost or stolen)", e.amount, card_id=e.card_id)]
+
+
 def _loss_shortfall(e: TotalLossShortfallCharged, _: Lookup) -> list[Line]:
     """M-18: the Remaining Capital less what the insurer paid and Protection waived."""
     lines = [line("Remaining capital at the end", e.remaining_capital, incident_id=e.incident_id)]
@@ -325,6 +357,9 @@ _BUILDERS: dict[type[ReceivableIssued], Callable[[Any, Lookup], list[Line]]] = {
     TyreCostCharged: _tyres,
     LevyProcessingFeeCharged: _levy_fee,
     LevyRecharged: _levy,
+    FuelProvisionInvoiced: _fuel_provision,
+    FuelSettlementInvoiced: _fuel_settlement,
+    FuelCardReplacementCharged: _fuel_card,
     TotalLossShortfallCharged: _loss_shortfall,
     DissolutionIndemnityInvoiced: _dissolution,
     EarlyTerminationFeeInvoiced: _early_termination,
