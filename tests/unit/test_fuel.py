@@ -35,6 +35,7 @@ from domain.contract.fuel_events import (
     FuelQuarterSettled,
     FuelSettlementInvoiced,
 )
+from domain.contract.incidents import DeclareTotalLoss
 from domain.contract.registry import execute
 from domain.contract.reporting import ReportFuelCardLost
 from domain.contract.settlement import CloseContract, ReturnVehicle
@@ -333,6 +334,19 @@ class TestCard:
         assert only(collected(contract), FuelCardBlocked).card_id == "FC-1"
         execute(contract, CloseContract(), ctx(end))
         assert of_type(collected(contract), ContractClosed)
+
+    def test_O_16_an_early_end_stops_fuel_management_and_blocks_the_card(self) -> None:
+        on = date(2024, 5, 20)
+        contract = _fuel_contract(date(2024, 5, 6))
+        execute(contract, IssueFuelCard(card_id="FC-1"), ctx(date(2024, 5, 6)))
+        execute(contract, DeclareTotalLoss(event_on=date(2024, 5, 10)), ctx(on))
+        run_days(contract, on, date(2024, 6, 2))
+        events = collected(contract)
+
+        stopped = of_type(events, AncillaryServiceStopped)
+        assert ("FUEL_MANAGEMENT", "18.10") in {(e.service, e.ground) for e in stopped}
+        assert_rules(only(events, FuelCardBlocked), "T-18.10", "O-16")
+        assert max(contract.fuel.provisions) == "2024-05-01"  # none after the end
 
 
 class TestSnapshots:
