@@ -112,6 +112,10 @@ ENTRIES: tuple[RuleEntry, ...] = (
         "Art. 10.8",
         _M,
     ),
+    # M-20 reading [INT]: worked out with the M-18 settlement, once the insurer's payout
+    # is known; credited to the Customer (credit note GAP) as the Lessor's, Art. 11.7 naming no
+    # payer. Where Protection does not cover the loss (not included, ended, claim refused),
+    # the insurer's payout stands in for the waiver and there is no advance refund.
     RuleEntry(
         "M-20", "GAP payout from the insured value, less waiver and advance refund", "Art. 11.7", _M
     ),

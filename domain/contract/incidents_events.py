@@ -224,6 +224,21 @@ class TotalLossSettlementComputed(ContractEvent):
         c.loss_settled = True
 
 
+class GapPayoutDetermined(ContractEvent):
+    """M-20 (Art. 11.7, P-45, A-24): the GAP payout to the Customer, worked out when the loss
+    is settled against the insurer's payout (M-18); credited to the Customer if positive."""
+
+    incident_id: str | None
+    insured_value: Money
+    contract_month_number: int
+    base: Money
+    waived_amount: Money
+    """Term (ii): the Protection waiver, or the insurer's payout where Protection does not
+    cover the loss (A-24(a))."""
+    advance_refund: Money
+    payout: Money
+
+
 class AdvanceRefundDetermined(ContractEvent):
     """M-19: the advance refund on total loss or theft (outside VAT)."""
 

@@ -20,6 +20,14 @@ A-27, or a stop on an Art. 18.2 ground), and the Lessor did not refuse the loss'
 under Art. 10.2 (`refuse_protection_claim`, protection.py). A
 payout of 0.00 records that the insurer paid nothing (no own-damage policy under Art. 11.4,
 or a refusal).
+
+GAP (M-20, Art. 11.7, P-45, A-24): with GAP in the terms (P-27), the same settlement works
+out the GAP payout (domain/gap_money.py) and credits it to the Customer (credit note GAP),
+who is paid out like any credit. [INT] Art. 11.7 says the Customer "receives" the difference
+without naming the payer; the Lessor credits it, as A-24(f)'s `GapPayoutDetermined` then
+a payment to the Customer (`RefundPaidToCustomer{reason: GAP}`, RULES 9.2). Where Protection
+does not cover the loss, term (ii) is the insurer's payout (A-24(a)) and nothing was
+refunded under Art. 10.8.
 """
 
 from __future__ import annotations
@@ -28,11 +36,18 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, ClassVar
 
+from domain.calendar import elapsed_months
 from domain.contract.billing_events import CreditNoteIssued, TotalLossShortfallCharged
 from domain.contract.command import Command, bounded
 from domain.contract.guards import require, require_status
-from domain.contract.incidents_events import InsurerPayoutReceived, TotalLossSettlementComputed
+from domain.contract.incidents_events import (
+    GapPayoutDetermined,
+    InsurerPayoutReceived,
+    TotalLossSettlementComputed,
+)
+from domain.contract.protection import advance_refunded
 from domain.end_money import protection_waiver, total_loss_settlement
+from domain.gap_money import gap_payout
 from domain.money import Money
 from domain.money_rules import worked_remaining_capital
 from domain.values import ContractStatus, EndKind
@@ -78,7 +93,8 @@ def record_insurer_payout(c: Contract, ctx: Ctx, amount: Money, insurer: str) ->
     rules = ["M-18", LOSS_RULES[c.end_kind]]
     worked_capital = worked_remaining_capital(c.terms.invested_capital, c.start_date, end, "M-18")
     capital = worked_capital.amount
-    waived = protection_waiver(capital, amount) if protection_covers(c, end) else Money.zero()
+    covers = protection_covers(c, end)
+    waived = protection_waiver(capital, amount) if covers else Money.zero()
     settled = total_loss_settlement(capital, amount, waived)
     incident = c.loss_incident_id
     c.emit(InsurerPayoutReceived, ctx, rules, incident_id=incident, insurer=insurer, amount=amount)
@@ -115,6 +131,43 @@ def record_insurer_payout(c: Contract, ctx: Ctx, amount: Money, insurer: str) ->
             relates_to=None,
             reason="INSURER_SURPLUS",
             workings=records([settled.surplus_working()]),
+        )
+    if c.terms.gap_included:
+        _credit_gap(c, ctx, end, amount, settled.protection_waived.rounded() if covers else None)
+
+
+def _credit_gap(c: Contract, ctx: Ctx, end: date, paid: Money, waived: Money | None) -> None:
+    """M-20 (P-45, A-24): the GAP payout from the insured value, less the Protection waiver
+    and the advance refund, or less the insurer's payout where Protection did not cover."""
+    insured = c.terms.gap_insured_value
+    assert insured is not None  # P-51: GAP terms carry the insured value
+    refund = advance_refunded(c) if waived is not None else Money.zero()
+    elapsed = elapsed_months(c.start_date, end)
+    gap = gap_payout(insured, elapsed, paid if waived is None else waived, refund)
+    if gap is None:  # A-24(c): no GAP after contract month 60
+        return
+    rules = ["M-20", "P-45", "A-24"]
+    c.emit(
+        GapPayoutDetermined,
+        ctx,
+        rules,
+        incident_id=c.loss_incident_id,
+        insured_value=insured,
+        contract_month_number=gap.month_number,
+        base=gap.base,
+        waived_amount=gap.deducted - refund,
+        advance_refund=refund,
+        payout=gap.payout,
+    )
+    if gap.payout.is_positive:
+        c.issue(
+            CreditNoteIssued,
+            ctx,
+            rules,
+            amount=gap.payout,
+            relates_to=None,
+            reason="GAP",
+            workings=records([gap.working.citing(incident_id=c.loss_incident_id)]),
         )
 
 

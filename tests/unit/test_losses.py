@@ -41,7 +41,9 @@ from tests.factories import REF_START, ctx, run_days
 
 PAID_ON = date(2025, 12, 1)
 """The insurer's payout reaches the Lessor after the end (any later business date)."""
-NO_PROTECTION: dict[str, Any] = {"protection_included": False, "flat_damage_fee": None}
+NO_GAP: dict[str, Any] = {"gap_included": False}
+"""The M-18 examples without the GAP credit (M-20, tests/unit/test_gap.py)."""
+NO_PROTECTION: dict[str, Any] = {"protection_included": False, "flat_damage_fee": None, **NO_GAP}
 
 
 def totally_lost(**overrides: Any) -> Contract:
@@ -126,7 +128,7 @@ class TestTotalLossSettlement:
 
     def test_M_18_the_insurer_surplus_above_the_remaining_capital_is_the_customers(self) -> None:
         # RULES M-18: the insurer pays the Lessor 38,000 -> EUR 1,550.00 to the Customer.
-        contract = totally_lost()
+        contract = totally_lost(**NO_GAP)
 
         pay_out(contract, "38000.00")
         events = collected(contract)
@@ -146,7 +148,7 @@ class TestTotalLossSettlement:
     def test_M_18_Protection_waives_the_shortfall_and_nothing_is_charged(self) -> None:
         # Art. 10.1/7.8(ii): under Protection the Lessor waives its recourse for what the
         # insurer does not pay: 36,450 - 33,000 = 3,450 waived, 0.00 charged.
-        contract = totally_lost()
+        contract = totally_lost(**NO_GAP)
         open_before = contract.open_debits()
 
         pay_out(contract, "33000.00")

@@ -174,6 +174,9 @@ class TestReturnAndSettlement:
         # M-18: the insurer pays 35,000.00; Protection waives the rest of RC 36,900.00.
         payout = RecordInsurerPayout(amount=eur("35000.00"), insurer="INS-1")
         execute(contract, payout, ctx(THEFT_RECOVERY_DEADLINE + ONE_DAY))
+        # M-20: REF has GAP: 42,000 - (waived 1,900 + refund 1,875) = 38,225.00 is owed too.
+        gap = PayRefund(amount=eur("38225.00"), reason="GAP")
+        execute(contract, gap, ctx(THEFT_RECOVERY_DEADLINE + ONE_DAY))
         execute(contract, CloseContract(), ctx(THEFT_RECOVERY_DEADLINE + ONE_DAY))
         assert contract.status.value == "CLOSED"  # narrowed above, read it afresh
 
