@@ -235,4 +235,29 @@ ENTRIES: tuple[RuleEntry, ...] = (
         "Art. 13.1",
         _M,
     ),
+    # M-05 reading [INT]: the Lessor's choice is a command field: one credit note now
+    # (LUMP_CREDIT) or equal shares, rounded half-up with the rest on the last, credited
+    # against each of the next instalment invoices as they are issued (SPREAD).
+    RuleEntry(
+        "M-05",
+        "What the supplier pays for a non-conforming car is credited on the instalments",
+        "Art. 4.4",
+        _M,
+    ),
+    # M-29 reading [INT]: every premium the Lessor states it paid for the Vehicle, whatever
+    # the policy (Art. 11.4 liability, Art. 11.5 replacement, other), on its own debit note.
+    RuleEntry(
+        "M-29",
+        "Insurance premiums the Lessor pays for the car are recovered from the Customer",
+        "Art. 11.6",
+        _M,
+    ),
+    # M-34 reading [INT]: recorded only on a contract dissolved against the Lessor, step by
+    # step (claimed, agreed, decided by a court, withdrawn), amount optional; nothing booked.
+    RuleEntry(
+        "M-34",
+        "After dissolving against the Lessor the Customer may claim damages at law",
+        "Art. 18.8",
+        _M,
+    ),
 )

@@ -131,7 +131,9 @@ class Contract(Aggregate):
         winter_seasons: dict[str, dict[str, int]]
         fuel: FuelAccount
 
-    class_version = 14
+        compensation_shares: list[dict[str, Any]]
+
+    class_version = 15
     """v2 added `reporting_breaches` (D-01/D-02), v3 `lapsed_guarantees` and
     `insurance_lapses` (T-18.3-vii/x), v4 `stopped_services` (T-18.10), v5
     `odometer_requests` and `reports_made` (D-03, D-04, D-06, D-24), v6 enums for the
@@ -141,8 +143,8 @@ class Contract(Aggregate):
     `protection_ends_on` and `loss_settled` (M-18), v10 `protection_refusals` (M-15,
     M-19), v11 `levies` (M-14) and `guarantees` (P-22, M-10), v12 `damage_claims` (the
     damage register, M-16), v13 `immobilisations`, `replacements`, `replacement_km` (L-36)
-    and `winter_seasons` (D-26), v14 `fuel` (Fuel Management, Art. 16); older snapshots are
-    upcast
+    and `winter_seasons` (D-26), v14 `fuel` (Fuel Management, Art. 16), v15
+    `compensation_shares` (M-05 spread over instalments); older snapshots are upcast
     when loaded."""
 
     @staticmethod
@@ -228,6 +230,11 @@ class Contract(Aggregate):
         state["fuel"] = FuelAccount()
 
     @staticmethod
+    def upcast_v14_v15(state: dict[str, Any]) -> None:
+        """Before v15 no supplier compensation could be spread over instalments (M-05)."""
+        state["compensation_shares"] = []
+
+    @staticmethod
     @lru_cache(maxsize=ID_CACHE)
     def create_id(contract_number: str) -> UUID:
         """Deterministic id, so a repeated command maps to the same aggregate (DESIGN 4).
@@ -279,6 +286,7 @@ class Contract(Aggregate):
         self.immobilisations, self.replacements, self.winter_seasons = {}, {}, {}
         self.replacement_km = 0
         self.fuel = FuelAccount()
+        self.compensation_shares = []
 
     # --- plumbing used by the deciding modules ------------------------------------------
 

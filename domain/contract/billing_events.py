@@ -237,6 +237,16 @@ class RegistrationCostsCharged(ReceivableIssued):
     registration_tax: Money
 
 
+class InsurancePremiumRecharged(ReceivableIssued):
+    """M-29 (Art. 11.6): a premium the Lessor paid an insurer for the Vehicle, recovered."""
+
+    CATEGORY: ClassVar[str] = "INSURANCE_PREMIUM"
+
+    policy_ref: str
+    period_start: date
+    period_end: date
+
+
 class RunningCostCharged(ReceivableIssued):
     """M-31: a running cost the Customer bears (no contract service covers it)."""
 

@@ -1,8 +1,12 @@
-"""Costs the Customer bears, passed on as debit notes (M-30, M-31, M-36; M-35).
+"""Costs the Customer bears, passed on as debit notes (M-29, M-30, M-31, M-36; M-35).
 
 Each command records a cost the Lessor has established and issues one debit note for it,
 due after the contract's payment term (D-36 / A-43), like the other charges of the ledger:
 
+- M-29 (Art. 11.6): a premium the Lessor paid an insurer for the Vehicle (the liability
+  insurance it takes out under Art. 11.4, a replacement policy under Art. 11.5, any other).
+  [INT] Art. 11.6 recovers "all" such premiums, so any policy is accepted; one debit note per
+  premium and period, as the Lessor paid it (the terms set no premium nor period).
 - M-30 (Art. 6.2, P-21): registration costs, plates and BIV, invoiced separately and in full
   when the Special Conditions do not include them in the instalments. [INT] Once per contract
   (the terms speak of the registration, not of each cost), amounts as the Lessor paid them.
@@ -19,10 +23,11 @@ due after the contract's payment term (D-36 / A-43), like the other charges of t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, ClassVar
 
 from domain.contract.billing_events import (
+    InsurancePremiumRecharged,
     PaperSurchargeCharged,
     RegistrationCostsCharged,
     RunningCostCharged,
@@ -37,8 +42,6 @@ from domain.workings import passed_on, records, stated
 REGISTRATION_ITEMS = ("registration costs", "number plates", "registration tax (BIV)")
 """M-30: the three items a registration costs invoice passes on, in its lines' order."""
 if TYPE_CHECKING:
-    from datetime import date
-
     from domain.contract import Contract, Ctx
     from domain.contract.command import Handlers
 
@@ -88,6 +91,18 @@ class ChargeRunningCost(Command):
     cost_type: str = bounded(choices=RUNNING_COST_TYPES)
     amount: Money = bounded(low=ZERO)
     description: str = bounded("", max_length=200)
+
+
+@dataclass(frozen=True)
+class RechargeInsurancePremium(Command):
+    """M-29: a premium the Lessor paid an insurer for the Vehicle, for one period."""
+
+    name: ClassVar[str] = "recharge_insurance_premium"
+    rule_ids: ClassVar[tuple[str, ...]] = ("M-29",)
+    policy_ref: str = bounded()
+    period_start: date = bounded()
+    period_end: date = bounded()
+    amount: Money = bounded(low=ZERO)
 
 
 @dataclass(frozen=True)
@@ -170,6 +185,28 @@ def charge_running_cost(
     )
 
 
+def recharge_insurance_premium(
+    c: Contract, ctx: Ctx, policy_ref: str, period_start: date, period_end: date, amount: Money
+) -> None:
+    """M-29: the premium as the Lessor paid it, rounded to cents, on one debit note."""
+    require_status(c, CHARGEABLE, "M-29", "recharge_insurance_premium")
+    require(bool(policy_ref.strip()), "M-29", "policy_ref is required")
+    require(period_start <= period_end, "M-29", "the period must not end before it starts")
+    require(amount.rounded().is_positive, "M-29", "the premium must be more than 0")
+    period = f"{period_start.isoformat()}..{period_end.isoformat()}"
+    c.issue(
+        InsurancePremiumRecharged,
+        ctx,
+        ["M-29"],
+        amount=amount.rounded(),
+        due_date=_due(c, ctx),
+        policy_ref=policy_ref,
+        period_start=period_start,
+        period_end=period_end,
+        workings=records([passed_on("M-29", f"insurance premium {policy_ref} {period}", amount)]),
+    )
+
+
 def charge_paper_surcharge(c: Contract, ctx: Ctx, document_ref: str) -> None:
     """M-36: the Lessor policy's supplement for one document sent on paper (the sender
     names the document; the contract keeps no list of them, so no new state)."""
@@ -191,4 +228,5 @@ HANDLERS: Handlers = {
     ChargeRegistrationCosts: charge_registration_costs,
     ChargeRunningCost: charge_running_cost,
     ChargePaperSurcharge: charge_paper_surcharge,
+    RechargeInsurancePremium: recharge_insurance_premium,
 }

@@ -22,6 +22,7 @@ from domain.contract import (
     grounds,
     reporting,
     services,
+    supplier_compensation,
     termination,
 )
 from domain.contract.command import Command
@@ -45,7 +46,7 @@ class Bill(Command):
     """Invoice every billing period that has begun, then set credits off against debits."""
 
     name: ClassVar[str] = "bill"
-    rule_ids: ClassVar[tuple[str, ...]] = ("M-02", "M-03", "M-04", "M-09")
+    rule_ids: ClassVar[tuple[str, ...]] = ("M-02", "M-03", "M-04", "M-05", "M-09")
     public: ClassVar[bool] = False
 
 
@@ -64,8 +65,10 @@ def apply_article_18(c: Contract, ctx: Ctx) -> None:
 
 def bill(c: Contract, ctx: Ctx) -> None:
     """The scheduler's billing for one contract on `ctx.on`."""
+    before = set(c.receivables)
     billing.run_billing(c, ctx)
     fuel.invoice_fuel_provisions(c, ctx)
+    supplier_compensation.credit_spread_shares(c, ctx, before)  # M-05 SPREAD
     billing.set_off_credits(c, ctx)
 
 

@@ -68,3 +68,13 @@ class LessorBreachRecorded(LessorGroundFactRecorded):
 
 class LessorTrustBreakdownRecorded(LessorGroundFactRecorded):
     """T-18.8-v: trust in the Lessor so shaken that continuing is reasonably impossible."""
+
+
+class CustomerDamagesClaimRecorded(ContractEvent):
+    """M-34 (Art. 18.8): the Customer's claim for damages under general law after dissolving
+    against the Lessor, recorded as it stands; nothing is computed or invoiced."""
+
+    claim_id: str
+    amount_claimed: Money | None
+    status: str
+    description: str

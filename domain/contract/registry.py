@@ -31,6 +31,7 @@ from domain.contract import (
     grounds,
     guarantees,
     incidents,
+    lessor_damages,
     lessor_grounds,
     levies,
     losses,
@@ -39,6 +40,7 @@ from domain.contract import (
     reporting,
     services,
     settlement,
+    supplier_compensation,
     termination,
     tyres,
 )
@@ -74,8 +76,10 @@ HANDLERS: Mapping[type[Command], Callable[..., RecordedRefusalError | None]] = {
     **ground_facts.HANDLERS,
     **dissolution.HANDLERS,
     **lessor_grounds.HANDLERS,
+    **lessor_damages.HANDLERS,
     **termination.HANDLERS,
     **settlement.HANDLERS,
+    **supplier_compensation.HANDLERS,
     **daily.HANDLERS,
 }
 """Command class -> the function that decides it on a contract."""

@@ -19,6 +19,7 @@ from domain.contract.billing_events import (
     EarlyTerminationFeeInvoiced,
     FlatDamageFeeCharged,
     InstalmentInvoiced,
+    InsurancePremiumRecharged,
     KmSettlementInvoiced,
     LateInterestAccrued,
     LateReturnCompensationCharged,
@@ -55,6 +56,7 @@ RULE_ARTICLES: dict[str, str] = {
     "M-02": "Art. 5.1",
     "M-03": "Art. 5.1",
     "M-04": "Art. 5.1",
+    "M-05": "Art. 4.4",
     "M-06": "Art. 5.2",
     "M-07": "Art. 5.3",
     "M-11": "Art. 2.2, 19.3",
@@ -73,6 +75,7 @@ RULE_ARTICLES: dict[str, str] = {
     "M-25": "Art. 16.3",
     "M-26": "Art. 16.2, 16.3",
     "M-27": "Art. 7.9, 16.4",
+    "M-29": "Art. 11.6",
     "M-30": "Art. 6.2",
     "M-31": "Art. 6.3, 8.2, 8.3, 10.4, 12.2, 12.3",
     "M-32": "Art. 18.4",
@@ -257,6 +260,13 @@ def _tyres(e: TyreCostCharged, _: Lookup) -> list[Line]:
     return [line(w["formula"], Money.of(w["amount"]), **facts) for w in e.workings]
 
 
+def _premium(e: InsurancePremiumRecharged, _: Lookup) -> list[Line]:
+    """M-29: one premium the Lessor paid, for its policy and period."""
+    words = f"Insurance premium {e.policy_ref}, {e.period_start} to {e.period_end}"
+    facts = {"period_start": e.period_start, "period_end": e.period_end}
+    return [line(words, e.amount, policy_ref=e.policy_ref, **facts)]
+
+
 def _paper(e: PaperSurchargeCharged, _: Lookup) -> list[Line]:
     words = f"Surcharge for non-electronic communication: {e.document_ref}"
     return [line(words, e.amount, document_ref=e.document_ref)]
@@ -358,6 +368,7 @@ _BUILDERS: dict[type[ReceivableIssued], Callable[[Any, Lookup], list[Line]]] = {
     PaperSurchargeCharged: _paper,
     ReplacementVehicleCharged: _replacement,
     TyreCostCharged: _tyres,
+    InsurancePremiumRecharged: _premium,
     LevyProcessingFeeCharged: _levy_fee,
     LevyRecharged: _levy,
     FuelProvisionInvoiced: _fuel_provision,
