@@ -20,10 +20,16 @@ from domain.contract.cover import (
     RecordGuaranteeLapsed,
 )
 from domain.contract.dissolution import Dissolve
-from domain.contract.formation import LiftHandoverSuspension, SuspendHandover
+from domain.contract.formation import (
+    HandOverVehicle,
+    LiftHandoverSuspension,
+    SubmitInsuranceProof,
+    SuspendHandover,
+)
 from domain.contract.grounds import RecordGround
 from domain.contract.guarantees import ApplyGuarantee, ProvideGuarantee
 from domain.contract.incidents import RecoverVehicle, ReportOdometer, ReportTheft
+from domain.contract.lessor_grounds import RecordLessorRemedy, SendLessorDefaultNotice
 from domain.contract.replacement import (
     ProvideReplacementVehicle,
     ReportImmobilisation,
@@ -269,6 +275,24 @@ class DeadlinesViewContract(CustomerViewContract):
         d08 = self.rows(app, number)["D-08"]
         assert (d08["status"], d08["closed_on"]) == ("EXPIRED", date(2024, 3, 16))
 
+    def test_D_05_rented_storage_landlord_told_at_the_latest_at_handover(self) -> None:
+        app = self.make_app()
+        told, untold = ready_contract(app), ready_contract(app, contract_number="LL-2")
+        for number, informed in ((told, True), (untold, False)):
+            on_day(app, number, date(2024, 3, 4), SubmitInsuranceProof())
+            hand_over = HandOverVehicle(
+                odometer=12, rented_storage=True, landlord_informed=informed
+            )
+            on_day(app, number, REF_START, hand_over)
+        met, missed = self.rows(app, told)["D-05"], self.rows(app, untold)["D-05"]
+        assert (met["due_on"], met["status"], met["closed_on"]) == (REF_START, "MET", REF_START)
+        assert (missed["status"], missed["closed_on"]) == ("EXPIRED", REF_START)
+
+    def test_D_05_no_deadline_without_rented_storage(self) -> None:
+        app = self.make_app()
+        number = active_contract(app)
+        assert "D-05" not in self.rows(app, number)
+
     def test_D_10_opened_by_a_registered_notice_and_expired(self) -> None:
         app = self.make_app()
         number = active_contract(app)
@@ -288,6 +312,38 @@ class DeadlinesViewContract(CustomerViewContract):
         live_unpaid(app, number, date(2024, 5, 11), date(2024, 5, 16))
         d10 = self.rows(app, number)["D-10"]
         assert (d10["status"], d10["closed_on"], d10["pending"]) == ("MET", date(2024, 5, 10), [])
+
+    def test_D_11_the_lessor_pays_within_8_days_of_the_customers_reminder(self) -> None:
+        # RULES D-12 example dates: reminder dispatched Mon 2025-02-10 -> last day Tue 02-18
+        # (the Lessor's deadline is not rolled, A-05); the remedy on 02-14 meets it.
+        app = self.make_app()
+        number = active_contract(app)
+        reminder = SendLessorDefaultNotice(ground="18.8(i)", amount=Money.of("1875.00"))
+        on_day(app, number, date(2025, 2, 10), reminder)
+        d11 = self.rows(app, number)["D-11"]
+        assert d11["deadline_id"] == f"{contract_id(number)}:D-11:LN001"
+        assert (d11["due_on"], d11["rule_ids"], d11["subject"]) == (
+            date(2025, 2, 18),
+            ["D-11", "D-12"],
+            "LN001",
+        )
+        on_day(app, number, date(2025, 2, 14), RecordLessorRemedy(notice_id="LN001"))
+        d11 = self.rows(app, number)["D-11"]
+        assert (d11["status"], d11["closed_on"]) == ("MET", date(2025, 2, 14))
+
+    def test_D_11_expires_the_day_after_the_8_days_without_payment(self) -> None:
+        app = self.make_app()
+        number = active_contract(app)
+        on_day(app, number, date(2024, 4, 2), SendLessorDefaultNotice(ground="18.8(iv)"))
+        reminder = SendLessorDefaultNotice(
+            ground="18.8(i)", registered=False, amount=Money.of("100.00")
+        )
+        on_day(app, number, date(2024, 4, 2), reminder)
+        live_unpaid(app, number, date(2024, 4, 3), date(2024, 4, 12))
+        rows = self.rows(app, number)
+        assert (rows["D-11"]["status"], rows["D-11"]["closed_on"]) == ("EXPIRED", date(2024, 4, 11))
+        assert rows["D-11"]["rule_ids"] == ["D-11", "D-12"]
+        assert (rows["D-12"]["subject"], rows["D-12"]["status"]) == ("LN001", "EXPIRED")
 
     def test_D_15_theft_recovery_window_met_by_the_recovery(self) -> None:
         app = self.make_app()

@@ -28,6 +28,14 @@ ENTRIES: tuple[RuleEntry, ...] = (
         "Art. 9.6, 16.4",
         _D,
     ),
+    # D-05 reading [INT]: a checklist item of the handover form (rented storage, landlord
+    # told); due at the handover, met or missed there; a miss is a HUMAN breach, no refusal.
+    RuleEntry(
+        "D-05",
+        "Where the car is kept in rented premises, tell the landlord who owns it by handover",
+        "Art. 9.4",
+        _D,
+    ),
     RuleEntry("D-06", "Answer an odometer request within five working days", "Art. 2.2", _D),
     RuleEntry("D-07", "Have repairs done within five working days", "Art. 8.2", _D),
     RuleEntry("D-08", "Collect the car within 14 days of the ready notice", "Art. 4.6", _D),
@@ -39,6 +47,16 @@ ENTRIES: tuple[RuleEntry, ...] = (
     ),
     RuleEntry(
         "D-10", "Eight days after a formal notice to pay an overdue instalment", "Art. 5.3", _D
+    ),
+    # D-11 reading [INT]: the Customer's 18.8(i) notice naming the unpaid amount is the
+    # reminder; the Lessor's last day is the same as D-12's (dispatch + 8 days, not rolled,
+    # A-05), met by the recorded payment or remedy. M-08 (what the Lessor then owes) is not
+    # built: the expiry is recorded, the 18.8(i) right follows D-12 if the notice was registered.
+    RuleEntry(
+        "D-11",
+        "The Lessor has eight days after the Customer's reminder to pay what it owes",
+        "Art. 5.4, 18.8(i)",
+        _D,
     ),
     # D-12 reading (RULES 0.5, A-05): the Lessor's notices to the Customer (18.2(ii), 18.3(ii)
     # (iii)) set a Customer-side deadline, rolled forward to a working day like D-10; the

@@ -20,6 +20,7 @@ from domain.contract import (
     fuel,
     fuel_card,
     grounds,
+    lessor_grounds,
     reporting,
     services,
     supplier_compensation,
@@ -57,6 +58,7 @@ def apply_article_18(c: Contract, ctx: Ctx) -> None:
     cover.process_replacement_deadlines(c, ctx)
     reporting.process_odometer_requests(c, ctx)
     billing.process_notice_deadlines(c, ctx)
+    lessor_grounds.process_lessor_deadlines(c, ctx)
     grounds.detect_grounds(c, ctx)
     dissolution.apply_policy(c, ctx)
     services.stop_linked_services(c, ctx)

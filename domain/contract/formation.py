@@ -98,8 +98,12 @@ class HandOverVehicle(Command):
     """The Handover Form is signed at this odometer reading: the contract starts."""
 
     name: ClassVar[str] = "hand_over"
-    rule_ids: ClassVar[tuple[str, ...]] = ("L-07", "G-11", "M-02")
+    rule_ids: ClassVar[tuple[str, ...]] = ("L-07", "G-11", "M-02", "D-05")
     odometer: int = bounded()
+    rented_storage: bool = bounded(False)
+    """D-05 checklist: the Vehicle will be kept in rented premises (Art. 9.4)."""
+    landlord_informed: bool = bounded(False)
+    """D-05 checklist: the landlord was told in time that the Lessor owns the Vehicle."""
 
 
 @dataclass(frozen=True)
@@ -182,8 +186,20 @@ def _resumed(deadline: date | None, paused_days: int) -> date | None:
     return None if deadline is None else deadline_in_days(deadline, paused_days, roll=True)
 
 
-def hand_over(c: Contract, ctx: Ctx, *, odometer: int) -> None:
-    """L-07: the Handover Form is signed; the Start Date is fixed (G-11)."""
+def hand_over(
+    c: Contract,
+    ctx: Ctx,
+    *,
+    odometer: int,
+    rented_storage: bool = False,
+    landlord_informed: bool = False,
+) -> None:
+    """L-07: the Handover Form is signed; the Start Date is fixed (G-11).
+
+    D-05 (Art. 9.4): the form's checklist records whether the Vehicle is kept in rented
+    premises and, if so, whether the landlord was told by now that the Lessor owns it. [INT]
+    Not telling the landlord is a HUMAN breach (it does not stop the handover); the Lessor
+    may record it as a ground fact (OBLIGATION_BREACHED, T-18.3-vi)."""
     require_status(c, {ContractStatus.READY_FOR_HANDOVER}, "L-07", "hand_over")
     own_insurance = c.terms.insurance_mode is InsuranceMode.CUSTOMER_OWN
     require(
@@ -195,7 +211,9 @@ def hand_over(c: Contract, ctx: Ctx, *, odometer: int) -> None:
     c.emit(
         VehicleHandedOver,
         ctx,
-        ["L-07", "G-11", "M-02"],
+        ["L-07", "G-11", "M-02", *(["D-05"] if rented_storage else [])],
+        rented_storage=rented_storage,
+        landlord_informed=rented_storage and landlord_informed,
         start_date=ctx.on,
         odometer_at_handover=odometer,
         contractual_end_date=contractual_end_date(ctx.on, c.terms.term_months),

@@ -124,6 +124,10 @@ class VehicleHandedOver(ContractEvent):
     start_date: date
     odometer_at_handover: int
     contractual_end_date: date
+    rented_storage: bool = False
+    """D-05 checklist (Art. 9.4): kept in rented premises (False on events before it)."""
+    landlord_informed: bool = False
+    """D-05 checklist: the landlord knows the Lessor owns the Vehicle."""
 
     MOVES_TO: ClassVar[ContractStatus | None] = ContractStatus.ACTIVE
 

@@ -7,6 +7,14 @@ failure), and (ii) and (v) on the fact alone (insolvency; trust broken). A fact 
 is recorded with its evidence (RULES 0.4) before the Customer may dissolve on it. The
 dissolution itself is `termination.dissolve_against_lessor` (L-25), which asks
 `established_lessor_ground` here first.
+
+D-11 (Art. 5.4, 18.8(i)): a notice for an unpaid amount is also the Customer's reminder: the
+Lessor has 8 days from it to pay (the same last day as D-12, not rolled, A-05). Each notice's
+deadline is recorded with the notice (`cure_deadline`, the deadlines view opens it) and, if
+no payment or remedy is recorded by then, expires the day after
+(`LessorCureDeadlineExpired`, once per notice, `process_lessor_deadlines` in the daily run).
+[INT] The expiry records the fact only: the 18.8 right is already read from the notice
+(`established_lessor_ground`), and M-08 (the Lessor's interest and indemnity) is not built.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from domain.contract.guards import require, require_status
 from domain.contract.lessor_grounds_events import (
     LessorBreachRecorded,
     LessorCreditorInterferenceRecorded,
+    LessorCureDeadlineExpired,
     LessorDefaultNoticeSent,
     LessorDefaultRemedied,
     LessorGroundFactRecorded,
@@ -125,13 +134,36 @@ def send_lessor_default_notice(
     c.emit(
         LessorDefaultNoticeSent,
         ctx,
-        ["D-12", rule_of(ground), "A-06"],
+        [*notice_deadlines(ground), rule_of(ground), "A-06"],
         notice_id=f"LN{len(c.lessor_notices) + 1:03d}",
         ground=ground,
         registered=registered,
         amount=amount,
         cure_deadline=lessor_cure_deadline(ctx.on),
     )
+
+
+def notice_deadlines(ground: str) -> list[str]:
+    """D-11 for a reminder of an unpaid amount (18.8(i)), then D-12 (every notice)."""
+    return ["D-11", "D-12"] if ground == "18.8(i)" else ["D-12"]
+
+
+def process_lessor_deadlines(c: Contract, ctx: Ctx) -> None:
+    """D-11 / D-12: each notice whose last day passed without a payment or remedy, once."""
+    for notice in c.lessor_notices.values():
+        deadline_id = f"{notice_deadlines(notice.ground)[0]}:{notice.notice_id}"
+        if ctx.on <= notice.cure_deadline or deadline_id in c.expired_deadlines:
+            continue
+        if notice.remedied_on is not None and notice.remedied_on <= notice.cure_deadline:
+            continue
+        c.emit(
+            LessorCureDeadlineExpired,
+            ctx.at(notice.cure_deadline + ONE_DAY),
+            [*notice_deadlines(notice.ground), rule_of(notice.ground)],
+            deadline_id=deadline_id,
+            deadline=notice.cure_deadline,
+            notice_id=notice.notice_id,
+        )
 
 
 def record_lessor_remedy(c: Contract, ctx: Ctx, notice_id: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from domain.contract.base_events import ContractEvent
+from domain.contract.formation_events import DeadlineExpired
 from domain.contract.state import LessorNotice
 
 if TYPE_CHECKING:
@@ -40,6 +41,13 @@ class LessorDefaultRemedied(ContractEvent):
 
     def apply_to(self, c: Contract) -> None:
         c.lessor_notices[self.notice_id].remedied_on = self.occurred_on
+
+
+class LessorCureDeadlineExpired(DeadlineExpired):
+    """D-11 (18.8(i): the amount the Customer's reminder named is still unpaid) or D-12 (the
+    registered notice's 8 days ran out without a remedy): the Lessor's deadline passed."""
+
+    notice_id: str
 
 
 class LessorGroundFactRecorded(ContractEvent):

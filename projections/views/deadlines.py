@@ -8,8 +8,13 @@ Opened by (due date) -> closed MET / EXPIRED / MOOT:
 - D-08, D-09 (Customer insures): ready notice -> MET handover (D-09 also
   `InsuranceProofAccepted`) / `...DeadlineExpired` / handover suspension (the lift reopens
   the ones that were running, with the time left) or an end.
+- D-05 (tell the landlord of rented storage): `VehicleHandedOver` with `rented_storage` ->
+  MET at once if `landlord_informed`, else EXPIRED (due at the handover; HUMAN breach).
 - D-10 (instalment arrears) or D-12 (other registered notice): `FormalNoticeSent.cure_deadline`
   -> MET once every receivable on notice is paid / `FormalNoticeCureDeadlineExpired`.
+- D-11 (the Lessor pays what an 18.8(i) notice names) or D-12 (the Lessor's cure period of
+  an 18.8(iii)/(iv) notice): `LessorDefaultNoticeSent.cure_deadline` -> MET
+  `LessorDefaultRemedied` within it / `LessorCureDeadlineExpired`.
 - D-13: `DissolutionIndemnityInvoiced.due_date` -> MET once the indemnity is paid.
 - D-14: dissolution + 15 days -> `VehicleSold` MET within the window, else EXPIRED.
 - D-15: `VehicleTheftReported.recovery_deadline` -> MET `StolenVehicleRecovered` /
@@ -54,6 +59,11 @@ from domain.contract.incidents_events import (
     TheftRecoveryDeadlineExpired,
     VehicleTheftReported,
 )
+from domain.contract.lessor_grounds_events import (
+    LessorCureDeadlineExpired,
+    LessorDefaultNoticeSent,
+    LessorDefaultRemedied,
+)
 from domain.contract.replacement_events import (
     ImmobilisationResolved,
     ReplacementVehicleProvided,
@@ -89,6 +99,7 @@ if TYPE_CHECKING:
     from projections.engine.rows import Batch, Row
 
 SALE_WINDOW = timedelta(days=15)  # D-14
+LESSOR_DEADLINES = ("D-11", "D-12")
 HANDOVER = ("D-08", "D-09")
 
 DEADLINES = Table(
@@ -180,8 +191,12 @@ def _proof(b: Book) -> None:
 
 
 def _handed_over(b: Book) -> None:
+    e: VehicleHandedOver = b.event
     b.close(HANDOVER, MET)
-    b.open("D-30", b.event.contractual_end_date)
+    if e.rented_storage:  # D-05: due at the handover, met or missed there
+        b.open("D-05", e.start_date)
+        b.close({"D-05"}, MET if e.landlord_informed else EXPIRED)
+    b.open("D-30", e.contractual_end_date)
 
 
 def _adjusted(b: Book) -> None:
@@ -206,6 +221,15 @@ def _notice(b: Book) -> None:
         rule_ids=cited,
         pending=unpaid if e.receivable_ids else None,
     )
+
+
+def _lessor_notice(b: Book) -> None:
+    """D-11 / D-12: the Lessor's last day to pay or remedy what the Customer's notice names."""
+    e: LessorDefaultNoticeSent = b.event
+    cited = [r for r in e.rule_ids if r in LESSOR_DEADLINES]
+    rule = cited[0] if cited else "D-12"
+    key = e.notice_id
+    b.open(rule, e.cure_deadline, key, subject=key, rule_ids=cited or [rule])
 
 
 def _ended(b: Book) -> None:
@@ -286,6 +310,13 @@ HANDLERS: Dispatch[Callable[[Book], None]] = Dispatch(
         ReplacementVehicleProvided: _replacement_due,
         ImmobilisationResolved: _replacement_due,
         ReplacementVehicleReturned: _replacement_back,
+        LessorDefaultNoticeSent: _lessor_notice,
+        LessorDefaultRemedied: lambda b: b.close(
+            set(LESSOR_DEADLINES),
+            MET if b.event.within_cure_period else EXPIRED,
+            b.event.notice_id,
+        ),
+        LessorCureDeadlineExpired: _closes(set(LESSOR_DEADLINES), EXPIRED, "notice_id"),
         ContractClosed: _closed,
     }
 )

@@ -221,6 +221,24 @@ class TestFormation:
 
         assert of_type(collected(contract), VehicleCollectionDeadlineExpired) == []
 
+    def test_D_05_the_handover_checklist_records_rented_storage_and_the_landlord(self) -> None:
+        contract = ready_contract()
+        told = HandOverVehicle(odometer=12, rented_storage=True, landlord_informed=True)
+
+        execute(contract, told, ctx(REF_START))
+
+        handed_over = only(collected(contract), VehicleHandedOver)
+        assert_rules(handed_over, "L-07", "D-05")
+        assert (handed_over.rented_storage, handed_over.landlord_informed) == (True, True)
+        assert contract.status is ContractStatus.ACTIVE  # a missed D-05 is a HUMAN breach only
+
+    def test_D_05_not_cited_without_rented_storage(self) -> None:
+        contract = ready_contract()
+        execute(contract, HandOverVehicle(odometer=12, landlord_informed=True), ctx(REF_START))
+        handed_over = only(collected(contract), VehicleHandedOver)
+        assert "D-05" not in handed_over.rule_ids
+        assert (handed_over.rented_storage, handed_over.landlord_informed) == (False, False)
+
     def test_L_07_hand_over_starts_the_contract(self) -> None:
         contract = ready_contract()
 

@@ -21,6 +21,7 @@ from domain.contract.lessor_grounds import (
 from domain.contract.lessor_grounds_events import (
     LessorBreachRecorded,
     LessorCreditorInterferenceRecorded,
+    LessorCureDeadlineExpired,
     LessorDefaultNoticeSent,
     LessorDefaultRemedied,
     LessorInsolvencyRecorded,
@@ -419,3 +420,27 @@ def test_D_12_a_notice_to_the_lessor_survives_a_snapshot_round_trip() -> None:
 
     assert isinstance(restored, Contract)
     assert restored.lessor_notices == contract.lessor_notices
+
+
+def test_D_11_a_reminder_of_an_unpaid_amount_expires_once_the_day_after_its_8_days(
+    contract: Contract,
+) -> None:
+    # D-12 example dates: dispatched Mon 2025-02-10, last day Tue 02-18, expired on Wed 02-19.
+    reminder = SendLessorDefaultNotice(ground="18.8(i)", registered=False, amount=OWED)
+    execute(contract, reminder, ctx(DISPATCH, actor="CUSTOMER"))
+    sent = only(collected(contract), LessorDefaultNoticeSent)
+    assert_rules(sent, "D-11", "D-12", "T-18.8-i")
+    notice_id = sent.notice_id
+    run_days(contract, DISPATCH + ONE_DAY, RIGHT_ARISES + ONE_DAY)
+
+    expired = only(collected(contract), LessorCureDeadlineExpired)
+    assert_rules(expired, "D-11", "D-12", "T-18.8-i")
+    assert (expired.notice_id, expired.deadline_id) == (notice_id, f"D-11:{notice_id}")
+    assert (expired.occurred_on, expired.deadline) == (RIGHT_ARISES, CURE_LAST_DAY)
+
+
+def test_D_11_no_expiry_when_the_lessor_paid_within_the_8_days(contract: Contract) -> None:
+    notice_id = notice(contract, "18.8(i)")
+    execute(contract, RecordLessorRemedy(notice_id=notice_id), ctx(CURE_LAST_DAY))
+    run_days(contract, DISPATCH + ONE_DAY, RIGHT_ARISES + ONE_DAY)
+    assert not [e for e in collected(contract) if isinstance(e, LessorCureDeadlineExpired)]
