@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from domain.contract.amendments import NotifyTermsAmendment, ObjectToTermsAmendment
 from domain.contract.cover import (
     NotifyInsuranceLapse,
     ProvideReplacementInsurance,
@@ -344,6 +345,26 @@ class DeadlinesViewContract(CustomerViewContract):
         assert (rows["D-11"]["status"], rows["D-11"]["closed_on"]) == ("EXPIRED", date(2024, 4, 11))
         assert rows["D-11"]["rule_ids"] == ["D-11", "D-12"]
         assert (rows["D-12"]["subject"], rows["D-12"]["status"]) == ("LN001", "EXPIRED")
+
+    def test_D_29_the_objection_window_of_an_amendment_of_the_general_terms(self) -> None:
+        # RULES D-29: notified 2025-05-15 -> may take effect from 2025-06-15 (last day to
+        # object 06-14); without objection it applies, and the window closes EXPIRED.
+        app = self.make_app()
+        applied, objected = active_contract(app), active_contract(app, contract_number="AM-2")
+        for number in (applied, objected):
+            notice = NotifyTermsAmendment("19-3/HP", date(2025, 6, 15))
+            on_day(app, number, date(2025, 5, 15), notice)
+        d29 = self.rows(app, applied)["D-29"]
+        assert (d29["due_on"], d29["subject"], d29["status"]) == (
+            date(2025, 6, 14),
+            "19-3/HP",
+            "OPEN",
+        )
+        on_day(app, objected, date(2025, 6, 1), ObjectToTermsAmendment())
+        live_unpaid(app, applied, date(2025, 6, 15), date(2025, 6, 15))
+        met, expired = self.rows(app, objected)["D-29"], self.rows(app, applied)["D-29"]
+        assert (met["status"], met["closed_on"]) == ("MET", date(2025, 6, 1))
+        assert (expired["status"], expired["closed_on"]) == ("EXPIRED", date(2025, 6, 15))
 
     def test_D_15_theft_recovery_window_met_by_the_recovery(self) -> None:
         app = self.make_app()

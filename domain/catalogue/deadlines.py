@@ -163,6 +163,9 @@ ENTRIES: tuple[RuleEntry, ...] = (
         _D,
     ),
     RuleEntry("D-28", "Customer termination locked for the first 12 months", "Art. 18.6, 18.7", _D),
+    # D-29 reading [INT]: effective at least one calendar month after the notice (add_months);
+    # the Customer may object until the day before; one amendment pending at a time; [GAP] an
+    # objection keeps the contract on its version and nothing else follows.
     RuleEntry(
         "D-29", "Amended General Terms take effect at least one month after notice", "Art. 22.3", _D
     ),

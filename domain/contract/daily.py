@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from domain.contract import (
+    amendments,
     billing,
     cover,
     dissolution,
@@ -59,6 +60,7 @@ def apply_article_18(c: Contract, ctx: Ctx) -> None:
     reporting.process_odometer_requests(c, ctx)
     billing.process_notice_deadlines(c, ctx)
     lessor_grounds.process_lessor_deadlines(c, ctx)
+    amendments.process_terms_amendments(c, ctx)
     grounds.detect_grounds(c, ctx)
     dissolution.apply_policy(c, ctx)
     services.stop_linked_services(c, ctx)

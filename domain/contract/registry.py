@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from domain.contract import (
     adjustments,
+    amendments,
     billing,
     charges,
     cover,
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
 HANDLERS: Mapping[type[Command], Callable[..., RecordedRefusalError | None]] = {
     **formation.HANDLERS,
     **adjustments.HANDLERS,
+    **amendments.HANDLERS,
     **billing.HANDLERS,
     **charges.HANDLERS,
     **levies.HANDLERS,

@@ -15,6 +15,8 @@ Opened by (due date) -> closed MET / EXPIRED / MOOT:
 - D-11 (the Lessor pays what an 18.8(i) notice names) or D-12 (the Lessor's cure period of
   an 18.8(iii)/(iv) notice): `LessorDefaultNoticeSent.cure_deadline` -> MET
   `LessorDefaultRemedied` within it / `LessorCureDeadlineExpired`.
+- D-29 (the Customer may object to amended General Terms): `GeneralTermsAmendmentNotified`,
+  last day the day before `effective_from` -> MET `...Objected` / EXPIRED `...Applied`.
 - D-13: `DissolutionIndemnityInvoiced.due_date` -> MET once the indemnity is paid.
 - D-14: dissolution + 15 days -> `VehicleSold` MET within the window, else EXPIRED.
 - D-15: `VehicleTheftReported.recovery_deadline` -> MET `StolenVehicleRecovered` /
@@ -34,6 +36,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from domain.contract.amendment_events import (
+    GeneralTermsAmendmentApplied,
+    GeneralTermsAmendmentNotified,
+    GeneralTermsAmendmentObjected,
+)
 from domain.contract.base_events import ContractConcluded
 from domain.contract.billing_events import (
     DissolutionIndemnityInvoiced,
@@ -317,6 +324,14 @@ HANDLERS: Dispatch[Callable[[Book], None]] = Dispatch(
             b.event.notice_id,
         ),
         LessorCureDeadlineExpired: _closes(set(LESSOR_DEADLINES), EXPIRED, "notice_id"),
+        GeneralTermsAmendmentNotified: lambda b: b.open(
+            "D-29",
+            b.event.effective_from - timedelta(days=1),
+            b.event.new_version,
+            subject=b.event.new_version,
+        ),
+        GeneralTermsAmendmentObjected: _closes({"D-29"}, MET, "new_version"),
+        GeneralTermsAmendmentApplied: _closes({"D-29"}, EXPIRED, "new_version"),
         ContractClosed: _closed,
     }
 )

@@ -233,7 +233,6 @@ OBLIGATIONS = [f"O-{n:02d}" for n in range(1, 27)]
 OTHERS = ["K-04", "K-07", "P-02", "P-04", "P-45", "P-48", "A-24", "A-30", "A-32"]
 TO_BUILD = {
     "O-18": "EuExitCertificateIssued: no command records the certificate yet",
-    "O-23": "amendments of the General Terms (D-29): no amendment events yet",
     "A-30": "no advance refund or guarantee release on a founded refusal yet",
 }
 """Rules registered but without behaviour yet, and what they wait for (checked below: each
