@@ -29,8 +29,9 @@ from domain.contract.formation import (
 )
 from domain.contract.grounds import RecordGround
 from domain.contract.guarantees import ApplyGuarantee, ProvideGuarantee
-from domain.contract.incidents import RecoverVehicle, ReportOdometer, ReportTheft
+from domain.contract.incidents import RecoverVehicle, ReportIncident, ReportOdometer, ReportTheft
 from domain.contract.lessor_grounds import RecordLessorRemedy, SendLessorDefaultNotice
+from domain.contract.repairs import RecordRepairCompleted
 from domain.contract.replacement import (
     ProvideReplacementVehicle,
     ReportImmobilisation,
@@ -365,6 +366,18 @@ class DeadlinesViewContract(CustomerViewContract):
         met, expired = self.rows(app, objected)["D-29"], self.rows(app, applied)["D-29"]
         assert (met["status"], met["closed_on"]) == ("MET", date(2025, 6, 1))
         assert (expired["status"], expired["closed_on"]) == ("EXPIRED", date(2025, 6, 15))
+
+    def test_D_07_a_reported_damage_is_repaired_within_five_working_days(self) -> None:
+        # RULES D-07: reported Mon 2025-06-02 -> due Tue 2025-06-10 (Whit Monday skipped).
+        app = self.make_app()
+        number = active_contract(app)
+        cost = Money.of("800.00")
+        on_day(app, number, date(2025, 6, 2), ReportIncident("COLLISION", date(2025, 6, 2), cost))
+        d07 = self.rows(app, number)["D-07"]
+        assert (d07["due_on"], d07["subject"], d07["status"]) == (date(2025, 6, 10), "I001", "OPEN")
+        on_day(app, number, date(2025, 6, 11), RecordRepairCompleted(incident_id="I001"))
+        d07 = self.rows(app, number)["D-07"]
+        assert (d07["status"], d07["closed_on"]) == ("EXPIRED", date(2025, 6, 11))
 
     def test_D_15_theft_recovery_window_met_by_the_recovery(self) -> None:
         app = self.make_app()

@@ -133,6 +133,7 @@ class Contract(Aggregate):
 
         compensation_shares: list[dict[str, Any]]
         terms_amendment: dict[str, Any] | None
+        repairs_due: dict[str, str]
 
     class_version = 15
     """v2 added `reporting_breaches` (D-01/D-02), v3 `lapsed_guarantees` and
@@ -145,9 +146,8 @@ class Contract(Aggregate):
     M-19), v11 `levies` (M-14) and `guarantees` (P-22, M-10), v12 `damage_claims` (the
     damage register, M-16), v13 `immobilisations`, `replacements`, `replacement_km` (L-36)
     and `winter_seasons` (D-26), v14 `fuel` (Fuel Management, Art. 16), v15
-    `compensation_shares` (M-05 spread over instalments) and `terms_amendment` (D-29);
-    older snapshots are upcast
-    when loaded."""
+    `compensation_shares` (M-05 spread over instalments), `terms_amendment` (D-29) and
+    `repairs_due` (D-07); older snapshots are upcast when loaded."""
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -234,9 +234,11 @@ class Contract(Aggregate):
     @staticmethod
     def upcast_v14_v15(state: dict[str, Any]) -> None:
         """Before v15 no supplier compensation could be spread over instalments (M-05) and no
-        amendment of the General Terms was pending (D-29)."""
+        amendment of the General Terms was pending (D-29); repairs reported before v15 carry
+        no D-07 due date (a replay from the events rebuilds it)."""
         state["compensation_shares"] = []
         state["terms_amendment"] = None
+        state["repairs_due"] = {}
 
     @staticmethod
     @lru_cache(maxsize=ID_CACHE)
@@ -291,7 +293,7 @@ class Contract(Aggregate):
         self.replacement_km = 0
         self.fuel = FuelAccount()
         self.compensation_shares = []
-        self.terms_amendment = None
+        self.terms_amendment, self.repairs_due = None, {}
 
     # --- plumbing used by the deciding modules ------------------------------------------
 

@@ -18,6 +18,7 @@ from domain.contract.incidents_events import (
     TotalLossDeclared,
     VehicleTheftReported,
 )
+from domain.contract.repairs import repair_due
 from domain.contract.replacement import end_theft_immobilisation
 from domain.contract.reporting import WITHIN_24_HOURS as REPORT_WITHIN
 from domain.contract.reporting import check_reported_in_time
@@ -138,6 +139,7 @@ def report_incident(
         kind=kind,
         incident_on=incident_on,
         repair_cost=cost,
+        repair_due=repair_due(ctx.on),  # D-07
     )
     under_protection = ("D-23",) if c.terms.protection_included else ()
     due_by = incident_on + REPORT_WITHIN

@@ -56,9 +56,25 @@ class IncidentReported(ContractEvent):
     kind: str
     incident_on: date
     repair_cost: Money
+    repair_due: date | None = None
+    """D-07: the last day to have the repair done (5 working days from the report); None on
+    events recorded before it."""
 
     def apply_to(self, c: Contract) -> None:
         c.incidents += 1
+        if self.repair_due is not None:
+            c.repairs_due[self.incident_id] = self.repair_due.isoformat()
+
+
+class RepairCompleted(ContractEvent):
+    """D-07 (Art. 8.2): the repair of a reported damage was done (late if not `in_time`)."""
+
+    incident_id: str
+    due_date: date
+    in_time: bool
+
+    def apply_to(self, c: Contract) -> None:
+        c.repairs_due.pop(self.incident_id, None)
 
 
 class ReportingDutyBreached(ContractEvent):

@@ -5,6 +5,8 @@ document id, else the opening event's version), so a replay gives the same ids a
 scheduler can turn each due deadline into exactly one `DeadlineReached` (DESIGN 5).
 
 Opened by (due date) -> closed MET / EXPIRED / MOOT:
+- D-07 (repair within 5 working days): `IncidentReported.repair_due` -> MET / EXPIRED
+  `RepairCompleted` in time or late (no expiry event: a HUMAN breach, domain/contract/repairs.py).
 - D-08, D-09 (Customer insures): ready notice -> MET handover (D-09 also
   `InsuranceProofAccepted`) / `...DeadlineExpired` / handover suspension (the lift reopens
   the ones that were running, with the time left) or an end.
@@ -62,6 +64,8 @@ from domain.contract.formation_events import (
     VehicleReadyForHandoverNotified,
 )
 from domain.contract.incidents_events import (
+    IncidentReported,
+    RepairCompleted,
     StolenVehicleRecovered,
     TheftRecoveryDeadlineExpired,
     VehicleTheftReported,
@@ -230,6 +234,13 @@ def _notice(b: Book) -> None:
     )
 
 
+def _repair(b: Book) -> None:
+    """D-07: a reported damage is to be repaired within 5 working days."""
+    e: IncidentReported = b.event
+    if e.repair_due is not None:
+        b.open("D-07", e.repair_due, e.incident_id, subject=e.incident_id)
+
+
 def _lessor_notice(b: Book) -> None:
     """D-11 / D-12: the Lessor's last day to pay or remedy what the Customer's notice names."""
     e: LessorDefaultNoticeSent = b.event
@@ -305,6 +316,10 @@ HANDLERS: Dispatch[Callable[[Book], None]] = Dispatch(
             "D-15", b.event.recovery_deadline, b.event.incident_id, subject=b.event.incident_id
         ),
         StolenVehicleRecovered: _closes({"D-15"}, MET, "incident_id"),
+        IncidentReported: _repair,
+        RepairCompleted: lambda b: b.close(
+            {"D-07"}, MET if b.event.in_time else EXPIRED, b.event.incident_id
+        ),
         InsuranceLapseNotified: lambda b: b.open(
             "D-17", b.event.replacement_deadline, b.event.lapse_id, subject=b.event.lapse_id
         ),

@@ -96,7 +96,7 @@ def test_M_05_spread_state_survives_a_snapshot_and_v14_snapshots_upcast() -> Non
     assert [s["amount"] for s in restored.compensation_shares] == ["50.00", "50.00"]
     state: dict[str, object] = {}
     Contract.upcast_v14_v15(state)
-    assert state == {"compensation_shares": [], "terms_amendment": None}
+    assert state == {"compensation_shares": [], "terms_amendment": None, "repairs_due": {}}
 
 
 def test_M_05_refuses_nothing_to_credit_and_a_lump_over_several_instalments() -> None:
