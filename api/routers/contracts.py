@@ -10,7 +10,7 @@ view has reached N (read-your-writes after a command). A contract the views do n
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
@@ -36,6 +36,7 @@ from api.schemas.views import ContractPage, Deadline, Document, Event, Exposure,
 from domain.contract import Contract
 from domain.contract.command import MAX_CODE
 from domain.values import ContractStatus
+from infra.audit.replay import Replay
 from infra.inputs.types import IDENTIFIER_PATTERN
 from projections.views.deadlines import PostgresDeadlinesView
 from projections.views.exposure import PostgresExposureView
@@ -43,6 +44,15 @@ from projections.views.history import PostgresHistoryView
 from projections.views.invoices import PostgresInvoicesView
 from projections.views.ledger import PostgresLedgerView
 from projections.views.portal import PostgresPortalView
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from uuid import UUID
+
+    from infra.audit.replay import Cut
+    from projections.engine.rows import PostgresRowView, Row
+
+V = TypeVar("V", bound="PostgresRowView")
 
 router = APIRouter(prefix="/v1", tags=["queries"])
 
@@ -68,6 +78,21 @@ ExposureView = Annotated[
 
 def _not_found(number: str) -> ProblemError:
     return ProblemError(404, f"no contract {number}")
+
+
+async def _live_or_replayed(
+    read: Reading[V],
+    request: Request,
+    response: Response,
+    number: str,
+    cut: Cut | None,
+    live: Callable[[V, UUID], list[Row]],
+    from_replay: Callable[[Replay], list[Row]],
+) -> list[Row]:
+    """A contract's rows from the live view, or replayed from its events for an auditor's cut."""
+    if cut is None:
+        return await read.run(lambda view: live(view, Contract.create_id(number)))
+    return from_replay(await replayed(request, response, number, cut))
 
 
 @router.get("/contracts", summary="Contracts by number, filtered, a page at a time")
@@ -116,10 +141,9 @@ async def documents(
     known_at: KnownAt = None,
 ) -> list[Document]:  # type: ignore[valid-type]
     cut = audit_cut(read.caller, as_of, known_at)
-    if cut is None:
-        rows = await read.run(lambda view: view.documents(Contract.create_id(number)))
-    else:
-        rows = (await replayed(request, response, number, cut)).documents()
+    rows = await _live_or_replayed(
+        read, request, response, number, cut, lambda view, at: view.documents(at), Replay.documents
+    )
     return [Document.model_validate(row) for row in rows]
 
 
@@ -144,10 +168,9 @@ async def contract_history(
     known_at: KnownAt = None,
 ) -> list[Event]:  # type: ignore[valid-type]
     cut = audit_cut(read.caller, as_of, known_at)
-    if cut is None:
-        rows = await read.run(lambda view: view.timeline(Contract.create_id(number)))
-    else:
-        rows = (await replayed(request, response, number, cut)).timeline()
+    rows = await _live_or_replayed(
+        read, request, response, number, cut, lambda view, at: view.timeline(at), Replay.timeline
+    )
     if not rows:
         raise _not_found(number)
     return [Event.model_validate(row) for row in rows]
