@@ -7,8 +7,9 @@ Output goes to stdout (JSON or rich tables); a failure is one line on stderr,
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import psycopg
 import pydantic
@@ -26,6 +27,11 @@ from infra.settings import PostgresInfo, Settings
 from infra.simulate.in_process import StepRefusedError
 from infra.simulate.scenario import ScenarioError
 from projections.registry import VIEW_MODULES
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from domain.application import ContractsApplication
 
 OUR_PACKAGES = ("domain", "projections", "consumers", "api", "infra")
 USAGE_ERROR = 2
@@ -143,3 +149,18 @@ def fail(command: str, message: str, *, code: int = 1) -> NoReturn:
     """Print `lease <command>: <message>` on stderr and exit with `code`."""
     typer.echo(f"lease {command}: {message}", err=True)
     raise typer.Exit(code)
+
+
+@contextmanager
+def stored_contracts(
+    settings: Settings, pool_size: int | None = None
+) -> Iterator[tuple[dict[str, str], ContractsApplication]]:
+    """The event store's eventsourcing environment and the contracts application on it, for
+    a command that reads stored contracts; both closed on exit."""
+    with bootstrap.event_store(settings) as info:
+        env = info.eventsourcing_env(pool_size=pool_size or settings.pool_size)
+        contracts = bootstrap.build_contracts_app(env)
+        try:
+            yield env, contracts
+        finally:
+            contracts.close()

@@ -15,7 +15,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from api.documents import Lessor, RenderError
 from domain.errors import ContractNotFoundError
-from infra import bootstrap
 from infra.audit.pack_export import PackSources, build_pack, contract_numbers, write_pack
 from infra.audit.pack_format import MANIFEST, sha256_hex
 from infra.audit.pack_verify import read_pack, verify_pack
@@ -28,6 +27,7 @@ from infra.cli.app import (
     load_settings,
     one_line,
     reach_external,
+    stored_contracts,
 )
 from projections.registry import postgres_view
 from projections.views.invoices import SPEC as INVOICES
@@ -117,24 +117,19 @@ audit_app.command("verify-pack")(audit_verify_pack_command)
 @contextmanager
 def pack_sources(settings: Settings) -> Iterator[PackSources]:
     """The event store, the live invoices view and the lessor's letterhead, closed on exit."""
-    with bootstrap.event_store(settings) as info:
-        env = info.eventsourcing_env(pool_size=2)
-        contracts = bootstrap.build_contracts_app(env)
+    with stored_contracts(settings, pool_size=2) as (env, contracts):
+        # The invoices spec's PostgreSQL class (postgres_view checks it is one).
+        invoices = cast("PostgresInvoicesView", postgres_view(INVOICES, env, create=False))
+        lessor = Lessor(
+            settings.lessor_name,
+            settings.lessor_address,
+            settings.lessor_vat,
+            settings.lessor_iban,
+        )
         try:
-            # The invoices spec's PostgreSQL class (postgres_view checks it is one).
-            invoices = cast("PostgresInvoicesView", postgres_view(INVOICES, env, create=False))
-            lessor = Lessor(
-                settings.lessor_name,
-                settings.lessor_address,
-                settings.lessor_vat,
-                settings.lessor_iban,
-            )
-            try:
-                yield PackSources(contracts, invoices, lessor)
-            finally:
-                invoices.datastore.close()
+            yield PackSources(contracts, invoices, lessor)
         finally:
-            contracts.close()
+            invoices.datastore.close()
 
 
 def _progress(*, show: bool) -> Progress:

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from infra import bootstrap
 from infra.cli.app import (
     STARTUP_ERRORS,
     DataDir,
@@ -17,6 +16,7 @@ from infra.cli.app import (
     load_settings,
     one_line,
     reach_external,
+    stored_contracts,
 )
 from infra.explanation import DocumentNotFoundError, explain, explanation_text
 from projections.registry import all_specs, postgres_view
@@ -37,9 +37,7 @@ def explain_command(
     settings = load_settings("explain", data_dir)
     reach_external("explain", settings, broker=False)
     try:
-        with bootstrap.event_store(settings) as info:
-            env = info.eventsourcing_env(pool_size=settings.pool_size)
-            contracts = bootstrap.build_contracts_app(env)
+        with stored_contracts(settings) as (env, contracts):
             (spec,) = all_specs(["invoices"])
             view = postgres_view(spec, env, create=False)
             try:
@@ -48,7 +46,6 @@ def explain_command(
                 explanation = explain(contracts, view, number)
             finally:
                 view.datastore.close()
-                contracts.close()
     except DocumentNotFoundError:
         fail("explain", f"document {number} not found")
     except STARTUP_ERRORS as err:

@@ -12,7 +12,6 @@ from rich.text import Text
 
 from domain.contract.base_events import ContractEvent
 from domain.errors import ContractNotFoundError
-from infra import bootstrap
 from infra.cli.app import (
     STARTUP_ERRORS,
     DataDir,
@@ -22,6 +21,7 @@ from infra.cli.app import (
     load_settings,
     one_line,
     reach_external,
+    stored_contracts,
 )
 from infra.schemas.asyncapi import render_asyncapi
 
@@ -46,14 +46,8 @@ def history_command(
     settings = load_settings("history", data_dir)
     reach_external("history", settings, broker=False)
     try:
-        with bootstrap.event_store(settings) as info:
-            contracts = bootstrap.build_contracts_app(
-                info.eventsourcing_env(pool_size=settings.pool_size)
-            )
-            try:
-                table = timeline_table(contracts, number)
-            finally:
-                contracts.close()
+        with stored_contracts(settings) as (_, contracts):
+            table = timeline_table(contracts, number)
     except ContractNotFoundError:
         fail("history", f"contract {number} not found")
     except STARTUP_ERRORS as err:

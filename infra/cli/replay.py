@@ -21,7 +21,6 @@ from rich.text import Text
 
 from domain.contract import Contract
 from domain.errors import ContractNotFoundError
-from infra import bootstrap
 from infra.audit.replay import Cut, NaiveTimestampError, NotKnownError, Replay, replay_contract
 from infra.cli.app import (
     STARTUP_ERRORS,
@@ -32,6 +31,7 @@ from infra.cli.app import (
     load_settings,
     one_line,
     reach_external,
+    stored_contracts,
 )
 from projections.registry import postgres_view
 from projections.views.invoices import SPEC as INVOICES
@@ -109,13 +109,8 @@ def replay_command(
     settings = load_settings(COMMAND, data_dir)
     reach_external(COMMAND, settings, broker=False)
     try:
-        with bootstrap.event_store(settings) as info:
-            env = info.eventsourcing_env(pool_size=settings.pool_size)
-            contracts = bootstrap.build_contracts_app(env)
-            try:
-                found = replay_contract(contracts, number, cut, live_numbers(env, number))
-            finally:
-                contracts.close()
+        with stored_contracts(settings) as (env, contracts):
+            found = replay_contract(contracts, number, cut, live_numbers(env, number))
     except ContractNotFoundError:
         fail(COMMAND, f"contract {number} not found")
     except NotKnownError as err:
