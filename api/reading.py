@@ -9,7 +9,6 @@ Staff read any contract (api/routers/contracts.py); a customer only their own
 from __future__ import annotations
 
 import base64
-import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -26,9 +25,9 @@ from api.problems import FieldError, ProblemError
 from api.schemas.views import Document, Overview
 from domain.contract import Contract
 from domain.contract.command import MAX_CODE
-from domain.money import Money
 from infra.inputs.types import IDENTIFIER_PATTERN
 from projections.engine.rows import PostgresRowView
+from projections.plain import plain
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -50,17 +49,6 @@ MinPosition = Annotated[
     Query(ge=0, le=2**62, description="Wait until the read model has applied this position"),
 ]
 On = Annotated[date | None, Query(description="Business date (default: the server's today)")]
-
-
-def plain(value: Any) -> Any:
-    """Money and dataclasses as the response models read them (Decimal, dicts)."""
-    if isinstance(value, Money):
-        return value.amount
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, tuple | list):
-        return [plain(v) for v in value]
-    return value
 
 
 @dataclass

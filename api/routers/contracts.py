@@ -28,7 +28,6 @@ from api.reading import (
     document_of,
     overview_answer,
     page_answer,
-    plain,
     reader,
 )
 from api.replaying import AsOf, KnownAt, audit_cut, business_day, replayed
@@ -38,6 +37,7 @@ from domain.contract.command import MAX_CODE
 from domain.values import ContractStatus
 from infra.audit.replay import Replay
 from infra.inputs.types import IDENTIFIER_PATTERN
+from projections.plain import plain
 from projections.views.deadlines import PostgresDeadlinesView
 from projections.views.exposure import PostgresExposureView
 from projections.views.history import PostgresHistoryView

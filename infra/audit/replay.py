@@ -34,7 +34,6 @@ before the invoice it paid) does not show on `as_of`, neither as paid nor as cre
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -44,7 +43,7 @@ from eventsourcing.persistence import Tracking
 from domain.contract import Contract
 from domain.contract.base_events import ContractConcluded, ContractEvent
 from domain.errors import ContractNotFoundError
-from domain.money import Money
+from projections.plain import plain
 from projections.registry import all_specs
 from projections.views.deadlines import DeadlinesView
 from projections.views.exposure import ExposureView
@@ -220,14 +219,3 @@ def replay_contract(
     if not events:
         raise ContractNotFoundError(number)
     return replay(number, events, cut, numbers)
-
-
-def plain(value: Any) -> Any:
-    """Money and dataclasses as plain values (Decimal, dicts, lists)."""
-    if isinstance(value, Money):
-        return value.amount
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, tuple | list):
-        return [plain(v) for v in value]
-    return value
