@@ -28,6 +28,7 @@ FAMILY_HEADINGS: dict[Family, str] = {
     Family.OBLIGATION: "Operational obligations",
     Family.MONEY: "Money",
     Family.EXCLUSION: "Protection exclusions (Art. 10.2, M-15)",
+    Family.MAINTENANCE_EXCLUSION: "Maintenance & Repair exclusions (Art. 12.3, O-12)",
     Family.DEADLINE: "Deadlines and timers",
     Family.ARTICLE_18: "Article 18: ends, dissolution, suspension, termination",
     Family.ENGINE: "Rules engine and consumers",

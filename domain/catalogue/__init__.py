@@ -30,6 +30,7 @@ class Family(StrEnum):
     ENGINE = "K"
     PORTAL = "PT"
     EXCLUSION = "PX"
+    MAINTENANCE_EXCLUSION = "MR"
     AMBIGUITY = "A"
     GLOSSARY = "G"
 
@@ -66,9 +67,9 @@ class RegistryError(ValueError):
 
 
 RULE_ID_PATTERN = re.compile(
-    r"\b(?:(?:PT|PX|G|P|L|O|M|D|K|A)-\d{2}|T-\d+\.\d+(?:-(?:[ivx]+|S))?)(?![\w*-]|\.\d)"
+    r"\b(?:(?:PT|PX|G|P|L|O|M|D|K|A)-\d{2}|MR-[a-t]|T-\d+\.\d+(?:-(?:[ivx]+|S))?)(?![\w*-]|\.\d)"
 )
-"""A rule ID as cited in code: `M-22`, `PT-15`, `T-18.3-ii`, `T-18.3-S`, `T-18.10`, `T-4.4`.
+"""A rule ID as cited in code: `M-22`, `PT-15`, `MR-h`, `T-18.3-ii`, `T-18.3-S`, `T-18.10`.
 
 Not matched: wildcards such as `T-18.3-*`, and one-digit test data such as `A-1`.
 """
@@ -119,6 +120,7 @@ def _all_entries() -> tuple[RuleEntry, ...]:
         *obligations.ENTRIES,
         *money.ENTRIES,
         *exclusions.ENTRIES,
+        *exclusions.MR_ENTRIES,
         *deadlines.ENTRIES,
         *article18.ENTRIES,
         *engine.ENTRIES,

@@ -1,8 +1,9 @@
-"""PX: the exclusions of Protection (Art. 10.2), by the codes M-15 gives them.
+"""PX and MR: the exclusions of Protection (Art. 10.2) and of Maintenance & Repair (Art. 12.3).
 
-Any of them makes a claim (or the affected part) fall outside Protection; the Lessor records
-it with `refuse_protection_claim` (`ProtectionClaimDecided.exclusionCodes`). Titles are short
-summaries of M-15's table; the Dutch Art. 10.2 is the full text.
+A PX code makes a claim (or the affected part) fall outside Protection; the Lessor records
+it with `refuse_protection_claim` (`ProtectionClaimDecided.exclusionCodes`). An MR code makes
+maintenance or repair work the Customer's (`record_maintenance`). Titles are short summaries
+of M-15's table and O-12's list; the Dutch Art. 10.2 and 12.3 are the full text.
 """
 
 from __future__ import annotations
@@ -58,3 +59,33 @@ ENTRIES: tuple[RuleEntry, ...] = (
     RuleEntry("PX-23", "Vehicle rented out or requisitioned", "Art. 10.2", _X),
     RuleEntry("PX-24", "Bets and challenges", "Art. 10.2", _X),
 )
+
+_MR = Family.MAINTENANCE_EXCLUSION
+
+MR_ENTRIES: tuple[RuleEntry, ...] = tuple(
+    RuleEntry(f"MR-{letter}", title, "Art. 12.3", _MR)
+    for letter, title in (
+        ("a", "Collision, accident, impact, theft, fire, riot, natural causes, glass"),
+        ("b", "Repairs an insurance policy or Protection covers"),
+        ("c", "Damage from missing, late or wrong maintenance or repair"),
+        ("d", "Interior damage: burns, stains, tears, gear lever, steering wheel, pets"),
+        ("e", "Cleaning, inside or out"),
+        ("f", "Upgrades of electronic equipment"),
+        ("g", "Fuel, oils and additives not prescribed (AdBlue top-ups are covered)"),
+        ("h", "Negligence, fault, abnormal or forbidden use (misfuelling, keys, checks)"),
+        ("i", "Non-original or non-approved parts and accessories; mishandled equipment"),
+        ("j", "Tyres after a puncture, rims and hubcaps, unless agreed"),
+        ("k", "Changes made mandatory after conclusion by laws, rules or insurers"),
+        ("l", "Adaptations a change of law requires during the contract"),
+        ("m", "Presenting the car for technical inspection"),
+        ("n", "Supplements for work outside normal hours and days"),
+        ("o", "Repairs outside a workshop the Lessor accepts"),
+        ("p", "Repairs caused by the Customer's breach of contract"),
+        ("q", "High-voltage battery repairs after its warranty"),
+        ("r", "Paint, cosmetic work, lettering; fuel-system cleaning; immobilisation costs"),
+        ("s", "Worn rubber seals; discoloured interior panels, seats, dashboard"),
+        ("t", "Cables or wiring damaged by animals"),
+    )
+)
+"""MR: the exclusions of Maintenance & Repair (Art. 12.3), lettered as O-12 gives them; the
+Customer bears the cost of any of them (`record_maintenance` passes it on at cost)."""

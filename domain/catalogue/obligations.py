@@ -101,6 +101,10 @@ ENTRIES: tuple[RuleEntry, ...] = (
             "and the damage reports of D-01 are reported to the Lessor; " + _BREACH_VI
         ),
     ),
+    # O-12 reading [INT]: record_maintenance, with MAINTENANCE_REPAIR in the instalment;
+    # covered work needs the approval number; an MR code (one per work) or the booklet not
+    # shown passes the cost on at cost as an M-31 running cost. Telling the workshop that the
+    # service is included is read as part of "booklet shown / contract mentioned".
     RuleEntry(
         "O-12",
         "Maintenance & Repair: approval number, say the service is included, MR exclusions",

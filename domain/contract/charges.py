@@ -114,7 +114,7 @@ class ChargePaperSurcharge(Command):
     document_ref: str = bounded()
 
 
-def _due(c: Contract, ctx: Ctx) -> date:
+def payment_due(c: Contract, ctx: Ctx) -> date:
     """D-36 / A-43: documents are due after the contract's payment term."""
     return ctx.on + timedelta(days=c.terms.payment_term_days)
 
@@ -145,7 +145,7 @@ def charge_registration_costs(
         ctx,
         ["M-30", "P-21"],
         amount=amount,
-        due_date=_due(c, ctx),
+        due_date=payment_due(c, ctx),
         registration_costs=parts[0],
         plate_costs=parts[1],
         registration_tax=parts[2],
@@ -178,7 +178,7 @@ def charge_running_cost(
         ctx,
         ["M-31"],
         amount=amount.rounded(),
-        due_date=_due(c, ctx),
+        due_date=payment_due(c, ctx),
         cost_type=cost_type,
         description=description,
         workings=records([passed_on("M-31", cost_type, amount, cost_type=cost_type)]),
@@ -199,7 +199,7 @@ def recharge_insurance_premium(
         ctx,
         ["M-29"],
         amount=amount.rounded(),
-        due_date=_due(c, ctx),
+        due_date=payment_due(c, ctx),
         policy_ref=policy_ref,
         period_start=period_start,
         period_end=period_end,
@@ -218,7 +218,7 @@ def charge_paper_surcharge(c: Contract, ctx: Ctx, document_ref: str) -> None:
         ctx,
         ["M-36"],
         amount=surcharge,
-        due_date=_due(c, ctx),
+        due_date=payment_due(c, ctx),
         document_ref=document_ref,
         workings=records([stated("M-36", "paper surcharge of the Lessor policy", surcharge)]),
     )
