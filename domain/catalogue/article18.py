@@ -41,6 +41,15 @@ ENTRIES: tuple[RuleEntry, ...] = (
         "Art. 18.1(iv), 10.1, 10.3",
         _T,
     ),
+    # T-18.2-i reading [INT]: "by the Lessor and the Customer" is a right of each party, not a
+    # joint act; the two HUMAN facts (supplier ceased, search for another failed) come first.
+    # Only the services of Art. 12-16 (P-13 components and Fuel Management).
+    RuleEntry(
+        "T-18.2-i",
+        "A service whose supplier stopped and was not replaced may be stopped by either party",
+        "Art. 18.2(i)",
+        _T,
+    ),
     RuleEntry(
         "T-18.2-ii",
         "Lessor may stop a service whose share of two instalments went unpaid",

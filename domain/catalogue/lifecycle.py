@@ -183,6 +183,18 @@ ENTRIES: tuple[RuleEntry, ...] = (
         "Art. 10, 11.4, 18.10",
         _L,
     ),
+    # L-33 reading: one status per service of Art. 12-16 (and the linked Protection and
+    # insurance for T-18.10), kept as `stopped_services`; a stop is final. [INT] At the
+    # contract's ordinary end (expiry, km cap) no stop event is recorded: the service is read
+    # as STOPPED from the ended contract. Removing the service's share of the instalment stays
+    # a separate Contract Adjustment (Art. 2.2(iii)). Only the new 18.2(i) stop cites L-33 in
+    # its event: the 18.2(ii), 18.10 and 16.5 stops keep their rule IDs (pinned scenarios).
+    RuleEntry(
+        "L-33",
+        "Ancillary service status: active until stopped on 18.2(i)/(ii), 18.10, the end or 16.5",
+        "Art. 12-16, 16.5, 18.2, 18.10",
+        _L,
+    ),
     RuleEntry(
         "L-34", "Dunning status of a receivable from open to overdue, notice and paid", "Art. 5", _L
     ),
@@ -213,6 +225,14 @@ ENTRIES: tuple[RuleEntry, ...] = (
         "L-41",
         "A dissolution must cite a ground whose cure period is over, and who decided",
         "Art. 18.3",
+        _L,
+    ),
+    # L-42 reading: applied by the event catalogue (`registry.event_types`), which refuses an
+    # event type that would pass the vehicle to the customer; the closure returns it.
+    RuleEntry(
+        "L-42",
+        "The vehicle never passes to the customer; there is no buy-out",
+        "Art. 1.4, 6.4",
         _L,
     ),
     RuleEntry(

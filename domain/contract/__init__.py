@@ -135,8 +135,9 @@ class Contract(SnapshotUpcasts, Aggregate):
         compensation_shares: list[dict[str, Any]]
         terms_amendment: dict[str, Any] | None
         repairs_due: dict[str, str]
+        service_suppliers: dict[str, str]
 
-    class_version = 15
+    class_version = 16
     """The snapshot state's version; what each version added, and how older snapshots are
     upcast when loaded, is in domain/contract/upcasts.py."""
 
@@ -192,7 +193,7 @@ class Contract(SnapshotUpcasts, Aggregate):
         self.immobilisations, self.replacements, self.winter_seasons = {}, {}, {}
         self.replacement_km = 0
         self.fuel = FuelAccount()
-        self.compensation_shares = []
+        self.compensation_shares, self.service_suppliers = [], {}
         self.terms_amendment, self.repairs_due = None, {}
 
     # --- plumbing used by the deciding modules ------------------------------------------

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
 PROTECTION_ENDED = "PROTECTION_ENDED"
 """D-18: the policy type of a lapse notice that says Protection was terminated."""
+CEASED, SEARCH_FAILED = "CEASED", "SEARCH_FAILED"
+"""T-18.2-i: where a service's supplier stands (`Contract.service_suppliers`)."""
 
 
 def _earliest(current: date | None, new: date) -> date:
@@ -22,11 +24,12 @@ def _earliest(current: date | None, new: date) -> date:
 
 
 class AncillaryServiceStopped(ContractEvent):
-    """T-18.10: a service linked to the contract stopped with its early end."""
+    """L-33: a service linked to the contract stopped (ACTIVE -> STOPPED, never restarted)."""
 
     service: str
-    """PROTECTION or LESSOR_INSURANCE."""
+    """PROTECTION, LESSOR_INSURANCE, FUEL_MANAGEMENT or a service of the instalment (P-13)."""
     ground: str
+    """L-33: 18.2(i), 18.2(ii), 18.10 or 16.5 (Fuel Management by agreement)."""
     effective_on: date
 
     def apply_to(self, c: Contract) -> None:
@@ -89,3 +92,23 @@ class InsuranceReplacementDeadlineExpired(ContractEvent):
     def apply_to(self, c: Contract) -> None:
         lapse = {**c.insurance_lapses[self.lapse_id], "expired": True}
         c.insurance_lapses = {**c.insurance_lapses, self.lapse_id: lapse}
+
+
+class ServiceSupplierCeased(ContractEvent):
+    """T-18.2-i (HUMAN): the third party supplying an ancillary service stopped supplying it."""
+
+    service: str
+    supplier_id: str
+
+    def apply_to(self, c: Contract) -> None:
+        c.service_suppliers = {**c.service_suppliers, self.service: CEASED}
+
+
+class ReplacementSupplierSearchFailed(ContractEvent):
+    """T-18.2-i (HUMAN): no other supplier could be found for the service; it may now stop."""
+
+    service: str
+    supplier_id: str
+
+    def apply_to(self, c: Contract) -> None:
+        c.service_suppliers = {**c.service_suppliers, self.service: SEARCH_FAILED}

@@ -108,6 +108,11 @@ def execute(contract: Contract, command: Command, ctx: Ctx) -> RecordedRefusalEr
     return HANDLERS[type(command)](contract, ctx, **facts)
 
 
+VEHICLE_TRANSFER = ("buyout", "purchaseoption", "ownershiptransfer", "transfertocustomer")
+"""L-42: words no event or command name may hold (the Customer never acquires the vehicle;
+`VehicleSold` is the Lessor's sale to a third party after a dissolution, M-21)."""
+
+
 def event_types() -> dict[str, type[ContractEvent]]:
     """Every event type a contract records, by name: the leaves of the ContractEvent tree
     (bases such as ReceivableIssued are never recorded themselves)."""
@@ -120,4 +125,6 @@ def event_types() -> dict[str, type[ContractEvent]]:
         if not children and cls.__module__.startswith("domain.contract."):
             found[cls.__name__] = cls
     assert ContractClosed.__name__ in found  # every area's events are imported above
+    # L-42: the vehicle never passes to the Customer, so no event may record a buy-out.
+    assert not [n for n in found if any(w in n.lower() for w in VEHICLE_TRANSFER)], "L-42"
     return dict(sorted(found.items()))

@@ -11,7 +11,8 @@ and `loss_settled` (M-18), v10 `protection_refusals` (M-15, M-19), v11 `levies` 
 `guarantees` (P-22, M-10), v12 `damage_claims` (the damage register, M-16), v13
 `immobilisations`, `replacements`, `replacement_km` (L-36) and `winter_seasons` (D-26), v14
 `fuel` (Fuel Management, Art. 16), v15 `compensation_shares` (M-05 spread over
-instalments), `terms_amendment` (D-29) and `repairs_due` (D-07).
+instalments), `terms_amendment` (D-29) and `repairs_due` (D-07), v16 `service_suppliers`
+(T-18.2-i).
 """
 
 from __future__ import annotations
@@ -115,3 +116,8 @@ class SnapshotUpcasts:
         state["compensation_shares"] = []
         state["terms_amendment"] = None
         state["repairs_due"] = {}
+
+    @staticmethod
+    def upcast_v15_v16(state: dict[str, Any]) -> None:
+        """Before v16 no supplier of a service could be recorded as ceased (T-18.2-i)."""
+        state["service_suppliers"] = {}
