@@ -159,6 +159,9 @@ ENTRIES: tuple[RuleEntry, ...] = (
             "can be recorded without the Lessor; an attempt outside it: " + _BREACH_VI
         ),
     ),
+    # O-18 reading: the service records the Lessor's certificate (`issue_eu_exit_certificate`,
+    # a period not yet over and at least one country); it cannot see where the car goes, so a
+    # trip without a certificate is a HUMAN breach recorded as ground 18.3(vi).
     RuleEntry(
         "O-18",
         "Leaving the EU or entering ports, stations or airports needs the Lessor's certificate",

@@ -127,6 +127,15 @@ class InsuranceChangeReported(DutyReport):
     change_type: str
 
 
+class EuExitCertificateIssued(ContractEvent):
+    """O-18: the Lessor's certificate that lets the Vehicle leave the EU, or enter the loading
+    quays of ports, international stations or airports, for a period and countries."""
+
+    valid_from: date
+    valid_to: date
+    countries: list[str]
+
+
 class OdometerReadingRequested(ContractEvent):
     """D-06: the Lessor asks for the odometer reading, due in 5 working days."""
 

@@ -8,6 +8,10 @@ rules turn into ground 18.3(viii) (K-02, AUTO-DETECT on lateness):
 - D-24 a change to the insurance policies: within 3 working days of the change.
 - D-06 the odometer reading on the Lessor's request: within 5 working days of the request;
   a request still open after that expires as a breach (a timer, run by the rules).
+
+O-18 (Art. 22.4): the Lessor's certificate for a trip outside the EU (or onto the loading quays
+of ports, international stations or airports) is recorded with its period and countries; a trip
+without one is a breach an operator records (ground 18.3(vi), HUMAN).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from domain.calendar import add_working_days
 from domain.contract.command import Command, bounded
 from domain.contract.guards import require, require_status
 from domain.contract.incidents_events import (
+    EuExitCertificateIssued,
     FuelCardLostOrStolen,
     InsuranceChangeReported,
     OdometerReadingRequested,
@@ -74,6 +79,35 @@ class RequestOdometerReading(Command):
 
     name: ClassVar[str] = "request_odometer_reading"
     rule_ids: ClassVar[tuple[str, ...]] = ("D-06",)
+
+
+@dataclass(frozen=True)
+class IssueEuExitCertificate(Command):
+    """O-18: the Lessor certifies that the Vehicle may leave the EU from one date to another."""
+
+    name: ClassVar[str] = "issue_eu_exit_certificate"
+    rule_ids: ClassVar[tuple[str, ...]] = ("O-18",)
+    valid_from: date = bounded()
+    valid_to: date = bounded()
+    countries: tuple[str, ...] = bounded()
+
+
+def issue_eu_exit_certificate(
+    c: Contract, ctx: Ctx, valid_from: date, valid_to: date, countries: tuple[str, ...]
+) -> None:
+    """O-18: recorded while the contract runs, for a period that has not ended yet."""
+    require_status(c, RUNNING, "O-18", "issue_eu_exit_certificate")
+    require(bool(countries), "O-18", "the certificate names at least one country")
+    require(valid_from <= valid_to, "O-18", "the certificate ends before it starts")
+    require(valid_to >= ctx.on, "O-18", "the certificate's period is already over")
+    c.emit(
+        EuExitCertificateIssued,
+        ctx,
+        ["O-18"],
+        valid_from=valid_from,
+        valid_to=valid_to,
+        countries=list(countries),
+    )
 
 
 def check_reported_in_time(
@@ -180,4 +214,5 @@ HANDLERS: Handlers = {
     ReportFuelCardLost: report_fuel_card_lost,
     ReportInsuranceChange: report_insurance_change,
     RequestOdometerReading: request_odometer_reading,
+    IssueEuExitCertificate: issue_eu_exit_certificate,
 }

@@ -23,9 +23,14 @@ from domain.contract.dissolution import Dissolve
 from domain.contract.ground_facts import RecordGroundFact
 from domain.contract.ground_facts_events import AlienationAttemptRecorded
 from domain.contract.incidents import DeclareTotalLoss
-from domain.contract.incidents_events import OdometerReadingRequested, ReportingDutyBreached
+from domain.contract.incidents_events import (
+    EuExitCertificateIssued,
+    OdometerReadingRequested,
+    ReportingDutyBreached,
+)
 from domain.contract.registry import execute
 from domain.contract.reporting import (
+    IssueEuExitCertificate,
     ReportFuelCardLost,
     ReportThirdPartyClaim,
     RequestOdometerReading,
@@ -165,6 +170,40 @@ class TestReportsToTheLessor:
         assert only(events, OdometerReadingRequested).due_by == date(2025, 5, 8)
         assert only(events, ReportingDutyBreached).duty == "D-06"
 
+    def test_O_18_the_lessor_issues_a_certificate_to_leave_the_eu(self) -> None:
+        # RULES O-18: without the Lessor's certificate (EuExitCertificateIssued) the Vehicle
+        # may not leave the EU; it is recorded with its period and countries.
+        contract = running_ref_contract(ON)
+        trip = IssueEuExitCertificate(
+            valid_from=date(2025, 7, 1), valid_to=date(2025, 7, 21), countries=("CH", "GB")
+        )
+
+        execute(contract, trip, ctx(ON))
+
+        certificate = only(collected(contract), EuExitCertificateIssued)
+        assert_rules(certificate, "O-18")
+        assert certificate.countries == ["CH", "GB"]
+        assert (certificate.valid_from, certificate.valid_to) == (
+            date(2025, 7, 1),
+            date(2025, 7, 21),
+        )
+
+    def test_O_18_a_certificate_needs_a_country_and_a_period_not_yet_over(self) -> None:
+        contract = running_ref_contract(ON)
+        for trip in (
+            IssueEuExitCertificate(valid_from=ON, valid_to=ON, countries=()),
+            IssueEuExitCertificate(valid_from=ON, valid_to=date(2025, 6, 1), countries=("CH",)),
+            IssueEuExitCertificate(
+                valid_from=date(2025, 5, 1), valid_to=date(2025, 5, 31), countries=("CH",)
+            ),
+        ):
+            assert_refused(
+                contract,
+                lambda t=trip: execute(contract, t, ctx(ON)),  # type: ignore[misc]
+                RuleViolationError,
+                "O-18",
+            )
+
 
 def test_O_24_K_07_a_ground_left_unused_for_a_year_is_still_a_right() -> None:
     found_on = date(2024, 11, 4)
@@ -232,7 +271,6 @@ def test_P_48_portal_access_runs_18_months_after_the_last_contract() -> None:
 OBLIGATIONS = [f"O-{n:02d}" for n in range(1, 27)]
 OTHERS = ["K-04", "K-07", "P-02", "P-04", "P-45", "P-48", "A-24", "A-30", "A-32"]
 TO_BUILD = {
-    "O-18": "EuExitCertificateIssued: no command records the certificate yet",
     "A-30": "no advance refund or guarantee release on a founded refusal yet",
 }
 """Rules registered but without behaviour yet, and what they wait for (checked below: each
