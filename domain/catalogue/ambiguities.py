@@ -159,6 +159,10 @@ ENTRIES: tuple[RuleEntry, ...] = (
         "Art. 18.8",
         _A,
     ),
+    # A-30 reading: the assessment is `HandoverRefusalAssessed{founded}` (L-08); on the founded
+    # refusal's end by law the advance is credited in full (M-19's formula with no month
+    # elapsed, no Protection condition: the contract never started) and every Guarantee held
+    # under the contract is released, before closure ([INT] M-10 otherwise waits for it).
     RuleEntry(
         "A-30",
         "Founded refusal at handover: the Lessor's assessment is an event; advance refunded",

@@ -13,6 +13,7 @@ from domain.contract.billing_events import (
     CreditNoteIssued,
 )
 from domain.contract.command import Command, bounded
+from domain.contract.guarantee_events import GuaranteeReleased
 from domain.contract.guards import require, require_status
 from domain.contract.incidents_events import (
     AdvanceRefundDetermined,
@@ -185,6 +186,8 @@ def apply_ends_by_law(c: Contract, ctx: Ctx) -> None:
     billing.credit_after(c, ctx, end.effective, reason, rules)
     if retroactive:
         _refund_advance(c, ctx, end.effective)
+    if end.kind is EndKind.NONCONFORMITY_REFUSAL:
+        _undo_on_refusal(c, ctx)
 
 
 def _record_trigger(c: Contract, law: Ctx, end: EndByLaw) -> None:
@@ -235,13 +238,33 @@ def _refund_advance(c: Contract, ctx: Ctx, effective: date) -> None:
     """
     if not protection_covers(c, effective) or not c.terms.advance_payment.is_positive:
         return
-    elapsed = elapsed_months(c.start_date, effective)
+    _credit_advance(c, ctx, elapsed_months(c.start_date, effective), ["M-19", "A-26"])
+
+
+def _undo_on_refusal(c: Contract, ctx: Ctx) -> None:
+    """A-30: a founded refusal for non-conformity (Art. 4.4) gives the advance back in full
+    (M-19's formula with no month elapsed: the contract never started) and releases what is
+    left of every Guarantee provided under the contract."""
+    if c.terms.advance_payment.is_positive:
+        _credit_advance(c, ctx, 0, ["A-30"])
+    for guarantee_id, held in list(c.guarantees.items()):
+        if not held.released:
+            c.emit(
+                GuaranteeReleased,
+                ctx,
+                ["A-30", "M-10"],
+                guarantee_id=guarantee_id,
+                amount_returned=held.available,
+            )
+
+
+def _credit_advance(c: Contract, ctx: Ctx, elapsed: int, rules: list[str]) -> None:
     worked = worked_advance_refund(c.terms.advance_payment, c.terms.term_months, elapsed)
     amount = worked.amount
     c.emit(
         AdvanceRefundDetermined,
         ctx,
-        ["M-19", "A-26"],
+        rules,
         amount=amount,
         term_months=c.terms.term_months,
         elapsed_months=elapsed,
@@ -250,7 +273,7 @@ def _refund_advance(c: Contract, ctx: Ctx, effective: date) -> None:
         c.issue(
             CreditNoteIssued,
             ctx,
-            ["M-19", "A-26"],
+            rules,
             amount=amount,
             relates_to=None,
             reason="ADVANCE_REFUND",

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from domain.contract import Contract
+from domain.contract.billing_events import CreditNoteIssued
 from domain.contract.formation import (
     HandOverVehicle,
     LiftHandoverSuspension,
@@ -26,9 +27,13 @@ from domain.contract.formation_events import (
     VehicleOrdered,
     VehicleReadyForHandoverNotified,
 )
+from domain.contract.guarantee_events import GuaranteeReleased
+from domain.contract.guarantees import ProvideGuarantee
+from domain.contract.incidents_events import AdvanceRefundDetermined
 from domain.contract.registry import execute
 from domain.contract.termination_events import ContractEndedByLaw, DissolutionGroundDetected
 from domain.errors import InvalidTransitionError, RuleViolationError, TermsError
+from domain.money import Money
 from domain.terms import ContractTerms
 from domain.values import ContractStatus, EndKind, FuelType
 from tests.contract_cases import (
@@ -283,6 +288,28 @@ class TestFormation:
         assert contract.status is ContractStatus.IN_SETTLEMENT
         assert contract.end_kind is EndKind.NONCONFORMITY_REFUSAL
         assert of_type(ended, DissolutionGroundDetected) == []
+
+    def test_A_30_a_founded_refusal_refunds_the_advance_and_releases_the_guarantee(self) -> None:
+        # RULES A-30: on a founded refusal (Art. 4.4) the advance (REF: 3,000.00) comes back
+        # in full (the contract never started: no month elapsed) and the Guarantee is released.
+        contract = ready_contract()
+        deposit = ProvideGuarantee(
+            guarantee_id="G1", guarantee_type="CASH_DEPOSIT", amount=Money.of("1500.00")
+        )
+        execute(contract, deposit, ctx(REFUSED_ON))
+        execute(contract, RefuseHandover(founded=True, reason="paint damage"), ctx(REFUSED_ON))
+        contract.collect_events()
+        run_daily(contract, ctx(REFUSED_ON), POLICY)
+        ended = collected(contract)
+
+        refund = only(ended, AdvanceRefundDetermined)
+        assert_rules(refund, "A-30")
+        assert (refund.amount, refund.elapsed_months) == (Money.of("3000.00"), 0)
+        credit = only(ended, CreditNoteIssued)
+        assert (credit.amount, credit.reason) == (Money.of("3000.00"), "ADVANCE_REFUND")
+        released = only(ended, GuaranteeReleased)
+        assert_rules(released, "A-30", "M-10")
+        assert (released.guarantee_id, released.amount_returned) == ("G1", Money.of("1500.00"))
 
     def test_L_09_unfounded_refusal_detects_ground_18_3_i(self) -> None:
         contract = ready_contract()
