@@ -92,6 +92,14 @@ END_KINDS = {
     "DEATH": "of the customer's death",
 }
 
+SERVICE_STOP_REASONS = {
+    "18.10": "with the end of your contract (Art. 18.10)",
+    "18.2(i)": "as its supplier stopped and no other could be found (Art. 18.2(i))",
+    "18.2(ii)": "as its part of your instalments was not paid (Art. 18.2(ii))",
+    "16.5": "as agreed with you (Art. 16.5)",
+}
+"""L-33: why an ancillary service stopped, by its ground."""
+
 
 def long_date(d: date) -> str:
     """'12 March 2024'."""
@@ -200,7 +208,7 @@ SENTENCES: Dispatch[Callable[[Any], str]] = Dispatch(
         IncidentReported: lambda e: f"Damage on {long_date(e.incident_on)} was reported.",
         AncillaryServiceStopped: lambda e: (
             f"{e.service.replace('_', ' ').capitalize()} stopped on"
-            f" {long_date(e.effective_on)}, with the end of your contract (Art. 18.10)."
+            f" {long_date(e.effective_on)}, {SERVICE_STOP_REASONS.get(e.ground, e.ground)}."
         ),
         InsuranceLapseNotified: lambda e: (
             f"Your {e.policy_type.lower().replace('_', ' ')} cover was reported as"

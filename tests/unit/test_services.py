@@ -24,6 +24,7 @@ from domain.contract.services import (
 )
 from domain.errors import RuleViolationError
 from domain.values import ContractStatus
+from projections.views.portal_text import sentence
 from tests.contract_cases import (
     assert_refused,
     assert_rules,
@@ -79,6 +80,7 @@ class TestSupplierStops:
         assert (stopped.service, stopped.ground, stopped.effective_on) == (SERVICE, "18.2(i)", ON)
         assert contract.status is ContractStatus.ACTIVE
         assert service_status(contract, "TYRES") == ACTIVE
+        assert "no other could be found (Art. 18.2(i))" in (sentence(stopped) or "")
 
     def test_T_18_2_i_fuel_management_may_stop_when_its_supplier_is_gone(self) -> None:
         contract = running_ref_contract(ON, **FUEL)
