@@ -8,6 +8,8 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import uuid4
 
+from eventsourcing.domain import Snapshot
+
 from domain.application import CommandResult, ContractsApplication, decision
 from domain.contract import Contract, Ctx
 from domain.contract.daily import ApplyArticle18, Bill
@@ -139,3 +141,20 @@ def run_daily_app(
 ) -> CommandResult:
     """`run_daily` through the application, in one transaction."""
     return app.decide(number, decision(replace(ctx, policy=policy), ApplyArticle18(), Bill()))
+
+
+def loaded_from_older_snapshot(contract: Contract, version: int, *without: str) -> Contract:
+    """`contract` loaded from a snapshot of class version `version`, as one taken before the
+    fields `without` existed (the upcasts of domain/contract/upcasts.py fill them in)."""
+    snapshot = Snapshot.take(contract)
+    state = {k: v for k, v in snapshot.state.items() if k not in without}
+    old = Snapshot(
+        originator_id=snapshot.originator_id,
+        originator_version=snapshot.originator_version,
+        timestamp=snapshot.timestamp,
+        topic=snapshot.topic,
+        state={**state, "class_version": version},
+    )
+    loaded = old.mutate(None)
+    assert isinstance(loaded, Contract)
+    return loaded

@@ -8,7 +8,6 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from eventsourcing.domain import Snapshot
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -45,7 +44,7 @@ from tests.contract_cases import (
     only,
     running_ref_contract,
 )
-from tests.factories import ctx
+from tests.factories import ctx, loaded_from_older_snapshot
 
 FEE = eur("500.00")
 LATER = date(2025, 6, 10)
@@ -212,19 +211,8 @@ def test_D_23_not_cited_without_protection() -> None:
 
 
 def test_L_35_a_v11_snapshot_loads_with_an_empty_damage_register() -> None:
-    snapshot = Snapshot.take(damaged())
-    state = {k: v for k, v in snapshot.state.items() if k != "damage_claims"}
-    v11 = Snapshot(
-        originator_id=snapshot.originator_id,
-        originator_version=snapshot.originator_version,
-        timestamp=snapshot.timestamp,
-        topic=snapshot.topic,
-        state={**state, "class_version": 11},
-    )
+    restored = loaded_from_older_snapshot(damaged(), 11, "damage_claims")
 
-    restored = v11.mutate(None)
-
-    assert isinstance(restored, Contract)
     assert restored.damage_claims == {}
 
 

@@ -60,7 +60,7 @@ from tests.contract_cases import (
     only,
     running_ref_contract,
 )
-from tests.factories import ctx, ref_terms_dict, run_days
+from tests.factories import ctx, loaded_from_older_snapshot, ref_terms_dict, run_days
 
 FUEL: dict[str, Any] = {
     "fuel_management": True,
@@ -359,19 +359,8 @@ class TestSnapshots:
 
         stored = mapper.to_stored_event(snapshot)
         restored = cast("Snapshot", mapper.to_domain_event(stored)).mutate(None)
-        old = Snapshot(
-            originator_id=snapshot.originator_id,
-            originator_version=snapshot.originator_version,
-            timestamp=snapshot.timestamp,
-            topic=snapshot.topic,
-            state={
-                **{k: v for k, v in snapshot.state.items() if k != "fuel"},
-                "class_version": 13,
-            },
-        )
-        loaded = old.mutate(None)
+        loaded = loaded_from_older_snapshot(contract, 13, "fuel")
 
         assert isinstance(restored, Contract)
         assert restored.fuel == contract.fuel
-        assert isinstance(loaded, Contract)
         assert loaded.fuel == FuelAccount()

@@ -35,7 +35,7 @@ from tests.contract_cases import (
     only,
     running_ref_contract,
 )
-from tests.factories import ctx
+from tests.factories import ctx, loaded_from_older_snapshot
 
 ON = date(2024, 4, 2)
 SECOND = date(2024, 4, 16)
@@ -192,18 +192,6 @@ class TestSnapshots:
         assert restored.guarantees == contract.guarantees
 
     def test_M_14_M_10_a_v10_snapshot_loads_with_no_levies_or_guarantees(self) -> None:
-        contract = _parking_levy()
-        snapshot = Snapshot.take(contract)
-        state = {k: v for k, v in snapshot.state.items() if k not in ("levies", "guarantees")}
-        old = Snapshot(
-            originator_id=snapshot.originator_id,
-            originator_version=snapshot.originator_version,
-            timestamp=snapshot.timestamp,
-            topic=snapshot.topic,
-            state={**state, "class_version": 10},
-        )
+        loaded = loaded_from_older_snapshot(_parking_levy(), 10, "levies", "guarantees")
 
-        loaded = old.mutate(None)
-
-        assert isinstance(loaded, Contract)
         assert (loaded.levies, loaded.guarantees) == ({}, {})

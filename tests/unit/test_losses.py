@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from eventsourcing.domain import Snapshot
-
 from domain.contract import Contract
 from domain.contract.billing_events import CreditNoteIssued, TotalLossShortfallCharged
 from domain.contract.cover import NotifyInsuranceLapse, ProvideReplacementInsurance
@@ -37,7 +35,7 @@ from tests.contract_cases import (
     only,
     running_ref_contract,
 )
-from tests.factories import REF_START, ctx, run_days
+from tests.factories import REF_START, ctx, loaded_from_older_snapshot, run_days
 
 PAID_ON = date(2025, 12, 1)
 """The insurer's payout reaches the Lessor after the end (any later business date)."""
@@ -248,23 +246,8 @@ class TestTotalLossSettlement:
         )
 
     def test_M_18_a_snapshot_from_before_v8_loads_with_nothing_settled(self) -> None:
-        contract = totally_lost()
-        snapshot = Snapshot.take(contract)
-        state = {
-            k: v
-            for k, v in snapshot.state.items()
-            if k not in ("loss_incident_id", "protection_ends_on", "loss_settled")
-        }
-        old = Snapshot(
-            originator_id=snapshot.originator_id,
-            originator_version=snapshot.originator_version,
-            timestamp=snapshot.timestamp,
-            topic=snapshot.topic,
-            state={**state, "class_version": 7},
-        )
+        fields = ("loss_incident_id", "protection_ends_on", "loss_settled")
+        loaded = loaded_from_older_snapshot(totally_lost(), 7, *fields)
 
-        loaded = old.mutate(None)
-
-        assert isinstance(loaded, Contract)
         assert (loaded.loss_incident_id, loaded.protection_ends_on) == (None, None)
         assert loaded.loss_settled is False

@@ -8,7 +8,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from eventsourcing.domain import Snapshot
 
 from domain.catalogue import lookup
 from domain.contract import Contract
@@ -43,7 +42,7 @@ from tests.contract_cases import (
     only,
     running_ref_contract,
 )
-from tests.factories import ctx, run_days
+from tests.factories import ctx, loaded_from_older_snapshot, run_days
 
 PAID_ON = date(2025, 12, 1)
 
@@ -173,20 +172,8 @@ def test_M_15_no_refusal_without_Protection() -> None:
 
 
 def test_M_19_a_snapshot_from_before_v10_loads_with_no_refusal() -> None:
-    contract = theft_reported()
-    snapshot = Snapshot.take(contract)
-    state = {k: v for k, v in snapshot.state.items() if k != "protection_refusals"}
-    old = Snapshot(
-        originator_id=snapshot.originator_id,
-        originator_version=snapshot.originator_version,
-        timestamp=snapshot.timestamp,
-        topic=snapshot.topic,
-        state={**state, "class_version": 9},
-    )
+    loaded = loaded_from_older_snapshot(theft_reported(), 9, "protection_refusals")
 
-    loaded = old.mutate(None)
-
-    assert isinstance(loaded, Contract)
     assert loaded.protection_refusals == {}
 
 
