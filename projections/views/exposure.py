@@ -50,7 +50,8 @@ if TYPE_CHECKING:
     from projections.engine.rows import Batch, Row
 
 CENT = Decimal("0.01")
-ZERO = Decimal(0)
+ZERO = Decimal("0.00")
+"""Amounts are sums of cents: an empty sum reads "0.00", like every other amount."""
 
 CONTRACTS = Table(
     "contracts",

@@ -104,7 +104,7 @@ def test_history_ledger_deadlines_and_exposure_answer(api: Api) -> None:
     exposure = api.get(f"/v1/customers/{api.customer}/exposure")
     assert exposure.status_code == 200, exposure.text
     assert [c["contract_number"] for c in exposure.json()["contracts"]] == [api.number]
-    assert (exposure.json()["guarantees"], exposure.json()["guarantees_available"]) == ([], "0")
+    assert (exposure.json()["guarantees"], exposure.json()["guarantees_available"]) == ([], "0.00")
 
 
 @pytest.mark.parametrize(
