@@ -5,10 +5,11 @@ production each worker kind runs as its own process instead. A worker is a calla
 takes the shared `threading.Event` and returns once the event is set; it waits on the event
 (`stop.wait(timeout)`), never sleeps in a loop.
 
-A database outage does not end a worker (issue 9): `reconnecting` runs it again, with a
-growing wait, when it ends with a connection error (PostgreSQL restarted, or unreachable
-for a while); every worker resumes from its tracked position in PostgreSQL, so nothing is
-lost or applied twice. `lease dev` wraps each worker in it, `lease run` its one worker.
+An outage does not end a worker (issue 9): `reconnecting` runs it again, with a growing
+wait, when it ends with a connection error of PostgreSQL (restarted, or unreachable for a
+while) or of the broker (a retriable Kafka error: a connection reset or refused, no
+coordinator, a timeout); every worker resumes from its tracked position in PostgreSQL, so
+nothing is lost or applied twice. `lease dev` wraps each worker in it, `lease run` its one worker.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Self
 
 import psycopg
 from eventsourcing.persistence import InterfaceError, OperationalError
+from kafka.errors import RetriableError
 
 from infra.relay.reader import ReaderError
 
@@ -39,8 +41,9 @@ OUTAGE_ERRORS: tuple[type[Exception], ...] = (
     OperationalError,  # the same, as eventsourcing's datastore raises it
     InterfaceError,
     ReaderError,  # the relay's reader process could not read a batch
+    RetriableError,  # the broker went away: a connection cut or refused, no coordinator
 )
-"""Errors of a database that went away: the worker is run again, not ended."""
+"""Errors of a database or broker that went away: the worker is run again, not ended."""
 RECONNECT_WAIT = 0.5
 """Seconds before the first new run after an outage; doubled while runs keep failing."""
 RECONNECT_WAIT_MAX = 10.0
@@ -49,7 +52,7 @@ HEALTHY_RUN = 30.0
 
 
 def reconnecting(name: str, worker: Worker) -> Worker:
-    """`worker`, run again after each database outage (OUTAGE_ERRORS) until `stop` is set.
+    """`worker`, run again after each outage (OUTAGE_ERRORS) until `stop` is set.
 
     Other exceptions still end it. The worker must resume from its stored position when run
     again (every worker of the service does: relay, consumers, projections, scheduler).
@@ -65,7 +68,7 @@ def reconnecting(name: str, worker: Worker) -> Worker:
                 if time.monotonic() - started >= HEALTHY_RUN:
                     wait = RECONNECT_WAIT
                 reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
-                logger.warning("%s lost PostgreSQL (%s); reconnecting in %g s", name, reason, wait)
+                logger.warning("%s lost a link (%s); reconnecting in %gs", name, reason, wait)
                 stop.wait(wait)
                 wait = min(wait * 2, RECONNECT_WAIT_MAX)
             else:

@@ -1,6 +1,6 @@
-"""Workers ride out a database outage (issue 9): `reconnecting` runs a worker again after a
-connection error, and a projection group whose commit's answer was lost resumes from what
-storage holds, applying nothing twice."""
+"""Workers ride out a database or broker outage (issue 9): `reconnecting` runs a worker
+again after a connection error, and a projection group whose commit's answer was lost
+resumes from what storage holds, applying nothing twice."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 import psycopg
 import pytest
 from eventsourcing.persistence import OperationalError
+from kafka.errors import KafkaConfigurationError, KafkaConnectionError, KafkaTimeoutError
 
 from domain.application import ContractsApplication
 from infra import bootstrap, supervisor
@@ -42,6 +43,17 @@ class TestReconnecting:
         worker = Flaky(psycopg.OperationalError("cut"), OperationalError("server closed"))
         supervisor.reconnecting("relay", worker)(threading.Event())
         assert worker.runs == 3
+
+    def test_a_broker_outage_runs_it_again_too(self) -> None:
+        worker = Flaky(KafkaConnectionError("111 ECONNREFUSED"), KafkaTimeoutError("no reply"))
+        supervisor.reconnecting("payments", worker)(threading.Event())
+        assert worker.runs == 3
+
+    def test_a_kafka_error_that_is_not_an_outage_still_ends_it(self) -> None:
+        worker = Flaky(KafkaConfigurationError("bad setting"))
+        with pytest.raises(KafkaConfigurationError):
+            supervisor.reconnecting("payments", worker)(threading.Event())
+        assert worker.runs == 1
 
     def test_other_errors_still_end_the_worker(self) -> None:
         worker = Flaky(ValueError("a bug"))
