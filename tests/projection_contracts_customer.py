@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from domain.contract.amendments import NotifyTermsAmendment, ObjectToTermsAmendment
+from domain.contract.claim_windows import ContestProtectionDecision
 from domain.contract.cover import (
     NotifyInsuranceLapse,
     ProvideReplacementInsurance,
@@ -64,6 +65,7 @@ if TYPE_CHECKING:
     from projections.engine.rows import Row, RowView
 
 OVERVIEW_DAY = date(2025, 9, 20)
+CLAIM_WINDOWS = ("D-21", "D-19", "D-22")
 """RULES 0.6: elapsedMonths(2025-09-20) = 18 for REF."""
 TERM_EXPIRY_RUN = date(2028, 3, 12)
 """The first daily run after REF's contractual end (Sat 2028-03-11)."""
@@ -378,6 +380,43 @@ class DeadlinesViewContract(CustomerViewContract):
         on_day(app, number, date(2025, 6, 11), RecordRepairCompleted(incident_id="I001"))
         d07 = self.rows(app, number)["D-07"]
         assert (d07["status"], d07["closed_on"]) == ("EXPIRED", date(2025, 6, 11))
+
+    def test_D_07_a_repair_not_done_by_its_due_date_expires_by_its_timer(self) -> None:
+        # RULES D-07: reported Mon 2025-06-02 -> due Tue 2025-06-10; missed on Wed 06-11.
+        app = self.make_app()
+        number = active_contract(app)
+        cost = Money.of("800.00")
+        on_day(app, number, date(2025, 6, 2), ReportIncident("COLLISION", date(2025, 6, 2), cost))
+        live_unpaid(app, number, date(2025, 6, 10), date(2025, 6, 10))
+        assert self.rows(app, number)["D-07"]["status"] == "OPEN"
+        live_unpaid(app, number, date(2025, 6, 11), date(2025, 6, 11))
+        d07 = self.rows(app, number)["D-07"]
+        assert (d07["status"], d07["closed_on"]) == ("EXPIRED", date(2025, 6, 11))
+
+    def test_D_19_D_21_D_22_the_windows_of_a_protection_claim_decision(self) -> None:
+        # RULES D-19: decided 2025-06-10 -> letter by 07-10; D-21: contest within 7 days;
+        # D-22: documents within 6 months of the accident (here the same day).
+        app = self.make_app()
+        number = active_contract(app)
+        cost = Money.of("1800.00")
+        on_day(app, number, date(2025, 6, 10), ReportIncident("COLLISION", date(2025, 6, 10), cost))
+        rows = self.rows(app, number)
+        due = {rule: (rows[rule]["due_on"], rows[rule]["subject"]) for rule in CLAIM_WINDOWS}
+        assert due == {
+            "D-21": (date(2025, 6, 17), "I001"),
+            "D-19": (date(2025, 7, 10), "I001"),
+            "D-22": (date(2025, 12, 10), "I001"),
+        }
+        contest = ContestProtectionDecision("I001", date(2025, 6, 12), "the fee is wrong")
+        on_day(app, number, date(2025, 6, 12), contest)
+        live_unpaid(app, number, date(2025, 7, 11), date(2025, 7, 11))
+        rows = self.rows(app, number)
+        closed = {rule: (rows[rule]["status"], rows[rule]["closed_on"]) for rule in CLAIM_WINDOWS}
+        assert closed == {
+            "D-21": ("MET", date(2025, 6, 12)),
+            "D-19": ("EXPIRED", date(2025, 7, 11)),
+            "D-22": ("OPEN", None),
+        }
 
     def test_D_15_theft_recovery_window_met_by_the_recovery(self) -> None:
         app = self.make_app()

@@ -14,8 +14,24 @@ ENTRIES: tuple[RuleEntry, ...] = (
         "Art. 4.4, 4.6",
         _T,
     ),
+    # T-4.5 reading [INT]: an open 18.3 ground of a contract not yet delivered is accepted as
+    # the ground of a handover suspension (L-05), besides the five grounds Art. 4.5 names.
+    RuleEntry(
+        "T-4.5", "The facts of an 18.3 ground also allow suspending the handover", "Art. 4.5", _T
+    ),
     RuleEntry(
         "T-4.6", "Refusing the car, or equivalents, leads to the 18.3(i) ground", "Art. 4.6", _T
+    ),
+    RuleEntry(
+        "T-6.1", "A breach of the reporting duties is a ground under 18.3 (viii)", "Art. 6.1", _T
+    ),
+    # T-10.6 reading [INT]: every letter ending Protection starts the own-insurance timer
+    # (D-18) due on the day its cover ends; unmet, it is ground 18.3(x) like a lapse (D-17).
+    RuleEntry(
+        "T-10.6",
+        "Protection ended and no own insurance within two weeks: ground 18.3(x)",
+        "Art. 10.6, 18.3(x)",
+        _T,
     ),
     RuleEntry(
         "T-18.1-i",

@@ -172,6 +172,15 @@ ENTRIES: tuple[RuleEntry, ...] = (
     RuleEntry(
         "D-30", "Contract expires at the end of its last contractual day", "Art. 18.1(i)", _D
     ),
+    # D-31 reading [INT] (A-18): the Lessor's liability insurance ends at the hand-in after an
+    # ordinary end, on the end date of an early one (`LessorInsuranceEnded`); Protection's
+    # stop on an early end is T-18.10's `AncillaryServiceStopped`.
+    RuleEntry(
+        "D-31",
+        "Protection and the Lessor's insurance end at hand-in, or on an early end's date",
+        "Art. 11.4, 18.10",
+        _D,
+    ),
     RuleEntry(
         "D-32",
         "Customer's risk runs from the start date to the signed return report",

@@ -174,8 +174,8 @@ ENTRIES: tuple[RuleEntry, ...] = (
         "Art. 11.1-11.5, 18.3(x)",
         _L,
     ),
-    # L-32 reading: TERMINATION_NOTIFIED is `protection_ends_on` set by an annual letter
-    # (`notify_protection_termination`, D-20) or a Protection lapse notice (D-18); ENDED is
+    # L-32 reading: TERMINATION_NOTIFIED is `protection_ends_on` set by a letter
+    # (`notify_protection_termination`, D-20 or D-19) or a Protection lapse notice (D-18); ENDED is
     # that day reached. A Damage Event from then on gets no claim (no fee, no waiver).
     RuleEntry(
         "L-32",

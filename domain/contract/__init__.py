@@ -136,8 +136,10 @@ class Contract(SnapshotUpcasts, Aggregate):
         terms_amendment: dict[str, Any] | None
         repairs_due: dict[str, str]
         service_suppliers: dict[str, str]
+        missed_repairs: list[str]
+        lessor_insurance_ended_on: date | None
 
-    class_version = 16
+    class_version = 17
     """The snapshot state's version; what each version added, and how older snapshots are
     upcast when loaded, is in domain/contract/upcasts.py."""
 
@@ -194,7 +196,8 @@ class Contract(SnapshotUpcasts, Aggregate):
         self.replacement_km = 0
         self.fuel = FuelAccount()
         self.compensation_shares, self.service_suppliers = [], {}
-        self.terms_amendment, self.repairs_due = None, {}
+        self.terms_amendment, self.repairs_due, self.missed_repairs = None, {}, []
+        self.lessor_insurance_ended_on = None
 
     # --- plumbing used by the deciding modules ------------------------------------------
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, ClassVar
 from domain.calendar import deadline_in_days
 from domain.contract.command import Command, bounded
 from domain.contract.cover_events import (
+    PROTECTION_ENDED,
     GuaranteeLapsed,
     InsuranceLapseNotified,
     InsuranceReplacementDeadlineExpired,
@@ -98,15 +99,30 @@ def notify_insurance_lapse(
     require(policy_type in POLICY_TYPES, "L-31", f"policy_type must be one of {POLICY_TYPES}")
     require(lapse_type in LAPSE_TYPES, "L-31", f"lapse_type must be one of {LAPSE_TYPES}")
     require(notified_by in ("INSURER", "LESSOR"), "L-31", "notified_by must be INSURER or LESSOR")
+    rules = ["L-31", "D-18" if policy_type == "PROTECTION_ENDED" else "D-17"]
+    deadline = replacement_deadline(ctx.on, policy_type)
+    notify_lapse(c, ctx, rules, policy_type, lapse_type, notified_by, deadline)
+
+
+def notify_lapse(
+    c: Contract,
+    ctx: Ctx,
+    rules: list[str],
+    policy_type: str,
+    lapse_type: str,
+    notified_by: str,
+    deadline: date,
+) -> None:
+    """Record a lapse under the next lapse id; replacement insurance is due by `deadline`."""
     c.emit(
         InsuranceLapseNotified,
         ctx,
-        ["L-31", "D-18" if policy_type == "PROTECTION_ENDED" else "D-17"],
+        rules,
         lapse_id=f"L{len(c.insurance_lapses) + 1:03d}",
         policy_type=policy_type,
         lapse_type=lapse_type,
         notified_by=notified_by,
-        replacement_deadline=replacement_deadline(ctx.on, policy_type),
+        replacement_deadline=deadline,
     )
 
 
@@ -155,6 +171,11 @@ def lapsed_unreplaced(c: Contract) -> list[str]:
         for lapse_id, lapse in c.insurance_lapses.items()
         if lapse["expired"] and lapse["replaced_on"] is None
     ]
+
+
+def protection_ended(c: Contract, lapse_id: str) -> bool:
+    """Whether the lapse is the end of Protection (D-18, T-10.6) rather than of a policy."""
+    return c.insurance_lapses[lapse_id].get("policy_type") == PROTECTION_ENDED
 
 
 HANDLERS: Handlers = {

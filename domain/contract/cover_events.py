@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from domain.contract.base_events import ContractEvent
 
@@ -38,6 +38,20 @@ class AncillaryServiceStopped(ContractEvent):
             c.protection_ends_on = _earliest(c.protection_ends_on, self.effective_on)
 
 
+class LessorInsuranceEnded(ContractEvent):
+    """D-31 (Art. 11.4, 18.10, A-18): the liability insurance the Lessor provides with
+    Protection ended: at the hand-in of the Vehicle at the contract's end, or on the date of
+    a dissolution or early termination."""
+
+    policy_ref: str
+    effective_at: date
+    reason: str
+    """HAND_IN, DISSOLUTION, EARLY_TERMINATION or OTHER (an end by law or on death)."""
+
+    def apply_to(self, c: Contract) -> None:
+        c.lessor_insurance_ended_on = self.effective_at
+
+
 class GuaranteeLapsed(ContractEvent):
     """T-18.3-vii: a guarantee for the Customer's obligations lost in whole or in part."""
 
@@ -66,7 +80,8 @@ class InsuranceLapseNotified(ContractEvent):
     replacement_deadline: date
 
     def apply_to(self, c: Contract) -> None:
-        lapse = {"deadline": self.replacement_deadline, "replaced_on": None, "expired": False}
+        lapse: dict[str, Any] = {"deadline": self.replacement_deadline, "replaced_on": None}
+        lapse |= {"expired": False, "policy_type": self.policy_type}
         c.insurance_lapses = {**c.insurance_lapses, self.lapse_id: lapse}
         if self.policy_type == PROTECTION_ENDED:  # D-18, A-27: cover ends on that deadline
             c.protection_ends_on = _earliest(c.protection_ends_on, self.replacement_deadline)

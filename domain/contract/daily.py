@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, ClassVar
 from domain.contract import (
     amendments,
     billing,
+    claim_windows,
     cover,
     dissolution,
     formation,
@@ -22,6 +23,7 @@ from domain.contract import (
     fuel_card,
     grounds,
     lessor_grounds,
+    repairs,
     reporting,
     services,
     supplier_compensation,
@@ -58,12 +60,15 @@ def apply_article_18(c: Contract, ctx: Ctx) -> None:
     formation.process_deadlines(c, ctx)
     cover.process_replacement_deadlines(c, ctx)
     reporting.process_odometer_requests(c, ctx)
+    repairs.process_repair_deadlines(c, ctx)
+    claim_windows.process_claim_windows(c, ctx)
     billing.process_notice_deadlines(c, ctx)
     lessor_grounds.process_lessor_deadlines(c, ctx)
     amendments.process_terms_amendments(c, ctx)
     grounds.detect_grounds(c, ctx)
     dissolution.apply_policy(c, ctx)
     services.stop_linked_services(c, ctx)
+    services.end_lessor_insurance(c, ctx)
     fuel_card.block_card_on_early_end(c, ctx)
 
 

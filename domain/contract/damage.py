@@ -15,10 +15,13 @@ Readings [INT] (the terms are silent on the order of events):
   refund (a recovery after a refusal does not reduce the M-17 charge: left to the Lessor).
 - The refund is a credit note (FLAT_FEE_REFUND, RULES 9.2) against the fee's debit note;
   paying it out is the usual refund of a credit balance.
-- L-32/D-20: only the ANNUAL ground is a command here (the other grounds of Art. 10.6 are not
-  modelled; a Protection end notified as a lapse, D-18, stays `notify_insurance_lapse`). The
-  cover ends after 31 December; after a Lessor's letter it ends 14 days after the letter if
-  earlier (L-32, PX-14). A Damage Event on or after that day gets no claim and no fee.
+- L-32: the ANNUAL ground (D-20) and the end after a claim (AFTER_CLAIM, D-19, within a
+  month of the claim's decision) are commands here; the other grounds of Art. 10.6 are not
+  modelled. ANNUAL cover ends after 31 December, AFTER_CLAIM cover 14 days after the letter;
+  after a Lessor's letter it ends 14 days after the letter if earlier (L-32, PX-14). A Damage
+  Event on or after that day gets no claim and no fee. Every letter also starts the D-18
+  own-insurance timer (T-10.6: a PROTECTION_ENDED lapse due the day cover ends), which leads
+  to ground 18.3(x) when it expires unmet.
 """
 
 from __future__ import annotations
@@ -28,7 +31,10 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, ClassVar
 
 from domain.contract.billing_events import CreditNoteIssued, FlatDamageFeeCharged
+from domain.contract.claim_windows import decided_claim, decision_windows
 from domain.contract.command import Command, bounded
+from domain.contract.cover import notify_lapse
+from domain.contract.cover_events import PROTECTION_ENDED
 from domain.contract.damage_events import (
     DamageShortfallCharged,
     ProtectionTerminationNotified,
@@ -66,19 +72,23 @@ class RecordThirdPartyRecovery(Command):
 
 @dataclass(frozen=True)
 class NotifyProtectionTermination(Command):
-    """The Lessor or the Customer ends Protection at the end of the year (Art. 10.6, D-20)."""
+    """The Lessor or the Customer ends Protection at the end of the year (D-20), or after a
+    claim within a month of its decision (D-19), by registered letter (Art. 10.6)."""
 
     name: ClassVar[str] = "notify_protection_termination"
-    rule_ids: ClassVar[tuple[str, ...]] = ("L-32", "D-20", "D-18", "PX-14")
+    rule_ids: ClassVar[tuple[str, ...]] = ("L-32", "D-20", "D-19", "D-18", "PX-14", "T-10.6")
     by: str = bounded(choices=("LESSOR", "CUSTOMER"))
     letter_on: date = bounded()
-    ground: str = bounded("ANNUAL", choices=("ANNUAL",))
+    ground: str = bounded("ANNUAL", choices=("ANNUAL", "AFTER_CLAIM"))
+    claim: str | None = bounded(None)
+    """AFTER_CLAIM: the incident id of the claim whose decision the letter follows."""
 
 
 def accept_damage_claim(
-    c: Contract, ctx: Ctx, incident_id: str, cause: DamageCause, cost: Money
+    c: Contract, ctx: Ctx, incident_id: str, cause: DamageCause, cost: Money, incident_on: date
 ) -> None:
-    """M-15: the claim accepted; the Customer owes the flat fee share (A-25)."""
+    """M-15: the claim accepted; the Customer owes the flat fee share (A-25). The decision
+    opens the D-19 and D-21 windows, the accident the D-22 one (domain/contract/claim_windows)."""
     assert c.terms.flat_damage_fee is not None  # checked by the caller
     share = flat_damage_fee(cause, cost, c.terms.flat_damage_fee, c.terms.invested_capital)
     c.emit(
@@ -90,6 +100,7 @@ def accept_damage_claim(
         damage_amount=cost,
         customer_share=share.customer_share,
         waived_amount=share.lessor_waived,
+        **decision_windows(ctx.on, incident_on),
     )
     if share.customer_share.is_positive:
         c.issue(
@@ -124,6 +135,7 @@ def refuse_damage_claim(
         decision="REFUSED",
         exclusion_codes=[exclusion_code],
         reason=reason,
+        **decision_windows(ctx.on),
     )
     fee_document = claim.get("fee_receivable")
     if fee_document is not None:
@@ -194,30 +206,58 @@ def record_third_party_recovery(
 
 
 def notify_protection_termination(
-    c: Contract, ctx: Ctx, by: str, letter_on: date, ground: str
+    c: Contract, ctx: Ctx, by: str, letter_on: date, ground: str, claim: str | None
 ) -> None:
-    """D-20: a registered letter by 30 September ends Protection on 31 December (24:00) of
-    that year; after a Lessor's letter damage arising from 14 days on is excluded (L-32,
-    PX-14), so its cover ends then if that is earlier (D-18)."""
+    """L-32: Protection ends by registered letter.
+
+    ANNUAL (D-20): a letter by 30 September ends it on 31 December (24:00) of that year.
+    AFTER_CLAIM (D-19): a letter within a month of the claim's decision; [INT] its cover ends
+    14 days after the letter, whoever sends it (the terms give no date of effect). After a
+    Lessor's letter damage arising from 14 days on is excluded (L-32, PX-14), so cover ends
+    then if that is earlier (D-18). T-10.6: the Customer must insure under Art. 11.1 by the
+    day cover ends: the letter starts that timer (a PROTECTION_ENDED lapse, D-18), which
+    leads to ground 18.3(x) if no insurance is provided (domain/contract/cover.py)."""
     require_status(c, NOT_ENDED, "L-32", "notify_protection_termination")
     require(c.terms.protection_included, "L-32", "the contract has no Protection")
     require(c.protection_ends_on is None, "L-32", "Protection is already ending")
-    require(letter_on <= ctx.on, "D-20", f"the letter of {letter_on} is in the future")
-    last_letter_day = date(letter_on.year, 9, 30)
-    require(letter_on <= last_letter_day, "D-20", f"too late: by {last_letter_day} this year")
-    year_end = date(letter_on.year, 12, 31)
-    ends = year_end + timedelta(days=1)
-    if by == "LESSOR":
-        ends = min(ends, letter_on + timedelta(days=LESSOR_LETTER_DAYS))
+    require(letter_on <= ctx.on, "L-32", f"the letter of {letter_on} is in the future")
+    cover_ends = letter_on + timedelta(days=LESSOR_LETTER_DAYS)
+    last_day, rules = cover_ends - timedelta(days=1), ["L-32", "D-19"]
+    if ground == "AFTER_CLAIM":
+        _require_after_claim_window(c, letter_on, claim)
+    else:
+        require(claim is None, "D-20", "an ANNUAL letter cites no claim")
+        last_letter_day = date(letter_on.year, 9, 30)
+        require(letter_on <= last_letter_day, "D-20", f"too late: by {last_letter_day} this year")
+        last_day, rules = date(letter_on.year, 12, 31), ["L-32", "D-20"]
+        year_end = last_day + timedelta(days=1)
+        cover_ends = min(year_end, cover_ends) if by == "LESSOR" else year_end
     c.emit(
         ProtectionTerminationNotified,
         ctx,
-        ["L-32", "D-20"] + (["D-18", "PX-14"] if by == "LESSOR" else []),
+        rules + (["D-18", "PX-14"] if by == "LESSOR" else []),
         by=by,
         ground=ground,
         registered_letter_date=letter_on,
-        effective_date=year_end,
-        cover_ends_on=ends,
+        effective_date=last_day,
+        cover_ends_on=cover_ends,
+        claim_incident_id=claim,
+    )
+    notify_lapse(
+        c, ctx, ["L-31", "D-18", "T-10.6"], PROTECTION_ENDED, "CANCELLATION", by, cover_ends
+    )
+
+
+def _require_after_claim_window(c: Contract, letter_on: date, claim: str | None) -> None:
+    """D-19: the letter follows a decided claim and is dated within a month of its decision."""
+    require(claim is not None, "D-19", "an AFTER_CLAIM letter names the claim (incident id)")
+    assert claim is not None
+    last_day: date | None = decided_claim(c, claim, "D-19").get("terminate_by")
+    require(
+        last_day is None or letter_on <= last_day,
+        "D-19",
+        f"the right to end Protection after claim {claim} expired on {last_day}"
+        " (one month after its decision)",
     )
 
 

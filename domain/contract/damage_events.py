@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from domain.contract.base_events import ContractEvent
 from domain.contract.billing_events import ReceivableIssued
+from domain.contract.claim_window_events import close_window
 
 if TYPE_CHECKING:
     from datetime import date
@@ -48,9 +49,13 @@ class ProtectionTerminationNotified(ContractEvent):
     ground: str
     registered_letter_date: date
     effective_date: date
-    """The last day of Protection: 31 December of the letter's year (D-20)."""
+    """The last day of Protection (the day before `cover_ends_on`)."""
     cover_ends_on: date
+    claim_incident_id: str | None = None
+    """AFTER_CLAIM (D-19): the claim the letter follows; None for ANNUAL."""
 
     def apply_to(self, c: Contract) -> None:
         ends = c.protection_ends_on
         c.protection_ends_on = self.cover_ends_on if ends is None else min(ends, self.cover_ends_on)
+        if self.claim_incident_id is not None:  # D-19: the window of that claim is used
+            close_window(c, self.claim_incident_id, "D-19")

@@ -78,10 +78,10 @@ class SubmitInsuranceProof(Command):
 
 @dataclass(frozen=True)
 class SuspendHandover(Command):
-    """The Lessor suspends the handover on a ground of Art. 4.5."""
+    """The Lessor suspends the handover on a ground of Art. 4.5 or an open 18.3 ground."""
 
     name: ClassVar[str] = "suspend_handover"
-    rule_ids: ClassVar[tuple[str, ...]] = ("L-05",)
+    rule_ids: ClassVar[tuple[str, ...]] = ("L-05", "T-4.5")
     ground: str = bounded()
 
 
@@ -162,10 +162,19 @@ def accept_insurance_proof(c: Contract, ctx: Ctx) -> None:
 
 
 def suspend_handover(c: Contract, ctx: Ctx, *, ground: str) -> None:
-    """L-05: the Lessor suspends the handover on an Art. 4.5 ground."""
+    """L-05: the Lessor suspends the handover on an Art. 4.5 ground. T-4.5: the facts of an
+    Art. 18.3 ground allow it too, so an open 18.3 ground of the contract (e.g. "18.3(vii)",
+    a guarantee lost before delivery) is also accepted as the ground."""
     require_status(c, {ContractStatus.READY_FOR_HANDOVER}, "L-05", "suspend_handover")
-    require(ground in HANDOVER_SUSPENSION_GROUNDS, "L-05", f"unknown handover ground {ground}")
-    c.emit(HandoverSuspended, ctx, ["L-05"], ground=ground)
+    open_18_3 = {g.ground for g in c.open_grounds() if g.ground.startswith("18.3(")}
+    require(
+        ground in HANDOVER_SUSPENSION_GROUNDS or ground in open_18_3,
+        "L-05",
+        f"unknown handover ground {ground} (an Art. 4.5 ground or an open 18.3 ground, T-4.5)",
+    )
+    c.emit(
+        HandoverSuspended, ctx, ["L-05", *(["T-4.5"] if ground in open_18_3 else [])], ground=ground
+    )
 
 
 def lift_handover_suspension(c: Contract, ctx: Ctx) -> None:

@@ -154,8 +154,10 @@ def record_ground_fact(
 
 
 def fact_recorded(c: Contract, ground: str) -> bool:
-    """Whether a ground of FACT_GROUNDS stands on a recorded fact on this contract."""
-    return any(g.ground == ground and g.evidence for g in c.grounds.values())
+    """Whether a ground of FACT_GROUNDS stands on a recorded fact on this contract; for
+    18.3(vi) a missed repair deadline is such a fact (D-07: Art. 8.2 not met)."""
+    missed_repair = ground == "18.3(vi)" and bool(c.missed_repairs)
+    return missed_repair or any(g.ground == ground and g.evidence for g in c.grounds.values())
 
 
 HANDLERS: Handlers = {RecordGroundFact: record_ground_fact}

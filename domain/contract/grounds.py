@@ -96,7 +96,8 @@ def record_ground(c: Contract, ctx: Ctx, ground: str, rationale: str) -> None:
 def detect_grounds(c: Contract, ctx: Ctx) -> None:
     """K-02 AUTO-DETECT grounds: 18.3(i) from refusal timers, 18.3(ii)/(iii) from notices,
     18.3(vii) from lapsed guarantees, 18.3(viii) from reporting duties breached (D-01,
-    D-02), 18.3(x) from insurance lapses not replaced (D-17), 18.3(xi) from withdrawal."""
+    D-02; T-6.1), 18.3(x) from insurance lapses not replaced (D-17, and D-18 after
+    Protection ended: T-10.6), 18.3(xi) from withdrawal."""
     if c.status in PRE_HANDOVER:
         evidence = list(c.expired_deadlines) + (["L-09"] if c.refusal_founded is False else [])
         _detect(c, ctx, "18.3(i)", evidence, ["T-18.3-i", "T-4.6", "L-09"])
@@ -107,11 +108,20 @@ def detect_grounds(c: Contract, ctx: Ctx) -> None:
             _detect_arrears(c, ctx, notice)
     if c.status in NOT_ENDED:
         _detect(c, ctx, "18.3(vii)", list(c.lapsed_guarantees), ["T-18.3-vii"])
-        _detect(c, ctx, "18.3(viii)", list(c.reporting_breaches), ["T-18.3-viii"])
-        _detect(c, ctx, "18.3(x)", cover.lapsed_unreplaced(c), ["T-18.3-x", "D-17"])
+        _detect(c, ctx, "18.3(viii)", list(c.reporting_breaches), ["T-18.3-viii", "T-6.1"])
+        _detect_uninsured(c, ctx)
     _clear_paid(c, ctx)
     _clear_taken_vehicle(c, ctx)
     _clear_insured(c, ctx)
+
+
+def _detect_uninsured(c: Contract, ctx: Ctx) -> None:
+    """T-18.3-x: a lapse not replaced in time (D-17); T-10.6: also Protection ended with no
+    own insurance by the day its cover ended (D-18)."""
+    lapsed = cover.lapsed_unreplaced(c)
+    protection = any(cover.protection_ended(c, lapse_id) for lapse_id in lapsed)
+    rules = ["T-18.3-x", "D-17", *(["T-10.6", "D-18"] if protection else [])]
+    _detect(c, ctx, "18.3(x)", lapsed, rules)
 
 
 def _detect(c: Contract, ctx: Ctx, ground: str, evidence: list[str], rules: list[str]) -> None:

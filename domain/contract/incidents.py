@@ -145,7 +145,7 @@ def report_incident(
     due_by = incident_on + REPORT_WITHIN
     check_reported_in_time(c, ctx, "D-01", incident_id, incident_on, due_by, under_protection)
     if protection_covers_damage(c, incident_on) and c.terms.flat_damage_fee is not None:
-        accept_damage_claim(c, ctx, incident_id, INCIDENT_KINDS[kind], cost)
+        accept_damage_claim(c, ctx, incident_id, INCIDENT_KINDS[kind], cost, incident_on)
 
 
 def _within_risk(c: Contract, day: date, today: date) -> bool:

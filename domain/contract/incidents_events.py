@@ -77,6 +77,20 @@ class RepairCompleted(ContractEvent):
         c.repairs_due.pop(self.incident_id, None)
 
 
+class RepairDeadlineMissed(ContractEvent):
+    """D-07 timer (Art. 8.2): the 5th working day after the report passed with no repair.
+
+    An AUTO-DETECT candidate for ground 18.3(vi), which stays the Lessor's decision (HUMAN):
+    the miss is evidence on which `record_ground` may record that ground; nothing follows by
+    itself."""
+
+    defect_incident_id: str
+    due_date: date
+
+    def apply_to(self, c: Contract) -> None:
+        c.missed_repairs = [*c.missed_repairs, self.defect_incident_id]
+
+
 class ReportingDutyBreached(ContractEvent):
     """D-01/D-02 -> T-18.3-viii: a report made later than its duty allows (AUTO-DETECT)."""
 
@@ -163,6 +177,12 @@ class ProtectionClaimDecided(ContractEvent):
     """The Art. 10.2 codes (PX-01..PX-24) of a refusal."""
     reason: str = ""
     """The Lessor's free-text reason for a refusal."""
+    contest_by: date | None = None
+    """D-21: the Customer's last day to contest this decision (None on older events)."""
+    terminate_by: date | None = None
+    """D-19: the last day of a letter ending Protection after this claim (None: older)."""
+    documents_by: date | None = None
+    """D-22: a Damage Event's last day for its documents and repair invoice (None: none)."""
 
     def apply_to(self, c: Contract) -> None:
         if self.decision == "REFUSED":
@@ -171,6 +191,11 @@ class ProtectionClaimDecided(ContractEvent):
         claim = c.damage_claims.get(self.incident_id) or {"recovered": Money.zero()}
         claim = {**claim, "cause": self.cause, "damage": self.damage_amount}
         claim |= {"decision": self.decision, "charged": self.customer_share}
+        # A new decision opens new D-19 and D-21 windows; the documents' D-22 runs on.
+        documents_by = self.documents_by or claim.get("documents_by")
+        closed = [r for r in claim.get("closed", []) if r == "D-22"]
+        claim |= {"contest_by": self.contest_by, "terminate_by": self.terminate_by}
+        claim |= {"documents_by": documents_by, "closed": closed, "contested": False}
         c.damage_claims = {**c.damage_claims, self.incident_id: claim}
 
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from domain.catalogue import RULES, Family
 from domain.contract.billing_events import DebitNoteIssued
+from domain.contract.claim_windows import decision_windows
 from domain.contract.command import MAX_TEXT, Command, bounded
 from domain.contract.damage import refuse_damage_claim
 from domain.contract.guards import require, require_status
@@ -95,6 +96,7 @@ def refuse_protection_claim(
         decision="REFUSED",
         exclusion_codes=[exclusion_code],
         reason=reason,
+        **decision_windows(ctx.on),
     )
     refunded = advance_refunded(c)
     if refunded.is_positive:

@@ -6,21 +6,26 @@ on `IncidentReported.repair_due` (RULES D-07: reported Mon 2025-06-02 -> due Tue
 Whit Monday skipped) and shown by the deadlines view; `record_repair_completed` meets it, or
 records it late (`in_time` false).
 
-[INT] A missed D-07 is a breach of Art. 8.2 that the Lessor weighs (18.3(vi), HUMAN): the
-daily run records no expiry event for it (the scenario outputs pinned before D-07 report
-damages that are never marked repaired), and no ground follows by itself.
+The timer (the daily run, after the scheduler's `DeadlineReached`): a repair still awaited
+after its due date records `RepairDeadlineMissed` once, dated the day after the due date.
+[INT] RULES classes D-07 AUTO-DETECT but its ground, 18.3(vi), HUMAN -> DECIDE: the miss is
+recorded as a candidate, evidence on which the Lessor may record the ground
+(`record_ground`, or `record_ground_fact` citing the incident); no ground is detected and
+nothing is dissolved by itself. A repair done later is still recorded (late). Only while the
+contract has not ended: once it ended, the Vehicle's repair is part of the return (M-24).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, ClassVar
 
 from domain.calendar import add_working_days
 from domain.contract.command import Command, bounded
 from domain.contract.guards import require
-from domain.contract.incidents_events import RepairCompleted
+from domain.contract.incidents_events import RepairCompleted, RepairDeadlineMissed
+from domain.contract.status import NOT_ENDED
 
 if TYPE_CHECKING:
     from domain.contract import Contract, Ctx
@@ -57,6 +62,22 @@ def record_repair_completed(c: Contract, ctx: Ctx, incident_id: str) -> None:
         due_date=due_date,
         in_time=ctx.on <= due_date,
     )
+
+
+def process_repair_deadlines(c: Contract, ctx: Ctx) -> None:
+    """D-07 timer: each repair still awaited after its due date is missed (once)."""
+    if c.status not in NOT_ENDED:
+        return
+    for incident_id, due in list(c.repairs_due.items()):
+        due_date = date.fromisoformat(due)
+        if ctx.on > due_date and incident_id not in c.missed_repairs:
+            c.emit(
+                RepairDeadlineMissed,
+                ctx.at(due_date + timedelta(days=1)),
+                ["D-07", "O-05", "T-18.3-vi"],
+                defect_incident_id=incident_id,
+                due_date=due_date,
+            )
 
 
 HANDLERS: Handlers = {RecordRepairCompleted: record_repair_completed}

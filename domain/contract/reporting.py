@@ -119,14 +119,15 @@ def check_reported_in_time(
     due_by: date,
     also: tuple[str, ...] = (),
 ) -> None:
-    """A report on `ctx.on` after `due_by` breaches the duty (-> T-18.3-viii); `also` names
-    the rules that set the same duty (D-23 under Protection)."""
+    """A report on `ctx.on` after `due_by` breaches the duty (-> T-18.3-viii, which Art. 6.1
+    links to every reporting duty: T-6.1); `also` names the rules that set the same duty
+    (D-23 under Protection)."""
     if ctx.on <= due_by:
         return
     c.emit(
         ReportingDutyBreached,
         ctx,
-        [duty, *also, "T-18.3-viii"],
+        [duty, *also, "T-18.3-viii", "T-6.1"],
         breach_id=f"B{len(c.reporting_breaches) + 1:03d}",
         duty=duty,
         subject_id=subject_id,

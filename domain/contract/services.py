@@ -27,6 +27,7 @@ from domain.contract.command import Command, bounded
 from domain.contract.cover_events import (
     SEARCH_FAILED,
     AncillaryServiceStopped,
+    LessorInsuranceEnded,
     ReplacementSupplierSearchFailed,
     ServiceSupplierCeased,
 )
@@ -50,6 +51,12 @@ CASCADE_ENDS = frozenset(
     }
 )
 """Ends that stop the linked services (T-18.10, with its [INT] extension)."""
+INSURANCE_END_REASONS = {
+    EndKind.DISSOLVED_AGAINST_CUSTOMER: "DISSOLUTION",
+    EndKind.DISSOLVED_AGAINST_LESSOR: "DISSOLUTION",
+    EndKind.EARLY_TERMINATION: "EARLY_TERMINATION",
+}
+"""D-31: `LessorInsuranceEnded.reason` of an early end (other early ends: OTHER)."""
 STOP_GROUNDS = ("18.2(i)", "18.2(ii)", "18.10", "16.5")
 """L-33: the grounds on which an ancillary service stops (16.5: Fuel Management by agreement)."""
 ACTIVE, STOPPED = "ACTIVE", "STOPPED"
@@ -201,6 +208,26 @@ def stop_linked_services(c: Contract, ctx: Ctx) -> None:
                 ground="18.10",
                 effective_on=c.effective_end_date,
             )
+
+
+def end_lessor_insurance(c: Contract, ctx: Ctx) -> None:
+    """D-31 (Art. 11.4, 18.10, A-18): the Lessor's liability insurance ends once, on the
+    date of a dissolution or early termination (and, as T-18.10 reads it [INT], of an end on
+    death, theft or total loss: OTHER), else at the hand-in of the Vehicle. Only where the
+    Lessor provides it (P-25) and the Vehicle was handed over (it was never insured before)."""
+    lessor_insures = c.terms.insurance_mode is InsuranceMode.LESSOR_MTPL_WITH_PROTECTION
+    if not lessor_insures or c.start_date is None or c.lessor_insurance_ended_on is not None:
+        return
+    if c.end_kind in CASCADE_ENDS and c.effective_end_date is not None:
+        reason, ended_at = INSURANCE_END_REASONS.get(c.end_kind, "OTHER"), c.effective_end_date
+        rules = ["D-31", "T-18.10", "A-18"]
+    elif c.returned_on is not None:
+        reason, ended_at, rules = "HAND_IN", c.returned_on, ["D-31"]
+    else:
+        return
+    c.emit(
+        LessorInsuranceEnded, ctx, rules, policy_ref=c.number, effective_at=ended_at, reason=reason
+    )
 
 
 HANDLERS: Handlers = {

@@ -12,7 +12,7 @@ and `loss_settled` (M-18), v10 `protection_refusals` (M-15, M-19), v11 `levies` 
 `immobilisations`, `replacements`, `replacement_km` (L-36) and `winter_seasons` (D-26), v14
 `fuel` (Fuel Management, Art. 16), v15 `compensation_shares` (M-05 spread over
 instalments), `terms_amendment` (D-29) and `repairs_due` (D-07), v16 `service_suppliers`
-(T-18.2-i).
+(T-18.2-i), v17 `missed_repairs` (the D-07 timer) and `lessor_insurance_ended_on` (D-31).
 """
 
 from __future__ import annotations
@@ -121,3 +121,11 @@ class SnapshotUpcasts:
     def upcast_v15_v16(state: dict[str, Any]) -> None:
         """Before v16 no supplier of a service could be recorded as ceased (T-18.2-i)."""
         state["service_suppliers"] = {}
+
+    @staticmethod
+    def upcast_v16_v17(state: dict[str, Any]) -> None:
+        """Before v17 neither a missed repair deadline (D-07) nor the end of the Lessor's
+        insurance (D-31) recorded anything: the next daily run records each that is due once,
+        as a replay from the events would."""
+        state["missed_repairs"] = []
+        state["lessor_insurance_ended_on"] = None

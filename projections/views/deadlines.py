@@ -6,7 +6,10 @@ scheduler can turn each due deadline into exactly one `DeadlineReached` (DESIGN 
 
 Opened by (due date) -> closed MET / EXPIRED / MOOT:
 - D-07 (repair within 5 working days): `IncidentReported.repair_due` -> MET / EXPIRED
-  `RepairCompleted` in time or late (no expiry event: a HUMAN breach, domain/contract/repairs.py).
+  `RepairCompleted` in time or late / EXPIRED `RepairDeadlineMissed` / MOOT on an end
+  (as is D-19: no Protection is left to end).
+- D-19, D-21, D-22 (the windows of a Protection claim decision): projections/views/
+  deadline_claims.py.
 - D-08, D-09 (Customer insures): ready notice -> MET handover (D-09 also
   `InsuranceProofAccepted`) / `...DeadlineExpired` / handover suspension (the lift reopens
   the ones that were running, with the time left) or an end.
@@ -100,6 +103,7 @@ from projections.views.contract_state import (
     track_open_amounts,
 )
 from projections.views.deadline_book import EXPIRED, MET, MOOT, OPEN, Book
+from projections.views.deadline_claims import CLAIM_HANDLERS
 from projections.views.receivables import ITEM_COLUMNS, OpenAmounts
 
 if TYPE_CHECKING:
@@ -252,7 +256,7 @@ def _lessor_notice(b: Book) -> None:
 
 def _ended(b: Book) -> None:
     e: ContractEnded = b.event
-    b.close(HANDOVER, MOOT)
+    b.close((*HANDOVER, "D-07", "D-19"), MOOT)
     b.close({"D-30"}, MET if e.end_kind == "TERM_EXPIRED" else MOOT)
     if e.next_status != "ENDED_AWAITING_RETURN":  # no Vehicle to recover for this contract
         b.close({"D-15"}, MOOT)
@@ -348,6 +352,7 @@ HANDLERS: Dispatch[Callable[[Book], None]] = Dispatch(
         GeneralTermsAmendmentObjected: _closes({"D-29"}, MET, "new_version"),
         GeneralTermsAmendmentApplied: _closes({"D-29"}, EXPIRED, "new_version"),
         ContractClosed: _closed,
+        **CLAIM_HANDLERS,
     }
 )
 

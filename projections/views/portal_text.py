@@ -22,6 +22,7 @@ from domain.contract.billing_events import (
 from domain.contract.cover_events import (
     AncillaryServiceStopped,
     InsuranceLapseNotified,
+    LessorInsuranceEnded,
     ReplacementInsuranceProvided,
 )
 from domain.contract.formation_events import (
@@ -37,6 +38,7 @@ from domain.contract.formation_events import (
 from domain.contract.incidents_events import (
     IncidentReported,
     OdometerReported,
+    RepairDeadlineMissed,
     ReportingDutyBreached,
     StolenVehicleRecovered,
     TotalLossDeclared,
@@ -99,6 +101,12 @@ SERVICE_STOP_REASONS = {
     "16.5": "as agreed with you (Art. 16.5)",
 }
 """L-33: why an ancillary service stopped, by its ground."""
+INSURANCE_END_REASONS = {
+    "HAND_IN": "the car was handed in at the end of your contract, Art. 11.4",
+    "DISSOLUTION": "your contract was dissolved, Art. 18.10",
+    "EARLY_TERMINATION": "your contract ended early, Art. 18.10",
+}
+"""D-31: why the Lessor's liability insurance ended (OTHER: Art. 11.4 alone)."""
 
 
 def long_date(d: date) -> str:
@@ -216,6 +224,14 @@ SENTENCES: Dispatch[Callable[[Any], str]] = Dispatch(
             f" {long_date(e.replacement_deadline)} (Art. 11.5)."
         ),
         ReplacementInsuranceProvided: _on("Replacement insurance cover was recorded on {on}."),
+        LessorInsuranceEnded: lambda e: (
+            f"The liability insurance we provided ended on {long_date(e.effective_at)}"
+            f" ({INSURANCE_END_REASONS.get(e.reason, 'Art. 11.4')})."
+        ),
+        RepairDeadlineMissed: lambda e: (
+            f"The repair of the damage reported as {e.defect_incident_id} was due by"
+            f" {long_date(e.due_date)} and is not recorded as done (Art. 8.2)."
+        ),
         ReportingDutyBreached: lambda e: (
             f"What happened on {long_date(e.happened_on)} was reported after the 24-hour"
             f" limit ({long_date(e.due_by)}, Art. 9)."

@@ -21,9 +21,10 @@ from consumers.tracking import AlreadyProcessedError, TrackedContracts
 from domain.contract import Contract
 from domain.contract.billing import ReceivePayment, SendFormalNotice
 from domain.contract.daily import ApplyArticle18
-from domain.contract.incidents import ReportOdometer
+from domain.contract.incidents import ReportIncident, ReportOdometer
 from domain.contract.registry import execute
 from domain.contract.termination_events import DissolutionGroundDetected
+from domain.money import Money
 from domain.policy import LessorPolicy
 from infra.clock import SettableClock
 from infra.scheduler import deadline_value, reached
@@ -171,7 +172,41 @@ class TestDeadlines:
         assert app.max_tracking_id(tracking_name(DEADLINES, 0)) == 0
         assert json.loads(record.value or b"")["reached_on"] == "2025-02-19"
 
+    def test_D_07_D_21_reached_repair_and_contest_deadlines_record_their_events_once(
+        self, app: TrackedContracts
+    ) -> None:
+        # RULES D-07: reported Mon 2025-06-02 -> repair due Tue 06-10 (Whit Monday skipped);
+        # D-21: the claim accepted that day may be contested for 7 days, to Mon 06-09, a
+        # holiday, rolled to Tue 06-10. On Wed 06-11 both timers are reached.
+        contract = handed_over_ref_contract(JANUARY_START)
+        run_days(contract, JANUARY_START, REPAIR_REPORTED)
+        report = ReportIncident("COLLISION", REPAIR_REPORTED, Money.of("800.00"))
+        execute(contract, report, ctx(REPAIR_REPORTED, actor="CUSTOMER"))
+        app.save(contract)
+        reported = contract.version
+        rules = Termination(SettableClock(REPAIR_MISSED), LessorPolicy())
 
+        for offset, rule_id in enumerate(("D-07", "D-21")):
+            deadline = {
+                "deadline_id": f"{contract.id}:{rule_id}:I001",
+                "contract_id": contract.id,
+                "rule_id": rule_id,
+                "due_on": date(2025, 6, 10),
+            }
+            message = deadline_value(reached(deadline, REPAIR_MISSED))
+            rules.on_deadline(KafkaRecord(DEADLINES, 0, offset, contract.id.bytes, message), app)
+
+        effects = stored(app, contract)[reported:]
+        assert names(effects) == ["RepairDeadlineMissed", "ProtectionDecisionBecameFinal"]
+        assert {e.occurred_on for e in effects} == {REPAIR_MISSED}
+        assert effects[0].causation_id == f"deadline:{contract.id}:D-07:I001"
+        republished = KafkaRecord(DEADLINES, 0, 2, contract.id.bytes, message)
+        rules.on_deadline(republished, app)  # K-06: state-based, nothing is recorded twice
+        assert len(stored(app, contract)) == reported + len(effects)
+
+
+REPAIR_REPORTED = date(2025, 6, 2)
+REPAIR_MISSED = date(2025, 6, 11)
 ARREARS_NOTICE = date(2025, 3, 10)  # January and February unpaid: two months
 ARREARS_GROUND_DAY = date(2025, 3, 19)  # D-12: dispatch + 8 days passed
 

@@ -1,0 +1,77 @@
+"""Events of the windows a Protection claim decision opens (RULES 9.4; D-19, D-21, D-22)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from domain.contract.base_events import ContractEvent
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from domain.contract import Contract
+
+CLOSED = "closed"
+"""The key of a claim (`Contract.damage_claims`) listing the windows no longer open."""
+
+
+def close_window(c: Contract, incident_id: str, rule_id: str, **facts: bool) -> None:
+    """Mark the claim's window of `rule_id` (D-19, D-21 or D-22) closed, with `facts`."""
+    claim = c.damage_claims[incident_id]
+    closed = [*claim.get(CLOSED, []), rule_id]
+    c.damage_claims = {**c.damage_claims, incident_id: {**claim, CLOSED: closed, **facts}}
+
+
+class ProtectionDecisionContested(ContractEvent):
+    """D-21 (Art. 10.7): the Customer contests a claim decision by registered letter, with
+    its reasons; late (`in_time` false) after the 7 days, when the decision is final."""
+
+    incident_id: str
+    registered_letter_date: date
+    reasons: str
+    in_time: bool
+
+    def apply_to(self, c: Contract) -> None:
+        close_window(c, self.incident_id, "D-21", contested=True)
+
+
+class ProtectionClaimDocumentsSubmitted(ContractEvent):
+    """D-22 (Art. 10.5): the supporting documents and the repair invoice of a Damage Event."""
+
+    incident_id: str
+    documents: list[str]
+    repair_invoice_id: str
+    in_time: bool
+
+    def apply_to(self, c: Contract) -> None:
+        close_window(c, self.incident_id, "D-22", documents_submitted=True)
+
+
+class ProtectionClaimDeadlineExpired(ContractEvent):
+    """A window of a claim decision ran out with nothing recorded in it (timer)."""
+
+    RULE: ClassVar[str]
+    incident_id: str
+    deadline: date
+
+    def apply_to(self, c: Contract) -> None:
+        close_window(c, self.incident_id, self.RULE)
+
+
+class ProtectionDecisionBecameFinal(ProtectionClaimDeadlineExpired):
+    """D-21: not contested within 7 days of the decision; it is final (forfeiture)."""
+
+    RULE = "D-21"
+
+
+class ProtectionTerminationWindowClosed(ProtectionClaimDeadlineExpired):
+    """D-19: a month after the decision, neither party may end Protection for that claim."""
+
+    RULE = "D-19"
+
+
+class ProtectionDocumentsDeadlineExpired(ProtectionClaimDeadlineExpired):
+    """D-22: no documents within 6 months of the accident; the Lessor MAY refuse the claim
+    (DECIDE: `refuse_protection_claim`), nothing is refused by itself."""
+
+    RULE = "D-22"
