@@ -10,8 +10,8 @@
   `ProtectionTerminationWindowClosed`.
 - D-22 (Art. 10.5): the documents and the repair invoice of a Damage Event are due within
   6 months of the accident (`ProtectionClaimDocumentsSubmitted`). After that the Lessor MAY
-  refuse the claim (DECIDE, `refuse_protection_claim`): the expiry
-  (`ProtectionDocumentsDeadlineExpired`) refuses nothing by itself.
+  refuse the claim (DECIDE, `refuse_protection_claim`; [INT] e.g. under PX-12, information
+  missing): the expiry (`ProtectionDocumentsDeadlineExpired`) refuses nothing by itself.
 
 Readings [INT]: the decision is notified on the day it is recorded (a Damage Event's claim is
 accepted when reported, domain/contract/damage.py), so the windows count from that day. D-21
@@ -79,15 +79,20 @@ class SubmitProtectionClaimDocuments(Command):
     repair_invoice_id: str = bounded()
 
 
-def decision_windows(decided_on: date, incident_on: date | None = None) -> dict[str, date | None]:
-    """The last days a decision of `decided_on` opens (D-21, D-19), and for a Damage Event
-    of `incident_on` its documents' (D-22): `ProtectionClaimDecided` fields."""
-    documents = None
+def decision_windows(
+    c: Contract, decided_on: date, incident_on: date | None = None
+) -> dict[str, date | None]:
+    """The last days a decision of `decided_on` opens (D-21; D-19 only while the contract
+    runs, as Protection ends with it), and for a Damage Event of `incident_on` its
+    documents' (D-22): `ProtectionClaimDecided` fields."""
+    documents = terminate = None
     if incident_on is not None:
         documents = deadline_in_months(incident_on, DOCUMENTS_MONTHS, roll=True)
+    if c.status in NOT_ENDED:
+        terminate = deadline_in_months(decided_on, TERMINATION_MONTHS, roll=False)
     return {
         "contest_by": deadline_in_days(decided_on, CONTEST_DAYS, roll=True),
-        "terminate_by": deadline_in_months(decided_on, TERMINATION_MONTHS, roll=False),
+        "terminate_by": terminate,
         "documents_by": documents,
     }
 

@@ -100,7 +100,7 @@ def accept_damage_claim(
         damage_amount=cost,
         customer_share=share.customer_share,
         waived_amount=share.lessor_waived,
-        **decision_windows(ctx.on, incident_on),
+        **decision_windows(c, ctx.on, incident_on),
     )
     if share.customer_share.is_positive:
         c.issue(
@@ -135,7 +135,7 @@ def refuse_damage_claim(
         decision="REFUSED",
         exclusion_codes=[exclusion_code],
         reason=reason,
-        **decision_windows(ctx.on),
+        **decision_windows(c, ctx.on),
     )
     fee_document = claim.get("fee_receivable")
     if fee_document is not None:

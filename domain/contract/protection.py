@@ -96,7 +96,7 @@ def refuse_protection_claim(
         decision="REFUSED",
         exclusion_codes=[exclusion_code],
         reason=reason,
-        **decision_windows(ctx.on),
+        **decision_windows(c, ctx.on),
     )
     refunded = advance_refunded(c)
     if refunded.is_positive:

@@ -29,6 +29,7 @@ from domain.contract.damage import NotifyProtectionTermination
 from domain.contract.damage_events import ProtectionTerminationNotified
 from domain.contract.incidents import ReportIncident
 from domain.contract.incidents_events import ProtectionClaimDecided
+from domain.contract.protection import RefuseProtectionClaim
 from domain.contract.registry import execute
 from domain.contract.termination_events import DissolutionGroundDetected
 from domain.errors import RuleViolationError
@@ -43,6 +44,7 @@ from tests.contract_cases import (
     running_ref_contract,
 )
 from tests.factories import ctx
+from tests.unit.test_losses import PAID_ON, stolen
 
 
 def decided_on(day: date, incident_on: date | None = None) -> Contract:
@@ -68,8 +70,8 @@ CONTEST_BY = date(2025, 12, 17)
 
 
 def test_D_21_example_a_decision_of_wed_10_december_is_contested_by_wed_17_december() -> None:
-    assert decision_windows(DECISION_MAILED)["contest_by"] == CONTEST_BY
     contract = decided_on(DECISION_MAILED)
+    assert decision_windows(contract, DECISION_MAILED)["contest_by"] == CONTEST_BY
     contest = ContestProtectionDecision("I001", CONTEST_BY, "the flat fee ignores the invoice")
     execute(contract, contest, ctx(CONTEST_BY, actor="CUSTOMER"))
 
@@ -213,3 +215,14 @@ def test_T_10_6_the_lessors_letter_starts_the_own_insurance_timer_leading_to_18_
     ground = only(run, DissolutionGroundDetected)
     assert ground.ground == "18.3(x)"
     assert_rules(ground, "T-18.3-x", "T-10.6", "D-18")
+
+
+def test_D_19_a_decision_after_the_contract_ended_opens_no_termination_window() -> None:
+    contract = stolen()  # ended by law on the theft; nothing left of Protection to end (L-32)
+    refusal = RefuseProtectionClaim("I001", "PX-17", "the car was left unlocked")
+    execute(contract, refusal, ctx(PAID_ON))
+
+    decided = only(collected(contract), ProtectionClaimDecided)
+    assert decided.terminate_by is None
+    assert decided.contest_by == date(2025, 12, 8)  # D-21 still runs: Mon 12-01 + 7 days
+    assert of_type(daily(contract, date(2026, 1, 5)), ProtectionTerminationWindowClosed) == []
