@@ -190,6 +190,7 @@ class IdempotentContracts(ContractsApplication):
         contract: Contract,
         save: Mapping[str, Any] = {},
         refusal: RecordedRefusalError | None = None,
+        others: tuple[Contract, ...] = (),
     ) -> CommandResult:
         record: IdempotencyRecord | None = save.get(SAVE_OPTION)
         if record is not None:
@@ -197,4 +198,4 @@ class IdempotentContracts(ContractsApplication):
             if refusal is not None:  # a refusal recorded as events (L-22) is answered 409
                 stamped = replace(stamped, status=REFUSED)
             save = {**save, SAVE_OPTION: stamped}
-        return super()._save(contract, save, refusal)
+        return super()._save(contract, save, refusal, others)

@@ -29,7 +29,7 @@ from domain.contract.formation import (
     SuspendHandover,
 )
 from domain.contract.grounds import RecordGround
-from domain.contract.guarantees import ApplyGuarantee, ProvideGuarantee
+from domain.contract.guarantees import ApplyGuarantee, ApplyGuaranteeToContract, ProvideGuarantee
 from domain.contract.incidents import RecoverVehicle, ReportIncident, ReportOdometer, ReportTheft
 from domain.contract.lessor_grounds import RecordLessorRemedy, SendLessorDefaultNotice
 from domain.contract.repairs import RecordRepairCompleted
@@ -603,3 +603,40 @@ class ExposureViewContract(CustomerViewContract):
         on_day(app, paid, date(2024, 5, 21), lapse)
         [held] = self.exposure(app).customer("K-ONE", date(2024, 5, 21))["guarantees"]
         assert (held["amount"], held["available"]) == (Decimal("1200.00"), Decimal("1200.00"))
+
+    def test_M_10_a_guarantee_under_one_contract_settles_another_of_the_customer(self) -> None:
+        app = self.make_app()
+        paid, late = self.two_contracts(app)
+        deposit = ProvideGuarantee(
+            guarantee_id="G-1", guarantee_type="CASH_DEPOSIT", amount=Money.of("2000.00")
+        )
+        on_day(app, paid, date(2024, 5, 20), deposit)
+        on_day(app, late, date(2024, 5, 21), Dissolve(grounds=("18.3(ii)",)))
+        late_open = app.get(late).open_debits()
+        across = ApplyGuaranteeToContract(guarantee_id="G-1", contract_number=late)
+
+        result = app.execute(paid, across, ctx(date(2024, 5, 21)))
+
+        assert [type(e).__name__ for e in result.recorded] == ["GuaranteeAppliedToContract"]
+        assert app.get(late).open_debits() == late_open - Money.of("2000.00")
+        assert app.get(paid).guarantees["G-1"].available == Money.zero()
+        found = self.exposure(app).customer("K-ONE", date(2024, 5, 21))
+        [held] = found["guarantees"]
+        assert (held["contract_number"], held["applied"], held["available"]) == (
+            paid,
+            Decimal("2000.00"),
+            Decimal("0.00"),
+        )
+        rows = {r["contract_number"]: r for r in found["contracts"]}
+        assert rows[late]["open_amount"] == app.get(late).open_debits().amount
+        assert rows[paid]["open_amount"] == 0
+
+    def test_M_10_the_other_contracts_that_keep_a_guarantee_from_release(self) -> None:
+        app = self.make_app()
+        paid, late = self.two_contracts(app)
+        other_customer = active_contract(app, customer_number="K-TWO")
+        view = self.exposure(app)
+        assert view.obligations_elsewhere(paid) == [late]  # late: running and in arrears
+        assert view.obligations_elsewhere(late) == [paid]  # paid: running, instalments to come
+        assert view.obligations_elsewhere(other_customer) == []
+        assert view.obligations_elsewhere("PL-UNKNOWN") == []

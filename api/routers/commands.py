@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import Principal
 from api.deps import Operator, WriteSide, services, writer
+from api.guards import GUARDS
 from api.idempotent import IDEMPOTENCY_KEY, Sent, send
 from api.problems import Problem
 from api.reading import Number
@@ -121,6 +122,7 @@ def _route(name: str, model: type[BaseModel]) -> Callable[..., Awaitable[dict[st
     """The endpoint of command `name`. Endpoints are coroutines and the command is one
     explicit thread-pool hop (a plain-function endpoint would cost two: api/routers/contracts)."""
     command_class = COMMANDS[name]
+    guard = GUARDS.get(name)
 
     async def endpoint(
         number: Number,
@@ -134,6 +136,8 @@ def _route(name: str, model: type[BaseModel]) -> Callable[..., Awaitable[dict[st
     ) -> dict[str, Any]:
         expected = int(if_match.strip('"')) if if_match else None
         command = to_command(command_class, body)
+        if guard is not None:
+            await run_in_threadpool(guard, request, number)
         target = (number, expected)
         sent = await run_in_threadpool(send, side, caller, request, key, name, command, target)
         return _answer(sent, response)

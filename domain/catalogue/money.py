@@ -46,8 +46,11 @@ ENTRIES: tuple[RuleEntry, ...] = (
     ),
     # M-10 reading [INT]: class 1 is repossession and damage debit notes, class 2 the
     # indemnities, file costs, late-return compensation and interest, class 3 instalments;
-    # other debit notes come last. Oldest due date first within a class. Released without
-    # interest once the contract is closed; its other contracts are the Lessor's to check.
+    # other debit notes come last. Oldest due date first within a class. A Guarantee held
+    # under one contract is applied to another contract of the same customer number by one
+    # command on both aggregates. Released without interest once the contract is closed and,
+    # checked over HTTP in the exposure view, no other contract of the Customer runs or has a
+    # document open.
     RuleEntry(
         "M-10",
         "A guarantee covers all contracts and is applied in a fixed order",

@@ -46,12 +46,37 @@ class GuaranteeApplied(ContractEvent):
 
     def apply_to(self, c: Contract) -> None:
         c.settle(self.open_change())
-        used = total([line["amount"] for line in self.allocations])
-        held = c.guarantees[self.guarantee_id]
-        c.guarantees = {
-            **c.guarantees,
-            self.guarantee_id: replace(held, applied=held.applied + used),
-        }
+        _use(c, self.guarantee_id, total([line["amount"] for line in self.allocations]))
+
+
+class GuaranteeAppliedToContract(ContractEvent):
+    """M-10 / K-01: part of a Guarantee held under this contract went to the open documents
+    of another contract of the same Customer (that contract records where it went)."""
+
+    guarantee_id: str
+    contract_number: str
+    """The contract the amount was applied to."""
+    amount: Money
+
+    def apply_to(self, c: Contract) -> None:
+        _use(c, self.guarantee_id, self.amount)
+
+
+class GuaranteeAppliedFromContract(ContractEvent):
+    """M-10 / K-01: a Guarantee held under another contract of the same Customer, applied to
+    this contract's open documents in the order of Art. 3.4."""
+
+    guarantee_id: str
+    contract_number: str
+    """The contract that holds the Guarantee."""
+    allocations: list[dict[str, Any]]
+    """bucket (M-10 class), receivable_id, amount."""
+
+    def open_change(self) -> OpenChange:
+        return open_change(self.allocations, [], Money.zero())
+
+    def apply_to(self, c: Contract) -> None:
+        c.settle(self.open_change())
 
 
 class GuaranteeReleased(ContractEvent):
@@ -66,3 +91,9 @@ class GuaranteeReleased(ContractEvent):
             **c.guarantees,
             self.guarantee_id: replace(held, released=True),
         }
+
+
+def _use(c: Contract, guarantee_id: str, used: Money) -> None:
+    """`used` more of the contract's Guarantee `guarantee_id` is applied."""
+    held = c.guarantees[guarantee_id]
+    c.guarantees = {**c.guarantees, guarantee_id: replace(held, applied=held.applied + used)}

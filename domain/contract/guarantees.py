@@ -9,29 +9,40 @@
   the issue order. [INT] Late interest counts as a cost of class 2; debit notes of none of
   the three classes (levies, km, fuel, running costs, ...) come last, as M-09 puts them.
   [INT] The terms let the Lessor choose when to enforce; any contract state is accepted.
+- M-10 / K-01: a Guarantee covers all of the Customer's contracts: what is left of one held
+  under this contract is applied to the open documents of another contract of the same
+  Customer (`apply_guarantee_to_contract`), in the same order. Both contracts record it in
+  one transaction (ContractsApplication): this one how much went where
+  (`GuaranteeAppliedToContract`), the other which documents it settled
+  (`GuaranteeAppliedFromContract`).
 - M-10: a cash Guarantee earns no interest: what is left is returned as it is
-  (`release_guarantee`, `GuaranteeReleased`), once the contract is closed (L-28). [INT] The
-  aggregate sees one contract; the Guarantee covers all of the Customer's contracts, so the
-  Lessor checks the others in the customer-level exposure view (K-01) before releasing.
+  (`release_guarantee`, `GuaranteeReleased`), once the contract is closed (L-28). The
+  aggregate sees one contract; the HTTP API refuses the release while the customer-level
+  exposure view (K-01) shows another contract of the Customer not closed or with documents
+  open (api/guards.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from domain.contract.command import Command, bounded
 from domain.contract.guarantee_events import (
     GuaranteeApplied,
+    GuaranteeAppliedFromContract,
+    GuaranteeAppliedToContract,
     GuaranteeProvided,
     GuaranteeReleased,
 )
 from domain.contract.guards import require, require_status
 from domain.contract.status import NOT_ENDED
-from domain.money import Money, money_min
+from domain.money import Money, money_min, total
 from domain.values import ContractStatus
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
     from domain.contract import Contract, Ctx
     from domain.contract.command import Handlers
     from domain.contract.state import Receivable
@@ -81,6 +92,18 @@ class ApplyGuarantee(Command):
     name: ClassVar[str] = "apply_guarantee"
     rule_ids: ClassVar[tuple[str, ...]] = ("M-10",)
     guarantee_id: str = bounded()
+
+
+@dataclass(frozen=True)
+class ApplyGuaranteeToContract(Command):
+    """M-10 / K-01: apply a Guarantee held under this contract to the open documents of
+    another contract of the same Customer, in the Art. 3.4 order."""
+
+    name: ClassVar[str] = "apply_guarantee_to_contract"
+    rule_ids: ClassVar[tuple[str, ...]] = ("M-10", "K-01")
+    guarantee_id: str = bounded()
+    contract_number: str = bounded()
+    """The other contract, whose documents the Guarantee settles."""
 
 
 @dataclass(frozen=True)
@@ -163,6 +186,47 @@ def apply_guarantee(c: Contract, ctx: Ctx, guarantee_id: str) -> None:
     c.emit(GuaranteeApplied, ctx, ["M-10"], guarantee_id=guarantee_id, allocations=lines)
 
 
+def apply_guarantee_to_contract(
+    c: Contract, other: Contract, ctx: Ctx, guarantee_id: str, contract_number: str
+) -> None:
+    """M-10 / K-01: what is left of `c`'s Guarantee, applied to `other`'s open debits."""
+    require(
+        other.number == contract_number != c.number,
+        "M-10",
+        f"contract_number: {contract_number} is not another contract (apply_guarantee applies"
+        " a Guarantee to its own contract)",
+    )
+    require(
+        other.customer_number == c.customer_number,
+        "M-10",
+        f"contract_number: {contract_number} is not a contract of customer {c.customer_number}"
+        " (a Guarantee covers only its own Customer's contracts)",
+    )
+    require(guarantee_id in c.guarantees, "M-10", f"guarantee_id: no Guarantee {guarantee_id}")
+    held = c.guarantees[guarantee_id]
+    require(held.available.is_positive, "M-10", f"guarantee_id: nothing is left of {guarantee_id}")
+    lines = guarantee_allocations(held.available, list(other.receivables.values()))
+    require(bool(lines), "M-10", f"contract_number: nothing is open on {contract_number}")
+    used = total([cast("Money", line["amount"]) for line in lines])
+    rules = ["M-10", "K-01"]
+    c.emit(
+        GuaranteeAppliedToContract,
+        ctx,
+        rules,
+        guarantee_id=guarantee_id,
+        contract_number=other.number,
+        amount=used,
+    )
+    other.emit(
+        GuaranteeAppliedFromContract,
+        ctx,
+        rules,
+        guarantee_id=guarantee_id,
+        contract_number=c.number,
+        allocations=lines,
+    )
+
+
 def release_guarantee(c: Contract, ctx: Ctx, guarantee_id: str) -> None:
     """M-10 / L-28: what is left goes back, without interest, once the contract is closed."""
     require_status(c, {ContractStatus.CLOSED}, "M-10", "release_guarantee")
@@ -178,8 +242,22 @@ def release_guarantee(c: Contract, ctx: Ctx, guarantee_id: str) -> None:
     )
 
 
+def apply_to_contract_alone(c: Contract, ctx: Ctx, guarantee_id: str, contract_number: str) -> None:
+    """`apply_guarantee_to_contract` decided on one contract (a scenario holds one): refused,
+    it needs the other contract (ContractsApplication decides it on both)."""
+    del c, ctx, guarantee_id
+    require(False, "M-10", f"contract_number: {contract_number} must be loaded with this contract")
+
+
 HANDLERS: Handlers = {
     ProvideGuarantee: provide_guarantee,
     ApplyGuarantee: apply_guarantee,
+    ApplyGuaranteeToContract: apply_to_contract_alone,
     ReleaseGuarantee: release_guarantee,
 }
+
+TWO_CONTRACT_HANDLERS: Mapping[type[Command], Callable[..., None]] = {
+    ApplyGuaranteeToContract: apply_guarantee_to_contract,
+}
+"""Commands decided on two contracts of one Customer: handler(c, other, ctx, **facts), where
+`other` is the contract the command's `contract_number` names."""

@@ -98,6 +98,28 @@ if len(COMMANDS) != len(HANDLERS):  # pragma: no cover - a programming error, fo
     raise ValueError("two commands share a name")
 
 
+TWO_CONTRACT_HANDLERS: Mapping[type[Command], Callable[..., None]] = {
+    **guarantees.TWO_CONTRACT_HANDLERS,
+}
+"""Commands decided on two contracts of one Customer (M-10, K-01): `handler(c, other, ctx,
+**facts)`, `other` being the contract the command's `contract_number` names. Their entry in
+HANDLERS refuses them on one contract alone (a scenario holds one contract)."""
+
+
+def other_contract(command: Command) -> str | None:
+    """The number of the second contract a two-contract command is decided on, else None."""
+    if type(command) not in TWO_CONTRACT_HANDLERS:
+        return None
+    number: str = getattr(command, "contract_number")  # noqa: B009 - declared by each
+    return number
+
+
+def execute_on_two(c: Contract, other: Contract, command: Command, ctx: Ctx) -> None:
+    """Decide a two-contract command on `c` and `other`: events on both, or a refusal."""
+    facts: dict[str, Any] = {f.name: getattr(command, f.name) for f in fields(command)}
+    TWO_CONTRACT_HANDLERS[type(command)](c, other, ctx, **facts)
+
+
 def command_class(name: str) -> type[Command]:
     """The command of that name; KeyError if there is none."""
     return COMMANDS[name]

@@ -18,6 +18,8 @@ from domain.contract.cover_events import GuaranteeLapsed
 from domain.contract.formation_events import ContractAdjustmentIssued, VehicleSpecificationChanged
 from domain.contract.guarantee_events import (
     GuaranteeApplied,
+    GuaranteeAppliedFromContract,
+    GuaranteeAppliedToContract,
     GuaranteeProvided,
     GuaranteeReleased,
 )
@@ -30,7 +32,7 @@ from domain.contract.termination_events import (
 )
 from domain.money import Money
 from domain.money_rules import monthly_equivalent
-from domain.values import Frequency, GroundStatus
+from domain.values import ContractStatus, Frequency, GroundStatus
 from projections.engine.base import BatchProjection
 from projections.engine.memory_rows import InMemoryRowView
 from projections.engine.registry_types import ViewSpec
@@ -137,6 +139,25 @@ class ExposureView(RowView):
                 "guarantees_available": sum((g["available"] for g in held), ZERO),
             }
         )
+
+    def obligations_elsewhere(self, contract_number: str) -> list[str]:
+        """M-10: the Customer's other contracts whose obligations are not all fulfilled
+        (not closed, L-28, or with a document still open), which keep a Guarantee held
+        under `contract_number` from being released; [] for an unknown contract."""
+        mine = self.select("contracts", contract_number=contract_number)
+        if not mine:
+            return []
+        who = {"customer_number": mine[0]["customer_number"]}
+        receivables = self.select("receivables", **who)
+        open_on = {
+            r["contract_id"] for r in receivables if r["kind"] != CREDIT_NOTE and r["open"] > 0
+        }
+        return [
+            c["contract_number"]
+            for c in self.select("contracts", order_by=("contract_number",), **who)
+            if c["contract_number"] != contract_number
+            and (c["status"] != ContractStatus.CLOSED.value or c["contract_id"] in open_on)
+        ]
 
 
 def guarantee_exposure(guarantee: Row, contracts: list[Row]) -> dict[str, Any]:
@@ -258,9 +279,22 @@ def _provided(e: GuaranteeProvided, row: Row, b: Batch) -> None:
 
 
 def _applied(e: GuaranteeApplied, _row: Row, b: Batch) -> None:
+    _use(b, e, sum((line["amount"].amount for line in e.allocations), ZERO))
+
+
+def _applied_elsewhere(e: GuaranteeAppliedToContract, _row: Row, b: Batch) -> None:
+    """M-10: part of the Guarantee went to another contract of the Customer."""
+    _use(b, e, e.amount.amount)
+
+
+def _applied_from_elsewhere(_e: GuaranteeAppliedFromContract, _row: Row, _b: Batch) -> None:
+    """M-10: another contract's Guarantee settled documents here (the open amounts follow
+    the event's `open_change`; the Guarantee's row moves with the holder's event)."""
+
+
+def _use(b: Batch, e: GuaranteeApplied | GuaranteeAppliedToContract, used: Decimal) -> None:
     held = b.get("guarantees", e.originator_id, e.guarantee_id)
     if held is not None:
-        used = sum((line["amount"].amount for line in e.allocations), ZERO)
         b.put("guarantees", held | {"applied": held["applied"] + used})
 
 
@@ -292,6 +326,8 @@ UPDATES: Dispatch[Callable[[Any, Row, Batch], None]] = Dispatch(
         ),
         GuaranteeProvided: _provided,
         GuaranteeApplied: _applied,
+        GuaranteeAppliedToContract: _applied_elsewhere,
+        GuaranteeAppliedFromContract: _applied_from_elsewhere,
         GuaranteeReleased: _released,
         GuaranteeLapsed: _lapsed,
     }

@@ -1,0 +1,111 @@
+"""M-10 / K-01 over HTTP on PostgreSQL: a Guarantee held under one contract applied to another
+contract of the same Customer (both stored at once), and its release refused while the
+exposure view shows the Customer's other contract still running or with documents open."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from domain.money import Money
+from infra.clock import SettableClock
+from infra.idempotency import IdempotentContracts
+from tests.api.served import served
+from tests.api.tokens import new_keys
+from tests.factories import ref_terms_dict
+from tests.integration.test_api_commands import TODAY, Api
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from projections.engine.runner import ProjectionGroup
+
+pytestmark = pytest.mark.integration
+
+DEPOSIT = {"guarantee_id": "G-1", "guarantee_type": "CASH_DEPOSIT", "amount": "2000.00"}
+
+
+class Customers(Api):
+    """The API with its projection group, to bring the views up to date."""
+
+    group: ProjectionGroup
+
+    def handed_over_for(self, customer: str) -> str:
+        terms = ref_terms_dict(customer_number=customer)
+        assert self.post("/v1/contracts", terms).status_code == 201
+        number = str(terms["contract_number"])
+        for name in ("order_vehicle", "notify_vehicle_ready", "submit_insurance_proof"):
+            assert self.command(number, name).status_code == 200, name
+        assert self.command(number, "hand_over", {"odometer": 12}).status_code == 200
+        return number
+
+
+@pytest.fixture
+def customers(
+    pg_env: dict[str, str], groups: Callable[..., ProjectionGroup]
+) -> Iterator[Customers]:
+    contracts = IdempotentContracts(env=pg_env)
+    group = groups(contracts, pg_env)
+    group.catch_up()  # the views' tables exist
+    keys, clock = new_keys(), SettableClock(TODAY)
+    with served(contracts, pg_env, keys, clock) as client:
+        api = Customers(client, keys, clock, contracts)
+        api.group = group
+        yield api
+    contracts.close()
+
+
+def test_M_10_a_guarantee_applied_to_another_contract_of_the_customer(
+    customers: Customers,
+) -> None:
+    holder = customers.handed_over_for("K-API-M10")
+    other = customers.handed_over_for("K-API-M10")
+    assert customers.command(holder, "provide_guarantee", DEPOSIT).status_code == 200
+    cost = {"cost_type": "MAINTENANCE_REPAIR", "amount": "650.00"}
+    assert customers.command(other, "charge_running_cost", cost).status_code == 200
+    owed = customers.contracts.get(other).open_debits()
+    assert owed == Money.of("650.00")
+
+    response = customers.command(
+        holder, "apply_guarantee_to_contract", {"guarantee_id": "G-1", "contract_number": other}
+    )
+
+    assert response.status_code == 200, response.text
+    assert [e["type"] for e in response.json()["events"]] == ["GuaranteeAppliedToContract"]
+    assert customers.stored(other)[-1] == "GuaranteeAppliedFromContract"
+    assert customers.contracts.get(other).open_debits().is_zero
+    left = customers.contracts.get(holder).guarantees["G-1"].available
+    assert left == Money.of("2000.00") - owed
+
+
+def test_M_10_another_customers_contract_is_409_naming_the_field(customers: Customers) -> None:
+    holder = customers.handed_over_for("K-API-ONE")
+    stranger = customers.handed_over_for("K-API-TWO")
+    assert customers.command(holder, "provide_guarantee", DEPOSIT).status_code == 200
+
+    response = customers.command(
+        holder, "apply_guarantee_to_contract", {"guarantee_id": "G-1", "contract_number": stranger}
+    )
+
+    assert response.status_code == 409
+    assert response.json()["rule_id"] == "M-10"
+    assert "contract_number" in response.json()["detail"]
+    assert "GuaranteeAppliedFromContract" not in customers.stored(stranger)
+
+
+def test_M_10_release_is_409_while_another_contract_of_the_customer_runs(
+    customers: Customers,
+) -> None:
+    holder = customers.handed_over_for("K-API-REL")
+    other = customers.handed_over_for("K-API-REL")
+    assert customers.command(holder, "provide_guarantee", DEPOSIT).status_code == 200
+    customers.group.catch_up()
+
+    response = customers.command(holder, "release_guarantee", {"guarantee_id": "G-1"})
+
+    assert response.status_code == 409
+    problem = response.json()
+    assert problem["rule_id"] == "M-10"
+    assert other in problem["detail"]  # the exposure view's other contract, not the aggregate
+    assert "GuaranteeReleased" not in customers.stored(holder)
