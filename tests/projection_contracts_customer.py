@@ -418,6 +418,20 @@ class DeadlinesViewContract(CustomerViewContract):
             "D-22": ("OPEN", None),
         }
 
+    def test_D_21_a_letter_in_time_recorded_after_the_decision_became_final_reads_met(
+        self,
+    ) -> None:
+        app = self.make_app()
+        number = active_contract(app)
+        cost = Money.of("1800.00")
+        on_day(app, number, date(2025, 6, 10), ReportIncident("COLLISION", date(2025, 6, 10), cost))
+        live_unpaid(app, number, date(2025, 6, 18), date(2025, 6, 18))
+        assert self.rows(app, number)["D-21"]["status"] == "EXPIRED"  # the timer, on 06-18
+        contest = ContestProtectionDecision("I001", date(2025, 6, 17), "posted on the 17th")
+        on_day(app, number, date(2025, 6, 20), contest)
+        d21 = self.rows(app, number)["D-21"]
+        assert (d21["status"], d21["closed_on"]) == ("MET", date(2025, 6, 20))
+
     def test_D_15_theft_recovery_window_met_by_the_recovery(self) -> None:
         app = self.make_app()
         number = active_contract(app)

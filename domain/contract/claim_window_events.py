@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from datetime import date
 
     from domain.contract import Contract
+    from domain.money import Money
 
 CLOSED = "closed"
 """The key of a claim (`Contract.damage_claims`) listing the windows no longer open."""
@@ -30,9 +31,11 @@ class ProtectionDecisionContested(ContractEvent):
     registered_letter_date: date
     reasons: str
     in_time: bool
+    decision_version: int | None = None
+    """The version of the contested decision's event (None on older events)."""
 
     def apply_to(self, c: Contract) -> None:
-        close_window(c, self.incident_id, "D-21", contested=True)
+        close_window(c, self.incident_id, "D-21", contested=True, contest_in_time=self.in_time)
 
 
 class ProtectionClaimDocumentsSubmitted(ContractEvent):
@@ -75,3 +78,28 @@ class ProtectionDocumentsDeadlineExpired(ProtectionClaimDeadlineExpired):
     (DECIDE: `refuse_protection_claim`), nothing is refused by itself."""
 
     RULE = "D-22"
+
+
+class IndependentExpertDecisionRecorded(ContractEvent):
+    """L-35 (Art. 10.7): the independent expert's binding decision on a claim contested in
+    time: ACCEPTED or PARTIALLY_ACCEPTED with the Customer's share (the flat fee), or REFUSED
+    under Art. 10.2 codes; the expert's costs and the Customer's part of them."""
+
+    incident_id: str
+    expert_ref: str
+    outcome: str
+    customer_share: Money
+    exclusion_codes: list[str]
+    reason: str
+    cost_split: str
+    expert_costs: Money
+    customer_cost_share: Money
+
+    def apply_to(self, c: Contract) -> None:
+        decision = "REFUSED" if self.outcome == "REFUSED" else "ACCEPTED"
+        if self.exclusion_codes:
+            refusals = {self.incident_id: self.exclusion_codes[0]}
+            c.protection_refusals = {**c.protection_refusals, **refusals}
+        claim = c.damage_claims[self.incident_id]
+        claim = {**claim, "decision": decision, "charged": self.customer_share}
+        c.damage_claims = {**c.damage_claims, self.incident_id: {**claim, "expert_decided": True}}

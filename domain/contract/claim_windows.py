@@ -123,6 +123,7 @@ def contest_protection_decision(
         registered_letter_date=letter_on,
         reasons=reasons,
         in_time=contest_by is None or letter_on <= contest_by,
+        decision_version=claim.get("decided_version"),
     )
 
 

@@ -137,19 +137,44 @@ def refuse_damage_claim(
         reason=reason,
         **decision_windows(c, ctx.on),
     )
+    withdraw_flat_fee(c, ctx, incident_id, ["M-15", "M-17"], REFUSED_WHY)
+    charge_refused_damage(c, ctx, incident_id, exclusion_code, worked)
+
+
+REFUSED_WHY = ("M-17", "flat damage fee withdrawn: the claim is refused, M-17 charges the damage")
+"""The rule and the words of a flat fee withdrawn by a refusal."""
+
+
+def withdraw_flat_fee(
+    c: Contract, ctx: Ctx, incident_id: str, rules: list[str], why: tuple[str, str]
+) -> None:
+    """The claim's flat fee, less what M-16 refunded of it, credited against its document
+    (`why`: the rule and the words of the working)."""
+    claim = c.damage_claims[incident_id]
     fee_document = claim.get("fee_receivable")
-    if fee_document is not None:
-        withdrawn = claim["fee"] - refunded(c, fee_document)
-        if withdrawn.is_positive:
-            c.issue(
-                CreditNoteIssued,
-                ctx,
-                ["M-15", "M-17"],
-                amount=withdrawn,
-                relates_to=fee_document,
-                reason="FLAT_FEE_WITHDRAWN",
-                workings=records([_withdrawal(claim["fee"], withdrawn, incident_id)]),
-            )
+    if fee_document is None:
+        return
+    withdrawn = claim["fee"] - refunded(c, fee_document)
+    if withdrawn.is_positive:
+        rule_id, what = why
+        fee = claim["fee"]
+        working = stated(rule_id, what, withdrawn, flat_damage_fee=fee, incident_id=incident_id)
+        c.issue(
+            CreditNoteIssued,
+            ctx,
+            rules,
+            amount=withdrawn,
+            relates_to=fee_document,
+            reason="FLAT_FEE_WITHDRAWN",
+            workings=records([working]),
+        )
+
+
+def charge_refused_damage(
+    c: Contract, ctx: Ctx, incident_id: str, exclusion_code: str, worked: Working
+) -> None:
+    """M-17: the repair cost of a refused claim that no third party paid back, charged."""
+    claim = c.damage_claims[incident_id]
     if worked.amount.is_positive:
         c.issue(
             DamageShortfallCharged,
@@ -158,16 +183,11 @@ def refuse_damage_claim(
             amount=worked.amount,
             due_date=ctx.on + timedelta(days=c.terms.payment_term_days),
             incident_id=incident_id,
-            repair_cost=cost,
-            insurer_paid=recovered,
-            protection_accepted=none,
+            repair_cost=claim["damage"],
+            insurer_paid=claim["recovered"],
+            protection_accepted=Money.zero(),
             workings=records([worked.citing(incident_id=incident_id, exclusion=exclusion_code)]),
         )
-
-
-def _withdrawal(fee: Money, withdrawn: Money, incident_id: str) -> Working:
-    what = "flat damage fee withdrawn: the claim is refused, M-17 charges the damage"
-    return stated("M-17", what, withdrawn, flat_damage_fee=fee, incident_id=incident_id)
 
 
 def record_third_party_recovery(

@@ -196,6 +196,7 @@ class ProtectionClaimDecided(ContractEvent):
         closed = [r for r in claim.get("closed", []) if r == "D-22"]
         claim |= {"contest_by": self.contest_by, "terminate_by": self.terminate_by}
         claim |= {"documents_by": documents_by, "closed": closed, "contested": False}
+        claim |= {"decided_version": self.originator_version}  # its D-21 row (deadlines view)
         c.damage_claims = {**c.damage_claims, self.incident_id: claim}
 
 

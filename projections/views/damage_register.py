@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from domain.contract.billing_events import CreditNoteIssued, FlatDamageFeeCharged
+from domain.contract.claim_window_events import IndependentExpertDecisionRecorded
 from domain.contract.damage_events import DamageShortfallCharged, ThirdPartyRecoveryReceived
 from domain.contract.incidents_events import IncidentReported, ProtectionClaimDecided
 from projections.engine.base import BatchProjection
@@ -83,6 +84,13 @@ def _decided(e: ProtectionClaimDecided, row: Row) -> None:
     row.update(waived=e.waived_amount.amount, repair_cost=e.damage_amount.amount)
 
 
+def _expert(e: IndependentExpertDecisionRecorded, row: Row) -> None:
+    """L-35: the expert's binding decision replaces the Lessor's (its fee follows)."""
+    row["status"] = "REFUSED" if e.outcome == "REFUSED" else "ACCEPTED"
+    if e.exclusion_codes:
+        row["exclusion_codes"] = list(e.exclusion_codes)
+
+
 def _fee(e: FlatDamageFeeCharged, row: Row) -> None:
     row.update(flat_fee=e.amount.amount, fee_document=e.receivable_id)
 
@@ -106,6 +114,7 @@ _UPDATES: Dispatch[Callable[[Any, Row], None]] = Dispatch(
     {
         IncidentReported: _reported,
         ProtectionClaimDecided: _decided,
+        IndependentExpertDecisionRecorded: _expert,
         FlatDamageFeeCharged: _fee,
         ThirdPartyRecoveryReceived: _recovered,
         DamageShortfallCharged: _charged,

@@ -5,7 +5,8 @@ the same claim (a refusal after the acceptance) opens its own D-19 and D-21 wind
 
 - D-21 (contest within 7 days) and D-19 (end Protection within a month): opened by
   `ProtectionClaimDecided.contest_by` / `.terminate_by`; MET `ProtectionDecisionContested`
-  in time / the AFTER_CLAIM `ProtectionTerminationNotified`; EXPIRED
+  in time (also after the timer made it EXPIRED: the letter's date counts) / the AFTER_CLAIM
+  `ProtectionTerminationNotified`; EXPIRED
   `ProtectionDecisionBecameFinal` / `ProtectionTerminationWindowClosed`; a new decision on
   the claim makes the open ones MOOT.
 - D-22 (documents within 6 months of the accident): `ProtectionClaimDecided.documents_by`
@@ -49,9 +50,17 @@ def _decided(b: Book) -> None:
 
 
 def _contested(b: Book) -> None:
+    """D-21 MET by a contest in time, also when the letter is recorded after the timer
+    marked the decision final (the row it made EXPIRED reads MET)."""
     e: ProtectionDecisionContested = b.event
-    if e.in_time:
-        b.close({"D-21"}, MET, e.incident_id)
+    if not e.in_time:
+        return
+    b.close({"D-21"}, MET, e.incident_id)
+    if e.decision_version is not None:
+        key = f"{e.originator_id}:D-21:{e.incident_id}@{e.decision_version}"
+        row = b.batch.get("deadlines", key)
+        if row is not None and row["status"] == EXPIRED:
+            b.close_row(row, MET)
 
 
 def _terminated(b: Book) -> None:
