@@ -315,14 +315,15 @@ class ContractsApplication(Application[UUID]):
         checks (slow in Python 3.11, a sixth of a command's client time when measured);
         `save` goes to the recorder with the events, which record `refusal` if not None.
         The events of `others` (a two-contract command) are stored in the same transaction,
-        after `contract`'s; the result is `contract`'s."""
+        before `contract`'s, so the result's position, `contract`'s last event, is the
+        transaction's last (read-your-writes covers both; an idempotent replay answers it)."""
         processing = ProcessingEvent[UUID]()
-        recorded = cast("list[ContractEvent]", contract.collect_events())
-        processing.events.extend(recorded)
-        processing.aggregates[contract.id] = contract
         for also in others:
             processing.events.extend(also.collect_events())
             processing.aggregates[also.id] = also
+        recorded = cast("list[ContractEvent]", contract.collect_events())
+        processing.events.extend(recorded)
+        processing.aggregates[contract.id] = contract
         processing.saved_kwargs.update(save)
         try:
             recordings = self._record(processing)

@@ -130,7 +130,10 @@ class IdempotentRecorder(OneTripApplicationRecorder):
     ) -> None:
         record: IdempotencyRecord | None = kwargs.get(SAVE_OPTION)
         if record is not None:
-            first = stored_events[0].originator_version if stored_events else None
+            # the first event of the key's contract (a two-contract command stores the
+            # other contract's events before it: domain/application.py `_save`)
+            mine = [e for e in stored_events if e.originator_id == record.contract_id]
+            first = mine[0].originator_version if mine else None
             curs.execute(
                 self._insert_key,
                 (

@@ -109,3 +109,23 @@ def test_M_10_release_is_409_while_another_contract_of_the_customer_runs(
     assert problem["rule_id"] == "M-10"
     assert other in problem["detail"]  # the exposure view's other contract, not the aggregate
     assert "GuaranteeReleased" not in customers.stored(holder)
+
+
+def test_M_10_a_replayed_key_answers_the_holder_s_events_and_records_nothing(
+    customers: Customers,
+) -> None:
+    holder = customers.handed_over_for("K-API-KEY")
+    other = customers.handed_over_for("K-API-KEY")
+    assert customers.command(holder, "provide_guarantee", DEPOSIT).status_code == 200
+    cost = {"cost_type": "MAINTENANCE_REPAIR", "amount": "120.00"}
+    assert customers.command(other, "charge_running_cost", cost).status_code == 200
+    body = {"guarantee_id": "G-1", "contract_number": other}
+
+    first = customers.command(holder, "apply_guarantee_to_contract", body, Idempotency_Key="k-1")
+    again = customers.command(holder, "apply_guarantee_to_contract", body, Idempotency_Key="k-1")
+
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert customers.stored(other).count("GuaranteeAppliedFromContract") == 1
+    assert customers.stored(holder).count("GuaranteeAppliedToContract") == 1

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from domain.application import ContractsApplication
 from domain.contract import Contract
 from domain.contract.guarantee_events import (
     GuaranteeAppliedFromContract,
@@ -14,10 +15,15 @@ from domain.contract.guarantee_events import (
 )
 from domain.contract.guarantees import ApplyGuaranteeToContract
 from domain.contract.registry import execute, execute_on_two, other_contract
+from domain.contract.settlement import CloseContract, ReturnVehicle
 from domain.errors import RuleViolationError
 from domain.money import Money
+from domain.values import ContractStatus
+from projections.registry import all_specs, build_group
+from projections.views.exposure import ExposureView
 from tests.contract_cases import (
     DISSOLUTION_DATE,
+    REF_LATE_RETURN,
     assert_refused,
     assert_rules,
     collected,
@@ -26,7 +32,8 @@ from tests.contract_cases import (
     pay_everything,
     running_ref_contract,
 )
-from tests.factories import ctx, run_days
+from tests.customer_stories import active_contract
+from tests.factories import REF_START, ctx, run_days
 from tests.unit.test_guarantees import DEPOSIT, DUE, dissolved_after
 
 CUSTOMER = "K-M10-ACROSS"
@@ -124,3 +131,27 @@ class TestAcrossContracts:
             execute(a, command, ctx(DUE))
         assert refused.value.rule_id == "M-10"
         assert not a.pending_events
+
+
+def test_M_10_a_closed_contract_with_nothing_open_no_longer_keeps_a_guarantee() -> None:
+    app = ContractsApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    holding = active_contract(app, customer_number=CUSTOMER)
+    ended = active_contract(app, customer_number=CUSTOMER)
+
+    def run_to_closure(contract: Contract) -> None:
+        run_days(contract, REF_START, date(2028, 3, 12))
+        returned = ReturnVehicle(odometer=88_012, damages=(), missing_items=())
+        execute(contract, returned, ctx(REF_LATE_RETURN))
+        pay_everything(contract, REF_LATE_RETURN)
+        execute(contract, CloseContract(), ctx(REF_LATE_RETURN))
+
+    app.decide(ended, run_to_closure)
+    [spec] = all_specs(["exposure"])
+    group = build_group(app, [spec])
+    group.catch_up()
+    view = group.projections[0].view
+    assert isinstance(view, ExposureView)
+
+    assert app.get(ended).status is ContractStatus.CLOSED
+    assert view.obligations_elsewhere(holding) == []  # closed, nothing open: release allowed
+    assert view.obligations_elsewhere(ended) == [holding]  # still running
