@@ -3,12 +3,14 @@ Customer, decided on both aggregates (the application stores both in one transac
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 
 import pytest
 
 from domain.application import ContractsApplication
 from domain.contract import Contract
+from domain.contract.charges import ChargeRunningCost
 from domain.contract.guarantee_events import (
     GuaranteeAppliedFromContract,
     GuaranteeAppliedToContract,
@@ -37,6 +39,8 @@ from tests.factories import REF_START, ctx, run_days
 from tests.unit.test_guarantees import DEPOSIT, DUE, dissolved_after
 
 CUSTOMER = "K-M10-ACROSS"
+JOIN_SECONDS = 30.0
+"""A hang guard only: crossing commands finish in well under a second."""
 
 
 def holder(customer: str = CUSTOMER) -> Contract:
@@ -155,3 +159,31 @@ def test_M_10_a_closed_contract_with_nothing_open_no_longer_keeps_a_guarantee() 
     assert app.get(ended).status is ContractStatus.CLOSED
     assert view.obligations_elsewhere(holding) == []  # closed, nothing open: release allowed
     assert view.obligations_elsewhere(ended) == [holding]  # still running
+
+
+def test_M_10_two_contracts_applying_to_each_other_at_once_both_complete() -> None:
+    """Both contracts' locks are taken in one order, so crossing commands do not deadlock."""
+    app = ContractsApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    x, y = (active_contract(app, customer_number=CUSTOMER) for _ in range(2))
+    cost = ChargeRunningCost(cost_type="MAINTENANCE_REPAIR", amount=eur("100.00"))
+    for number in (x, y):
+        app.execute(number, DEPOSIT, ctx(REF_START))
+        app.execute(number, cost, ctx(REF_START))
+    start = threading.Barrier(2, timeout=JOIN_SECONDS)
+
+    def cross(holder: str, other: str) -> None:
+        start.wait()
+        command = ApplyGuaranteeToContract(guarantee_id="G-1", contract_number=other)
+        app.execute(holder, command, ctx(REF_START))
+
+    threads = [threading.Thread(target=cross, args=pair) for pair in ((x, y), (y, x))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(JOIN_SECONDS)
+
+    assert [t.is_alive() for t in threads] == [False, False]
+    for number in (x, y):
+        contract = app.get(number)
+        assert contract.open_debits().is_zero
+        assert contract.guarantees["G-1"].available == eur("1900.00")
