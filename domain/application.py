@@ -13,9 +13,9 @@ from eventsourcing.application import (
     AggregateNotFoundError,
     Application,
     ProcessingEvent,
-    project_aggregate,
 )
 from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import strtobool
 
 from domain.codecs import domain_transcodings
 from domain.contract import Contract
@@ -27,6 +27,7 @@ from domain.errors import (
     ContractNotFoundError,
     RecordedRefusalError,
 )
+from domain.loading import LeanRepository, project_events
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -100,6 +101,21 @@ class ContractsApplication(Application[UUID]):
         for transcoding in domain_transcodings():
             transcoder.register(transcoding)
 
+    def construct_repository(self) -> LeanRepository:
+        """The library's repository with the lean projector (domain/loading.py); the cache
+        settings are read from the env as the library reads them."""
+        maxsize = self.env.get(self.AGGREGATE_CACHE_MAXSIZE)
+        return LeanRepository(
+            event_store=self.events,
+            snapshot_store=self.snapshots,
+            cache_maxsize=int(maxsize) if maxsize else None,
+            fastforward=strtobool(self.env.get(self.AGGREGATE_CACHE_FASTFORWARD, "y")),
+            fastforward_skipping=strtobool(
+                self.env.get(self.AGGREGATE_CACHE_FASTFORWARD_SKIPPING, "n")
+            ),
+            deepcopy_from_cache=strtobool(self.env.get(self.DEEPCOPY_FROM_AGGREGATE_CACHE, "y")),
+        )
+
     # --- queries ------------------------------------------------------------------------
 
     def get(self, number: str, version: int | None = None) -> Contract:
@@ -110,7 +126,7 @@ class ContractsApplication(Application[UUID]):
                 contract: Contract = self.repository._reconstruct_aggregate(
                     contract_id,
                     None,
-                    project_aggregate,  # type: ignore[arg-type]  # the library's own projector
+                    project_events,
                 )
             else:
                 contract = self.repository.get(contract_id, version=version)

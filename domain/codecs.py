@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import fields
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from eventsourcing.persistence import Transcoding
 
@@ -32,6 +32,7 @@ from domain.values import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from enum import Enum
 
 
@@ -103,6 +104,65 @@ class DataclassAsDict(Transcoding):
         return self.type(**data)
 
 
+class Convert(NamedTuple):
+    """How one field of a row goes to a JSON value and back (None stays None)."""
+
+    encode: Callable[[Any], Any]
+    decode: Callable[[Any], Any]
+
+
+AS_DATE = Convert(date.isoformat, date.fromisoformat)
+AS_MONEY = Convert(lambda m: format(m.amount, "f"), lambda s: Money(Decimal(s)))
+
+
+def as_enum(enum_type: type[Enum]) -> Convert:
+    """An enum by its value (read back by a dict lookup, quicker than calling the enum)."""
+    return Convert(lambda e: e.value, {m.value: m for m in enum_type}.__getitem__)
+
+
+class DataclassAsRow(Transcoding):
+    """A state dataclass as one JSON array of its fields in declaration order, dates, money
+    and enums as plain strings: a snapshot holds dozens of documents, and one array per
+    document is several times smaller and quicker to read than a dict of tagged values.
+
+    `DataclassAsDict` stays registered under the class name, so snapshots written before
+    still load; this one, registered after it, writes the new ones.
+    """
+
+    def __init__(self, cls: type[Any], name: str, converts: dict[str, Convert]) -> None:
+        self.type, self.name = cls, name
+        names = [f.name for f in fields(cls)]
+        self.encoders = [(n, converts[n].encode if n in converts else None) for n in names]
+        self.decoders = [(i, converts[n].decode) for i, n in enumerate(names) if n in converts]
+
+    def encode(self, obj: Any) -> list[Any]:
+        row = []
+        for field_name, encode in self.encoders:
+            value = getattr(obj, field_name)
+            row.append(value if encode is None or value is None else encode(value))
+        return row
+
+    def decode(self, data: list[Any]) -> Any:
+        for index, decode in self.decoders:  # the list is the decoder's own: filled in place
+            value = data[index]
+            if value is not None:
+                data[index] = decode(value)
+        return self.type(*data)
+
+
+RECEIVABLE_ROW = DataclassAsRow(
+    Receivable,
+    "receivable_row",
+    {
+        "kind": as_enum(ReceivableKind),
+        "bucket": as_enum(Bucket),
+        **dict.fromkeys(("issued_on", "due_on", "period_start", "period_end"), AS_DATE),
+        **dict.fromkeys(("amount", "open", "instalment"), AS_MONEY),
+    },
+)
+"""The snapshots' documents (a five-year contract holds 60 or more)."""
+
+
 def domain_transcodings() -> list[Transcoding]:
     """Every transcoding the contracts application registers."""
     return [
@@ -126,4 +186,5 @@ def domain_transcodings() -> list[Transcoding]:
                 FuelAccount,
             )
         ),
+        RECEIVABLE_ROW,  # after DataclassAsDict(Receivable): it writes, both read
     ]
