@@ -53,6 +53,8 @@ from eventsourcing.utils import get_topic  # noqa: E402
 from psycopg import sql  # noqa: E402
 from psycopg.conninfo import make_conninfo  # noqa: E402
 
+from bench.loads import VERSIONS as LOAD_VERSIONS  # noqa: E402
+from bench.loads import cold_loads, live_to, load_side  # noqa: E402
 from domain.application import (  # noqa: E402
     SNAPSHOT_INTERVAL,
     CommandResult,
@@ -594,12 +596,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--profile", type=int, default=0, metavar="N", help="cProfile N commands, print top costs"
     )
+    parser.add_argument("--loads", type=int, default=400, help="timed cold loads (0: none)")
+    parser.add_argument(
+        "--load-contracts", type=int, default=20, help="contracts lived to v150 for the loads"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.contracts = min(args.contracts, 50)
         args.commands = min(args.commands, 500)
         args.extra_commands = min(args.extra_commands, 100)
         args.seconds = min(args.seconds, 5.0)
+        args.loads = min(args.loads, 100)
+        args.load_contracts = min(args.load_contracts, 5)
     return args
 
 
@@ -710,6 +718,18 @@ def main(argv: list[str] | None = None) -> int:
                 f" version, no cache; snapshots every {SNAPSHOT_INTERVAL} events"
             )
             for row in history_costs(app, rng, next_number):
+                print(row)
+            next_number += 1
+        if args.loads:
+            loaded = set_up(app, args.load_contracts, rng, first=next_number)
+            live_to(app, loaded, rng)
+            print()
+            print(
+                f"cold loads: {args.load_contracts} contracts lived to v{max(LOAD_VERSIONS)}+,"
+                " random contract and version, repository.get(id, version=v), no cache"
+            )
+            loading = [load_side("repo code and settings", app, loaded)]
+            for row in cold_loads(info, schema, loading, rng, args.loads):
                 print(row)
         print()
         print(f"total      {time.perf_counter() - started:.0f} s")

@@ -43,6 +43,7 @@ from psycopg.sql import SQL, Composed, Identifier, Literal
 
 from infra.audit.chain import chain_statements, chained_insert
 from infra.kafka import MAX_MESSAGE_BYTES, message_bytes
+from infra.reads import QuickSelects
 from infra.schemas.envelope import stored_message
 
 if TYPE_CHECKING:
@@ -122,7 +123,7 @@ class TablesOneAtATime:
                 conn.execute(SQL("SELECT pg_advisory_unlock({})").format(lock))
 
 
-class OneAtATime(TablesOneAtATime, PostgresApplicationRecorder):
+class OneAtATime(QuickSelects, TablesOneAtATime, PostgresApplicationRecorder):
     """An application recorder whose `create_table` runs in one process at a time, its
     events table chained (infra.audit.chain)."""
 
@@ -137,7 +138,7 @@ class OneAtATime(TablesOneAtATime, PostgresApplicationRecorder):
         ).format(Identifier(schema), Identifier(table))
 
 
-class SnapshotsOneAtATime(TablesOneAtATime, PostgresAggregateRecorder):
+class SnapshotsOneAtATime(QuickSelects, TablesOneAtATime, PostgresAggregateRecorder):
     """The snapshots' recorder, its table created in one process at a time."""
 
 

@@ -100,26 +100,32 @@ class TestPersistence:
         assert reloaded.receivables["R0001"].open == Money.zero()
         assert reloaded == live
 
-    def test_snapshot_every_50_events_loads_the_same_state_as_a_full_replay(
+    def test_a_snapshot_past_each_interval_loads_the_same_state_as_a_full_replay(
         self, app: ContractsApplication, other_app: ContractsApplication
     ) -> None:
         number = active_contract(app)
         contract_id = Contract.create_id(number)
-
         result = app.decide(number, lambda c: run_days(c, REF_START, LAST_INVOICE_DAY))
+        reports = SNAPSHOT_INTERVAL - result.version % SNAPSHOT_INTERVAL  # to the next multiple
+        for km in range(reports):  # one event each
+            app.execute(number, ReportOdometer(odometer=70_000 + km), ctx(LAST_INVOICE_DAY))
 
-        assert result.version > SNAPSHOT_INTERVAL  # 5 + 49 monthly invoices
         assert app.snapshots is not None
         snapshots = list(app.snapshots.get(contract_id))
-        assert [s.originator_version for s in snapshots] == [SNAPSHOT_INTERVAL]
-        from_snapshot = project_aggregate(None, snapshots)
-        assert from_snapshot == full_replay(app, number, SNAPSHOT_INTERVAL)
-        loaded = other_app.get(number)  # snapshot at 50, then the events after it
+        # One command of 5 + 49 monthly invoices passed two multiples: one snapshot after
+        # it; then one event a command, the next snapshot at the multiple itself.
+        after_invoices, at_multiple = result.version, result.version + reports
+        assert after_invoices > 2 * SNAPSHOT_INTERVAL
+        assert [s.originator_version for s in snapshots] == [after_invoices, at_multiple]
+        assert at_multiple % SNAPSHOT_INTERVAL == 0
+        for snapshot in snapshots:
+            from_snapshot = project_aggregate(None, [snapshot])
+            assert from_snapshot == full_replay(app, number, snapshot.originator_version)
+        loaded = other_app.get(number)  # the last snapshot
         assert loaded == full_replay(app, number)
-        assert loaded.version == result.version
         assert len(loaded.invoiced_periods) == 49
-        past = other_app.get(number, version=SNAPSHOT_INTERVAL + 2)
-        assert past == full_replay(app, number, SNAPSHOT_INTERVAL + 2)
+        past = other_app.get(number, version=after_invoices + 2)  # a snapshot, 2 events
+        assert past == full_replay(app, number, after_invoices + 2)
 
     def test_state_at_any_version(self, app: ContractsApplication) -> None:
         number = active_contract(app)

@@ -26,6 +26,7 @@ from domain.contract.formation import (
     OrderVehicle,
     SubmitInsuranceProof,
 )
+from domain.contract.incidents import ReportOdometer
 from domain.loading import LeanRepository
 from domain.money import Money
 from tests.factories import REF_START, ctx, ref_terms, run_days
@@ -112,3 +113,23 @@ def test_a_snapshot_written_before_documents_were_rows_still_loads() -> None:
 
     assert b'"_type_":"Receivable"' in stored.state
     assert restored == contract
+
+
+def test_each_snapshot_taken_from_the_contract_in_hand_equals_the_replay_at_its_version() -> None:
+    app = ContractsApplication(env=IN_MEMORY)
+    number = lived_contract(app)  # 4 years in three long commands, then one event a command
+    for km in range(SNAPSHOT_INTERVAL + 1):
+        app.execute(number, ReportOdometer(odometer=70_000 + km), ctx(LAST_DAY))
+    contract_id = Contract.create_id(number)
+
+    assert app.snapshots is not None
+    snapshots = list(app.snapshots.get(contract_id))
+
+    versions = [s.originator_version for s in snapshots]
+    assert any(v % SNAPSHOT_INTERVAL for v in versions)  # after a long command
+    assert any(v % SNAPSHOT_INTERVAL == 0 for v in versions)  # at the multiple itself
+    for snapshot in snapshots:
+        replayed = project_aggregate(
+            None, app.events.get(contract_id, lte=snapshot.originator_version)
+        )
+        assert project_aggregate(None, [snapshot]) == replayed
