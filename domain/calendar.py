@@ -22,6 +22,8 @@ def add_months(d: date, k: int) -> date:
     """RULES 0.5 addMonths: same day-of-month k months later, clamped to the month end."""
     years, month_index = divmod(d.month - 1 + k, 12)
     year, month = d.year + years, month_index + 1
+    if d.day <= 28:  # every month has the day: no clamping (the daily run's common case)
+        return date(year, month, d.day)
     last_day = _stdlib_calendar.monthrange(year, month)[1]
     return date(year, month, min(d.day, last_day))
 
@@ -128,3 +130,8 @@ def billing_period(day: date, frequency: Frequency) -> tuple[date, date]:
 def days_inclusive(a: date, b: date) -> int:
     """M-03/M-04: number of days from a to b, both inclusive."""
     return (b - a).days + 1
+
+
+def month_index(d: date) -> int:
+    """Months since year 0 of `d`'s month (January of year Y is 12 * Y)."""
+    return d.year * 12 + d.month - 1

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from domain.calendar import billing_period, days_inclusive, deadline_in_days
+from domain.calendar import billing_period, days_inclusive, deadline_in_days, month_index
 from domain.contract.billing_events import (
     CollectionIndemnityCharged,
     CreditNoteIssued,
@@ -95,12 +95,11 @@ def due_periods(c: Contract, today: date) -> list[date]:
     frequency = c.terms.instalment_frequency
     start, _ = billing_period(c.start_date, frequency)
     last_day = min(today, end)
-    due: list[date] = []
-    while start <= last_day:
-        if start not in c.invoiced_periods:
-            due.append(start)
-        start = billing_period(start, frequency)[1] + timedelta(days=1)
-    return due
+    invoiced = set(c.invoiced_periods)
+    # Periods are whole calendar months from `start` (its 1st): walk them by month index.
+    first, last = month_index(start), month_index(last_day)
+    starts = (date(i // 12, i % 12 + 1, 1) for i in range(first, last + 1, frequency.months))
+    return [period for period in starts if period not in invoiced]
 
 
 def run_billing(c: Contract, ctx: Ctx) -> None:
