@@ -569,9 +569,12 @@ def history_costs(app: ContractsApplication, rng: random.Random, number: int) ->
         contract: Contract = app.repository.get(contract_id, version=version)
         size = tracemalloc.get_traced_memory()[0] - before  # what the loaded aggregate holds
         tracemalloc.stop()
-        base = "snapshot" if version >= SNAPSHOT_INTERVAL else "no snapshot"
+        assert app.snapshots is not None
+        found = list(app.snapshots.get(contract_id, lte=version, desc=True, limit=1))
+        after = found[0].originator_version if found else 0
+        base = f"snapshot {after}" if found else "no snapshot"
         rows.append(
-            f"  version {version:>3}: {base:<11} + {version % SNAPSHOT_INTERVAL:>2} events"
+            f"  version {version:>3}: {base:<12} + {version - after:>2} events"
             f"   load median {statistics.median(samples) / 1e6:5.2f} ms"
             f"   aggregate {size / 1024:5.1f} KiB, {len(contract.receivables):>2} receivables,"
             f" {contract.status.value}"

@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 
     from eventsourcing.postgres import PostgresDatastore
 
+SNAPSHOT, EVENT = 0, 1
+"""The first column of `select_from_snapshot`'s rows: which table the row comes from."""
+
 Shape = tuple[bool, bool, bool, bool]
 """A lower bound, an upper bound, descending, a limit."""
 
@@ -80,3 +83,52 @@ class QuickSelects:
                 )
                 for row in curs.fetchall()
             ]
+
+    def _from_snapshot_statement(self, snapshots_table: str, bounded: bool) -> bytes:
+        key = f"_from_snapshot_{snapshots_table}_{bounded}"
+        statement: bytes | None = self.__dict__.get(key)
+        if statement is None:
+            upto = SQL(" AND originator_version <= %(lte)s" if bounded else "")
+            composed = SQL(
+                "WITH s AS (SELECT originator_id, originator_version, topic, state FROM {}.{}"
+                " WHERE originator_id = %(id)s{} ORDER BY originator_version DESC LIMIT 1) "
+                "SELECT {}, * FROM s UNION ALL "
+                "SELECT {}, originator_id, originator_version, topic, state FROM {}.{}"
+                " WHERE originator_id = %(id)s{}"
+                " AND originator_version > COALESCE((SELECT originator_version FROM s), 0)"
+                " ORDER BY 1, 3"
+            ).format(
+                Identifier(self.datastore.schema),
+                Identifier(snapshots_table),
+                upto,
+                SNAPSHOT,
+                EVENT,
+                Identifier(self.datastore.schema),
+                Identifier(self.events_table_name),
+                upto,
+            )
+            statement = self.__dict__[key] = composed.as_bytes(None)
+        return statement
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_from_snapshot(
+        self, originator_id: UUID | str, snapshots_table: str, lte: int | None = None
+    ) -> tuple[StoredEvent | None, list[StoredEvent]]:
+        """In one round trip: the latest snapshot in `snapshots_table` at or before `lte`
+        (None: the latest of all), and this recorder's events after it up to `lte`."""
+        statement = self._from_snapshot_statement(snapshots_table, lte is not None)
+        with (
+            self.datastore.get_connection() as conn,
+            conn.cursor(row_factory=tuple_row) as curs,
+        ):
+            curs.execute(statement, {"id": originator_id, "lte": lte}, prepare=True)
+            rows = curs.fetchall()
+        snapshot: StoredEvent | None = None
+        events: list[StoredEvent] = []
+        for kind, i, v, t, s in rows:
+            stored = StoredEvent(originator_id=i, originator_version=v, topic=t, state=bytes(s))
+            if kind == SNAPSHOT:
+                snapshot = stored
+            else:
+                events.append(stored)
+        return snapshot, events

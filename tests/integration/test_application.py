@@ -6,7 +6,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import pytest
 from eventsourcing.application import project_aggregate
@@ -26,6 +26,7 @@ from domain.contract.incidents import ReportOdometer
 from domain.contract.registry import execute
 from domain.contract.settlement import ReturnVehicle
 from domain.errors import ConcurrencyConflictError, ContractExistsError
+from domain.loading import ReadsFromSnapshot
 from domain.money import Money
 from domain.policy import LessorPolicy
 from domain.values import ContractStatus
@@ -33,6 +34,8 @@ from tests.factories import REF_START, ctx, ref_terms, run_daily_app, run_days
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+    from eventsourcing.postgres import PostgresAggregateRecorder
 
 pytestmark = pytest.mark.integration
 
@@ -126,6 +129,31 @@ class TestPersistence:
         assert len(loaded.invoiced_periods) == 49
         past = other_app.get(number, version=after_invoices + 2)  # a snapshot, 2 events
         assert past == full_replay(app, number, after_invoices + 2)
+
+    def test_a_cold_load_reads_its_snapshot_and_the_events_after_it_in_one_round_trip(
+        self, app: ContractsApplication
+    ) -> None:
+        number = active_contract(app)
+        contract_id = Contract.create_id(number)
+        snapshotted = app.decide(number, lambda c: run_days(c, REF_START, LAST_INVOICE_DAY))
+        for km in range(3):
+            app.execute(number, ReportOdometer(odometer=70_000 + km), ctx(LAST_INVOICE_DAY))
+        reader, at = app.recorder, snapshotted.version
+        assert isinstance(reader, ReadsFromSnapshot)
+        assert app.snapshots is not None
+        table = cast("PostgresAggregateRecorder", app.snapshots.recorder).events_table_name
+
+        def read(lte: int | None) -> tuple[int | None, list[int]]:
+            snapshot, events = reader.select_from_snapshot(contract_id, table, lte)
+            version = snapshot.originator_version if snapshot is not None else None
+            return version, [e.originator_version for e in events]
+
+        assert read(None) == (at, [at + 1, at + 2, at + 3])
+        assert read(at + 1) == (at, [at + 1])
+        assert read(at) == (at, [])
+        assert read(at - 1) == (None, list(range(1, at)))
+        assert app.get(number) == full_replay(app, number)
+        assert app.get(number, version=at - 1) == full_replay(app, number, at - 1)
 
     def test_state_at_any_version(self, app: ContractsApplication) -> None:
         number = active_contract(app)
