@@ -4,7 +4,8 @@ The library's `project_aggregate` asserts, for every event, that it satisfies a 
 `Protocol`; in Python 3.11 that isinstance check walks the protocol's members each time and
 costs several times what applying the event does. Every event a contract reads here is a
 `ContractEvent` or the library's `Snapshot`, both of which mutate an aggregate, so the
-repository below replays them without the check.
+repository below replays them without the check. Where the recorder can (infra/reads.py), it
+also reads the snapshot and the events after it in one round trip instead of two.
 """
 
 from __future__ import annotations
