@@ -111,8 +111,13 @@ class Convert(NamedTuple):
     decode: Callable[[Any], Any]
 
 
-AS_DATE = Convert(date.isoformat, date.fromisoformat)
-AS_MONEY = Convert(lambda m: format(m.amount, "f"), lambda s: Money(Decimal(s)))
+def as_transcoded(transcoding: Transcoding) -> Convert:
+    """A field converted as `transcoding` converts its type, without the tagging dict."""
+    return Convert(transcoding.encode, transcoding.decode)
+
+
+AS_DATE = as_transcoded(DateAsISO())
+AS_MONEY = as_transcoded(MoneyAsStr())
 
 
 def as_enum(enum_type: type[Enum]) -> Convert:
