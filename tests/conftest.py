@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import psycopg
 import pytest
+from hypothesis import settings as hypothesis_settings
 from psycopg import errors as pg_errors
 from psycopg import sql
 
@@ -24,6 +25,11 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 logger = logging.getLogger(__name__)
+
+hypothesis_settings.register_profile("suite", deadline=None)
+hypothesis_settings.load_profile("suite")
+"""Property tests check behaviour, not speed (bench/ measures speed): no per-example time
+limit, which a loaded CI machine would otherwise turn into failures of correct code."""
 
 
 @pytest.fixture(scope="session")
