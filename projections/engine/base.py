@@ -3,20 +3,40 @@
 from __future__ import annotations
 
 from abc import abstractmethod
-from typing import TYPE_CHECKING, Any, TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from eventsourcing.projection import Projection
 
 from projections.engine.rows import RowView
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from eventsourcing.persistence import Tracking
 
-    from projections.engine.rows import Batch
+    from projections.engine.rows import Batch, Table
 
 TView = TypeVar("TView", bound=RowView)
+
+
+@dataclass(frozen=True)
+class OrderedPart:
+    """What a view decides by the order of events ACROSS contracts (a document's number).
+
+    A chunked rebuild (projections/engine/chunked.py) applies each contract's events apart
+    from the others', so it first reads the `events` (these classes and their subclasses) of
+    the whole log in order and hands each to `apply` with a batch that also holds `decided`
+    (a table of its own, keyed by contract id first): `apply` writes the final rows of the
+    view's `tables` and what it decided for each contract into `decided`. The projection's
+    `apply` then finds a chunk's `decided` rows in its batch (`Batch.holds`) and uses them
+    instead of deciding again; its rows of `tables` from the chunks are not kept.
+    """
+
+    events: tuple[type[Any], ...]
+    tables: tuple[str, ...]
+    decided: Table
+    apply: Callable[[Any, Batch], None]
 
 
 class BatchProjection(Projection[TView]):
@@ -26,6 +46,9 @@ class BatchProjection(Projection[TView]):
     works too); `ProjectionGroup` calls `process_batch` with many events and the tracking
     record of the last one, which is written with the rows in one transaction.
     """
+
+    ordered: ClassVar[OrderedPart | None] = None
+    """What of the view depends on the order of events across contracts (None: nothing)."""
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         self.process_batch([domain_event], tracking)

@@ -1,16 +1,16 @@
-"""A rebuild over several cores: the views split into parts, each rebuilt by its own process.
+"""A rebuild over several cores: the contracts' chunks shared among processes.
 
 A rebuild is CPU-bound Python (decoding, the views' apply, formatting the COPY), so one
-process uses one core. `ParallelRebuild` splits the group's views into parts balanced by
-their measured cost (`REBUILD_COST`); this process rebuilds the first part and a worker
-process (`spawn`: a fresh interpreter, no inherited connections or threads) each other part.
-Every part reads and decodes the whole log itself and replaces each of its views in one
-transaction (`ProjectionGroup.rebuild`), so the guarantees stay those of one process:
-a view is replaced with its rows and tracking together or not at all, and a rebuild that
-fails or is killed leaves every view it had not replaced yet as it was. If one part fails,
-the workers still running are terminated (their open transaction rolls back) and the rebuild
-raises `RebuildWorkerError` with a one-line reason. A worker whose parent has died stops
-before it replaces anything (it no longer runs under the parent's projections lock).
+process uses one core. `ParallelRebuild` starts worker processes (`spawn`: a fresh
+interpreter, no inherited connections or threads) beside this one; all of them take the
+chunks of a chunked rebuild (projections/engine/chunked.py) one at a time from a shared
+counter, so each event is read and decoded once, by one process, and a slow process simply
+takes fewer chunks. Workers only fill the staging tables: this process decides what
+depends on the order across contracts first, and replaces the views at the end, so the
+guarantees stay those of one process (a view is replaced with its rows and tracking together
+or not at all). If a worker fails, this process stops at its next chunk and raises
+`RebuildWorkerError` with a one-line reason, the workers still running are terminated, and
+no view is replaced. A worker whose parent has died stops at its next chunk.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import resource
 import signal
 import time
 from dataclasses import dataclass
@@ -27,34 +28,23 @@ from typing import TYPE_CHECKING, Any
 from eventsourcing.persistence import PersistenceError
 from eventsourcing.postgres import PostgresFactory, PostgresTrackingRecorder
 
-from projections.engine.runner import ProjectionGroup
+from projections.engine import chunked
 from projections.engine.timing import Breakdown, instrument
 from projections.registry import all_specs, build_group
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Callable, Mapping
     from multiprocessing.connection import Connection
     from multiprocessing.process import BaseProcess
+    from multiprocessing.sharedctypes import Synchronized
 
     from eventsourcing.application import Application
 
-REBUILD_COST = {
-    "invoices": 6.2,
-    "portal": 4.6,
-    "history": 3.2,
-    "deadlines": 2.8,
-    "exposure": 2.3,
-    "ledger": 1.9,
-}
-"""Each view's apply plus replace in a rebuild of 200,000 events, in seconds (BENCHMARKS.md,
-the two-process run); only their ratios matter. A view not listed counts as the mean."""
-WORKER_START = 1.0
-"""What a worker process costs before its first read (interpreter, imports, connections),
-on the scale of REBUILD_COST: the parts given to workers are that much lighter."""
+    from projections.engine.runner import ProjectionGroup
 
 
 class RebuildWorkerError(PersistenceError):
-    """A worker process of a parallel rebuild failed or died; its views were not replaced."""
+    """A worker process of a parallel rebuild failed or died; no view was replaced."""
 
 
 def available_cores() -> int:
@@ -64,42 +54,52 @@ def available_cores() -> int:
     return os.cpu_count() or 1  # pragma: no cover - Linux has sched_getaffinity
 
 
-def partition(names: Sequence[str], parts: int) -> list[list[str]]:
-    """Split the views into at most `parts` non-empty parts of about equal cost.
-
-    Heaviest first, each into the lightest part so far (the first part, rebuilt in this
-    process, starts `WORKER_START` lighter than the workers'); views keep their given order
-    within a part.
-    """
-    mean = sum(REBUILD_COST.values()) / len(REBUILD_COST)
-    cost = {n: REBUILD_COST.get(n, mean) for n in names}
-    count = max(1, min(parts, len(names)))
-    load = [0.0] + [WORKER_START] * (count - 1)
-    chosen: list[set[str]] = [set() for _ in range(count)]
-    for name in sorted(names, key=lambda n: -cost[n]):
-        lightest = load.index(min(load))
-        chosen[lightest].add(name)
-        load[lightest] += cost[name]
-    return [[n for n in names if n in part] for part in chosen if part]
+def peak_rss_mib() -> float:
+    """This process's peak resident memory so far, in MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 @dataclass(frozen=True)
 class PartReport:
-    """What one part of a rebuild did: its views, events read, wall and CPU seconds."""
+    """What one process did in a rebuild: chunks, events read, wall and CPU seconds, memory."""
 
     names: tuple[str, ...]
     worker: bool
-    """Rebuilt in a worker process (else in this one)."""
+    """A worker process (else this one)."""
     read: int
     seconds: float
     cpu: float
     breakdown: Breakdown | None
     """Where its time went, when the rebuild was `timed`."""
+    chunks: int = 0
+    peak_rss_mib: float = 0.0
+    """The process's peak resident memory (this one's: since it started, whatever it did)."""
+
+
+class SharedClaims(chunked.Claims):
+    """`Claims` in shared memory: every process of a parallel rebuild takes from them."""
+
+    def __init__(self, context: Any) -> None:
+        self._counter: Synchronized[int] = context.Value("q", 0)
+        self._applied: Synchronized[int] = context.Value("q", 0)
+
+    def claim(self) -> int:
+        with self._counter.get_lock():
+            found = self._counter.value
+            self._counter.value = found + 1
+        return found
+
+    def add_done(self, events: int) -> None:
+        with self._applied.get_lock():
+            self._applied.value += events
+
+    def done(self) -> int:
+        return self._applied.value
 
 
 @dataclass(frozen=True)
 class WorkerGroup:
-    """How a worker process builds its part's group: what it needs, all picklable.
+    """How a worker process builds its group: what it needs, all picklable.
 
     `app_env` is the application's own env (`app.env`: where its events are), `view_env`
     the views' (they may live elsewhere, e.g. another schema).
@@ -108,18 +108,67 @@ class WorkerGroup:
     app_class: type[Application[Any]]
     app_env: dict[str, str]
     view_env: dict[str, str]
-    batch_size: int
     names: tuple[str, ...]
 
     def build(self) -> ProjectionGroup:
         app = self.app_class(env={**self.app_env, PostgresFactory.POSTGRES_POOL_SIZE: "1"})
-        group = build_group(app, all_specs(self.names), self.view_env)
-        group.batch_size = self.batch_size
-        return group
+        return build_group(app, all_specs(self.names), self.view_env)
+
+
+class Workers(chunked.Helpers):
+    """Worker processes taking chunks beside this one (`chunked.Helpers`)."""
+
+    def __init__(self, recipe: WorkerGroup, count: int, *, timed: bool) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.claims = SharedClaims(context)
+        self.reports: list[PartReport] = []
+        self._started: list[tuple[BaseProcess, Connection]] = []
+        self._done: list[Connection] = []
+        for i in range(count):
+            receiver, sender = context.Pipe()
+            process = context.Process(
+                target=work,
+                args=(recipe, sender, os.getpid(), timed, self.claims),
+                name=f"rebuild worker {i + 1}",
+                daemon=True,
+            )
+            process.start()
+            sender.close()
+            self._started.append((process, receiver))
+
+    def start(self, plan: chunked.Plan) -> None:
+        for process, pipe in self._started:
+            try:
+                pipe.send(plan)
+            except OSError:  # it died before it could read the plan: say why
+                self._collect(process, pipe)
+
+    def check(self) -> None:
+        for process, receiver in self._started:
+            if receiver.poll() or not process.is_alive():
+                self._collect(process, receiver)
+
+    def finish(self) -> None:
+        for process, receiver in self._started:
+            self._collect(process, receiver)
+
+    def _collect(self, process: BaseProcess, receiver: Connection) -> None:
+        if any(r is receiver for r in self._done):
+            return
+        self._done.append(receiver)
+        self.reports.append(collect(process, receiver))
+
+    def close(self) -> None:
+        """Stop the workers still running (their open transaction rolls back)."""
+        for process, receiver in self._started:
+            if process.is_alive():
+                process.terminate()
+            process.join()
+            receiver.close()
 
 
 class ParallelRebuild:
-    """Rebuilds a group's views in up to `workers` processes (ProjectionGroup.parallel)."""
+    """Rebuilds a group's views with up to `workers` processes (ProjectionGroup.parallel)."""
 
     def __init__(
         self,
@@ -133,66 +182,29 @@ class ParallelRebuild:
         self.view_env = dict(view_env)
         self.workers = workers
         self.timed = False
-        """Time each part (`PartReport.breakdown`; bench/projections.py)."""
+        """Time each process's part (`PartReport.breakdown`; bench/projections.py)."""
         self.reports: list[PartReport] = []
-        """The parts of the last rebuild, this process's first."""
+        """The processes of the last rebuild, this one first."""
 
     def rebuild(self, group: ProjectionGroup, progress: Callable[[int], None] | None = None) -> int:
-        """Rebuild every view of `group`; returns the notifications this process read.
-
-        Progress is this process's part's reading (each part reads the whole log).
-        """
-        names = [p.name for p in group.projections]
-        parts = partition(names, self.workers)
-        if len(parts) == 1:  # no worker needed
-            self.reports = [run_part(group, progress, worker=False, timed=self.timed)]
-            return self.reports[0].read
-        started: list[tuple[BaseProcess, Connection, tuple[str, ...]]] = []
+        """Rebuild every view of `group`; returns the events applied (by every process)."""
+        if self.workers <= 1 or not chunked.applies(group):
+            here, read = run_part(group, progress, None, timed=self.timed)
+            self.reports = [here]
+            return read
+        names = tuple(p.name for p in group.projections)
+        recipe = WorkerGroup(self.app_class, self.app_env, self.view_env, names)
+        workers = Workers(recipe, self.workers - 1, timed=self.timed)
         try:
-            started += [self._start(group, tuple(part)) for part in parts[1:]]
-            here = [p for p in group.projections if p.name in parts[0]]
-            local = ProjectionGroup(group.app, here, batch_size=group.batch_size)
-            reports = [run_part(local, progress, worker=False, timed=self.timed)]
-            reports += [collect(*worker) for worker in started]
+            here, read = run_part(group, progress, workers, timed=self.timed)
         finally:
-            for worker, receiver, _ in started:
-                if worker.is_alive():
-                    worker.terminate()  # its open transaction, if any, rolls back
-                worker.join()
-                receiver.close()
-            _refresh(group, parts[1:])
-        self.reports = reports
-        return reports[0].read
-
-    def _start(
-        self, group: ProjectionGroup, names: tuple[str, ...]
-    ) -> tuple[BaseProcess, Connection, tuple[str, ...]]:
-        """A worker process rebuilding these views, and the end of the pipe it reports on."""
-        recipe = WorkerGroup(self.app_class, self.app_env, self.view_env, group.batch_size, names)
-        receiver, sender = multiprocessing.get_context("spawn").Pipe(duplex=False)
-        process = multiprocessing.get_context("spawn").Process(
-            target=work,
-            args=(recipe, sender, os.getpid(), self.timed),
-            name=f"rebuild {', '.join(names)}",
-            daemon=True,
-        )
-        process.start()
-        sender.close()
-        return process, receiver, names
+            workers.close()
+        self.reports = [here, *workers.reports]
+        return read
 
 
-def _refresh(group: ProjectionGroup, others: list[list[str]]) -> None:
-    """The group sees what the workers wrote: positions read again, their identity maps dropped."""
-    rebuilt_elsewhere = {n for part in others for n in part}
-    for projection in group.projections:
-        if projection.name in rebuilt_elsewhere:
-            projection.view.forget()
-    group.reload_positions()
-
-
-def collect(process: BaseProcess, receiver: Connection, names: tuple[str, ...]) -> PartReport:
+def collect(process: BaseProcess, receiver: Connection, what: str = "rebuild") -> PartReport:
     """Wait for a worker's report; RebuildWorkerError if it failed or died without one."""
-    what = f"rebuild of {', '.join(names)}"
     wait([receiver, process.sentinel])
     try:
         outcome, payload = receiver.recv() if receiver.poll() else ("", None)
@@ -210,45 +222,67 @@ def collect(process: BaseProcess, receiver: Connection, names: tuple[str, ...]) 
 def run_part(
     group: ProjectionGroup,
     progress: Callable[[int], None] | None,
+    helpers: chunked.Helpers | None,
     *,
-    worker: bool,
     timed: bool,
-) -> PartReport:
-    """Rebuild the group's views here (sequentially), timed when asked."""
+) -> tuple[PartReport, int]:
+    """Rebuild the group's views with `helpers`, this process taking chunks too, timed when
+    asked; (this process's report, events applied by all)."""
     breakdown, undo = instrument(group) if timed else (None, None)
     wall, cpu = time.perf_counter(), time.process_time()
+    chunks = 0
     try:
-        read = group.rebuild_here(progress)
+        if chunked.applies(group):
+            applied, here = chunked.rebuild_in_chunks(
+                group, progress, helpers, group.chunk_events, breakdown
+            )
+            read, chunks = here.read, here.chunks
+        else:
+            applied = read = group.rebuild_here(progress)
     finally:
         if undo is not None:
             undo()
     names = tuple(p.name for p in group.projections)
     seconds, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    return PartReport(names, worker, read, seconds, cpu, breakdown)
+    report = PartReport(names, False, read, seconds, cpu, breakdown, chunks, peak_rss_mib())
+    return report, applied
 
 
-def work(recipe: WorkerGroup, sender: Connection, parent: int, timed: bool) -> None:
-    """A worker process: rebuild the recipe's views, send ("ok", report) or ("error", why)."""
+def work(
+    recipe: WorkerGroup, pipe: Connection, parent: int, timed: bool, claims: SharedClaims
+) -> None:
+    """A worker process: rebuild chunks as they come, send ("ok", report) or ("error", why)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent stops the workers
     gc.disable()  # a short-lived process whose rows hold no cycles (bootstrap.gc_paused)
-
-    def orphaned(_read: int) -> None:
-        if os.getppid() != parent:
-            msg = "the rebuild's parent process died"
-            raise RuntimeError(msg)
-
     group: ProjectionGroup | None = None
     try:
         group = recipe.build()
-        report = run_part(group, orphaned, worker=True, timed=timed)
-        sender.send(("ok", report))
+        plan: chunked.Plan = pipe.recv()
+        breakdown, _ = instrument(group) if timed else (None, None)
+        wall, cpu = time.perf_counter(), time.process_time()
+        part = chunked.ChunkRebuilder(group, breakdown)
+        while (index := claims.claim()) < len(plan.chunks):
+            _check_parent(parent)
+            claims.add_done(part.rebuild_chunk(plan.chunks[index], plan.head))
+        seconds, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        report = PartReport(
+            recipe.names, True, part.read, seconds, cpu, breakdown, part.chunks, peak_rss_mib()
+        )
+        pipe.send(("ok", report))
     except BaseException as err:  # noqa: BLE001 - whatever it is, the parent raises it
-        sender.send(("error", _one_line(err)))
+        pipe.send(("error", _one_line(err)))
         raise SystemExit(1) from None
     finally:
-        sender.close()
+        pipe.close()
         if group is not None:
             _close(group)
+
+
+def _check_parent(parent: int) -> None:
+    """A worker stops when the rebuild's parent process has died (it is someone else's)."""
+    if os.getppid() != parent:
+        msg = "the rebuild's parent process died"
+        raise RuntimeError(msg)
 
 
 def _one_line(err: BaseException) -> str:

@@ -36,7 +36,7 @@ from projections.engine.table_sql import TableSql
 from projections.engine.tables import Batch, Changes, Key, Row, Table
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from eventsourcing.persistence import Tracking
     from eventsourcing.postgres import PostgresDatastore
@@ -308,12 +308,24 @@ class PostgresRowView(RowView, PostgresTrackingRecorder):
         return self._track, [tracking.application_name, tracking.notification_id]
 
     def _replace(self, changes: Changes, tracking: Tracking) -> None:
-        # TRUNCATE holds its lock until the commit: readers see the old rows until then.
-        with self.datastore.transaction(commit=True) as curs:
-            self._drop_all(curs)
+        def copy(curs: Cursor[DictRow]) -> None:
             for table, rows in changes.items():
                 self._sql[table].copy(curs, (row for row in rows.values() if row is not None))
+
+        self.replace_with(copy, tracking)
+
+    def replace_with(self, write: Callable[[Cursor[DictRow]], None], tracking: Tracking) -> None:
+        """In one transaction: drop every row and tracking record, `write` the new rows, move
+        the position to `tracking` (the identity map is the caller's to update)."""
+        # TRUNCATE holds its lock until the commit: readers wait for the new rows.
+        with self.datastore.transaction(commit=True) as curs:
+            self._drop_all(curs)
+            write(curs)
             curs.execute(*self._tracking_statement(tracking))
+
+    def table_sql(self, table: str) -> TableSql:
+        """The statements of one of the view's tables (a chunked rebuild's staging)."""
+        return self._sql[table]
 
     def _drop_all(self, curs: Cursor[DictRow]) -> None:
         for sql in self._sql.values():

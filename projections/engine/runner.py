@@ -27,6 +27,7 @@ import psycopg
 from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresApplicationRecorder
 
+from projections.engine import chunked
 from projections.engine.rows import PostgresRowView
 
 if TYPE_CHECKING:
@@ -70,6 +71,8 @@ class ProjectionGroup:
         self.projections = list(projections)
         self.batch_size = batch_size
         self._positions = {p.name: self._stored_position(p) for p in self.projections}
+        self.chunk_events = chunked.EVENTS_PER_CHUNK
+        """Events per chunk of contracts in a rebuild (projections/engine/chunked.py)."""
         self.parallel: ParallelRebuild | None = None
         """Splits a rebuild over processes (set by the composition root); None: here."""
         self._stale = False
@@ -97,11 +100,19 @@ class ProjectionGroup:
         """Apply everything stored so far; returns how many notifications were read.
 
         With `fresh_from_empty`, the views still at position 0 are built as by `rebuild`
-        (in memory, replaced at the end); the others commit batch by batch.
+        (on PostgreSQL in chunks, else in memory and replaced at the end; the chunks' events
+        count as read too); the others commit batch by batch.
         """
         if self._stale:
             self.resync()
         fresh = [p for p in self.projections if fresh_from_empty and not self._positions[p.name]]
+        if fresh and chunked.applies(self):
+            built = ProjectionGroup(self.app, fresh, batch_size=self.batch_size)
+            read = chunked.rebuild_in_chunks(built, progress, None, self.chunk_events)[0]
+            for projection in fresh:
+                projection.view.warm()  # live batches served from memory, as before
+            self.reload_positions()
+            return read + self._catch_up(progress, {})
         return self._catch_up(progress, {p.name: p.view.begin_rebuild() for p in fresh})
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
@@ -116,7 +127,10 @@ class ProjectionGroup:
         return self.rebuild_here(progress)
 
     def rebuild_here(self, progress: Callable[[int], None] | None = None) -> int:
-        """`rebuild` in this process: one reader, every view applied in memory, then replaced."""
+        """`rebuild` in this process: on PostgreSQL in chunks of contracts, in bounded memory
+        (projections/engine/chunked.py); else one reader, every view in memory, then replaced."""
+        if chunked.applies(self):
+            return chunked.rebuild_in_chunks(self, progress, None, self.chunk_events)[0]
         kept = dict(self._positions)
         self._positions = dict.fromkeys(kept, 0)
         batches = {p.name: p.view.begin_rebuild() for p in self.projections}

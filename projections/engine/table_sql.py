@@ -9,6 +9,7 @@ Python, which made the commits most of a rebuild's time, BENCHMARKS.md).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import TYPE_CHECKING, Any, cast
 
@@ -26,6 +27,24 @@ if TYPE_CHECKING:
 
 Statement = tuple[bytes, list[Any]]
 """A statement with `%s` placeholders and its parameters."""
+STAGING_SUFFIX = "__rebuild"
+"""A table's staging table (a chunked rebuild's rows before they replace the table's)."""
+
+
+@dataclass(frozen=True)
+class Staging:
+    """The statements of a table's staging table: unlogged, no key, dropped after the rebuild."""
+
+    create: bytes
+    """Drop any left by a rebuild that died, create it empty."""
+    index: bytes
+    """An index on its first key column (for `select_range`)."""
+    copy: bytes
+    select_range: bytes
+    """Its rows whose first key column is between two values."""
+    move: bytes
+    """Insert its rows into the table."""
+    drop: bytes
 
 
 class TableSql:
@@ -84,6 +103,25 @@ class TableSql:
         self.copy_bytes = (
             SQL("COPY {0} ({1}) FROM STDIN (FORMAT BINARY)").format(qualified, cols).as_bytes(None)
         )
+        staging = SQL("{0}.{1}").format(Identifier(schema), Identifier(name + STAGING_SUFFIX))
+        self.staging = Staging(
+            create=SQL("DROP TABLE IF EXISTS {0}; CREATE UNLOGGED TABLE {0} ({1})")
+            .format(staging, defs)
+            .as_bytes(None),
+            index=SQL("CREATE INDEX ON {0} ({1})")
+            .format(staging, Identifier(table.key[0]))
+            .as_bytes(None),
+            copy=SQL("COPY {0} ({1}) FROM STDIN (FORMAT BINARY)")
+            .format(staging, cols)
+            .as_bytes(None),
+            select_range=SQL("SELECT * FROM {0} WHERE {1} BETWEEN %s AND %s")
+            .format(staging, Identifier(table.key[0]))
+            .as_bytes(None),
+            move=SQL("INSERT INTO {0} ({1}) SELECT {1} FROM {2}")
+            .format(qualified, cols, staging)
+            .as_bytes(None),
+            drop=SQL("DROP TABLE IF EXISTS {0}").format(staging).as_bytes(None),
+        )
         self._types = [t for _, t in table.columns]
         self._copy_types = ["bytea" if t == "jsonb" else t for t in self._types]
         self._jsonb_positions = [i for i, t in enumerate(self._types) if t == "jsonb"]
@@ -130,8 +168,9 @@ class TableSql:
             out.append((self.delete_bytes, [list(c) for c in zip(*deletes, strict=True)]))
         return out
 
-    def copy(self, curs: Cursor[DictRow], rows: Iterable[Row]) -> None:
-        """Insert rows with one binary COPY (a rebuild, into the table it just truncated).
+    def copy(self, curs: Cursor[DictRow], rows: Iterable[Row], *, staged: bool = False) -> None:
+        """Insert rows with one binary COPY (a rebuild, into the table it just truncated, or
+        `staged`: into the table's staging table).
 
         jsonb values go as bytes already in jsonb's binary format (`JsonbEncoder`): the
         server reads a field by its column's type, and psycopg's jsonb dumper would call
@@ -140,7 +179,7 @@ class TableSql:
         values = self.table.values_of
         jsonb = self._jsonb_positions
         encode = JsonbEncoder().encode
-        with curs.copy(self.copy_bytes) as copy:
+        with curs.copy(self.staging.copy if staged else self.copy_bytes) as copy:
             copy.set_types(self._copy_types)
             write = copy.write_row
             if not jsonb:

@@ -66,13 +66,17 @@ class Batch:
     `get` hands out a row to change and `put` back: a committed row is copied (the identity
     map changes only when the batch commits), a row the batch already holds is its own. A
     rebuild's batch (`fresh`) knows the view is empty: what it does not hold does not exist.
+    `extra` tables are a chunked rebuild's own (projections/engine/chunked.py), not the view's.
     """
 
-    def __init__(self, view: RowView, *, fresh: bool = False) -> None:
+    def __init__(
+        self, view: RowView, *, fresh: bool = False, extra: tuple[Table, ...] = ()
+    ) -> None:
         self._view = view
         self._fresh = fresh
-        self.changes: Changes = {t.name: {} for t in view.tables}
-        self._key_of = {t.name: t.key_of for t in view.tables}
+        tables = (*view.tables, *extra)
+        self.changes: Changes = {t.name: {} for t in tables}
+        self._key_of = {t.name: t.key_of for t in tables}
 
     def get(self, table: str, *key: Any) -> Row | None:
         """The row with that key, or None; change it only to `put` it back.
@@ -94,6 +98,10 @@ class Batch:
 
     def delete(self, table: str, *key: Any) -> None:
         self.changes[table][key] = None
+
+    def holds(self, table: str) -> bool:
+        """Whether the batch has this table (`extra` tables exist in a chunked rebuild only)."""
+        return table in self.changes
 
     @property
     def empty(self) -> bool:

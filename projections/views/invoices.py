@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from domain.contract.base_events import ContractConcluded
 from domain.contract.billing_events import CreditNoteIssued, InstalmentInvoiced, ReceivableIssued
 from domain.values import ReceivableKind
-from projections.engine.base import BatchProjection
+from projections.engine.base import BatchProjection, OrderedPart
 from projections.engine.memory_rows import InMemoryRowView
 from projections.engine.registry_types import ViewSpec
 from projections.engine.rows import PostgresRowView, RowView, Table
@@ -60,6 +60,13 @@ NUMBERS = Table(
     cached=False,
 )
 """Document number -> document key, so `document(number)` is two key lookups."""
+ISSUED = Table(
+    "issued",
+    ("contract_id", "receivable_id"),
+    (("contract_id", "uuid"), ("receivable_id", "text"), ("number", "text"), ("seq", "bigint")),
+    cached=False,
+)
+"""A chunked rebuild's own table: each document's number and `seq`, decided in log order."""
 CONTRACTS = Table(
     "contracts",
     ("contract_id",),
@@ -133,11 +140,11 @@ def issue(event: ReceivableIssued | CreditNoteIssued, item: Row, batch: Batch) -
     """Number the new document, describe it, and store it (a credit note nets first)."""
     contract_id = item["contract_id"]
     contract = batch.get("contracts", contract_id)
-    number = next_number(batch, item["kind"], item["issued_on"].year)
+    number, seq = numbered(item, batch)
     period = event if isinstance(event, InstalmentInvoiced) else None
     item |= {
         "number": number,
-        "seq": _next(batch, *ISSUE_ORDER),
+        "seq": seq,
         "contract_number": contract["contract_number"] if contract is not None else None,
         "period_start": period.period_start if period is not None else None,
         "period_end": period.period_end if period is not None else None,
@@ -146,8 +153,33 @@ def issue(event: ReceivableIssued | CreditNoteIssued, item: Row, batch: Batch) -
         "articles": articles(event.rule_ids),
     }
     OPEN.issue(batch, item)
-    ref = {"number": number, "contract_id": contract_id, "receivable_id": item["receivable_id"]}
-    batch.put("numbers", ref)
+
+
+def numbered(item: Row, batch: Batch) -> tuple[str, int]:
+    """The document's number and its place among all documents (`seq`).
+
+    A chunked rebuild decided both beforehand, in log order (`ISSUED`: the batch holds the
+    chunk's); otherwise they are drawn from the sequences now, and the number is indexed.
+    """
+    ref = {"contract_id": item["contract_id"], "receivable_id": item["receivable_id"]}
+    deciding = batch.holds(ISSUED.name)
+    if deciding:
+        decided = batch.get(ISSUED.name, ref["contract_id"], ref["receivable_id"])
+        if decided is not None:
+            return decided["number"], decided["seq"]
+    number = next_number(batch, item["kind"], item["issued_on"].year)
+    seq = _next(batch, *ISSUE_ORDER)
+    batch.put("numbers", {"number": number, **ref})
+    if deciding:
+        batch.put(ISSUED.name, {**ref, "number": number, "seq": seq})
+    return number, seq
+
+
+def number_in_log_order(event: Any, batch: Batch) -> None:
+    """A chunked rebuild's pass over the log in order: number each document as it is issued."""
+    item = issued_item(event)
+    if item is not None:
+        numbered(item, batch)
 
 
 def next_number(batch: Batch, kind: str, year: int) -> str:
@@ -161,5 +193,12 @@ def _next(batch: Batch, kind: str, year: int) -> int:
     batch.put("sequences", row)
     return int(row["last"])
 
+
+InvoicesProjection.ordered = OrderedPart(
+    events=(ReceivableIssued, CreditNoteIssued),
+    tables=(SEQUENCES.name, NUMBERS.name),
+    decided=ISSUED,
+    apply=number_in_log_order,
+)
 
 SPEC = ViewSpec("invoices", InvoicesProjection, PostgresInvoicesView, InMemoryInvoicesView)

@@ -1,7 +1,7 @@
-"""A rebuild split over processes on PostgreSQL: the same rows, and failures kept to views.
+"""A rebuild shared among processes on PostgreSQL: the same rows, and failures replace nothing.
 
-The views are split by `projections.engine.parallel.partition`: this process rebuilds the first
-part, a worker process each other part (projections/engine/parallel.py).
+This process and its worker processes take the chunks of contracts of a chunked rebuild
+from a shared counter (projections/engine/parallel.py, projections/engine/chunked.py).
 """
 
 from __future__ import annotations
@@ -10,13 +10,11 @@ import multiprocessing
 import re
 from typing import TYPE_CHECKING, Any
 
-import psycopg
 import pytest
 from eventsourcing.postgres import PostgresFactory
-from psycopg import sql
 
 from infra.bootstrap import rebuild
-from projections.engine.parallel import RebuildWorkerError, partition
+from projections.engine.parallel import RebuildWorkerError
 from projections.registry import VIEW_MODULES
 from tests.integration.test_projection_runner import (
     KilledError,
@@ -27,33 +25,15 @@ from tests.integration.test_projection_runner import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable
 
     from domain.application import ContractsApplication
-    from infra.settings import PostgresInfo
     from projections.engine.runner import ProjectionGroup
 
 pytestmark = pytest.mark.integration
 
-HERE, WORKER = partition(VIEW_MODULES, 2)
-"""The views this process rebuilds, and those its one worker process rebuilds."""
-
-
-def refuse_new_rows(dsn: str, schema: str, views: Sequence[str]) -> None:
-    """A CHECK that every new row of these views' tables fails (their present rows stay)."""
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        tables = conn.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
-            (schema,),
-        ).fetchall()
-        for (table,) in tables:
-            view = table.split("_", 1)[0]
-            if view in views and not table.endswith("_tracking"):
-                conn.execute(
-                    sql.SQL(
-                        "ALTER TABLE {}.{} ADD CONSTRAINT refuse CHECK (false) NOT VALID"
-                    ).format(sql.Identifier(schema), sql.Identifier(table))
-                )
+TINY_CHUNKS = 20
+"""Events per chunk: every contract of a scenario is a chunk or two of its own."""
 
 
 class TestParallelRebuild:
@@ -66,64 +46,60 @@ class TestParallelRebuild:
     ) -> None:
         # Given two sets of views caught up (their identity maps filled), more events since
         split = groups(app, pg_env, rebuild_workers=2)
+        split.chunk_events = TINY_CHUNKS
         alone = groups(app, rebuild_env, rebuild_workers=1)
         store_scenarios(app, "arrears-formal-notice")
         split.catch_up()
         alone.catch_up()
         store_scenarios(app, "total-loss", "theft-not-recovered")
 
-        # When one is rebuilt over two processes, the other in this process
+        # When one is rebuilt in small chunks over two processes, the other in this process
         assert rebuild(split) == rebuild(alone) == head(app)
 
-        # Then the rows and positions are the same, each part having read the whole log
+        # Then the rows and positions are the same, each event read by one process only
         assert split.parallel is not None
         reports = split.parallel.reports
-        assert [(r.names, r.worker, r.read) for r in reports] == [
-            (tuple(HERE), False, head(app)),
-            (tuple(WORKER), True, head(app)),
-        ]
+        assert [r.worker for r in reports] == [False, True]
+        assert sum(r.read for r in reports) == head(app)
+        assert sum(r.chunks for r in reports) == 3  # one per contract: it is never split
         assert all_rows(split) == all_rows(alone)
         assert positions(split) == positions(alone) == dict.fromkeys(VIEW_MODULES, head(app))
 
-        # And both go on batch by batch from there alike (the worker's views are read again)
+        # And both go on batch by batch from there alike (the views are read again)
         store_scenarios(app, "termination-on-death")
         assert split.catch_up() == alone.catch_up() > 0
         assert all_rows(split) == all_rows(alone)
         assert positions(split) == dict.fromkeys(VIEW_MODULES, head(app))
 
-    def test_a_failing_worker_fails_the_rebuild_in_one_line_and_keeps_its_views(
+    def test_a_failing_worker_fails_the_rebuild_in_one_line_and_replaces_no_view(
         self,
         app: ContractsApplication,
-        pg_info: PostgresInfo,
         pg_env: dict[str, str],
         groups: Callable[..., ProjectionGroup],
     ) -> None:
-        # Given views caught up, more events since, and the worker's views refusing new rows
+        # Given views caught up, more events since, and a worker that cannot open the views
         store_scenarios(app, "theft-not-recovered")
         group = groups(app, pg_env, rebuild_workers=2)
         group.catch_up()
         before, position = all_rows(group), head(app)
         store_scenarios(app, "total-loss")
-        refuse_new_rows(pg_info.dsn, pg_env[PostgresFactory.POSTGRES_SCHEMA], WORKER)
+        assert group.parallel is not None
+        group.parallel.view_env[PostgresFactory.POSTGRES_SCHEMA] = "no_such_schema"
 
         # When the views are rebuilt
         with pytest.raises(RebuildWorkerError) as failed:
             rebuild(group)
 
-        # Then the error names the worker's views and the reason, in one line
+        # Then the error says why, in one line
         assert re.fullmatch(
-            f"rebuild of {', '.join(WORKER)} failed in its worker process: IntegrityError:"
-            ' new row for relation "[a-z_]+" violates check constraint "refuse"',
+            "rebuild failed in its worker process: ProgrammingError:"
+            ' schema "no_such_schema" does not exist',
             str(failed.value),
         )
 
-        # And the worker's views kept their rows and position; this process's were replaced
-        after, kept = all_rows(group), [t for t in before if t.split(".")[0] in WORKER]
-        assert {t: after[t] for t in kept} == {t: before[t] for t in kept}
-        assert positions(groups(app, pg_env)) == {
-            **dict.fromkeys(VIEW_MODULES, head(app)),
-            **dict.fromkeys(WORKER, position),
-        }
+        # And every view kept its rows and position
+        assert all_rows(group) == before
+        assert positions(groups(app, pg_env)) == dict.fromkeys(VIEW_MODULES, position)
 
     def test_a_failure_in_this_process_stops_the_worker(
         self,
@@ -132,18 +108,18 @@ class TestParallelRebuild:
         groups: Callable[..., ProjectionGroup],
         monkeypatch: pytest.MonkeyPatch,
     ) -> None:
-        # Given a view this process rebuilds that dies when it would be replaced
+        # Given a view that dies when it would be replaced
         store_scenarios(app, "total-loss")
         group = groups(app, pg_env, rebuild_workers=2)
-        view = next(p.view for p in group.projections if p.name == HERE[0])
+        view = next(p.view for p in group.projections if p.name == "invoices")
 
         def killed(*_args: Any) -> None:
             raise KilledError
 
-        monkeypatch.setattr(view, "replace", killed)
+        monkeypatch.setattr(view, "replace_with", killed)
 
         # When the views are rebuilt, the error is this process's, and no worker is left
         with pytest.raises(KilledError):
             rebuild(group)
         assert multiprocessing.active_children() == []
-        assert positions(groups(app, pg_env))[HERE[0]] == 0
+        assert positions(groups(app, pg_env))["invoices"] == 0

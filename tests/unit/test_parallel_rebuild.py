@@ -1,4 +1,4 @@
-"""How a rebuild splits the views over processes, and a worker that dies without a word."""
+"""A worker of a parallel rebuild that dies without a word, and the chunks' shared counter."""
 
 from __future__ import annotations
 
@@ -7,46 +7,7 @@ import os
 
 import pytest
 
-from projections.engine.parallel import (
-    REBUILD_COST,
-    WORKER_START,
-    RebuildWorkerError,
-    collect,
-    partition,
-)
-from projections.registry import VIEW_MODULES
-
-
-class TestPartition:
-    @pytest.mark.parametrize("parts", [1, 2, 3, 6, 12])
-    def test_every_view_is_in_exactly_one_part_in_registry_order(self, parts: int) -> None:
-        split = partition(VIEW_MODULES, parts)
-
-        assert len(split) == min(parts, len(VIEW_MODULES))
-        assert sorted(n for part in split for n in part) == sorted(VIEW_MODULES)
-        for part in split:
-            assert part
-            assert part == [n for n in VIEW_MODULES if n in part]
-
-    def test_two_parts_are_balanced_by_cost_the_workers_one_lighter(self) -> None:
-        here, worker = partition(VIEW_MODULES, 2)
-
-        mean = sum(REBUILD_COST.values()) / len(REBUILD_COST)  # a view not measured yet
-        cost_here = sum(REBUILD_COST.get(n, mean) for n in here)
-        cost_worker = WORKER_START + sum(REBUILD_COST.get(n, mean) for n in worker)
-        heaviest = max(REBUILD_COST.values())
-        assert abs(cost_here - cost_worker) < heaviest / 2
-        assert "invoices" in here  # the heaviest view starts without a worker's start-up
-
-    def test_one_view_or_one_worker_is_one_part(self) -> None:
-        assert partition(["history"], 2) == [["history"]]
-        assert partition(VIEW_MODULES, 1) == [list(VIEW_MODULES)]
-        assert partition(VIEW_MODULES, 0) == [list(VIEW_MODULES)]
-
-    def test_a_view_without_a_measured_cost_counts_as_the_mean(self) -> None:
-        split = partition(["invoices", "newview", "ledger"], 2)
-
-        assert sorted(n for part in split for n in part) == ["invoices", "ledger", "newview"]
+from projections.engine.parallel import RebuildWorkerError, SharedClaims, collect
 
 
 class TestCollect:
@@ -58,9 +19,25 @@ class TestCollect:
         sender.close()
 
         with pytest.raises(RebuildWorkerError) as failed:
-            collect(process, receiver, ("portal", "history"))
+            collect(process, receiver)
 
-        assert str(failed.value) == (
-            "rebuild of portal, history: its worker process died (exit code 3)"
-        )
+        assert str(failed.value) == "rebuild: its worker process died (exit code 3)"
         receiver.close()
+
+
+def claim_three(claims: SharedClaims) -> None:
+    for _ in range(3):
+        claims.claim()
+        claims.add_done(10)
+
+
+class TestSharedClaims:
+    def test_every_chunk_is_claimed_once_across_processes(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        claims = SharedClaims(context)
+        process = context.Process(target=claim_three, args=(claims,))
+        process.start()
+        process.join()
+
+        assert [claims.claim(), claims.claim()] == [3, 4]
+        assert claims.done() == 30

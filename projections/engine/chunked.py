@@ -1,0 +1,368 @@
+"""A rebuild in bounded memory: the log read a chunk of contracts at a time, rows staged.
+
+Every row of a view belongs to one contract (its key starts with the contract id), so a
+contract's final rows are known once its own events are applied: a chunked rebuild reads the
+events of a range of contracts (`Plan`: ranges of about `EVENTS_PER_CHUNK` events, up to
+the log's head when it started), applies them in log order to empty batches, COPYs the rows
+into each table's staging table (unlogged, no key) and forgets them. Memory is that of one
+chunk, whatever the size of the book; each event is read and decoded once, by whichever
+process claims its chunk (projections/engine/parallel.py shares the chunks among processes).
+
+What a view decides by the order of events across contracts (an invoice's number:
+`OrderedPart`) is decided first, by one pass in log order over just the events it needs.
+
+At the end each view's rows and tracking are replaced in one transaction (TRUNCATE, INSERT
+from the staging tables, tracking), view after view in registry order as before: a rebuild
+that fails or is killed leaves every view it had not replaced yet as it was. The staging
+tables are dropped at the end, and dropped again by the next rebuild if one died.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
+
+import psycopg
+from eventsourcing.persistence import Notification, Tracking
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.utils import get_topic
+from psycopg.sql import SQL, Identifier
+
+from projections.engine.rows import PostgresRowView
+from projections.engine.table_sql import TableSql
+from projections.engine.tables import Batch
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator, Sequence
+    from uuid import UUID
+
+    from projections.engine.base import BatchProjection, OrderedPart
+    from projections.engine.runner import ProjectionGroup
+    from projections.engine.timing import Breakdown
+
+EVENTS_PER_CHUNK = 20_000
+"""Events per chunk of contracts: what one process holds at a time (plus one contract)."""
+ORDERED_READ = 10_000
+"""Events per read of the pass in log order (`OrderedPart`)."""
+
+Chunk = tuple["UUID", "UUID"]
+"""The first and last contract id of a chunk (both included)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """A view being rebuilt: its projection, its tables' SQL (its ordered part's table too)."""
+
+    projection: BatchProjection[Any]
+    view: PostgresRowView
+    sql: dict[str, TableSql]
+
+    @classmethod
+    def of(cls, projection: BatchProjection[Any]) -> Target:
+        view = cast("PostgresRowView", projection.view)
+        sql = {t.name: view.table_sql(t.name) for t in view.tables}
+        part = projection.ordered
+        if part is not None:
+            prefix = view.tracking_table_name.removesuffix("_tracking")
+            name = part.decided.name
+            sql[name] = TableSql(view.datastore.schema, f"{prefix}_{name}", part.decided)
+        return cls(projection, view, sql)
+
+    def batch(self) -> Batch:
+        """An empty batch of the view, with its ordered part's table."""
+        part = self.projection.ordered
+        return Batch(self.view, fresh=True, extra=() if part is None else (part.decided,))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a rebuild reads: the log up to `head`, in chunks of contracts."""
+
+    head: int
+    chunks: tuple[Chunk, ...]
+
+
+def applies(group: ProjectionGroup) -> bool:
+    """Whether the group's rebuild runs in chunks (PostgreSQL log and views)."""
+    recorder = group.app.recorder
+    return isinstance(recorder, PostgresApplicationRecorder) and all(
+        isinstance(p.view, PostgresRowView) for p in group.projections
+    )
+
+
+class Claims:
+    """Which chunk is next, and how many events were applied (shared between processes)."""
+
+    def __init__(self) -> None:
+        self._next = 0
+        self._done = 0
+
+    def claim(self) -> int:
+        """The index of the next chunk to rebuild (past the last: none left)."""
+        found, self._next = self._next, self._next + 1
+        return found
+
+    def add_done(self, events: int) -> None:
+        self._done += events
+
+    def done(self) -> int:
+        return self._done
+
+
+class Helpers:
+    """Other processes that rebuild chunks beside this one (none: a plain rebuild)."""
+
+    def __init__(self) -> None:
+        self.claims = Claims()
+
+    def start(self, plan: Plan) -> None:
+        """Hand the plan to the helpers (the staging tables exist by then)."""
+
+    def check(self) -> None:
+        """Raise if a helper failed (called between chunks)."""
+
+    def finish(self) -> None:
+        """Wait for every helper to finish its chunks; raise if one failed."""
+
+
+class ChunkRebuilder:
+    """One process's part of a chunked rebuild: its chunks' rows into the staging tables."""
+
+    def __init__(self, group: ProjectionGroup, breakdown: Breakdown | None = None) -> None:
+        self.group = group
+        self.breakdown = breakdown
+        """Where the time goes, when timed (reads, and each view's staging and replacing)."""
+        recorder = group.app.recorder
+        assert isinstance(recorder, PostgresApplicationRecorder)  # `applies`
+        self.recorder = recorder
+        table = SQL("{0}.{1}").format(
+            Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name)
+        )
+        self._select_chunk = (
+            SQL(
+                "SELECT * FROM {0} WHERE originator_id BETWEEN %s AND %s"
+                " AND notification_id <= %s ORDER BY notification_id"
+            )
+            .format(table)
+            .as_bytes(None)
+        )
+        self._plan = (
+            SQL(
+                "WITH per AS (SELECT originator_id, count(*) AS n FROM {0}"
+                " WHERE notification_id <= %s GROUP BY originator_id),"
+                " run AS (SELECT originator_id,"
+                " ((sum(n) OVER (ORDER BY originator_id))::bigint - n) / %s AS chunk FROM per),"
+                " firsts AS (SELECT DISTINCT ON (chunk) chunk, originator_id FROM run"
+                " ORDER BY chunk, originator_id),"
+                " lasts AS (SELECT DISTINCT ON (chunk) chunk, originator_id FROM run"
+                " ORDER BY chunk, originator_id DESC)"
+                " SELECT f.originator_id AS lo, l.originator_id AS hi"
+                " FROM firsts f JOIN lasts l USING (chunk) ORDER BY chunk"
+            )
+            .format(table)
+            .as_bytes(None)
+        )
+        self.targets = [Target.of(p) for p in group.projections]
+        self.chunks = 0
+        self.read = 0
+
+    def plan(self, events_per_chunk: int = EVENTS_PER_CHUNK) -> Plan:
+        """The chunks of the log up to its head now (no chunk: an empty log)."""
+        head = self.recorder.max_notification_id() or 0
+        with self.recorder.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._plan, (head, events_per_chunk))
+            chunks = tuple((row["lo"], row["hi"]) for row in curs.fetchall())
+        return Plan(head, chunks if head else ())
+
+    def create_staging(self) -> None:
+        """Each view's staging tables, empty (any a dead rebuild left are dropped first)."""
+        for target in self.targets:
+            with target.view.datastore.transaction(commit=True) as curs:
+                for sql in target.sql.values():
+                    curs.execute(sql.staging.create)
+
+    def drop_staging(self) -> None:
+        """Drop the staging tables (quietly: a rebuild that failed may have lost its database;
+        the next rebuild drops what is left)."""
+        for target in self.targets:
+            with (
+                contextlib.suppress(psycopg.Error),
+                target.view.datastore.transaction(commit=True) as curs,
+            ):
+                for sql in target.sql.values():
+                    curs.execute(sql.staging.drop)
+
+    def decide_in_order(self, head: int) -> None:
+        """The views' `OrderedPart`s: their events of the whole log, in order (this process).
+
+        The rows of tables the part only writes are staged after every read; the others
+        (counters) at the end.
+        """
+        for target in self.targets:
+            part = target.projection.ordered
+            if part is None:
+                continue
+            batch = target.batch()
+            tables = (*part.tables, part.decided.name)
+            written = [t for t in tables if not target.sql[t].table.cached]
+            start, topics = 1, topics_of(part.events)
+            while True:
+                notifications = self.recorder.select_notifications(
+                    start, ORDERED_READ, stop=head, topics=topics
+                )
+                for event in self.group._decode(notifications):
+                    part.apply(event, batch)
+                self.stage(target, batch, written)
+                if len(notifications) < ORDERED_READ:
+                    break
+                start = notifications[-1].id + 1
+            self.stage(target, batch, tables)
+            with target.view.datastore.transaction(commit=True) as curs:
+                curs.execute(target.sql[part.decided.name].staging.index)
+
+    def rebuild_chunk(self, chunk: Chunk, head: int) -> int:
+        """Apply the chunk's events to every view and stage the rows; events read."""
+        notifications = self.read_chunk(chunk, head)
+        events = self.group._decode(notifications)
+        for target in self.targets:
+            part = target.projection.ordered
+            batch = target.batch()
+            if part is not None:
+                self._load_decided(target, part, chunk, batch)
+            target.projection.apply_all(events, batch)
+            ordered = () if part is None else (*part.tables, part.decided.name)
+            self.stage(target, batch, [t.name for t in target.view.tables if t.name not in ordered])
+        self.chunks += 1
+        self.read += len(notifications)
+        if self.breakdown is not None:
+            self.breakdown.batches += 1
+        return len(notifications)
+
+    def read_chunk(self, chunk: Chunk, head: int) -> list[Notification]:
+        """The events of the chunk's contracts up to `head`, in log order."""
+        with (
+            self._timing("read"),
+            self.recorder.datastore.get_connection() as conn,
+            conn.cursor() as curs,
+        ):
+            curs.execute(self._select_chunk, (*chunk, head))
+            return [
+                Notification(
+                    id=row["notification_id"],
+                    originator_id=row["originator_id"],
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=bytes(row["state"]),
+                )
+                for row in curs.fetchall()
+            ]
+
+    def stage(self, target: Target, batch: Batch, tables: Iterable[str]) -> None:
+        """COPY the batch's rows of these tables into their staging tables, and drop them."""
+        with (
+            self._timing(target.projection.name),
+            target.view.datastore.transaction(commit=True) as curs,
+        ):
+            for name in tables:
+                rows = batch.changes[name]
+                if rows:
+                    target.sql[name].copy(
+                        curs, (r for r in rows.values() if r is not None), staged=True
+                    )
+                    rows.clear()
+
+    def _load_decided(self, target: Target, part: OrderedPart, chunk: Chunk, batch: Batch) -> None:
+        """What the ordered part decided for the chunk's contracts, into the batch."""
+        decided = batch.changes[part.decided.name]
+        key_of = part.decided.key_of
+        with target.view.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(target.sql[part.decided.name].staging.select_range, chunk)
+            for row in curs.fetchall():
+                decided[key_of(row)] = dict(row)
+
+    def replace_views(self, head: int) -> None:
+        """Each view's rows and tracking by its staged rows, one transaction per view."""
+        tracking = Tracking(self.group.app.name, head)
+        for target in self.targets:
+            moves = [target.sql[t.name].staging.move for t in target.view.tables]
+
+            def move(curs: psycopg.Cursor[Any], moves: list[bytes] = moves) -> None:
+                for statement in moves:
+                    curs.execute(statement)
+
+            with self._timing(target.projection.name):
+                target.view.replace_with(move, tracking)
+            target.view.forget()
+
+    @contextlib.contextmanager
+    def _timing(self, what: str) -> Iterator[None]:
+        """Add the block's time to the breakdown: `read`, or a view's name (its writes)."""
+        if self.breakdown is None:
+            yield
+            return
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            spent = time.perf_counter() - started
+            if what == "read":
+                self.breakdown.read += spent
+            else:
+                self.breakdown.commits[what] = self.breakdown.commits.get(what, 0.0) + spent
+
+
+def rebuild_in_chunks(
+    group: ProjectionGroup,
+    progress: Callable[[int], None] | None = None,
+    helpers: Helpers | None = None,
+    events_per_chunk: int = EVENTS_PER_CHUNK,
+    breakdown: Breakdown | None = None,
+) -> tuple[int, ChunkRebuilder]:
+    """Rebuild every view of the group in chunks, with `helpers` if given; (events applied,
+    this process's part)."""
+    helpers = helpers or Helpers()
+    here = ChunkRebuilder(group, breakdown)
+    plan = here.plan(events_per_chunk)
+    if not plan.chunks:  # an empty log: nothing to replace the rows with
+        for target in here.targets:
+            target.view.clear()
+        group.reload_positions()
+        return 0, here
+    try:
+        here.create_staging()
+        here.decide_in_order(plan.head)
+        helpers.start(plan)
+        reported = 0
+        while (index := helpers.claims.claim()) < len(plan.chunks):
+            helpers.claims.add_done(here.rebuild_chunk(plan.chunks[index], plan.head))
+            helpers.check()
+            reported = _report(progress, helpers.claims, reported)
+        helpers.finish()
+        _report(progress, helpers.claims, reported)
+        here.replace_views(plan.head)
+    finally:
+        here.drop_staging()
+        group.reload_positions()
+    return helpers.claims.done(), here
+
+
+def _report(progress: Callable[[int], None] | None, claims: Claims, reported: int) -> int:
+    """Tell `progress` the events applied since it was last told (by every process)."""
+    done = claims.done()
+    if progress is not None and done > reported:
+        progress(done - reported)
+    return done
+
+
+def topics_of(classes: Sequence[type[Any]]) -> list[str]:
+    """The stored topics of these event classes and of all their subclasses."""
+    seen: set[type[Any]] = set()
+    todo = list(classes)
+    while todo:
+        cls = todo.pop()
+        if cls not in seen:
+            seen.add(cls)
+            todo.extend(cls.__subclasses__())
+    return sorted({get_topic(cls) for cls in seen})

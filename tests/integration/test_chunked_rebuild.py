@@ -1,0 +1,136 @@
+"""A rebuild in chunks of contracts on PostgreSQL: the same rows at any chunk size, bounded chunks,
+and no staging table left behind (projections/engine/chunked.py)."""
+
+from __future__ import annotations
+
+from itertools import zip_longest
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+import pytest
+from eventsourcing.postgres import PostgresFactory
+
+from domain.application import ContractsApplication
+from domain.contract import Contract
+from infra.bootstrap import rebuild
+from infra.simulate.in_process import IN_MEMORY_ENV, simulate
+from infra.simulate.scenario import load_scenario
+from projections.engine.chunked import ChunkRebuilder
+from projections.registry import VIEW_MODULES
+from tests.integration.test_projection_runner import (
+    LIVE_SCENARIOS,
+    KilledError,
+    all_rows,
+    head,
+    positions,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from infra.settings import PostgresInfo
+    from projections.engine.runner import ProjectionGroup
+
+pytestmark = pytest.mark.integration
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+ONE_GO = 10**9
+"""Events per chunk: the whole log is one chunk."""
+
+
+def store_interleaved(app: ContractsApplication, *names: str, step: int = 4) -> None:
+    """Live each scenario in memory, then store their events `step` at a time, contract after
+    contract in turn: the log interleaves the contracts, as a real book's does."""
+    histories = []
+    for name in names:
+        scenario = load_scenario(SCENARIOS / f"{name}.json")
+        rehearsal = ContractsApplication(env=IN_MEMORY_ENV)
+        simulate(scenario, app=rehearsal)
+        events = list(rehearsal.events.get(Contract.create_id(scenario.terms.contract_number)))
+        histories.append([events[i : i + step] for i in range(0, len(events), step)])
+    for turn in zip_longest(*histories):
+        for events in turn:
+            if events:
+                app.save(*events)
+
+
+def staging_tables(info: PostgresInfo, schema: str) -> list[str]:
+    with psycopg.connect(info.dsn) as conn:
+        rows = conn.execute(
+            "SELECT table_name FROM information_schema.tables"
+            " WHERE table_schema = %s AND table_name LIKE %s",
+            (schema, "%\\_\\_rebuild"),
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+class TestChunkedRebuild:
+    def test_a_rebuild_in_tiny_chunks_equals_one_in_one_go_and_the_views_followed_live(
+        self,
+        app: ContractsApplication,
+        pg_env: dict[str, str],
+        rebuild_env: dict[str, str],
+        groups: Callable[..., ProjectionGroup],
+    ) -> None:
+        # Given contracts whose events interleave in the log, and views that followed it
+        store_interleaved(app, *LIVE_SCENARIOS)
+        live = groups(app, rebuild_env)
+        live.catch_up()
+        tiny = groups(app, pg_env, rebuild_workers=1)
+        tiny.chunk_events = 1
+
+        # When the views are rebuilt a contract at a time, then again in one chunk
+        assert rebuild(tiny) == head(app)
+        rows_in_tiny_chunks = all_rows(tiny)
+        tiny.chunk_events = ONE_GO
+        assert rebuild(tiny) == head(app)
+
+        # Then both have the rows of the views that followed the log, at the same position
+        assert rows_in_tiny_chunks == all_rows(tiny) == all_rows(live)
+        assert positions(tiny) == positions(live) == dict.fromkeys(VIEW_MODULES, head(app))
+        # (documents are numbered in log order across contracts, not chunk by chunk)
+        documents = sorted(all_rows(tiny)["invoices.documents"], key=lambda d: d["seq"])
+        assert len({d["contract_id"] for d in documents[:8]}) > 1
+
+    def test_a_chunk_holds_at_most_its_size_plus_one_contract(
+        self, app: ContractsApplication, pg_env: dict[str, str], groups: Callable[..., Any]
+    ) -> None:
+        store_interleaved(app, *LIVE_SCENARIOS)
+        part = ChunkRebuilder(groups(app, pg_env))
+        size = 60
+
+        plan = part.plan(size)
+
+        assert plan.head == head(app)
+        read = [part.read_chunk(chunk, plan.head) for chunk in plan.chunks]
+        assert sorted(n.id for chunk in read for n in chunk) == list(range(1, head(app) + 1))
+        for events in read:
+            last = events[-1].originator_id
+            others = [n for n in events if n.originator_id != last]
+            assert len(others) < size
+            assert [n.id for n in events] == sorted(n.id for n in events)  # log order
+
+    def test_no_staging_table_is_left_after_a_rebuild_or_a_failed_one(
+        self,
+        app: ContractsApplication,
+        pg_info: PostgresInfo,
+        pg_env: dict[str, str],
+        groups: Callable[..., ProjectionGroup],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        store_interleaved(app, "total-loss", "arrears-formal-notice")
+        group = groups(app, pg_env, rebuild_workers=1)
+        schema = pg_env[PostgresFactory.POSTGRES_SCHEMA]
+        assert rebuild(group) == head(app)
+        assert staging_tables(pg_info, schema) == []
+
+        history = next(p.view for p in group.projections if p.name == "history")
+
+        def killed(*_args: Any) -> None:
+            raise KilledError
+
+        monkeypatch.setattr(history, "replace_with", killed)
+        with pytest.raises(KilledError):
+            rebuild(group)
+        assert staging_tables(pg_info, schema) == []
