@@ -17,12 +17,14 @@ transactions. Then, in the same run:
     (events decoded, nothing written), and the runner's own read path (select_notifications
     in batches + mapper decode);
 (b) rebuild: the composition root's rebuild from zero, as `lease projections rebuild --all`
-    (infra.bootstrap.rebuild: ProjectionGroup.rebuild, reads of 10,000, GC paused; the views
-    split over this process and worker processes, projections/engine/parallel.py, each part
-    applying its views in memory, then replacing each with COPY in one transaction) in
-    events/s, with each part's time split into read, decode, and each view's apply (Python)
-    and write (SQL), and the CPU of these processes and of the server (--profile: this
-    process's part only);
+    (infra.bootstrap.rebuild: ProjectionGroup.rebuild, GC paused; in chunks of contracts of
+    about --chunk-events events, shared by this process and worker processes,
+    projections/engine/chunked.py and parallel.py: each chunk's events read and decoded once,
+    its rows COPYed to staging tables, each view replaced from them at the end) in events/s
+    and as a ratio of (a) in the same run, with each process's time split into read,
+    decode, and each view's apply (Python) and writes (SQL), the CPU of these processes and
+    of the server (--profile: this process's part only), and the peak resident memory of
+    each process (this one's from just before the rebuild, beside what it held then);
 (c) live lag, after a CHECKPOINT: a driver process issues commands (payments, odometer
     reports, monthly billing through ContractsApplication on PostgreSQL) at a fixed rate
     while the projections worker (infra.bootstrap.follow: ProjectionGroup.run) follows in
@@ -99,6 +101,10 @@ if TYPE_CHECKING:
 
 REBUILD_TARGET = 10_000
 """Issue 3: rebuild of all six views at >= 10,000 events/s."""
+RATIO_TARGET = 0.5
+"""Issue 14: rebuild at >= 0.5x the read-only subscription rate of the same run."""
+MEMORY_TARGET_MIB = 512
+"""Issue 14: a rebuild's processes each peak at <= 512 MiB, whatever the book's size."""
 LAG_TARGET_MS = 50.0
 """Issue 3: live lag p99 < 50 ms while commands arrive at 200/s."""
 EVENTS_PER_CONTRACT = 80
@@ -314,11 +320,77 @@ class Cpu:
         )
 
 
+# --- memory --------------------------------------------------------------------------------------
+
+
+def status_mib(pid: int | str, field: str) -> float | None:
+    """A field of /proc/<pid>/status in MiB (VmRSS: resident now, VmHWM: its peak), or None."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def is_worker(pid: str) -> bool:
+    """A multiprocessing worker (`spawn` runs `multiprocessing.spawn`)."""
+    try:
+        return b"multiprocessing" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+def reset_peak_rss() -> bool:
+    """Start this process's peak resident memory (VmHWM) again from what it holds now."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+class PeakRss:
+    """The peak resident memory of this process and of every child it starts, while running.
+
+    This process's peak is its VmHWM after `reset_peak_rss`; a child's is the last VmHWM read
+    before it ended (polled every 50 ms: a child living less than that may be missed).
+    """
+
+    def __init__(self) -> None:
+        self.children: dict[int, float] = {}
+        self.start_mib = status_mib("self", "VmRSS") or 0.0
+        self.reset = reset_peak_rss()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, name="rss", daemon=True)
+        self._thread.start()
+
+    def _poll(self) -> None:
+        me = os.getpid()
+        while not self._stop.wait(0.05):
+            for child in Path(f"/proc/{me}/task/{me}/children").read_text().split():
+                if not is_worker(child):  # the embedded PostgreSQL's postmaster
+                    continue
+                peak = status_mib(child, "VmHWM")
+                if peak is not None:
+                    self.children[int(child)] = max(peak, self.children.get(int(child), 0.0))
+
+    def stop(self) -> float:
+        """Stop polling; this process's peak in MiB."""
+        self._stop.set()
+        self._thread.join()
+        return status_mib("self", "VmHWM") or 0.0
+
+
 # --- (b) rebuild ----------------------------------------------------------------------------------
 
 
-def rebuild(group: ProjectionGroup, cpu: Cpu, *, profile: bool) -> tuple[int, list[PartReport]]:
-    """Rebuild every view from zero as `lease projections rebuild`; (events, each part's report).
+def rebuild(
+    group: ProjectionGroup, cpu: Cpu, *, profile: bool
+) -> tuple[int, list[PartReport], PeakRss, float]:
+    """Rebuild every view from zero as `lease projections rebuild`; (events, each part's report,
+    the processes' peak memory, this process's peak in MiB).
 
     The parts (projections/engine/parallel.py) time themselves: this process's and each worker's.
     """
@@ -326,12 +398,14 @@ def rebuild(group: ProjectionGroup, cpu: Cpu, *, profile: bool) -> tuple[int, li
     assert parallel is not None  # a PostgreSQL group (infra.bootstrap.build_projection_group)
     parallel.timed = True
     profiler = cProfile.Profile() if profile else None
+    memory = PeakRss()
     with cpu:
         if profiler is not None:
             profiler.enable()
         read = rebuild_views(group)  # the composition root's rebuild (GC paused, then frozen)
         if profiler is not None:
             profiler.disable()
+    peak = memory.stop()
     parallel.timed = False
     if profiler is not None:
         print()
@@ -340,7 +414,7 @@ def rebuild(group: ProjectionGroup, cpu: Cpu, *, profile: bool) -> tuple[int, li
         stats = pstats.Stats(profiler, stream=sys.stdout)
         stats.sort_stats("tottime").print_stats(30)
         stats.sort_stats("cumulative").print_stats(40)
-    return read, parallel.reports
+    return read, parallel.reports, memory, peak
 
 
 # --- (c) live lag ---------------------------------------------------------------------------------
@@ -494,16 +568,32 @@ def print_breakdown(b: Breakdown, elapsed: float, what: str) -> None:
             f"    {name:<10} apply {applied:6.2f} s  replace {commit:6.2f} s"
             f"      {share(applied + commit)}"
         )
+    ordered, replace = getattr(b, "ordered", 0.0), getattr(b, "replace", 0.0)
+    if ordered or replace:
+        print(f"    pass in log order (invoice numbers; read, decode above) {share(ordered)}")
+        print(f"    replace every view from staging            {share(replace)}")
     print(f"    commit (every view's batch, one transaction)  {share(b.commit_all)}")
     other = (
         elapsed
         - b.read
         - b.decode
+        - replace
         - sum(b.applies.values())
         - sum(b.commits.values())
         - b.commit_all
     )
     print(f"    other (loop, timers)                       {share(other)}")
+
+
+def print_memory(memory: PeakRss, peak: float) -> None:
+    """Peak resident memory of each rebuilding process, beside this one's before the rebuild."""
+    since = "since the rebuild began" if memory.reset else "since it started (no clear_refs)"
+    print(
+        f"  memory     this process: peak {peak:.0f} MiB {since} (resident {memory.start_mib:.0f}"
+        f" MiB before it: the generated book's leftovers, the baseline)"
+    )
+    for pid, mib in sorted(memory.children.items()):
+        print(f"             worker process {pid}: peak {mib:.0f} MiB")
 
 
 def print_parts(parts: list[PartReport]) -> None:
@@ -513,9 +603,11 @@ def print_parts(parts: list[PartReport]) -> None:
         print(f"  worker processes' CPU {workers:.2f} s (not in the client figure above)")
     for i, part in enumerate(parts, 1):
         where = "a worker process" if part.worker else "this process"
+        chunks = getattr(part, "chunks", None)
         print(
             f"  part {i} ({where}): {', '.join(part.names)}: {part.read:,} events read in"
             f" {part.seconds:.2f} s, CPU {part.cpu:.2f} s"
+            + (f", {chunks} chunks of contracts" if chunks else "")
         )
         if part.breakdown is not None:
             print_breakdown(part.breakdown, part.seconds, "its time")
@@ -534,6 +626,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--views", nargs="+", default=list(VIEW_MODULES), choices=VIEW_MODULES, metavar="NAME"
     )
     parser.add_argument("--profile", action="store_true", help="cProfile the rebuild")
+    parser.add_argument(
+        "--chunk-events", type=int, default=20_000, help="events per chunk of contracts (rebuild)"
+    )
     parser.add_argument("--seed", type=int, default=303)
     args = parser.parse_args(argv)
     args.scenarios = sorted(p.name.removesuffix(".json") for p in SCENARIOS.glob("*.json"))
@@ -589,7 +684,8 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(f"(b) rebuild from zero: {', '.join(args.views)}")
         cpu = Cpu(socket_dir)
-        read, parts = rebuild(group, cpu, profile=args.profile)
+        group.chunk_events = args.chunk_events
+        read, parts, rss, peak = rebuild(group, cpu, profile=args.profile)
         elapsed = cpu.wall
         rebuild_rate = read / elapsed
         print(
@@ -602,6 +698,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(cpu.line())
         print_parts(parts)
+        print_memory(rss, peak)
         lagging = [st for st in group.status() if st.lag_events]
         assert not lagging, lagging
 
@@ -650,6 +747,16 @@ def main(argv: list[str] | None = None) -> int:
             f"rebuild    {rebuild_rate:,.0f} events/s, {rebuild_rate / sub_rate:.2f}x the"
             f" read-only subscription ({sub_rate:,.0f}/s); target >= {REBUILD_TARGET:,}/s:"
             f" {rebuild_verdict}"
+        )
+        ratio_verdict = "met" if rebuild_rate / sub_rate >= RATIO_TARGET else "NOT met"
+        print(f"           ratio target >= {RATIO_TARGET}x the subscription: {ratio_verdict}")
+        peaks = [peak, *rss.children.values()]
+        memory_verdict = "met" if max(peaks) <= MEMORY_TARGET_MIB else "NOT met"
+        print(
+            f"rebuild memory  peak {max(peaks):.0f} MiB in one process"
+            f" ({', '.join(f'{p:.0f}' for p in peaks)} MiB; this process held"
+            f" {rss.start_mib:.0f} MiB before); target <= {MEMORY_TARGET_MIB} MiB:"
+            f" {memory_verdict}"
         )
         print(f"live lag   p99 {lag_p99:.1f} ms; target < {LAG_TARGET_MS:.0f} ms: {lag_verdict}")
         print(f"max RSS    {max_rss_mib():.0f} MiB")

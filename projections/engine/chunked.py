@@ -20,6 +20,8 @@ tables are dropped at the end, and dropped again by the next rebuild if one died
 from __future__ import annotations
 
 import contextlib
+import importlib
+import pkgutil
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
@@ -42,7 +44,7 @@ if TYPE_CHECKING:
     from projections.engine.runner import ProjectionGroup
     from projections.engine.timing import Breakdown
 
-EVENTS_PER_CHUNK = 20_000
+EVENTS_PER_CHUNK = 10_000
 """Events per chunk of contracts: what one process holds at a time (plus one contract)."""
 ORDERED_READ = 10_000
 """Events per read of the pass in log order (`OrderedPart`)."""
@@ -204,23 +206,27 @@ class ChunkRebuilder:
             part = target.projection.ordered
             if part is None:
                 continue
-            batch = target.batch()
-            tables = (*part.tables, part.decided.name)
-            written = [t for t in tables if not target.sql[t].table.cached]
-            start, topics = 1, topics_of(part.events)
-            while True:
-                notifications = self.recorder.select_notifications(
-                    start, ORDERED_READ, stop=head, topics=topics
-                )
-                for event in self.group._decode(notifications):
-                    part.apply(event, batch)
-                self.stage(target, batch, written)
-                if len(notifications) < ORDERED_READ:
-                    break
-                start = notifications[-1].id + 1
-            self.stage(target, batch, tables)
-            with target.view.datastore.transaction(commit=True) as curs:
-                curs.execute(target.sql[part.decided.name].staging.index)
+            with self._timing("ordered"):
+                self._decide(target, part, head)
+
+    def _decide(self, target: Target, part: OrderedPart, head: int) -> None:
+        batch = target.batch()
+        tables = (*part.tables, part.decided.name)
+        written = [t for t in tables if not target.sql[t].table.cached]
+        start, topics = 1, topics_of(part.events)
+        while True:
+            notifications = self.recorder.select_notifications(
+                start, ORDERED_READ, stop=head, topics=topics
+            )
+            for event in self.group._decode(notifications):
+                part.apply(event, batch)
+            self.stage(target, batch, written)
+            if len(notifications) < ORDERED_READ:
+                break
+            start = notifications[-1].id + 1
+        self.stage(target, batch, tables)
+        with target.view.datastore.transaction(commit=True) as curs:
+            curs.execute(target.sql[part.decided.name].staging.index)
 
     def rebuild_chunk(self, chunk: Chunk, head: int) -> int:
         """Apply the chunk's events to every view and stage the rows; events read."""
@@ -292,13 +298,14 @@ class ChunkRebuilder:
                 for statement in moves:
                     curs.execute(statement)
 
-            with self._timing(target.projection.name):
+            with self._timing("replace"):
                 target.view.replace_with(move, tracking)
             target.view.forget()
 
     @contextlib.contextmanager
     def _timing(self, what: str) -> Iterator[None]:
-        """Add the block's time to the breakdown: `read`, or a view's name (its writes)."""
+        """Add the block's time to the breakdown: `read`, `ordered`, `replace`, or a view's
+        name (its rows' COPY to staging)."""
         if self.breakdown is None:
             yield
             return
@@ -309,6 +316,8 @@ class ChunkRebuilder:
             spent = time.perf_counter() - started
             if what == "read":
                 self.breakdown.read += spent
+            elif what in ("ordered", "replace"):
+                setattr(self.breakdown, what, getattr(self.breakdown, what) + spent)
             else:
                 self.breakdown.commits[what] = self.breakdown.commits.get(what, 0.0) + spent
 
@@ -357,7 +366,13 @@ def _report(progress: Callable[[int], None] | None, claims: Claims, reported: in
 
 
 def topics_of(classes: Sequence[type[Any]]) -> list[str]:
-    """The stored topics of these event classes and of all their subclasses."""
+    """The stored topics of these event classes and of all their subclasses.
+
+    A subclass exists once its module is imported: every module of the classes' top-level
+    packages is imported first (a module not imported yet would be read as no events).
+    """
+    for package in {cls.__module__.split(".")[0] for cls in classes}:
+        import_all(package)
     seen: set[type[Any]] = set()
     todo = list(classes)
     while todo:
@@ -366,3 +381,10 @@ def topics_of(classes: Sequence[type[Any]]) -> list[str]:
             seen.add(cls)
             todo.extend(cls.__subclasses__())
     return sorted({get_topic(cls) for cls in seen})
+
+
+def import_all(package: str) -> None:
+    """Import the package and every module under it."""
+    root = importlib.import_module(package)
+    for module in pkgutil.walk_packages(getattr(root, "__path__", []), f"{package}."):
+        importlib.import_module(module.name)

@@ -31,7 +31,13 @@ class Breakdown:
     applies: dict[str, float] = field(default_factory=dict)
     """Each view's apply_all (Python: events into rows)."""
     commits: dict[str, float] = field(default_factory=dict)
-    """Each view's replace (a rebuild's transaction: TRUNCATE, COPY, tracking)."""
+    """Each view's writes: its chunks' COPY to staging (a chunked rebuild), or its replace
+    (TRUNCATE, COPY, tracking)."""
+    ordered: float = 0.0
+    """A chunked rebuild's pass in log order (`OrderedPart`: invoice numbers), its reads and
+    decoding included."""
+    replace: float = 0.0
+    """A chunked rebuild's replacing of every view from its staging tables (this process)."""
     commit_all: float = 0.0
     """ProjectionGroup._commit: every view's rows and tracking, one transaction per batch."""
     batches: int = 0

@@ -158,20 +158,27 @@ def issue(event: ReceivableIssued | CreditNoteIssued, item: Row, batch: Batch) -
 def numbered(item: Row, batch: Batch) -> tuple[str, int]:
     """The document's number and its place among all documents (`seq`).
 
-    A chunked rebuild decided both beforehand, in log order (`ISSUED`: the batch holds the
-    chunk's); otherwise they are drawn from the sequences now, and the number is indexed.
+    In a chunk of a chunked rebuild (the batch holds `ISSUED`) both were decided beforehand
+    in log order; otherwise they are drawn from the sequences now.
     """
-    ref = {"contract_id": item["contract_id"], "receivable_id": item["receivable_id"]}
-    deciding = batch.holds(ISSUED.name)
-    if deciding:
-        decided = batch.get(ISSUED.name, ref["contract_id"], ref["receivable_id"])
-        if decided is not None:
-            return decided["number"], decided["seq"]
+    if not batch.holds(ISSUED.name):
+        return draw_number(item, batch)
+    decided = batch.get(ISSUED.name, item["contract_id"], item["receivable_id"])
+    if decided is None:
+        msg = (
+            f"document {item['receivable_id']} of contract {item['contract_id']} was not"
+            " numbered by the rebuild's pass in log order"
+        )
+        raise LookupError(msg)
+    return decided["number"], decided["seq"]
+
+
+def draw_number(item: Row, batch: Batch) -> tuple[str, int]:
+    """The next number of the document's kind and year, and the next `seq`; indexed."""
     number = next_number(batch, item["kind"], item["issued_on"].year)
     seq = _next(batch, *ISSUE_ORDER)
+    ref = {"contract_id": item["contract_id"], "receivable_id": item["receivable_id"]}
     batch.put("numbers", {"number": number, **ref})
-    if deciding:
-        batch.put(ISSUED.name, {**ref, "number": number, "seq": seq})
     return number, seq
 
 
@@ -179,7 +186,16 @@ def number_in_log_order(event: Any, batch: Batch) -> None:
     """A chunked rebuild's pass over the log in order: number each document as it is issued."""
     item = issued_item(event)
     if item is not None:
-        numbered(item, batch)
+        number, seq = draw_number(item, batch)
+        batch.put(
+            ISSUED.name,
+            {
+                "contract_id": item["contract_id"],
+                "receivable_id": item["receivable_id"],
+                "number": number,
+                "seq": seq,
+            },
+        )
 
 
 def next_number(batch: Batch, kind: str, year: int) -> str:
