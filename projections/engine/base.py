@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
     from eventsourcing.persistence import Tracking
 
-    from projections.engine.rows import Batch, Table
+    from projections.engine.rows import Batch, Row, Table
 
 TView = TypeVar("TView", bound=RowView)
 
@@ -25,18 +25,23 @@ class OrderedPart:
     """What a view decides by the order of events ACROSS contracts (a document's number).
 
     A chunked rebuild (projections/engine/chunked.py) applies each contract's events apart
-    from the others', so it first reads the `events` (these classes and their subclasses) of
-    the whole log in order and hands each to `apply` with a batch that also holds `decided`
-    (a table of its own, keyed by contract id first): `apply` writes the final rows of the
-    view's `tables` and what it decided for each contract into `decided`. The projection's
-    `apply` then finds a chunk's `decided` rows in its batch (`Batch.holds`) and uses them
-    instead of deciding again; its rows of `tables` from the chunks are not kept.
+    from the others', so it first takes the `facts` that decide the order from the `events`
+    (these classes and their subclasses) of the whole log, by `extract` (no state: any
+    process, any part of the log, in any order), then hands them to `decide` one by one in
+    log order with a batch that also holds `decided` (a table of its own, keyed by contract
+    id first): `decide` writes the final rows of the view's `tables` and what it decided for
+    each contract into `decided`. The projection's `apply` then finds a chunk's `decided`
+    rows in its batch (`Batch.holds`) and uses them instead of deciding again; its rows of
+    `tables` from the chunks are not kept.
     """
 
     events: tuple[type[Any], ...]
+    facts: Table
+    """Its first column is `position` (bigint): the event's place in the log."""
+    extract: Callable[[Any], Row | None]
+    decide: Callable[[Row, Batch], None]
     tables: tuple[str, ...]
     decided: Table
-    apply: Callable[[Any, Batch], None]
 
 
 class BatchProjection(Projection[TView]):

@@ -20,8 +20,6 @@ tables are dropped at the end, and dropped again by the next rebuild if one died
 from __future__ import annotations
 
 import contextlib
-import importlib
-import pkgutil
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
@@ -29,28 +27,25 @@ from typing import TYPE_CHECKING, Any, cast
 import psycopg
 from eventsourcing.persistence import Notification, Tracking
 from eventsourcing.postgres import PostgresApplicationRecorder
-from eventsourcing.utils import get_topic
 from psycopg.sql import SQL, Identifier
 
+from projections.engine.chunk_work import Claims, Helpers, Plan, topics_of
 from projections.engine.rows import PostgresRowView
 from projections.engine.table_sql import TableSql
 from projections.engine.tables import Batch
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator, Sequence
-    from uuid import UUID
+    from collections.abc import Callable, Iterable, Iterator
 
     from projections.engine.base import BatchProjection, OrderedPart
+    from projections.engine.chunk_work import Chunk, Span
     from projections.engine.runner import ProjectionGroup
     from projections.engine.timing import Breakdown
 
 EVENTS_PER_CHUNK = 10_000
 """Events per chunk of contracts: what one process holds at a time (plus one contract)."""
-ORDERED_READ = 10_000
-"""Events per read of the pass in log order (`OrderedPart`)."""
-
-Chunk = tuple["UUID", "UUID"]
-"""The first and last contract id of a chunk (both included)."""
+DECIDE_BATCH = 10_000
+"""Ordering facts decided between two writes of what is decided."""
 
 
 @dataclass(frozen=True)
@@ -68,8 +63,8 @@ class Target:
         part = projection.ordered
         if part is not None:
             prefix = view.tracking_table_name.removesuffix("_tracking")
-            name = part.decided.name
-            sql[name] = TableSql(view.datastore.schema, f"{prefix}_{name}", part.decided)
+            for table in (part.decided, part.facts):
+                sql[table.name] = TableSql(view.datastore.schema, f"{prefix}_{table.name}", table)
         return cls(projection, view, sql)
 
     def batch(self) -> Batch:
@@ -78,55 +73,12 @@ class Target:
         return Batch(self.view, fresh=True, extra=() if part is None else (part.decided,))
 
 
-@dataclass(frozen=True)
-class Plan:
-    """What a rebuild reads: the log up to `head`, in chunks of contracts."""
-
-    head: int
-    chunks: tuple[Chunk, ...]
-
-
 def applies(group: ProjectionGroup) -> bool:
     """Whether the group's rebuild runs in chunks (PostgreSQL log and views)."""
     recorder = group.app.recorder
     return isinstance(recorder, PostgresApplicationRecorder) and all(
         isinstance(p.view, PostgresRowView) for p in group.projections
     )
-
-
-class Claims:
-    """Which chunk is next, and how many events were applied (shared between processes)."""
-
-    def __init__(self) -> None:
-        self._next = 0
-        self._done = 0
-
-    def claim(self) -> int:
-        """The index of the next chunk to rebuild (past the last: none left)."""
-        found, self._next = self._next, self._next + 1
-        return found
-
-    def add_done(self, events: int) -> None:
-        self._done += events
-
-    def done(self) -> int:
-        return self._done
-
-
-class Helpers:
-    """Other processes that rebuild chunks beside this one (none: a plain rebuild)."""
-
-    def __init__(self) -> None:
-        self.claims = Claims()
-
-    def start(self, plan: Plan) -> None:
-        """Hand the plan to the helpers (the staging tables exist by then)."""
-
-    def check(self) -> None:
-        """Raise if a helper failed (called between chunks)."""
-
-    def finish(self) -> None:
-        """Wait for every helper to finish its chunks; raise if one failed."""
 
 
 class ChunkRebuilder:
@@ -171,12 +123,15 @@ class ChunkRebuilder:
         self.read = 0
 
     def plan(self, events_per_chunk: int = EVENTS_PER_CHUNK) -> Plan:
-        """The chunks of the log up to its head now (no chunk: an empty log)."""
+        """The ranges and chunks of the log up to its head now (no chunk: an empty log)."""
         head = self.recorder.max_notification_id() or 0
         with self.recorder.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self._plan, (head, events_per_chunk))
             chunks = tuple((row["lo"], row["hi"]) for row in curs.fetchall())
-        return Plan(head, chunks if head else ())
+        ordered = any(t.projection.ordered is not None for t in self.targets)
+        span = events_per_chunk  # a range of the log as long as a chunk
+        ranges = tuple((i, min(i + span - 1, head)) for i in range(1, head + 1, span))
+        return Plan(head, ranges if ordered else (), chunks if head else ())
 
     def create_staging(self) -> None:
         """Each view's staging tables, empty (any a dead rebuild left are dropped first)."""
@@ -196,34 +151,56 @@ class ChunkRebuilder:
                 for sql in target.sql.values():
                     curs.execute(sql.staging.drop)
 
-    def decide_in_order(self, head: int) -> None:
-        """The views' `OrderedPart`s: their events of the whole log, in order (this process).
-
-        The rows of tables the part only writes are staged after every read; the others
-        (counters) at the end.
-        """
+    def extract(self, span: Span) -> None:
+        """The ordering facts of the views' `OrderedPart`s in this range of the log, staged."""
+        first, last = span
         for target in self.targets:
             part = target.projection.ordered
             if part is None:
                 continue
-            with self._timing("ordered"):
-                self._decide(target, part, head)
+            notifications = self.recorder.select_notifications(
+                first, last - first + 1, stop=last, topics=topics_of(part.events)
+            )
+            rows = {}
+            for notification, event in zip(
+                notifications, self.group._decode(notifications), strict=True
+            ):
+                facts = part.extract(event)
+                if facts is not None:
+                    rows[(notification.id,)] = {"position": notification.id, **facts}
+            with self._timing("ordered"), target.view.datastore.transaction(commit=True) as curs:
+                target.sql[part.facts.name].copy(curs, rows.values(), staged=True)
 
-    def _decide(self, target: Target, part: OrderedPart, head: int) -> None:
+    def decide_in_order(self) -> None:
+        """The views' `OrderedPart`s decide, fact after fact in log order (this process).
+
+        The facts are read `DECIDE_BATCH` at a time by position; the rows of tables the part
+        only writes are staged after each read, the others (counters) at the end.
+        """
+        for target in self.targets:
+            part = target.projection.ordered
+            if part is not None:
+                with self._timing("ordered"):
+                    self._decide(target, part)
+
+    def _decide(self, target: Target, part: OrderedPart) -> None:
         batch = target.batch()
         tables = (*part.tables, part.decided.name)
         written = [t for t in tables if not target.sql[t].table.cached]
-        start, topics = 1, topics_of(part.events)
+        facts = target.sql[part.facts.name].staging
+        with target.view.datastore.transaction(commit=True) as curs:
+            curs.execute(facts.index)
+        after = 0
         while True:
-            notifications = self.recorder.select_notifications(
-                start, ORDERED_READ, stop=head, topics=topics
-            )
-            for event in self.group._decode(notifications):
-                part.apply(event, batch)
+            with target.view.datastore.get_connection() as conn, conn.cursor() as curs:
+                curs.execute(facts.page, (after, DECIDE_BATCH))
+                rows = curs.fetchall()
+            for row in rows:
+                part.decide(row, batch)
             self.stage(target, batch, written)
-            if len(notifications) < ORDERED_READ:
+            if len(rows) < DECIDE_BATCH:
                 break
-            start = notifications[-1].id + 1
+            after = rows[-1]["position"]
         self.stage(target, batch, tables)
         with target.view.datastore.transaction(commit=True) as curs:
             curs.execute(target.sql[part.decided.name].staging.index)
@@ -341,8 +318,14 @@ def rebuild_in_chunks(
         return 0, here
     try:
         here.create_staging()
-        here.decide_in_order(plan.head)
         helpers.start(plan)
+        while (index := helpers.ranges.claim()) < len(plan.ranges):
+            here.extract(plan.ranges[index])
+            helpers.ranges.add_done(1)
+            helpers.check()
+        helpers.extracted(len(plan.ranges))
+        here.decide_in_order()
+        helpers.decided()
         reported = 0
         while (index := helpers.claims.claim()) < len(plan.chunks):
             helpers.claims.add_done(here.rebuild_chunk(plan.chunks[index], plan.head))
@@ -363,28 +346,3 @@ def _report(progress: Callable[[int], None] | None, claims: Claims, reported: in
     if progress is not None and done > reported:
         progress(done - reported)
     return done
-
-
-def topics_of(classes: Sequence[type[Any]]) -> list[str]:
-    """The stored topics of these event classes and of all their subclasses.
-
-    A subclass exists once its module is imported: every module of the classes' top-level
-    packages is imported first (a module not imported yet would be read as no events).
-    """
-    for package in {cls.__module__.split(".")[0] for cls in classes}:
-        import_all(package)
-    seen: set[type[Any]] = set()
-    todo = list(classes)
-    while todo:
-        cls = todo.pop()
-        if cls not in seen:
-            seen.add(cls)
-            todo.extend(cls.__subclasses__())
-    return sorted({get_topic(cls) for cls in seen})
-
-
-def import_all(package: str) -> None:
-    """Import the package and every module under it."""
-    root = importlib.import_module(package)
-    for module in pkgutil.walk_packages(getattr(root, "__path__", []), f"{package}."):
-        importlib.import_module(module.name)

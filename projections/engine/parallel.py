@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from eventsourcing.persistence import PersistenceError
 from eventsourcing.postgres import PostgresFactory, PostgresTrackingRecorder
 
-from projections.engine import chunked
+from projections.engine import chunk_work, chunked
 from projections.engine.timing import Breakdown, instrument
 from projections.registry import all_specs, build_group
 
@@ -41,6 +41,10 @@ if TYPE_CHECKING:
     from eventsourcing.application import Application
 
     from projections.engine.runner import ProjectionGroup
+
+
+BARRIER_POLL = 0.05
+"""Seconds between looks at the other processes while waiting for them (or for the parent)."""
 
 
 class RebuildWorkerError(PersistenceError):
@@ -76,7 +80,7 @@ class PartReport:
     """The process's peak resident memory (this one's: since it started, whatever it did)."""
 
 
-class SharedClaims(chunked.Claims):
+class SharedClaims(chunk_work.Claims):
     """`Claims` in shared memory: every process of a parallel rebuild takes from them."""
 
     def __init__(self, context: Any) -> None:
@@ -115,12 +119,14 @@ class WorkerGroup:
         return build_group(app, all_specs(self.names), self.view_env)
 
 
-class Workers(chunked.Helpers):
-    """Worker processes taking chunks beside this one (`chunked.Helpers`)."""
+class Workers(chunk_work.Helpers):
+    """Worker processes taking chunks beside this one (`chunk_work.Helpers`)."""
 
     def __init__(self, recipe: WorkerGroup, count: int, *, timed: bool) -> None:
         context = multiprocessing.get_context("spawn")
+        self.ranges = SharedClaims(context)
         self.claims = SharedClaims(context)
+        self._decided = context.Event()
         self.reports: list[PartReport] = []
         self._started: list[tuple[BaseProcess, Connection]] = []
         self._done: list[Connection] = []
@@ -128,7 +134,13 @@ class Workers(chunked.Helpers):
             receiver, sender = context.Pipe()
             process = context.Process(
                 target=work,
-                args=(recipe, sender, os.getpid(), timed, self.claims),
+                args=(
+                    recipe,
+                    sender,
+                    os.getpid(),
+                    timed,
+                    Shared(self.ranges, self.claims, self._decided),
+                ),
                 name=f"rebuild worker {i + 1}",
                 daemon=True,
             )
@@ -136,7 +148,7 @@ class Workers(chunked.Helpers):
             sender.close()
             self._started.append((process, receiver))
 
-    def start(self, plan: chunked.Plan) -> None:
+    def start(self, plan: chunk_work.Plan) -> None:
         for process, pipe in self._started:
             try:
                 pipe.send(plan)
@@ -147,6 +159,15 @@ class Workers(chunked.Helpers):
         for process, receiver in self._started:
             if receiver.poll() or not process.is_alive():
                 self._collect(process, receiver)
+
+    def extracted(self, ranges: int) -> None:
+        sentinels = [process.sentinel for process, _ in self._started]
+        while self.ranges.done() < ranges:
+            self.check()
+            wait(sentinels, timeout=BARRIER_POLL)
+
+    def decided(self) -> None:
+        self._decided.set()
 
     def finish(self) -> None:
         for process, receiver in self._started:
@@ -222,7 +243,7 @@ def collect(process: BaseProcess, receiver: Connection, what: str = "rebuild") -
 def run_part(
     group: ProjectionGroup,
     progress: Callable[[int], None] | None,
-    helpers: chunked.Helpers | None,
+    helpers: chunk_work.Helpers | None,
     *,
     timed: bool,
 ) -> tuple[PartReport, int]:
@@ -248,22 +269,37 @@ def run_part(
     return report, applied
 
 
-def work(
-    recipe: WorkerGroup, pipe: Connection, parent: int, timed: bool, claims: SharedClaims
-) -> None:
-    """A worker process: rebuild chunks as they come, send ("ok", report) or ("error", why)."""
+@dataclass(frozen=True)
+class Shared:
+    """What a worker shares with the other processes: the claims, and the go for the chunks."""
+
+    ranges: SharedClaims
+    claims: SharedClaims
+    decided: Any
+    """Set once the ordered parts are decided (a multiprocessing Event)."""
+
+
+def work(recipe: WorkerGroup, pipe: Connection, parent: int, timed: bool, shared: Shared) -> None:
+    """A worker process: extract ordering facts and rebuild chunks as they come, then send
+    ("ok", report) or ("error", why)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent stops the workers
     gc.disable()  # a short-lived process whose rows hold no cycles (bootstrap.gc_paused)
     group: ProjectionGroup | None = None
     try:
         group = recipe.build()
-        plan: chunked.Plan = pipe.recv()
+        plan: chunk_work.Plan = pipe.recv()
         breakdown, _ = instrument(group) if timed else (None, None)
         wall, cpu = time.perf_counter(), time.process_time()
         part = chunked.ChunkRebuilder(group, breakdown)
-        while (index := claims.claim()) < len(plan.chunks):
+        while (index := shared.ranges.claim()) < len(plan.ranges):
             _check_parent(parent)
-            claims.add_done(part.rebuild_chunk(plan.chunks[index], plan.head))
+            part.extract(plan.ranges[index])
+            shared.ranges.add_done(1)
+        while not shared.decided.wait(BARRIER_POLL):
+            _check_parent(parent)
+        while (index := shared.claims.claim()) < len(plan.chunks):
+            _check_parent(parent)
+            shared.claims.add_done(part.rebuild_chunk(plan.chunks[index], plan.head))
         seconds, cpu = time.perf_counter() - wall, time.process_time() - cpu
         report = PartReport(
             recipe.names, True, part.read, seconds, cpu, breakdown, part.chunks, peak_rss_mib()

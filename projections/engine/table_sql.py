@@ -42,6 +42,8 @@ class Staging:
     copy: bytes
     select_range: bytes
     """Its rows whose first key column is between two values."""
+    page: bytes
+    """Its rows whose first key column is above a value, in its order, up to a limit."""
     move: bytes
     """Insert its rows into the table."""
     drop: bytes
@@ -115,6 +117,9 @@ class TableSql:
             .format(staging, cols)
             .as_bytes(None),
             select_range=SQL("SELECT * FROM {0} WHERE {1} BETWEEN %s AND %s")
+            .format(staging, Identifier(table.key[0]))
+            .as_bytes(None),
+            page=SQL("SELECT * FROM {0} WHERE {1} > %s ORDER BY {1} LIMIT %s")
             .format(staging, Identifier(table.key[0]))
             .as_bytes(None),
             move=SQL("INSERT INTO {0} ({1}) SELECT {1} FROM {2}")

@@ -67,6 +67,19 @@ ISSUED = Table(
     cached=False,
 )
 """A chunked rebuild's own table: each document's number and `seq`, decided in log order."""
+ISSUE_FACTS = Table(
+    "issue_facts",
+    ("position",),
+    (
+        ("position", "bigint"),
+        ("contract_id", "uuid"),
+        ("receivable_id", "text"),
+        ("kind", "text"),
+        ("year", "integer"),
+    ),
+    cached=False,
+)
+"""A chunked rebuild's own table: what numbering needs of each issuing event, by position."""
 CONTRACTS = Table(
     "contracts",
     ("contract_id",),
@@ -162,7 +175,7 @@ def numbered(item: Row, batch: Batch) -> tuple[str, int]:
     in log order; otherwise they are drawn from the sequences now.
     """
     if not batch.holds(ISSUED.name):
-        return draw_number(item, batch)
+        return draw_number(batch, facts_of(item))
     decided = batch.get(ISSUED.name, item["contract_id"], item["receivable_id"])
     if decided is None:
         msg = (
@@ -173,29 +186,43 @@ def numbered(item: Row, batch: Batch) -> tuple[str, int]:
     return decided["number"], decided["seq"]
 
 
-def draw_number(item: Row, batch: Batch) -> tuple[str, int]:
+def draw_number(batch: Batch, facts: Row) -> tuple[str, int]:
     """The next number of the document's kind and year, and the next `seq`; indexed."""
-    number = next_number(batch, item["kind"], item["issued_on"].year)
+    number = next_number(batch, facts["kind"], facts["year"])
     seq = _next(batch, *ISSUE_ORDER)
-    ref = {"contract_id": item["contract_id"], "receivable_id": item["receivable_id"]}
+    ref = {"contract_id": facts["contract_id"], "receivable_id": facts["receivable_id"]}
     batch.put("numbers", {"number": number, **ref})
     return number, seq
 
 
-def number_in_log_order(event: Any, batch: Batch) -> None:
-    """A chunked rebuild's pass over the log in order: number each document as it is issued."""
+def issue_facts(event: Any) -> Row | None:
+    """What numbering a document needs of the event that issues it (None: issues none)."""
     item = issued_item(event)
-    if item is not None:
-        number, seq = draw_number(item, batch)
-        batch.put(
-            ISSUED.name,
-            {
-                "contract_id": item["contract_id"],
-                "receivable_id": item["receivable_id"],
-                "number": number,
-                "seq": seq,
-            },
-        )
+    return None if item is None else facts_of(item)
+
+
+def facts_of(item: Row) -> Row:
+    """What numbering needs of a document's item row."""
+    return {
+        "contract_id": item["contract_id"],
+        "receivable_id": item["receivable_id"],
+        "kind": item["kind"],
+        "year": item["issued_on"].year,
+    }
+
+
+def number_in_log_order(facts: Row, batch: Batch) -> None:
+    """A chunked rebuild's numbering, document after document in log order."""
+    number, seq = draw_number(batch, facts)
+    batch.put(
+        ISSUED.name,
+        {
+            "contract_id": facts["contract_id"],
+            "receivable_id": facts["receivable_id"],
+            "number": number,
+            "seq": seq,
+        },
+    )
 
 
 def next_number(batch: Batch, kind: str, year: int) -> str:
@@ -212,9 +239,11 @@ def _next(batch: Batch, kind: str, year: int) -> int:
 
 InvoicesProjection.ordered = OrderedPart(
     events=(ReceivableIssued, CreditNoteIssued),
+    facts=ISSUE_FACTS,
+    extract=issue_facts,
+    decide=number_in_log_order,
     tables=(SEQUENCES.name, NUMBERS.name),
     decided=ISSUED,
-    apply=number_in_log_order,
 )
 
 SPEC = ViewSpec("invoices", InvoicesProjection, PostgresInvoicesView, InMemoryInvoicesView)
