@@ -63,6 +63,10 @@ class Helpers:
         """The ranges of the log whose ordering facts are extracted (done: ranges)."""
         self.claims = Claims()
         """The chunks of contracts (done: events applied)."""
+        self.staged = Claims()
+        """Done: the chunks whose rows are staged."""
+        self.views = Claims()
+        """The views to replace from their staging tables, in registry order."""
 
     def start(self, plan: Plan) -> None:
         """Hand the plan to the helpers (the staging tables exist by then)."""
@@ -76,8 +80,12 @@ class Helpers:
     def decided(self) -> None:
         """Let the helpers go on to the chunks (the ordered parts are decided)."""
 
+    def all_staged(self, chunks: int) -> None:
+        """Wait until every chunk is staged (by every process), then let the helpers replace
+        views too."""
+
     def finish(self) -> None:
-        """Wait for every helper to finish its chunks; raise if one failed."""
+        """Wait for every helper to finish its work; raise if one failed."""
 
 
 def topics_of(classes: Sequence[type[Any]]) -> list[str]:

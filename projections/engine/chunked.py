@@ -265,19 +265,17 @@ class ChunkRebuilder:
             for row in curs.fetchall():
                 decided[key_of(row)] = dict(row)
 
-    def replace_views(self, head: int) -> None:
-        """Each view's rows and tracking by its staged rows, one transaction per view."""
-        tracking = Tracking(self.group.app.name, head)
-        for target in self.targets:
-            moves = [target.sql[t.name].staging.move for t in target.view.tables]
+    def replace_view(self, index: int, head: int) -> None:
+        """The view's rows and tracking by its staged rows, in one transaction."""
+        target = self.targets[index]
+        moves = [target.sql[t.name].staging.move for t in target.view.tables]
 
-            def move(curs: psycopg.Cursor[Any], moves: list[bytes] = moves) -> None:
-                for statement in moves:
-                    curs.execute(statement)
+        def move(curs: psycopg.Cursor[Any]) -> None:
+            for statement in moves:
+                curs.execute(statement)
 
-            with self._timing("replace"):
-                target.view.replace_with(move, tracking)
-            target.view.forget()
+        with self._timing("replace"):
+            target.view.replace_with(move, Tracking(self.group.app.name, head))
 
     @contextlib.contextmanager
     def _timing(self, what: str) -> Iterator[None]:
@@ -329,13 +327,19 @@ def rebuild_in_chunks(
         reported = 0
         while (index := helpers.claims.claim()) < len(plan.chunks):
             helpers.claims.add_done(here.rebuild_chunk(plan.chunks[index], plan.head))
+            helpers.staged.add_done(1)
             helpers.check()
             reported = _report(progress, helpers.claims, reported)
-        helpers.finish()
+        helpers.all_staged(len(plan.chunks))
         _report(progress, helpers.claims, reported)
-        here.replace_views(plan.head)
+        while (index := helpers.views.claim()) < len(here.targets):
+            here.replace_view(index, plan.head)
+            helpers.check()
+        helpers.finish()
     finally:
         here.drop_staging()
+        for target in here.targets:  # whichever process replaced it, read it again
+            target.view.forget()
         group.reload_positions()
     return helpers.claims.done(), here
 

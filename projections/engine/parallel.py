@@ -127,6 +127,11 @@ class Workers(chunk_work.Helpers):
         self.ranges = SharedClaims(context)
         self.claims = SharedClaims(context)
         self._decided = context.Event()
+        self.staged = SharedClaims(context)
+        self.arrived = SharedClaims(context)
+        """Done: the workers through with their chunks."""
+        self.views = SharedClaims(context)
+        self._replacing = context.Event()
         self.reports: list[PartReport] = []
         self._started: list[tuple[BaseProcess, Connection]] = []
         self._done: list[Connection] = []
@@ -139,7 +144,15 @@ class Workers(chunk_work.Helpers):
                     sender,
                     os.getpid(),
                     timed,
-                    Shared(self.ranges, self.claims, self._decided),
+                    Shared(
+                        self.ranges,
+                        self.claims,
+                        self.staged,
+                        self.arrived,
+                        self.views,
+                        self._decided,
+                        self._replacing,
+                    ),
                 ),
                 name=f"rebuild worker {i + 1}",
                 daemon=True,
@@ -161,8 +174,18 @@ class Workers(chunk_work.Helpers):
                 self._collect(process, receiver)
 
     def extracted(self, ranges: int) -> None:
+        self._wait_for(self.ranges, ranges)
+
+    def all_staged(self, chunks: int) -> None:
+        self._wait_for(self.staged, chunks)
+        self._wait_for(self.arrived, len(self._started))  # none failed before its chunks
+        self._replacing.set()
+
+    def _wait_for(self, claims: chunk_work.Claims, done: int) -> None:
+        """Until `claims` has `done` done (raising if a worker failed meanwhile)."""
         sentinels = [process.sentinel for process, _ in self._started]
-        while self.ranges.done() < ranges:
+        self.check()
+        while claims.done() < done:
             self.check()
             wait(sentinels, timeout=BARRIER_POLL)
 
@@ -275,8 +298,18 @@ class Shared:
 
     ranges: SharedClaims
     claims: SharedClaims
+    staged: SharedClaims
+    arrived: SharedClaims
+    views: SharedClaims
     decided: Any
     """Set once the ordered parts are decided (a multiprocessing Event)."""
+    replacing: Any
+    """Set once every chunk is staged: the views may be replaced (an Event)."""
+
+    def wait(self, event: Any, parent: int) -> None:
+        """Until the event is set, or the parent has died (RuntimeError)."""
+        while not event.wait(BARRIER_POLL):
+            _check_parent(parent)
 
 
 def work(recipe: WorkerGroup, pipe: Connection, parent: int, timed: bool, shared: Shared) -> None:
@@ -295,11 +328,15 @@ def work(recipe: WorkerGroup, pipe: Connection, parent: int, timed: bool, shared
             _check_parent(parent)
             part.extract(plan.ranges[index])
             shared.ranges.add_done(1)
-        while not shared.decided.wait(BARRIER_POLL):
-            _check_parent(parent)
+        shared.wait(shared.decided, parent)
         while (index := shared.claims.claim()) < len(plan.chunks):
             _check_parent(parent)
             shared.claims.add_done(part.rebuild_chunk(plan.chunks[index], plan.head))
+            shared.staged.add_done(1)
+        shared.arrived.add_done(1)
+        shared.wait(shared.replacing, parent)
+        while (index := shared.views.claim()) < len(part.targets):
+            part.replace_view(index, plan.head)
         seconds, cpu = time.perf_counter() - wall, time.process_time() - cpu
         report = PartReport(
             recipe.names, True, part.read, seconds, cpu, breakdown, part.chunks, peak_rss_mib()
