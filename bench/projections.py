@@ -750,13 +750,17 @@ def main(argv: list[str] | None = None) -> int:
         )
         ratio_verdict = "met" if rebuild_rate / sub_rate >= RATIO_TARGET else "NOT met"
         print(f"           ratio target >= {RATIO_TARGET}x the subscription: {ratio_verdict}")
-        peaks = [peak, *rss.children.values()]
-        memory_verdict = "met" if max(peaks) <= MEMORY_TARGET_MIB else "NOT met"
+        workers = list(rss.children.values())
+        grown = peak - rss.start_mib
+        # A worker is a fresh process doing what this one does (a CLI rebuild's own process
+        # is one too); this process also holds the generated book's leftovers, so only its
+        # growth is its rebuild's.
+        worst = max(workers, default=grown)
+        memory_verdict = "met" if worst <= MEMORY_TARGET_MIB else "NOT met"
         print(
-            f"rebuild memory  peak {max(peaks):.0f} MiB in one process"
-            f" ({', '.join(f'{p:.0f}' for p in peaks)} MiB; this process held"
-            f" {rss.start_mib:.0f} MiB before); target <= {MEMORY_TARGET_MIB} MiB:"
-            f" {memory_verdict}"
+            f"rebuild memory  worker process peak {worst:.0f} MiB; this process grew by"
+            f" {grown:.0f} MiB over the {rss.start_mib:.0f} MiB it held before (peak"
+            f" {peak:.0f}); target <= {MEMORY_TARGET_MIB} MiB a process: {memory_verdict}"
         )
         print(f"live lag   p99 {lag_p99:.1f} ms; target < {LAG_TARGET_MS:.0f} ms: {lag_verdict}")
         print(f"max RSS    {max_rss_mib():.0f} MiB")
