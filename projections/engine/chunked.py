@@ -1,7 +1,8 @@
 """A rebuild in bounded memory: the log read a chunk of contracts at a time, rows staged.
 
-Every row of a view belongs to one contract (its key starts with the contract id), so a
-contract's final rows are known once its own events are applied: a chunked rebuild reads the
+Every row of a view comes from one contract's events (but what an `OrderedPart` decides,
+below), so a contract's final rows are known once its own events are applied (a property of
+the views: tests/integration/test_chunked_rebuild.py checks it). A chunked rebuild reads the
 events of a range of contracts (`Plan`: ranges of about `EVENTS_PER_CHUNK` events, up to
 the log's head when it started), applies them in log order to empty batches, COPYs the rows
 into each table's staging table (unlogged, no key) and forgets them. Memory is that of one
@@ -9,12 +10,15 @@ chunk, whatever the size of the book; each event is read and decoded once, by wh
 process claims its chunk (projections/engine/parallel.py shares the chunks among processes).
 
 What a view decides by the order of events across contracts (an invoice's number:
-`OrderedPart`) is decided first, by one pass in log order over just the events it needs.
+`OrderedPart`) is decided first: its facts are extracted from ranges of the log (just the
+events it needs, by any process), then decided in log order by this process from the
+staged facts, and each chunk reads what was decided for its contracts.
 
 At the end each view's rows and tracking are replaced in one transaction (TRUNCATE, INSERT
-from the staging tables, tracking), view after view in registry order as before: a rebuild
-that fails or is killed leaves every view it had not replaced yet as it was. The staging
-tables are dropped at the end, and dropped again by the next rebuild if one died.
+from the staging tables, tracking), view after view in registry order (with workers, each
+process takes the next view): a rebuild that fails or is killed leaves every view it had not
+replaced yet as it was. The staging tables are dropped at the end, and dropped again by the
+next rebuild if one died.
 """
 
 from __future__ import annotations

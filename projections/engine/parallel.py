@@ -1,16 +1,17 @@
-"""A rebuild over several cores: the contracts' chunks shared among processes.
+"""A rebuild over several cores: the work of a chunked rebuild shared among processes.
 
 A rebuild is CPU-bound Python (decoding, the views' apply, formatting the COPY), so one
 process uses one core. `ParallelRebuild` starts worker processes (`spawn`: a fresh
-interpreter, no inherited connections or threads) beside this one; all of them take the
-chunks of a chunked rebuild (projections/engine/chunked.py) one at a time from a shared
-counter, so each event is read and decoded once, by one process, and a slow process simply
-takes fewer chunks. Workers only fill the staging tables: this process decides what
-depends on the order across contracts first, and replaces the views at the end, so the
-guarantees stay those of one process (a view is replaced with its rows and tracking together
-or not at all). If a worker fails, this process stops at its next chunk and raises
-`RebuildWorkerError` with a one-line reason, the workers still running are terminated, and
-no view is replaced. A worker whose parent has died stops at its next chunk.
+interpreter, no inherited connections or threads) beside this one; all of them take the work
+of a chunked rebuild (projections/engine/chunked.py) a unit at a time from shared counters:
+the ranges of the log whose numbering facts are extracted, then (once this process has
+decided the numbering) the chunks of contracts, then (once every chunk is staged and every
+worker is through its chunks) the views to replace. Each event is read and decoded once, by
+one process, and a slow process simply does less. Each view is still replaced with its rows
+and tracking in one transaction, or not at all. If a worker fails, this process raises
+`RebuildWorkerError` with a one-line reason at its next look (between units of work, and
+always before any view is replaced), the workers still running are terminated (an open
+transaction rolls back). A worker whose parent has died stops at its next unit.
 """
 
 from __future__ import annotations

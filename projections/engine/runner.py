@@ -8,11 +8,11 @@ views of one PostgreSQL database commit a batch in ONE transaction, each with it
 and tracking (`commit_all`: live, one round trip and one WAL flush per batch, not six).
 Live, the runner sleeps on PostgreSQL's NOTIFY (sent by every insert) and catches up again.
 
-A rebuild (and, when asked, a catch-up of views still at position 0) applies the whole log
-to each view in memory and replaces the view's rows and tracking in one transaction at the
-end (`RowView.replace`): no reads, each final row written once with COPY, and a rebuild that
-dies midway leaves every view it had not replaced yet as it was. A group given a
-`ParallelRebuild` splits a rebuild's views over processes, one core each.
+A rebuild (and, when asked, a catch-up of views still at position 0) replaces each view's
+rows and tracking in one transaction at the end, so a rebuild that dies midway leaves every
+view it had not replaced yet as it was. On PostgreSQL it goes a chunk of contracts at a time
+in bounded memory (projections/engine/chunked.py), shared by worker processes when the group
+has a `ParallelRebuild`; in memory it applies the whole log at once (`RowView.replace`).
 """
 
 from __future__ import annotations
