@@ -16,6 +16,7 @@ from domain.contract import Contract
 from infra.bootstrap import rebuild
 from infra.simulate.in_process import IN_MEMORY_ENV, simulate
 from infra.simulate.scenario import load_scenario
+from projections.engine.chunk_work import Plan
 from projections.engine.chunked import ChunkRebuilder
 from projections.registry import VIEW_MODULES
 from tests.integration.test_projection_runner import (
@@ -24,6 +25,7 @@ from tests.integration.test_projection_runner import (
     all_rows,
     head,
     positions,
+    store_scenarios,
 )
 
 if TYPE_CHECKING:
@@ -44,15 +46,20 @@ def store_interleaved(app: ContractsApplication, *names: str, step: int = 4) -> 
     contract in turn: the log interleaves the contracts, as a real book's does."""
     histories = []
     for name in names:
-        scenario = load_scenario(SCENARIOS / f"{name}.json")
-        rehearsal = ContractsApplication(env=IN_MEMORY_ENV)
-        simulate(scenario, app=rehearsal)
-        events = list(rehearsal.events.get(Contract.create_id(scenario.terms.contract_number)))
+        events = lived(name)
         histories.append([events[i : i + step] for i in range(0, len(events), step)])
     for turn in zip_longest(*histories):
         for events in turn:
             if events:
                 app.save(*events)
+
+
+def lived(name: str) -> list[Any]:
+    """The events of a scenario's contract, lived in memory."""
+    scenario = load_scenario(SCENARIOS / f"{name}.json")
+    rehearsal = ContractsApplication(env=IN_MEMORY_ENV)
+    simulate(scenario, app=rehearsal)
+    return list(rehearsal.events.get(Contract.create_id(scenario.terms.contract_number)))
 
 
 def staging_tables(info: PostgresInfo, schema: str) -> list[str]:
@@ -134,3 +141,40 @@ class TestChunkedRebuild:
         with pytest.raises(KilledError):
             rebuild(group)
         assert staging_tables(pg_info, schema) == []
+
+    def test_events_stored_during_a_rebuild_are_left_to_the_runner(
+        self,
+        app: ContractsApplication,
+        pg_env: dict[str, str],
+        rebuild_env: dict[str, str],
+        groups: Callable[..., ProjectionGroup],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        # Given a rebuild during which more events of its contracts (and of a new one) are
+        # stored, once it has planned its chunks
+        first, second = lived("arrears-formal-notice"), lived("total-loss")
+        app.save(*first[:-6])
+        app.save(*second[:-6])
+        started_at = head(app)
+        planned = ChunkRebuilder.plan
+
+        def plan_then_store(part: ChunkRebuilder, events_per_chunk: int) -> Plan:
+            found = planned(part, events_per_chunk)
+            app.save(*first[-6:])
+            app.save(*second[-6:])
+            store_scenarios(app, "theft-not-recovered")
+            return found
+
+        monkeypatch.setattr(ChunkRebuilder, "plan", plan_then_store)
+        group = groups(app, pg_env, rebuild_workers=1)
+        group.chunk_events = 40
+
+        # When it runs, it rebuilds the log up to where it started, and no further
+        assert rebuild(group) == started_at
+        assert positions(group) == dict.fromkeys(VIEW_MODULES, started_at)
+
+        # Then the runner applies the rest once, as views that followed the log all along
+        assert group.catch_up() == head(app) - started_at
+        followed = groups(app, rebuild_env)
+        followed.catch_up()
+        assert all_rows(group) == all_rows(followed)
