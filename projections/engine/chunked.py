@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 import psycopg
-from eventsourcing.persistence import Notification, Tracking
+from eventsourcing.persistence import Notification, PersistenceError, Tracking
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.sql import SQL, Identifier
 
@@ -149,7 +149,7 @@ class ChunkRebuilder:
         the next rebuild drops what is left)."""
         for target in self.targets:
             with (
-                contextlib.suppress(psycopg.Error),
+                contextlib.suppress(psycopg.Error, PersistenceError),
                 target.view.datastore.transaction(commit=True) as curs,
             ):
                 for sql in target.sql.values():
@@ -344,7 +344,8 @@ def rebuild_in_chunks(
         here.drop_staging()
         for target in here.targets:  # whichever process replaced it, read it again
             target.view.forget()
-        group.reload_positions()
+        with contextlib.suppress(PersistenceError):  # not over the error that got us here
+            group.reload_positions()
     return helpers.claims.done(), here
 
 
