@@ -59,6 +59,8 @@ class Target:
     projection: BatchProjection[Any]
     view: PostgresRowView
     sql: dict[str, TableSql]
+    topics: list[str]
+    """The stored topics of its ordered part's events (none without one)."""
 
     @classmethod
     def of(cls, projection: BatchProjection[Any]) -> Target:
@@ -69,7 +71,7 @@ class Target:
             prefix = view.tracking_table_name.removesuffix("_tracking")
             for table in (part.decided, part.facts):
                 sql[table.name] = TableSql(view.datastore.schema, f"{prefix}_{table.name}", table)
-        return cls(projection, view, sql)
+        return cls(projection, view, sql, [] if part is None else topics_of(part.events))
 
     def batch(self) -> Batch:
         """An empty batch of the view, with its ordered part's table."""
@@ -163,7 +165,7 @@ class ChunkRebuilder:
             if part is None:
                 continue
             notifications = self.recorder.select_notifications(
-                first, last - first + 1, stop=last, topics=topics_of(part.events)
+                first, last - first + 1, stop=last, topics=target.topics
             )
             rows = {}
             for notification, event in zip(
