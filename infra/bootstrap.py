@@ -216,14 +216,36 @@ class ProjectionsBusyError(RuntimeError):
     """Another process runs or rebuilds the projections of this event store."""
 
 
+class StandbyEndedError(RuntimeError):
+    """A standby projections worker was stopped before it took the lock over."""
+
+
+STANDBY_POLL_SECONDS = 0.5
+"""How often a standby asks for the projection lock: the longest it waits, after the active
+worker's session ended, before it takes over (then it catches up and follows)."""
+
+
+@dataclass(frozen=True)
+class Standby:
+    """Wait for the projection lock instead of failing (a hot standby, docs/scaling.md)."""
+
+    stop: threading.Event
+    """Set to give up waiting (StandbyEndedError); Ctrl-C or SIGTERM does the same."""
+    waiting: Callable[[], None]
+    """Called once when another process holds the lock, before the wait begins."""
+    poll: float = STANDBY_POLL_SECONDS
+
+
 @contextmanager
-def projections_lock(app: Application[Any]) -> Iterator[None]:
+def projections_lock(app: Application[Any], standby: Standby | None = None) -> Iterator[None]:
     """Hold the event store's projection lock: one runner or rebuild at a time.
 
     A session-level PostgreSQL advisory lock on a connection of its own, keyed by the
     application's table, so a rebuild cannot clear a view under a live runner (whose
     positions it would invalidate) and two runners do not race for the same tracking ids.
-    In-memory applications need no lock. Raises ProjectionsBusyError when it is taken.
+    In-memory applications need no lock. When it is taken: ProjectionsBusyError, or with
+    `standby` the lock is asked for again every `standby.poll` seconds until it is free (the
+    holder stopped, or was killed: PostgreSQL ends a dead client's session and its lock).
     """
     recorder = app.recorder
     if not isinstance(recorder, PostgresApplicationRecorder):
@@ -236,18 +258,35 @@ def projections_lock(app: Application[Any]) -> Iterator[None]:
     kwargs = {k: v for k, v in kwargs.items() if k not in ("autocommit", "row_factory")}
     key = f"lease:projections:{datastore.schema}.{recorder.events_table_name}"
     with psycopg.connect(conninfo, autocommit=True, **kwargs) as conn:
-        row = conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (key,)).fetchone()
-        if row is None or not row[0]:
-            raise ProjectionsBusyError(
-                "another projection runner or rebuild is running on this event store"
-                " (`lease dev` or `lease run projections`); stop it first"
-            )
+
+        def taken() -> bool:
+            row = conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (key,)).fetchone()
+            return row is not None and bool(row[0])
+
+        if not taken():
+            if standby is None:
+                raise ProjectionsBusyError(
+                    "another projection runner or rebuild is running on this event store"
+                    " (`lease dev` or `lease run projections`); stop it first"
+                )
+            _wait_as_standby(standby, taken)
         try:
             yield
         finally:
             # A connection cut by a database restart took the session's lock with it.
             with contextlib.suppress(psycopg.OperationalError):
                 conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
+
+
+def _wait_as_standby(standby: Standby, taken: Callable[[], bool]) -> None:
+    """Until `taken()` gets the lock; StandbyEndedError once stopped (or interrupted)."""
+    standby.waiting()
+    try:
+        while not taken():
+            if standby.stop.wait(standby.poll):
+                raise StandbyEndedError("stopped while on standby")
+    except KeyboardInterrupt:
+        raise StandbyEndedError("stopped while on standby") from None
 
 
 @contextmanager

@@ -5,8 +5,9 @@ from __future__ import annotations
 import signal
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
+import typer
 from kafka.errors import KafkaError
 from rich.console import Console
 
@@ -34,8 +35,21 @@ if TYPE_CHECKING:
     from types import FrameType
 
 
+Standby = Annotated[
+    bool,
+    typer.Option(
+        "--standby/--no-standby",
+        help="While another projections worker holds this event store's views, wait and take"
+        " over when it stops or dies (default); --no-standby fails at once instead.",
+    ),
+]
+
+
 def run_projections_command(
-    names: ViewNames = None, data_dir: DataDir = None, verbose: Verbose = False
+    names: ViewNames = None,
+    data_dir: DataDir = None,
+    verbose: Verbose = False,
+    standby: Standby = True,
 ) -> None:
     """`lease run projections [NAME]...`; its help is the worker registry's."""
     configure_logging(verbose=verbose)
@@ -51,7 +65,7 @@ def run_projections_command(
     try:
         with (
             projection_group(settings, chosen) as (contracts, group),
-            bootstrap.projections_lock(contracts),
+            bootstrap.projections_lock(contracts, standby_of(console, stop) if standby else None),
         ):
             applied = bootstrap.catch_up(group)
             position = min((s.position for s in group.status()), default=0)
@@ -66,6 +80,8 @@ def run_projections_command(
             for sig in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(sig, request_stop)
             reconnecting("projections", lambda s: bootstrap.follow(group, s))(stop)
+    except bootstrap.StandbyEndedError:
+        pass  # stopped before it was needed: a clean stop
     except KeyboardInterrupt:
         fail(command, "interrupted while catching up (applied batches are kept)", code=INTERRUPTED)
     except STARTUP_ERRORS as err:
@@ -74,6 +90,18 @@ def run_projections_command(
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     console.print("Stopped.")
+
+
+def standby_of(console: Console, stop: threading.Event) -> bootstrap.Standby:
+    """The projections worker's standby: says once that it waits, then waits for the lock."""
+
+    def waiting() -> None:
+        console.print(
+            "Standby: another projections worker holds this event store's views;"
+            " taking over when it stops."
+        )
+
+    return bootstrap.Standby(stop, waiting)
 
 
 def worker_command(name: str) -> Callable[..., None]:
