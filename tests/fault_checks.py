@@ -5,7 +5,8 @@
     was dead-lettered;
 (b) no effect was recorded twice: one KmCapReached + ContractEndedByLaw per over-cap
     contract and none elsewhere, no invoice credited twice, every payment booked and every
-    reading reported exactly once, no period invoiced twice;
+    reading reported exactly once, no period invoiced twice, every external agreement
+    registered and ended exactly once on its customer's portal account;
 (c) the views the projections worker kept equal the views rebuilt in memory from the log.
 """
 
@@ -20,6 +21,8 @@ from domain.contract.base_events import ContractEvent
 from domain.contract.billing_events import CreditNoteIssued, InstalmentInvoiced, PaymentReceived
 from domain.contract.incidents_events import OdometerReported
 from domain.contract.termination_events import ContractEndedByLaw
+from domain.portal.application import PortalApplication
+from domain.portal.content_events import ExternalAgreementEnded, ExternalAgreementRegistered
 from infra import bootstrap
 from infra.schemas.envelope import envelope
 from tests.fault_lab import TERMINATION_ACTOR, count_of
@@ -27,9 +30,11 @@ from tests.integration.test_projection_runner import all_rows
 from tests.topic_reader import deduplicated, keyed, read_topic
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
     import psycopg
+    from eventsourcing.application import Application
+    from eventsourcing.domain import DomainEventProtocol
 
     from domain.application import ContractsApplication
     from tests.fault_driver import Plan
@@ -43,7 +48,7 @@ Events = list[tuple[int, ContractEvent]]
 
 def settled(the_plan: Plan) -> Callable[[psycopg.Connection[Any]], bool]:
     """`settle`'s condition: every over-cap contract ended, every payment booked, every
-    reading reported."""
+    reading reported, every external agreement ended."""
     readings = the_plan.count("reading")
 
     def done(conn: psycopg.Connection[Any]) -> bool:
@@ -51,22 +56,41 @@ def settled(the_plan: Plan) -> Callable[[psycopg.Connection[Any]], bool]:
             count_of(conn, ContractEndedByLaw) >= len(the_plan.over_cap)
             and count_of(conn, PaymentReceived) >= the_plan.payments
             and count_of(conn, OdometerReported) >= readings
+            and count_of(conn, ExternalAgreementEnded, "portal") >= the_plan.agreements
         )
 
     return done
 
 
-def stored(app: ContractsApplication) -> Events:
-    """Every stored event with its notification id, in log order."""
-    out = []
+def logged(app: Application[Any]) -> Iterator[tuple[int, DomainEventProtocol[Any]]]:
+    """Every event `app` stored, with its notification id, in log order."""
     start = 1
     while notifications := app.recorder.select_notifications(start, 1000):
         for notification in notifications:
-            event = app.mapper.to_domain_event(notification)
-            assert isinstance(event, ContractEvent)
-            out.append((notification.id, event))
+            yield notification.id, app.mapper.to_domain_event(notification)
         start = notifications[-1].id + 1
+
+
+def stored(app: ContractsApplication) -> Events:
+    """Every stored contract event with its notification id, in log order."""
+    out = []
+    for n, event in logged(app):
+        assert isinstance(event, ContractEvent)
+        out.append((n, event))
     return out
+
+
+def agreements_applied(env: dict[str, str]) -> Counter[tuple[str, str]]:
+    """(event name, agreement id) -> how often the portal stored it."""
+    portal = PortalApplication(env=env)
+    try:
+        return Counter(
+            (type(event).__name__, event.agreement_id)
+            for _, event in logged(portal)
+            if isinstance(event, ExternalAgreementRegistered | ExternalAgreementEnded)
+        )
+    finally:
+        portal.close()
 
 
 def rebuilt_in_memory(app: ContractsApplication) -> dict[str, list[dict[str, Any]]]:
@@ -130,6 +154,10 @@ def check_settled(lab: Lab, app: ContractsApplication, the_plan: Plan, last: int
     assert len(readings) == the_plan.count("reading")
     invoiced = [(c, e.period_start) for c, e in of if isinstance(e, InstalmentInvoiced)]
     assert repeated(invoiced) == []
+    ends = (ExternalAgreementRegistered, ExternalAgreementEnded)
+    agreements = [s.agreement_id for s in the_plan.steps if s.kind == "agreement"]
+    once = Counter((e.__name__, a) for a in agreements for e in ends)
+    assert agreements_applied(lab.env) == once
 
     # (c) the views the projections worker kept equal a rebuild
     live = live_views(app, lab.env)

@@ -23,7 +23,7 @@ from eventsourcing.persistence import InterfaceError, OperationalError
 
 from domain.contract.incidents import ReportOdometer
 from tests.factories import REF_START, ctx, handed_over_ref_contract
-from tests.fault_lab import payment_message, reading_message
+from tests.fault_lab import agreement_message, payment_message, reading_message
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -41,13 +41,17 @@ PAID_ON = REF_START + timedelta(days=1)
 DB_ERRORS = (OperationalError, InterfaceError, psycopg.OperationalError)
 OUTAGE_TIMEOUT = 60.0
 
-Kind = Literal["hand_over", "reading", "payment"]
+AGREEMENTS_END = date(2029, 6, 30)
+"""When every external agreement of the load ends."""
+
+Kind = Literal["hand_over", "reading", "payment", "agreement"]
 
 
 @dataclasses.dataclass(frozen=True)
 class Step:
-    """One command of the plan: hand `number` over, report reading `value` (the k-th), or
-    pay `value` cents under `payment_id`."""
+    """One command of the plan: hand `number` over, report reading `value` (the k-th),
+    pay `value` cents under `payment_id`, or register the external agreement
+    `agreement_id` of the contract's customer (`customer`: one per contract)."""
 
     kind: Kind
     number: str
@@ -58,6 +62,14 @@ class Step:
     def payment_id(self) -> str:
         return f"PAY-{self.number}-{self.nth}"
 
+    @property
+    def customer(self) -> str:
+        return f"CU-{self.number}"
+
+    @property
+    def agreement_id(self) -> str:
+        return f"EXT-{self.number}-{self.nth}"
+
 
 @dataclasses.dataclass(frozen=True)
 class Plan:
@@ -66,14 +78,23 @@ class Plan:
     steps: list[Step]
     over_cap: frozenset[str]
     payments: int
+    agreements: int = 0
 
     def count(self, kind: Kind) -> int:
         return sum(1 for s in self.steps if s.kind == kind)
 
 
-def plan(rng: random.Random, contracts: int, readings: int, payments: int, over: float) -> Plan:
-    """Each contract: handed over, then `readings` readings and `payments` payments in a random
-    order; an over-cap contract's last reading is at or over the cap."""
+def plan(
+    rng: random.Random,
+    contracts: int,
+    readings: int,
+    payments: int,
+    over: float,
+    agreements: int = 0,
+) -> Plan:
+    """Each contract: handed over, then `readings` readings, `payments` payments and
+    `agreements` external agreements of its customer in a random order; an over-cap
+    contract's last reading is at or over the cap."""
     queues: dict[str, list[Step]] = {}
     over_cap: set[str] = set()
     for _ in range(contracts):
@@ -85,6 +106,8 @@ def plan(rng: random.Random, contracts: int, readings: int, payments: int, over:
         steps = [Step("reading", number, km, k) for k, km in enumerate(kms, 1)]
         for k in range(1, payments + 1):  # the payments fall between the readings
             steps.insert(rng.randrange(len(steps) + 1), Step("payment", number, 100_000, k))
+        for k in range(1, agreements + 1):
+            steps.insert(rng.randrange(len(steps) + 1), Step("agreement", number, 0, k))
         queues[number] = [Step("hand_over", number), *steps]
     ordered: list[Step] = []
     active = list(queues)
@@ -93,12 +116,13 @@ def plan(rng: random.Random, contracts: int, readings: int, payments: int, over:
         ordered.append(queues[number].pop(0))
         if not queues[number]:
             active.remove(number)
-    return Plan(ordered, frozenset(over_cap), contracts * payments)
+    return Plan(ordered, frozenset(over_cap), contracts * payments, contracts * agreements)
 
 
 class Driver:
     """Issues the plan's steps at `rate` per second: hand-overs through the application,
-    readings through the application (or the odometer feed), payments through the feed."""
+    readings through the application (or the odometer feed), payments and agreements
+    through their feeds."""
 
     def __init__(
         self,
@@ -181,6 +205,9 @@ class Driver:
                 step.number,
                 payment_message(step.number, step.payment_id, amount, PAID_ON),
             )
+        elif step.kind == "agreement":
+            message = agreement_message(step.customer, step.agreement_id, AGREEMENTS_END)
+            self.send("external_agreements", step.customer, message)
         elif self.readings_via_feed:
             reading_id = f"KM-{step.number}-{step.nth}"
             self.send(

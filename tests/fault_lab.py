@@ -27,13 +27,12 @@ from psycopg import errors as pg_errors
 from psycopg import sql
 
 from domain.application import ContractsApplication
-from domain.contract.base_events import ContractEvent
 from infra.kafka import create_topics, group_at_end
 from infra.schemas.envelope import encode
 from projections.registry import VIEW_MODULES
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator, Mapping
     from datetime import date
 
     from infra.settings import PostgresInfo
@@ -44,8 +43,20 @@ POLL = 0.05
 STOP_TIMEOUT = 15.0
 SEND_TIMEOUT = 30.0
 PARTITIONS = 2
-TOPIC_KEYS = ("contract_events", "deadlines", "payments", "odometer", "dead_letter")
-CONSUMER_GROUPS = {"termination": "contract_events", "payments": "payments", "odometer": "odometer"}
+TOPIC_KEYS = (
+    "contract_events",
+    "deadlines",
+    "payments",
+    "odometer",
+    "external_agreements",
+    "dead_letter",
+)
+CONSUMER_GROUPS = {
+    "termination": "contract_events",
+    "payments": "payments",
+    "odometer": "odometer",
+    "external_agreements": "external_agreements",
+}
 """Each consumer worker's group and the topic whose end says it is done."""
 TERMINATION_ACTOR = "SYSTEM:termination"
 
@@ -54,6 +65,7 @@ READY_MARKERS = {
     "termination": "assigned, reading from",
     "payments": "assigned, reading from",
     "odometer": "assigned, reading from",
+    "external_agreements": "assigned, reading from",
     "scheduler": "scheduler: running on",
     "projections": "Caught up:",
 }
@@ -73,10 +85,12 @@ def wait_until(condition: Callable[[], bool], what: str, timeout: float) -> None
 
 
 class Worker:
-    """One `lease run <name>` process at a time, restarted after each kill; logs per start."""
+    """One `lease run <name>` process at a time, restarted after each kill; logs per start.
+    `label` names it in the lab and its logs: `name`, or `name-2` for a second instance."""
 
-    def __init__(self, name: str, env: dict[str, str], logs: Path) -> None:
+    def __init__(self, name: str, env: dict[str, str], logs: Path, label: str = "") -> None:
         self.name, self.env, self.logs = name, env, logs
+        self.label = label or name
         self.starts = 0
         self.kills = 0
         self.process: subprocess.Popen[bytes] | None = None
@@ -84,7 +98,7 @@ class Worker:
 
     @property
     def log(self) -> Path:
-        return self.logs / f"{self.name}-{self.starts}.log"
+        return self.logs / f"{self.label}-{self.starts}.log"
 
     def start(self) -> None:
         self.starts += 1
@@ -107,25 +121,31 @@ class Worker:
     def logged(self, text: str) -> bool:
         """Whether any start of this worker logged `text`."""
         return any(
-            text in (self.logs / f"{self.name}-{n}.log").read_text(errors="replace")
+            text in (self.logs / f"{self.label}-{n}.log").read_text(errors="replace")
             for n in range(1, self.starts + 1)
         )
 
+    def kill(self) -> None:
+        """SIGKILL (no clean-up of any kind); not restarted."""
+        process, self.process = self.process, None
+        assert process is not None
+        process.send_signal(signal.SIGKILL)
+        process.wait(STOP_TIMEOUT)
+        self.kills += 1
+
     def kill_and_restart(self) -> None:
         """SIGKILL (no clean-up of any kind), then a new process at once."""
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(STOP_TIMEOUT)
-        self.kills += 1
+        self.kill()
         self.start()
 
     def check_alive(self) -> None:
-        """Fail with the log's tail if the process ended by itself."""
-        assert self.process is not None
+        """Fail with the log's tail if the process ended by itself (not if it was killed)."""
+        if self.process is None:
+            return
         code = self.process.poll()
         if code is not None:
             tail = self.log.read_text(errors="replace")[-3000:]
-            pytest.fail(f"{self.name} exited with {code} by itself:\n{tail}")
+            pytest.fail(f"{self.label} exited with {code} by itself:\n{tail}")
 
     def stop(self) -> None:
         """SIGTERM (the graceful stop), SIGKILL if it does not end in time."""
@@ -156,6 +176,10 @@ class Lab:
     @property
     def topic(self) -> str:
         return self.topics["contract_events"]
+
+    def runs(self, name: str) -> bool:
+        """Whether the lab has an instance of the worker `name`."""
+        return any(worker.name == name for worker in self.workers.values())
 
     def check_alive(self) -> None:
         for worker in self.workers.values():
@@ -196,12 +220,26 @@ def worker_env(
     return env
 
 
+def labelled(names: Iterable[str], instances: Mapping[str, int]) -> list[tuple[str, str]]:
+    """(name, label) of each worker instance: `name` for the first, `name-2`... after it."""
+    return [
+        (name, name if n == 1 else f"{name}-{n}")
+        for name in names
+        for n in range(1, instances.get(name, 1) + 1)
+    ]
+
+
 @contextmanager
 def open_lab(
-    db: PostgresInfo, bootstrap_servers: str, logs: Path, names: Iterable[str], on: date
+    db: PostgresInfo,
+    bootstrap_servers: str,
+    logs: Path,
+    names: Iterable[str],
+    on: date,
+    instances: Mapping[str, int] | None = None,
 ) -> Iterator[Lab]:
     """Topics of this test, the event store created, the named workers started (and
-    stopped on exit)."""
+    stopped on exit); `instances` of a name (default one) in one consumer group."""
     token = secrets.token_hex(4)
     topics = {name: f"test.faults.{name}.{token}" for name in TOPIC_KEYS}
     create_topics(bootstrap_servers, list(topics.values()), PARTITIONS)
@@ -209,7 +247,10 @@ def open_lab(
     ContractsApplication(env=env).close()  # the events table exists before any worker starts
     group_prefix = f"test.faults.{token}."
     process_env = worker_env(db, bootstrap_servers, topics, group_prefix, on)
-    workers = {name: Worker(name, process_env, logs) for name in names}
+    workers = {
+        label: Worker(name, process_env, logs, label)
+        for name, label in labelled(names, instances or {})
+    }
     lab = Lab(env, db.dsn, bootstrap_servers, topics, workers, group_prefix)
     try:
         for worker in workers.values():
@@ -231,6 +272,19 @@ def payment_message(number: str, payment_id: str, amount: str, on: date) -> dict
         "amount": {"amount": amount, "currency": "EUR"},
         "received_on": on.isoformat(),
         "method": "TRANSFER",
+    }
+
+
+def agreement_message(customer: str, agreement_id: str, ends_on: date) -> dict[str, Any]:
+    """An ExternalAgreementMessage v1 (docs/schemas/external-agreements): a financing
+    agreement registered with its end date (registered and ended on the portal account)."""
+    return {
+        "schema_version": 1,
+        "customer_number": customer,
+        "agreement_id": agreement_id,
+        "type": "FINANCING",
+        "event": "REGISTERED",
+        "effective_end_date": ends_on.isoformat(),
     }
 
 
@@ -284,22 +338,23 @@ def head(conn: psycopg.Connection[Any]) -> int:
     return scalar(conn, sql.SQL("SELECT coalesce(max(notification_id), 0) FROM contracts_events"))
 
 
-def count_of(conn: psycopg.Connection[Any], event: type[ContractEvent]) -> int:
-    query = sql.SQL("SELECT count(*) FROM contracts_events WHERE topic = %s")
-    return scalar(conn, query, get_topic(event))
+def count_of(conn: psycopg.Connection[Any], event: type[Any], log: str = "contracts") -> int:
+    """How many `event`s the application `log` (contracts, portal) stored."""
+    query = sql.SQL("SELECT count(*) FROM {} WHERE topic = %s")
+    return scalar(conn, query.format(sql.Identifier(f"{log}_events")), get_topic(event))
 
 
 def settle(lab: Lab, done: Callable[[psycopg.Connection[Any]], bool], timeout: float) -> int:
     """Wait until `done` holds and everything stored is published, consumed and projected by
     the lab's workers (the head unchanged over the check); the head then."""
     deadline = time.monotonic() + timeout
-    groups = {g: lab.topics[t] for g, t in CONSUMER_GROUPS.items() if g in lab.workers}
+    groups = {g: lab.topics[t] for g, t in CONSUMER_GROUPS.items() if lab.runs(g)}
     with psycopg.connect(lab.dsn, autocommit=True) as conn:
         while True:
             lab.check_alive()
             last = head(conn)
-            state = {"relay": position(conn, "relay_tracking")}
-            if "projections" in lab.workers:
+            state = {"relay": position(conn, "relay_tracking")} if lab.runs("relay") else {}
+            if lab.runs("projections"):
                 state.update({name: position(conn, f"{name}_tracking") for name in VIEW_MODULES})
             if (
                 all(v == last for v in state.values())
