@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import logging
 import random
+import signal
+import subprocess
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -30,7 +32,15 @@ from infra.bootstrap import Standby, StandbyEndedError, projections_lock
 from infra.workers import worker_spec
 from tests.fault_checks import check_settled, live_views, rebuilt_in_memory, settled
 from tests.fault_driver import BUSINESS_DATE, Driver, plan
-from tests.fault_lab import PARTITIONS, Feeds, open_lab, settle, wait_until
+from tests.fault_lab import PARTITIONS, STOP_TIMEOUT, Feeds, open_lab, settle, wait_until
+from tests.integration.test_cli import (
+    READY_TIMEOUT,
+    cli_env,
+    failure_line,
+    lease,
+    lease_command,
+    read_until,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -145,6 +155,42 @@ def test_a_standby_waits_for_the_projection_lock_and_can_be_stopped(
         stop.set()
         waiter.join(10.0)
         assert got == ["lock", "stopped"]
+
+
+def test_lease_run_projections_waits_on_standby_or_fails_with_no_standby(
+    fresh_database: PostgresInfo, tmp_path: Path
+) -> None:
+    env = cli_env(LEASE_DATABASE_URL=fresh_database.dsn)
+    app = ContractsApplication(env=fresh_database.eventsourcing_env(pool_size=1))
+    try:
+        with projections_lock(app):
+            # --no-standby: refused at once, as before
+            refused = lease("run", "projections", "--no-standby", cwd=tmp_path, env=env)
+            assert failure_line(refused) == (
+                "lease run projections: another projection runner or rebuild is running on"
+                " this event store (`lease dev` or `lease run projections`); stop it first"
+            )
+            # by default: it says it waits, and SIGTERM ends the wait cleanly
+            process = subprocess.Popen(
+                [*lease_command(), "run", "projections"],
+                cwd=tmp_path,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            try:
+                read_until(process, "Standby: another projections worker", READY_TIMEOUT)
+                process.send_signal(signal.SIGTERM)
+                rest, stderr = process.communicate(timeout=STOP_TIMEOUT)
+            finally:
+                if process.poll() is None:
+                    process.kill()
+                    process.communicate()
+    finally:
+        app.close()
+    assert (process.returncode, stderr.decode()) == (0, "")
+    assert rest.decode().endswith("Stopped.\n")
+    assert "Caught up" not in rest.decode()
 
 
 def no_feed(_key: str, _number: str, _message: dict[str, Any]) -> None:
