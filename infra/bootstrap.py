@@ -280,8 +280,8 @@ def projections_lock(app: Application[Any], standby: Standby | None = None) -> I
 
 def _wait_as_standby(standby: Standby, taken: Callable[[], bool]) -> None:
     """Until `taken()` gets the lock; StandbyEndedError once stopped (or interrupted)."""
-    standby.waiting()
     try:
+        standby.waiting()
         while not taken():
             if standby.stop.wait(standby.poll):
                 raise StandbyEndedError("stopped while on standby")
