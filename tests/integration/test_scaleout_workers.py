@@ -57,7 +57,7 @@ CONSUMERS = ("termination", "payments", "odometer", "external_agreements")
 INSTANCES = dict.fromkeys(CONSUMERS, 2)
 RATE = 40.0
 """Driver steps per second."""
-START_TIMEOUT = 90.0
+START_TIMEOUT = 180.0
 """Every worker up (ten processes starting at once on a small machine)."""
 REBALANCE_TIMEOUT = 60.0
 """A killed member is dropped after the session timeout, then the group rebalances."""
