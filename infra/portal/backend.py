@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 from eventsourcing.postgres import PostgresDatastore, PostgresFactory
 
+from domain.errors import ConcurrencyConflictError
 from domain.portal.application import PortalApplication
 from domain.portal.eligibility import Agreement
-from domain.portal.values import AgreementKind
+from domain.portal.values import AgreementKind, PortalRefusal
 from infra.portal.codes import AuthenticationCodes
 from infra.portal.contacts import CustomerContacts
 from infra.portal.messages import SecureMessages
@@ -99,12 +100,18 @@ class PortalBackend:
         return backend
 
     def ensure_first_terms(self) -> None:
-        """A new installation publishes the first terms version (texts first)."""
+        """A new installation publishes the first terms version (texts first). Processes
+        starting together (API replicas) may race: the loser's publish conflicts with the
+        winner's, or finds the version published (PT-12); either way the terms are there."""
         if self.app.terms().versions:
             return
         self.terms_texts.put(FIRST_VERSION, FIRST_TEXTS)
         effective = date.fromisoformat(FIRST_EFFECTIVE)
-        self.app.publish_terms(FIRST_VERSION, effective, datetime.now(UTC))
+        try:
+            self.app.publish_terms(FIRST_VERSION, effective, datetime.now(UTC))
+        except (ConcurrencyConflictError, PortalRefusal):
+            if not self.app.terms().versions:
+                raise
 
     def agreements(self, customer_number: str) -> list[Agreement]:
         """The customer's lease contracts as the read model knows them."""

@@ -11,14 +11,19 @@ from __future__ import annotations
 
 import http.client
 import json
+import secrets
 import signal
 import subprocess
+import threading
 from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any
 
 import psutil
+import psycopg
 import pytest
 
+from domain.portal.application import PortalApplication
+from infra.portal.backend import PortalBackend
 from infra.settings import free_port
 from tests.factories import ref_terms_dict
 from tests.fault_lab import wait_until
@@ -30,6 +35,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from infra.settings import PostgresInfo
+    from projections.views.portal import PortalView
 
 pytestmark = pytest.mark.integration
 
@@ -178,3 +184,50 @@ def test_two_replicas_share_the_port_and_the_event_store(
             assert after.served_by(started) is started[1]
         finally:
             after.close()
+
+
+def test_replicas_starting_together_on_a_new_event_store_both_start(
+    fresh_database: PostgresInfo,
+) -> None:
+    env = fresh_database.eventsourcing_env(pool_size=2)
+    PortalApplication(env=env).close()  # the portal's tables, no terms yet
+    opened: list[PortalBackend | BaseException] = []
+
+    def open_backend() -> None:
+        try:
+            opened.append(PortalBackend.open(env, secrets.token_bytes(32), unused_view))
+        except BaseException as err:  # noqa: BLE001 - the test reports it
+            opened.append(err)
+
+    # Given two replicas that both found no terms and both publish the first version
+    with psycopg.connect(fresh_database.dsn) as holder:
+        holder.execute("LOCK TABLE portal_events IN SHARE MODE")  # both wait to insert
+        starting = [threading.Thread(target=open_backend) for _ in range(2)]
+        for thread in starting:
+            thread.start()
+        wait_until(lambda: inserts_waiting(fresh_database) == 2, "both publishing", 30.0)
+    # When the lock is released (one insert wins, the other conflicts)
+    for thread in starting:
+        thread.join(30.0)
+
+    # Then both started, on the one first version
+    assert [type(b) for b in opened] == [PortalBackend, PortalBackend], opened
+    for backend in opened:
+        assert isinstance(backend, PortalBackend)
+        assert len(backend.app.terms().versions) == 1
+        backend.close()
+
+
+def unused_view() -> PortalView:
+    raise AssertionError("starting reads no view")
+
+
+def inserts_waiting(database: PostgresInfo) -> int:
+    """Sessions waiting for a lock on the portal's events table."""
+    query = (
+        "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+        " WHERE NOT l.granted AND c.relname = 'portal_events'"
+    )
+    with psycopg.connect(database.dsn) as conn:
+        row = conn.execute(query).fetchone()
+    return 0 if row is None else int(row[0])
