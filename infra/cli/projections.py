@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -39,7 +39,7 @@ from infra.settings import Settings
 from projections.registry import VIEW_MODULES
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from domain.application import ContractsApplication
     from projections.engine.runner import ProjectionGroup
@@ -106,18 +106,23 @@ def check_view_names(command: str, names: list[str] | tuple[str, ...]) -> list[s
 
 @contextmanager
 def projection_group(
-    settings: Settings, names: list[str] | None
+    settings: Settings,
+    names: list[str] | None,
+    lock: Callable[[ContractsApplication], AbstractContextManager[None]] | None = None,
 ) -> Iterator[tuple[ContractsApplication, ProjectionGroup]]:
-    """The event store (PostgreSQL only), the contracts application and a group of views."""
+    """The event store (PostgreSQL only), the contracts application and a group of views;
+    with `lock`, the views are opened (their tables created) only once it is held, so two
+    workers starting together on a new event store do not create the same tables at once."""
     with bootstrap.event_store(settings) as info:
         env = info.eventsourcing_env(pool_size=settings.pool_size)
         contracts = bootstrap.build_contracts_app(env)
         try:
-            group = bootstrap.build_projection_group(contracts, env, names)
-            try:
-                yield contracts, group
-            finally:
-                bootstrap.close_projection_group(group)
+            with nullcontext() if lock is None else lock(contracts):
+                group = bootstrap.build_projection_group(contracts, env, names)
+                try:
+                    yield contracts, group
+                finally:
+                    bootstrap.close_projection_group(group)
         finally:
             contracts.close()
 

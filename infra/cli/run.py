@@ -63,10 +63,10 @@ def run_projections_command(
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        with (
-            projection_group(settings, chosen) as (contracts, group),
-            bootstrap.projections_lock(contracts, standby_of(console, stop) if standby else None),
-        ):
+        waiting = standby_of(console, stop) if standby else None
+        with projection_group(
+            settings, chosen, lambda app: bootstrap.projections_lock(app, waiting)
+        ) as (_contracts, group):
             applied = bootstrap.catch_up(group)
             position = min((s.position for s in group.status()), default=0)
             console.print(
