@@ -1,0 +1,280 @@
+"""What bench/book.py measures on a loaded book, each in a fresh process of its own.
+
+Every measurement runs in a process spawned for it alone (`fresh`), so its peak RSS is its
+own: the figure the issue asks for is the largest resident set of each process, and a
+process that measured before would carry the earlier heap. Each returns its result with
+the peak RSS of its process and of the largest process it started (the rebuild's workers).
+"""
+
+from __future__ import annotations
+
+import io
+import resource
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, cast
+
+import psycopg
+from psycopg import sql
+from rich.console import Console
+
+from domain.application import ContractsApplication
+from infra.bootstrap import build_projection_group, close_projection_group
+from infra.bootstrap import rebuild as rebuild_views
+from infra.cli.audit import verify_apps
+from infra.clock import SettableClock
+from infra.scheduler import DeadlineProducer, PublishedDeadlines, Scheduler
+
+if TYPE_CHECKING:
+    import random
+    from collections.abc import Callable
+    from datetime import date
+    from uuid import UUID
+
+    from consumers.termination import DeadlineReached
+    from domain.contract import Contract
+    from projections.views.deadlines import DeadlinesView
+    from projections.views.portal import PortalView
+
+T = TypeVar("T")
+READ_BATCH = 1_000
+
+
+@dataclass(frozen=True)
+class Ran(Generic[T]):
+    """A measurement's result and the peak memory of the process(es) that made it."""
+
+    result: T
+    rss_mib: float
+    """Peak RSS of the measuring process."""
+    children_rss_mib: float
+    """Peak RSS of the largest process it started and waited for (0: none)."""
+
+
+def _measured(fn: Callable[..., T], *args: Any) -> Ran[T]:
+    result = fn(*args)
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return Ran(result, own, children)
+
+
+def fresh(fn: Callable[..., T], *args: Any, spawn: bool = True) -> Ran[T]:
+    """Run `fn(*args)` in a newly spawned process (not daemonic: it may start workers);
+    with `spawn=False` in this one (a smoke run: the peak RSS is then this process's)."""
+    if not spawn:
+        return _measured(fn, *args)
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn"), max_tasks_per_child=1) as pool:
+        return pool.submit(_measured, fn, *args).result()
+
+
+# --- the measurements (module-level functions: a spawned process imports them) -----------------
+
+
+def raw_read(env: dict[str, str]) -> tuple[int, float]:
+    """The baseline: every event read in batches and decoded by the mapper, nothing written
+    (the runner's own read path); (events, seconds)."""
+    app = ContractsApplication(env=env)
+    try:
+        started = time.perf_counter()
+        start, count = 1, 0
+        while True:
+            notifications = app.recorder.select_notifications(start, READ_BATCH)
+            if not notifications:
+                break
+            for notification in notifications:
+                app.mapper.to_domain_event(notification)
+            count += len(notifications)
+            start = notifications[-1].id + 1
+        return count, time.perf_counter() - started
+    finally:
+        app.close()
+
+
+def rebuild(env: dict[str, str]) -> tuple[int, float]:
+    """Every view rebuilt from zero as `lease projections rebuild --all` does it (the
+    composition root's rebuild, views split over worker processes); (events, seconds)."""
+    app = ContractsApplication(env=env)
+    group = build_projection_group(app, env)
+    try:
+        started = time.perf_counter()
+        read = rebuild_views(group)
+        return read, time.perf_counter() - started
+    finally:
+        close_projection_group(group)
+        app.close()
+
+
+def cold_loads(env: dict[str, str], picks: list[tuple[UUID, int]]) -> list[float]:
+    """Milliseconds to load each (contract, version) with no aggregate cache (the snapshot
+    at or below the version, then the events after it)."""
+    app = ContractsApplication(env=env | {"AGGREGATE_CACHE_MAXSIZE": ""})
+    try:
+        for oid, version in picks[:20]:  # the pool's connections opened, statements prepared
+            app.repository.get(oid, version=version)
+        latencies = []
+        for oid, version in picks:
+            t0 = time.perf_counter_ns()
+            contract: Contract = app.repository.get(oid, version=version)
+            latencies.append((time.perf_counter_ns() - t0) / 1e6)
+            assert contract.version == version
+        return latencies
+    finally:
+        app.close()
+
+
+class CountingProducer(DeadlineProducer):
+    """Acknowledges deadline messages without a broker (the daily run's cost is the store's
+    and the domain's; sending is measured by bench/pipeline.py)."""
+
+    def __init__(self) -> None:
+        self.topic = "bench"
+        self.messages = 0
+
+    def send(self, messages: list[DeadlineReached]) -> list[tuple[DeadlineReached, int, int]]:
+        first = self.messages
+        self.messages += len(messages)
+        return [(m, 0, first + i) for i, m in enumerate(messages)]
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class DailyRun:
+    seconds: float
+    asked: int
+    billed: int
+    deadlines: int
+
+
+def scheduler_day(env: dict[str, str], day: date) -> DailyRun:
+    """One scheduler tick on business date `day` over the rebuilt views (a cold process)."""
+    app = ContractsApplication(env=env)
+    group = build_projection_group(app, env, ["deadlines", "portal"])
+    views = {p.name: p.view for p in group.projections}
+    producer = CountingProducer()
+    scheduler = Scheduler(
+        app=app,
+        deadlines=cast("DeadlinesView", views["deadlines"]),
+        portal=cast("PortalView", views["portal"]),
+        published=PublishedDeadlines(app.recorder.datastore),  # type: ignore[attr-defined]
+        producer=producer,
+        clock=SettableClock(day),
+    )
+    try:
+        asked = len(scheduler.billable())
+        head = app.recorder.max_notification_id() or 0
+        started = time.perf_counter()
+        scheduler.tick()
+        seconds = time.perf_counter() - started
+        billed = (app.recorder.max_notification_id() or 0) - head
+        return DailyRun(seconds, asked, billed, producer.messages)
+    finally:
+        close_projection_group(group)
+        app.close()
+
+
+def audit_verify(env: dict[str, str]) -> tuple[int, int, float]:
+    """`lease audit verify --all`'s check of the contracts' chain and snapshots
+    (infra.cli.audit.verify_apps); (events checked, broken links, seconds)."""
+    app = ContractsApplication(env=env)
+    try:
+        started = time.perf_counter()
+        events, broken = verify_apps([app], None, Console(file=io.StringIO()))
+        return events, len(broken), time.perf_counter() - started
+    finally:
+        app.close()
+
+
+# --- helpers of the parent ------------------------------------------------------------------------
+
+
+def pick_versions(
+    versions: dict[UUID, int], count: int, rng: random.Random
+) -> list[tuple[UUID, int]]:
+    """`count` random (contract, version) pairs: a random contract, a random version of it."""
+    ids = list(versions)
+    picks = []
+    for _ in range(count):
+        oid = rng.choice(ids)
+        picks.append((oid, rng.randint(1, versions[oid])))
+    return picks
+
+
+def disk_bytes(dsn: str, schema: str) -> tuple[int, int]:
+    """pg_total_relation_size (table, indexes, TOAST) of the events and snapshots tables."""
+    query = sql.SQL(
+        "SELECT pg_total_relation_size({}::regclass), pg_total_relation_size({}::regclass)"
+    )
+    events = sql.Literal(f'"{schema}"."contracts_events"')
+    snapshots = sql.Literal(f'"{schema}"."contracts_snapshots"')
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("CHECKPOINT")
+        row = conn.execute(query.format(events, snapshots)).fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1])
+
+
+def server_processes(data_dir: Path) -> list[Path]:
+    """/proc entries of the embedded server: the postmaster and its children."""
+    try:
+        postmaster = (data_dir / "postmaster.pid").read_text().split()[0]
+    except (OSError, IndexError):
+        return []
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = (entry / "stat").read_text().rsplit(")", 1)[1].split()[1]
+        except (OSError, IndexError):
+            continue
+        if postmaster in (entry.name, parent):
+            found.append(entry)
+    return found
+
+
+def peak_kib(entry: Path) -> int:
+    """A process's peak RSS so far (VmHWM), 0 once it is gone."""
+    try:
+        for line in (entry / "status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+class ServerMemory:
+    """The largest peak RSS among the embedded server's processes (backends come and go
+    with the measuring processes' connections), sampled every SAMPLE_SECONDS while open."""
+
+    SAMPLE_SECONDS = 0.5
+
+    def __init__(self, data_dir: Path | None) -> None:
+        self.data_dir = data_dir
+        self.peak_mib = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, name="server-memory", daemon=True)
+
+    def __enter__(self) -> Self:
+        if self.data_dir is not None:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _sample(self) -> None:
+        assert self.data_dir is not None
+        while True:
+            for entry in server_processes(self.data_dir):
+                self.peak_mib = max(self.peak_mib, peak_kib(entry) / 1024)
+            if self._stop.wait(self.SAMPLE_SECONDS):
+                return
