@@ -12,9 +12,10 @@ For each book size (contracts), in the same run:
    (bench/book_load.py);
 2. disk: pg_total_relation_size of the events table (rows, indexes, TOAST) per event, and
    of the snapshots table;
-3. raw read (the baseline): every event selected in batches and decoded, nothing written;
+3. raw read (the baselines): every event selected in batches and decoded, nothing written
+   (the runner's read path), and the library's read-only ApplicationSubscription;
 4. rebuild: all six views from zero as `lease projections rebuild --all` does it, its rate
-   beside the raw read's;
+   beside both reads';
 5. cold loads: random contracts at random versions, no aggregate cache, p50 and p99;
 6. the scheduler's daily run: one tick (infra/scheduler.py) on the first business day after
    the book's date, over the rebuilt views (deadline messages acknowledged without a broker);
@@ -120,11 +121,16 @@ def measure_size(contracts: int, args: argparse.Namespace, *, describe: bool) ->
         v["rss_raw_read"] = read.rss_mib
         print(f"  raw read {v['raw_read_rate']:,.0f} events/s", flush=True)
 
+        subscribed = measure.fresh(measure.subscription_read, env, spawn=args.spawn)
+        count, seconds = subscribed.result
+        v["subscription_rate"] = count / seconds
+
         rebuilt = measure.fresh(measure.rebuild, env, spawn=args.spawn)
         count, seconds = rebuilt.result
         v["rebuild_s"] = seconds
         v["rebuild_rate"] = count / seconds
         v["rebuild_ratio"] = v["rebuild_rate"] / v["raw_read_rate"]
+        v["rebuild_subscription_ratio"] = v["rebuild_rate"] / v["subscription_rate"]
         v["rss_rebuild"] = rebuilt.rss_mib
         v["rss_rebuild_worker"] = rebuilt.children_rss_mib
         print(f"  rebuild {seconds:.1f} s ({v['rebuild_rate']:,.0f} events/s)", flush=True)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, cast
 
 import psycopg
+from eventsourcing.projection import ApplicationSubscription
 from psycopg import sql
 from rich.console import Console
 
@@ -89,6 +90,24 @@ def raw_read(env: dict[str, str]) -> tuple[int, float]:
                 app.mapper.to_domain_event(notification)
             count += len(notifications)
             start = notifications[-1].id + 1
+        return count, time.perf_counter() - started
+    finally:
+        app.close()
+
+
+def subscription_read(env: dict[str, str]) -> tuple[int, float]:
+    """The library's read-only ApplicationSubscription from zero to the head, events decoded
+    and nothing written (the baseline the issue's rebuild target is set against)."""
+    app = ContractsApplication(env=env)
+    try:
+        head = app.recorder.max_notification_id() or 0
+        started = time.perf_counter()
+        count = 0
+        with ApplicationSubscription(app, gt=0) as subscription:
+            for _, tracking in subscription:
+                count += 1
+                if tracking.notification_id >= head:
+                    break
         return count, time.perf_counter() - started
     finally:
         app.close()

@@ -35,9 +35,13 @@ FIGURES: tuple[Figure, ...] = (
     Figure("snapshot_bytes_per_event", "disk per event: snapshots table (bytes)", "{:.0f}"),
     Figure("mib_per_1k_contracts", "disk per 1,000 contracts, both tables (MiB)", "{:.1f}"),
     Figure("raw_read_rate", "raw read, select + decode, baseline (events/s)", "{:,.0f}"),
+    Figure(
+        "subscription_rate", "read-only ApplicationSubscription, baseline (events/s)", "{:,.0f}"
+    ),
     Figure("rebuild_s", "rebuild of all six views (s)", "{:.1f}"),
     Figure("rebuild_rate", "rebuild rate (events/s)", "{:,.0f}"),
     Figure("rebuild_ratio", "rebuild rate / raw read rate", "{:.2f}x"),
+    Figure("rebuild_subscription_ratio", "rebuild rate / subscription rate", "{:.2f}x"),
     Figure("load_p50_ms", "cold load, random contract and version, p50 (ms)", "{:.2f}"),
     Figure("load_p99_ms", "cold load p99 (ms)", "{:.2f}"),
     Figure("scheduler_s", "scheduler daily run, one tick (s)", "{:.2f}"),
