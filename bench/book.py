@@ -208,6 +208,8 @@ def main(argv: list[str] | None = None) -> int:
             f"book {r.contracts:,}: {r.lived.steps:,} scenario steps, {r.lived.refused:,} refused"
             f" (counted, the walk goes on), {r.lived.closed:,} closed; ends: {ends}"
         )
+        refused = ", ".join(f"{k} {n}" for k, n in r.lived.refusals.most_common())
+        print(f"  refused steps: {refused or 'none'}")
     if not args.spawn:
         print("measured in this process (--in-process or --quick): each peak RSS is this")
         print("process's so far, not the step's own")
