@@ -29,6 +29,15 @@ FETCH = 5000
 """Rows fetched from the server-side cursor at a time."""
 
 
+def hold_open(conn: psycopg.Connection[Any]) -> None:
+    """Let this transaction stay open while its cursor waits on the caller's work.
+
+    The library's connections end a session idle in a transaction for 5 s; a verify streams
+    from a server-side cursor while it checks links, or rebuilds a snapshot's aggregate on
+    another connection, and on a large book under load one fetch's work outlasts that."""
+    conn.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
+
+
 def stream_links(
     conn: psycopg.Connection[Any], schema: str, table: str, originator_id: UUID | None = None
 ) -> Iterator[StoredLink]:

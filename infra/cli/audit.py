@@ -24,7 +24,13 @@ from rich.progress import (
 from domain.contract import Contract
 from domain.portal.application import PortalApplication
 from infra import bootstrap
-from infra.audit.chain_store import count_rows, name_broken, stream_links, verify_snapshots
+from infra.audit.chain_store import (
+    count_rows,
+    hold_open,
+    name_broken,
+    stream_links,
+    verify_snapshots,
+)
 from infra.audit.checkpoints import verify_against_checkpoints
 from infra.audit.verify import BrokenLink, verify_rows
 from infra.cli.app import (
@@ -128,6 +134,7 @@ def verify_apps(
             datastore = recorder.datastore
             schema, table = datastore.schema, recorder.events_table_name
             with datastore.get_connection() as conn, conn.transaction():
+                hold_open(conn)
                 total = count_rows(conn, schema, table) if only is None else 0
                 task = progress.add_task(f"{table}", total=total)
 
@@ -144,6 +151,7 @@ def verify_apps(
             if snapshots is not None:
                 skip = {b.originator_id for b in found}
                 with datastore.get_connection() as conn, conn.transaction():
+                    hold_open(conn)
                     snapshot_table = snapshots.recorder.events_table_name
                     broken += verify_snapshots(app, conn, snapshot_table, skip, only)
     return checked, broken

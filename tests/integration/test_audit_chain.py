@@ -3,13 +3,16 @@ before it are chained in, and tampering with stored events or snapshots is named
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import io
+from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
 import pytest
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresDatastore, PostgresFactory
+from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
+from rich.console import Console
 
 from consumers.tracking import TrackedContracts
 from domain.application import ContractsApplication
@@ -24,6 +27,7 @@ from infra.audit.chain import trigger_name
 from infra.audit.chain_store import stream_links, verify_snapshots
 from infra.audit.links import GENESIS, link_hash
 from infra.audit.verify import verify_rows
+from infra.cli import audit as audit_cli
 from tests.factories import REF_START, ctx, ref_terms
 from tests.integration.test_application import CONCLUDED_ON, ORDERED_ON, PROOF_ON, READY_NOTICE
 
@@ -254,3 +258,35 @@ class TestTampering:
             [broken] = verify_snapshots(app, conn, table, set())
         assert (broken.originator_id, broken.version) == (oid, 5)
         assert broken.problem.startswith("snapshot tampered")
+
+
+def test_a_verify_keeps_its_transactions_open_past_the_idle_timeout(
+    app: ContractsApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A verify streams from a cursor while it works elsewhere (a snapshot's aggregate is
+    rebuilt on another connection), so its transactions must outlast the library's 5 s
+    idle-in-transaction limit: on a 5,000-contract book under load the server ended one."""
+    oid = conclude(app, "LC-2024-000113")
+    app.take_snapshot(oid, version=5)
+    seen: list[str] = []
+
+    def timeout_of(conn: Any) -> str:
+        with conn.cursor(row_factory=tuple_row) as curs:
+            row = curs.execute("SHOW idle_in_transaction_session_timeout").fetchone()
+        return str(row[0])
+
+    def links(conn: Any, *args: Any) -> Any:
+        seen.append(timeout_of(conn))
+        return stream_links(conn, *args)
+
+    def snapshots(app_: Any, conn: Any, *args: Any) -> Any:
+        seen.append(timeout_of(conn))
+        return verify_snapshots(app_, conn, *args)
+
+    monkeypatch.setattr(audit_cli, "stream_links", links)
+    monkeypatch.setattr(audit_cli, "verify_snapshots", snapshots)
+    events, broken = audit_cli.verify_apps([app], None, Console(file=io.StringIO()))
+    assert (events, broken) == (5, [])
+    assert seen == ["0", "0"]
+    with store(app).get_connection() as conn:  # the library's limit stands elsewhere
+        assert timeout_of(conn) != "0"
