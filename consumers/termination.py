@@ -14,6 +14,9 @@ transaction as the events it causes.
   evaluation that saw it covered it (unless that evaluation recorded events: then its own
   events are evaluated in turn, until an evaluation records nothing). A skipped offset is
   not tracked, so after a restart it is evaluated again, which records nothing.
+  What was seen is kept for the current business date only and for at most `SEEN_LIMIT`
+  contracts (the least recently evaluated go first): a forgotten contract is evaluated
+  again, which records nothing, so the bound costs a read, never a missed rule.
 - Causation ids are deterministic (K-06): `event:<event id>` or `deadline:<deadline id>`.
 - K-01: an 18.3(ii) arrears ground counts for every contract of the Customer (A-37); the
   consumer shares it through the exposure view's list of the Customer's contracts.
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated
 from uuid import UUID  # noqa: TC003 - pydantic reads the annotations at run time
@@ -52,6 +56,8 @@ SHARING_EVENTS = frozenset(
     {"DissolutionGroundDetected", "DissolutionGroundCleared", "ContractConcluded"}
 )
 """Contract events after which K-01 shares arrears grounds between a Customer's contracts."""
+SEEN_LIMIT = 10_000
+"""Contracts whose last evaluation the consumer remembers (the skip map's bound)."""
 
 
 class DeadlineReached(Strict):
@@ -90,6 +96,43 @@ def parse_deadline(value: bytes | None) -> DeadlineReached:
     return read(DeadlineReached, value)
 
 
+class SeenVersions:
+    """The last version evaluated without effect, per contract, on one business date.
+
+    Bounded: a new date forgets the previous one's entries, and past `limit` contracts the
+    least recently noted is dropped. Not thread-safe on its own (the consumer locks it).
+    """
+
+    def __init__(self, limit: int = SEEN_LIMIT) -> None:
+        self.limit = limit
+        self.on: date | None = None
+        self._versions: OrderedDict[UUID, int] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._versions)
+
+    def covers(self, contract_id: UUID, sequence: int, on: date) -> bool:
+        """Whether an evaluation on `on` saw the contract at `sequence` or later."""
+        if on != self.on:
+            return False
+        version = self._versions.get(contract_id)
+        return version is not None and sequence <= version
+
+    def note(self, contract_id: UUID, version: int, on: date) -> None:
+        """An evaluation on `on` at `version` recorded nothing."""
+        if on != self.on:
+            self._versions.clear()
+            self.on = on
+        self._versions[contract_id] = version
+        self._versions.move_to_end(contract_id)
+        while len(self._versions) > self.limit:
+            self._versions.popitem(last=False)
+
+    def forget(self, contract_id: UUID) -> None:
+        """The contract's last evaluation recorded events: its own events come back."""
+        self._versions.pop(contract_id, None)
+
+
 @dataclass
 class Termination:
     """The consumer's handlers, with the clock and the Lessor's policy they apply."""
@@ -98,7 +141,7 @@ class Termination:
     policy: LessorPolicy
     siblings: Callable[[str], list[str]] | None = None
     """K-01: a customer number's contract numbers (the exposure view); None: not shared."""
-    _seen: dict[UUID, tuple[int, date]] = field(default_factory=dict)
+    _seen: SeenVersions = field(default_factory=SeenVersions)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def on_contract_event(self, record: KafkaRecord, app: TrackedContracts) -> None:
@@ -108,8 +151,8 @@ class Termination:
         # Before the tracked evaluation: a crash in between repeats it, which is harmless.
         self._share_customer_grounds(app, seen, today)
         with self._lock:
-            last = self._seen.get(seen.contract_id)
-        if last is not None and last[1] == today and seen.sequence <= last[0]:
+            covered = self._seen.covers(seen.contract_id, seen.sequence, today)
+        if covered:
             return
         self._evaluate(record, app, seen.contract_id, today, f"event:{seen.event_id}")
 
@@ -127,9 +170,9 @@ class Termination:
         result = app.execute_tracked_id(contract_id, ApplyArticle18(), ctx, record.tracking)
         with self._lock:
             if result.position is None:
-                self._seen[contract_id] = (result.version, on)
+                self._seen.note(contract_id, result.version, on)
             else:  # its own new events come back and are evaluated: until nothing changes
-                self._seen.pop(contract_id, None)
+                self._seen.forget(contract_id)
         if result.position is not None:
             logger.info("%s: Article 18 rules recorded events up to v%d", cause, result.version)
 
