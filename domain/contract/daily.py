@@ -4,12 +4,14 @@
 expired timers, grounds detected and cleared, the Lessor policy of the `Ctx` on them, and
 the services an early end stops. It is state-based, so applying it again records nothing.
 `Bill` is the scheduler's billing run (M-02..M-04, DESIGN 5) with the fuel provisions (M-25,
-D-27), then the set-off of credits.
+D-27), then the set-off of credits. `next_billing_day` says from which date `Bill` can
+record something, so the scheduler asks only the contracts that have something due.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, ClassVar
 
 from domain.contract import (
@@ -30,6 +32,8 @@ from domain.contract import (
     termination,
 )
 from domain.contract.command import Command
+from domain.contract.status import uninvoiced_periods
+from domain.values import ContractStatus
 
 if TYPE_CHECKING:
     from domain.contract import Contract, Ctx
@@ -79,6 +83,23 @@ def bill(c: Contract, ctx: Ctx) -> None:
     fuel.invoice_fuel_provisions(c, ctx)
     supplier_compensation.credit_spread_shares(c, ctx, before)  # M-05 SPREAD
     billing.set_off_credits(c, ctx)
+
+
+def next_billing_day(c: Contract) -> date | None:
+    """The first business date on which `bill` records something, if nothing else happens to
+    the contract before: `date.min` when credits can be set off already, None when never
+    (closed, or nothing left to bill or provision).
+
+    `bill` depends on the date only through the periods begun (M-02) and the fuel months
+    reached (M-25); both only grow with the date, so from this day on it records something
+    and before it nothing. The M-05 SPREAD credits follow the invoices of the same run.
+    """
+    if c.status is ContractStatus.CLOSED:
+        return None
+    if billing.can_set_off(c):
+        return date.min
+    firsts = (next(uninvoiced_periods(c), None), next(fuel.uninvoiced_months(c), None))
+    return min((day for day in firsts if day is not None), default=None)
 
 
 HANDLERS: Handlers = {ApplyArticle18: apply_article_18, Bill: bill}

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from itertools import takewhile
 from typing import TYPE_CHECKING, ClassVar
 
 from domain.calendar import add_months, billing_period
@@ -47,6 +48,8 @@ from domain.values import Frequency
 from domain.workings import records
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from domain.contract import Contract, Ctx
     from domain.contract.command import Handlers
 
@@ -168,15 +171,20 @@ def adjust_fuel_provision(
 def due_months(c: Contract, on: date) -> list[date]:
     """D-27: the calendar months from the Start Date's to `on`'s not yet invoiced, while
     the service runs and the contract has not ended."""
+    last = on.replace(day=1)
+    return list(takewhile(lambda month: month <= last, uninvoiced_months(c)))
+
+
+def uninvoiced_months(c: Contract) -> Iterator[date]:
+    """The first days of the months from the Start Date's on whose provision is not invoiced,
+    in order, without end (none when the service or the contract is not running)."""
     if not is_running(c) or c.start_date is None or c.status not in RUNNING:
-        return []
-    month, last = c.start_date.replace(day=1), on.replace(day=1)
-    months = []
-    while month <= last:
+        return
+    month = c.start_date.replace(day=1)
+    while True:
         if month.isoformat() not in c.fuel.provisions:
-            months.append(month)
+            yield month
         month = add_months(month, 1)
-    return months
 
 
 def invoice_fuel_provisions(c: Contract, ctx: Ctx) -> None:
