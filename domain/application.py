@@ -252,7 +252,22 @@ class ContractsApplication(Application[UUID]):
     ) -> CommandResult:
         """`execute` for a `decision`: several registered commands in one transaction (a
         day's rules, then its billing)."""
-        contract_id = Contract.create_id(number)
+        return self._decide_locked(
+            number, Contract.create_id(number), command, expected_version, save
+        )
+
+    def decide_id(self, contract_id: UUID, command: Decision) -> CommandResult:
+        """`decide` for a contract known by its id (as the event log names it)."""
+        return self._decide_locked(str(contract_id), contract_id, command, None, NOTHING)
+
+    def _decide_locked(
+        self,
+        number: str,
+        contract_id: UUID,
+        command: Decision,
+        expected_version: int | None,
+        save: Mapping[str, Any],
+    ) -> CommandResult:
         with self._locks[contract_id.int % LOCK_STRIPES]:
             try:
                 return self._execute_once(number, contract_id, command, expected_version, save)

@@ -6,9 +6,12 @@
   a deadline is recorded in `<schema>.scheduler_deadlines` after the broker acknowledged
   it. A crash between the two sends it again; the termination consumer's rules are
   state-based, so a second message changes nothing (at least once, harmless twice).
-- **Billing.** Once per business date, every contract that is not closed is asked to bill
-  (`Contract.bill`: the periods begun by today, then set-off); the aggregate refuses a
-  second invoice for a period, so a repeated run records nothing.
+- **Billing.** Once per business date, every contract not closed that has something due
+  is asked to bill (`Contract.bill`: the periods begun by today, then set-off); the
+  aggregate refuses a second invoice for a period, so a repeated run records nothing. What
+  is due comes from the next-due index (infra/billing_due.py): the contracts changed since
+  the last run, and those whose next billing day has come, so a run costs what is due, not
+  the size of the book.
 - **Portal access expiry.** Once per business date, when given one, `AccessExpiry`
   (infra/portal/expiry.py) asks every live portal account whether its access ended
   (PT-03, D-34, A-39).
@@ -27,7 +30,8 @@ from psycopg import sql
 
 from consumers.termination import DeadlineReached
 from domain.contract import Ctx
-from domain.contract.daily import Bill
+from domain.contract.daily import Bill, next_billing_day
+from domain.contract.registry import execute
 from domain.values import ContractStatus
 from infra.kafka import acknowledged_producer
 from infra.schemas.envelope import encode
@@ -36,14 +40,17 @@ if TYPE_CHECKING:
     import threading
     from collections.abc import Iterable
     from datetime import date
+    from uuid import UUID
 
     from eventsourcing.postgres import PostgresDatastore
 
-    from domain.application import ContractsApplication
+    from domain.application import CommandResult, ContractsApplication
+    from domain.contract import Contract
+    from domain.errors import RecordedRefusalError
+    from infra.billing_due import BillingDue
     from infra.clock import Clock
     from infra.portal.expiry import AccessExpiry
     from projections.views.deadlines import DeadlinesView
-    from projections.views.portal import PortalView
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +58,8 @@ ACTOR = "SYSTEM:scheduler"
 SEND_TIMEOUT = 10.0
 TICK_INTERVAL = 60.0
 """Seconds between two scheduler runs (`lease run scheduler`)."""
+RECORD_EVERY = 500
+"""Contracts asked between two writes of their next due dates to the index."""
 
 
 class PublishedDeadlines:
@@ -132,10 +141,10 @@ class Scheduler:
 
     app: ContractsApplication
     deadlines: DeadlinesView
-    portal: PortalView
     published: PublishedDeadlines
     producer: DeadlineProducer
     clock: Clock
+    billing_due: BillingDue
     billed_on: date | None = None
     sent: dict[int, int] = field(default_factory=dict)
     """Partition -> offset of the last deadline message acknowledged there."""
@@ -167,21 +176,37 @@ class Scheduler:
         return messages
 
     def bill(self, today: date) -> int:
-        """Ask every started, unclosed contract to bill `today`; how many recorded events."""
+        """Ask every unclosed contract with something due `today` to bill; how many recorded
+        events. Each answer's next due date goes to the index."""
         ctx = Ctx(on=today, actor=ACTOR, causation_id=f"billing:{today.isoformat()}")
+        self.billing_due.refresh()
         billed = 0
-        for number in self.billable():
-            if self.app.execute(number, Bill(), ctx).position is not None:
-                billed += 1
+        asked: list[tuple[UUID, int, date | None]] = []
+        for contract_id in self.billing_due.due(today):
+            result, next_day = self.bill_one(contract_id, ctx)
+            billed += result.position is not None
+            asked.append((contract_id, result.version, next_day))
+            if len(asked) >= RECORD_EVERY:
+                self.billing_due.record(asked)
+                asked = []
+        self.billing_due.record(asked)
         self.billed_on = today
         logger.info("billing run of %s: %d contracts billed or set off", today, billed)
         return billed
 
-    def billable(self) -> list[str]:
-        """Contract numbers that may have a period to bill or credits to set off: all but
-        the closed ones (set-off can apply before the start, e.g. to a refunded advance)."""
-        rows = self.portal.select("contracts", order_by=("contract_number",))
-        return [r["contract_number"] for r in rows if r["status"] != ContractStatus.CLOSED.value]
+    def bill_one(self, contract_id: UUID, ctx: Ctx) -> tuple[CommandResult, date | None]:
+        """Bill one contract (not when closed), and its next billing day after that."""
+        found: list[date | None] = [None]
+
+        def decide(contract: Contract) -> RecordedRefusalError | None:
+            refusal = None
+            if contract.status is not ContractStatus.CLOSED:
+                refusal = execute(contract, Bill(), ctx)
+            found[0] = next_billing_day(contract)
+            return refusal
+
+        result = self.app.decide_id(contract_id, decide)
+        return result, found[0]
 
     def run(self, stop: threading.Event, *, interval: float = TICK_INTERVAL) -> None:
         """Tick until `stop` is set; a failed tick is logged and tried again next interval."""

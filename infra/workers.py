@@ -24,6 +24,7 @@ from consumers.termination import Termination
 from consumers.tracking import TrackedContracts
 from domain.portal.application import PortalApplication
 from infra.audit.checkpoints import Checkpointer
+from infra.billing_due import BillingDue
 from infra.kafka import PartitionLag, cluster_id, create_topics, group_lag
 from infra.portal.backend import portal_datastore
 from infra.portal.codes import AuthenticationCodes
@@ -194,10 +195,10 @@ def scheduler(wiring: Wiring, app: ContractsApplication) -> Scheduler:
     built = Scheduler(
         app=app,
         deadlines=cast("DeadlinesView", deadlines),
-        portal=cast("PortalView", portal),
         published=PublishedDeadlines(recorder.datastore),
         producer=DeadlineProducer(wiring.bootstrap, topic),
         clock=wiring.clock,
+        billing_due=BillingDue(recorder),
         access=AccessExpiry(
             wiring.portal_app(), lambda: cast("PortalView", portal), _expiring(wiring)
         ),
