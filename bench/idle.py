@@ -28,10 +28,10 @@ TICKS = os.sysconf("SC_CLK_TCK")
 READY_SECONDS = 240.0
 
 
-def cpu_seconds(pid: int) -> float | None:
-    """utime + stime of one process, in seconds (None when it is gone)."""
+def cpu_seconds(path: str) -> float | None:
+    """utime + stime of a /proc/<pid> (or /proc/<pid>/task/<tid>), in seconds (None: gone)."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        fields = Path(path, "stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / TICKS
@@ -46,7 +46,7 @@ def name_of(pid: int) -> str:
     first = cmd[0].decode(errors="replace")
     program = Path(first.split()[0]).name if first else "?"
     if program.startswith("postgres"):
-        if len(cmd) > 2:  # the postmaster runs with its options
+        if b"-D" in cmd:  # the postmaster runs with its options
             return "postgres (postmaster)"
         if "(" in first:  # "postgres: user db host(port) state"
             return "postgres: connections"
@@ -56,15 +56,24 @@ def name_of(pid: int) -> str:
     return program
 
 
-def tree(root: int) -> list[int]:
-    """`root` and every descendant (from /proc/<pid>/task/*/children)."""
+def parents() -> dict[int, int]:
+    """pid -> parent pid of every process (field 4 of /proc/<pid>/stat)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError):
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                found[int(entry.name)] = int(stat[1])
+    return found
+
+
+def tree(root: int, parent_of: dict[int, int]) -> list[int]:
+    """`root` and every descendant."""
     found, todo = [], [root]
     while todo:
         pid = todo.pop()
         found.append(pid)
-        for task in Path(f"/proc/{pid}/task").glob("*"):
-            with contextlib.suppress(OSError):
-                todo.extend(int(c) for c in (task / "children").read_text().split())
+        todo.extend(child for child, parent in parent_of.items() if parent == pid)
     return found
 
 
@@ -72,12 +81,11 @@ def started_from(data_dir: str) -> list[int]:
     """Processes whose command line names the data directory (the embedded PostgreSQL
     detaches from `lease dev`), with their descendants (its backends)."""
     found: set[int] = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+    parent_of = parents()
+    for pid in parent_of:
         with contextlib.suppress(OSError):
-            if data_dir.encode() in (entry / "cmdline").read_bytes():
-                found.update(tree(int(entry.name)))
+            if data_dir.encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.update(tree(pid, parent_of))
     return sorted(found)
 
 
@@ -93,32 +101,37 @@ def wait_ready(process: subprocess.Popen[str]) -> None:
     raise SystemExit(f"lease dev did not become ready (exit code {process.poll()})")
 
 
-def measure(pids: list[int], seconds: float) -> dict[int, float]:
-    """CPU share of one core of each process over `seconds` of wall time."""
-    before = {pid: cpu_seconds(pid) for pid in pids}
+def measure(paths: list[str], seconds: float) -> dict[str, float]:
+    """CPU share of one core of each /proc/<pid> (or task) path over `seconds` of wall time."""
+    before = {path: cpu_seconds(path) for path in paths}
     started = time.monotonic()
     time.sleep(seconds)
     elapsed = time.monotonic() - started
     shares = {}
-    for pid, was in before.items():
-        now = cpu_seconds(pid)
+    for path, was in before.items():
+        now = cpu_seconds(path)
         if was is not None and now is not None:
-            shares[pid] = 100.0 * (now - was) / elapsed
+            shares[path] = 100.0 * (now - was) / elapsed
     return shares
 
 
-def report(shares: dict[int, float], names: dict[int, str], baseline: float) -> None:
+def table(shares: dict[str, float], names: dict[str, str]) -> dict[str, float]:
+    """Print the shares summed by name, largest first; returns them."""
     by_name: dict[str, float] = {}
-    for pid, share in shares.items():
-        by_name[names[pid]] = by_name.get(names[pid], 0.0) + share
+    for path, share in shares.items():
+        by_name[names[path]] = by_name.get(names[path], 0.0) + share
     print(f"{'process':44} {'CPU % of a core':>16}")
     for name, share in sorted(by_name.items(), key=lambda kv: -kv[1]):
         print(f"{name:44} {share:16.2f}")
+    return by_name
+
+
+def report(shares: dict[str, float], names: dict[str, str], baseline: float) -> None:
+    by_name = table(shares, names)
     broker = sum(s for n, s in by_name.items() if "tansu" in n)
-    print(f"{'total (lease dev and everything it started)':44} {sum(shares.values()):16.2f}")
-    print(
-        f"{'  of which the service (python + postgres)':44} {sum(shares.values()) - broker:16.2f}"
-    )
+    everything = sum(shares.values())
+    print(f"{'total (lease dev and everything it started)':44} {everything:16.2f}")
+    print(f"{'  of which the service (python + postgres)':44} {everything - broker:16.2f}")
     print(f"{'  of which the broker':44} {broker:16.2f}")
     print(f"{'baseline: a bare idle python process':44} {baseline:16.2f}")
 
@@ -138,12 +151,13 @@ def main(argv: list[str] | None = None) -> int:
         try:
             wait_ready(dev)
             time.sleep(args.settle)
-            pids = [*sorted({*tree(dev.pid), *started_from(tmp)}), baseline.pid]
-            names = {pid: name_of(pid) for pid in pids}
-            shares = measure(pids, args.seconds)
-            idle_share = shares.pop(baseline.pid, 0.0)
+            pids = sorted({*tree(dev.pid, parents()), *started_from(tmp)})
+            names = {f"/proc/{pid}": name_of(pid) for pid in pids}
+            base = f"/proc/{baseline.pid}"
+            shares = measure([*names, base], args.seconds)
+            idle_share = shares.pop(base, 0.0)
             print(f"idle for {args.seconds:g} s after Ready (+{args.settle:g} s to settle)")
-            report(shares, names, idle_share)
+            report({p: s for p, s in shares.items() if p in names}, names, idle_share)
         finally:
             baseline.kill()
             dev.send_signal(signal.SIGINT)

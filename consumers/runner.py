@@ -15,11 +15,18 @@
   with the reason (DeadLetter v1, cut to fit a message); then its tracking is recorded and
   the partition moves on.
 - `run(stop)` returns when `stop` is set (the caller sets it on SIGTERM).
+- Idle, it polls slowly: while records arrive, each fetch waits at most the configured
+  `fetch_max_wait_ms` on the broker (short: measured on the embedded broker, a long wait
+  delays records under steady traffic, by a fraction of the wait); after `IDLE_AFTER`
+  seconds without a record, fetches wait `idle_fetch_wait_ms`, so an idle consumer asks
+  the broker about once a second instead of fifty times. The first record after a quiet
+  spell may arrive a little later (a fraction of that wait); then it is fast again.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING, Any, Protocol
 
 from eventsourcing.persistence import IntegrityError
@@ -54,6 +61,13 @@ CONSUMER_SETTINGS: dict[str, Any] = {
     "fetch_max_wait_ms": 100,
 }
 SEND_TIMEOUT = 10.0
+POLL_TIMEOUT_MS = 1000
+"""How long one poll waits for records (it returns as soon as some arrive): how often the
+loop looks at the stop flag."""
+IDLE_AFTER = 2.0
+"""Seconds without a record after which the consumer fetches at the idle pace."""
+IDLE_FETCH_WAIT_MS = 1000
+"""`fetch_max_wait_ms` of an idle consumer."""
 
 
 class Seeker(Protocol):
@@ -106,7 +120,8 @@ class ConsumerRunner:
         dead_letter_topic: str = DEAD_LETTER_TOPIC,
         retry_wait: float = 1.0,
         retries: Retries | None = None,
-        poll_timeout_ms: int = 200,
+        poll_timeout_ms: int = POLL_TIMEOUT_MS,
+        idle_fetch_wait_ms: int = IDLE_FETCH_WAIT_MS,
         cluster_id: Callable[[], str] | None = None,
         consumer_settings: Mapping[str, Any] | None = None,
     ) -> None:
@@ -120,6 +135,9 @@ class ConsumerRunner:
         self.retries = retries if retries is not None else Retries(first_wait=retry_wait)
         """How a failing record is tried again (`retry_wait`: the first wait)."""
         self.poll_timeout_ms = poll_timeout_ms
+        self.idle_fetch_wait_ms = idle_fetch_wait_ms
+        self.clock = time.monotonic
+        self._last_record = self.clock()
         self.cluster_id = cluster_id
         """Asks the broker its cluster id (None: no forgotten-broker check, e.g. fakes)."""
         self.consumer_settings = {**CONSUMER_SETTINGS, **(consumer_settings or {})}
@@ -171,11 +189,20 @@ class ConsumerRunner:
 
     def poll_once(self, consumer: Consumer) -> bool:
         """One poll; False when a record failed and its partition was sought back to it."""
+        idle = self.clock() - self._last_record >= IDLE_AFTER
+        set_fetch_wait(consumer, self.fetch_wait_ms(idle=idle))
         batches = consumer.poll(timeout_ms=self.poll_timeout_ms)
+        if batches:
+            self._last_record = self.clock()
         ok = True
         for tp, records in batches.items():
             ok = self._process_partition(consumer, tp, records) and ok
         return ok
+
+    def fetch_wait_ms(self, *, idle: bool) -> int:
+        """The broker-side wait of the next fetch: the configured one, longer when idle."""
+        busy = int(self.consumer_settings.get("fetch_max_wait_ms", IDLE_FETCH_WAIT_MS))
+        return max(busy, self.idle_fetch_wait_ms) if idle else busy
 
     def _process_partition(self, consumer: Consumer, tp: Any, records: Sequence[Any]) -> bool:
         """Process the partition's records in order; commit the Kafka offset once, after the
@@ -301,3 +328,14 @@ def to_record(raw: Any) -> KafkaRecord:
         value=raw.value,
         headers=tuple((name, value) for name, value in raw.headers or ()),
     )
+
+
+def set_fetch_wait(consumer: object, wait_ms: int) -> None:
+    """Set the `fetch_max_wait_ms` of the consumer's next fetch requests.
+
+    kafka-python has no public setter; its fetcher reads the value from its own config
+    dict each time it builds a request. A consumer without one (a test fake) is left as is.
+    """
+    config = getattr(getattr(consumer, "_fetcher", None), "config", None)
+    if isinstance(config, dict):
+        config["fetch_max_wait_ms"] = wait_ms

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 SEND_TIMEOUT = 30.0
 """Seconds to wait for the broker's acknowledgement of a batch."""
+MAX_CHANNEL = 63
+"""PostgreSQL's longest identifier, so the LISTEN channel is the NOTIFY one."""
 BATCH = 100
 MAX_TO = 254
 MAX_TEMPLATE = 64
@@ -157,8 +159,11 @@ class NotificationOutbox:
                 pending, name
             ),
         )
+        self.channel = f"{table_name}_{datastore.schema or 'public'}"[:MAX_CHANNEL]
+        """NOTIFYed at the commit of every insert (the relay LISTENs instead of polling)."""
         self._insert = sql.SQL(
-            "INSERT INTO {} (notification_id, customer_number, body) VALUES (%s, %s, %s)"
+            "WITH added AS (INSERT INTO {} (notification_id, customer_number, body)"
+            " VALUES (%s, %s, %s) RETURNING 1) SELECT pg_notify(%s, '') FROM added"
         ).format(name)
         self._pending = sql.SQL(
             "SELECT position, body FROM {} WHERE sent_at IS NULL ORDER BY position LIMIT %s"
@@ -174,6 +179,7 @@ class NotificationOutbox:
             notification.notification_id,
             notification.customer_number,
             json.dumps(notification.to_json()),
+            self.channel,
         )
         if conn is not None:
             conn.execute(self._insert, row)

@@ -1,21 +1,24 @@
 """The notifications relay: the portal's outbox to `lease.notifications.v1` (PORTAL.md).
 
 `NotificationRelay.run` calls `NotificationOutbox.relay_once` with an acknowledged producer
-until the stop event is set: at once again while it finds a full batch, else after a short
-wait. A broker that does not answer is retried after a back-off (nothing is marked sent
-until acknowledged, so nothing is lost). `on_sent` sees each notification once the broker
+until the stop event is set: at once again while it finds a full batch, else when the
+outbox's NOTIFY says a notification was added (or after `SAFETY_SECONDS` without one). A
+broker that does not answer is retried after a back-off (nothing is marked sent until
+acknowledged, so nothing is lost). `on_sent` sees each notification once the broker
 acknowledged it: `lease dev` prints them (it is the development console).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from kafka.errors import KafkaError
 
 from infra.kafka import acknowledged_producer
+from infra.listen import notified
 from infra.portal.notifications import BATCH
 
 if TYPE_CHECKING:
@@ -28,8 +31,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-IDLE_SECONDS = 0.2
-"""The wait between two looks at an empty outbox."""
+IDLE_SECONDS = 1.0
+"""How often an idle relay looks at the stop flag (it waits on the outbox's NOTIFY)."""
+SAFETY_SECONDS = 60.0
+"""An idle relay looks at the outbox anyway after this long without a NOTIFY."""
 BACKOFF_SECONDS = 2.0
 """The wait after a failed send (the broker away)."""
 
@@ -55,15 +60,20 @@ class NotificationRelay:
         return self.outbox.relay_once(self.producer(), self.topic, self.batch, self.on_sent)
 
     def run(self, stop: threading.Event) -> None:
-        while not stop.is_set():
-            try:
-                sent = self.relay_once()
-            except KafkaError as err:
-                logger.warning("notifications not relayed (%s); retrying", err)
-                stop.wait(BACKOFF_SECONDS)
-                continue
-            if sent < self.batch:
-                stop.wait(IDLE_SECONDS)
+        with notified(self.outbox.datastore, self.outbox.channel) as wait:
+            due, looked = True, 0.0
+            while not stop.is_set():
+                if due or time.monotonic() - looked >= SAFETY_SECONDS:
+                    try:
+                        sent = self.relay_once()
+                    except KafkaError as err:
+                        logger.warning("notifications not relayed (%s); retrying", err)
+                        stop.wait(BACKOFF_SECONDS)
+                        continue
+                    looked = time.monotonic()
+                    if sent >= self.batch:
+                        continue  # more may be waiting
+                due = wait(IDLE_SECONDS)
 
     def close(self) -> None:
         if self._producer is not None:

@@ -66,6 +66,9 @@ class RelayConfig:
     """Notifications read, sent and recorded together."""
     check_interval: float = 5.0
     """Seconds between checks that the broker still holds what was published."""
+    idle_check_interval: float = 60.0
+    """While no event is stored: seconds between those checks (and catch-ups: a safety net
+    under NOTIFY). Each check opens clients to the broker, so an idle relay checks rarely."""
     ack_timeout: float = 30.0
     retry_wait: float = 1.0
     """Seconds `run` waits after a failed batch before it tries again."""
@@ -264,21 +267,25 @@ class KafkaRelay:
     def run(self, stop: threading.Event, *, idle_wait: float = 1.0) -> None:
         """Catch up, then follow the log until `stop` is set (woken by PostgreSQL NOTIFY).
 
-        A failed batch is logged and tried again after `retry_wait`; on stop the batch in
-        flight is still acknowledged and recorded before this returns.
+        Between events it only waits: every `idle_wait` seconds it looks at `stop`, and it
+        catches up when notified, or once `idle_check_interval` passed since the broker was
+        last checked. A failed batch is logged and tried again after `retry_wait`; on stop
+        the batch in flight is still acknowledged and recorded before this returns.
         """
         with new_events(self.app.recorder) as wait:
+            due = True
             while not stop.is_set():
-                try:
-                    self.catch_up(stop)
-                except UnpublishableEventError as err:
-                    logger.critical("relay stopped: %s", err)
-                    raise
-                except KafkaError as err:
-                    logger.warning("relay: batch not acknowledged (%r); retrying", err)
-                    stop.wait(self.config.retry_wait)
-                    continue
-                wait(idle_wait)
+                if due or self._since_check() >= self.config.idle_check_interval:
+                    try:
+                        self.catch_up(stop)
+                    except UnpublishableEventError as err:
+                        logger.critical("relay stopped: %s", err)
+                        raise
+                    except KafkaError as err:
+                        logger.warning("relay: batch not acknowledged (%r); retrying", err)
+                        stop.wait(self.config.retry_wait)
+                        continue
+                due = wait(idle_wait)
 
     # --- the producer ---------------------------------------------------------------------
 

@@ -44,6 +44,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 1000
+IDLE_CATCH_UP = 60.0
+"""Seconds after which a follower with no NOTIFY catches up anyway."""
 
 
 @dataclass(frozen=True)
@@ -227,7 +229,11 @@ class ProjectionGroup:
         return max(0.0, time.time() - recorded.timestamp())
 
     def run(self, stop: threading.Event, *, idle_wait: float = 1.0) -> None:
-        """Catch up, then follow the log until `stop` is set (PostgreSQL: woken by NOTIFY)."""
+        """Catch up, then follow the log until `stop` is set (PostgreSQL: woken by NOTIFY).
+
+        Idle, it only waits: it looks at `stop` every `idle_wait` seconds and catches up when
+        notified (or every `IDLE_CATCH_UP` seconds, a safety net that costs one query).
+        """
         recorder = self.app.recorder
         if not isinstance(recorder, PostgresApplicationRecorder):
             while not stop.is_set():
@@ -242,10 +248,12 @@ class ProjectionGroup:
             conn.execute(
                 psycopg.sql.SQL("LISTEN {0}").format(psycopg.sql.Identifier(recorder.channel_name))
             )
+            due, caught_up = True, 0.0
             while not stop.is_set():
-                self.catch_up()
-                for _ in conn.notifies(timeout=idle_wait, stop_after=1):
-                    pass
+                if due or time.monotonic() - caught_up >= IDLE_CATCH_UP:
+                    self.catch_up()
+                    caught_up = time.monotonic()
+                due = any(True for _ in conn.notifies(timeout=idle_wait, stop_after=1))
 
 
 def commit_all(pending: Sequence[tuple[RowView, Batch]], tracking: Tracking) -> None:
