@@ -154,6 +154,9 @@ def worker_env(
         }
     )
     env.update({f"LEASE_{name.upper()}_TOPIC": topic for name, topic in topics.items()})
+    idle_wait = os.environ.get("LEASE_CONSUMER_IDLE_FETCH_WAIT_MS")  # compared by issue 14
+    if idle_wait:
+        env["LEASE_CONSUMER_IDLE_FETCH_WAIT_MS"] = idle_wait
     return env
 
 

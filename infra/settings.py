@@ -81,6 +81,9 @@ class Settings(_TopicNames):
     consumer_fetch_max_wait_ms: int = Field(default=20, ge=1, le=10_000)
     """How long a consumer's fetch waits on the broker for new messages: lower is faster
     and busier when idle (BENCHMARKS.md, Pipeline: 20 beat 100 at every load measured)."""
+    consumer_idle_fetch_wait_ms: int = Field(default=1000, ge=1, le=10_000)
+    """That wait once a consumer saw no record for a few seconds (consumers/runner.py): an
+    idle service asks the broker about once a second instead of fifty times."""
 
     api_host: str = LOOPBACK
     """Where the HTTP API listens (`lease dev`, `lease run api`)."""

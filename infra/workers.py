@@ -123,6 +123,7 @@ def consumer(
         wiring.tracked_contracts(),
         dead_letter_topic=settings.topic("dead_letter"),
         cluster_id=lambda: cluster_id(wiring.bootstrap),
+        idle_fetch_wait_ms=settings.consumer_idle_fetch_wait_ms,
         consumer_settings={
             "fetch_max_wait_ms": settings.consumer_fetch_max_wait_ms,
             "reconnect_backoff_max_ms": RECONNECT_BACKOFF_MAX_MS,
