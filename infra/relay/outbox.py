@@ -19,10 +19,11 @@ produce is a few tens of KB (tests/unit/test_message_size.py).
 
 A broker that forgets (the embedded one keeps its log in memory): beside its position the
 relay stores the broker's cluster id and, per partition, the offset after its last
-acknowledged message. At start, every `check_interval` seconds and after a failed send it
-asks the broker: a changed cluster id (each embedded start gets a new one) or an empty
-partition it had been acknowledged on makes it forget its position and publish every event
-again, to a topic it creates if missing. A recreated topic the live producer already writes
+acknowledged message. At start, every `check_interval` seconds while it publishes (every
+`idle_check_interval` while nothing is stored) and after a failed send it asks the broker:
+a changed cluster id (each embedded start gets a new one) or an empty partition it had
+been acknowledged on makes it forget its position and publish every event again, to a
+topic it creates if missing. A recreated topic the live producer already writes
 to shows as acknowledged offsets going back, with the same effect.
 """
 

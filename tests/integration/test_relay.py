@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import replace
@@ -20,6 +21,8 @@ from domain.contract.base_events import ContractEvent
 from domain.contract.incidents import ReportOdometer
 from infra.embedded.broker import EmbeddedBroker
 from infra.kafka import create_topics
+from infra.listen import new_events
+from infra.relay import outbox
 from infra.relay.outbox import (
     KafkaRelay,
     RelayConfig,
@@ -330,3 +333,51 @@ def catching(run: Callable[..., None], failures: list[BaseException]) -> Callabl
             failures.append(err)
 
     return wrapped
+
+
+class TestIdle:
+    def test_an_idle_relay_only_waits_and_a_stored_event_wakes_it(
+        self,
+        app: ContractsApplication,
+        relay_of: Callable[..., KafkaRelay],
+        bootstrap_servers: str,
+        config: RelayConfig,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        catch_ups: list[int] = []
+        wakes: list[bool] = []
+
+        @contextmanager
+        def watched(recorder: Any) -> Iterator[Callable[[float], bool]]:
+            with new_events(recorder) as wait:
+
+                def counted(timeout: float) -> bool:
+                    wakes.append(notified := wait(timeout))
+                    return notified
+
+                yield counted
+
+        monkeypatch.setattr(outbox, "new_events", watched)
+        with relay_of() as relay:
+            catch_up = relay.catch_up
+
+            def counted(stop: threading.Event | None = None) -> int:
+                catch_ups.append(1)
+                return catch_up(stop)
+
+            relay.catch_up = counted  # type: ignore[method-assign]
+            with running(relay):  # wakes every 0.1 s to look at the stop flag
+                wait_for(lambda: wakes.count(False) >= 10, "ten idle wake-ups")
+                idle_catch_ups = len(catch_ups)
+                store_contracts(app, 1)
+                wait_for_messages(bootstrap_servers, config.topic, 5)
+        assert idle_catch_ups == 1  # the first one, none while idle
+        assert True in wakes
+        assert len(catch_ups) >= 2
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = KAFKA_WAIT) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.01)
