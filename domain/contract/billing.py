@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from itertools import takewhile
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from domain.calendar import billing_period, days_inclusive, deadline_in_days
+from domain.calendar import billing_period, days_inclusive, deadline_in_days, month_index
 from domain.contract.billing_events import (
     CollectionIndemnityCharged,
     CreditNoteIssued,
@@ -23,7 +22,7 @@ from domain.contract.billing_events import (
 from domain.contract.command import Command, bounded
 from domain.contract.guards import require, require_status
 from domain.contract.ledger import CREDIT_BALANCE, is_overdue
-from domain.contract.status import billing_end, is_billable, uninvoiced_periods
+from domain.contract.status import billing_end, is_billable
 from domain.money import Money, total
 from domain.money_rules import (
     Allocation,
@@ -90,7 +89,17 @@ class SendFormalNotice(Command):
 
 def due_periods(c: Contract, today: date) -> list[date]:
     """Starts of the billing periods that have begun by `today` and are not invoiced yet."""
-    return list(takewhile(lambda start: start <= today, uninvoiced_periods(c)))
+    end = billing_end(c)
+    if not is_billable(c) or c.start_date is None or end is None:
+        return []
+    frequency = c.terms.instalment_frequency
+    start, _ = billing_period(c.start_date, frequency)
+    last_day = min(today, end)
+    invoiced = set(c.invoiced_periods)
+    # Periods are whole calendar months from `start` (its 1st): walk them by month index.
+    first, last = month_index(start), month_index(last_day)
+    starts = (date(i // 12, i % 12 + 1, 1) for i in range(first, last + 1, frequency.months))
+    return [period for period in starts if period not in invoiced]
 
 
 def run_billing(c: Contract, ctx: Ctx) -> None:
@@ -230,11 +239,6 @@ def _charge_interest(c: Contract, ctx: Ctx, paid: tuple[Allocation, ...], paymen
             lines=lines,
             workings=records(worked),
         )
-
-
-def can_set_off(c: Contract) -> bool:
-    """Whether `set_off_credits` records something now: credits and open debits both exist."""
-    return bool(c.open_items()) and bool(_owed_to_customer(c))
 
 
 def set_off_credits(c: Contract, ctx: Ctx) -> None:

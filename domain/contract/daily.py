@@ -32,7 +32,7 @@ from domain.contract import (
     termination,
 )
 from domain.contract.command import Command
-from domain.contract.status import uninvoiced_periods
+from domain.contract.status import billing_end
 from domain.values import ContractStatus
 
 if TYPE_CHECKING:
@@ -98,7 +98,9 @@ def next_billing_day(c: Contract) -> date | None:
         return None
     if billing.can_set_off(c):
         return date.min
-    firsts = (next(uninvoiced_periods(c), None), next(fuel.uninvoiced_months(c), None))
+    end = billing_end(c)
+    periods = billing.due_periods(c, end) if end is not None else []  # all left to bill
+    firsts = (periods[0] if periods else None, next(fuel.uninvoiced_months(c), None))
     return min((day for day in firsts if day is not None), default=None)
 
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING
 
-from domain.calendar import billing_period, month_index
 from domain.values import ContractStatus, EndKind
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from datetime import date
 
     from domain.contract import Contract
 
@@ -50,18 +48,3 @@ def billing_end(c: Contract) -> date | None:
 def is_billable(c: Contract) -> bool:
     """Instalments run from the Start Date to the billing end (Art. 5.1, 5.6, A-19)."""
     return c.status is not ContractStatus.CLOSED and billing_end(c) is not None
-
-
-def uninvoiced_periods(c: Contract) -> Iterator[date]:
-    """Starts of the billing periods up to the billing end not invoiced yet, in order (M-02)."""
-    end = billing_end(c)
-    if not is_billable(c) or c.start_date is None or end is None:
-        return
-    frequency = c.terms.instalment_frequency
-    start, _ = billing_period(c.start_date, frequency)
-    invoiced = set(c.invoiced_periods)
-    # Periods are whole calendar months from `start` (its 1st): walk them by month index.
-    for i in range(month_index(start), month_index(end) + 1, frequency.months):
-        period = date(i // 12, i % 12 + 1, 1)
-        if period not in invoiced:
-            yield period
