@@ -96,7 +96,7 @@ def next_billing_day(c: Contract) -> date | None:
     """
     if c.status is ContractStatus.CLOSED:
         return None
-    if billing.can_set_off(c):
+    if c.open_items() and c.open_credits().is_positive:  # what `set_off_credits` settles
         return date.min
     end = billing_end(c)
     periods = billing.due_periods(c, end) if end is not None else []  # all left to bill
