@@ -14,6 +14,7 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import date, timedelta
 from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, cast
@@ -24,6 +25,7 @@ from psycopg import sql
 from rich.console import Console
 
 from domain.application import ContractsApplication
+from infra.billing_due import BillingDue
 from infra.bootstrap import build_projection_group, close_projection_group
 from infra.bootstrap import rebuild as rebuild_views
 from infra.cli.audit import verify_apps
@@ -33,13 +35,11 @@ from infra.scheduler import DeadlineProducer, PublishedDeadlines, Scheduler
 if TYPE_CHECKING:
     import random
     from collections.abc import Callable
-    from datetime import date
     from uuid import UUID
 
     from consumers.termination import DeadlineReached
     from domain.contract import Contract
     from projections.views.deadlines import DeadlinesView
-    from projections.views.portal import PortalView
 
 T = TypeVar("T")
 READ_BATCH = 1_000
@@ -171,27 +171,34 @@ class DailyRun:
 
 
 def scheduler_day(env: dict[str, str], day: date) -> DailyRun:
-    """One scheduler tick on business date `day` over the rebuilt views (a cold process)."""
+    """The scheduler's daily run on business date `day` over the rebuilt views, in a cold
+    process: a first run the day before fills its next-due index (it asks every contract
+    once, infra/billing_due.py), then the day's run is timed; `asked`: the contracts due."""
     app = ContractsApplication(env=env)
-    group = build_projection_group(app, env, ["deadlines", "portal"])
+    group = build_projection_group(app, env, ["deadlines"])
     views = {p.name: p.view for p in group.projections}
     producer = CountingProducer()
+    clock = SettableClock(day - timedelta(days=1))
     scheduler = Scheduler(
         app=app,
         deadlines=cast("DeadlinesView", views["deadlines"]),
-        portal=cast("PortalView", views["portal"]),
         published=PublishedDeadlines(app.recorder.datastore),  # type: ignore[attr-defined]
         producer=producer,
-        clock=SettableClock(day),
+        clock=clock,
+        billing_due=BillingDue(cast("Any", app.recorder)),
     )
     try:
-        asked = len(scheduler.billable())
+        scheduler.tick()
+        clock.set(day)
+        sent_before = producer.messages
+        scheduler.billing_due.refresh()
+        asked = len(scheduler.billing_due.due(day))
         head = app.recorder.max_notification_id() or 0
         started = time.perf_counter()
         scheduler.tick()
         seconds = time.perf_counter() - started
         billed = (app.recorder.max_notification_id() or 0) - head
-        return DailyRun(seconds, asked, billed, producer.messages)
+        return DailyRun(seconds, asked, billed, producer.messages - sent_before)
     finally:
         close_projection_group(group)
         app.close()
