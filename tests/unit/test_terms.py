@@ -167,3 +167,42 @@ def test_P_13_terms_stored_before_the_field_still_load() -> None:
     del flat["instalment_components"]
 
     assert ContractTerms.from_flat(flat).instalment_components == ()
+
+
+PARAMETER_REFUSALS = [
+    ("P-01", {"contract_number": 2024}, "contract_number"),
+    ("P-10", {"excess_km_price": "-0.10"}, "excess_km_price"),
+    ("P-11", {"shortfall_km_price": "ten cents"}, "shortfall_km_price"),
+    ("P-12", {"instalment_amount": "0.00"}, "instalment_amount"),
+    ("P-18", {"invested_capital": "-1.00"}, "invested_capital"),
+    ("P-23", {"advance_payment": "-0.01"}, "advance_payment"),
+    (
+        "P-24",
+        {"protection": {"included": "yes", "flat_damage_fee": "500.00"}},
+        "protection.included",
+    ),
+    ("P-25", {"insurance_mode": "BOTH"}, "insurance_mode"),
+    ("P-27", {"gap": {"included": "no"}}, "gap.included"),
+]
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "overrides", "field"), PARAMETER_REFUSALS, ids=[r[0] for r in PARAMETER_REFUSALS]
+)
+def test_each_parameter_refuses_a_malformed_value_naming_its_rule(
+    rule_id: str, overrides: dict[str, Any], field: str
+) -> None:
+    error = refused(**overrides)
+    assert (error.rule_id, error.field) == (rule_id, field)
+
+
+def test_P_10_P_12_P_18_P_23_P_24_P_27_REF_reads_as_its_special_conditions() -> None:
+    terms = ContractTerms.from_dict(ref_terms_dict())
+    assert terms.excess_km_price == Money(Decimal("0.10"))  # P-10: EUR 0.10 per km over
+    assert terms.shortfall_km_price is None  # P-11: no credit under the contract km
+    assert terms.instalment_amount == Money(Decimal("650.00"))  # P-12
+    assert terms.invested_capital == Money(Decimal("45000.00"))  # P-18
+    assert terms.advance_payment == Money(Decimal("3000.00"))  # P-23
+    assert terms.protection_included  # P-24, with its flat fee per damage
+    assert terms.flat_damage_fee == Money(Decimal("500.00"))
+    assert terms.gap_included  # P-27
