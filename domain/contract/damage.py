@@ -15,9 +15,11 @@ Readings [INT] (the terms are silent on the order of events):
   refund (a recovery after a refusal does not reduce the M-17 charge: left to the Lessor).
 - The refund is a credit note (FLAT_FEE_REFUND, RULES 9.2) against the fee's debit note;
   paying it out is the usual refund of a credit balance.
-- L-32: the ANNUAL ground (D-20) and the end after a claim (AFTER_CLAIM, D-19, within a
-  month of the claim's decision) are commands here; the other grounds of Art. 10.6 are not
-  modelled. ANNUAL cover ends after 31 December, AFTER_CLAIM cover 14 days after the letter;
+- L-32: every ground of Art. 10.6 is a letter here: ANNUAL (D-20) and AFTER_CLAIM (D-19,
+  within a month of the claim's decision) for either party; MISSTATEMENT,
+  NOT_ROADWORTHY_OR_REQUISITIONED and CONTRACT_ENDED for the Lessor only; TERMS_CHANGED (of
+  Art. 10 or its fee) for the Customer only. ANNUAL cover ends after 31 December, any other
+  cover 14 days after the letter [INT, A-27];
   after a Lessor's letter it ends 14 days after the letter if earlier (L-32, PX-14). A Damage
   Event on or after that day gets no claim and no fee. Every letter also starts the D-18
   own-insurance timer (T-10.6: a PROTECTION_ENDED lapse due the day cover ends), which leads
@@ -54,6 +56,11 @@ if TYPE_CHECKING:
     from domain.contract.command import Handlers
     from domain.values import DamageCause
 
+LESSOR_GROUNDS = ("MISSTATEMENT", "NOT_ROADWORTHY_OR_REQUISITIONED", "CONTRACT_ENDED")
+"""Art. 10.6: grounds only the Lessor may end Protection on (data not or wrongly given; the
+Vehicle no longer fit for the road or requisitioned; the contract ended, A-50)."""
+CUSTOMER_GROUNDS = ("TERMS_CHANGED",)
+"""Art. 10.6: the Customer may end Protection when Art. 10 or its fee (Art. 10.4) change."""
 LESSOR_LETTER_DAYS = 14  # L-32, PX-14, D-18: 2 weeks after the Lessor's letter
 RECOVERABLE = NOT_ENDED | {ContractStatus.IN_SETTLEMENT}
 """M-16: a recovery can come in until the contract is closed."""
@@ -72,14 +79,17 @@ class RecordThirdPartyRecovery(Command):
 
 @dataclass(frozen=True)
 class NotifyProtectionTermination(Command):
-    """The Lessor or the Customer ends Protection at the end of the year (D-20), or after a
-    claim within a month of its decision (D-19), by registered letter (Art. 10.6)."""
+    """The Lessor or the Customer ends Protection by registered letter on a ground of Art. 10.6:
+    at the end of the year (D-20), after a claim within a month of its decision (D-19), or on a
+    ground only one party has (LESSOR_GROUNDS, CUSTOMER_GROUNDS)."""
 
     name: ClassVar[str] = "notify_protection_termination"
     rule_ids: ClassVar[tuple[str, ...]] = ("L-32", "D-20", "D-19", "D-18", "PX-14", "T-10.6")
     by: str = bounded(choices=("LESSOR", "CUSTOMER"))
     letter_on: date = bounded()
-    ground: str = bounded("ANNUAL", choices=("ANNUAL", "AFTER_CLAIM"))
+    ground: str = bounded(
+        "ANNUAL", choices=("ANNUAL", "AFTER_CLAIM", *LESSOR_GROUNDS, *CUSTOMER_GROUNDS)
+    )
     claim: str | None = bounded(None)
     """AFTER_CLAIM: the incident id of the claim whose decision the letter follows."""
 
@@ -232,7 +242,9 @@ def notify_protection_termination(
 
     ANNUAL (D-20): a letter by 30 September ends it on 31 December (24:00) of that year.
     AFTER_CLAIM (D-19): a letter within a month of the claim's decision; [INT] its cover ends
-    14 days after the letter, whoever sends it (the terms give no date of effect). After a
+    14 days after the letter, whoever sends it (the terms give no date of effect), and so does
+    the cover of a one-party ground (MISSTATEMENT, NOT_ROADWORTHY_OR_REQUISITIONED,
+    CONTRACT_ENDED of the Lessor; TERMS_CHANGED of the Customer). After a
     Lessor's letter damage arising from 14 days on is excluded (L-32, PX-14), so cover ends
     then if that is earlier (D-18). T-10.6: the Customer must insure under Art. 11.1 by the
     day cover ends: the letter starts that timer (a PROTECTION_ENDED lapse, D-18), which
@@ -245,6 +257,9 @@ def notify_protection_termination(
     last_day, rules = cover_ends - timedelta(days=1), ["L-32", "D-19"]
     if ground == "AFTER_CLAIM":
         _require_after_claim_window(c, letter_on, claim)
+    elif ground != "ANNUAL":
+        _require_ground_of_sender(by, ground, claim)
+        rules = ["L-32"]
     else:
         require(claim is None, "D-20", "an ANNUAL letter cites no claim")
         last_letter_day = date(letter_on.year, 9, 30)
@@ -266,6 +281,14 @@ def notify_protection_termination(
     notify_lapse(
         c, ctx, ["L-31", "D-18", "T-10.6"], PROTECTION_ENDED, "CANCELLATION", by, cover_ends
     )
+
+
+def _require_ground_of_sender(by: str, ground: str, claim: str | None) -> None:
+    """L-32 (Art. 10.6): a one-party ground is used by that party, and cites no claim."""
+    own = LESSOR_GROUNDS if by == "LESSOR" else CUSTOMER_GROUNDS
+    other = "the Customer" if by == "LESSOR" else "the Lessor"
+    require(ground in own, "L-32", f"ground: {ground} is {other}'s to use (Art. 10.6)")
+    require(claim is None, "L-32", f"claim: a {ground} letter cites no claim")
 
 
 def _require_after_claim_window(c: Contract, letter_on: date, claim: str | None) -> None:

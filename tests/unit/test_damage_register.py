@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -309,6 +310,64 @@ def test_L_32_PX_14_a_lessor_letter_ends_cover_two_weeks_after_it() -> None:
     assert_refused(
         contract,
         lambda: execute(contract, terminate("CUSTOMER", date(2025, 6, 2)), ctx(date(2025, 6, 2))),
+        RuleViolationError,
+        "L-32",
+    )
+
+
+# --- L-32 (Art. 10.6): the grounds only one party has ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("by", "ground"),
+    [
+        ("LESSOR", "MISSTATEMENT"),
+        ("LESSOR", "NOT_ROADWORTHY_OR_REQUISITIONED"),
+        ("LESSOR", "CONTRACT_ENDED"),
+        ("CUSTOMER", "TERMS_CHANGED"),
+    ],
+)
+def test_L_32_a_one_party_ground_ends_cover_two_weeks_after_the_letter(
+    by: str, ground: str
+) -> None:
+    contract = running_ref_contract(date(2025, 6, 2))
+    letter = NotifyProtectionTermination(by=by, letter_on=date(2025, 6, 2), ground=ground)
+
+    execute(contract, letter, ctx(date(2025, 6, 2)))
+
+    notified = only(collected(contract), ProtectionTerminationNotified)
+    assert (notified.ground, notified.cover_ends_on) == (ground, date(2025, 6, 16))
+    assert contract.protection_ends_on == date(2025, 6, 16)
+    # a Lessor's letter also excludes damage from two weeks on (PX-14); the Customer's does not
+    assert ("PX-14" in notified.rule_ids) is (by == "LESSOR")
+
+
+@pytest.mark.parametrize(
+    ("by", "ground"),
+    [("CUSTOMER", "MISSTATEMENT"), ("CUSTOMER", "CONTRACT_ENDED"), ("LESSOR", "TERMS_CHANGED")],
+)
+def test_L_32_a_ground_of_the_other_party_is_refused_naming_it(by: str, ground: str) -> None:
+    contract = running_ref_contract(date(2025, 6, 2))
+    letter = NotifyProtectionTermination(by=by, letter_on=date(2025, 6, 2), ground=ground)
+
+    error = assert_refused(
+        contract,
+        lambda: execute(contract, letter, ctx(date(2025, 6, 2))),
+        RuleViolationError,
+        "L-32",
+    )
+    assert f"ground: {ground}" in str(error)
+
+
+def test_L_32_a_one_party_ground_cites_no_claim() -> None:
+    contract = running_ref_contract(date(2025, 6, 2))
+    letter = NotifyProtectionTermination(
+        by="LESSOR", letter_on=date(2025, 6, 2), ground="MISSTATEMENT", claim="I001"
+    )
+
+    assert_refused(
+        contract,
+        lambda: execute(contract, letter, ctx(date(2025, 6, 2))),
         RuleViolationError,
         "L-32",
     )
