@@ -4,8 +4,9 @@ The aggregate sees one contract. M-10 releases a Guarantee only once all of the 
 obligations are fulfilled, and a Guarantee covers all of the Customer's contracts: before
 `release_guarantee` is decided, the customer-level exposure view (K-01) is read, once it has
 applied everything stored so far, and the release is refused (409, M-10) while another
-contract of the Customer is not closed or has a document open. Without the views the
-release cannot be checked and is 503.
+contract of the Customer is not closed or has a document open. The view is read only for a
+release the contract itself would accept; without the views that release cannot be checked
+and is 503.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from typing import TYPE_CHECKING
 
 from api.deps import services
 from api.problems import ProblemError
-from domain.contract.guarantees import ReleaseGuarantee
-from domain.errors import RuleViolationError
+from domain.contract.guarantees import ReleaseGuarantee, require_releasable
+from domain.errors import ContractError, RuleViolationError
 from projections.views.exposure import PostgresExposureView
 
 if TYPE_CHECKING:
@@ -23,13 +24,26 @@ if TYPE_CHECKING:
 
     from fastapi import Request
 
+    from domain.contract.command import Command
+
 EXPOSURE = "exposure"
 
 
-def release_guard(request: Request, number: str) -> None:
-    """M-10: refuse the release while the Customer has obligations on another contract."""
+def release_guard(request: Request, number: str, command: Command) -> None:
+    """M-10: refuse the release while the Customer has obligations on another contract.
+
+    What the contract alone decides comes first: when it refuses (no such contract, not
+    closed, no such Guarantee, already released) the command itself answers, with no wait on
+    a view."""
+    assert isinstance(command, ReleaseGuarantee)
     found = services(request)
-    if found.read_models is None or found.contracts is None:
+    if found.contracts is None:
+        return
+    try:
+        require_releasable(found.contracts.get(number), command.guarantee_id)
+    except ContractError:
+        return
+    if found.read_models is None:
         raise ProblemError(
             503, "releasing a Guarantee needs the exposure view", headers={"Retry-After": "5"}
         )
@@ -46,5 +60,7 @@ def release_guard(request: Request, number: str) -> None:
         )
 
 
-GUARDS: Mapping[str, Callable[[Request, str], None]] = {ReleaseGuarantee.name: release_guard}
+GUARDS: Mapping[str, Callable[[Request, str, Command], None]] = {
+    ReleaseGuarantee.name: release_guard
+}
 """Command name -> the check run (in the thread pool) before it is sent."""

@@ -137,7 +137,7 @@ def _route(name: str, model: type[BaseModel]) -> Callable[..., Awaitable[dict[st
         expected = int(if_match.strip('"')) if if_match else None
         command = to_command(command_class, body)
         if guard is not None:
-            await run_in_threadpool(guard, request, number)
+            await run_in_threadpool(guard, request, number, command)
         target = (number, expected)
         sent = await run_in_threadpool(send, side, caller, request, key, name, command, target)
         return _answer(sent, response)

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
     from domain.contract import Contract, Ctx
     from domain.contract.command import Handlers
-    from domain.contract.state import Receivable
+    from domain.contract.state import Guarantee, Receivable
 
 GUARANTEE_TYPES = ("CASH_DEPOSIT", "PERSONAL_SURETY", "OTHER")
 """P-22's kinds of security."""
@@ -229,10 +229,7 @@ def apply_guarantee_to_contract(
 
 def release_guarantee(c: Contract, ctx: Ctx, guarantee_id: str) -> None:
     """M-10 / L-28: what is left goes back, without interest, once the contract is closed."""
-    require_status(c, {ContractStatus.CLOSED}, "M-10", "release_guarantee")
-    require(guarantee_id in c.guarantees, "M-10", f"no Guarantee {guarantee_id}")
-    held = c.guarantees[guarantee_id]
-    require(not held.released, "M-10", f"{guarantee_id} is already released")
+    held = require_releasable(c, guarantee_id)
     c.emit(
         GuaranteeReleased,
         ctx,
@@ -240,6 +237,16 @@ def release_guarantee(c: Contract, ctx: Ctx, guarantee_id: str) -> None:
         guarantee_id=guarantee_id,
         amount_returned=held.available,
     )
+
+
+def require_releasable(c: Contract, guarantee_id: str) -> Guarantee:
+    """M-10 / L-28: the contract is closed and holds the Guarantee, not released yet (what
+    this contract alone decides; the API also reads the Customer's other contracts)."""
+    require_status(c, {ContractStatus.CLOSED}, "M-10", "release_guarantee")
+    require(guarantee_id in c.guarantees, "M-10", f"no Guarantee {guarantee_id}")
+    held = c.guarantees[guarantee_id]
+    require(not held.released, "M-10", f"{guarantee_id} is already released")
+    return held
 
 
 def apply_to_contract_alone(c: Contract, ctx: Ctx, guarantee_id: str, contract_number: str) -> None:

@@ -4,16 +4,21 @@ exposure view shows the Customer's other contract still running or with document
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
 import pytest
 
+from domain.contract.guarantees import ProvideGuarantee
+from domain.contract.registry import execute
+from domain.contract.settlement import CloseContract, ReturnVehicle
 from domain.money import Money
 from infra.clock import SettableClock
 from infra.idempotency import IdempotentContracts
 from tests.api.served import served
 from tests.api.tokens import new_keys
-from tests.factories import ref_terms_dict
+from tests.contract_cases import REF_LATE_RETURN, pay_everything
+from tests.factories import REF_START, ctx, handed_over_ref_contract, ref_terms_dict, run_days
 from tests.integration.test_api_commands import TODAY, Api
 
 if TYPE_CHECKING:
@@ -54,6 +59,23 @@ def customers(
         api.group = group
         yield api
     contracts.close()
+
+
+def closed_holding_a_deposit(customers: Customers, customer: str) -> str:
+    """A contract of `customer` run to its end and closed, still holding its deposit G-1 (the
+    one contract the release itself would accept); stored, its number returned."""
+    contract = handed_over_ref_contract(customer_number=customer)
+    deposit = ProvideGuarantee(
+        guarantee_id="G-1", guarantee_type="CASH_DEPOSIT", amount=Money.of("2000.00")
+    )
+    execute(contract, deposit, ctx(REF_START))
+    run_days(contract, REF_START, date(2028, 3, 12))
+    returned = ReturnVehicle(odometer=88_012, damages=(), missing_items=())
+    execute(contract, returned, ctx(REF_LATE_RETURN))
+    pay_everything(contract, REF_LATE_RETURN)
+    execute(contract, CloseContract(), ctx(REF_LATE_RETURN))
+    customers.contracts.save(contract)
+    return contract.number
 
 
 def test_M_10_a_guarantee_applied_to_another_contract_of_the_customer(
@@ -97,9 +119,8 @@ def test_M_10_another_customers_contract_is_409_naming_the_field(customers: Cust
 def test_M_10_release_is_409_while_another_contract_of_the_customer_runs(
     customers: Customers,
 ) -> None:
-    holder = customers.handed_over_for("K-API-REL")
+    holder = closed_holding_a_deposit(customers, "K-API-REL")
     other = customers.handed_over_for("K-API-REL")
-    assert customers.command(holder, "provide_guarantee", DEPOSIT).status_code == 200
     customers.group.catch_up()
 
     response = customers.command(holder, "release_guarantee", {"guarantee_id": "G-1"})
@@ -129,3 +150,20 @@ def test_M_10_a_replayed_key_answers_the_holder_s_events_and_records_nothing(
     assert again.json() == first.json()
     assert customers.stored(other).count("GuaranteeAppliedFromContract") == 1
     assert customers.stored(holder).count("GuaranteeAppliedToContract") == 1
+
+
+def test_M_10_a_release_the_contract_refuses_is_answered_without_the_views(
+    customers: Customers,
+) -> None:
+    """The views are not caught up here (nothing follows the log): a release the contract
+    itself refuses is answered at once from the contract, never a 503 of a lagging view."""
+    holder = customers.handed_over_for("K-API-M10-LAG")
+    assert customers.command(holder, "provide_guarantee", DEPOSIT).status_code == 200
+
+    running = customers.command(holder, "release_guarantee", {"guarantee_id": "G-1"})
+    unknown = customers.command("LC-2024-999999", "release_guarantee", {"guarantee_id": "G-1"})
+
+    assert running.status_code == 409, running.text
+    assert running.json()["rule_id"] == "M-10"
+    assert "release_guarantee" in running.json()["detail"]
+    assert unknown.status_code == 404, unknown.text
