@@ -199,3 +199,16 @@ def test_M_19_the_refusal_step_takes_back_the_refund_of_a_total_loss() -> None:
     refunds = {d["category"]: d["amount"] for d in out["documents"] if "ADVANCE" in d["category"]}
     assert refunds == {"ADVANCE_REFUND": "1812.50", "ADVANCE_REFUND_REVERSAL": "1812.50"}
     assert out["refusals"] == []
+
+
+@pytest.mark.parametrize("code", PX_CODES)
+def test_PX_each_exclusion_code_refuses_a_claim_and_is_recorded_with_it(code: str) -> None:
+    """PX-01 .. PX-24 (Art. 10.2): any of the 24 exclusions refuses the claim; the decision
+    and the contract keep which one."""
+    contract = theft_reported()
+
+    execute(contract, refuse(code=code), ctx(THEFT_DATE + ONE_DAY))
+
+    decided = only(collected(contract), ProtectionClaimDecided)
+    assert (decided.decision, decided.exclusion_codes) == ("REFUSED", [code])
+    assert contract.protection_refusals == {"I001": code}
