@@ -311,7 +311,7 @@ class TestFormation:
         assert_rules(released, "A-30", "M-10")
         assert (released.guarantee_id, released.amount_returned) == ("G1", Money.of("1500.00"))
 
-    def test_L_09_unfounded_refusal_detects_ground_18_3_i(self) -> None:
+    def test_L_09_T_4_6_unfounded_refusal_detects_ground_18_3_i(self) -> None:
         contract = ready_contract()
         refused_on = REFUSED_ON
 
@@ -323,7 +323,7 @@ class TestFormation:
         assert_rules(assessed, "L-09", "T-18.3-i")
         ground = only(collected(contract), DissolutionGroundDetected)
         assert ground.ground == "18.3(i)"
-        assert_rules(ground, "K-02", "T-18.3-i", "L-09")
+        assert_rules(ground, "K-02", "T-18.3-i", "T-4.6", "L-09")
         assert contract.status is ContractStatus.READY_FOR_HANDOVER
         assert [g.ground for g in contract.open_grounds()] == ["18.3(i)"]
 

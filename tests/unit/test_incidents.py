@@ -383,6 +383,20 @@ class TestDamage:
         assert of_type(collected(contract), ReportingDutyBreached) == []
         assert of_type(collected(contract), DissolutionGroundDetected) == []
 
+    def test_D_02_a_theft_reported_after_24_hours_breaches_the_duty(self) -> None:
+        theft_on, reported_on = date(2025, 9, 20), date(2025, 9, 23)
+        contract = running_ref_contract(reported_on)
+
+        execute(contract, ReportTheft(theft_on=theft_on), ctx(reported_on, actor="CUSTOMER"))
+
+        breach = only(collected(contract), ReportingDutyBreached)
+        assert_rules(breach, "D-02", "T-18.3-viii")
+        assert (breach.duty, breach.happened_on, breach.due_by) == (
+            "D-02",
+            theft_on,
+            date(2025, 9, 21),
+        )
+
     def test_M_15_incident_before_the_start_is_refused_L_43(self) -> None:
         contract = running_ref_contract(INCIDENT_REPORTED_ON)
 
