@@ -232,4 +232,12 @@ ENTRIES: tuple[RuleEntry, ...] = (
     RuleEntry(
         "A-44", "Amounts, rates and grounds are configurable; legal review blocks auto", "—", _A
     ),
+    # A-50 reading: Protection ends by itself with the contract (D-31, T-18.10); a Lessor's
+    # CONTRACT_ENDED letter is still accepted (L-32) and ends cover 14 days after it.
+    RuleEntry(
+        "A-50",
+        "Protection ends with the contract without a letter; the letter serves other grounds",
+        "Art. 10.6, 11.4, 18.10",
+        _A,
+    ),
 )
