@@ -50,7 +50,7 @@ browser: $(STAMP) chromium
 # Two pytest workers (the machine's two cores), each with its own PostgreSQL and broker; a
 # test file stays on one worker, in order (its module fixtures are built once).
 test: lint typecheck chromium
-	LEASE_CHROMIUM=$(CHROMIUM) $(BIN)/pytest -q -n 2 --dist loadfile --no-loadscope-reorder tests
+	LEASE_CHROMIUM=$(CHROMIUM) $(BIN)/pytest -q -n 2 --dist loadfile tests
 
 bench: $(STAMP)
 	$(BIN)/python bench/commands.py

@@ -32,20 +32,6 @@ hypothesis_settings.load_profile("suite")
 limit, which a loaded CI machine would otherwise turn into failures of correct code."""
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The files marked `heavy` first, the longest first; the rest in their order.
-
-    `make test` runs the files on two workers, each taking the next file when it is free
-    (`--dist loadfile --no-loadscope-reorder`): started last, one long file would run alone
-    at the end; started first, the many short files fill in around them."""
-
-    def weight(item: pytest.Item) -> int:
-        heavy = item.get_closest_marker("heavy")
-        return -int(heavy.kwargs["seconds"]) if heavy is not None else 0
-
-    items.sort(key=weight)
-
-
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """PostgreSQL and the broker for the whole session (embedded unless LEASE_* say otherwise)."""

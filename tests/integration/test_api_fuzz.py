@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
     from infra.settings import PostgresInfo
 
-pytestmark = [pytest.mark.integration, pytest.mark.heavy(seconds=380)]
+pytestmark = pytest.mark.integration
 
 EXAMPLES_PER_OPERATION = 16
 """Generated requests per operation and role (about 45 operations x 3 roles x 16 > 2,000)."""

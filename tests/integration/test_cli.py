@@ -25,7 +25,7 @@ from infra.simulate.scenario import load_scenario
 if TYPE_CHECKING:
     pass
 
-pytestmark = [pytest.mark.integration, pytest.mark.heavy(seconds=80)]
+pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 CONSOLE_SCRIPT = Path(sys.executable).parent / "lease"

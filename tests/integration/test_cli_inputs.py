@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from infra.settings import PostgresInfo
 
-pytestmark = [pytest.mark.integration, pytest.mark.heavy(seconds=120)]
+pytestmark = pytest.mark.integration
 
 FAIL_FAST = 15.0
 """Seconds within which a command names an unreachable server (it waits 5 s for it)."""

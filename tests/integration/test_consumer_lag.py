@@ -26,7 +26,7 @@ from infra.kafka import PartitionLag, create_topics, group_lag
 from infra.settings import Settings, free_port
 from tests.api.tokens import new_keys
 
-pytestmark = [pytest.mark.integration, pytest.mark.heavy(seconds=40)]
+pytestmark = pytest.mark.integration
 
 SENT = 10
 COMMITTED = 3

@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from infra.settings import PostgresInfo
     from tests.fault_lab import Lab, Worker
 
-pytestmark = [pytest.mark.integration, pytest.mark.heavy(seconds=160)]
+pytestmark = pytest.mark.integration
 
 logger = logging.getLogger(__name__)
 

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from infra.settings import PostgresInfo
     from tests.fault_lab import Worker
 
-pytestmark = [pytest.mark.integration, pytest.mark.heavy(seconds=70)]
+pytestmark = pytest.mark.integration
 
 logger = logging.getLogger(__name__)
 

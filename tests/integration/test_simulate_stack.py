@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from infra.settings import PostgresInfo
 
-pytestmark = [pytest.mark.integration, pytest.mark.heavy(seconds=150)]
+pytestmark = pytest.mark.integration
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
