@@ -254,17 +254,8 @@ def ending(
     """The steps that end the contract as drawn (none for a running one)."""
     rng = h.rng
     on = last + timedelta(days=rng.randrange(2, 20))
-    if end == "term_expiry":
-        back = contractual_end + timedelta(days=1)
-        h.add(
-            back,
-            "return_vehicle",
-            odometer=h.drive_to(back, start, per_day),
-            damages=[],
-            missing_items=[],
-        )
-    elif end == "km_cap":
-        back = on + timedelta(days=1)
+    if end in ("term_expiry", "km_cap"):
+        back = (contractual_end if end == "term_expiry" else on) + timedelta(days=1)
         h.add(
             back,
             "return_vehicle",

@@ -24,6 +24,7 @@ from eventsourcing.projection import ApplicationSubscription
 from psycopg import sql
 from rich.console import Console
 
+from bench.projections import select_decode_rate
 from domain.application import ContractsApplication
 from infra.billing_due import BillingDue
 from infra.bootstrap import build_projection_group, close_projection_group
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
     from projections.views.deadlines import DeadlinesView
 
 T = TypeVar("T")
-READ_BATCH = 1_000
 
 
 @dataclass(frozen=True)
@@ -80,17 +80,7 @@ def raw_read(env: dict[str, str]) -> tuple[int, float]:
     (the runner's own read path); (events, seconds)."""
     app = ContractsApplication(env=env)
     try:
-        started = time.perf_counter()
-        start, count = 1, 0
-        while True:
-            notifications = app.recorder.select_notifications(start, READ_BATCH)
-            if not notifications:
-                break
-            for notification in notifications:
-                app.mapper.to_domain_event(notification)
-            count += len(notifications)
-            start = notifications[-1].id + 1
-        return count, time.perf_counter() - started
+        return select_decode_rate(app)
     finally:
         app.close()
 
