@@ -8,11 +8,12 @@ examples reach the rules; generated numbers mostly reach the 404 path.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -37,11 +38,13 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.integration
 
-EXAMPLES_PER_OPERATION = 16
-"""Generated requests per operation and role (about 45 operations x 3 roles x 16 > 2,000)."""
-MIN_REQUESTS_PER_ROLE = 700
+EXAMPLES_PER_OPERATION = 6
+"""Generated cases per operation, each sent as every role (about 115 operations x 6 x 4
+roles, so well over the 2,000 requests API.md 5 asks for)."""
+MIN_REQUESTS_PER_ROLE = 500
 DEMO = "DEMO-2024-0001"
 FUZZ_KEYS = new_keys()
+AUTH = {role: {"Authorization": f"Bearer {FUZZ_KEYS.token(role)}"} for role in Role}
 
 
 @pytest.fixture(scope="module")
@@ -74,20 +77,22 @@ def no_server_fault(_ctx: Any, response: Any, case: Any) -> bool | None:
     return None
 
 
-def fuzz(operation: Any, role: Role, sent: list[int]) -> None:
-    """Send generated requests to one operation with the role's token, valid ones and ones
-    outside the schema (which must be refused with a 4xx); check each answer
-    against every documented property (no 5xx, status, content type, schema). A request
-    the schema admits may still be refused by a rule the schema cannot state (a km cap, a
-    lease part left after the services): that is a 409 or 422 with its rule ID, not an
-    error, so the "schema-valid data is accepted" check is left out. So is "the API ignores
-    invalid authentication": it takes the valid token this test sets for a generated one
-    (it reported a 200 to this test's own valid token); tests/api/test_auth.py walks every
+def fuzz(operation: Any, answers: dict[Role, Counter[int]]) -> None:
+    """Send generated requests to one operation, valid ones and ones outside the schema
+    (which must be refused with a 4xx), each once with every role's token; check each
+    answer against every documented property (no 5xx, status, content type, schema).
+
+    Each case is generated once and sent as every role: generation is most of this test's
+    time, and with `derandomize` each role drew the same cases anyway. A request the schema
+    admits may still be refused by a rule the schema cannot state (a km cap, a lease part
+    left after the services): that is a 409 or 422 with its rule ID, not an error, so the
+    "schema-valid data is accepted" check is left out. So is "the API ignores invalid
+    authentication": it takes the valid token this test sets for a generated one (it
+    reported a 200 to this test's own valid token); tests/api/test_auth.py walks every
     operation with every kind of bad token instead."""
-    auth = {"Authorization": f"Bearer {FUZZ_KEYS.token(role)}"}
     cases = st.one_of(
-        operation.as_strategy(GenerationMode.POSITIVE, headers=auth),
-        operation.as_strategy(GenerationMode.NEGATIVE, headers=auth),
+        operation.as_strategy(GenerationMode.POSITIVE, headers=AUTH[Role.OPERATOR]),
+        operation.as_strategy(GenerationMode.NEGATIVE, headers=AUTH[Role.OPERATOR]),
     )
 
     @given(case=cases)
@@ -99,18 +104,25 @@ def fuzz(operation: Any, role: Role, sent: list[int]) -> None:
         suppress_health_check=list(HealthCheck),
     )
     def run(case: Any) -> None:
-        case.call_and_validate(
-            excluded_checks=[positive_data_acceptance, not_a_server_error, ignored_auth],
-            additional_checks=[no_server_fault],
-        )
-        sent.append(1)
+        for role, auth in AUTH.items():
+            note(f"as {role.value}")
+            response = case.call_and_validate(
+                headers=auth,
+                excluded_checks=[positive_data_acceptance, not_a_server_error, ignored_auth],
+                additional_checks=[no_server_fault],
+            )
+            answers[role][response.status_code] += 1
 
     run()
 
 
-@pytest.mark.parametrize("role", list(Role), ids=[r.value for r in Role])
-def test_no_server_error_and_every_answer_as_documented(fuzzed_app: FastAPI, role: Role) -> None:
-    sent: list[int] = []
+def test_no_server_error_and_every_answer_as_documented(fuzzed_app: FastAPI) -> None:
+    answers: dict[Role, Counter[int]] = {role: Counter() for role in Role}
     for operation in operations(fuzzed_app):
-        fuzz(operation, role, sent)
-    assert len(sent) >= MIN_REQUESTS_PER_ROLE
+        fuzz(operation, answers)
+    for role, statuses in answers.items():
+        assert statuses.total() >= MIN_REQUESTS_PER_ROLE, role
+        assert statuses[200] > 0, f"{role}: nothing was answered"
+    # Every role's own token reached the API: the staff roles read what the customer may not.
+    assert answers[Role.CUSTOMER][403] > answers[Role.OPERATOR][403]
+    assert answers[Role.AUDITOR][403] > answers[Role.OPERATOR][403]
