@@ -84,6 +84,12 @@ class Settings(_TopicNames):
     consumer_idle_fetch_wait_ms: int = Field(default=1000, ge=1, le=10_000)
     """That wait once a consumer saw no record for a few seconds (consumers/runner.py): an
     idle service asks the broker about once a second instead of fifty times."""
+    consumer_session_timeout_ms: int = Field(default=6000, ge=1000, le=300_000)
+    """How long the broker waits for a consumer's heartbeat (sent every sixth of it) before it
+    hands the consumer's partitions to the others. The Tansu broker also holds a new
+    member's join for half of it, so a short-lived run (`lease simulate --stack`) joins
+    faster with less; a production consumer keeps the default so a busy machine does not
+    cause needless rebalances."""
 
     api_host: str = LOOPBACK
     """Where the HTTP API listens (`lease dev`, `lease run api`)."""

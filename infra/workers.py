@@ -126,6 +126,8 @@ def consumer(
         idle_fetch_wait_ms=settings.consumer_idle_fetch_wait_ms,
         consumer_settings={
             "fetch_max_wait_ms": settings.consumer_fetch_max_wait_ms,
+            "session_timeout_ms": settings.consumer_session_timeout_ms,
+            "heartbeat_interval_ms": settings.consumer_session_timeout_ms // 6,
             "reconnect_backoff_max_ms": RECONNECT_BACKOFF_MAX_MS,
         },
         **overrides,
