@@ -73,11 +73,15 @@ READY_MARKERS = {
 consumer when its partitions are assigned, the projections worker after its catch-up."""
 
 
-def wait_until(condition: Callable[[], bool], what: str, timeout: float) -> None:
-    """Poll `condition` every POLL seconds until it holds; fail naming `what` after `timeout`."""
+def wait_until(
+    condition: Callable[[], bool], what: str | Callable[[], str], timeout: float
+) -> None:
+    """Poll `condition` every POLL seconds until it holds; fail naming `what` after `timeout`
+    (a callable: what it says then, e.g. how far a driver got)."""
     deadline = time.monotonic() + timeout
     while not condition():
-        assert time.monotonic() < deadline, f"{what}: not within {timeout:g} s"
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"{what() if callable(what) else what}: not within {timeout:g} s")
         threading.Event().wait(POLL)
 
 

@@ -127,7 +127,12 @@ def run_with_kills(lab: Lab, driver: Driver, kills: dict[str, list[Kill]]) -> No
         return driver.finished and not any(kills.values())
 
     driver.start()
-    wait_until(lab.watch(done), f"driver and kills ({driver.done} steps, {kills})", RUN_TIMEOUT)
+
+    def progress() -> str:
+        left = {name: len(todo) for name, todo in kills.items() if todo}
+        return f"driver and kills ({driver.done} steps; kills left: {left})"
+
+    wait_until(lab.watch(done), progress, RUN_TIMEOUT)
     logger.info("driven and killed in %.1f s", time.monotonic() - started)
 
 
