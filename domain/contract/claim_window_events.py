@@ -47,7 +47,8 @@ class ProtectionClaimDocumentsSubmitted(ContractEvent):
     in_time: bool
 
     def apply_to(self, c: Contract) -> None:
-        close_window(c, self.incident_id, "D-22", documents_submitted=True)
+        facts = {"documents_submitted": True, "documents_in_time": self.in_time}
+        close_window(c, self.incident_id, "D-22", **facts)
 
 
 class ProtectionClaimDeadlineExpired(ContractEvent):
@@ -97,9 +98,10 @@ class IndependentExpertDecisionRecorded(ContractEvent):
 
     def apply_to(self, c: Contract) -> None:
         decision = "REFUSED" if self.outcome == "REFUSED" else "ACCEPTED"
-        if self.exclusion_codes:
-            refusals = {self.incident_id: self.exclusion_codes[0]}
-            c.protection_refusals = {**c.protection_refusals, **refusals}
+        refusals = {k: v for k, v in c.protection_refusals.items() if k != self.incident_id}
+        if self.exclusion_codes:  # an acceptance lifts the Lessor's refusal (M-18, M-19)
+            refusals[self.incident_id] = self.exclusion_codes[0]
+        c.protection_refusals = refusals
         claim = c.damage_claims[self.incident_id]
         claim = {**claim, "decision": decision, "charged": self.customer_share}
         c.damage_claims = {**c.damage_claims, self.incident_id: {**claim, "expert_decided": True}}

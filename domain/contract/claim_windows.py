@@ -9,9 +9,11 @@
   AFTER_CLAIM); a letter after it is refused, naming D-19. The window closes with
   `ProtectionTerminationWindowClosed`.
 - D-22 (Art. 10.5): the documents and the repair invoice of a Damage Event are due within
-  6 months of the accident (`ProtectionClaimDocumentsSubmitted`). After that the Lessor MAY
-  refuse the claim (DECIDE, `refuse_protection_claim`; [INT] e.g. under PX-12, information
-  missing): the expiry (`ProtectionDocumentsDeadlineExpired`) refuses nothing by itself.
+  6 months of the accident (`ProtectionClaimDocumentsSubmitted`). After that, or when they
+  came late, the Lessor MAY refuse the claim wholly or in part (Art. 10.5: "geheel of
+  gedeeltelijk"), naming D-22 as its reason (DECIDE, `refuse_protection_claim`,
+  domain/contract/damage_refusal.py): the expiry (`ProtectionDocumentsDeadlineExpired`)
+  refuses nothing by itself.
 
 Readings [INT]: the decision is notified on the day it is recorded (a Damage Event's claim is
 accepted when reported, domain/contract/damage.py), so the windows count from that day. D-21

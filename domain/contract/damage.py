@@ -1,18 +1,18 @@
 """The damage register's decisions (RULES 9.10, L-35): a Damage Event's Protection claim
-accepted with its flat fee (M-15) or refused under an Art. 10.2 exclusion (M-17), and the
-flat fee refunded after a liable third party paid the Lessor back (M-16); and the annual end of
-Protection by registered letter (L-32, D-20), after which a Damage Event has no claim.
+accepted with its flat fee (M-15; refused wholly or in part: domain/contract/damage_refusal.py),
+and the flat fee refunded after a liable third party paid the Lessor back (M-16); and the
+annual end of Protection by registered letter (L-32, D-20), after which a Damage Event has no
+claim.
 
 Readings [INT] (the terms are silent on the order of events):
 - A Damage Event's claim is accepted when it is reported (M-15, as before) and stays accepted
-  unless the Lessor refuses it under an Art. 10.2 code (`refuse_protection_claim`, as for a
-  theft or total loss). The refusal withdraws the flat fee (a credit note against it) and
-  charges M-17: the repair cost less what a third party already paid back (as the insurer's
-  part) and 0.00 accepted under Protection, so the Customer bears the damage once.
+  unless the Lessor refuses it, wholly or in part (`refuse_protection_claim`, as for a theft
+  or total loss).
 - M-16 is worked on all that third parties paid back for the Damage Event so far, less what
   was already refunded, so two partial recoveries refund what one recovery of their sum
-  would. A recovery on a refused claim, or on one that charged no fee, is recorded without a
-  refund (a recovery after a refusal does not reduce the M-17 charge: left to the Lessor).
+  would. A recovery on a wholly refused claim, or on one that charged no fee, is recorded
+  without a refund (it does not reduce the M-17 charge: left to the Lessor); on a partly
+  refused claim it refunds the fee of the accepted part.
 - The refund is a credit note (FLAT_FEE_REFUND, RULES 9.2) against the fee's debit note;
   paying it out is the usual refund of a credit balance.
 - L-32: every ground of Art. 10.6 is a letter here: ANNUAL (D-20) and AFTER_CLAIM (D-19,
@@ -32,24 +32,23 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, ClassVar
 
-from domain.contract.billing_events import CreditNoteIssued, FlatDamageFeeCharged
+from domain.contract.billing_events import FlatDamageFeeCharged
 from domain.contract.claim_windows import decided_claim, decision_windows
 from domain.contract.command import Command, bounded
 from domain.contract.cover import notify_lapse
 from domain.contract.cover_events import PROTECTION_ENDED
 from domain.contract.damage_events import (
-    DamageShortfallCharged,
     ProtectionTerminationNotified,
     ThirdPartyRecoveryReceived,
 )
+from domain.contract.damage_refusal import refund_flat_fee
 from domain.contract.guards import require, require_status
 from domain.contract.incidents_events import ProtectionClaimDecided
 from domain.contract.status import NOT_ENDED
-from domain.damage_money import worked_damage_shortfall, worked_flat_fee_refund
 from domain.money import Money
 from domain.money_rules import flat_damage_fee
-from domain.values import ContractStatus, ReceivableKind
-from domain.workings import Working, records, stated
+from domain.values import ContractStatus
+from domain.workings import records
 
 if TYPE_CHECKING:
     from domain.contract import Contract, Ctx
@@ -124,82 +123,6 @@ def accept_damage_claim(
         )
 
 
-def refuse_damage_claim(
-    c: Contract, ctx: Ctx, incident_id: str, exclusion_code: str, reason: str
-) -> None:
-    """Art. 10.2: the Damage Event falls outside Protection; its flat fee is withdrawn and the
-    Customer bears the repair cost less what a third party paid back (M-17)."""
-    claim = c.damage_claims[incident_id]
-    require(claim["decision"] == "ACCEPTED", "L-35", "the claim is already refused")
-    cost, recovered, none = claim["damage"], claim["recovered"], Money.zero()
-    worked = worked_damage_shortfall(cost, recovered, none)
-    c.emit(
-        ProtectionClaimDecided,
-        ctx,
-        ["M-15", "L-35", "M-17"],
-        incident_id=incident_id,
-        cause=claim["cause"],
-        damage_amount=cost,
-        customer_share=worked.amount,
-        waived_amount=none,
-        decision="REFUSED",
-        exclusion_codes=[exclusion_code],
-        reason=reason,
-        **decision_windows(c, ctx.on),
-    )
-    withdraw_flat_fee(c, ctx, incident_id, ["M-15", "M-17"], REFUSED_WHY)
-    charge_refused_damage(c, ctx, incident_id, exclusion_code, worked)
-
-
-REFUSED_WHY = ("M-17", "flat damage fee withdrawn: the claim is refused, M-17 charges the damage")
-"""The rule and the words of a flat fee withdrawn by a refusal."""
-
-
-def withdraw_flat_fee(
-    c: Contract, ctx: Ctx, incident_id: str, rules: list[str], why: tuple[str, str]
-) -> None:
-    """The claim's flat fee, less what M-16 refunded of it, credited against its document
-    (`why`: the rule and the words of the working)."""
-    claim = c.damage_claims[incident_id]
-    fee_document = claim.get("fee_receivable")
-    if fee_document is None:
-        return
-    withdrawn = claim["fee"] - refunded(c, fee_document)
-    if withdrawn.is_positive:
-        rule_id, what = why
-        fee = claim["fee"]
-        working = stated(rule_id, what, withdrawn, flat_damage_fee=fee, incident_id=incident_id)
-        c.issue(
-            CreditNoteIssued,
-            ctx,
-            rules,
-            amount=withdrawn,
-            relates_to=fee_document,
-            reason="FLAT_FEE_WITHDRAWN",
-            workings=records([working]),
-        )
-
-
-def charge_refused_damage(
-    c: Contract, ctx: Ctx, incident_id: str, exclusion_code: str, worked: Working
-) -> None:
-    """M-17: the repair cost of a refused claim that no third party paid back, charged."""
-    claim = c.damage_claims[incident_id]
-    if worked.amount.is_positive:
-        c.issue(
-            DamageShortfallCharged,
-            ctx,
-            ["M-17", exclusion_code],
-            amount=worked.amount,
-            due_date=ctx.on + timedelta(days=c.terms.payment_term_days),
-            incident_id=incident_id,
-            repair_cost=claim["damage"],
-            insurer_paid=claim["recovered"],
-            protection_accepted=Money.zero(),
-            workings=records([worked.citing(incident_id=incident_id, exclusion=exclusion_code)]),
-        )
-
-
 def record_third_party_recovery(
     c: Contract, ctx: Ctx, incident_id: str, amount: Money, payer: str
 ) -> None:
@@ -218,21 +141,8 @@ def record_third_party_recovery(
         payer=payer,
         amount=amount,
     )
-    fee_document = claim.get("fee_receivable")
-    if claim["decision"] != "ACCEPTED" or fee_document is None:
-        return
-    recovered, before = claim["recovered"] + amount, refunded(c, fee_document)
-    worked = worked_flat_fee_refund(claim["fee"], recovered, claim["damage"], before)
-    if worked.amount.is_positive:
-        c.issue(
-            CreditNoteIssued,
-            ctx,
-            ["M-16", "A-25"],
-            amount=worked.amount,
-            relates_to=fee_document,
-            reason="FLAT_FEE_REFUND",
-            workings=records([worked.citing(incident_id=incident_id)]),
-        )
+    if claim["decision"] != "REFUSED":  # ACCEPTED or PARTIALLY_ACCEPTED: its fee is live
+        refund_flat_fee(c, ctx, incident_id, c.damage_claims[incident_id]["recovered"])
 
 
 def notify_protection_termination(
@@ -308,15 +218,6 @@ def protection_covers_damage(c: Contract, incident_on: date) -> bool:
     """L-32: Protection is included and had not ended on the day of the Damage Event."""
     ends = c.protection_ends_on
     return c.terms.protection_included and (ends is None or incident_on < ends)
-
-
-def refunded(c: Contract, fee_document: str) -> Money:
-    """What FLAT_FEE_REFUND credit notes gave back of that fee so far (M-16)."""
-    total = Money.zero()
-    for item in c.receivables.values():
-        if item.kind is ReceivableKind.CREDIT_NOTE and item.category == "FLAT_FEE_REFUND":
-            total = total + (item.amount if item.relates_to == fee_document else Money.zero())
-    return total
 
 
 HANDLERS: Handlers = {

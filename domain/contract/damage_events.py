@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, ClassVar
 from domain.contract.base_events import ContractEvent
 from domain.contract.billing_events import ReceivableIssued
 from domain.contract.claim_window_events import close_window
+from domain.money import Money
 
 if TYPE_CHECKING:
     from datetime import date
 
     from domain.contract import Contract
-    from domain.money import Money
 
 
 class ThirdPartyRecoveryReceived(ContractEvent):
@@ -38,6 +38,15 @@ class DamageShortfallCharged(ReceivableIssued):
     repair_cost: Money
     insurer_paid: Money
     protection_accepted: Money
+
+    def apply_to(self, c: Contract) -> None:
+        super().apply_to(c)
+        claim = c.damage_claims.get(self.incident_id)
+        if claim is not None:  # L-35: what an expert's acceptance credits back, and against what
+            charged = claim.get("shortfall", Money.zero()) + self.amount
+            document = claim.get("shortfall_receivable") or self.receivable_id
+            claim = {**claim, "shortfall": charged, "shortfall_receivable": document}
+            c.damage_claims = {**c.damage_claims, self.incident_id: claim}
 
 
 class ProtectionTerminationNotified(ContractEvent):

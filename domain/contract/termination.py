@@ -185,7 +185,7 @@ def apply_ends_by_law(c: Contract, ctx: Ctx) -> None:
     reason = "RETROACTIVE_END" if retroactive else "PRO_RATA_END"
     billing.credit_after(c, ctx, end.effective, reason, rules)
     if retroactive:
-        _refund_advance(c, ctx, end.effective)
+        refund_advance(c, ctx, end.effective)
     if end.kind is EndKind.NONCONFORMITY_REFUSAL:
         _undo_on_refusal(c, ctx)
 
@@ -229,7 +229,7 @@ def _end_by_law(c: Contract, law: Ctx, end: EndByLaw) -> None:
     )
 
 
-def _refund_advance(c: Contract, ctx: Ctx, effective: date) -> None:
+def refund_advance(c: Contract, ctx: Ctx, effective: date) -> None:
     """M-19: with Protection and an advance paid, refund it pro rata (outside VAT).
 
     Only where the Lessor waives its recourse (Art. 10.8): Protection included and not ended

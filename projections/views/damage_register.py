@@ -2,7 +2,8 @@
 its Protection claim (L-35): decision and exclusion codes, the flat fee (M-15), what third
 parties paid back and the fee refunded (M-16), and the damage charged when refused (M-17).
 
-`status` is REPORTED (no claim: the contract has no Protection), ACCEPTED or REFUSED, and
+`status` is REPORTED (no claim: the contract has no Protection), ACCEPTED, PARTIALLY_ACCEPTED
+(refused in part, M-17 charging the part) or REFUSED, and
 SETTLED once an accepted claim's whole fee was refunded. Amounts are Decimals of euros.
 """
 
@@ -53,7 +54,8 @@ FEES = Table(
     ("contract_id", "receivable_id"),
     (("contract_id", "uuid"), ("receivable_id", "text"), ("incident_id", "text")),
 )
-"""The Damage Event of each flat fee document, for the credit notes against it."""
+"""The Damage Event of each flat fee (and M-17 charge) document, for the credit notes against
+it."""
 
 
 class DamageRegisterView(RowView):
@@ -104,6 +106,9 @@ def _charged(e: DamageShortfallCharged, row: Row) -> None:
 
 
 def _credited(e: CreditNoteIssued, row: Row) -> None:
+    if e.reason == "DAMAGE_SHORTFALL_WITHDRAWN":  # L-35: the expert accepted a refused claim
+        row["damage_charged"] -= e.amount.amount
+        return
     column = "fee_refunded" if e.reason == "FLAT_FEE_REFUND" else "fee_withdrawn"
     row[column] += e.amount.amount
     if row["status"] == "ACCEPTED" and row["fee_refunded"] >= row["flat_fee"] > ZERO:
@@ -138,7 +143,7 @@ class DamageRegisterProjection(BatchProjection[DamageRegisterView]):
         key = (event.originator_id, event.incident_id)
         row = batch.get("claims", *key) or _new_row(event.originator_id, event.incident_id)
         self._put(event, row, update, batch)
-        if isinstance(event, FlatDamageFeeCharged):
+        if isinstance(event, FlatDamageFeeCharged | DamageShortfallCharged):
             fee = {"receivable_id": event.receivable_id, "incident_id": event.incident_id}
             batch.put("fees", {"contract_id": event.originator_id, **fee})
 
