@@ -113,6 +113,9 @@ ENTRIES: tuple[RuleEntry, ...] = (
     RuleEntry(
         "D-21", "Seven days to contest a Protection decision, or lose the right", "Art. 10.7", _D
     ),
+    # D-22 reading (Art. 10.5 "geheel of gedeeltelijk"): after the six months without papers,
+    # or with papers sent late, the Lessor may refuse the claim wholly or in part naming D-22
+    # as its reason code; M-17 charges the refused part.
     RuleEntry(
         "D-22",
         "Six months from the accident to send claim papers and repair invoice",

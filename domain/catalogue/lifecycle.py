@@ -198,10 +198,11 @@ ENTRIES: tuple[RuleEntry, ...] = (
     RuleEntry(
         "L-34", "Dunning status of a receivable from open to overdue, notice and paid", "Art. 5", _L
     ),
-    # L-35 reading [INT]: EXPERT_DECIDED only after a contest in time (D-21), once per Damage
-    # Event claim; it replaces the decision's money (fee withdrawn and the expert's fee
-    # charged, or the M-17 refusal); "at joint cost" is half each, the Customer's half of the
-    # expert's costs charged on an EXPERT_COSTS debit note; reversing a refusal is manual.
+    # L-35 reading [INT]: EXPERT_DECIDED only after a contest in time (D-21), once per claim;
+    # it replaces the decision's money (fee withdrawn and the expert's fee charged, or the
+    # M-17 refusal; a refusal overturned credits its M-17 charge back, or on a theft or total
+    # loss restores the M-18 waiver and the M-19 refund); "at joint cost" is half each, the
+    # Customer's half of the expert's costs charged on an EXPERT_COSTS debit note.
     RuleEntry("L-35", "Damage claim status from report to settlement", "Art. 9, 10", _L),
     # L-36 reading [INT]: kept per immobilisation (V001...) and per replacement (RV001...);
     # one replacement per immobilisation, provided by the Lessor from the D-16 start.

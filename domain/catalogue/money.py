@@ -83,8 +83,9 @@ ENTRIES: tuple[RuleEntry, ...] = (
         "M-16", "Flat fee refunded in proportion to what a third party pays back", "Art. 10.3", _M
     ),
     # M-17 reading [INT]: applied where the Lessor refuses a Damage Event's accepted claim
-    # under an Art. 10.2 code (`refuse_protection_claim`): the flat fee is withdrawn and the
-    # repair cost less what a third party already paid back is charged (Protection 0.00).
+    # under an Art. 10.2 code or D-22 (`refuse_protection_claim`): the flat fee is withdrawn and
+    # the repair cost less what a third party already paid back is charged (Protection 0.00);
+    # refused in part, the accepted part keeps its M-15 fee and counts as accepted.
     # Damage without Protection is left to the Customer's own insurer and not charged here.
     RuleEntry(
         "M-17",

@@ -65,14 +65,14 @@ def contest(contract: Contract, incident: str, on: date) -> None:
     contract.collect_events()
 
 
-def refused_collision(damage: str, code: str = "PX-19") -> Contract:
+def refused_collision(damage: str, code: str = "PX-19", refused: str | None = None) -> Contract:
     """REF: a collision of `damage` on 2025-12-10 accepted with its fee, refused the same day
-    under `code`, the refusal contested in time (D-21)."""
+    under `code` (wholly, or `refused` of it), the refusal contested in time (D-21)."""
     contract = running_ref_contract(DECISION_MAILED)
-    execute(
-        contract, ReportIncident("COLLISION", DECISION_MAILED, eur(damage)), ctx(DECISION_MAILED)
-    )
-    refusal = RefuseProtectionClaim("I001", code, "driver over the alcohol limit")
+    report = ReportIncident("COLLISION", DECISION_MAILED, eur(damage))
+    execute(contract, report, ctx(DECISION_MAILED))
+    part = None if refused is None else eur(refused)
+    refusal = RefuseProtectionClaim("I001", code, "not covered", refused_amount=part)
     execute(contract, refusal, ctx(DECISION_MAILED))
     contract.collect_events()
     contest(contract, "I001", CONTEST_BY)
@@ -141,13 +141,7 @@ def test_M_16_what_was_paid_back_while_refused_refunds_the_expert_s_fee_at_once(
 def test_L_35_the_expert_partly_accepts_a_claim_the_Lessor_refused_in_part() -> None:
     # The Lessor refused 1,480 of the 1,800 (fee 320 on the 320 accepted, M-17 1,480); the
     # expert accepts it all with the 500.00 fee: 1,480 credited back, 320 withdrawn, 500 charged.
-    contract = running_ref_contract(DECISION_MAILED)
-    report = ReportIncident("COLLISION", DECISION_MAILED, eur("1800.00"))
-    execute(contract, report, ctx(DECISION_MAILED))
-    part = RefuseProtectionClaim("I001", "PX-02", "towing a caravan", refused_amount=eur("1480.00"))
-    execute(contract, part, ctx(DECISION_MAILED))
-    contract.collect_events()
-    contest(contract, "I001", CONTEST_BY)
+    contract = refused_collision("1800.00", "PX-02", refused="1480.00")
 
     execute(contract, accept(outcome="PARTIALLY_ACCEPTED"), ctx(EXPERT_ON))
 
@@ -161,13 +155,7 @@ def test_L_35_the_expert_partly_accepts_a_claim_the_Lessor_refused_in_part() -> 
 
 
 def test_L_35_the_expert_refuses_a_claim_the_Lessor_refused_in_part_M_17_on_all() -> None:
-    contract = running_ref_contract(DECISION_MAILED)
-    report = ReportIncident("COLLISION", DECISION_MAILED, eur("1800.00"))
-    execute(contract, report, ctx(DECISION_MAILED))
-    part = RefuseProtectionClaim("I001", "PX-02", "towing a caravan", refused_amount=eur("1480.00"))
-    execute(contract, part, ctx(DECISION_MAILED))
-    contract.collect_events()
-    contest(contract, "I001", CONTEST_BY)
+    contract = refused_collision("1800.00", "PX-02", refused="1480.00")
     refusal = RecordExpertDecision(
         incident_id="I001", expert_ref="EXP-9", outcome="REFUSED", exclusion_code="PX-02"
     )
@@ -273,16 +261,17 @@ def test_M_19_overturned_while_the_theft_is_pending_the_end_refunds_the_advance(
     assert only(collected(contract), AdvanceRefundDetermined).amount == eur("1875.00")
 
 
-def refused_total_loss(**overrides: object) -> Contract:
+def refused_total_loss(payout: str = "33000.00", **overrides: object) -> Contract:
     """REF's total loss of 2025-11-05, declared 2025-11-10 and refused that day (PX-19), the
-    refusal contested in time, the insurer paying 33,000 on 2025-12-01 (M-18's example)."""
+    refusal contested in time, the insurer paying `payout` on 2025-12-01 (M-18's example:
+    33,000)."""
     contract = running_ref_contract(TOTAL_LOSS_DECLARED_ON, **overrides)
     execute(contract, DeclareTotalLoss(event_on=TOTAL_LOSS_EVENT), ctx(TOTAL_LOSS_DECLARED_ON))
     refusal = RefuseProtectionClaim("I001", "PX-19", "over the alcohol limit")
     execute(contract, refusal, ctx(TOTAL_LOSS_DECLARED_ON))
     contest(contract, "I001", TOTAL_LOSS_DECLARED_ON + ONE_DAY)
     run_days(contract, TOTAL_LOSS_DECLARED_ON + ONE_DAY, PAID_ON)
-    pay_out(contract, "33000.00")
+    pay_out(contract, payout)
     contract.collect_events()
     return contract
 
@@ -355,3 +344,19 @@ def test_L_35_a_loss_is_not_accepted_in_part_nor_with_a_flat_fee() -> None:
     assert_refused(
         contract, lambda: execute(contract, accept("500.00"), on), RuleViolationError, "L-35"
     )
+
+
+def test_M_20_with_nothing_from_the_insurer_the_waiver_takes_the_place_of_the_GAP_paid() -> None:
+    # The insurer pays 0.00: refused, M-18 charged 36,450.00 and GAP 42,000 - 0 = 42,000.00
+    # (A-24(a)). Accepted: 36,450 credited back and 1,812.50 refunded, GAP 42,000 - (36,450 +
+    # 1,812.50) = 3,737.50, so 38,262.50 of the GAP is charged back: the Customer nets nil.
+    contract = refused_total_loss("0.00")
+
+    execute(contract, accept("0.00"), ctx(EXPERT_ON))
+
+    events = collected(contract)
+    assert only(events, GapPayoutDetermined).payout == eur("3737.50")
+    back = only(events, DebitNoteIssued)
+    assert (back.debit_category, back.amount) == ("GAP_CORRECTION", eur("38262.50"))
+    credited = sum((c.amount for c in of_type(events, CreditNoteIssued)), eur("0"))
+    assert credited == eur("38262.50")

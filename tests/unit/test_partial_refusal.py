@@ -15,7 +15,6 @@ import pytest
 from domain.contract import Contract
 from domain.contract.billing_events import CreditNoteIssued, FlatDamageFeeCharged
 from domain.contract.claim_window_events import ProtectionDocumentsDeadlineExpired
-from domain.contract.claim_windows import SubmitProtectionClaimDocuments
 from domain.contract.command import CommandInputError
 from domain.contract.damage import RecordThirdPartyRecovery
 from domain.contract.damage_events import DamageShortfallCharged
@@ -35,7 +34,7 @@ from tests.contract_cases import (
     only,
 )
 from tests.factories import ctx
-from tests.unit.test_claim_windows import ACCIDENT, DOCUMENTS_BY, daily, decided_on
+from tests.unit.test_claim_windows import ACCIDENT, DOCUMENTS_BY, daily, decided_on, documents
 from tests.unit.test_protection_claims import theft_reported
 
 LATE = DOCUMENTS_BY + ONE_DAY  # 2025-10-01: the window has run out
@@ -106,7 +105,7 @@ def test_D_22_no_refusal_for_documents_before_30_september_or_sent_in_time() -> 
     )
     assert "2025-09-30" in refusal.message
     documented = decided_on(ACCIDENT)
-    sent = SubmitProtectionClaimDocuments("I001", ("police report",), "INV-1")
+    sent = documents()
     execute(documented, sent, ctx(DOCUMENTS_BY, actor="CUSTOMER"))
     assert_refused(
         documented,
@@ -118,7 +117,7 @@ def test_D_22_no_refusal_for_documents_before_30_september_or_sent_in_time() -> 
 
 def test_D_22_documents_sent_late_still_let_the_Lessor_refuse() -> None:
     contract = undocumented()
-    sent = SubmitProtectionClaimDocuments("I001", ("police report",), "INV-1")
+    sent = documents()
     execute(contract, sent, ctx(LATE + ONE_DAY, actor="CUSTOMER"))
     contract.collect_events()
 
@@ -202,7 +201,7 @@ def test_D_22_the_refusal_step_takes_the_reason_code_and_the_refused_part() -> N
 def test_D_22_documents_recorded_before_their_timeliness_was_kept_count_as_in_time() -> None:
     # A claim from an older snapshot: its documents are submitted, not whether in time.
     contract = undocumented()
-    sent = SubmitProtectionClaimDocuments("I001", ("police report",), "INV-1")
+    sent = documents()
     execute(contract, sent, ctx(LATE, actor="CUSTOMER"))
     claim = contract.damage_claims["I001"]
     old = {k: v for k, v in claim.items() if k != "documents_in_time"}
