@@ -105,6 +105,8 @@ def refuse_protection_claim(
         "refused_amount: a theft or total loss is refused wholly (M-18 waives all or nothing)",
     )
     require(incident_id not in c.protection_refusals, "L-35", "the claim is already refused")
+    expert = c.damage_claims.get(incident_id, {}).get("expert_decided")
+    require(not expert, "L-35", "the independent expert's decision binds")
     require(not c.loss_settled, "M-18", "the loss is already settled")
     rules = ["M-15", "L-35", "M-18", "M-19"]
     c.emit(

@@ -170,16 +170,6 @@ def test_L_35_the_expert_refuses_a_claim_the_Lessor_refused_in_part_M_17_on_all(
     assert only(events, DamageShortfallCharged).amount == eur("1800.00")
 
 
-def test_L_35_after_the_expert_the_Lessor_cannot_refuse_the_claim() -> None:
-    contract = refused_collision("1800.00")
-    execute(contract, accept(), ctx(EXPERT_ON))
-    again = RefuseProtectionClaim("I001", "PX-01", "gross negligence")
-
-    assert_refused(
-        contract, lambda: execute(contract, again, ctx(EXPERT_ON)), RuleViolationError, "L-35"
-    )
-
-
 def test_L_35_a_refusal_recorded_before_its_charge_was_kept_is_credited_from_the_decision() -> None:
     # A claim refused before the contract kept its M-17 document (an older snapshot): the
     # decision's own charge (ProtectionClaimDecided.customer_share) is credited back.
@@ -360,3 +350,16 @@ def test_M_20_with_nothing_from_the_insurer_the_waiver_takes_the_place_of_the_GA
     assert (back.debit_category, back.amount) == ("GAP_CORRECTION", eur("38262.50"))
     credited = sum((c.amount for c in of_type(events, CreditNoteIssued)), eur("0"))
     assert credited == eur("38262.50")
+
+
+def test_L_35_after_the_expert_the_Lessor_cannot_refuse_the_claim() -> None:
+    damage, theft = refused_collision("1800.00"), refused_theft()
+    execute(damage, accept(), ctx(EXPERT_ON))
+    execute(theft, accept("0.00"), ctx(date(2025, 10, 1)))
+    again = RefuseProtectionClaim("I001", "PX-01", "gross negligence")
+
+    for contract, on in ((damage, EXPERT_ON), (theft, date(2025, 10, 2))):
+        refusal = assert_refused(
+            contract, lambda c=contract, d=on: execute(c, again, ctx(d)), RuleViolationError, "L-35"
+        )
+        assert "expert" in refusal.message
