@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from functools import partial
 
 from domain.application import ContractsApplication
 from domain.contract import Contract
@@ -360,6 +361,6 @@ def test_L_35_after_the_expert_the_Lessor_cannot_refuse_the_claim() -> None:
 
     for contract, on in ((damage, EXPERT_ON), (theft, date(2025, 10, 2))):
         refusal = assert_refused(
-            contract, lambda c=contract, d=on: execute(c, again, ctx(d)), RuleViolationError, "L-35"
+            contract, partial(execute, contract, again, ctx(on)), RuleViolationError, "L-35"
         )
         assert "expert" in refusal.message
