@@ -12,8 +12,7 @@ final (L-35 `EXPERT_DECIDED`). `record_expert_decision` records it
   difference, and a later third-party recovery refunds the new fee (M-16);
 - refused under an Art. 10.2 code: as `refuse_protection_claim` does, the fee is withdrawn and
   the repair cost less what third parties paid back is charged (M-17);
-- a refusal the expert upholds changes no amount.
-
+- a refusal the expert upholds changes no amount;
 - accepted (wholly or in part) where the Lessor had refused the claim, wholly or in part:
   the refusal's M-17 charge is credited back (a DAMAGE_SHORTFALL_WITHDRAWN credit note against
   it), the flat fee the expert sets is charged (M-15) in place of any fee left, and the claim
@@ -200,6 +199,6 @@ def _replace_damage_money(
         charge_flat_fee(c, ctx, incident_id, working, ["L-35", "M-15"])
 
 
-SHORTFALL_WHY = "M-17 charge withdrawn: the independent expert accepted the claim (binding)"
+SHORTFALL_WHY = "M-17 charge withdrawn: replaced by the independent expert's decision (binding)"
 
 HANDLERS: Handlers = {RecordExpertDecision: record_expert_decision}
