@@ -32,6 +32,7 @@ from domain.money import Money
 from infra.simulate.in_process import simulate
 from infra.simulate.scenario import load_scenario
 from projections.registry import all_specs, build_group
+from projections.views.damage_register import DamageRegisterView
 from tests.contract_cases import (
     INCIDENT_ON,
     INCIDENT_REPORTED_LATE,
@@ -225,14 +226,19 @@ def register_after(scenario: str) -> list[dict[str, object]]:
     app = ContractsApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
     path = Path(__file__).parents[1] / "scenarios" / f"{scenario}.json"
     simulate(load_scenario(path), app)
+    return register_of(app, load_scenario(path).terms.contract_number)
+
+
+def register_of(app: ContractsApplication, number: str) -> list[dict[str, object]]:
+    """The damage register rows of contract `number`, built from the app's stored events."""
     [spec] = all_specs(["damage_register"])
     group = build_group(app, [spec])
     group.catch_up()
     view = group.projections[0].view
-    contract_id = Contract.create_id(load_scenario(path).terms.contract_number)
+    assert isinstance(view, DamageRegisterView)
     return [
         {k: v for k, v in row.items() if k not in ("contract_id", "updated_on")}
-        for row in view.register(contract_id)
+        for row in view.register(Contract.create_id(number))
     ]
 
 

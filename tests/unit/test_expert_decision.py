@@ -27,12 +27,11 @@ from domain.contract.incidents import ReportIncident
 from domain.contract.registry import execute
 from domain.errors import RuleViolationError
 from domain.money import Money
-from projections.registry import all_specs, build_group
-from projections.views.damage_register import DamageRegisterView
 from tests.contract_cases import assert_refused, assert_rules, collected, eur, of_type, only
 from tests.customer_stories import active_contract, on_day
 from tests.factories import ctx
 from tests.unit.test_claim_windows import CONTEST_BY, DECISION_MAILED, daily, decided_on
+from tests.unit.test_damage_register import register_of
 
 EXPERT_ON = date(2026, 1, 15)
 PARTIAL = RecordExpertDecision(
@@ -165,13 +164,7 @@ def test_L_35_the_damage_register_shows_the_expert_s_refusal_with_its_code() -> 
         incident_id="I001", expert_ref="EXP-4", outcome="REFUSED", exclusion_code="PX-19"
     )
     on_day(app, number, EXPERT_ON, refusal)
-    [spec] = all_specs(["damage_register"])
-    group = build_group(app, [spec])
-    group.catch_up()
-    view = group.projections[0].view
-    assert isinstance(view, DamageRegisterView)
-
-    [row] = view.register(Contract.create_id(number))
+    [row] = register_of(app, number)
 
     assert (row["status"], row["exclusion_codes"]) == ("REFUSED", ["PX-19"])
     assert (row["flat_fee"], row["fee_withdrawn"]) == (Decimal(500), Decimal(500))

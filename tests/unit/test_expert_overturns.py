@@ -15,7 +15,6 @@ from datetime import date
 from decimal import Decimal
 from functools import partial
 
-from domain.application import ContractsApplication
 from domain.contract import Contract
 from domain.contract.billing_events import CreditNoteIssued, DebitNoteIssued, FlatDamageFeeCharged
 from domain.contract.claim_windows import ContestProtectionDecision
@@ -28,8 +27,6 @@ from domain.contract.losses import protection_covers
 from domain.contract.protection import RefuseProtectionClaim
 from domain.contract.registry import execute
 from domain.errors import RuleViolationError
-from projections.registry import all_specs, build_group
-from projections.views.damage_register import DamageRegisterView
 from tests.contract_cases import (
     ONE_DAY,
     THEFT_DATE,
@@ -45,9 +42,9 @@ from tests.contract_cases import (
     only,
     running_ref_contract,
 )
-from tests.customer_stories import active_contract, on_day
 from tests.factories import ctx, run_days
 from tests.unit.test_claim_windows import CONTEST_BY, DECISION_MAILED
+from tests.unit.test_damage_register import register_after
 from tests.unit.test_losses import NO_GAP, PAID_ON, pay_out
 from tests.unit.test_protection_claims import theft_reported
 
@@ -186,24 +183,11 @@ def test_L_35_a_refusal_recorded_before_its_charge_was_kept_is_credited_from_the
 
 
 def test_L_35_the_damage_register_shows_the_charge_credited_back() -> None:
-    app = ContractsApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    number = active_contract(app)
-    on_day(
-        app, number, DECISION_MAILED, ReportIncident("COLLISION", DECISION_MAILED, eur("4200.00"))
-    )
-    on_day(app, number, DECISION_MAILED, RefuseProtectionClaim("I001", "PX-19", "alcohol"))
-    on_day(app, number, CONTEST_BY, ContestProtectionDecision("I001", CONTEST_BY, "not drunk"))
-    on_day(app, number, EXPERT_ON, accept())
-    [spec] = all_specs(["damage_register"])
-    group = build_group(app, [spec])
-    group.catch_up()
-    view = group.projections[0].view
-    assert isinstance(view, DamageRegisterView)
-
-    [row] = view.register(Contract.create_id(number))
+    [row] = register_after("protection-claim-expert")
 
     assert (row["status"], row["damage_charged"]) == ("ACCEPTED", Decimal(0))
     assert (row["flat_fee"], row["fee_withdrawn"]) == (Decimal(500), Decimal(500))
+    assert (row["third_party_recovered"], row["fee_refunded"]) == (Decimal(2100), Decimal(250))
 
 
 # --- a theft or total loss --------------------------------------------------------------------

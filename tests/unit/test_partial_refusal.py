@@ -9,6 +9,7 @@ repair cost less (insurer + accepted under Protection); M-16's recovery of 900 o
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -35,6 +36,7 @@ from tests.contract_cases import (
 )
 from tests.factories import ctx
 from tests.unit.test_claim_windows import ACCIDENT, DOCUMENTS_BY, daily, decided_on, documents
+from tests.unit.test_damage_register import register_after
 from tests.unit.test_protection_claims import theft_reported
 
 LATE = DOCUMENTS_BY + ONE_DAY  # 2025-10-01: the window has run out
@@ -210,3 +212,11 @@ def test_D_22_documents_recorded_before_their_timeliness_was_kept_count_as_in_ti
     assert_refused(
         contract, lambda: execute(contract, late_refusal(), ctx(LATE)), RuleViolationError, "D-22"
     )
+
+
+def test_D_22_the_damage_register_shows_the_part_refused_and_the_new_fee() -> None:
+    [row] = register_after("protection-claim-late-documents")
+
+    assert (row["status"], row["exclusion_codes"]) == ("PARTIALLY_ACCEPTED", ["D-22"])
+    assert (row["flat_fee"], row["fee_withdrawn"]) == (Decimal(320), Decimal(500))
+    assert row["damage_charged"] == Decimal(1480)
