@@ -21,7 +21,7 @@ from domain.contract.claim_windows import ContestProtectionDecision
 from domain.contract.damage import RecordThirdPartyRecovery
 from domain.contract.damage_events import DamageShortfallCharged
 from domain.contract.expert import RecordExpertDecision
-from domain.contract.incidents import DeclareTotalLoss, ReportIncident
+from domain.contract.incidents import DeclareTotalLoss, ReportIncident, ReportTheft
 from domain.contract.incidents_events import AdvanceRefundDetermined, GapPayoutDetermined
 from domain.contract.losses import protection_covers
 from domain.contract.protection import RefuseProtectionClaim
@@ -45,10 +45,11 @@ from tests.contract_cases import (
 from tests.factories import ctx, run_days
 from tests.unit.test_claim_windows import CONTEST_BY, DECISION_MAILED
 from tests.unit.test_damage_register import register_after
-from tests.unit.test_losses import NO_GAP, PAID_ON, pay_out
+from tests.unit.test_losses import NO_GAP, PAID_ON, after_protection_letter, pay_out
 from tests.unit.test_protection_claims import theft_reported
 
 EXPERT_ON = date(2026, 1, 15)
+LETTER_ON = date(2025, 6, 2)  # RULES D-18: a letter of Mon 2025-06-02
 
 
 def accept(share: str = "500.00", outcome: str = "ACCEPTED") -> RecordExpertDecision:
@@ -348,3 +349,22 @@ def test_L_35_after_the_expert_the_Lessor_cannot_refuse_the_claim() -> None:
             contract, partial(execute, contract, again, ctx(on)), RuleViolationError, "L-35"
         )
         assert "expert" in refusal.message
+
+
+def test_L_35_the_expert_cannot_make_Protection_cover_a_theft_after_it_ended() -> None:
+    # L-32 / PX-14: the Lessor's letter of Mon 2025-06-02 ends cover 2 weeks later (06-16);
+    # the theft of 2025-09-20 falls outside it, whatever the expert finds.
+    contract = after_protection_letter(LETTER_ON, insured_on=LETTER_ON)
+    run_days(contract, LETTER_ON + ONE_DAY, THEFT_DATE)
+    execute(contract, ReportTheft(theft_on=THEFT_DATE), ctx(THEFT_DATE))
+    refusal = RefuseProtectionClaim("I001", "PX-14", "Protection ended on 2025-06-16")
+    execute(contract, refusal, ctx(THEFT_REFUSED_ON))
+    contest(contract, "I001", THEFT_CONTESTED_ON)
+
+    refused = assert_refused(
+        contract,
+        lambda: execute(contract, accept("0.00"), ctx(date(2025, 10, 1))),
+        RuleViolationError,
+        "L-35",
+    )
+    assert "L-32" in refused.message
