@@ -61,7 +61,10 @@ def non_negative(amount: Money) -> Money:
 def worked_remaining_capital(
     invested: Money, start: date | None, on: date, rule_id: str = "M-01"
 ) -> Working:
-    """M-01: Invested Capital x (1 - 1% x elapsedMonths(on)), linear, floor 0 (A-03)."""
+    """M-01: Invested Capital x (1 - 1% x elapsedMonths(on)), linear, floor 0 (A-03).
+
+    L-38 holds by construction: the elapsed months only grow with `on`, so the amount never
+    rises over time, and the floor keeps it from going below zero."""
     months = elapsed_months(start, on)
     factor = 1 - REMAINING_CAPITAL_MONTHLY_RATE * months
     amount = non_negative(invested * factor).rounded()

@@ -32,6 +32,7 @@ from domain.contract.incidents_events import (
     ThirdPartyClaimReported,
 )
 from domain.contract.status import RUNNING
+from domain.contract.termination_events import DissolutionGroundDetected
 
 if TYPE_CHECKING:
     from domain.contract import Contract, Ctx
@@ -141,6 +142,8 @@ def report_third_party_claim(c: Contract, ctx: Ctx, kind: str, happened_on: date
 
     O-10: the Customer tells the Lessor of anyone claiming or seizing the Vehicle in 24 h
     (its written statement of the Lessor's ownership to the claimant is not seen here).
+    T-18.3-v: the claim or seizure reported is itself the Lessor's ground 18.3(v) (evidence:
+    the report's id), whether reported in time or not; a late report is also a breach (D-03).
     """
     require_status(c, RUNNING, "D-03", "report_third_party_claim")
     require(kind in CLAIM_KINDS, "D-03", f"kind must be one of {CLAIM_KINDS}")
@@ -153,6 +156,15 @@ def report_third_party_claim(c: Contract, ctx: Ctx, kind: str, happened_on: date
         report_id=claim_id,
         kind=kind,
         happened_on=happened_on,
+    )
+    c.emit(
+        DissolutionGroundDetected,
+        ctx,
+        ["K-02", "T-18.3-v"],
+        ground_id=f"G{len(c.grounds) + 1:03d}",
+        ground="18.3(v)",
+        evidence=[claim_id],
+        cure_deadline=None,
     )
     check_reported_in_time(c, ctx, "D-03", claim_id, happened_on, happened_on + WITHIN_24_HOURS)
 

@@ -139,7 +139,11 @@ class TestReportsToTheLessor:
             contract, ReportThirdPartyClaim(kind="SEIZURE", happened_on=date(2025, 6, 11)), ctx(ON)
         )
 
-        assert names(collected(contract)) == ["ThirdPartyClaimReported"]
+        # In time: no breach; the seizure itself is the Lessor's ground 18.3(v) (T-18.3-v).
+        assert names(collected(contract)) == [
+            "ThirdPartyClaimReported",
+            "DissolutionGroundDetected",
+        ]
 
     def test_O_10_a_claim_told_two_days_later_breaches_the_24_hours(self) -> None:
         contract = running_ref_contract(ON)
