@@ -266,7 +266,7 @@ def test_PT_07_the_security_duties_are_shown(portal: PortalStack, language: str)
         assert i18n.translate(language, f"duties.{duty}") in page
 
 
-def test_PT_16_a_message_with_an_odometer_reading_becomes_the_contract_command(
+def test_PT_16_A_36_a_message_with_an_odometer_reading_becomes_the_contract_command(
     portal: PortalStack, registered: list[TestClient]
 ) -> None:
     customer, client = portal.customers[0], registered[0]

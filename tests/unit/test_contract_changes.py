@@ -8,7 +8,11 @@ import pytest
 
 from domain.contract import Contract
 from domain.contract.adjustments import IssueContractAdjustment
-from domain.contract.formation import ChangeVehicleSpecification, RecordWithdrawalIntent
+from domain.contract.formation import (
+    ChangeVehicleSpecification,
+    OrderVehicle,
+    RecordWithdrawalIntent,
+)
 from domain.contract.formation_events import (
     ContractAdjustmentIssued,
     CustomerWithdrawalIntentRecorded,
@@ -22,6 +26,7 @@ from domain.errors import InvalidTransitionError, RuleViolationError, TermsError
 from domain.money import Money
 from domain.policy import LessorPolicy
 from domain.values import ContractStatus
+from tests.contract_cases import assert_rules, collected, only
 from tests.factories import (
     REF_START,
     active_ref_contract,
@@ -90,6 +95,22 @@ class TestWithdrawalIntent:
         assert detected.ground == "18.3(xi)"
         assert "T-18.3-xi" in detected.rule_ids
         assert contract.status is ContractStatus.CONCLUDED
+
+    def test_A_20_there_is_no_right_to_cancel_before_delivery(self) -> None:
+        # the wish not to go ahead ends nothing; the contract stays CONCLUDED and goes
+        # on (the Vehicle can still be ordered), and the wish is the Lessor's ground 18.3(xi).
+        contract = concluded_ref_contract()
+        contract.collect_events()
+        wished_on = date(2024, 2, 5)
+        execute(contract, RecordWithdrawalIntent(channel="EMAIL"), ctx(wished_on, "CUSTOMER"))
+        run_daily(contract, ctx(wished_on, "SYSTEM"), LessorPolicy())
+
+        ground = only(collected(contract), DissolutionGroundDetected)
+        assert_rules(ground, "T-18.3-xi", "A-20")
+        assert ground.ground == "18.3(xi)"
+        assert (contract.status, contract.end_kind) == (ContractStatus.CONCLUDED, None)
+        execute(contract, OrderVehicle(), ctx(date(2024, 2, 10)))
+        assert contract.status is ContractStatus.ORDERED
 
     def test_L_29_not_after_handover(self) -> None:
         contract = active_ref_contract()

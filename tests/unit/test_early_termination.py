@@ -18,6 +18,7 @@ from domain.contract.settlement import ReturnVehicle
 from domain.contract.termination import RequestEarlyTermination
 from domain.contract.termination_events import (
     ContractTerminatedEarlyByCustomer,
+    DissolutionGroundDetected,
     EarlyTerminationAccepted,
     EarlyTerminationRejected,
     EarlyTerminationRequested,
@@ -39,6 +40,7 @@ from tests.contract_cases import (
     eur,
     expired_ref_contract,
     names,
+    of_type,
     only,
     record_trust_ground,
     running_ref_contract,
@@ -95,6 +97,47 @@ class TestEarlyTermination:
         assert_rules(only(events, EarlyTerminationRequested), "L-20")
         assert_rules(only(events, EarlyTerminationAccepted), "L-21", "T-18.7", "L-40")
         assert refusal is None
+        assert contract.status is ContractStatus.EARLY_TERMINATION_PENDING
+
+    def test_P_41_the_customer_may_terminate_from_the_first_day_of_month_13(self) -> None:
+        # P-41 on REF (start 2024-03-12, D-28's example): refused on 2025-03-11, the last day
+        # of month 12, naming Art. 18.6; the same request is accepted the next day.
+        contract = running_ref_contract(LOCK_LAST_DAY)
+
+        refusal = execute(contract, RequestEarlyTermination(), ctx(LOCK_LAST_DAY, actor="CUSTOMER"))
+        assert refusal is not None
+        assert (refusal.rule_id, refusal.message) == (
+            "T-18.6",
+            "within first 12 months (allowed from 2025-03-12)",
+        )
+        status_after_refusal = contract.status
+
+        run_days(contract, MONTH_13_FIRST_DAY, MONTH_13_FIRST_DAY)
+        contract.collect_events()
+        accepted = execute(
+            contract, RequestEarlyTermination(), ctx(MONTH_13_FIRST_DAY, actor="CUSTOMER")
+        )
+
+        assert accepted is None
+        assert names(collected(contract)) == [
+            "EarlyTerminationRequested",
+            "EarlyTerminationAccepted",
+        ]
+        assert (status_after_refusal, contract.status) == (
+            ContractStatus.ACTIVE,
+            ContractStatus.EARLY_TERMINATION_PENDING,
+        )
+
+    def test_A_20_a_valid_month_13_notice_is_not_the_withdrawal_ground_18_3_xi(self) -> None:
+        # A-20: a request from month 13 with no ground open follows Art. 18.7; it is not the
+        # wish to stop of Art. 18.3(xi), so no ground is detected while the notice runs.
+        contract = running_ref_contract(MONTH_13_FIRST_DAY)
+        execute(contract, RequestEarlyTermination(), ctx(MONTH_13_FIRST_DAY, actor="CUSTOMER"))
+
+        run_days(contract, MONTH_13_FIRST_DAY + ONE_DAY, date(2025, 4, 1))
+
+        assert of_type(collected(contract), DissolutionGroundDetected) == []
+        assert contract.open_grounds() == []
         assert contract.status is ContractStatus.EARLY_TERMINATION_PENDING
 
     def test_L_22_request_with_an_open_ground_is_rejected_T_18_7(self) -> None:

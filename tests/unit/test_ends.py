@@ -7,6 +7,9 @@ from datetime import date
 from domain.contract.billing_events import (
     CreditNoteIssued,
     InstalmentInvoiced,
+    KmSettlementInvoiced,
+    MissingItemsCharged,
+    ReturnDamageCharged,
 )
 from domain.contract.incidents import ReportOdometer, ReportTheft
 from domain.contract.incidents_events import KmCapReached
@@ -107,6 +110,23 @@ class TestEndsByLaw:
         assert end.return_due_date == KM_CAP_RETURN_DUE
         assert contract.status is ContractStatus.ENDED_AWAITING_RETURN
 
+    def test_A_15_the_cap_is_on_the_odometer_and_ends_on_the_first_reading_at_it(self) -> None:
+        # A-15 on M-12's BEV (cap 140,000): (a) the Vehicle's odometer counts, so a reading of
+        # exactly 140,000 ends the contract though only 139,988 km were driven under it (the
+        # handover read 12); (b) by law, with no decision of the Lessor; (c) from the reading's
+        # date, 2027-06-01, even when the daily run comes two days later.
+        contract = running_ref_contract(KM_CAP_READING_DAY - ONE_DAY, fuel_type=FuelType.BEV)
+        execute(contract, ReportOdometer(odometer=140_000), ctx(KM_CAP_READING_DAY))
+        assert contract.driven_km(140_000) == 139_988
+        contract.collect_events()
+
+        run_daily(contract, ctx(KM_CAP_READING_DAY + 2 * ONE_DAY), POLICY)
+
+        end = only(collected(contract), ContractEndedByLaw)
+        assert_rules(end, "L-19", "A-15")
+        assert (end.end_kind, end.effective_end_date) == (EndKind.KM_CAP.value, KM_CAP_READING_DAY)
+        assert contract.status is ContractStatus.ENDED_AWAITING_RETURN
+
     def test_L_19_reading_below_the_cap_does_not_end(self) -> None:
         contract = running_ref_contract(KM_CAP_READING_DAY - ONE_DAY, fuel_type=FuelType.BEV)
 
@@ -195,7 +215,46 @@ class TestDeathAndLessorDissolution:
         assert credit.relates_to == instalment(contract, date(2026, 2, 1))
         assert contract.status is ContractStatus.IN_SETTLEMENT
 
-    def test_L_24_heirs_are_billed_until_the_return(self) -> None:
+    def test_A_28_after_a_death_km_and_damage_are_settled_with_no_termination_cost(
+        self,
+    ) -> None:
+        # A-28 on M-33's example (letter 2026-02-03, the heirs return on 2026-02-20): only the
+        # termination costs are waived. 45,000 km driven against 20,000 / 12 x 23.3214 months
+        # (2024-03-12 .. 2026-02-20, 9 of February's 28 days) = 38,869.05 expected: 6,130.95 km
+        # x 0.10 = 613.10; the damage and the missing key are charged as at any return.
+        contract = running_ref_contract(DEATH_LETTER)
+        execute(contract, RecordDeath(died_on=DATE_OF_DEATH), ctx(DEATH_LETTER))
+        execute(contract, TerminateOnDeath(by="HEIRS"), ctx(DEATH_LETTER))
+        run_days(contract, DEATH_LETTER + ONE_DAY, HEIRS_RETURN)
+        contract.collect_events()
+
+        execute(
+            contract,
+            ReturnVehicle(
+                odometer=45_012,
+                damages=(("rear bumper beyond RENTA", eur("750.00")),),
+                missing_items=(("spare key", eur("300.00")),),
+            ),
+            ctx(HEIRS_RETURN, actor="HEIR"),
+        )
+        events = collected(contract)
+
+        assert names(events) == [
+            "VehicleReturned",
+            "ReturnInspectionCompleted",
+            "CreditNoteIssued",
+            "KmSettlementInvoiced",
+            "ReturnDamageCharged",
+            "MissingItemsCharged",
+            "FinalSettlementStarted",
+        ]
+        km = only(events, KmSettlementInvoiced)
+        assert (km.actual_km, km.amount) == (45_000, eur("613.10"))
+        damage = only(events, ReturnDamageCharged)
+        assert_rules(damage, "M-24", "A-28")
+        assert damage.amount == eur("750.00")
+        assert only(events, MissingItemsCharged).amount == eur("300.00")
+
         # L-37 exception: instalments stay due after the termination until the Vehicle is back.
         contract = running_ref_contract(DEATH_LETTER)
         execute(contract, RecordDeath(died_on=DATE_OF_DEATH), ctx(DEATH_LETTER))

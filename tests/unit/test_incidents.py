@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from typing import TYPE_CHECKING
 
+import pytest
 from eventsourcing.domain import Snapshot
 
 from domain.contract import Contract
@@ -15,6 +17,7 @@ from domain.contract.billing_events import (
 from domain.contract.cover import NotifyInsuranceLapse
 from domain.contract.cover_events import InsuranceLapseNotified
 from domain.contract.daily import ApplyArticle18
+from domain.contract.dissolution import Suspend
 from domain.contract.incidents import (
     DeclareTotalLoss,
     RecoverVehicle,
@@ -24,11 +27,13 @@ from domain.contract.incidents import (
 )
 from domain.contract.incidents_events import (
     AdvanceRefundDetermined,
+    IncidentReported,
     OdometerReadingRequested,
     ProtectionClaimDecided,
     ReportingDutyBreached,
     StolenVehicleRecovered,
     TheftRecoveryDeadlineExpired,
+    ThirdPartyClaimReported,
     TotalLossDeclared,
     VehicleTheftReported,
 )
@@ -39,9 +44,12 @@ from domain.contract.reporting import (
     ReportThirdPartyClaim,
     RequestOdometerReading,
 )
+from domain.contract.settlement import ReturnVehicle
+from domain.contract.settlement_events import ReturnInspectionCompleted
 from domain.contract.termination_events import ContractEndedByLaw, DissolutionGroundDetected
-from domain.errors import RuleViolationError
+from domain.errors import InvalidTransitionError, RuleViolationError, TermsError
 from domain.money import Money
+from domain.terms import ContractTerms
 from domain.values import ContractStatus, EndKind
 from tests.contract_cases import (
     INCIDENT_ON,
@@ -49,6 +57,8 @@ from tests.contract_cases import (
     INCIDENT_REPORTED_ON,
     ONE_DAY,
     POLICY,
+    REF_CONTRACTUAL_END,
+    REF_RETURN_DUE,
     THEFT_DATE,
     THEFT_RECOVERY_DEADLINE,
     TOTAL_LOSS_DECLARED_ON,
@@ -57,13 +67,21 @@ from tests.contract_cases import (
     assert_rules,
     collected,
     eur,
+    expired_ref_contract,
     instalment,
     names,
     of_type,
     only,
     running_ref_contract,
 )
-from tests.factories import ctx, run_days
+from tests.factories import REF_START, active_ref_contract, ctx, ref_terms_dict, run_days
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from domain.contract.command import Command
+
+GLASS = Money.of("900.00")
 
 
 class TestTheftAndTotalLoss:
@@ -158,6 +176,25 @@ class TestTheftAndTotalLoss:
         assert_rules(refund, "M-19")
         assert refund.amount == eur("1875.00")
         assert refund.elapsed_months == 18
+
+    def test_P_46_the_theft_wait_runs_30_days_and_no_longer(self) -> None:
+        # P-46 with D-15's example: theft Sat 2025-09-20, insurer 30 days -> 2025-10-20.
+        # Not recovered through the 30th day, the contract still waits (and could still be
+        # recovered); the day after it ends by law from the theft date. Longer is refused.
+        assert (THEFT_RECOVERY_DEADLINE - THEFT_DATE).days == 30
+        contract = running_ref_contract(THEFT_DATE)
+        execute(contract, ReportTheft(theft_on=THEFT_DATE), ctx(THEFT_DATE))
+
+        run_days(contract, THEFT_DATE + ONE_DAY, THEFT_RECOVERY_DEADLINE)
+        assert contract.status is ContractStatus.THEFT_PENDING
+        contract.collect_events()
+        run_days(contract, THEFT_RECOVERY_DEADLINE + ONE_DAY, THEFT_RECOVERY_DEADLINE + ONE_DAY)
+
+        end = only(collected(contract), ContractEndedByLaw)
+        assert (end.end_kind, end.effective_end_date) == (EndKind.THEFT.value, THEFT_DATE)
+        with pytest.raises(TermsError) as longer:
+            ContractTerms.from_dict(ref_terms_dict(insurer_theft_recovery_days=31))
+        assert (longer.value.field, longer.value.rule_id) == ("insurer_theft_recovery_days", "P-26")
 
     def test_L_17_total_loss_ends_by_law_from_the_event_date(self) -> None:
         contract = running_ref_contract(TOTAL_LOSS_DECLARED_ON)
@@ -257,6 +294,64 @@ class TestReportingDuties:
 
         breach = only(self.breaches(contract), ReportingDutyBreached)
         assert_rules(breach, "D-03", "T-18.3-viii")
+
+    @pytest.mark.parametrize(
+        ("kind", "reported_on", "late"),
+        [("SEIZURE", date(2025, 6, 11), False), ("CLAIM", date(2025, 6, 12), True)],
+    )
+    def test_T_18_3_v_a_seizure_or_claim_reported_is_the_ground_18_3_v(
+        self, kind: str, reported_on: date, late: bool
+    ) -> None:
+        # T-18.3-v: the Vehicle seized on 2025-06-10 (or claimed by the landlord), reported
+        # the next day: the ground 18.3(v) stands on the report, and the Lessor may suspend
+        # on it. Reported two days later, the ground stands and the 24 h check (D-03) is
+        # breached as well.
+        contract = running_ref_contract(reported_on)
+
+        execute(
+            contract,
+            ReportThirdPartyClaim(kind=kind, happened_on=date(2025, 6, 10)),
+            ctx(reported_on, actor="CUSTOMER"),
+        )
+        events = collected(contract)
+
+        report = only(events, ThirdPartyClaimReported)
+        assert_rules(report, "D-03", "T-18.3-v")
+        ground = only(events, DissolutionGroundDetected)
+        assert_rules(ground, "K-02", "T-18.3-v")
+        assert (ground.ground, ground.evidence) == ("18.3(v)", [report.report_id])
+        assert len(of_type(events, ReportingDutyBreached)) == int(late)
+        execute(contract, Suspend(grounds=("18.3(v)",)), ctx(reported_on))
+        assert contract.status is ContractStatus.SUSPENDED
+
+    @pytest.mark.parametrize(
+        ("duty", "report"),
+        [
+            ("D-01", lambda on: ReportIncident(kind="GLASS", incident_on=on, repair_cost=GLASS)),
+            ("D-03", lambda on: ReportThirdPartyClaim(kind="CLAIM", happened_on=on)),
+            ("D-04", lambda on: ReportFuelCardLost(happened_on=on)),
+        ],
+    )
+    def test_A_36_a_24_hour_duty_runs_from_the_event(
+        self, duty: str, report: Callable[[date], Command]
+    ) -> None:
+        # A-36 with D-01's example: an event on Sat 2025-05-10 is to be reported by Sun
+        # 2025-05-11, whenever the report is made: in time on Sunday, late on Monday, and the
+        # breach counts from the event's date, not from the day of the report.
+        contract = running_ref_contract(INCIDENT_REPORTED_ON)
+        execute(contract, report(INCIDENT_ON), ctx(INCIDENT_REPORTED_ON, actor="CUSTOMER"))
+        assert self.breaches(contract) == []
+        run_days(contract, INCIDENT_REPORTED_LATE, INCIDENT_REPORTED_LATE)
+        contract.collect_events()
+
+        execute(contract, report(INCIDENT_ON), ctx(INCIDENT_REPORTED_LATE, actor="CUSTOMER"))
+
+        breach = only(self.breaches(contract), ReportingDutyBreached)
+        assert (breach.duty, breach.happened_on, breach.due_by) == (
+            duty,
+            INCIDENT_ON,
+            INCIDENT_REPORTED_ON,
+        )
 
     def test_D_04_a_lost_fuel_card_reported_the_next_day_is_in_time(self) -> None:
         contract = running_ref_contract(date(2025, 6, 11))
@@ -412,3 +507,37 @@ class TestDamage:
             RuleViolationError,
             "L-43",
         )
+
+    def test_D_32_the_customer_carries_the_risk_from_the_start_until_the_return_report(
+        self,
+    ) -> None:
+        # D-32 on REF: from the Start Date 2024-03-12 (the day before is refused), through
+        # the end on 2028-03-11 while the Vehicle is still out, until the Return Report
+        # signed on Mon 2028-03-13; a damage after that is no longer the Customer's.
+        started = active_ref_contract()
+        execute(started, _collision(REF_START), ctx(REF_START))
+        assert only(collected(started), IncidentReported).incident_on == REF_START
+        assert_refused(
+            started,
+            lambda: execute(started, _collision(REF_START - ONE_DAY), ctx(REF_START)),
+            RuleViolationError,
+            "L-43",
+        )
+        ended = expired_ref_contract()
+        after_end = REF_CONTRACTUAL_END + ONE_DAY
+        execute(ended, _collision(after_end), ctx(after_end))
+        assert only(collected(ended), IncidentReported).incident_on == after_end
+
+        execute(ended, ReturnVehicle(odometer=80_012), ctx(REF_RETURN_DUE))
+
+        assert_rules(only(collected(ended), ReturnInspectionCompleted), "D-32")
+        assert_refused(
+            ended,
+            lambda: execute(ended, _collision(REF_RETURN_DUE), ctx(REF_RETURN_DUE)),
+            InvalidTransitionError,
+            "L-43",
+        )
+
+
+def _collision(on: date) -> ReportIncident:
+    return ReportIncident(kind="COLLISION", incident_on=on, repair_cost=eur("1800.00"))

@@ -7,12 +7,15 @@ from dataclasses import fields
 from datetime import date
 from typing import TYPE_CHECKING
 
+from domain.contract.billing_events import RunningCostCharged
+from domain.contract.charges import ChargeRunningCost
 from domain.contract.cover_events import (
     AncillaryServiceStopped,
     ReplacementSupplierSearchFailed,
     ServiceSupplierCeased,
 )
 from domain.contract.fuel import StopFuelManagement
+from domain.contract.fuel_events import FuelProvisionInvoiced
 from domain.contract.registry import HANDLERS, VEHICLE_TRANSFER, event_types, execute
 from domain.contract.services import (
     ACTIVE,
@@ -26,15 +29,17 @@ from domain.errors import RuleViolationError
 from domain.values import ContractStatus
 from projections.views.portal_text import sentence
 from tests.contract_cases import (
+    ONE_DAY,
     assert_refused,
     assert_rules,
     collected,
     eur,
     names,
+    of_type,
     only,
     running_ref_contract,
 )
-from tests.factories import ctx
+from tests.factories import ctx, run_days
 from tests.unit.test_fuel import FUEL
 
 if TYPE_CHECKING:
@@ -54,6 +59,26 @@ def _supplier_gone(contract: Contract, service: str = SERVICE) -> None:
     failed = RecordReplacementSupplierSearchFailed(service=service, supplier_id="GARAGE-7")
     execute(contract, ceased, ctx(ON))
     execute(contract, failed, ctx(ON))
+
+
+def test_P_28_the_services_chosen_drive_what_is_invoiced() -> None:
+    # P-28: two REF contracts, one with Maintenance & Repair (in the instalment, P-13) and Fuel
+    # Management (M-25's example: 157.13 a month) chosen, one with none. The same 300.00
+    # repair is the Customer's running cost (M-31) only where the service was not chosen,
+    # and only the contract with Fuel Management is invoiced a provision for July.
+    chosen = running_ref_contract(ON, instalment_components=COMPONENTS, **FUEL)
+    bare = running_ref_contract(ON)
+    repair = ChargeRunningCost(cost_type=SERVICE, amount=eur("300.00"))
+
+    execute(bare, repair, ctx(ON))
+
+    assert only(collected(bare), RunningCostCharged).amount == eur("300.00")
+    assert_refused(chosen, lambda: execute(chosen, repair, ctx(ON)), RuleViolationError, "M-31")
+    july = date(2025, 7, 1)
+    for contract in (chosen, bare):
+        run_days(contract, ON + ONE_DAY, july)
+    assert only(collected(chosen), FuelProvisionInvoiced).amount == eur("157.13")
+    assert of_type(collected(bare), FuelProvisionInvoiced) == []
 
 
 class TestSupplierStops:

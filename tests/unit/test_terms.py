@@ -76,6 +76,16 @@ def test_P_52_lessor_insurance_needs_protection() -> None:
     assert (error.rule_id, error.field) == ("P-52", "insurance_mode")
 
 
+def test_P_20_registered_in_the_lessors_name_unless_agreed_otherwise() -> None:
+    # P-20 (Art. 6.2): the Lessor when the terms say nothing, the Customer when the Special
+    # Conditions say so (kept as agreed); nothing else, so no registration abroad (P-53).
+    assert ContractTerms.from_dict(ref_terms_dict()).registered_in_name_of == "LESSOR"
+    customer = ContractTerms.from_dict(ref_terms_dict(registered_in_name_of="CUSTOMER"))
+    assert ContractTerms.from_flat(customer.to_dict()).registered_in_name_of == "CUSTOMER"
+    error = refused(registered_in_name_of="LESSOR_LUXEMBOURG")
+    assert (error.rule_id, error.field) == ("P-53", "registered_in_name_of")
+
+
 def test_P_53_never_registered_abroad() -> None:
     error = refused(registered_in_name_of="FOREIGN_ENTITY")
     assert (error.rule_id, error.field) == ("P-53", "registered_in_name_of")
