@@ -16,7 +16,7 @@ from eventsourcing.application import (
     Repository,
 )
 from eventsourcing.domain import Snapshot
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import InfrastructureFactory, IntegrityError
 from eventsourcing.utils import strtobool
 
 from domain.codecs import domain_transcodings
@@ -30,11 +30,12 @@ from domain.errors import (
     RecordedRefusalError,
 )
 from domain.loading import LeanRepository, project_events
+from domain.transcoder import ContractsTranscoder
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-    from eventsourcing.persistence import JSONTranscoder
+    from eventsourcing.persistence import JSONTranscoder, Transcoder
 
     from domain.contract import Ctx
     from domain.contract.base_events import ContractEvent
@@ -99,6 +100,15 @@ class ContractsApplication(Application[UUID]):
     def __init__(self, env: Mapping[str, str] | None = None) -> None:
         super().__init__(env)
         self._locks = [threading.Lock() for _ in range(LOCK_STRIPES)]
+
+    def construct_transcoder(self) -> Transcoder:
+        """The library's JSON format, written by `ContractsTranscoder` (domain/transcoder.py);
+        a TRANSCODER_TOPIC in the env still chooses another."""
+        if self.env.get(InfrastructureFactory.TRANSCODER_TOPIC):
+            return super().construct_transcoder()
+        transcoder = ContractsTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -1,0 +1,75 @@
+"""The contracts' JSON transcoder: the library's format, written with less work per event.
+
+The library's `JSONTranscoder` builds a new C encoder for every event it encodes
+(`json.JSONEncoder.encode` makes one per call) and finds each date and amount's transcoding
+through a method that raises on a miss. This one makes the C encoder once, with the same
+separators and string escaping, and keeps one tagging function per registered type. The bytes
+are the same (tests/unit/test_stored_bytes.py pins them): `json` writes the same document
+whichever of its encoders runs it, and each tagged value is the `{"_type_", "_data_"}` pair
+the library writes. Decoding is the library's.
+
+Only the circular-reference check is left out: events and snapshots are trees of values.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from json import encoder as json_encoder
+from typing import TYPE_CHECKING, Any
+
+from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, Transcoding
+
+from domain.codecs import DateAsISO
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    Tagger = Callable[[Any], dict[str, Any]]
+    OneShot = Callable[[Any, int], tuple[str, ...]]
+
+PLAIN_ENCODE: dict[type[Transcoding], Callable[[Any], Any]] = {
+    DateAsISO: date.isoformat,
+    DatetimeAsISO: datetime.isoformat,
+}
+"""Transcodings whose `encode` only calls one method of the value: that method, unwrapped."""
+
+
+def tagger(transcoding: Transcoding) -> Tagger:
+    """The library's tagged form of a value of the transcoding's type."""
+    name = transcoding.name
+    encode = PLAIN_ENCODE.get(type(transcoding), transcoding.encode)
+
+    def tag(obj: Any) -> dict[str, Any]:
+        return {"_type_": name, "_data_": encode(obj)}
+
+    return tag
+
+
+class ContractsTranscoder(JSONTranscoder):
+    """`JSONTranscoder` with one C encoder for its lifetime and a tagger per type."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.taggers: dict[type, Tagger] = {}
+        make: Callable[..., OneShot] | None = getattr(json_encoder, "c_make_encoder", None)
+        # What `json.JSONEncoder.iterencode` passes for separators=(",", ":") and
+        # ensure_ascii=False: no markers (no circular check), default, string encoder, no
+        # indent, key and item separators, sort_keys, skipkeys, allow_nan.
+        string = json_encoder.encode_basestring
+        arguments = (None, self._tag, string, None, ":", ",", False, False, True)
+        self.one_shot: OneShot | None = None if make is None else make(*arguments)
+
+    def register(self, transcoding: Transcoding) -> None:
+        super().register(transcoding)
+        self.taggers[transcoding.type] = tagger(transcoding)
+
+    def encode(self, obj: Any) -> bytes:
+        if self.one_shot is None or not isinstance(obj, dict):  # pragma: no cover - no C json
+            return super().encode(obj)
+        return "".join(self.one_shot(obj, 0)).encode("utf8")
+
+    def _tag(self, obj: Any) -> dict[str, Any]:
+        tag = self.taggers.get(type(obj))
+        if tag is None:
+            return self._encode_obj(obj)  # raises the library's error
+        return tag(obj)
