@@ -89,8 +89,22 @@ class Command:
     """False for the commands only the service's own workers send (daily run, K-01)."""
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            check(f.name, getattr(self, f.name), f.metadata.get("bounds", Bounds()))
+        cls = type(self)
+        bounded_fields = FIELD_BOUNDS.get(cls)
+        if bounded_fields is None:  # read once per class, not per command
+            bounded_fields = tuple(
+                (f.name, f.metadata.get("bounds", NO_BOUNDS)) for f in fields(cls)
+            )
+            FIELD_BOUNDS[cls] = bounded_fields
+        for name, bounds in bounded_fields:
+            check(name, getattr(self, name), bounds)
+
+
+FIELD_BOUNDS: dict[type[Command], tuple[tuple[str, Bounds], ...]] = {}
+"""Each command class's fields with their bounds."""
+
+
+NO_BOUNDS = Bounds()
 
 
 def check(name: str, value: object, bounds: Bounds) -> None:
