@@ -20,7 +20,7 @@ from domain.contract.billing_events import (
     RegisteredLetterFeeCharged,
 )
 from domain.contract.command import Command, bounded
-from domain.contract.guards import require, require_status
+from domain.contract.guards import NOT_CLOSED, require, require_status
 from domain.contract.ledger import CREDIT_BALANCE, is_overdue
 from domain.contract.status import billing_end, is_billable
 from domain.money import Money, total
@@ -33,7 +33,7 @@ from domain.money_rules import (
     worked_late_interest,
     worked_pro_rata_instalment,
 )
-from domain.values import Bucket, ContractStatus, NoticeKind
+from domain.values import Bucket, NoticeKind
 from domain.workings import Working, records, working
 
 if TYPE_CHECKING:
@@ -197,7 +197,7 @@ def receive_payment(c: Contract, ctx: Ctx, amount: Money, payment_id: str | None
     """M-09: allocate a payment; M-06: interest on the principal it paid late."""
     require(amount.is_positive, "M-09", "payment amount must be greater than 0")
     require(amount == amount.rounded(), "M-09", "payment amount must be in whole cents")
-    require_status(c, set(ContractStatus) - {ContractStatus.CLOSED}, "L-28", "receive_payment")
+    require_status(c, NOT_CLOSED, "L-28", "receive_payment")
     allocation = allocate_payment(amount, c.open_items())
     lines = [
         {"receivable_id": a.item_id, "bucket": a.bucket.value, "amount": a.amount}
@@ -315,7 +315,7 @@ def overdue_receivables(c: Contract, on: date, kind: NoticeKind) -> list[str]:
 def send_formal_notice(c: Contract, ctx: Ctx, kind: str, *, registered: bool) -> None:
     """D-10/D-12: a formal notice; arrears notices cover the overdue documents."""
     require(kind in NOTICE_KINDS, "D-10", f"unknown notice kind {kind}")
-    require_status(c, set(ContractStatus) - {ContractStatus.CLOSED}, "D-10", "send_formal_notice")
+    require_status(c, NOT_CLOSED, "D-10", "send_formal_notice")
     notice_kind = NoticeKind(kind)
     arrears = notice_kind.covers_arrears
     covered = overdue_receivables(c, ctx.on, notice_kind) if arrears else []

@@ -16,7 +16,7 @@ from domain.contract.billing_events import (
 )
 from domain.contract.command import Command, bounded
 from domain.contract.grounds import rule_id_of
-from domain.contract.guards import require, require_status
+from domain.contract.guards import NOT_CLOSED, require, require_status
 from domain.contract.status import NOT_ENDED
 from domain.contract.termination_events import (
     ContractDissolvedAgainstCustomer,
@@ -121,9 +121,7 @@ def lift_suspension(c: Contract, ctx: Ctx) -> None:
 def estimate_market_value(c: Contract, ctx: Ctx, amount: Money) -> None:
     """M-21 (A-22 c): the Lessor's estimate of the market value."""
     require(amount.is_positive, "M-21", "market value must be greater than 0")
-    require_status(
-        c, set(ContractStatus) - {ContractStatus.CLOSED}, "M-21", "estimate_market_value"
-    )
+    require_status(c, NOT_CLOSED, "M-21", "estimate_market_value")
     c.emit(VehicleMarketValueEstimated, ctx, ["M-21", "A-22"], amount=amount.rounded())
     deduct_recovered_vehicle(c, ctx)
 

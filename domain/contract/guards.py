@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from domain.errors import InvalidTransitionError, RuleViolationError
+from domain.values import ContractStatus
 
 if TYPE_CHECKING:
     from collections.abc import Collection
 
     from domain.contract import Contract
-    from domain.values import ContractStatus
+
+NOT_CLOSED = frozenset(ContractStatus) - {ContractStatus.CLOSED}
+"""Every state but CLOSED (made once: iterating the enum for each command cost more)."""
 
 
 def require_status(
