@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import fields
 from datetime import date
 from decimal import Decimal
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from eventsourcing.persistence import Transcoding
@@ -96,9 +97,10 @@ class DataclassAsDict(Transcoding):
     def __init__(self, cls: type[Any]) -> None:
         self.type = cls
         self.name = cls.__name__
+        self.names = [f.name for f in fields(cls)]
 
     def encode(self, obj: Any) -> dict[str, Any]:
-        return {f.name: getattr(obj, f.name) for f in fields(obj)}
+        return {name: getattr(obj, name) for name in self.names}
 
     def decode(self, data: dict[str, Any]) -> Any:
         return self.type(**data)
@@ -137,14 +139,19 @@ class DataclassAsRow(Transcoding):
     def __init__(self, cls: type[Any], name: str, converts: dict[str, Convert]) -> None:
         self.type, self.name = cls, name
         names = [f.name for f in fields(cls)]
-        self.encoders = [(n, converts[n].encode if n in converts else None) for n in names]
+        # Every field at once, in declaration order (attrgetter of one name is no tuple).
+        self.values: Callable[[Any], tuple[Any, ...]] = (
+            attrgetter(*names) if len(names) > 1 else lambda obj: (getattr(obj, names[0]),)
+        )
+        self.encoders = [(i, converts[n].encode) for i, n in enumerate(names) if n in converts]
         self.decoders = [(i, converts[n].decode) for i, n in enumerate(names) if n in converts]
 
     def encode(self, obj: Any) -> list[Any]:
-        row = []
-        for field_name, encode in self.encoders:
-            value = getattr(obj, field_name)
-            row.append(value if encode is None or value is None else encode(value))
+        row = list(self.values(obj))
+        for index, encode in self.encoders:  # only the fields that convert
+            value = row[index]
+            if value is not None:
+                row[index] = encode(value)
         return row
 
     def decode(self, data: list[Any]) -> Any:
