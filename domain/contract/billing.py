@@ -222,7 +222,7 @@ def _charge_interest(c: Contract, ctx: Ctx, paid: tuple[Allocation, ...], paymen
     worked: list[Working] = []
     for chunk in paid:
         item = c.receivables[chunk.item_id]
-        if item.bucket in NO_INTEREST_BUCKETS:
+        if item.bucket in NO_INTEREST_BUCKETS or ctx.on <= item.due_on:  # none: paid in time
             continue
         interest = worked_late_interest(chunk.amount, item.due_on, ctx.on)
         if interest.amount.is_positive:
