@@ -17,7 +17,7 @@ from eventsourcing.application import (
 )
 from eventsourcing.domain import Snapshot
 from eventsourcing.persistence import InfrastructureFactory, IntegrityError
-from eventsourcing.utils import strtobool
+from eventsourcing.utils import get_topic, strtobool
 
 from domain.codecs import domain_transcodings
 from domain.contract import Contract
@@ -35,7 +35,7 @@ from domain.transcoder import ContractsTranscoder
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-    from eventsourcing.persistence import JSONTranscoder, Transcoder
+    from eventsourcing.persistence import JSONTranscoder
 
     from domain.contract import Ctx
     from domain.contract.base_events import ContractEvent
@@ -95,20 +95,13 @@ class ContractsApplication(Application[UUID]):
         "AGGREGATE_CACHE_MAXSIZE": "5000",
         "AGGREGATE_CACHE_FASTFORWARD": "n",
         "DEEPCOPY_FROM_AGGREGATE_CACHE": "y",
+        # The library's JSON, with less work per event (domain/transcoder.py).
+        InfrastructureFactory.TRANSCODER_TOPIC: get_topic(ContractsTranscoder),
     }
 
     def __init__(self, env: Mapping[str, str] | None = None) -> None:
         super().__init__(env)
         self._locks = [threading.Lock() for _ in range(LOCK_STRIPES)]
-
-    def construct_transcoder(self) -> Transcoder:
-        """The library's JSON format, written by `ContractsTranscoder` (domain/transcoder.py);
-        a TRANSCODER_TOPIC in the env still chooses another."""
-        if self.env.get(InfrastructureFactory.TRANSCODER_TOPIC):
-            return super().construct_transcoder()
-        transcoder = ContractsTranscoder()
-        self.register_transcodings(transcoder)
-        return transcoder
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
