@@ -1,6 +1,7 @@
 """Command throughput of ContractsApplication on PostgreSQL, beside a raw psycopg baseline.
 
     python bench/commands.py [--contracts 1000] [--commands N] [--seconds S] [--quick]
+    python bench/commands.py --domain-rounds 5 [--contracts 300] [--commands N]
 
 Starts the embedded PostgreSQL in a temporary data directory (or uses LEASE_DATABASE_URL),
 puts the event store in a fresh schema, concludes and hands over the contracts (not timed),
@@ -601,6 +602,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--loads", type=int, default=400, help="timed cold loads (0: none)")
     parser.add_argument(
+        "--domain-rounds",
+        type=int,
+        default=0,
+        metavar="R",
+        help="only the domain and library (eventsourcing.popo, no database): the mix in R rounds",
+    )
+    parser.add_argument(
         "--load-contracts", type=int, default=20, help="contracts lived to v150 for the loads"
     )
     args = parser.parse_args(argv)
@@ -618,6 +626,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.perf_counter()
     rng = random.Random(args.seed)
+    if args.domain_rounds:
+        domain_alone(args, rng)
+        return 0
     with ExitStack() as stack:
         info, socket_dir, schema, env = open_bench_database(stack)
 
@@ -737,6 +748,29 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(f"total      {time.perf_counter() - started:.0f} s")
     return 0
+
+
+def domain_alone(args: argparse.Namespace, rng: random.Random) -> None:
+    """The mix on an in-memory application (eventsourcing.popo), round after round: the
+    domain's and the library's own cost per command, with no database to wait for. On a
+    shared machine the best round is the one least disturbed; CPU per command is the
+    steadier figure."""
+    app = ContractsApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    mix = Mix(set_up(app, args.contracts, rng), rng)
+    run_mix(mix, app, Timing("warm-up"), args.contracts, time.perf_counter_ns() + 10**11)
+    per_round = -(-args.commands // args.domain_rounds)
+    rounds = []
+    for number in range(1, args.domain_rounds + 1):
+        timing = Timing(f"domain alone (eventsourcing.popo), round {number}")
+        run_mix(mix, app, timing, per_round, time.perf_counter_ns() + int(args.seconds * 1e9))
+        print(timing.line())
+        rounds.append(timing)
+    cpu_us = sorted(t.cpu_ns / t.count / 1e3 for t in rounds if t.count)
+    print(
+        f"domain alone: best {max(t.per_second for t in rounds):,.0f} commands/s,"
+        f" median {statistics.median(t.per_second for t in rounds):,.0f}/s;"
+        f" CPU per command best {cpu_us[0]:.0f} us, median {statistics.median(cpu_us):.0f} us"
+    )
 
 
 def profile(mix: Mix, app: ContractsApplication, count: int) -> None:
