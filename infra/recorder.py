@@ -49,7 +49,7 @@ from infra.reads import QuickSelects
 from infra.schemas.envelope import stored_message
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from eventsourcing.persistence import StoredEvent
     from eventsourcing.postgres import PostgresDatastore
@@ -232,14 +232,15 @@ class OneTripApplicationRecorder(OneAtATime):
         self.sql_create_statements.insert(0, creation_lock())
         self.chain_events_table()
         self.sql_create_statements.extend([many, one])
-        self._call = SQL("SELECT * FROM {schema}.{function}(%s, %s, %s, %s)").format(
-            schema=schema, function=function
-        )
+        # The function for one event takes scalars; for several, arrays ({s} is "[]").
+        call = "SELECT * FROM {schema}.{function}("
+        call += "$1::{id_type}{s}, $2::bigint{s}, $3::text{s}, $4::bytea{s})"
+        name = function.as_string().strip('"')[:58]
         self._one = PreparedCall(
-            function.as_string(),
-            SQL("SELECT * FROM {schema}.{function}($1::{id_type}, $2::bigint, $3, $4)").format(
-                **names
-            ),
+            f"{name}_one", SQL(call.replace("{s}", "")).format(**names), one_event
+        )
+        self._many = PreparedCall(
+            f"{name}_many", SQL(call.replace("{s}", "[]")).format(**names), events
         )
 
     def insert_events(
@@ -250,19 +251,9 @@ class OneTripApplicationRecorder(OneAtATime):
         if not stored_events or self.datastore.enable_db_functions:
             ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
             return ids
-        if len(stored_events) == 1:
-            [e] = stored_events
-            with self.datastore.get_connection() as conn:
-                return [self._one.call(conn, e)]
-        params = (
-            [e.originator_id for e in stored_events],
-            [e.originator_version for e in stored_events],
-            [e.topic for e in stored_events],
-            [e.state for e in stored_events],
-        )
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(self._call, params, prepare=True)
-            return [row[column] for row in curs.fetchall() for column in row]
+        call = self._one if len(stored_events) == 1 else self._many
+        with self.datastore.get_connection() as conn:
+            return call.call(conn, stored_events)
 
 
 INVALID_STATEMENT_NAME = "26000"
@@ -270,47 +261,69 @@ INVALID_STATEMENT_NAME = "26000"
 
 
 class PreparedCall:
-    """The one-event insert sent through libpq itself: prepared once per connection, then
-    each call is PQexecPrepared with the four parameters as bytes (text, the state binary).
+    """An insert function called through libpq itself: prepared once per connection, then
+    each call is PQexecPrepared with its parameters as bytes.
 
     psycopg's `execute(..., prepare=True)` converts the query, dumps the parameters through
-    its adapters and waits in a Python loop: a third of a command's client CPU once the
-    domain is lean (bench/commands.py). The statement and its parameters are fixed, so this
-    skips all of that; errors are psycopg's own (`error_from_result`), which the datastore's
-    `get_connection` translates as before (a unique violation: the library's IntegrityError).
+    its adapters (arrays element by element) and waits in a Python loop: a third of a
+    command's client CPU once the domain is lean (bench/commands.py). The statements and
+    their parameter types are fixed, so this skips all of that; errors are psycopg's own
+    (`error_from_result`), which the datastore's `get_connection` translates as before (a
+    unique violation: the library's IntegrityError).
     """
 
-    def __init__(self, name: str, statement: Composed) -> None:
-        self.name = name.strip('"').encode()
+    def __init__(
+        self, name: str, statement: Composed, params: Callable[[Sequence[StoredEvent]], Params]
+    ) -> None:
+        self.name = name.encode()
         self.statement = statement
+        self.params = params
         self.prepared: weakref.WeakSet[psycopg.Connection[Any]] = weakref.WeakSet()
 
-    def call(self, conn: psycopg.Connection[Any], e: StoredEvent) -> int:
-        """Insert one event on `conn` (autocommit: its own transaction); its position."""
+    def call(self, conn: psycopg.Connection[Any], stored: Sequence[StoredEvent]) -> list[int]:
+        """Insert the events on `conn` (autocommit: one transaction); their positions."""
         if conn not in self.prepared:
             self._prepare(conn)
-        params = [
-            str(e.originator_id).encode(),
-            b"%d" % e.originator_version,
-            e.topic.encode(),
-            e.state,
-        ]
-        result = conn.pgconn.exec_prepared(self.name, params, PARAM_FORMATS)
+        values, formats = self.params(stored)
+        result = conn.pgconn.exec_prepared(self.name, values, formats)
         if result.status != pq.ExecStatus.TUPLES_OK:
             error = psycopg.errors.error_from_result(result, encoding=conn.info.encoding)
             if error.sqlstate != INVALID_STATEMENT_NAME:
                 raise error
             self.prepared.discard(conn)  # the session lost it: prepare again, once
-            return self.call(conn, e)
-        return int(result.get_value(0, 0) or b"0")
+            return self.call(conn, stored)
+        return [int(result.get_value(row, 0) or b"0") for row in range(result.ntuples)]
 
     def _prepare(self, conn: psycopg.Connection[Any]) -> None:
-        command = self.statement.as_bytes(conn)
-        result = conn.pgconn.prepare(self.name, command)
+        result = conn.pgconn.prepare(self.name, self.statement.as_bytes(conn))
         if result.status != pq.ExecStatus.COMMAND_OK:
             raise psycopg.errors.error_from_result(result, encoding=conn.info.encoding)
         self.prepared.add(conn)
 
 
-PARAM_FORMATS = (0, 0, 0, 1)
-"""id, version and topic as text; the state as binary (bytea)."""
+Params = tuple[list[bytes], tuple[int, ...]]
+"""Parameter values as libpq takes them, and their formats (0 text, 1 binary)."""
+TEXT, BINARY = 0, 1
+
+
+def one_event(stored: Sequence[StoredEvent]) -> Params:
+    """id, version and topic as text, the state as binary (bytea)."""
+    [e] = stored
+    values = [str(e.originator_id).encode(), b"%d" % e.originator_version, e.topic.encode()]
+    return [*values, e.state], (TEXT, TEXT, TEXT, BINARY)
+
+
+def events(stored: Sequence[StoredEvent]) -> Params:
+    """Four arrays in PostgreSQL's text form: ids, versions, quoted topics, and each state
+    as a hex bytea literal."""
+    ids = ",".join(quoted(str(e.originator_id)) for e in stored)
+    versions = ",".join(str(e.originator_version) for e in stored)
+    topics = ",".join(quoted(e.topic) for e in stored)
+    states = ",".join(f'"\\\\x{e.state.hex()}"' for e in stored)
+    arrays = (ids, versions, topics, states)
+    return [f"{{{array}}}".encode() for array in arrays], (TEXT, TEXT, TEXT, TEXT)
+
+
+def quoted(text: str) -> str:
+    """An element of a text array literal: double-quoted, backslash and quote escaped."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -54,6 +54,22 @@ def test_each_event_is_stored_with_its_position_in_order(
     assert states(one_connection, oid) == [(e.originator_version, e.topic, e.state) for e in events]
 
 
+def test_several_events_in_one_call_keep_every_byte_of_their_topics_and_states(
+    one_connection: ContractsApplication,
+) -> None:
+    oid = uuid4()
+    topics = ['t:quote"d', "t:back\\slash\\", "t:{braces},comma", "t:Événement€ NULL"]
+    bodies = [bytes(range(256)), b"", b'{"a":"\\u0000"}', "çà🚗".encode()]
+    events = [
+        StoredEvent(oid, v, t, s) for v, (t, s) in enumerate(zip(topics, bodies, strict=True), 1)
+    ]
+    positions = recorder(one_connection).insert_events(events)
+    assert positions is not None
+    assert len(positions) == 4
+    assert list(positions) == sorted(positions)
+    assert states(one_connection, oid) == [(e.originator_version, e.topic, e.state) for e in events]
+
+
 def test_a_version_stored_already_is_an_integrity_error_and_writes_nothing(
     one_connection: ContractsApplication,
 ) -> None:
