@@ -88,6 +88,14 @@ class Helpers:
         """Wait for every helper to finish its work; raise if one failed."""
 
 
+def tapered(fine: Sequence[Chunk], taper: int) -> tuple[Chunk, ...]:
+    """Consecutive short chunks merged `taper` at a time, but the last `taper * taper` left
+    short (so processes taking chunks in order end close together)."""
+    cut = max(0, len(fine) - taper * taper)
+    merged = [(fine[i][0], fine[min(i + taper, cut) - 1][1]) for i in range(0, cut, taper)]
+    return (*merged, *fine[cut:])
+
+
 def topics_of(classes: Sequence[type[Any]]) -> list[str]:
     """The stored topics of these event classes and of all their subclasses.
 

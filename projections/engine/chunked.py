@@ -33,7 +33,8 @@ from eventsourcing.persistence import Notification, PersistenceError, Tracking
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.sql import SQL, Identifier
 
-from projections.engine.chunk_work import Claims, Helpers, Plan, topics_of
+from projections.engine.chunk_work import Claims, Helpers, Plan, tapered, topics_of
+from projections.engine.memo import PerEvent
 from projections.engine.rows import PostgresRowView
 from projections.engine.table_sql import TableSql
 from projections.engine.tables import Batch
@@ -48,6 +49,8 @@ if TYPE_CHECKING:
 
 EVENTS_PER_CHUNK = 10_000
 """Events per chunk of contracts: what one process holds at a time (plus one contract)."""
+TAPER = 4
+"""Chunks are planned this many times shorter; the last `TAPER` chunks' worth stay short."""
 DECIDE_BATCH = 10_000
 """Ordering facts decided between two writes of what is decided."""
 
@@ -129,14 +132,19 @@ class ChunkRebuilder:
         self.read = 0
 
     def plan(self, events_per_chunk: int = EVENTS_PER_CHUNK) -> Plan:
-        """The ranges and chunks of the log up to its head now (no chunk: an empty log)."""
+        """The ranges and chunks of the log up to its head now (no chunk: an empty log).
+
+        Chunks are planned a `TAPER`th of `events_per_chunk` long, then all but the last
+        `TAPER` chunks' worth merged back (`tapered`): the processes take the short ones
+        last, so none waits long at the end for another's last chunk. Ranges are as short.
+        """
         head = self.recorder.max_notification_id() or 0
+        fine = max(1, events_per_chunk // TAPER)
         with self.recorder.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(self._plan, (head, events_per_chunk))
-            chunks = tuple((row["lo"], row["hi"]) for row in curs.fetchall())
+            curs.execute(self._plan, (head, fine))
+            chunks = tapered([(row["lo"], row["hi"]) for row in curs.fetchall()], TAPER)
         ordered = any(t.projection.ordered is not None for t in self.targets)
-        span = events_per_chunk  # a range of the log as long as a chunk
-        ranges = tuple((i, min(i + span - 1, head)) for i in range(1, head + 1, span))
+        ranges = tuple((i, min(i + fine - 1, head)) for i in range(1, head + 1, fine))
         return Plan(head, ranges if ordered else (), chunks if head else ())
 
     def create_staging(self) -> None:
@@ -174,6 +182,7 @@ class ChunkRebuilder:
                 facts = part.extract(event)
                 if facts is not None:
                     rows[(notification.id,)] = {"position": notification.id, **facts}
+            PerEvent.forget_all()
             with self._timing("ordered"), target.view.datastore.transaction(commit=True) as curs:
                 target.sql[part.facts.name].copy(curs, rows.values(), staged=True)
 
@@ -223,6 +232,7 @@ class ChunkRebuilder:
             target.projection.apply_all(events, batch)
             ordered = () if part is None else (*part.tables, part.decided.name)
             self.stage(target, batch, [t.name for t in target.view.tables if t.name not in ordered])
+        PerEvent.forget_all()
         self.chunks += 1
         self.read += len(notifications)
         if self.breakdown is not None:
@@ -272,9 +282,11 @@ class ChunkRebuilder:
                 decided[key_of(row)] = dict(row)
 
     def replace_view(self, index: int, head: int) -> None:
-        """The view's rows and tracking by its staged rows, in one transaction."""
+        """The view's rows and tracking by its staged rows, in one transaction (which drops
+        the staging tables too: the processes drop them as they go, not one at the end)."""
         target = self.targets[index]
-        moves = [target.sql[t.name].staging.move for t in target.view.tables]
+        staged = [target.sql[t.name].staging for t in target.view.tables]
+        moves = [s.move for s in staged] + [s.drop for s in staged]  # dropped with it, here
 
         def move(curs: psycopg.Cursor[Any]) -> None:
             for statement in moves:

@@ -28,6 +28,8 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresApplicationRecorder
 
 from projections.engine import chunked
+from projections.engine.decoding import memoising
+from projections.engine.memo import PerEvent
 from projections.engine.rows import PostgresRowView
 
 if TYPE_CHECKING:
@@ -70,6 +72,8 @@ class ProjectionGroup:
         batch_size: int = BATCH_SIZE,
     ) -> None:
         self.app = app
+        self.mapper = memoising(app.mapper)
+        """Decodes the events (the application's decoding, repeated values shared)."""
         self.projections = list(projections)
         self.batch_size = batch_size
         self._positions = {p.name: self._stored_position(p) for p in self.projections}
@@ -196,13 +200,14 @@ class ProjectionGroup:
             projection.apply_all(todo, batch)
             if projection.name in rebuilding:
                 self._positions[projection.name] = last
+        PerEvent.forget_all()
         if pending:
             self._commit([(p.view, batch) for p, batch in pending], Tracking(self.app.name, last))
             for projection, _ in pending:
                 self._positions[projection.name] = last
 
     def _decode(self, notifications: Sequence[Any]) -> list[Any]:
-        to_domain_event = self.app.mapper.to_domain_event
+        to_domain_event = self.mapper.to_domain_event
         return [to_domain_event(n) for n in notifications]
 
     def _commit(self, pending: list[tuple[RowView, Batch]], tracking: Tracking) -> None:

@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING
 
 from domain.contract.base_events import ContractEvent
 from domain.contract.billing_events import CreditNoteIssued, ReceivableIssued
-from domain.contract.ledger import netting
+from domain.contract.ledger import OpenChange, netting
 from domain.money import Money
 from domain.values import ReceivableKind
+from projections.engine.memo import PerEvent
 
 if TYPE_CHECKING:
     from projections.engine.rows import Batch, Row
@@ -44,10 +45,24 @@ ITEM_COLUMNS: tuple[tuple[str, str], ...] = (
 `open` is what is still to be paid (debits) or still owed to the Customer (credit notes)."""
 
 
+ISSUING = (ReceivableIssued, CreditNoteIssued)
+"""The events that issue a document."""
+
+
 def issued_item(event: object) -> Row | None:
-    """The item row a document-issuing event creates (invoice, debit or credit note), or None."""
-    if not isinstance(event, ReceivableIssued | CreditNoteIssued):
+    """The item row a document-issuing event creates (invoice, debit or credit note), or None.
+
+    A new dict each call (the views change it); the row itself is worked out once per event
+    (`PerEvent`: five views ask for it).
+    """
+    if not isinstance(event, ISSUING):
         return None
+    return dict(_item_of(event))
+
+
+@PerEvent
+def _item_of(event: object) -> Row:
+    assert isinstance(event, ISSUING)  # issued_item
     document = event.document()
     return {
         "contract_id": event.originator_id,
@@ -62,6 +77,13 @@ def issued_item(event: object) -> Row | None:
         "open": document.open.amount,
         "relates_to": document.relates_to,
     }
+
+
+@PerEvent
+def _open_change(event: object) -> OpenChange | None:
+    """`ContractEvent.open_change`, worked out once per event (the views of open amounts)."""
+    assert isinstance(event, ContractEvent)  # OpenAmounts.settle
+    return event.open_change()
 
 
 class OpenAmounts:
@@ -96,7 +118,7 @@ class OpenAmounts:
         """
         if not isinstance(event, ContractEvent):
             return None
-        change = event.open_change()
+        change = _open_change(event)
         if change is None:
             return None
         for receivable_id, amount in change.reductions:

@@ -6,10 +6,11 @@ from __future__ import annotations
 import subprocess
 import sys
 from datetime import date
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 
+from projections.engine.chunk_work import tapered
 from projections.engine.tables import Batch
 from projections.views.invoices import ISSUED, InMemoryInvoicesView, numbered
 
@@ -56,3 +57,23 @@ class TestNumberedInAChunk:
         assert numbered(item | {"issued_on": date(2025, 3, 1)}, batch) == ("INV-2025-000042", 97)
         assert not batch.changes["sequences"]
         assert not batch.changes["numbers"]
+
+
+class TestTapered:
+    def test_short_chunks_are_merged_but_the_last_ones(self) -> None:
+        ids = [UUID(int=i) for i in range(40)]
+        fine = [(ids[i], ids[i + 1]) for i in range(0, 40, 2)]  # 20 short chunks
+
+        chunks = tapered(fine, 2)
+
+        assert chunks[:8] == tuple((ids[i], ids[i + 3]) for i in range(0, 32, 4))
+        assert chunks[8:] == tuple(fine[16:])
+        assert chunks[0][0] == ids[0]
+        assert chunks[-1][1] == ids[-1]  # every contract in one chunk, in order
+
+    def test_few_chunks_all_stay_short(self) -> None:
+        ids = [UUID(int=i) for i in range(6)]
+        fine = [(ids[i], ids[i + 1]) for i in range(0, 6, 2)]
+
+        assert tapered(fine, 4) == tuple(fine)
+        assert tapered([], 4) == ()
