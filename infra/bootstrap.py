@@ -172,8 +172,7 @@ def catch_up(group: ProjectionGroup, progress: Callable[[int], None] | None = No
     identity maps first read in bulk (`RowView.warm`: no queries inside live batches).
     """
     with gc_paused():
-        for projection in group.projections:
-            projection.view.warm()
+        group.warm()
         return group.catch_up(progress, fresh_from_empty=True)
 
 

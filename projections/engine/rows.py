@@ -260,12 +260,12 @@ class PostgresRowView(RowView, PostgresTrackingRecorder):
     def _load_all(self, table: Table, limit: int) -> list[Row]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self._sql[table.name].select_all_bytes, (limit,))
-            return [dict(row) for row in curs.fetchall()]
+            return curs.fetchall()  # fresh dicts (dict_row): nobody else holds them
 
     def _load_group(self, table: Table, first: Any) -> list[Row]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self._sql[table.name].select_group_bytes, (first,), prepare=True)
-            return [dict(row) for row in curs.fetchall()]
+            return curs.fetchall()
 
     def _write(self, changes: Changes, tracking: Tracking) -> None:
         self.execute_in_transaction(self.statements(changes, tracking))

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import time
 from bisect import bisect_right
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -115,11 +116,19 @@ class ProjectionGroup:
         if fresh and chunked.applies(self):
             built = ProjectionGroup(self.app, fresh, batch_size=self.batch_size)
             read = chunked.rebuild_in_chunks(built, progress, None, self.chunk_events)[0]
-            for projection in fresh:
-                projection.view.warm()  # live batches served from memory, as before
+            built.warm()  # live batches served from memory, as before
             self.reload_positions()
             return read + self._catch_up(progress, {})
         return self._catch_up(progress, {p.name: p.view.begin_rebuild() for p in fresh})
+
+    def warm(self) -> None:
+        """Read each view's cached tables into its identity map (`RowView.warm`), the views
+        side by side: each waits mostly on its own connection (the server's reads and the
+        rows' transfer), so one thread per view overlaps those waits."""
+        views = [p.view for p in self.projections]
+        with ThreadPoolExecutor(max(1, len(views)), thread_name_prefix="warm") as pool:
+            for done in [pool.submit(view.warm) for view in views]:
+                done.result()  # raise what a view raised
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
         """Replay the whole log into every view from empty; returns notifications read.

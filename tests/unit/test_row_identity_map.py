@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import pytest
 from eventsourcing.persistence import Tracking
 
+from domain.application import ContractsApplication
 from projections.engine import rows
+from projections.engine.base import BatchProjection
 from projections.engine.memory_rows import InMemoryRowView
 from projections.engine.rows import Table
+from projections.engine.runner import ProjectionGroup
 
 if TYPE_CHECKING:
-    from projections.engine.rows import Row
+    from projections.engine.rows import Batch, Row
 
 ITEMS = Table("items", ("contract_id", "item_id"), (("contract_id", "text"), ("item_id", "text")))
 HEADS = Table("heads", ("contract_id",), (("contract_id", "text"), ("name", "text")))
@@ -110,3 +114,44 @@ class TestWarm:
         assert view.reads == [("items", "*")]
         assert view.committed("items", ("c1", "a")) == {"contract_id": "c1", "item_id": "a"}
         assert view.reads == [("items", "*"), ("items", "c1")]
+
+
+class MeetingView(CountingView):
+    """Reads its first table only once the other view is reading too (or fails in 10 s)."""
+
+    def __init__(self, meeting: threading.Barrier) -> None:
+        super().__init__()
+        self.meeting = meeting
+
+    def _load_all(self, table: Table, limit: int) -> list[Row]:
+        if table.name == "items":
+            self.meeting.wait()
+        return super()._load_all(table, limit)
+
+
+class Unchanging(BatchProjection[CountingView]):
+    name = "unchanging"
+
+    def apply(self, event: Any, batch: Batch) -> None:
+        """Nothing: only the views' identity maps matter here."""
+
+
+class TestGroupWarm:
+    def test_the_views_are_warmed_side_by_side_each_once(self) -> None:
+        meeting = threading.Barrier(2, timeout=10)  # one at a time would break it
+        views = [MeetingView(meeting), MeetingView(meeting)]
+        for view in views:
+            batch = view.begin()
+            batch.put("heads", {"contract_id": "c1", "name": "C1"})
+            view.commit(batch, Tracking("app", 1))
+            view.forget()
+        group = ProjectionGroup(
+            ContractsApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}),
+            [Unchanging(view) for view in views],
+        )
+
+        group.warm()
+
+        for view in views:
+            assert view.reads == [("items", "*"), ("heads", "*")]
+            assert view.committed("heads", ("c1",)) == {"contract_id": "c1", "name": "C1"}
