@@ -677,6 +677,7 @@ def main(argv: list[str] | None = None) -> int:
         sub_rate = n / s
         print(rate_line("ApplicationSubscription (library, read-only)", n, s))
         n, s = select_decode_rate(app)
+        raw_rate = n / s
         print(rate_line(f"select_notifications({READ_BATCH}) + decode (runner's read)", n, s))
 
         group = build_projection_group(app, env, args.views)
@@ -750,6 +751,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         ratio_verdict = "met" if rebuild_rate / sub_rate >= RATIO_TARGET else "NOT met"
         print(f"           ratio target >= {RATIO_TARGET}x the subscription: {ratio_verdict}")
+        print(
+            f"           {rebuild_rate / raw_rate:.2f}x the runner's raw read"
+            f" (select_notifications + decode, {raw_rate:,.0f}/s)"
+        )
         workers = list(rss.children.values())
         grown = peak - rss.start_mib
         # A worker is a fresh process doing what this one does (a CLI rebuild's own process
