@@ -24,7 +24,9 @@ transactions. Then, in the same run:
     and as a ratio of (a) in the same run, with each process's time split into read,
     decode, and each view's apply (Python) and writes (SQL), the CPU of these processes and
     of the server (--profile: this process's part only), and the peak resident memory of
-    each process (this one's from just before the rebuild, beside what it held then);
+    each process (this one's from just before the rebuild, beside what it held then), and
+    from the CPU seconds of (a) and (b) the best ratio an otherwise idle machine would allow
+    (a loaded machine's wall-clock ratio mostly says how the scheduler shared the cores);
 (c) live lag, after a CHECKPOINT: a driver process issues commands (payments, odometer
     reports, monthly billing through ContractsApplication on PostgreSQL) at a fixed rate
     while the projections worker (infra.bootstrap.follow: ProjectionGroup.run) follows in
@@ -91,6 +93,7 @@ from infra.bootstrap import (  # noqa: E402
 from infra.bootstrap import rebuild as rebuild_views  # noqa: E402
 from infra.simulate.in_process import IN_MEMORY_ENV, simulate  # noqa: E402
 from infra.simulate.scenario import load_scenario  # noqa: E402
+from projections.engine.parallel import available_cores  # noqa: E402
 from projections.engine.timing import Breakdown, instrument  # noqa: E402
 from projections.registry import VIEW_MODULES  # noqa: E402
 
@@ -585,6 +588,26 @@ def print_breakdown(b: Breakdown, elapsed: float, what: str) -> None:
     print(f"    other (loop, timers)                       {share(other)}")
 
 
+def cpu_bound(events: int, rebuild: Cpu, read: Cpu, parts: list[PartReport]) -> str:
+    """The rebuild's CPU per event against the subscription's, and the ratio they allow on
+    an otherwise idle machine (the rebuild's processes and the server sharing its cores).
+
+    On a loaded machine the wall-clock ratio mostly says how the scheduler shared the cores
+    (the rebuild's two processes against one reader); the CPU seconds are steadier."""
+    workers = [p.cpu for p in parts if p.worker]
+    spent = rebuild.client + (rebuild.server or 0.0) + sum(workers)
+    reading = read.client  # its wall on an idle machine: the server reads beside it
+    cores = available_cores()
+    # At best every core busy all along, and no shorter than its busiest process.
+    least = max(spent / cores, rebuild.client, *workers)
+    best = reading / least if least else 0.0
+    return (
+        f"           CPU per event: rebuild {spent / events * 1e6:.0f} us (every process and"
+        f" the server), subscription {reading / events * 1e6:.0f} us (its process); on"
+        f" {cores} idle cores at best {best:.2f}x the subscription"
+    )
+
+
 def print_memory(memory: PeakRss, peak: float) -> None:
     """Peak resident memory of each rebuilding process, beside this one's before the rebuild."""
     since = "since the rebuild began" if memory.reset else "since it started (no clear_refs)"
@@ -673,9 +696,12 @@ def main(argv: list[str] | None = None) -> int:
 
         print()
         print("(a) reading the log, nothing written")
-        n, s = subscription_rate(app, head)
+        read_cpu = Cpu(socket_dir)
+        with read_cpu:
+            n, s = subscription_rate(app, head)
         sub_rate = n / s
         print(rate_line("ApplicationSubscription (library, read-only)", n, s))
+        print(read_cpu.line())
         n, s = select_decode_rate(app)
         raw_rate = n / s
         print(rate_line(f"select_notifications({READ_BATCH}) + decode (runner's read)", n, s))
@@ -755,6 +781,7 @@ def main(argv: list[str] | None = None) -> int:
             f"           {rebuild_rate / raw_rate:.2f}x the runner's raw read"
             f" (select_notifications + decode, {raw_rate:,.0f}/s)"
         )
+        print(cpu_bound(read, cpu, read_cpu, parts))
         workers = list(rss.children.values())
         grown = peak - rss.start_mib
         # A worker is a fresh process doing what this one does (a CLI rebuild's own process
