@@ -5,9 +5,10 @@ which the library's JSON transcoder turns back into the value with a Python call
 (about three dates and two amounts of money per event). Across a log the same strings come
 back over and over (billing dates, instalments), so `memoising` keeps the value decoded from
 each string of an immutable type (a date, Decimal, UUID, an enum, a frozen dataclass such as
-Money) and hands out the same object again. Anything else goes through the library's own
-decoding unchanged, so the events are equal to the application's (the same classes, the same
-upcasts: the library's `Mapper` with this transcoder).
+Money) and hands out the same object again; a plain object (most are) is returned as it is
+without a further call. Anything else goes through the library's own decoding unchanged, so
+the events are equal to the application's (the same classes, the same upcasts: the
+library's `Mapper` with this transcoder).
 """
 
 from __future__ import annotations
