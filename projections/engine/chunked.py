@@ -3,11 +3,12 @@
 Every row of a view comes from one contract's events (but what an `OrderedPart` decides,
 below), so a contract's final rows are known once its own events are applied (a property of
 the views: tests/integration/test_chunked_rebuild.py checks it). A chunked rebuild reads the
-events of a range of contracts (`Plan`: ranges of about `EVENTS_PER_CHUNK` events, up to
-the log's head when it started), applies them in log order to empty batches, COPYs the rows
-into each table's staging table (unlogged, no key) and forgets them. Memory is that of one
-chunk, whatever the size of the book; each event is read and decoded once, by whichever
-process claims its chunk (projections/engine/parallel.py shares the chunks among processes).
+events of a range of contracts (`Plan`: ranges of at most about `EVENTS_PER_CHUNK` events,
+the last ones shorter, up to the log's head when it started), applies them in log order to
+empty batches, COPYs the rows into each table's staging table (unlogged, no key) and
+forgets them. Memory is that of one chunk, whatever the size of the book; each event is
+read and decoded once, by whichever process claims its chunk (projections/engine/parallel.py
+shares the chunks among processes).
 
 What a view decides by the order of events across contracts (an invoice's number:
 `OrderedPart`) is decided first: its facts are extracted from ranges of the log (just the
