@@ -7,8 +7,9 @@ events of a range of contracts (`Plan`: ranges of at most about `EVENTS_PER_CHUN
 the last ones shorter, up to the log's head when it started), applies them in log order to
 empty batches, COPYs the rows into each table's staging table (unlogged, no key) and
 forgets them. Memory is that of one chunk, whatever the size of the book; each event is
-read and decoded once, by whichever process claims its chunk (projections/engine/parallel.py
-shares the chunks among processes).
+read and decoded once in the chunks, by whichever process claims its chunk
+(projections/engine/parallel.py shares the chunks among processes), and the events an
+`OrderedPart` needs once more before them (below).
 
 What a view decides by the order of events across contracts (an invoice's number:
 `OrderedPart`) is decided first: its facts are extracted from ranges of the log (just the
