@@ -21,6 +21,7 @@ from psycopg import IsolationLevel
 from psycopg.sql import SQL, Identifier
 
 from projections.engine.drift import TableDrift, compare_table
+from projections.engine.memo import PerEvent
 from projections.registry import postgres_view
 
 if TYPE_CHECKING:
@@ -135,6 +136,7 @@ def replay(
         if not notifications:
             break
         apply_all([app.mapper.to_domain_event(n) for n in notifications], batch)
+        PerEvent.forget_all()  # the batch's events are done with
         if progress is not None:
             progress(len(notifications))
         start = notifications[-1].id + 1
