@@ -287,7 +287,7 @@ class PreparedCall:
         values, formats = self.params(stored)
         result = conn.pgconn.exec_prepared(self.name, values, formats)
         if result.status != pq.ExecStatus.TUPLES_OK:
-            error = psycopg.errors.error_from_result(result, encoding=conn.info.encoding)
+            error = failure(conn, result)
             if error.sqlstate != INVALID_STATEMENT_NAME:
                 raise error
             self.prepared.discard(conn)  # the session lost it: prepare again, once
@@ -297,8 +297,18 @@ class PreparedCall:
     def _prepare(self, conn: psycopg.Connection[Any]) -> None:
         result = conn.pgconn.prepare(self.name, self.statement.as_bytes(conn))
         if result.status != pq.ExecStatus.COMMAND_OK:
-            raise psycopg.errors.error_from_result(result, encoding=conn.info.encoding)
+            raise failure(conn, result)
         self.prepared.add(conn)
+
+
+def failure(conn: psycopg.Connection[Any], result: pq.abc.PGresult) -> psycopg.Error:
+    """The error of a failed call, as psycopg's own execute raises it: a lost connection is
+    an OperationalError (which the library and the callers retry on another connection),
+    anything else the error class of its SQLSTATE."""
+    if conn.pgconn.status != pq.ConnStatus.OK:
+        message = result.error_message.decode(conn.info.encoding, "replace").strip()
+        return psycopg.OperationalError(message or "the connection to PostgreSQL was lost")
+    return psycopg.errors.error_from_result(result, encoding=conn.info.encoding)
 
 
 Params = tuple[list[bytes], tuple[int, ...]]

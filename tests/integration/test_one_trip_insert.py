@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, cast
 from uuid import uuid4
 
+import psycopg
 import pytest
-from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresFactory
 
 from domain.application import ContractsApplication
@@ -14,6 +15,8 @@ from infra.recorder import OneTripApplicationRecorder
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+    from infra.settings import PostgresInfo
 
 pytestmark = pytest.mark.integration
 
@@ -90,4 +93,23 @@ def test_a_session_that_lost_the_statement_prepares_it_again(
     with recorder(one_connection).datastore.get_connection() as conn:
         conn.execute("DISCARD ALL")  # drops the session's prepared statements
     recorder(one_connection).insert_events([StoredEvent(oid, 2, "t:T", b"{}")])
+    assert [v for v, _, _ in states(one_connection, oid)] == [1, 2]
+
+
+def test_a_lost_connection_is_an_operational_error_and_the_next_insert_reconnects(
+    one_connection: ContractsApplication, pg_info: PostgresInfo
+) -> None:
+    """As psycopg's own execute raises it: callers (the library's retries, the API's 503, the
+    workers' reconnecting) retry an OperationalError; a plain DatabaseError ended them."""
+    oid = uuid4()
+    recorder(one_connection).insert_events([StoredEvent(oid, 1, "t:T", b"{}")])
+    with recorder(one_connection).datastore.get_connection() as conn:
+        pid = conn.info.backend_pid
+    with psycopg.connect(pg_info.dsn, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+    with pytest.raises(OperationalError):
+        recorder(one_connection).insert_events([StoredEvent(oid, 2, "t:T", b"{}")])
+    recorder(one_connection).insert_events([StoredEvent(oid, 2, "t:T", b"{}")])
+
     assert [v for v, _, _ in states(one_connection, oid)] == [1, 2]
