@@ -43,6 +43,9 @@ POLL = 0.05
 STOP_TIMEOUT = 15.0
 SEND_TIMEOUT = 30.0
 PARTITIONS = 2
+SESSION_TIMEOUT_MS = 3000
+"""The consumers' session: a killed member's partitions move after it (half the default's
+6 s, so a kill costs the run less), and a new member's join takes half of it."""
 TOPIC_KEYS = (
     "contract_events",
     "deadlines",
@@ -216,6 +219,7 @@ def worker_env(
             "LEASE_TOPIC_PARTITIONS": str(PARTITIONS),
             "LEASE_BUSINESS_DATE": on.isoformat(),
             "LEASE_CONSUMER_GROUP_PREFIX": group_prefix,
+            "LEASE_CONSUMER_SESSION_TIMEOUT_MS": str(SESSION_TIMEOUT_MS),
             "PYTHONPATH": str(ROOT),
             "PYTHONUNBUFFERED": "1",  # the ready markers printed on stdout show at once
         }
