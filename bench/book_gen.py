@@ -27,7 +27,7 @@ from domain.contract.daily import Bill
 from domain.contract.registry import execute
 from domain.contract.settlement import CloseContract
 from domain.errors import ContractError
-from domain.money_rules import KM_CAPS
+from domain.km_cap import KM_CAPS
 from domain.values import FuelType
 from infra.simulate.in_process import Run, StepRefusedError, billing_ctx, perform, react
 from infra.simulate.scenario import ScenarioError, Step, parse_scenario

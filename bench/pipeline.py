@@ -65,7 +65,7 @@ from domain.application import ContractsApplication  # noqa: E402
 from domain.contract import Contract, Ctx  # noqa: E402
 from domain.contract.termination_events import ContractEndedByLaw  # noqa: E402
 from domain.errors import ContractError  # noqa: E402
-from domain.money_rules import KM_CAPS  # noqa: E402
+from domain.km_cap import KM_CAPS  # noqa: E402
 from infra.embedded.stack import Stack  # noqa: E402
 from infra.kafka import create_topics, group_at_end  # noqa: E402
 from infra.relay.outbox import RelayConfig  # noqa: E402

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from domain.calendar import elapsed_months
 from domain.money import Money, money_max, money_min, round2
-from domain.values import Bucket, DamageCause, Frequency, FuelType, KmBand
+from domain.values import Bucket, DamageCause, Frequency, KmBand
 from domain.workings import Working, percent, text, working
 
 if TYPE_CHECKING:
@@ -29,12 +29,6 @@ COLLECTION_TIER_LIMIT = Money.of("500.00")  # P-35: the first EUR 500
 COLLECTION_RATE_FIRST_TIER = Decimal("0.10")  # P-35: 10% of the first EUR 500
 COLLECTION_RATE_ABOVE_TIER = Decimal("0.025")  # P-35: 2.5% of the part above EUR 500
 REGISTERED_LETTER_FEE: Money = Money.of("30.00")  # P-36 / M-07: per registered letter
-KM_CAPS: dict[FuelType, int] = {  # P-31 / M-12
-    FuelType.PETROL: 200_000,
-    FuelType.DIESEL: 200_000,
-    FuelType.PHEV: 200_000,
-    FuelType.BEV: 140_000,
-}
 KM_DEVIATION_THRESHOLD = Decimal("0.15")  # P-32 / A-14: strictly more than 15% is OVER_15
 EXEMPT_DAMAGE_CAUSES = frozenset(  # M-15: Art. 10.3 causes without a flat damage fee
     {
@@ -306,16 +300,6 @@ def km_settlement(
     return KmSettlement(
         expected, actual_km, deviation, pct, band, charge.amount, credit.amount, charge, credit
     )
-
-
-def km_cap(fuel: FuelType) -> int:
-    """M-12: the km cap for a fuel type (P-31)."""
-    return KM_CAPS[fuel]
-
-
-def km_cap_reached(odometer: int, fuel: FuelType) -> bool:
-    """M-12: the Vehicle's odometer reached the cap (>=, A-15)."""
-    return odometer >= km_cap(fuel)
 
 
 # --- M-15 .. M-20: damage, loss, advance, GAP -----------------------------------------------

@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from domain.errors import TermsError
 from domain.fuel_money import FuelInputs
 from domain.fuel_terms import parse_fuel_provision, validate_fuel_inputs
+from domain.km_cap import km_cap, km_cap_defaulted, own_cap
 from domain.money import Money
-from domain.money_rules import km_cap
+from domain.terms_fields import (
+    bool_field,
+    instant_field,
+    int_field,
+    money_field,
+    non_negative_money,
+    opt_int_field,
+    opt_money_field,
+    opt_text_field,
+    positive,
+    positive_money,
+    text_field,
+)
 from domain.values import Frequency, FuelType, InsuranceMode
 
 REQUIRED = (
@@ -95,6 +107,23 @@ class ContractTerms:
     fuel_management_fee: Money = ZERO_MONEY
     """P-29 (Art. 16.3): km per month, DIN consumption per 100 km, fuel price per litre (or
     kWh, A-31), card cost and management fee per month (M-25)."""
+    agreed_km_cap: int | None = None
+    """P-31 / A-15: a km cap written into the Special Conditions; it replaces the fuel type's
+    (needed for a type Art. 2.2 does not list, domain/km_cap.py)."""
+
+    @property
+    def km_cap(self) -> int:
+        """M-12: the odometer reading that ends the contract by law (P-31, A-15)."""
+        return km_cap(self.fuel_type, self.agreed_km_cap)
+
+    @property
+    def _cap_name(self) -> str:
+        return "agreed" if self.agreed_km_cap is not None else self.fuel_type.value
+
+    @property
+    def km_cap_defaulted(self) -> bool:
+        """A-15(d): no cap for this fuel type and none agreed: 200,000 km is assumed."""
+        return km_cap_defaulted(self.fuel_type, self.agreed_km_cap)
 
     @property
     def fuel_inputs(self) -> FuelInputs | None:
@@ -128,28 +157,28 @@ class ContractTerms:
         protection = _section(data, "protection")
         gap = _section(data, "gap")
         references: dict[str, Any] = {
-            name: _opt_text(data, name, rule) for name, rule in REFERENCES.items()
+            name: opt_text_field(data, name, rule) for name, rule in REFERENCES.items()
         }
         terms = cls(
-            contract_number=_text(data, "contract_number"),
-            customer_number=_text(data, "customer_number"),
+            contract_number=text_field(data, "contract_number"),
+            customer_number=text_field(data, "customer_number"),
             fuel_type=_enum(FuelType, data, "fuel_type", "P-07"),
-            term_months=_int(data, "term_months", "P-08"),
-            annual_km=_int(data, "annual_km", "P-09"),
-            excess_km_price=_money(data, "excess_km_price", "P-10"),
-            instalment_amount=_money(data, "instalment_amount", "P-12"),
+            term_months=int_field(data, "term_months", "P-08"),
+            annual_km=int_field(data, "annual_km", "P-09"),
+            excess_km_price=money_field(data, "excess_km_price", "P-10"),
+            instalment_amount=money_field(data, "instalment_amount", "P-12"),
             instalment_frequency=_enum(Frequency, data, "instalment_frequency", "P-14"),
-            invested_capital=_money(data, "invested_capital", "P-18"),
-            payment_term_days=_int(data, "payment_term_days", "P-16", default=0),
-            advance_payment=_money(data, "advance_payment", "P-23", default="0.00"),
-            shortfall_km_price=_opt_money(data, "shortfall_km_price", "P-11"),
-            shortfall_refund_cap=_opt_money(data, "shortfall_refund_cap", "P-11"),
-            protection_included=_bool(protection, "protection.included", "P-24"),
-            flat_damage_fee=_opt_money(protection, "flat_damage_fee", "P-24"),
-            gap_included=_bool(gap, "gap.included", "P-27"),
+            invested_capital=money_field(data, "invested_capital", "P-18"),
+            payment_term_days=int_field(data, "payment_term_days", "P-16", default=0),
+            advance_payment=money_field(data, "advance_payment", "P-23", default="0.00"),
+            shortfall_km_price=opt_money_field(data, "shortfall_km_price", "P-11"),
+            shortfall_refund_cap=opt_money_field(data, "shortfall_refund_cap", "P-11"),
+            protection_included=bool_field(protection, "protection.included", "P-24"),
+            flat_damage_fee=opt_money_field(protection, "flat_damage_fee", "P-24"),
+            gap_included=bool_field(gap, "gap.included", "P-27"),
             gap_insured_value=_insured_value(gap),
             insurance_mode=_enum(InsuranceMode, data, "insurance_mode", "P-25", "CUSTOMER_OWN"),
-            insurer_theft_recovery_days=_int(data, "insurer_theft_recovery_days", "P-26", 30),
+            insurer_theft_recovery_days=int_field(data, "insurer_theft_recovery_days", "P-26", 30),
             registered_in_name_of=str(data.get("registered_in_name_of", "LESSOR")),
             registration_costs_included_in_instalments=bool(
                 data.get("registration_costs_included_in_instalments", True)
@@ -159,6 +188,7 @@ class ContractTerms:
             instalment_components=_components(data.get("instalment_components", {})),
             **references,
             **parse_fuel_provision(data.get("fuel_provision")),
+            agreed_km_cap=opt_int_field(data, "agreed_km_cap", "P-31"),
         )
         terms.validate()
         return terms
@@ -168,35 +198,49 @@ class ContractTerms:
         # P-08: any whole number of months; P-14 (Art. 5.1) does not ask for whole billing
         # periods. The period the end cuts short is invoiced in advance like any other and
         # the days after the end are credited when the contract ends (M-02, M-04, A-16).
-        _positive("term_months", self.term_months, "P-08")
-        _positive("annual_km", self.annual_km, "P-09")
-        _positive_money("instalment_amount", self.instalment_amount, "P-12")
-        _positive_money("invested_capital", self.invested_capital, "P-18")
-        _non_negative_money("excess_km_price", self.excess_km_price, "P-10")
-        _non_negative_money("advance_payment", self.advance_payment, "P-23")
+        positive("term_months", self.term_months, "P-08")
+        positive("annual_km", self.annual_km, "P-09")
+        positive_money("instalment_amount", self.instalment_amount, "P-12")
+        positive_money("invested_capital", self.invested_capital, "P-18")
+        non_negative_money("excess_km_price", self.excess_km_price, "P-10")
+        non_negative_money("advance_payment", self.advance_payment, "P-23")
         if self.payment_term_days < 0:
             raise TermsError("payment_term_days", "P-16", "must be 0 or more days")
         if not 1 <= self.insurer_theft_recovery_days <= 30:
             raise TermsError("insurer_theft_recovery_days", "P-26", "must be between 1 and 30")
-        cap = km_cap(self.fuel_type)
+        self._validate_agreed_cap()
+        cap = self.km_cap
         if self.contract_km > cap:
             raise TermsError(
                 "annual_km",
                 "P-50",
                 f"{self.annual_km} km/year x {self.term_months} months = "
-                f"{self.contract_km:f} km exceeds the {self.fuel_type.value} km cap of {cap}",
+                f"{self.contract_km:f} km exceeds the {self._cap_name} km cap of {cap}",
             )
         self._validate_options()
         if self.signed_at is not None:
-            _instant("signed_at", self.signed_at, "P-03")
+            instant_field("signed_at", self.signed_at, "P-03")
         if self.fuel_inputs is not None:
             validate_fuel_inputs(self.fuel_inputs)
+
+    def _validate_agreed_cap(self) -> None:
+        """P-31 / A-15: an agreed cap is positive and never above the type's own cap."""
+        if self.agreed_km_cap is None:
+            return
+        positive("agreed_km_cap", self.agreed_km_cap, "P-31")
+        own = own_cap(self.fuel_type)
+        if own is not None and self.agreed_km_cap > own:
+            raise TermsError(
+                "agreed_km_cap",
+                "P-31",
+                f"{self.agreed_km_cap} km is above the {self.fuel_type.value} km cap of {own}",
+            )
 
     def _validate_options(self) -> None:
         if self.protection_included and self.flat_damage_fee is None:
             raise TermsError("protection.flat_damage_fee", "P-51", "is required with Protection")
         if self.flat_damage_fee is not None:
-            _non_negative_money("protection.flat_damage_fee", self.flat_damage_fee, "P-51")
+            non_negative_money("protection.flat_damage_fee", self.flat_damage_fee, "P-51")
         if self.gap_included and self.gap_insured_value is None:
             raise TermsError("gap.insured_value", "P-51", "GAP needs the P-19 insured value")
         lessor_insures = self.insurance_mode is InsuranceMode.LESSOR_MTPL_WITH_PROTECTION
@@ -261,56 +305,6 @@ def _section(data: dict[str, Any], name: str) -> dict[str, Any]:
     return section
 
 
-def _text(data: dict[str, Any], name: str) -> str:
-    value = data[name]
-    if not isinstance(value, str) or not value.strip():
-        raise TermsError(name, "P-01", "must be a non-empty string")
-    return value
-
-
-def _opt_text(data: dict[str, Any], name: str, rule: str) -> str | None:
-    value = data.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise TermsError(name, rule, "must be a non-empty string")
-    return value
-
-
-def _instant(name: str, value: str, rule: str) -> None:
-    """An ISO-8601 date and time with its offset from UTC."""
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise TermsError(name, rule, f"is not an ISO-8601 date and time: {value!r}") from None
-    if moment.tzinfo is None:
-        raise TermsError(name, rule, "needs its offset from UTC, e.g. 2024-02-20T10:15:00+01:00")
-
-
-def _int(data: dict[str, Any], name: str, rule: str, default: int | None = None) -> int:
-    value = data.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TermsError(name, rule, f"must be a whole number, got {value!r}")
-    return value
-
-
-def _bool(section: dict[str, Any], name: str, rule: str) -> bool:
-    value = section.get("included", False)
-    if not isinstance(value, bool):
-        raise TermsError(name, rule, f"must be true or false, got {value!r}")
-    return value
-
-
-def _money(data: dict[str, Any], name: str, rule: str, default: str | None = None) -> Money:
-    value = data.get(name, default)
-    if not isinstance(value, str | int) or isinstance(value, bool):
-        raise TermsError(name, rule, f"must be a decimal string such as '650.00', got {value!r}")
-    try:
-        return Money(Decimal(value))
-    except (InvalidOperation, ValueError):
-        raise TermsError(name, rule, f"is not a valid amount: {value!r}") from None
-
-
 SERVICES = (
     "PROTECTION",
     "LESSOR_INSURANCE",
@@ -332,15 +326,11 @@ def _components(value: Any) -> tuple[tuple[str, Money], ...]:
         where = f"instalment_components.{service}"
         if service not in SERVICES:
             raise TermsError(where, "P-13", f"must be one of {', '.join(SERVICES)}")
-        money = _money(value, service, "P-13")
+        money = money_field(value, service, "P-13")
         if not money.is_positive:
             raise TermsError(where, "P-13", "must be greater than 0")
         parts.append((service, money))
     return tuple(parts)
-
-
-def _opt_money(data: dict[str, Any], name: str, rule: str) -> Money | None:
-    return None if data.get(name) is None else _money(data, name, rule)
 
 
 E = TypeVar("E", FuelType, Frequency, InsuranceMode)
@@ -360,26 +350,11 @@ def _enum(
 def _insured_value(gap: dict[str, Any]) -> Money | None:
     """P-19: price excl. VAT, plus BIV and registration costs when borne by the Lessor."""
     if "insured_value" in gap:
-        return _money(gap, "insured_value", "P-19")
+        return money_field(gap, "insured_value", "P-19")
     if "purchase_price_ex_vat" not in gap:
         return None
-    value = _money(gap, "purchase_price_ex_vat", "P-19")
+    value = money_field(gap, "purchase_price_ex_vat", "P-19")
     if gap.get("lessor_bore_registration_tax_and_costs", True):
-        value = value + _money(gap, "registration_tax", "P-19", "0")
-        value = value + _money(gap, "registration_costs", "P-19", "0")
+        value = value + money_field(gap, "registration_tax", "P-19", "0")
+        value = value + money_field(gap, "registration_costs", "P-19", "0")
     return value
-
-
-def _positive(name: str, value: int, rule: str) -> None:
-    if value <= 0:
-        raise TermsError(name, rule, "must be greater than 0")
-
-
-def _positive_money(name: str, value: Money, rule: str) -> None:
-    if not value.is_positive:
-        raise TermsError(name, rule, "must be greater than 0")
-
-
-def _non_negative_money(name: str, value: Money, rule: str) -> None:
-    if value.amount < 0:
-        raise TermsError(name, rule, "must not be negative")

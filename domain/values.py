@@ -6,12 +6,20 @@ from enum import Enum
 
 
 class FuelType(Enum):
-    """P-07: sets the km cap (P-31)."""
+    """P-07: sets the km cap (P-31). Art. 2.2 lists the first four; the others are the
+    types a lessor is asked to lease outside that list (A-15, domain/km_cap.py)."""
 
     PETROL = "PETROL"
     DIESEL = "DIESEL"
     PHEV = "PHEV"
     BEV = "BEV"
+    MILD_HYBRID = "MILD_HYBRID"
+    """A petrol or diesel engine with a 48 V assist that is not charged from the grid."""
+    FULL_HYBRID = "FULL_HYBRID"
+    """A petrol or diesel engine with a traction battery that is not charged from the grid."""
+    HYDROGEN = "HYDROGEN"
+    LPG = "LPG"
+    CNG = "CNG"
 
 
 class Frequency(Enum):

@@ -20,6 +20,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain.contract.base_events import ContractConcluded, ContractEvent
+from domain.contract.formation_events import warn_defaulted_km_cap
 from domain.contract.ledger import OpenChange, is_overdue, netting
 from domain.contract.standing import Standing
 from domain.contract.state import FuelAccount
@@ -88,6 +89,8 @@ class Contract(SnapshotUpcasts, Aggregate):
         odometer_at_handover: int | None
         last_odometer: int | None
         last_odometer_on: date | None
+        km_cap_reading: int | None
+        km_cap_reading_on: date | None
         insurance_proof_accepted: bool
         ready_notified_on: date | None
         collection_deadline: date | None
@@ -139,7 +142,7 @@ class Contract(SnapshotUpcasts, Aggregate):
         missed_repairs: list[str]
         lessor_insurance_ended_on: date | None
 
-    class_version = 17
+    class_version = 18
     """The snapshot state's version; what each version added, and how older snapshots are
     upcast when loaded, is in domain/contract/upcasts.py."""
 
@@ -154,7 +157,7 @@ class Contract(SnapshotUpcasts, Aggregate):
     def conclude(cls, terms: ContractTerms, ctx: Ctx) -> Contract:
         """L-01: form the contract from validated terms (P-49..P-53)."""
         terms.validate()
-        return cls._create(
+        contract = cls._create(
             ContractConcluded,
             id=cls.create_id(terms.contract_number),
             terms=terms,
@@ -163,6 +166,8 @@ class Contract(SnapshotUpcasts, Aggregate):
             rule_ids=["L-01", "P-49", "P-50", "P-51", "P-52", "P-53"],
             causation_id=ctx.causation_id,
         )
+        warn_defaulted_km_cap(contract, ctx)
+        return contract
 
     def initialise(self, terms: ContractTerms, on: date) -> None:
         """State right after ContractConcluded (called by the event body only)."""
@@ -175,6 +180,7 @@ class Contract(SnapshotUpcasts, Aggregate):
         self.start_date = self.contractual_end_date = self.effective_end_date = None
         self.return_due_date = self.returned_on = self.last_odometer_on = None
         self.odometer_at_handover = self.last_odometer = None
+        self.km_cap_reading = self.km_cap_reading_on = None
         self.insurance_proof_accepted = False
         self.ready_notified_on = self.collection_deadline = self.insurance_proof_deadline = None
         self.refused_on, self.refusal_founded, self.theft = None, None, None

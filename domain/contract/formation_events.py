@@ -10,8 +10,28 @@ from domain.values import ContractStatus
 if TYPE_CHECKING:
     from datetime import date
 
-    from domain.contract import Contract
+    from domain.contract import Contract, Ctx
     from domain.terms import ContractTerms
+
+
+class KmCapDefaulted(ContractEvent):
+    """A-15(d), P-31: the fuel type has no cap in Art. 2.2 and the Special Conditions agree
+    none, so the combustion cap is assumed; the back office should confirm it or agree one."""
+
+    fuel_type: str
+    km_cap: int
+
+
+def warn_defaulted_km_cap(c: Contract, ctx: Ctx) -> None:
+    """Record `KmCapDefaulted` when the contract's terms leave the km cap to the default."""
+    if c.terms.km_cap_defaulted:
+        c.emit(
+            KmCapDefaulted,
+            ctx,
+            ["A-15", "P-31"],
+            fuel_type=c.terms.fuel_type.value,
+            km_cap=c.terms.km_cap,
+        )
 
 
 class VehicleSpecificationChanged(ContractEvent):

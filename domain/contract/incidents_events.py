@@ -27,6 +27,9 @@ class OdometerReported(ContractEvent):
     def apply_to(self, c: Contract) -> None:
         c.last_odometer = self.reading
         c.last_odometer_on = self.occurred_on
+        if c.km_cap_reading is None and self.reading >= c.terms.km_cap:
+            # A-15(c): the first reading at the cap dates the end, whatever follows it
+            c.km_cap_reading, c.km_cap_reading_on = self.reading, self.occurred_on
         c.odometer_requests = {  # D-06: a reading answers every open request
             i: {**r, "open": False} for i, r in c.odometer_requests.items()
         }

@@ -38,7 +38,6 @@ from domain.contract.termination_events import (
     early_termination_refusal,
 )
 from domain.end_money import worked_advance_refund
-from domain.money_rules import km_cap, km_cap_reached
 from domain.values import ContractStatus, EndKind
 from domain.workings import records
 
@@ -142,8 +141,8 @@ def _losses(c: Contract, today: date) -> list[EndByLaw]:
 def _running_ends(c: Contract, today: date) -> list[EndByLaw]:
     """T-18.1-ii (km cap, A-15) and T-18.1-i (term expiry)."""
     found = []
-    reading, read_on = c.last_odometer, c.last_odometer_on
-    if reading is not None and read_on is not None and km_cap_reached(reading, c.terms.fuel_type):
+    read_on = c.km_cap_reading_on  # A-15(c): the first reading at or above the cap
+    if read_on is not None:
         found.append(
             EndByLaw(EndKind.KM_CAP, read_on, read_on, ("T-18.1-ii", "L-19", "M-12", "A-15"))
         )
@@ -205,8 +204,8 @@ def _record_trigger(c: Contract, law: Ctx, end: EndByLaw) -> None:
             KmCapReached,
             law,
             ["M-12", "T-18.1-ii"],
-            reading=c.last_odometer,
-            km_cap=km_cap(c.terms.fuel_type),
+            reading=c.km_cap_reading,
+            km_cap=c.terms.km_cap,
         )
     if end.kind is EndKind.TERM_EXPIRED:
         c.emit(ContractTermExpired, law, ["D-30", "T-18.1-i"], contractual_end_date=end.effective)

@@ -12,7 +12,8 @@ and `loss_settled` (M-18), v10 `protection_refusals` (M-15, M-19), v11 `levies` 
 `immobilisations`, `replacements`, `replacement_km` (L-36) and `winter_seasons` (D-26), v14
 `fuel` (Fuel Management, Art. 16), v15 `compensation_shares` (M-05 spread over
 instalments), `terms_amendment` (D-29) and `repairs_due` (D-07), v16 `service_suppliers`
-(T-18.2-i), v17 `missed_repairs` (the D-07 timer) and `lessor_insurance_ended_on` (D-31).
+(T-18.2-i), v17 `missed_repairs` (the D-07 timer) and `lessor_insurance_ended_on` (D-31),
+v18 `km_cap_reading` and `km_cap_reading_on` (the first reading at the cap, A-15).
 """
 
 from __future__ import annotations
@@ -129,3 +130,12 @@ class SnapshotUpcasts:
         as a replay from the events would."""
         state["missed_repairs"] = []
         state["lessor_insurance_ended_on"] = None
+
+    @staticmethod
+    def upcast_v17_v18(state: dict[str, Any]) -> None:
+        """Before v18 only the last reading was kept: one at or above the cap is the earliest
+        such reading the snapshot knows, the one the end by law then took its date from."""
+        last, on = state["last_odometer"], state["last_odometer_on"]
+        reached = last is not None and on is not None and last >= state["terms"].km_cap
+        state["km_cap_reading"] = last if reached else None
+        state["km_cap_reading_on"] = on if reached else None

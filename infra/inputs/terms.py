@@ -138,6 +138,8 @@ class ContractTermsInput(Strict):
     never in an event; the contract keeps `sepa_mandate_id`, the mandate keeps the IBAN."""
     fuel_provision: FuelProvisionInput | None = None
     """P-28 / P-29: present when the contract includes Fuel Management."""
+    agreed_km_cap: Kilometres | None = None
+    """P-31 / A-15: a km cap written into the Special Conditions (any fuel type)."""
     customer_contact: CustomerContactInput | None = None
     """P-30: the Customer's contact for the portal; not a term: never in an event."""
 

@@ -70,6 +70,7 @@ TERMS_ADDED = frozenset(
         "fuel_price_per_unit",
         "fuel_card_cost",
         "fuel_management_fee",
+        "agreed_km_cap",
     }
 )
 """Terms fields added after v1 of the events that carry terms: optional for readers (older

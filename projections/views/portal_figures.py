@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 from domain.calendar import billing_period, months_covered
 from domain.contract.ledger import is_overdue
 from domain.contract.status import RUNNING
+from domain.km_cap import km_cap
 from domain.money import Money
-from domain.money_rules import expected_km, km_cap, remaining_capital
+from domain.money_rules import expected_km, remaining_capital
 from domain.values import Frequency, FuelType
 from projections.views.receivables import CREDIT_NOTE
 

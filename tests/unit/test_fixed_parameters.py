@@ -12,10 +12,10 @@ from domain.contract.formation import COLLECTION_DAYS, INSURANCE_PROOF_MONTHS
 from domain.contract.lessor_grounds import LESSOR_CURE_DAYS
 from domain.contract.repairs import REPAIR_WORKING_DAYS
 from domain.end_money import dissolution_indemnity, late_return_compensation
+from domain.km_cap import km_cap
 from domain.money import Money
 from domain.money_rules import (
     collection_indemnity,
-    km_cap,
     km_settlement,
     late_interest,
     remaining_capital,

@@ -25,17 +25,15 @@ from domain.end_money import (
     late_return_compensation,
     return_charges,
 )
+from domain.km_cap import KM_CAPS, km_cap, km_cap_reached
 from domain.money import Money
 from domain.money_rules import (
-    KM_CAPS,
     REGISTERED_LETTER_FEE,
     OpenItem,
     allocate_payment,
     collection_indemnity,
     expected_km,
     flat_damage_fee,
-    km_cap,
-    km_cap_reached,
     km_settlement,
     late_interest,
     monthly_equivalent,
