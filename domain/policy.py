@@ -10,6 +10,7 @@ from domain.catalogue import RULES
 from domain.errors import RuleViolationError
 from domain.money import Money
 from domain.money_rules import EARLY_TERMINATION_FEE_RATE_MAX
+from domain.values import KmCapEndMode
 
 LEGAL_REVIEW_GROUNDS = frozenset({"18.3(iv)"})
 """K-08 / A-44: grounds that need legal review and never auto-execute."""
@@ -34,6 +35,8 @@ class LessorPolicy:
     paper_surcharge: Money = NO_SURCHARGE
     """M-36 [GAP]: the supplement per document sent by a non-electronic channel the Customer
     chose over electronic communication; the terms give no amount, so none unless set."""
+    km_cap_end_mode: KmCapEndMode = KmCapEndMode.BY_LAW
+    """A-15(b): the km cap ends the contract by law, or is a ground the Lessor decides on."""
 
     def __post_init__(self) -> None:
         rate = self.early_termination_fee_rate

@@ -22,6 +22,15 @@ class FuelType(Enum):
     CNG = "CNG"
 
 
+class KmCapEndMode(Enum):
+    """A-15(b), Lessor policy: how reaching the km cap ends the contract."""
+
+    BY_LAW = "BY_LAW"
+    """Art. 18.1(ii): it ends by itself on the first reading at the cap."""
+    LESSOR_DECISION = "LESSOR_DECISION"
+    """Art. 2.2 "may be dissolved": the cap reached is put to the Lessor, who ends it."""
+
+
 class Frequency(Enum):
     """P-14: instalments are invoiced in advance at this frequency."""
 

@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.money import Money
 from domain.policy import LessorPolicy
+from domain.values import KmCapEndMode  # pydantic needs it at runtime
 from infra.topics import TOPICS, topic_spec
 
 if TYPE_CHECKING:
@@ -72,6 +73,10 @@ class Settings(_TopicNames):
     """M-36 Lessor policy: the supplement per document sent on paper at the Customer's request
     (LEASE_PAPER_SURCHARGE, EUR); the terms give no amount [GAP], so none by default."""
     """K-02 Lessor policy: grounds the termination consumer suspends the contract on."""
+    km_cap_end_mode: KmCapEndMode = KmCapEndMode.BY_LAW
+    """A-15(b) Lessor policy (LEASE_KM_CAP_END_MODE): BY_LAW ends a contract on the first
+    reading at the km cap; LESSOR_DECISION records the cap reached for the Lessor to decide
+    on (`end_on_km_cap`)."""
     business_date: date | None = None
     """Pins the workers' business clock to this date (demos, tests); unset = today in
     Brussels. The scheduler bills and the rules run on this date."""
@@ -129,6 +134,7 @@ class Settings(_TopicNames):
             auto_dissolve_grounds=self.auto_dissolve_grounds,
             auto_suspend_grounds=self.auto_suspend_grounds,
             paper_surcharge=Money.of(self.paper_surcharge),
+            km_cap_end_mode=self.km_cap_end_mode,
         )
 
     def topic(self, key: str) -> str:

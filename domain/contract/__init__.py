@@ -91,6 +91,7 @@ class Contract(SnapshotUpcasts, Aggregate):
         last_odometer_on: date | None
         km_cap_reading: int | None
         km_cap_reading_on: date | None
+        km_cap_noted: bool
         insurance_proof_accepted: bool
         ready_notified_on: date | None
         collection_deadline: date | None
@@ -181,6 +182,7 @@ class Contract(SnapshotUpcasts, Aggregate):
         self.return_due_date = self.returned_on = self.last_odometer_on = None
         self.odometer_at_handover = self.last_odometer = None
         self.km_cap_reading = self.km_cap_reading_on = None
+        self.km_cap_noted = False
         self.insurance_proof_accepted = False
         self.ready_notified_on = self.collection_deadline = self.insurance_proof_deadline = None
         self.refused_on, self.refusal_founded, self.theft = None, None, None

@@ -46,10 +46,14 @@ class KmDeviationAssessed(ContractEvent):
 
 
 class KmCapReached(ContractEvent):
-    """M-12, T-18.1-ii."""
+    """M-12, T-18.1-ii: the first reading at the cap (under LESSOR_DECISION, A-15(b), the
+    Lessor's task to decide on)."""
 
     reading: int
     km_cap: int
+
+    def apply_to(self, c: Contract) -> None:
+        c.km_cap_noted = True
 
 
 class IncidentReported(ContractEvent):

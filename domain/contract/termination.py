@@ -38,7 +38,7 @@ from domain.contract.termination_events import (
     early_termination_refusal,
 )
 from domain.end_money import worked_advance_refund
-from domain.values import ContractStatus, EndKind
+from domain.values import ContractStatus, EndKind, KmCapEndMode
 from domain.workings import records
 
 if TYPE_CHECKING:
@@ -159,6 +159,9 @@ def apply_ends_by_law(c: Contract, ctx: Ctx) -> None:
     date counts, and supersedes the recorded end (K-05); a later one is ignored.
     """
     candidates = ends_by_law(c, ctx.on)
+    if ctx.policy.km_cap_end_mode is KmCapEndMode.LESSOR_DECISION:  # A-15(b), km_cap_end.py
+        candidates = [e for e in candidates if e.kind is not EndKind.KM_CAP]
+        note_km_cap(c, ctx, "A-15")
     if c.effective_end_date is not None:
         recorded = c.effective_end_date
         candidates = [e for e in candidates if e.effective < recorded]
@@ -200,15 +203,25 @@ def _record_trigger(c: Contract, law: Ctx, end: EndByLaw) -> None:
             deadline=c.theft.recovery_deadline,
         )
     if end.kind is EndKind.KM_CAP:
-        c.emit(
-            KmCapReached,
-            law,
-            ["M-12", "T-18.1-ii"],
-            reading=c.km_cap_reading,
-            km_cap=c.terms.km_cap,
-        )
+        note_km_cap(c, law)
     if end.kind is EndKind.TERM_EXPIRED:
         c.emit(ContractTermExpired, law, ["D-30", "T-18.1-i"], contractual_end_date=end.effective)
+
+
+def note_km_cap(c: Contract, ctx: Ctx, *rules: str) -> None:
+    """M-12: `KmCapReached` once, dated by the first reading at the cap (A-15(c))."""
+    on = c.km_cap_reading_on
+    if on is None or c.km_cap_noted or c.status not in RUNNING:
+        return
+    rule_ids = ["M-12", "T-18.1-ii", *rules]
+    c.emit(KmCapReached, ctx.at(on), rule_ids, reading=c.km_cap_reading, km_cap=c.terms.km_cap)
+
+
+def end_on_decision(c: Contract, ctx: Ctx, end: EndByLaw) -> None:
+    """An end the Lessor decides (A-15(b)): effective on `end.effective`, the days after it
+    credited (M-04, A-16)."""
+    _end_by_law(c, ctx, end)
+    billing.credit_after(c, ctx, end.effective, "PRO_RATA_END", ["M-04", "A-16"])
 
 
 def _end_by_law(c: Contract, law: Ctx, end: EndByLaw) -> None:

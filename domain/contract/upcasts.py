@@ -13,7 +13,8 @@ and `loss_settled` (M-18), v10 `protection_refusals` (M-15, M-19), v11 `levies` 
 `fuel` (Fuel Management, Art. 16), v15 `compensation_shares` (M-05 spread over
 instalments), `terms_amendment` (D-29) and `repairs_due` (D-07), v16 `service_suppliers`
 (T-18.2-i), v17 `missed_repairs` (the D-07 timer) and `lessor_insurance_ended_on` (D-31),
-v18 `km_cap_reading` and `km_cap_reading_on` (the first reading at the cap, A-15).
+v18 `km_cap_reading`, `km_cap_reading_on` (the first reading at the cap) and `km_cap_noted`
+(A-15).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.contract.state import FuelAccount
-from domain.values import Bucket, GroundStatus, NoticeKind, ReceivableKind
+from domain.values import Bucket, EndKind, GroundStatus, NoticeKind, ReceivableKind
 
 
 class SnapshotUpcasts:
@@ -139,3 +140,4 @@ class SnapshotUpcasts:
         reached = last is not None and on is not None and last >= state["terms"].km_cap
         state["km_cap_reading"] = last if reached else None
         state["km_cap_reading_on"] = on if reached else None
+        state["km_cap_noted"] = state["end_kind"] is EndKind.KM_CAP

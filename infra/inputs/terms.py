@@ -17,6 +17,7 @@ from domain.iban import iban_problem
 from domain.money import Money
 from domain.policy import LessorPolicy
 from domain.terms import REQUIRED, ContractTerms
+from domain.values import KmCapEndMode
 from infra.inputs.types import (
     Amount,
     Count,
@@ -167,6 +168,8 @@ class LessorPolicyInput(Strict):
     auto_suspend_grounds: Grounds = Field(default_factory=list)
     early_termination_fee_rate: Rate = Field(default="0.50", validate_default=True)
     paper_surcharge: Amount = Field(default="0.00", validate_default=True)
+    km_cap_end_mode: Literal["BY_LAW", "LESSOR_DECISION"] = "BY_LAW"
+    """A-15(b): the km cap ends the contract by law, or the Lessor decides (`end_on_km_cap`)."""
 
     def to_policy(self) -> LessorPolicy:
         """The domain's policy; RuleViolationError (K-02, K-08, P-42) names the rule."""
@@ -175,4 +178,5 @@ class LessorPolicyInput(Strict):
             auto_suspend_grounds=tuple(self.auto_suspend_grounds),
             early_termination_fee_rate=Decimal(self.early_termination_fee_rate),
             paper_surcharge=Money.of(_plain(self.paper_surcharge)),
+            km_cap_end_mode=KmCapEndMode(self.km_cap_end_mode),
         )

@@ -163,16 +163,22 @@ def test_A_15_a_v17_snapshot_takes_its_last_reading_at_the_cap_as_the_first() ->
     execute(at_cap, ReportOdometer(odometer=140_100), ctx(KM_CAP_READING_DAY))
     below = running_ref_contract(KM_CAP_READING_DAY - ONE_DAY, fuel_type=FuelType.BEV)
     execute(below, ReportOdometer(odometer=139_999), ctx(KM_CAP_READING_DAY))
-    fields = ("km_cap_reading", "km_cap_reading_on")
+    ended = running_ref_contract(KM_CAP_READING_DAY - ONE_DAY, fuel_type=FuelType.BEV)
+    execute(ended, ReportOdometer(odometer=140_100), ctx(KM_CAP_READING_DAY))
+    run_daily(ended, ctx(KM_CAP_READING_DAY), POLICY)
+    fields = ("km_cap_reading", "km_cap_reading_on", "km_cap_noted")
 
     loaded_at_cap = loaded_from_older_snapshot(at_cap, 17, *fields)
     loaded_below = loaded_from_older_snapshot(below, 17, *fields)
+    loaded_ended = loaded_from_older_snapshot(ended, 17, *fields)
 
     assert (loaded_at_cap.km_cap_reading, loaded_at_cap.km_cap_reading_on) == (
         140_100,
         KM_CAP_READING_DAY,
     )
     assert (loaded_below.km_cap_reading, loaded_below.km_cap_reading_on) == (None, None)
+    # KmCapReached was only ever recorded with the end it caused (A-15(b) came in v18).
+    assert (loaded_at_cap.km_cap_noted, loaded_ended.km_cap_noted) == (False, True)
 
 
 def test_A_15_the_warning_is_not_given_for_a_listed_type() -> None:
