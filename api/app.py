@@ -24,6 +24,7 @@ from api.openapi import complete
 from api.portal import account_pages, entry_pages
 from api.portal import pages as portal_pages
 from api.portal.security import SecurityHeaders
+from api.quick import LastSegmentIndex
 from api.readmodels import ReadModels
 from api.routers import (
     commands,
@@ -97,6 +98,7 @@ def create_app(services: Services | ServicesFactory) -> FastAPI:
     app.include_router(explanations.router)
     app.include_router(me.router)
     app.include_router(commands.router)
+    app.router.routes.insert(0, LastSegmentIndex(commands.router.routes))  # api/quick.py
     app.include_router(rules.router)
     app.include_router(portal_staff.router)
     app.include_router(portal_standing.router)

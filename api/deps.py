@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Annotated
 
 import psycopg
@@ -68,6 +68,14 @@ class Services:
             readers["relay"] = lambda: relay.max_tracking_id(name) or 0
         return head, {reader: _readable(read) for reader, read in readers.items()}
 
+    @cached_property
+    def writing(self) -> WriteSideServices | None:
+        """The services of a command, made once (None without an event store)."""
+        if not isinstance(self.contracts, IdempotentContracts):
+            return None
+        policy = self.settings.lessor_policy()
+        return WriteSideServices(self.contracts, self.today, policy, self.metrics)
+
     def today(self) -> date:
         """The business date of this request (Europe/Brussels, or LEASE_BUSINESS_DATE)."""
         return self.clock.today()
@@ -120,11 +128,10 @@ class WriteSideServices:
 
 
 async def write_side(request: Request) -> WriteSideServices:
-    found = services(request)
-    if not isinstance(found.contracts, IdempotentContracts):
+    side = services(request).writing
+    if side is None:
         raise ProblemError(503, "the event store is not available", headers={"Retry-After": "5"})
-    policy = found.settings.lessor_policy()
-    return WriteSideServices(found.contracts, found.today, policy, found.metrics)
+    return side
 
 
 WriteSide = Annotated[WriteSideServices, Depends(write_side)]

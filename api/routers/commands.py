@@ -15,21 +15,25 @@ each generated route's body type is a local of the function that makes it.
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Request, Response
-from pydantic import BaseModel
-from starlette.concurrency import run_in_threadpool
+from pydantic import BaseModel, TypeAdapter
 
 from api.auth import Principal
-from api.deps import Operator, WriteSide, services, writer
+from api.deps import Operator, WriteSide, services, write_side, writer
 from api.guards import GUARDS
 from api.idempotent import IDEMPOTENCY_KEY, Sent, send
 from api.problems import Problem
+from api.quick import QuickRoute, json_answer, json_body, quick_route, sub_response
 from api.reading import Number
+from api.threadhop import in_thread
 from domain.contract.registry import COMMANDS
 from infra.inputs.commands import COMMAND_MODELS, to_command
 from infra.inputs.terms import ContractTermsInput
+
+if TYPE_CHECKING:
+    from api.deps import Gate
 
 router = APIRouter(prefix="/v1/contracts", tags=["commands"])
 
@@ -103,8 +107,8 @@ async def conclude(
     side: WriteSide,
     key: IdempotencyKey = None,
 ) -> dict[str, Any]:
-    sent = await run_in_threadpool(send, side, caller, request, key, "conclude", terms, None)
-    await run_in_threadpool(_keep_contact, request, terms)
+    sent = await in_thread(send, side, caller, request, key, "conclude", terms, None)
+    await in_thread(_keep_contact, request, terms)
     return _answer(sent, response)
 
 
@@ -123,13 +127,14 @@ def _route(name: str, model: type[BaseModel]) -> Callable[..., Awaitable[dict[st
     explicit thread-pool hop (a plain-function endpoint would cost two: api/routers/contracts)."""
     command_class = COMMANDS[name]
     guard = GUARDS.get(name)
+    gate = writer(name)
 
     async def endpoint(
         number: Number,
         body: Annotated[model, Body()],  # type: ignore[valid-type]
         request: Request,
         response: Response,
-        caller: Annotated[Principal, Depends(writer(name))],
+        caller: Annotated[Principal, Depends(gate)],
         side: WriteSide,
         key: IdempotencyKey = None,
         if_match: IfMatch = None,
@@ -137,22 +142,60 @@ def _route(name: str, model: type[BaseModel]) -> Callable[..., Awaitable[dict[st
         expected = int(if_match.strip('"')) if if_match else None
         command = to_command(command_class, body)
         if guard is not None:
-            await run_in_threadpool(guard, request, number, command)
+            await in_thread(guard, request, number, command)
         target = (number, expected)
-        sent = await run_in_threadpool(send, side, caller, request, key, name, command, target)
+        sent = await in_thread(send, side, caller, request, key, name, command, target)
         return _answer(sent, response)
 
     endpoint.__name__ = name
+    quick_route(endpoint, _quick(endpoint, model, gate))
     return endpoint
+
+
+NUMBER: TypeAdapter[str] = TypeAdapter(Number)
+KEY: TypeAdapter[str | None] = TypeAdapter(IdempotencyKey)
+IF_MATCH: TypeAdapter[str | None] = TypeAdapter(IfMatch)
+
+
+def _header(request: Request, name: str, adapter: TypeAdapter[str | None]) -> str | None:
+    value = request.headers.get(name)
+    return None if value is None else adapter.validate_python(value)
+
+
+def _quick(
+    endpoint: Callable[..., Awaitable[dict[str, Any]]], model: type[BaseModel], gate: "Gate"
+) -> Callable[[Request], Awaitable[Response | None]]:
+    """The quick handler of a command's endpoint (api/quick.py): the parameters the endpoint
+    declares, read and checked as FastAPI does, or None for FastAPI to answer."""
+
+    async def quick(request: Request) -> Response | None:
+        try:
+            solved = {
+                "body": model.model_validate(await json_body(request)),
+                "number": NUMBER.validate_python(request.path_params["number"]),
+                "key": _header(request, IDEMPOTENCY_KEY, KEY),
+                "if_match": _header(request, "If-Match", IF_MATCH),
+                "caller": await gate(request),
+                "side": await write_side(request),
+            }
+        except Exception:  # noqa: BLE001 - whatever it is, FastAPI's handler meets it again
+            return None  # and answers it as if there were no quick path
+        sub = sub_response()
+        return json_answer(await endpoint(request=request, response=sub, **solved), sub)
+
+    return quick
 
 
 for _name, _model in COMMAND_MODELS.items():
     _cls = COMMANDS[_name]
-    router.post(
+    router.add_api_route(
         f"/{{number}}/commands/{_name}",
+        _route(_name, _model),
+        methods=["POST"],
         summary=(_cls.__doc__ or _name).strip().splitlines()[0],
         description=f"Rules: {', '.join(_cls.rule_ids)}.",
         responses=REFUSALS,
         response_model=CommandResponse,
         openapi_extra={"x-rule-ids": list(_cls.rule_ids)},
-    )(_route(_name, _model))
+        route_class_override=QuickRoute,
+    )

@@ -1,0 +1,75 @@
+"""The API's hop to a worker thread (api/threadhop.py): the result or the exception comes
+back to the awaiting task, the caller's context goes along, and more calls than workers wait
+for one instead of starting more threads."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import threading
+
+import pytest
+
+from api.threadhop import ThreadHop, in_thread
+
+REQUEST = contextvars.ContextVar[str]("request", default="none")
+
+
+def test_the_function_runs_in_a_worker_thread_and_its_result_comes_back() -> None:
+    async def main() -> tuple[int, str]:
+        return await in_thread(lambda a, b: (a * b, threading.current_thread().name), 6, 7)
+
+    product, thread = asyncio.run(main())
+    assert product == 42
+    assert thread.startswith("api-worker-")
+    assert thread != threading.current_thread().name
+
+
+def test_an_exception_is_raised_in_the_awaiting_task() -> None:
+    def refuse() -> None:
+        raise LookupError("no such contract")
+
+    async def main() -> None:
+        await in_thread(refuse)
+
+    with pytest.raises(LookupError, match="no such contract"):
+        asyncio.run(main())
+
+
+def test_the_callers_context_variables_are_seen_in_the_thread() -> None:
+    async def main() -> str:
+        REQUEST.set("req-7")
+        return await in_thread(REQUEST.get)
+
+    assert asyncio.run(main()) == "req-7"
+
+
+def test_more_calls_than_workers_wait_for_one_and_all_complete() -> None:
+    hop = ThreadHop(max_workers=2, name="small")
+    inside = 0
+    most = 0
+    lock = threading.Lock()
+    release, both_busy = threading.Event(), threading.Event()
+
+    def work(n: int) -> int:
+        nonlocal inside, most
+        with lock:
+            inside += 1
+            most = max(most, inside)
+            if inside == 2:
+                both_busy.set()
+        release.wait(timeout=5)
+        with lock:
+            inside -= 1
+        return n
+
+    async def main() -> list[int]:
+        calls = [asyncio.ensure_future(hop.run(work, n)) for n in range(6)]
+        await asyncio.get_running_loop().run_in_executor(None, both_busy.wait, 5)
+        release.set()
+        return list(await asyncio.gather(*calls))
+
+    assert asyncio.run(main()) == list(range(6))
+    assert most == 2
+    workers = [t for t in threading.enumerate() if t.name.startswith("small-")]
+    assert len(workers) == 2
