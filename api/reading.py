@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar, cast
 
 from fastapi import Header, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
-from starlette.concurrency import run_in_threadpool
 
 from api.deps import ReadSideServices, admit, authenticated, read_side
 from api.documents import render_html, render_pdf
 from api.negotiation import negotiate
 from api.problems import FieldError, ProblemError
 from api.schemas.views import Document, Overview
+from api.threadhop import in_thread
 from domain.contract import Contract
 from domain.contract.command import MAX_CODE
 from infra.inputs.types import IDENTIFIER_PATTERN
@@ -69,7 +69,7 @@ class Reading(Generic[V]):
     position: int = 0
 
     async def run(self, query: Callable[[V], T]) -> T:
-        return await run_in_threadpool(self._run, query)
+        return await in_thread(self._run, query)
 
     def _run(self, query: Callable[[V], T]) -> T:
         read_models = self.side.read_models

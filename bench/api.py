@@ -159,6 +159,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--workers", type=int, default=1, help="uvicorn worker processes of both servers"
     )
+    parser.add_argument(
+        "--only", choices=["read", "write"], help="measure the reads or the writes alone"
+    )
     return parser.parse_args(argv)
 
 
@@ -227,11 +230,14 @@ def main(argv: list[str] | None = None) -> int:
         )
         for round_ in range(1, args.rounds + 1):
             print(f"-- round {round_}")
-            api_read = Meter(api).measure(lambda: http_load(api_port, read_api, args))
-            bare_read = Meter(bare).measure(lambda: http_load(bare_port, read_bare, args))
-            print(line(api_read, "read: GET /v1/contracts/{number} (API)"))
-            print(line(bare_read, "read: same SELECTs, bare FastAPI + psycopg"))
-            print(f"{'read ratio API / bare':44s} {api_read.rate / bare_read.rate:8.2f}x")
+            if args.only != "write":
+                api_read = Meter(api).measure(lambda: http_load(api_port, read_api, args))
+                bare_read = Meter(bare).measure(lambda: http_load(bare_port, read_bare, args))
+                print(line(api_read, "read: GET /v1/contracts/{number} (API)"))
+                print(line(bare_read, "read: same SELECTs, bare FastAPI + psycopg"))
+                print(f"{'read ratio API / bare':44s} {api_read.rate / bare_read.rate:8.2f}x")
+            if args.only == "read":
+                continue
             api_write = Meter(api).measure(lambda: http_load(api_port, pay_api, args))
             app_write = Meter(None).measure(lambda: thread_load(pay_in_process, args))
             print(line(api_write, "write: POST receive_payment (API)"))
