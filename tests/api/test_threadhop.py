@@ -7,19 +7,32 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
 from api.threadhop import ThreadHop, in_thread
 
+if TYPE_CHECKING:
+    from collections.abc import Coroutine
+
 REQUEST = contextvars.ContextVar[str]("request", default="none")
+T = TypeVar("T")
+
+
+def in_a_loop_of_its_own(main: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run` on a thread of its own: the browser tests' sync Playwright leaves an event
+    loop running on the test thread, where `asyncio.run` refuses to start."""
+    with ThreadPoolExecutor(1, thread_name_prefix="test-loop") as pool:
+        return pool.submit(asyncio.run, main).result(timeout=30)
 
 
 def test_the_function_runs_in_a_worker_thread_and_its_result_comes_back() -> None:
     async def main() -> tuple[int, str]:
         return await in_thread(lambda a, b: (a * b, threading.current_thread().name), 6, 7)
 
-    product, thread = asyncio.run(main())
+    product, thread = in_a_loop_of_its_own(main())
     assert product == 42
     assert thread.startswith("api-worker-")
     assert thread != threading.current_thread().name
@@ -33,7 +46,7 @@ def test_an_exception_is_raised_in_the_awaiting_task() -> None:
         await in_thread(refuse)
 
     with pytest.raises(LookupError, match="no such contract"):
-        asyncio.run(main())
+        in_a_loop_of_its_own(main())
 
 
 def test_the_callers_context_variables_are_seen_in_the_thread() -> None:
@@ -41,7 +54,7 @@ def test_the_callers_context_variables_are_seen_in_the_thread() -> None:
         REQUEST.set("req-7")
         return await in_thread(REQUEST.get)
 
-    assert asyncio.run(main()) == "req-7"
+    assert in_a_loop_of_its_own(main()) == "req-7"
 
 
 def test_more_calls_than_workers_wait_for_one_and_all_complete() -> None:
@@ -69,7 +82,7 @@ def test_more_calls_than_workers_wait_for_one_and_all_complete() -> None:
         release.set()
         return list(await asyncio.gather(*calls))
 
-    assert asyncio.run(main()) == list(range(6))
+    assert in_a_loop_of_its_own(main()) == list(range(6))
     assert most == 2
     workers = [t for t in threading.enumerate() if t.name.startswith("small-")]
     assert len(workers) == 2
