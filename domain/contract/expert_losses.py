@@ -32,12 +32,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from domain.calendar import elapsed_months
 from domain.contract.billing_events import CreditNoteIssued, DebitNoteIssued
 from domain.contract.guards import require
-from domain.contract.incidents_events import GapPayoutDetermined
+from domain.contract.losses import determine_gap
 from domain.contract.termination import refund_advance
-from domain.gap_money import gap_payout
 from domain.money import Money
 from domain.values import ReceivableKind
 from domain.workings import records, stated
@@ -110,25 +108,11 @@ def waive_loss(c: Contract, ctx: Ctx) -> None:
 def _gap_again(c: Contract, ctx: Ctx, end: date, waived: Money) -> None:
     """M-20 worked again with the Protection waiver and the advance refund as term (ii)
     (A-24): the difference with the GAP already credited is credited or charged back."""
-    insured = c.terms.gap_insured_value
-    assert insured is not None  # P-51: GAP terms carry the insured value
     refund = _net_advance_refunded(c)
-    gap = gap_payout(insured, elapsed_months(c.start_date, end), waived, refund)
+    rules = ["L-35", "M-20", "A-24"]
+    gap = determine_gap(c, ctx, rules, end, waived, refund)
     if gap is None:  # A-24(c): no GAP after contract month 60
         return
-    rules = ["L-35", "M-20", "A-24"]
-    c.emit(
-        GapPayoutDetermined,
-        ctx,
-        rules,
-        incident_id=c.loss_incident_id,
-        insured_value=insured,
-        contract_month_number=gap.month_number,
-        base=gap.base,
-        waived_amount=waived,
-        advance_refund=refund,
-        payout=gap.payout,
-    )
     before = _total(c, ReceivableKind.CREDIT_NOTE, "GAP")
     before = before - _total(c, ReceivableKind.DEBIT_NOTE, "GAP_CORRECTION")
     difference = gap.payout - before

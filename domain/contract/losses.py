@@ -58,6 +58,7 @@ if TYPE_CHECKING:
 
     from domain.contract import Contract, Ctx
     from domain.contract.command import Handlers
+    from domain.gap_money import GapPayout
 
 LOSS_RULES = {EndKind.THEFT: "T-18.1-iii", EndKind.TOTAL_LOSS: "T-18.1-iv"}
 """The ends by law whose charges include M-18, with the rule that lists them."""
@@ -139,14 +140,32 @@ def record_insurer_payout(c: Contract, ctx: Ctx, amount: Money, insurer: str) ->
 def _credit_gap(c: Contract, ctx: Ctx, end: date, paid: Money, waived: Money | None) -> None:
     """M-20 (P-45, A-24): the GAP payout from the insured value, less the Protection waiver
     and the advance refund, or less the insurer's payout where Protection did not cover."""
+    refund = advance_refunded(c) if waived is not None else Money.zero()
+    rules = ["M-20", "P-45", "A-24"]
+    gap = determine_gap(c, ctx, rules, end, paid if waived is None else waived, refund)
+    if gap is not None and gap.payout.is_positive:
+        c.issue(
+            CreditNoteIssued,
+            ctx,
+            rules,
+            amount=gap.payout,
+            relates_to=None,
+            reason="GAP",
+            workings=records([gap.working.citing(incident_id=c.loss_incident_id)]),
+        )
+
+
+def determine_gap(
+    c: Contract, ctx: Ctx, rules: list[str], end: date, deducted: Money, refund: Money
+) -> GapPayout | None:
+    """M-20: the GAP payout from the insured value less `deducted` (the waiver, or the
+    insurer's payout) and the advance `refund`, recorded (`GapPayoutDetermined`); None
+    after contract month 60 (A-24(c))."""
     insured = c.terms.gap_insured_value
     assert insured is not None  # P-51: GAP terms carry the insured value
-    refund = advance_refunded(c) if waived is not None else Money.zero()
-    elapsed = elapsed_months(c.start_date, end)
-    gap = gap_payout(insured, elapsed, paid if waived is None else waived, refund)
-    if gap is None:  # A-24(c): no GAP after contract month 60
-        return
-    rules = ["M-20", "P-45", "A-24"]
+    gap = gap_payout(insured, elapsed_months(c.start_date, end), deducted, refund)
+    if gap is None:
+        return None
     c.emit(
         GapPayoutDetermined,
         ctx,
@@ -159,16 +178,7 @@ def _credit_gap(c: Contract, ctx: Ctx, end: date, paid: Money, waived: Money | N
         advance_refund=refund,
         payout=gap.payout,
     )
-    if gap.payout.is_positive:
-        c.issue(
-            CreditNoteIssued,
-            ctx,
-            rules,
-            amount=gap.payout,
-            relates_to=None,
-            reason="GAP",
-            workings=records([gap.working.citing(incident_id=c.loss_incident_id)]),
-        )
+    return gap
 
 
 HANDLERS: Handlers = {RecordInsurerPayout: record_insurer_payout}
