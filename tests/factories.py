@@ -12,6 +12,7 @@ from eventsourcing.domain import Snapshot
 
 from domain.application import CommandResult, ContractsApplication, decision
 from domain.contract import Contract, Ctx
+from domain.contract.billing import ReceivePayment
 from domain.contract.daily import ApplyArticle18, Bill
 from domain.contract.formation import (
     HandOverVehicle,
@@ -109,6 +110,25 @@ def handed_over_ref_contract(start: date = REF_START, **overrides: Any) -> Contr
     execute(contract, SubmitInsuranceProof(), ctx(start - timedelta(days=PROOF_DAYS_BEFORE_START)))
     execute(contract, HandOverVehicle(odometer=REF_HANDOVER_ODOMETER), ctx(start))
     return contract
+
+
+def part_paid_in(app: ContractsApplication, billed_until: date) -> str:
+    """REF concluded and handed over through `app` (stored as the service stores it), billed
+    for every day up to `billed_until` and paid 500.00 the day after; its number."""
+    terms = ref_terms()
+    number = terms.contract_number
+    app.conclude(terms, ctx(REF_START - timedelta(days=CONCLUDED_DAYS_BEFORE_START)))
+    for command, on in (
+        (OrderVehicle(), REF_START - timedelta(days=ORDERED_DAYS_BEFORE_START)),
+        (NotifyVehicleReady(), REF_START - timedelta(days=READY_DAYS_BEFORE_START)),
+        (SubmitInsuranceProof(), REF_START - timedelta(days=PROOF_DAYS_BEFORE_START)),
+        (HandOverVehicle(odometer=REF_HANDOVER_ODOMETER), REF_START),
+    ):
+        app.execute(number, command, ctx(on))
+    app.decide(number, lambda c: run_days(c, REF_START, billed_until))
+    paid_on = billed_until + timedelta(days=1)
+    app.execute(number, ReceivePayment(amount=Money.of("500.00")), ctx(paid_on))
+    return number
 
 
 def active_ref_contract(start: date = REF_START, **overrides: Any) -> Contract:

@@ -19,17 +19,9 @@ from eventsourcing.persistence import (
 from domain.application import SNAPSHOT_INTERVAL, ContractsApplication
 from domain.codecs import RECEIVABLE_ROW, domain_transcodings
 from domain.contract import Contract
-from domain.contract.billing import ReceivePayment
-from domain.contract.formation import (
-    HandOverVehicle,
-    NotifyVehicleReady,
-    OrderVehicle,
-    SubmitInsuranceProof,
-)
 from domain.contract.incidents import ReportOdometer
 from domain.loading import LeanRepository
-from domain.money import Money
-from tests.factories import REF_START, ctx, ref_terms, run_days
+from tests.factories import ctx, part_paid_in, run_days
 
 IN_MEMORY = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
 LAST_DAY = date(2028, 3, 31)
@@ -39,18 +31,7 @@ LAST_DAY = date(2028, 3, 31)
 def lived_contract(app: ContractsApplication) -> str:
     """REF concluded, handed over and billed for four years through `app`, with one part
     payment, so that documents are open, paid and part paid."""
-    terms = ref_terms()
-    number = terms.contract_number
-    app.conclude(terms, ctx(date(2024, 2, 1)))
-    for command, on in (
-        (OrderVehicle(), date(2024, 2, 10)),
-        (NotifyVehicleReady(), date(2024, 3, 1)),
-        (SubmitInsuranceProof(), date(2024, 3, 4)),
-        (HandOverVehicle(odometer=12), REF_START),
-    ):
-        app.execute(number, command, ctx(on))
-    app.decide(number, lambda c: run_days(c, REF_START, date(2024, 5, 1)))
-    app.execute(number, ReceivePayment(amount=Money.of("500.00")), ctx(date(2024, 5, 2)))
+    number = part_paid_in(app, date(2024, 5, 1))
     app.decide(number, lambda c: run_days(c, date(2024, 5, 2), LAST_DAY))
     return number
 

@@ -11,21 +11,14 @@ from uuid import UUID
 import pytest
 
 from domain.application import ContractsApplication
-from domain.contract.billing import ReceivePayment
 from domain.contract.billing_events import InstalmentInvoiced
-from domain.contract.formation import (
-    HandOverVehicle,
-    NotifyVehicleReady,
-    OrderVehicle,
-    SubmitInsuranceProof,
-)
 from domain.money import Money
 from domain.values import ReceivableKind
 from projections.engine import memo
 from projections.engine.decoding import immutable, memoising
 from projections.engine.memo import PerEvent
 from projections.views.receivables import issued_item
-from tests.factories import REF_START, ctx, ref_terms, run_days
+from tests.factories import part_paid_in
 
 IN_MEMORY = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
 
@@ -33,18 +26,7 @@ IN_MEMORY = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
 def billed_app() -> ContractsApplication:
     """REF concluded, handed over, billed for five months and part paid (in memory)."""
     app = ContractsApplication(env=IN_MEMORY)
-    terms = ref_terms()
-    number = terms.contract_number
-    app.conclude(terms, ctx(date(2024, 2, 1)))
-    for command, on in (
-        (OrderVehicle(), date(2024, 2, 10)),
-        (NotifyVehicleReady(), date(2024, 3, 1)),
-        (SubmitInsuranceProof(), date(2024, 3, 4)),
-        (HandOverVehicle(odometer=12), REF_START),
-    ):
-        app.execute(number, command, ctx(on))
-    app.decide(number, lambda c: run_days(c, REF_START, date(2024, 8, 1)))
-    app.execute(number, ReceivePayment(amount=Money.of("500.00")), ctx(date(2024, 8, 2)))
+    part_paid_in(app, date(2024, 8, 1))
     return app
 
 
