@@ -24,7 +24,7 @@ from api.openapi import complete
 from api.portal import account_pages, entry_pages
 from api.portal import pages as portal_pages
 from api.portal.security import SecurityHeaders
-from api.quick import LastSegmentIndex
+from api.quick import LastSegmentIndex, QuickLane
 from api.readmodels import ReadModels
 from api.routers import (
     commands,
@@ -92,13 +92,15 @@ def create_app(services: Services | ServicesFactory) -> FastAPI:
     portal_pages.install(app)  # pages, not problems, under /portal
     app.add_middleware(BodyLimit)
     app.add_middleware(RequestTimer)
-    app.add_middleware(SecurityHeaders)  # outermost of ours: every answer gets them
+    app.add_middleware(SecurityHeaders)  # every answer gets them
+    index = LastSegmentIndex(commands.router.routes)
+    app.add_middleware(QuickLane, index=index)  # outermost of ours: api/quick.py
     app.include_router(health.router)
     app.include_router(contracts.router)  # the reads first: routes are matched in order
     app.include_router(explanations.router)
     app.include_router(me.router)
     app.include_router(commands.router)
-    app.router.routes.insert(0, LastSegmentIndex(commands.router.routes))  # api/quick.py
+    app.router.routes.insert(0, index)  # what the lane leaves is routed as fast
     app.include_router(rules.router)
     app.include_router(portal_staff.router)
     app.include_router(portal_standing.router)

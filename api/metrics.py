@@ -120,6 +120,10 @@ class Metrics:
             registry=self.registry,
         )
 
+    def timed(self, method: str, template: str, status: int, started: float) -> None:
+        """A request to route `template` answered `status`, begun at `started` (perf_counter)."""
+        self.requests.labels(method, template, str(status)).observe(time.perf_counter() - started)
+
     def watch(self, positions: Callable[[], tuple[int, Mapping[str, int | None]]]) -> None:
         self.registry.register(Lags(positions))
 
@@ -153,9 +157,6 @@ class RequestTimer:
         try:
             await self.app(scope, receive, sending)
         finally:
-            route = scope.get("route")
-            template = getattr(route, "path", UNMATCHED)
+            template = getattr(scope.get("route"), "path", UNMATCHED)
             metrics: Metrics = scope["app"].state.services.metrics
-            metrics.requests.labels(scope["method"], template, str(status)).observe(
-                time.perf_counter() - started
-            )
+            metrics.timed(scope["method"], template, status, started)

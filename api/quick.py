@@ -1,34 +1,46 @@
-"""Routes with a quick path for the requests that are well-formed (docs/api.md, "The request
+"""A quick lane for the requests that are well-formed commands (docs/api.md, "The request
 path").
 
-FastAPI answers a request by solving the endpoint's parameters one by one (each path, header
-and body parameter validated by its own pydantic adapter, each dependency called and its
-own parameters solved), then validates the endpoint's answer against the response model and
-serialises it. For a command that costs more than the work around the command itself
-(bench/api.py). A `QuickRoute` is an ordinary `APIRoute` - the same path, the same OpenAPI
-operation, the same error handlers - whose endpoint may carry a quick handler
-(`quick_route`): it reads the parameters the endpoint declares in one go and answers, or
-returns None when anything is out of the ordinary (another content type, a body that does
-not parse or validate, a header out of its bounds, a token that does not verify). Then the
-standard FastAPI handler answers the request from the start, so every error a client can
-cause is answered exactly as without the quick path. A quick handler decides nothing the
-endpoint does not: it calls the same endpoint with the same values.
+FastAPI answers a request by passing it through its middlewares (Starlette's and ours, about
+ten layers, each wrapping `send`), solving the endpoint's parameters one by one (each path,
+header and body parameter validated by its own pydantic adapter, each dependency called and
+its own parameters solved), then validating the endpoint's answer against the response
+model. For a command that cost more than the work around the command itself (bench/api.py).
+
+An endpoint may carry a quick handler (`quick_route`): it reads the parameters the endpoint
+declares in one go and answers, or returns None when anything is out of the ordinary
+(another content type, a body that does not parse or validate, a header out of its bounds, a
+token that does not verify). `QuickLane`, the outermost of the app's own middlewares, finds
+such an endpoint's route by its last path segment (`LastSegmentIndex`), reads the whole body
+(within `MAX_BODY`) and asks the quick handler. Whatever the handler declines, and any body
+that is not whole and within its bound, goes down the ordinary stack from the start, the
+body replayed as it came, so every error a client can cause is answered exactly as without
+the lane. What the endpoint raises is answered by the app's one error mapper (api/problems.py),
+and a quick answer gets the same security headers and the same request timing as any other.
+A quick handler decides nothing the endpoint does not: it calls the same endpoint with the
+same values.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from typing import TYPE_CHECKING, Any
 
 from fastapi.routing import APIRoute
+from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
 
-if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from api.limits import MAX_BODY
+from api.portal.security import headers_for, secured
 
-    from fastapi import Request
-    from starlette.types import Receive, Scope, Send
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Iterable
+
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+    from api.metrics import Metrics
 
     Quick = Callable[[Request], Awaitable[Response | None]]
     """A quick handler: the answer, or None to leave the request to FastAPI."""
@@ -45,22 +57,6 @@ class NotQuickError(Exception):
 def quick_route(endpoint: Callable[..., Any], quick: Quick) -> None:
     """Give `endpoint` a quick handler, used when it is routed by a `QuickRoute`."""
     setattr(endpoint, QUICK, quick)
-
-
-class QuickRoute(APIRoute):
-    """An APIRoute trying its endpoint's quick handler first (see the module's docstring)."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        standard = super().get_route_handler()
-        quick: Quick | None = getattr(self.endpoint, QUICK, None)
-        if quick is None:
-            return standard
-
-        async def handler(request: Request) -> Response:
-            answer = await quick(request)
-            return answer if answer is not None else await standard(request)
-
-        return handler
 
 
 async def json_body(request: Request) -> Any:
@@ -112,15 +108,106 @@ class LastSegmentIndex(BaseRoute):
                     raise ValueError(f"two routes end in /{segment}")
                 self._routes[segment] = route
 
-    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+    def find(self, scope: Scope) -> tuple[APIRoute, Scope] | None:
+        """The route that fully matches `scope` and its child scope, if it is indexed."""
         if scope["type"] == "http" and scope["method"] == "POST":
             route = self._routes.get(scope["path"].rpartition("/")[2])
             if route is not None:
                 match, child_scope = route.matches(scope)
                 if match == Match.FULL:
-                    return match, child_scope
-        return Match.NONE, {}
+                    return route, child_scope
+        return None
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        found = self.find(scope)
+        return (Match.NONE, {}) if found is None else (Match.FULL, found[1])
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         route: APIRoute = scope["route"]  # the one `matches` found
         await route.handle(scope, receive, send)
+
+
+async def whole_body(
+    scope: Scope, receive: Receive, limit: int
+) -> tuple[bytes | None, list[Message]]:
+    """The body of a request that declares its length (at most `limit`) and sends just that,
+    with the messages read; None for the body if it is anything else (the stack decides)."""
+    declared = next((v for k, v in scope["headers"] if k == b"content-length"), None)
+    if declared is None or not declared.isdigit() or int(declared) > limit:
+        return None, []
+    messages: list[Message] = []
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            return None, messages
+        chunk: bytes = message.get("body", b"")
+        size += len(chunk)
+        if size > int(declared):
+            return None, messages
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    return (body if len(body) == int(declared) else None), messages
+
+
+def replaying(messages: list[Message], receive: Receive) -> Receive:
+    """`receive` that first gives back the messages already read."""
+    waiting = list(messages)
+
+    async def again() -> Message:
+        return waiting.pop(0) if waiting else await receive()
+
+    return again
+
+
+class QuickLane:
+    """ASGI middleware, the outermost of the app's own: well-formed commands answered by
+    their endpoint's quick handler without the stack (see the module's docstring)."""
+
+    def __init__(self, app: ASGIApp, index: LastSegmentIndex, limit: int = MAX_BODY) -> None:
+        self.app = app
+        self.index = index
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        found = self.index.find(scope)
+        quick: Quick | None = None if found is None else getattr(found[0].endpoint, QUICK, None)
+        if found is None or quick is None:
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        body, messages = await whole_body(scope, receive, self.limit)
+        if body is None:
+            await self.app(scope, replaying(messages, receive), send)
+            return
+        route, child_scope = found
+        request = Request({**scope, **child_scope}, replaying(messages, receive))
+        request._body = body  # what `Request.body()` keeps once it has read the body
+        try:
+            response = await quick(request)
+        except Exception as error:  # noqa: BLE001 - the endpoint's: the one error mapper answers
+            response = await self._mapped(request, error)
+        if response is None:
+            await self.app(scope, replaying(messages, receive), send)
+            return
+        extra = headers_for(scope["path"], scope.get("scheme", "http"))
+        headers = secured(response.raw_headers, extra)
+        start = {"type": "http.response.start", "status": response.status_code, "headers": headers}
+        await send(start)
+        await send({"type": "http.response.body", "body": response.body})
+        metrics: Metrics = scope["app"].state.services.metrics
+        metrics.timed(scope["method"], route.path, response.status_code, started)
+
+    @staticmethod
+    async def _mapped(request: Request, error: Exception) -> Response:
+        """The app's answer to `error`: its handler for the nearest class of the error."""
+        handlers = request.app.exception_handlers
+        kind = next((k for k in type(error).__mro__ if k in handlers), None)
+        if kind is None:
+            raise error  # no mapper: Starlette's server error middleware answers
+        answer: Response = await handlers[kind](request, error)
+        return answer

@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PREFIX: Final = "/portal"
@@ -65,18 +67,25 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                raw = list(message.get("headers", []))
-                present = {name.decode("latin-1").lower() for name, _ in raw}
-                page = extra.get("cache-control") == "no-store"
-                if page:
-                    raw = [(n, v) for n, v in raw if n.lower() != b"cache-control"]
-                    present.discard("cache-control")
-                raw += [
-                    (name.encode("latin-1"), value.encode("latin-1"))
-                    for name, value in extra.items()
-                    if name not in present
-                ]
-                message = {**message, "headers": raw}
+                message = {**message, "headers": secured(message.get("headers", []), extra)}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def secured(
+    headers: Iterable[tuple[bytes, bytes]], extra: dict[str, str]
+) -> list[tuple[bytes, bytes]]:
+    """A response's raw headers with the security headers `extra` added: a header the route
+    set itself wins, except Cache-Control on portal pages, which are never stored."""
+    raw = list(headers)
+    present = {name.decode("latin-1").lower() for name, _ in raw}
+    if extra.get("cache-control") == "no-store":
+        raw = [(n, v) for n, v in raw if n.lower() != b"cache-control"]
+        present.discard("cache-control")
+    raw += [
+        (name.encode("latin-1"), value.encode("latin-1"))
+        for name, value in extra.items()
+        if name not in present
+    ]
+    return raw

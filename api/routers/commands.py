@@ -25,7 +25,7 @@ from api.deps import Operator, WriteSide, services, write_side, writer
 from api.guards import GUARDS
 from api.idempotent import IDEMPOTENCY_KEY, Sent, send
 from api.problems import Problem
-from api.quick import QuickRoute, json_answer, json_body, quick_route, sub_response
+from api.quick import json_answer, json_body, quick_route, sub_response
 from api.reading import Number
 from api.threadhop import in_thread
 from domain.contract.registry import COMMANDS
@@ -197,5 +197,4 @@ for _name, _model in COMMAND_MODELS.items():
         responses=REFUSALS,
         response_model=CommandResponse,
         openapi_extra={"x-rule-ids": list(_cls.rule_ids)},
-        route_class_override=QuickRoute,
     )

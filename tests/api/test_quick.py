@@ -1,8 +1,10 @@
-"""Routes with a quick path (api/quick.py): the last-segment index finds the same route
-FastAPI's routing finds, and a quick handler that declines leaves the request to FastAPI."""
+"""The quick lane (api/quick.py): the last-segment index finds the same route FastAPI's
+routing finds, the lane answers as the endpoint would, and whatever its quick handler
+declines (or a body it does not take) reaches FastAPI intact."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -10,7 +12,12 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, ConfigDict
 
-from api.quick import LastSegmentIndex, QuickRoute, json_answer, quick_route, sub_response
+from api import problems
+from api.limits import MAX_BODY
+from api.metrics import Metrics
+from api.portal.security import SecurityHeaders
+from api.problems import ProblemError
+from api.quick import LastSegmentIndex, QuickLane, json_answer, quick_route, sub_response
 
 if TYPE_CHECKING:
     from starlette.routing import BaseRoute
@@ -84,11 +91,13 @@ def test_two_routes_ending_in_the_same_segment_cannot_be_indexed() -> None:
         LastSegmentIndex(routes)
 
 
-def _quick_app(calls: list[str]) -> FastAPI:
-    router = APIRouter(route_class=QuickRoute)
+def _lane_app(calls: list[str], limit: int = MAX_BODY) -> FastAPI:
+    router = APIRouter()
 
     async def open_door(door: Door, response: Response) -> dict[str, Any]:
         calls.append("endpoint")
+        if door.force > 9:
+            raise ProblemError(409, "the door would break", rule_id="O-01")
         response.headers["ETag"] = '"3"'
         response.status_code = 201
         return {"force": door.force}
@@ -103,18 +112,65 @@ def _quick_app(calls: list[str]) -> FastAPI:
     quick_route(open_door, quick)
     router.add_api_route("/door", open_door, methods=["POST"])
     app = FastAPI()
+    problems.install(app)
     app.include_router(router)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(QuickLane, index=LastSegmentIndex(router.routes), limit=limit)
+    app.state.services = SimpleNamespace(metrics=Metrics())
     return app
 
 
-def test_a_quick_handler_answers_with_the_endpoints_status_headers_and_body() -> None:
+def _timed(app: FastAPI, status: int) -> float | None:
+    labels = {"method": "POST", "route": "/door", "status": str(status)}
+    value: float | None = app.state.services.metrics.registry.get_sample_value(
+        "lease_api_request_seconds_count", labels
+    )
+    return value
+
+
+def test_the_lane_answers_with_the_endpoints_status_headers_body_and_timing() -> None:
     calls: list[str] = []
-    with TestClient(_quick_app(calls)) as client:
+    app = _lane_app(calls)
+    with TestClient(app) as client:
         quick = client.post("/door", json={"force": 4})
         standard = client.post("/door", json={"force": 4}, headers={"X-Slow": "1"})
-    assert calls == ["quick", "endpoint", "endpoint"]
+    assert calls == ["quick", "endpoint", "endpoint"]  # declined: the body reached FastAPI
     for answer in (quick, standard):
         assert answer.status_code == 201
         assert answer.headers["ETag"] == '"3"'
         assert answer.headers["content-type"] == "application/json"
+        assert answer.headers["x-content-type-options"] == "nosniff"
         assert answer.json() == {"force": 4}
+    assert _timed(app, 201) == 1  # the lane's answer; the other went down the stack
+
+
+def test_what_the_endpoint_raises_on_the_lane_is_answered_by_the_error_mapper() -> None:
+    calls: list[str] = []
+    app = _lane_app(calls)
+    with TestClient(app) as client:
+        answer = client.post("/door", json={"force": 10})
+    assert calls == ["quick", "endpoint"]
+    assert answer.status_code == 409
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert answer.json()["rule_id"] == "O-01"
+    assert _timed(app, 409) == 1
+
+
+@pytest.mark.parametrize(
+    "send",
+    [
+        pytest.param({"content": iter([b'{"force": ', b"4}"])}, id="chunked, no length"),
+        pytest.param({"json": {"force": 4}, "limit": 5}, id="over the lane's bound"),
+    ],
+)
+def test_a_body_that_is_not_whole_and_bounded_goes_down_the_stack_intact(
+    send: dict[str, Any],
+) -> None:
+    calls: list[str] = []
+    limit = send.pop("limit", MAX_BODY)
+    headers = {"Content-Type": "application/json"}
+    with TestClient(_lane_app(calls, limit)) as client:
+        answer = client.post("/door", headers=headers, **send)
+    assert calls == ["endpoint"]
+    assert (answer.status_code, answer.json()) == (201, {"force": 4})
