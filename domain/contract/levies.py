@@ -1,5 +1,6 @@
 """Levies: fines, taxes and charges addressed to the Lessor for the Vehicle (Art. 8.4).
 
+- P-53: only for a Vehicle registered in the Lessor's name (the default, P-20).
 - M-14 (Art. 8.4): the Lessor records a Levy it receives (`receive_levy`) and forwards it to the
   Customer (`forward_levy`), charging a processing fee each time: the actual cost, at least
   EUR 15 the first time and EUR 50 each later time (P-38), on a debit note collected by SEPA
@@ -48,7 +49,7 @@ class ReceiveLevy(Command):
     """Art. 8.4, O-08: a Levy addressed to the Lessor for the Vehicle, to be forwarded."""
 
     name: ClassVar[str] = "receive_levy"
-    rule_ids: ClassVar[tuple[str, ...]] = ("M-14",)
+    rule_ids: ClassVar[tuple[str, ...]] = ("M-14", "P-53")
     levy_id: str = bounded()
     levy_type: str = bounded(choices=LEVY_TYPES)
     amount: Money = bounded(low=ZERO)
@@ -105,8 +106,17 @@ def receive_levy(
     authority: str,
     offence_on: date | None,
 ) -> None:
-    """Art. 8.4: record the Levy; [INT] any contract not yet closed can receive one."""
+    """Art. 8.4: record the Levy; [INT] any contract not yet closed can receive one.
+
+    P-53: a Levy is what reaches the Lessor because the Vehicle is registered in its name
+    (Art. 8.4, P-20); a Vehicle registered in the Customer's name has none to pass on (its
+    fines reach the Customer as the holder), so the process does not apply."""
     require_status(c, CHARGEABLE, "M-14", "receive_levy")
+    require(
+        c.terms.registered_in_name_of == "LESSOR",
+        "P-53",
+        "the Vehicle is registered in the Customer's name: no Levy is addressed to the Lessor",
+    )
     require(levy_id not in c.levies, "M-14", f"Levy {levy_id} is already recorded")
     require(amount.rounded().is_positive, "M-14", "the Levy's amount must be more than 0")
     c.emit(

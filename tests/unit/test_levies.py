@@ -55,6 +55,20 @@ def _none(_: str) -> None:
 
 
 class TestLevyFees:
+    def test_P_53_the_levy_process_applies_only_to_a_vehicle_registered_to_the_lessor(
+        self,
+    ) -> None:
+        assert _parking_levy().levies["LV-1"].amount == eur("58.00")  # LESSOR, the default
+        contract = running_ref_contract(ON, registered_in_name_of="CUSTOMER")
+        receive = ReceiveLevy(levy_id="LV-1", levy_type="PARKING", amount=eur("58.00"))
+
+        refusal = assert_refused(
+            contract, lambda: execute(contract, receive, ctx(ON)), RuleViolationError, "P-53"
+        )
+
+        assert "registered in the Customer's name" in str(refusal)
+        assert contract.levies == {}
+
     def test_O_08_a_levy_to_the_lessor_is_forwarded_to_the_customer_to_pay_at_once(self) -> None:
         contract = _parking_levy()
 
