@@ -195,7 +195,7 @@ ENTRIES: tuple[RuleEntry, ...] = (
     ),
     RuleEntry(
         "A-36",
-        "24-hour duties run from the event; a portal message counts as written",
+        "24-hour duties run from the event, or the later day the customer could know of it",
         "Art. 9.1; Portal Art. 2.2",
         _A,
     ),

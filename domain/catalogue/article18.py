@@ -91,7 +91,10 @@ ENTRIES: tuple[RuleEntry, ...] = (
         _T,
     ),
     RuleEntry(
-        "T-18.3-v", "Ground: the car is seized, or third parties claim it", "Art. 18.3(v), 9.3", _T
+        "T-18.3-v",
+        "Ground: the car is seized against the customer, or third parties claim it",
+        "Art. 18.3(v), 9.3",
+        _T,
     ),
     RuleEntry(
         "T-18.3-vii",

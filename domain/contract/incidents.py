@@ -20,8 +20,7 @@ from domain.contract.incidents_events import (
 )
 from domain.contract.repairs import repair_due
 from domain.contract.replacement import end_theft_immobilisation
-from domain.contract.reporting import WITHIN_24_HOURS as REPORT_WITHIN
-from domain.contract.reporting import check_reported_in_time
+from domain.contract.reporting import check_reported_in_time, within_24_hours
 from domain.contract.status import RUNNING
 from domain.money import Money
 from domain.money_rules import expected_km, km_settlement
@@ -64,10 +63,11 @@ class ReportIncident(Command):
     """A Damage Event of a kind, on a date, with its repair cost."""
 
     name: ClassVar[str] = "report_incident"
-    rule_ids: ClassVar[tuple[str, ...]] = ("D-01", "D-23", "M-15", "L-35", "L-43")
+    rule_ids: ClassVar[tuple[str, ...]] = ("D-01", "D-23", "M-15", "L-35", "L-43", "A-36")
     kind: str = bounded()
     incident_on: date = bounded()
     repair_cost: Money = bounded()
+    aware_on: date | None = bounded(None)
 
 
 @dataclass(frozen=True)
@@ -75,8 +75,9 @@ class ReportTheft(Command):
     """The Vehicle was stolen on `theft_on`; the recovery window opens."""
 
     name: ClassVar[str] = "report_theft"
-    rule_ids: ClassVar[tuple[str, ...]] = ("L-14", "D-02", "D-15")
+    rule_ids: ClassVar[tuple[str, ...]] = ("L-14", "D-02", "D-15", "A-36")
     theft_on: date = bounded()
+    aware_on: date | None = bounded(None)
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ def report_odometer(c: Contract, ctx: Ctx, odometer: int, source: str) -> None:
 
 
 def report_incident(
-    c: Contract, ctx: Ctx, kind: str, incident_on: date, repair_cost: Money
+    c: Contract, ctx: Ctx, kind: str, incident_on: date, repair_cost: Money, aware_on: date | None
 ) -> None:
     """D-01/D-23 and M-15: a Damage Event; under Protection the claim is accepted with the
     Customer's flat fee share until the Lessor refuses it (`refuse_protection_claim`, M-17)."""
@@ -130,6 +131,7 @@ def report_incident(
     cost = repair_cost
     require(_within_risk(c, incident_on, ctx.on), "L-43", f"{incident_on} outside the risk period")
     require(cost.amount >= 0, "M-15", "repair_cost must not be negative")
+    due_by = within_24_hours(incident_on, aware_on, ctx.on)
     incident_id = f"I{c.incidents + 1:03d}"
     c.emit(
         IncidentReported,
@@ -140,9 +142,9 @@ def report_incident(
         incident_on=incident_on,
         repair_cost=cost,
         repair_due=repair_due(ctx.on),  # D-07
+        aware_on=aware_on,
     )
     under_protection = ("D-23",) if c.terms.protection_included else ()
-    due_by = incident_on + REPORT_WITHIN
     check_reported_in_time(c, ctx, "D-01", incident_id, incident_on, due_by, under_protection)
     if protection_covers_damage(c, incident_on) and c.terms.flat_damage_fee is not None:
         accept_damage_claim(c, ctx, incident_id, INCIDENT_KINDS[kind], cost, incident_on)
@@ -152,13 +154,14 @@ def _within_risk(c: Contract, day: date, today: date) -> bool:
     return c.start_date is not None and c.start_date <= day <= today
 
 
-def report_theft(c: Contract, ctx: Ctx, theft_on: date) -> None:
+def report_theft(c: Contract, ctx: Ctx, theft_on: date, aware_on: date | None) -> None:
     """L-14, D-15: the recovery window is min(insurer days, 30) from the theft date."""
     require_status(c, {ContractStatus.ACTIVE, ContractStatus.SUSPENDED}, "L-14", "report_theft")
     require(
         _within_risk(c, theft_on, ctx.on), "L-14", f"theft date {theft_on} not in the risk period"
     )
     days = min(c.terms.insurer_theft_recovery_days, THEFT_MAX_RECOVERY_DAYS)
+    due_by = within_24_hours(theft_on, aware_on, ctx.on)
     incident_id = f"I{c.incidents + 1:03d}"
     c.emit(
         VehicleTheftReported,
@@ -167,8 +170,9 @@ def report_theft(c: Contract, ctx: Ctx, theft_on: date) -> None:
         incident_id=incident_id,
         theft_date=theft_on,
         recovery_deadline=theft_on + timedelta(days=days),
+        aware_on=aware_on,
     )
-    check_reported_in_time(c, ctx, "D-02", incident_id, theft_on, theft_on + REPORT_WITHIN)
+    check_reported_in_time(c, ctx, "D-02", incident_id, theft_on, due_by)
 
 
 def recover_vehicle(c: Contract, ctx: Ctx, recovered_on: date) -> None:

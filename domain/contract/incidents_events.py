@@ -66,6 +66,9 @@ class IncidentReported(ContractEvent):
     repair_due: date | None = None
     """D-07: the last day to have the repair done (5 working days from the report); None on
     events recorded before it."""
+    aware_on: date | None = None
+    """A-36: the day the Customer could reasonably have known of it, when later than the day
+    it happened; the 24 hours ran from then. None when it ran from the day itself."""
 
     def apply_to(self, c: Contract) -> None:
         c.incidents += 1
@@ -131,10 +134,20 @@ class ThirdPartyClaimReported(DutyReport):
 
     kind: str
     """CLAIM or SEIZURE."""
+    against: str = "CUSTOMER"
+    """Against whom: CUSTOMER (the Lessor's ground 18.3(v)) or LESSOR (a fact of the
+    Customer's ground 18.8(iii)); CUSTOMER on events recorded before it was asked."""
+    aware_on: date | None = None
+    """A-36: the day the Customer could reasonably have known of it, when later than the day
+    it happened; the 24 hours ran from then. None when it ran from the day itself."""
 
 
 class FuelCardLostOrStolen(DutyReport):
     """D-04: the fuel card reported lost or stolen (its issuer blocks it; M-27 replaces it)."""
+
+    aware_on: date | None = None
+    """A-36: the day the Customer could reasonably have known of it, when later than the day
+    it happened; the 24 hours ran from then. None when it ran from the day itself."""
 
     def apply_to(self, c: Contract) -> None:
         super().apply_to(c)
@@ -213,6 +226,9 @@ class VehicleTheftReported(ContractEvent):
     incident_id: str
     theft_date: date
     recovery_deadline: date
+    aware_on: date | None = None
+    """A-36: the day the Customer could reasonably have known of it, when later than the day
+    it happened; the 24 hours ran from then. None when it ran from the day itself."""
 
     def standing(self, s: Standing) -> Standing:
         return replace(s, status=ContractStatus.THEFT_PENDING, before_theft=s.status)

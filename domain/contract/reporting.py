@@ -42,6 +42,7 @@ WITHIN_24_HOURS = timedelta(days=1)  # D-01..D-04
 INSURANCE_CHANGE_WORKING_DAYS = 3  # D-24
 ODOMETER_REQUEST_WORKING_DAYS = 5  # D-06
 CLAIM_KINDS = ("CLAIM", "SEIZURE")
+CLAIM_AGAINST = ("CUSTOMER", "LESSOR")
 CHANGE_TYPES = ("PREMIUM", "COVERAGE", "ADDRESS", "DAMAGE", "OTHER")
 
 
@@ -50,9 +51,11 @@ class ReportThirdPartyClaim(Command):
     """A claim by a third party or a seizure of the Vehicle, that happened on a date."""
 
     name: ClassVar[str] = "report_third_party_claim"
-    rule_ids: ClassVar[tuple[str, ...]] = ("D-03",)
+    rule_ids: ClassVar[tuple[str, ...]] = ("D-03", "T-18.3-v", "T-18.8-iii", "A-36")
     kind: str = bounded()
     happened_on: date = bounded()
+    against: str = bounded("CUSTOMER", choices=CLAIM_AGAINST)
+    aware_on: date | None = bounded(None)
 
 
 @dataclass(frozen=True)
@@ -60,8 +63,9 @@ class ReportFuelCardLost(Command):
     """The fuel card was lost or stolen on a date."""
 
     name: ClassVar[str] = "report_fuel_card_lost"
-    rule_ids: ClassVar[tuple[str, ...]] = ("D-04",)
+    rule_ids: ClassVar[tuple[str, ...]] = ("D-04", "A-36")
     happened_on: date = bounded()
+    aware_on: date | None = bounded(None)
 
 
 @dataclass(frozen=True)
@@ -137,26 +141,51 @@ def check_reported_in_time(
     )
 
 
-def report_third_party_claim(c: Contract, ctx: Ctx, kind: str, happened_on: date) -> None:
+def within_24_hours(happened_on: date, aware_on: date | None, reported_on: date) -> date:
+    """D-01..D-04, A-36: the last day of a 24-hour duty. It runs from the day it happened, or
+    from the later day the Customer could reasonably have known of it (`aware_on`), which
+    lies between that day and the report's."""
+    if aware_on is None:
+        return happened_on + WITHIN_24_HOURS
+    require(aware_on >= happened_on, "A-36", f"aware_on {aware_on} is before {happened_on}")
+    require(aware_on <= reported_on, "A-36", f"aware_on {aware_on} is after the report")
+    return aware_on + WITHIN_24_HOURS
+
+
+def report_third_party_claim(
+    c: Contract, ctx: Ctx, kind: str, happened_on: date, against: str, aware_on: date | None
+) -> None:
     """D-03: a third party's claim on the Vehicle, or a seizure, reported within 24 h.
 
     O-10: the Customer tells the Lessor of anyone claiming or seizing the Vehicle in 24 h
     (its written statement of the Lessor's ownership to the claimant is not seen here).
-    T-18.3-v: the claim or seizure reported is itself the Lessor's ground 18.3(v) (evidence:
-    the report's id), whether reported in time or not; a late report is also a breach (D-03).
+    T-18.3-v: a claim or seizure against the Customer is itself the Lessor's ground 18.3(v)
+    (evidence: the report's id), whether reported in time or not; a late report is also a
+    breach (D-03). T-18.8-iii: one against the Lessor (its creditors, a seizure on it) is no
+    ground against the Customer; it is the fact of the Customer's own ground 18.8(iii), which
+    the Lessor records with the report as evidence (`record_lessor_ground`, HUMAN).
     """
     require_status(c, RUNNING, "D-03", "report_third_party_claim")
     require(kind in CLAIM_KINDS, "D-03", f"kind must be one of {CLAIM_KINDS}")
     require(happened_on <= ctx.on, "D-03", "a claim cannot be reported before it happened")
+    due_by = within_24_hours(happened_on, aware_on, ctx.on)
     claim_id = f"C{c.reports_made + 1:03d}"
     c.emit(
         ThirdPartyClaimReported,
         ctx,
-        ["D-03", "T-18.3-v"],
+        ["D-03", "T-18.3-v" if against == "CUSTOMER" else "T-18.8-iii"],
         report_id=claim_id,
         kind=kind,
         happened_on=happened_on,
+        against=against,
+        aware_on=aware_on,
     )
+    if against == "CUSTOMER":
+        _ground_18_3_v(c, ctx, claim_id)
+    check_reported_in_time(c, ctx, "D-03", claim_id, happened_on, due_by)
+
+
+def _ground_18_3_v(c: Contract, ctx: Ctx, claim_id: str) -> None:
     c.emit(
         DissolutionGroundDetected,
         ctx,
@@ -166,10 +195,9 @@ def report_third_party_claim(c: Contract, ctx: Ctx, kind: str, happened_on: date
         evidence=[claim_id],
         cure_deadline=None,
     )
-    check_reported_in_time(c, ctx, "D-03", claim_id, happened_on, happened_on + WITHIN_24_HOURS)
 
 
-def report_fuel_card_lost(c: Contract, ctx: Ctx, happened_on: date) -> None:
+def report_fuel_card_lost(c: Contract, ctx: Ctx, happened_on: date, aware_on: date | None) -> None:
     """D-04: a lost or stolen fuel card reported within 24 h (Art. 7.9: liable until then).
 
     O-16: the Customer answers for every use of the card until it is reported or returned;
@@ -177,9 +205,17 @@ def report_fuel_card_lost(c: Contract, ctx: Ctx, happened_on: date) -> None:
     """
     require_status(c, RUNNING, "D-04", "report_fuel_card_lost")
     require(happened_on <= ctx.on, "D-04", "a loss cannot be reported before it happened")
+    due_by = within_24_hours(happened_on, aware_on, ctx.on)
     report_id = f"F{c.reports_made + 1:03d}"
-    c.emit(FuelCardLostOrStolen, ctx, ["D-04"], report_id=report_id, happened_on=happened_on)
-    check_reported_in_time(c, ctx, "D-04", report_id, happened_on, happened_on + WITHIN_24_HOURS)
+    c.emit(
+        FuelCardLostOrStolen,
+        ctx,
+        ["D-04"],
+        report_id=report_id,
+        happened_on=happened_on,
+        aware_on=aware_on,
+    )
+    check_reported_in_time(c, ctx, "D-04", report_id, happened_on, due_by)
 
 
 def report_insurance_change(c: Contract, ctx: Ctx, change_type: str, changed_on: date) -> None:
