@@ -40,6 +40,7 @@ from domain.contract.replacement import (
 )
 from domain.contract.settlement import ReturnVehicle
 from domain.money import Money
+from domain.values import FuelType
 from projections.views import deadlines, exposure, portal
 from projections.views.deadlines import DeadlinesView
 from projections.views.exposure import ExposureView
@@ -134,6 +135,23 @@ class PortalViewContract(CustomerViewContract):
         assert km["over_allowance"] == -500
         assert (km["last_odometer"], km["last_reported_on"]) == (30_012, date(2025, 9, 15))
         assert (km["km_cap"], km["cap_headroom"]) == (200_000, 169_988)
+
+    @pytest.mark.parametrize(
+        ("fuel", "agreed", "cap"),
+        [
+            (FuelType.PETROL, None, 200_000),
+            (FuelType.HYDROGEN, 140_000, 140_000),  # A-15(d): agreed for a type without one
+            (FuelType.DIESEL, 150_000, 150_000),  # agreed below the type's cap
+        ],
+    )
+    def test_A_15_the_portal_shows_the_contracts_own_km_cap(
+        self, fuel: FuelType, agreed: int | None, cap: int
+    ) -> None:
+        app = self.make_app()
+        number = active_contract(app, fuel_type=fuel, agreed_km_cap=agreed)
+        on_day(app, number, date(2024, 4, 2), ReportOdometer(odometer=5_012))
+        km = self.portal(app).overview(contract_id(number), date(2024, 4, 2))["km"]
+        assert (km["km_cap"], km["cap_headroom"]) == (cap, cap - 5_012)
 
     def test_PT_15_open_items_documents_and_timeline(self) -> None:
         app = self.make_app()

@@ -20,6 +20,7 @@ from domain.contract.formation_events import (
 )
 from domain.contract.incidents_events import OdometerReported
 from domain.contract.settlement_events import ReturnInspectionCompleted
+from domain.km_cap import km_cap
 from projections.engine.base import BatchProjection
 from projections.engine.memory_rows import InMemoryRowView
 from projections.engine.registry_types import ViewSpec
@@ -62,6 +63,7 @@ CONTRACTS = Table(
         ("term_months", "integer"),
         ("annual_km", "integer"),
         ("fuel_type", "text"),
+        ("km_cap", "integer"),
         ("invested_capital", "numeric"),
         ("instalment", "numeric"),
         ("frequency", "text"),
@@ -153,6 +155,7 @@ def _terms(terms: ContractTerms) -> Row:
         "term_months": terms.term_months,
         "annual_km": terms.annual_km,
         "fuel_type": terms.fuel_type.value,
+        "km_cap": km_cap(terms.fuel_type, terms.agreed_km_cap),  # as agreed, if agreed
         "invested_capital": terms.invested_capital.amount,
         "instalment": terms.instalment_amount.amount,
         "frequency": terms.instalment_frequency.value,

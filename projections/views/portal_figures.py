@@ -13,10 +13,9 @@ from typing import TYPE_CHECKING, Any
 from domain.calendar import billing_period, months_covered
 from domain.contract.ledger import is_overdue
 from domain.contract.status import RUNNING
-from domain.km_cap import km_cap
 from domain.money import Money
 from domain.money_rules import expected_km, remaining_capital
-from domain.values import Frequency, FuelType
+from domain.values import Frequency
 from projections.views.receivables import CREDIT_NOTE
 
 if TYPE_CHECKING:
@@ -35,7 +34,7 @@ def km_usage(row: Row, on: date) -> dict[str, Any] | None:
     until = min(on, row["effective_end_date"] or row["contractual_end_date"])
     allowance = expected_km(row["annual_km"], months_covered(start, until))
     driven = last - handover
-    cap = km_cap(FuelType(row["fuel_type"]))
+    cap: int = row["km_cap"]
     return {
         "allowance_to_date": int(allowance.quantize(KM, ROUND_HALF_UP)),
         "driven": driven,
