@@ -8,6 +8,7 @@ ProjectionGroup, as the service does.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -31,6 +32,7 @@ from domain.contract.formation import (
 from domain.contract.grounds import RecordGround
 from domain.contract.guarantees import ApplyGuarantee, ApplyGuaranteeToContract, ProvideGuarantee
 from domain.contract.incidents import RecoverVehicle, ReportIncident, ReportOdometer, ReportTheft
+from domain.contract.km_cap_end import EndOnKmCap
 from domain.contract.lessor_grounds import RecordLessorRemedy, SendLessorDefaultNotice
 from domain.contract.repairs import RecordRepairCompleted
 from domain.contract.replacement import (
@@ -40,7 +42,8 @@ from domain.contract.replacement import (
 )
 from domain.contract.settlement import ReturnVehicle
 from domain.money import Money
-from domain.values import FuelType
+from domain.policy import LessorPolicy
+from domain.values import FuelType, KmCapEndMode
 from projections.views import deadlines, exposure, portal
 from projections.views.deadlines import DeadlinesView
 from projections.views.exposure import ExposureView
@@ -48,6 +51,7 @@ from projections.views.portal import PortalView
 from tests.billing_stories import LOSS_PAID_ON, loss_story
 from tests.customer_stories import (
     NOTICE_ON,
+    POLICY,
     active_contract,
     contract_id,
     in_arrears_after_notice,
@@ -58,7 +62,7 @@ from tests.customer_stories import (
     ready_contract,
     rich_story,
 )
-from tests.factories import REF_START, ctx
+from tests.factories import REF_START, ctx, run_daily_app
 from tests.projection_contracts import RowViewContract
 
 if TYPE_CHECKING:
@@ -70,6 +74,9 @@ CLAIM_WINDOWS = ("D-21", "D-19", "D-22")
 """RULES 0.6: elapsedMonths(2025-09-20) = 18 for REF."""
 TERM_EXPIRY_RUN = date(2028, 3, 12)
 """The first daily run after REF's contractual end (Sat 2028-03-11)."""
+
+
+DECIDES = LessorPolicy(km_cap_end_mode=KmCapEndMode.LESSOR_DECISION)
 
 
 class CustomerViewContract(RowViewContract):
@@ -152,6 +159,40 @@ class PortalViewContract(CustomerViewContract):
         on_day(app, number, date(2024, 4, 2), ReportOdometer(odometer=5_012))
         km = self.portal(app).overview(contract_id(number), date(2024, 4, 2))["km"]
         assert (km["km_cap"], km["cap_headroom"]) == (cap, cap - 5_012)
+
+    def test_A_15_what_waits_on_the_lessor_is_listed_until_it_is_settled(self) -> None:
+        # A hydrogen car concluded without an agreed cap (KmCapDefaulted, 200,000 km assumed)
+        # and a BEV read at 140,250 km (cap 140,000) on 2024-04-02 under LESSOR_DECISION wait
+        # on the Lessor; under BY_LAW the same reading ends the contract: nothing waits.
+        app = self.make_app()
+        hydrogen = active_contract(app, contract_number="H2-1", fuel_type=FuelType.HYDROGEN)
+        decided, by_law = (
+            active_contract(app, contract_number=n, fuel_type=FuelType.BEV)
+            for n in ("BEV-1", "BEV-2")
+        )
+        for number, policy in ((decided, DECIDES), (by_law, POLICY)):
+            on_day(app, number, date(2024, 4, 2), ReportOdometer(odometer=140_250))
+            run_daily_app(app, number, ctx(date(2024, 4, 3)), policy)
+        view = self.portal(app)
+
+        def tasks(number: str) -> list[tuple[str, str, str]]:
+            found = view.overview(contract_id(number), date(2024, 4, 3))["lessor_tasks"]
+            return [(t["rule_id"], t["reason"], t["since"]) for t in found]
+
+        def waiting() -> list[str]:
+            return [
+                r["contract_number"] for r in view.contracts_page(None, 9, awaiting_lessor=True)
+            ]
+
+        assert tasks(hydrogen) == [("A-15", "KM_CAP_DEFAULTED", "2024-02-01")]
+        assert tasks(decided) == [("A-15", "KM_CAP_REACHED", "2024-04-02")]
+        assert tasks(by_law) == []
+        assert waiting() == ["BEV-1", "H2-1"]
+
+        app.execute(decided, EndOnKmCap(), replace(ctx(date(2024, 4, 4)), policy=DECIDES))
+        view = self.portal(app)
+        assert tasks(decided) == []
+        assert waiting() == ["H2-1"]
 
     def test_PT_15_open_items_documents_and_timeline(self) -> None:
         app = self.make_app()

@@ -100,10 +100,18 @@ async def list_contracts(
     read: Portal,
     customer: Annotated[str | None, Query(max_length=MAX_CODE, pattern=IDENTIFIER_PATTERN)] = None,
     status: Annotated[ContractStatus | None, Query()] = None,
+    awaiting_lessor: Annotated[
+        bool | None,
+        Query(description="Only contracts with (true) or without (false) a task for the Lessor"),
+    ] = None,
     cursor: Annotated[str | None, Query(max_length=2 * MAX_CODE, pattern=CURSOR)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
 ) -> ContractPage:
-    equal = {"customer_number": customer, "status": status.value if status else None}
+    equal = {
+        "customer_number": customer,
+        "status": status.value if status else None,
+        "awaiting_lessor": awaiting_lessor,
+    }
     after = decode_cursor(cursor) if cursor is not None else None
     rows = await read.run(
         lambda view: view.contracts_page(

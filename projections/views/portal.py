@@ -15,20 +15,23 @@ from domain.contract.base_events import ContractConcluded, ContractEvent
 from domain.contract.billing_events import FormalNoticeSent
 from domain.contract.formation_events import (
     ContractAdjustmentIssued,
+    KmCapDefaulted,
     VehicleHandedOver,
     VehicleSpecificationChanged,
 )
-from domain.contract.incidents_events import OdometerReported
+from domain.contract.incidents_events import KmCapReached, OdometerReported
 from domain.contract.settlement_events import ReturnInspectionCompleted
 from domain.km_cap import km_cap
 from projections.engine.base import BatchProjection
 from projections.engine.memory_rows import InMemoryRowView
 from projections.engine.registry_types import ViewSpec
 from projections.engine.rows import PostgresRowView, RowView, Table
+from projections.views import lessor_tasks
 from projections.views.contract_state import (
     STATUS_COLUMNS,
     Dispatch,
     follow_contract,
+    moves_standing,
     new_status_row,
 )
 from projections.views.portal_figures import (
@@ -71,6 +74,7 @@ CONTRACTS = Table(
         ("last_odometer", "integer"),
         ("last_odometer_on", "date"),
         ("credit_balance", "numeric"),
+        *lessor_tasks.COLUMNS,
     ),
 )
 RECEIVABLES = Table(
@@ -113,9 +117,9 @@ class PortalView(RowView):
         )
         return [{k: row[k] for k in FACTS} for row in rows]
 
-    def contracts_page(self, after: str | None, limit: int, **equal: str) -> list[Row]:
+    def contracts_page(self, after: str | None, limit: int, **equal: str | bool) -> list[Row]:
         """Up to `limit` contracts (their facts) numbered after `after`, filtered by the
-        columns in `equal` (customer_number, status), by contract number."""
+        columns in `equal` (customer_number, status, awaiting_lessor), by contract number."""
         rows = self.page("contracts", "contract_number", after, limit, **equal)
         return [{k: row[k] for k in FACTS} for row in rows]
 
@@ -167,6 +171,7 @@ def _concluded(e: ContractConcluded) -> Row:
     return (
         empty
         | new_status_row()
+        | lessor_tasks.no_tasks()
         | _terms(e.terms)
         | {
             "contract_id": e.originator_id,
@@ -193,11 +198,13 @@ def _document(batch: Batch, e: ContractEvent, kind: str, document_id: str) -> No
 
 def _specification(e: VehicleSpecificationChanged, row: Row, batch: Batch) -> None:
     row.update(_terms(e.terms))
+    lessor_tasks.terms_changed(e.terms, row)
     _document(batch, e, "SPECIAL_CONDITIONS", e.special_conditions_id)
 
 
 def _adjusted(e: ContractAdjustmentIssued, row: Row, batch: Batch) -> None:
     row.update(_terms(e.terms), contractual_end_date=e.contractual_end_date)
+    lessor_tasks.terms_changed(e.terms, row)
     _document(batch, e, "CONTRACT_ADJUSTMENT", e.adjustment_id)
 
 
@@ -232,6 +239,8 @@ UPDATES: Dispatch[Callable[[Any, Row, Batch], None]] = Dispatch(
         OdometerReported: _odometer,
         ReturnInspectionCompleted: _inspected,
         FormalNoticeSent: _notice,
+        KmCapDefaulted: lambda e, row, _batch: lessor_tasks.cap_defaulted(e, row),
+        KmCapReached: lambda e, row, _batch: lessor_tasks.cap_reached(e, row),
     }
 )
 
@@ -268,6 +277,11 @@ class PortalProjection(BatchProjection[PortalView]):
             "period_end": getattr(event, "period_end", None),
         }
         follow_contract(event, batch, UPDATES, ITEMS, lambda _row: period)
+        if moves_standing(event):
+            row = batch.get("contracts", event.originator_id)
+            if row is not None and row["lessor_tasks"]:
+                lessor_tasks.standing_moved(row)
+                batch.put("contracts", row)
 
 
 SPEC = ViewSpec("portal", PortalProjection, PostgresPortalView, InMemoryPortalView)

@@ -16,6 +16,7 @@ from api.auth import Role
 from domain.contract.billing import ReceivePayment
 from domain.money import Money
 from domain.payment_reference import structured_communication
+from domain.values import FuelType
 from infra.clock import SettableClock
 from tests.api.served import served
 from tests.api.tokens import Keys, new_keys
@@ -161,9 +162,30 @@ def test_contracts_filter_by_status(api: Api) -> None:
     assert numbers("CLOSED") == []
 
 
+def test_A_15_contracts_waiting_on_the_lessor_are_listed_with_their_tasks(
+    api: Api, app: ContractsApplication
+) -> None:
+    hydrogen = handed_over_ref_contract(
+        customer_number=api.customer, contract_number="H2-9", fuel_type=FuelType.HYDROGEN
+    )
+    app.save(hydrogen)
+    api.catch_up()
+
+    def numbers(awaiting: str) -> list[str]:
+        params = {"customer": api.customer, "awaiting_lessor": awaiting}
+        return [c["contract_number"] for c in api.get("/v1/contracts", params).json()["contracts"]]
+
+    assert numbers("true") == ["H2-9"]
+    assert numbers("false") == [api.number]
+    tasks = api.get("/v1/contracts/H2-9").json()["lessor_tasks"]
+    assert [(t["rule_id"], t["reason"]) for t in tasks] == [("A-15", "KM_CAP_DEFAULTED")]
+    assert "200000 km assumed" in tasks[0]["detail"]
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [
+        ({"awaiting_lessor": "perhaps"}, "query.awaiting_lessor"),
         ({"cursor": "!!!"}, "query.cursor"),
         ({"cursor": "AAEC"}, "query.cursor"),
         ({"limit": 0}, "query.limit"),
