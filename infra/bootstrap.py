@@ -167,11 +167,14 @@ def gc_paused() -> Iterator[None]:
 def catch_up(group: ProjectionGroup, progress: Callable[[int], None] | None = None) -> int:
     """Apply everything stored so far to the group's views (see `gc_paused`); events read.
 
-    Views still at position 0 (new, or cleared) are built as a rebuild: in memory, then
+    A view whose tables an older version created is emptied first (`ProjectionGroup.upgrade`).
+    Views still at position 0 (new, cleared or upgraded) are built as a rebuild: in memory, then
     written once (`ProjectionGroup.rebuild`); the others commit batch by batch, their
     identity maps first read in bulk (`RowView.warm`: no queries inside live batches).
     """
     with gc_paused():
+        for name in group.upgrade():
+            logger.warning("view %s: its tables predate this version; rebuilding it", name)
         group.warm()
         return group.catch_up(progress, fresh_from_empty=True)
 

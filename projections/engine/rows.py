@@ -32,7 +32,7 @@ from eventsourcing.persistence import TrackingRecorder
 from eventsourcing.postgres import PostgresTrackingRecorder
 from psycopg.sql import SQL, Composed, Identifier
 
-from projections.engine.table_sql import TableSql
+from projections.engine.table_sql import TableSql, add_missing_columns
 from projections.engine.tables import Batch, Changes, Key, Row, Table
 
 if TYPE_CHECKING:
@@ -207,6 +207,11 @@ class RowView(TrackingRecorder, ABC):
     def clear(self) -> None:
         """Drop every row and the tracking record (before a rebuild from zero)."""
 
+    def upgrade(self) -> bool:
+        """Give tables an older version created the columns they lack, and take the view back
+        to empty (position 0) to be built again with them; True if it did."""
+        return False
+
 
 class PostgresRowView(RowView, PostgresTrackingRecorder):
     """Rows in tables `<projection>_<table>`, tracking in `<projection>_tracking`.
@@ -380,3 +385,13 @@ class PostgresRowView(RowView, PostgresTrackingRecorder):
             self._drop_all(curs)
         self.forget()
         self._complete = True
+
+    def upgrade(self) -> bool:
+        with self.datastore.transaction(commit=True) as curs:
+            old = add_missing_columns(curs, self.datastore.schema, self._sql.values())
+            if old:
+                self._drop_all(curs)
+        if old:
+            self.forget()
+            self._complete = True
+        return old

@@ -83,6 +83,7 @@ class ProjectionGroup:
         self.parallel: ParallelRebuild | None = None
         """Splits a rebuild over processes (set by the composition root); None: here."""
         self._stale = False
+        self._upgraded = False
         """A catch-up failed (e.g. the database went away): a batch may have committed
         without its answer reaching us, so the next one starts with `resync`."""
 
@@ -92,6 +93,18 @@ class ProjectionGroup:
     def reload_positions(self) -> None:
         """Read each view's position again (after a rebuild cleared one)."""
         self._positions = {p.name: self._stored_position(p) for p in self.projections}
+
+    def upgrade(self) -> list[str]:
+        """The views whose tables an older version created (`RowView.upgrade`): given the new
+        columns and emptied, so the next catch-up builds them again from the log. Once per
+        group: a worker that reconnects after an outage catches up again on the same group."""
+        if self._upgraded:
+            return []
+        upgraded = [p.name for p in self.projections if p.view.upgrade()]
+        self._upgraded = True
+        if upgraded:
+            self.reload_positions()
+        return upgraded
 
     def resync(self) -> None:
         """Take each view's position and rows from storage again, not from memory: after a

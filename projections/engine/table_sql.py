@@ -9,6 +9,7 @@ Python, which made the commits most of a rebuild's time, BENCHMARKS.md).
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from dataclasses import dataclass
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import TYPE_CHECKING, Any, cast
@@ -16,8 +17,14 @@ from typing import TYPE_CHECKING, Any, cast
 from psycopg.sql import SQL, Composed, Identifier
 from psycopg.types.json import Jsonb
 
+STORED_COLUMNS = (
+    b"SELECT table_name, column_name FROM information_schema.columns"
+    b" WHERE table_schema = %s AND table_name = ANY(%s)"
+)
+"""The columns the stored tables of a schema have (`TableSql.lacks_columns`)."""
+
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Mapping
 
     from psycopg import Cursor
     from psycopg.rows import DictRow
@@ -102,6 +109,13 @@ class TableSql:
         )
         self.select_all_bytes = SQL("SELECT * FROM {0} LIMIT %s").format(qualified).as_bytes(None)
         self.truncate = SQL("TRUNCATE {0}").format(qualified).as_bytes(None)
+        self.where = (schema, name)
+        self.add_columns = [
+            SQL("ALTER TABLE {0} ADD COLUMN IF NOT EXISTS {1} {2}")
+            .format(qualified, Identifier(c), SQL(t))
+            .as_bytes(None)
+            for c, t in table.columns
+        ]
         self.copy_bytes = (
             SQL("COPY {0} ({1}) FROM STDIN (FORMAT BINARY)").format(qualified, cols).as_bytes(None)
         )
@@ -132,6 +146,12 @@ class TableSql:
         self._jsonb_positions = [i for i, t in enumerate(self._types) if t == "jsonb"]
         self._jsonb = {c for c, t in table.columns if t == "jsonb"}
         self._selects: dict[tuple[tuple[str, ...], tuple[str, ...]], bytes] = {}
+
+    def lacks_columns(self, stored: Mapping[str, set[str]]) -> bool:
+        """Whether the stored table (`stored`: columns by table name, STORED_COLUMNS) exists
+        without one of the declared columns (an older version of the view created it)."""
+        have = stored.get(self.where[1], set())
+        return bool(have) and not have.issuperset(self.table.names)
 
     def select_where(self, columns: tuple[str, ...], order_by: tuple[str, ...]) -> bytes:
         """Rows equal on `columns`, ordered: rendered once per shape (a query's Composed
@@ -250,3 +270,17 @@ def _c_encoder() -> Callable[[Any, int], Iterable[str]]:
             None, encoder.default, encode_basestring, None, ":", ",", False, False, True
         ),
     )
+
+
+def add_missing_columns(curs: Cursor[DictRow], schema: str, tables: Iterable[TableSql]) -> bool:
+    """Add to the stored `tables` the declared columns they lack (tables an older version of
+    the view created); True if any lacked one."""
+    tables = list(tables)
+    stored: dict[str, set[str]] = defaultdict(set)
+    curs.execute(STORED_COLUMNS, (schema, [t.where[1] for t in tables]))
+    for row in curs.fetchall():
+        stored[row["table_name"]].add(row["column_name"])
+    old = [t for t in tables if t.lacks_columns(stored)]
+    for statement in (s for t in old for s in t.add_columns):
+        curs.execute(statement)
+    return bool(old)
