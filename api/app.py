@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives import serialization
 from eventsourcing.postgres import PostgresFactory
-from fastapi import FastAPI
 
 from api import problems
 from api.auth import TokenVerifier
@@ -24,7 +23,7 @@ from api.openapi import complete
 from api.portal import account_pages, entry_pages
 from api.portal import pages as portal_pages
 from api.portal.security import SecurityHeaders
-from api.quick import LastSegmentIndex, QuickLane
+from api.quick import LaneFirst, LastSegmentIndex
 from api.readmodels import ReadModels
 from api.routers import (
     commands,
@@ -50,6 +49,8 @@ from projections.views.portal import PostgresPortalView
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Iterator, Mapping
     from contextlib import AbstractContextManager
+
+    from fastapi import FastAPI
 
     from infra.settings import Settings
 
@@ -78,7 +79,7 @@ def create_app(services: Services | ServicesFactory) -> FastAPI:
                 built.metrics.watch_consumers(ConsumerLags(read))
             yield
 
-    app = FastAPI(
+    app = LaneFirst(
         title=TITLE,
         version=VERSION,
         summary="Private-lease contracts under the General Terms 19-2/HP: commands and queries.",
@@ -86,6 +87,9 @@ def create_app(services: Services | ServicesFactory) -> FastAPI:
         docs_url="/v1/docs",
         redoc_url=None,
         lifespan=lifespan,
+        # the service's metrics are Prometheus (/metrics); FastAPI's OpenTelemetry bridge
+        # would otherwise ask on every request whether a provider has been configured since
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.openapi = lambda: complete(app)  # type: ignore[method-assign]
     problems.install(app)
@@ -94,7 +98,7 @@ def create_app(services: Services | ServicesFactory) -> FastAPI:
     app.add_middleware(RequestTimer)
     app.add_middleware(SecurityHeaders)  # every answer gets them
     index = LastSegmentIndex(commands.router.routes)
-    app.add_middleware(QuickLane, index=index)  # outermost of ours: api/quick.py
+    app.take_quick_lane(index)  # in front of every middleware: api/quick.py
     app.include_router(health.router)
     app.include_router(contracts.router)  # the reads first: routes are matched in order
     app.include_router(explanations.router)

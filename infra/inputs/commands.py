@@ -121,8 +121,14 @@ def command_model(cls: type[Command]) -> type[Strict]:
 
 def to_command(cls: type[Command], model: Strict) -> Command:
     """The command from its validated input (CommandInputError if outside its bounds)."""
-    values = {f.name: getattr(model, f.name) for f in fields(cls)}
-    return cls(**{name: _domain_value(value) for name, value in values.items()})
+    names = FIELD_NAMES.get(cls) or tuple(f.name for f in fields(cls))
+    return cls(**{name: _domain_value(getattr(model, name)) for name in names})
+
+
+FIELD_NAMES: Mapping[type[Command], tuple[str, ...]] = {
+    cls: tuple(f.name for f in fields(cls)) for cls in PUBLIC_COMMANDS.values()
+}
+"""Each public command's field names, read once (a command per request reads them)."""
 
 
 def _domain_value(value: Any) -> Any:

@@ -17,7 +17,7 @@ from api.limits import MAX_BODY
 from api.metrics import Metrics
 from api.portal.security import SecurityHeaders
 from api.problems import ProblemError
-from api.quick import LastSegmentIndex, QuickLane, json_answer, quick_route, sub_response
+from api.quick import LaneFirst, LastSegmentIndex, json_answer, quick_route, sub_response
 
 if TYPE_CHECKING:
     from starlette.routing import BaseRoute
@@ -111,11 +111,11 @@ def _lane_app(calls: list[str], limit: int = MAX_BODY) -> FastAPI:
 
     quick_route(open_door, quick)
     router.add_api_route("/door", open_door, methods=["POST"])
-    app = FastAPI()
+    app = LaneFirst()
     problems.install(app)
     app.include_router(router)
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(QuickLane, index=LastSegmentIndex(router.routes), limit=limit)
+    app.take_quick_lane(LastSegmentIndex(router.routes), limit=limit)
     app.state.services = SimpleNamespace(metrics=Metrics())
     return app
 
