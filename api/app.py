@@ -23,7 +23,7 @@ from api.openapi import complete
 from api.portal import account_pages, entry_pages
 from api.portal import pages as portal_pages
 from api.portal.security import SecurityHeaders
-from api.quick import LaneFirst, LastSegmentIndex
+from api.quick import LaneFirst, LastSegmentIndex, quick_routes
 from api.readmodels import ReadModels
 from api.routers import (
     commands,
@@ -97,7 +97,7 @@ def create_app(services: Services | ServicesFactory) -> FastAPI:
     app.add_middleware(BodyLimit)
     app.add_middleware(RequestTimer)
     app.add_middleware(SecurityHeaders)  # every answer gets them
-    index = LastSegmentIndex(commands.router.routes)
+    index = LastSegmentIndex(commands.router.routes, quick_routes(contracts.router.routes))
     app.take_quick_lane(index)  # in front of every middleware: api/quick.py
     app.include_router(health.router)
     app.include_router(contracts.router)  # the reads first: routes are matched in order

@@ -40,8 +40,9 @@ from api.limits import MAX_BODY
 from api.portal.security import headers_for, secured
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Iterable
+    from collections.abc import Awaitable, Callable, Iterable, Mapping
 
+    from pydantic import BaseModel, TypeAdapter
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
     from api.metrics import Metrics
@@ -59,8 +60,13 @@ class NotQuickError(Exception):
 
 
 def quick_route(endpoint: Callable[..., Any], quick: Quick) -> None:
-    """Give `endpoint` a quick handler, used when it is routed by a `QuickRoute`."""
+    """Give `endpoint` a quick handler, for the `QuickLane` of an index that finds its route."""
     setattr(endpoint, QUICK, quick)
+
+
+def quick_routes(routes: Iterable[BaseRoute]) -> list[APIRoute]:
+    """Those of `routes` whose endpoints have a quick handler."""
+    return [r for r in routes if isinstance(r, APIRoute) and hasattr(r.endpoint, QUICK)]
 
 
 async def json_body(request: Request) -> Any:
@@ -85,27 +91,53 @@ def sub_response() -> Response:
     return response
 
 
+def query_values(request: Request, adapters: Mapping[str, TypeAdapter[Any]]) -> dict[str, Any]:
+    """The request's query parameters, each validated by its adapter as FastAPI would;
+    NotQuickError for a parameter without an adapter or given twice (FastAPI decides those)."""
+    values: dict[str, Any] = {}
+    for name, value in request.query_params.multi_items():
+        adapter = adapters.get(name)
+        if adapter is None or name in values:
+            raise NotQuickError
+        values[name] = adapter.validate_python(value)
+    return values
+
+
+def model_answer(model: BaseModel, sub: Response) -> Response:
+    """`model` as JSON (by alias, as FastAPI serialises a response model) with the status
+    and headers the endpoint set on `sub`."""
+    return _answer(model.model_dump_json(by_alias=True).encode(), sub)
+
+
 def json_answer(body: Any, sub: Response) -> Response:
     """`body` as compact JSON with the status and headers the endpoint set on `sub`.
 
     The body is not validated against the route's response model: a quick endpoint answers
     a dict built from typed data (tests/unit/test_api_quick.py compares the two paths)."""
-    response = Response(orjson.dumps(body), status_code=sub.status_code, media_type=JSON)
+    return _answer(orjson.dumps(body), sub)
+
+
+def _answer(content: bytes, sub: Response) -> Response:
+    response = Response(content, status_code=sub.status_code, media_type=JSON)
     response.headers.raw.extend(sub.headers.raw)
     return response
 
 
 class LastSegmentIndex(BaseRoute):
     """A first route finding any of `routes` (POST routes whose paths end in a literal
-    segment, e.g. `/v1/contracts/{number}/commands/receive_payment`) by that segment.
+    segment, e.g. `/v1/contracts/{number}/commands/receive_payment`) by that segment, and
+    any of `templated` (routes of any method, e.g. `GET /v1/contracts/{number}`) by trying
+    each of them.
 
     FastAPI tries the app's routes in order, and an included router's routes twice (to match,
     then again to handle), at about 2 µs a route: a command's route, behind the queries and
     some forty other commands, took 0.1 ms to find. This index looks the last segment up in a
     dict and asks that one route whether it matches; anything it does not fully match (another
-    method, another path) goes on to the app's routes as before, so the answer is the same."""
+    method, another path) goes on to the app's routes as before, so the answer is the same.
+    A templated route must not share a path with another route of its method (FastAPI would
+    pick the first; tests/api/test_quick_reads.py checks the app's)."""
 
-    def __init__(self, routes: Iterable[BaseRoute]) -> None:
+    def __init__(self, routes: Iterable[BaseRoute], templated: Iterable[APIRoute] = ()) -> None:
         self._routes: dict[str, APIRoute] = {}
         for route in routes:
             if isinstance(route, APIRoute) and "{" not in route.path.rpartition("/")[2]:
@@ -113,15 +145,24 @@ class LastSegmentIndex(BaseRoute):
                 if segment in self._routes:
                     raise ValueError(f"two routes end in /{segment}")
                 self._routes[segment] = route
+        self._templated: dict[str, tuple[APIRoute, ...]] = {}
+        for route in templated:
+            for method in route.methods or ():
+                self._templated[method] = (*self._templated.get(method, ()), route)
 
     def find(self, scope: Scope) -> tuple[APIRoute, Scope] | None:
         """The route that fully matches `scope` and its child scope, if it is indexed."""
-        if scope["type"] == "http" and scope["method"] == "POST":
+        if scope["type"] != "http":
+            return None
+        candidates = self._templated.get(scope["method"], ())
+        if scope["method"] == "POST":
             route = self._routes.get(scope["path"].rpartition("/")[2])
             if route is not None:
-                match, child_scope = route.matches(scope)
-                if match == Match.FULL:
-                    return route, child_scope
+                candidates = (route, *candidates)
+        for route in candidates:
+            match, child_scope = route.matches(scope)
+            if match == Match.FULL:
+                return route, child_scope
         return None
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
@@ -137,9 +178,14 @@ async def whole_body(
     scope: Scope, receive: Receive, limit: int
 ) -> tuple[bytes | None, list[Message]]:
     """The body of a request that declares its length (at most `limit`) and sends just that,
-    with the messages read; None for the body if it is anything else (the stack decides)."""
-    declared = next((v for k, v in scope["headers"] if k == b"content-length"), None)
-    if declared is None or not declared.isdigit() or int(declared) > limit:
+    or of one that declares no body at all (neither a length nor a transfer encoding: empty,
+    nothing read), with the messages read; None for the body if it is anything else (the
+    stack decides)."""
+    headers = dict(scope["headers"])
+    declared = headers.get(b"content-length")
+    if declared is None:
+        return (b"" if b"transfer-encoding" not in headers else None), []
+    if not declared.isdigit() or int(declared) > limit:
         return None, []
     messages: list[Message] = []
     chunks: list[bytes] = []

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar, cast
 
 from fastapi import Header, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
+from pydantic import TypeAdapter
 
 from api.deps import ReadSideServices, admit, authenticated, read_side
 from api.documents import render_html, render_pdf
@@ -49,6 +50,8 @@ MinPosition = Annotated[
     Query(ge=0, le=2**62, description="Wait until the read model has applied this position"),
 ]
 On = Annotated[date | None, Query(description="Business date (default: the server's today)")]
+NUMBER: TypeAdapter[str] = TypeAdapter(Number)
+"""`Number` checked outside FastAPI's parameter solving (the quick handlers, api/quick.py)."""
 
 
 @dataclass

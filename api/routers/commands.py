@@ -26,7 +26,7 @@ from api.guards import GUARDS
 from api.idempotent import IDEMPOTENCY_KEY, Sent, send
 from api.problems import Problem
 from api.quick import json_answer, json_body, quick_route, sub_response
-from api.reading import Number
+from api.reading import NUMBER, Number
 from api.threadhop import in_thread
 from domain.contract.registry import COMMANDS
 from infra.inputs.commands import COMMAND_MODELS, to_command
@@ -152,7 +152,6 @@ def _route(name: str, model: type[BaseModel]) -> Callable[..., Awaitable[dict[st
     return endpoint
 
 
-NUMBER: TypeAdapter[str] = TypeAdapter(Number)
 KEY: TypeAdapter[str | None] = TypeAdapter(IdempotencyKey)
 IF_MATCH: TypeAdapter[str | None] = TypeAdapter(IfMatch)
 

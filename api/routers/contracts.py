@@ -13,14 +13,19 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import TypeAdapter
+from starlette.responses import Response as StarletteResponse
 
 from api.auth import STAFF
 from api.problems import ProblemError
+from api.quick import model_answer, query_values, quick_route, sub_response
 from api.reading import (
     CURSOR,
     DOCUMENT_RESPONSES,
     MAX_PAGE,
+    NUMBER,
     Accept,
+    MinPosition,
     Number,
     On,
     Reading,
@@ -56,9 +61,8 @@ V = TypeVar("V", bound="PostgresRowView")
 
 router = APIRouter(prefix="/v1", tags=["queries"])
 
-Portal = Annotated[
-    Reading[PostgresPortalView], Depends(reader("portal", PostgresPortalView, STAFF))
-]
+read_portal = reader("portal", PostgresPortalView, STAFF)
+Portal = Annotated[Reading[PostgresPortalView], Depends(read_portal)]
 Invoices = Annotated[
     Reading[PostgresInvoicesView], Depends(reader("invoices", PostgresInvoicesView, STAFF))
 ]
@@ -137,6 +141,30 @@ async def overview(
     found = await replayed(request, response, number, cut)
     answer = plain(found.overview(business_day(found.cut, on)))
     return cast("Overview", Overview.model_validate(answer))
+
+
+OVERVIEW_QUERY: dict[str, TypeAdapter[Any]] = {
+    "min_position": TypeAdapter(MinPosition),
+    "on": TypeAdapter(On),
+}
+"""The query parameters the overview's quick handler reads; an auditor's cut goes to FastAPI."""
+
+
+async def _quick_overview(request: Request) -> StarletteResponse | None:
+    """The overview's quick handler (api/quick.py): its parameters read as FastAPI would,
+    or None for FastAPI to answer."""
+    sub = sub_response()
+    try:
+        query = query_values(request, OVERVIEW_QUERY)
+        number = NUMBER.validate_python(request.path_params["number"])
+        read = await read_portal(request, sub, query.get("min_position"))
+    except Exception:  # noqa: BLE001 - whatever it is, FastAPI's handler meets it again
+        return None  # and answers it as if there were no quick path
+    answer = await overview(number, read, request, sub, on=query.get("on"))
+    return model_answer(answer, sub)
+
+
+quick_route(overview, _quick_overview)
 
 
 @router.get("/contracts/{number}/documents", summary="Invoices, debit and credit notes")

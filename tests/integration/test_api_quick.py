@@ -1,6 +1,7 @@
-"""A command's quick path (api/quick.py, api/routers/commands.py) on PostgreSQL: a
-well-formed command answers what FastAPI's own handler answers, and everything out of the
-ordinary is left to FastAPI's handler."""
+"""The quick path (api/quick.py) of a command (api/routers/commands.py) and of a contract's
+overview (api/routers/contracts.py) on PostgreSQL: a well-formed request answers what
+FastAPI's own handler answers, and everything out of the ordinary is left to FastAPI's
+handler."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 import api.routers.commands as commands_module
+import api.routers.contracts as contracts_module
 from api.auth import Role
-from api.quick import NotQuickError, json_answer
+from api.quick import NotQuickError, json_answer, model_answer
 from api.routers.commands import CommandResponse
 from infra.clock import SettableClock
 from infra.idempotency import IdempotentContracts
@@ -34,10 +36,14 @@ class Client:
     def __init__(self, client: TestClient, token: str) -> None:
         self.client, self.token = client, token
         self.quick = 0
+        self.catch_up: Callable[[], object] = lambda: None
 
     def post(self, path: str, body: Any, **headers: str) -> Response:
         sent = {"Authorization": f"Bearer {self.token}", **headers}
         return self.client.post(path, json=body, headers=sent)
+
+    def get(self, path: str, **headers: str) -> Response:
+        return self.client.get(path, headers={"Authorization": f"Bearer {self.token}", **headers})
 
     def handed_over(self, number: str) -> None:
         response = self.post("/v1/contracts", ref_terms_dict(contract_number=number))
@@ -58,16 +64,23 @@ def api(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Client]:
     contracts = IdempotentContracts(env=pg_env)
-    groups(contracts, pg_env).catch_up()
+    group = groups(contracts, pg_env)
+    group.catch_up()
     keys = new_keys()
     with served(contracts, pg_env, keys, SettableClock(date(2024, 2, 1))) as client:
         found = Client(client, keys.token(Role.OPERATOR))
+        found.catch_up = group.catch_up
 
         def counted(body: Any, sub: Any) -> Any:
             found.quick += 1
             return json_answer(body, sub)
 
+        def counted_model(model: Any, sub: Any) -> Any:
+            found.quick += 1
+            return model_answer(model, sub)
+
         monkeypatch.setattr(commands_module, "json_answer", counted)
+        monkeypatch.setattr(contracts_module, "model_answer", counted_model)
         yield found
     contracts.close()
 
@@ -140,3 +153,55 @@ def test_what_is_out_of_the_ordinary_is_answered_by_fastapi(
     assert answer.status_code == status
     assert answer.headers["content-type"] == "application/problem+json"
     assert api.quick == before
+
+
+def test_an_overview_answers_the_same_bytes_on_the_quick_path_as_through_fastapi(
+    api: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api.handed_over("Q-5")
+    api.post("/v1/contracts/Q-5/commands/receive_payment", PAY)
+    api.catch_up()
+    paths = ["/v1/contracts/Q-5", "/v1/contracts/Q-5?on=2024-03-01&min_position=1"]
+    before = api.quick
+    quick = [api.get(path) for path in paths]
+    assert api.quick == before + len(paths)
+
+    def declined(*_: Any) -> Any:
+        raise NotQuickError
+
+    monkeypatch.setattr(contracts_module, "query_values", declined)
+    standard = [api.get(path) for path in paths]
+    assert api.quick == before + len(paths)
+    for fast, slow in zip(quick, standard, strict=True):
+        assert fast.status_code == slow.status_code == 200
+        assert fast.content == slow.content
+        for header in ("content-type", "X-Position", "x-content-type-options"):
+            assert fast.headers[header] == slow.headers[header]
+    assert quick[0].json()["contract_number"] == "Q-5"
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "status"),
+    [
+        ("/v1/contracts/Q-6?on=someday", {}, 422),  # FastAPI names the parameter
+        ("/v1/contracts/Q-6?as_of=2024-03-01T00:00:00Z", {}, 403),  # an auditor's cut
+        ("/v1/contracts/Q-6?min_position=-1", {}, 422),
+        ("/v1/contracts/" + "Q" * 200, {}, 422),  # a number over its bound
+        ("/v1/contracts/Q-6", {"Authorization": "Bearer not-a-token"}, 401),
+    ],
+)
+def test_an_overview_out_of_the_ordinary_is_answered_by_fastapi(
+    api: Client, path: str, headers: dict[str, str], status: int
+) -> None:
+    before = api.quick
+    answer = api.get(path, **headers)
+    assert answer.status_code == status, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert api.quick == before
+
+
+def test_an_unknown_contract_on_the_quick_path_is_the_mappers_404(api: Client) -> None:
+    answer = api.get("/v1/contracts/NOBODY-1")
+    assert answer.status_code == 404
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.headers["x-content-type-options"] == "nosniff"
