@@ -9,6 +9,7 @@ themselves are checked by the handler, against the contract's state.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
@@ -135,8 +136,12 @@ def _check_text(name: str, value: str, bounds: Bounds) -> None:
         raise CommandInputError(name, f"must be one of {', '.join(bounds.choices)}")
     if len(value) > bounds.max_length:
         raise CommandInputError(name, f"must be at most {bounds.max_length} characters")
-    if any(ch < " " for ch in value):
+    if CONTROL_CHARACTER.search(value):
         raise CommandInputError(name, "must not contain control characters")
+
+
+CONTROL_CHARACTER = re.compile(r"[\x00-\x1f]")
+"""What a command's text must not hold (below the space, as before: DEL and C1 are allowed)."""
 
 
 def _check_range(name: str, value: Any, bounds: Bounds, low: Any, high: Any) -> None:

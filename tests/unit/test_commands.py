@@ -12,6 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from domain.contract.billing import ReceivePayment
 from domain.contract.command import MAX_ODOMETER_KM, CommandInputError
@@ -54,6 +56,16 @@ class TestBounds:
         with pytest.raises(CommandInputError, match=reason) as refused:
             make()
         assert refused.value.field.startswith(field)
+
+    @given(st.text(max_size=40))
+    def test_text_is_refused_exactly_when_it_holds_a_character_below_the_space(
+        self, text: str
+    ) -> None:
+        if any(ch < " " for ch in text):
+            with pytest.raises(CommandInputError, match="control characters"):
+                RecordGround("18.3(xiv)", text)
+        else:
+            assert RecordGround("18.3(xiv)", text).rationale == text
 
     def test_a_scenario_step_out_of_bounds_is_an_error_naming_the_step_and_field(self) -> None:
         scenario = {
