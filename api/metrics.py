@@ -102,6 +102,12 @@ class ConsumerLags(Collector):
         yield lag
 
 
+HTTP_METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
+)
+"""The methods counted by name in request timings."""
+
+
 class Metrics:
     """The API's Prometheus registry (one per app, so tests and replicas stay apart)."""
 
@@ -119,10 +125,20 @@ class Metrics:
             ["command", "outcome"],
             registry=self.registry,
         )
+        self._timers: dict[tuple[str, str, int], Histogram] = {}
 
     def timed(self, method: str, template: str, status: int, started: float) -> None:
-        """A request to route `template` answered `status`, begun at `started` (perf_counter)."""
-        self.requests.labels(method, template, str(status)).observe(time.perf_counter() - started)
+        """A request to route `template` answered `status`, begun at `started` (perf_counter).
+
+        Each label set's histogram is looked up once (a dict, not the client's label check
+        and lock on every request). A method outside HTTP's own is counted as OTHER, so a
+        client cannot add label sets: there are at most methods x routes x statuses."""
+        key = (method if method in HTTP_METHODS else "OTHER", template, status)
+        timer = self._timers.get(key)
+        if timer is None:
+            timer = self.requests.labels(key[0], template, str(status))
+            self._timers[key] = timer
+        timer.observe(time.perf_counter() - started)
 
     def watch(self, positions: Callable[[], tuple[int, Mapping[str, int | None]]]) -> None:
         self.registry.register(Lags(positions))

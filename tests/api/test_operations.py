@@ -35,3 +35,14 @@ def test_metrics_label_requests_by_route_template(client: TestClient, keys: Keys
     )
     assert 'route="unmatched",status="404"' in text
     assert "/no/such/path" not in text
+
+
+def test_a_method_outside_http_is_timed_as_other(client: TestClient) -> None:
+    for method in ("BREW", "WHEN"):
+        client.request(method, "/v1/rules")
+    text = client.get("/metrics").text
+    assert (
+        'lease_api_request_seconds_count{method="OTHER",route="unmatched",status="404"} 2.0' in text
+    )
+    assert "BREW" not in text
+    assert "WHEN" not in text
