@@ -113,7 +113,7 @@ def json_answer(body: Any, sub: Response) -> Response:
     """`body` as compact JSON with the status and headers the endpoint set on `sub`.
 
     The body is not validated against the route's response model: a quick endpoint answers
-    a dict built from typed data (tests/unit/test_api_quick.py compares the two paths)."""
+    a dict built from typed data (tests/integration/test_api_quick.py compares the two paths)."""
     return _answer(orjson.dumps(body), sub)
 
 
