@@ -90,15 +90,17 @@ class Command:
     """False for the commands only the service's own workers send (daily run, K-01)."""
 
     def __post_init__(self) -> None:
-        cls = type(self)
-        bounded_fields = FIELD_BOUNDS.get(cls)
-        if bounded_fields is None:  # read once per class, not per command
-            bounded_fields = tuple(
-                (f.name, f.metadata.get("bounds", NO_BOUNDS)) for f in fields(cls)
-            )
-            FIELD_BOUNDS[cls] = bounded_fields
-        for name, bounds in bounded_fields:
+        for name, bounds in bounded_fields(type(self)):
             check(name, getattr(self, name), bounds)
+
+
+def bounded_fields(cls: type[Command]) -> tuple[tuple[str, Bounds], ...]:
+    """A command class's field names with their bounds, read once per class."""
+    found = FIELD_BOUNDS.get(cls)
+    if found is None:
+        found = tuple((f.name, f.metadata.get("bounds", NO_BOUNDS)) for f in fields(cls))
+        FIELD_BOUNDS[cls] = found
+    return found
 
 
 FIELD_BOUNDS: dict[type[Command], tuple[tuple[str, Bounds], ...]] = {}

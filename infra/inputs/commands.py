@@ -27,7 +27,13 @@ from typing import (
 
 from pydantic import Field, StringConstraints, create_model
 
-from domain.contract.command import MAX_CODE, MAX_ODOMETER_KM, Bounds, Command
+from domain.contract.command import (
+    MAX_CODE,
+    MAX_ODOMETER_KM,
+    Bounds,
+    Command,
+    bounded_fields,
+)
 from domain.contract.registry import COMMANDS
 from domain.contract.settlement import ChargeLines
 from domain.money import Money
@@ -121,14 +127,8 @@ def command_model(cls: type[Command]) -> type[Strict]:
 
 def to_command(cls: type[Command], model: Strict) -> Command:
     """The command from its validated input (CommandInputError if outside its bounds)."""
-    names = FIELD_NAMES.get(cls) or tuple(f.name for f in fields(cls))
-    return cls(**{name: _domain_value(getattr(model, name)) for name in names})
-
-
-FIELD_NAMES: Mapping[type[Command], tuple[str, ...]] = {
-    cls: tuple(f.name for f in fields(cls)) for cls in PUBLIC_COMMANDS.values()
-}
-"""Each public command's field names, read once (a command per request reads them)."""
+    values = {name: _domain_value(getattr(model, name)) for name, _ in bounded_fields(cls)}
+    return cls(**values)
 
 
 def _domain_value(value: Any) -> Any:
