@@ -53,6 +53,10 @@ NOTHING: MappingProxyType[str, Any] = MappingProxyType({})
 """No options for the recorder."""
 LOCK_STRIPES = 64
 """Commands on one contract are serialised within a process (striped locks by contract id)."""
+DECIDE_ATTEMPTS = 4
+"""Times a command without an expected version is decided at most while other writers (another
+API process, a consumer) store events on its contract first; then the conflict is the caller's.
+Each attempt after the first decides on the stored state."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,18 @@ def decision(ctx: Ctx, *commands: Command) -> Decision:
         return None
 
     return decide
+
+
+def until_decided(attempt: Callable[[], CommandResult], *, retry: bool) -> CommandResult:
+    """`attempt()`; with `retry`, again after each conflict with another writer (the attempt
+    evicted the stale copy), `DECIDE_ATTEMPTS` times in all."""
+    for left in reversed(range(DECIDE_ATTEMPTS)):
+        try:
+            return attempt()
+        except ConcurrencyConflictError:
+            if not retry or not left:
+                raise
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 class ContractsApplication(Application[UUID]):
@@ -188,9 +204,10 @@ class ContractsApplication(Application[UUID]):
 
         With `expected_version` (If-Match) a stale version is a conflict. Without it the
         command applies to the latest state: if another writer got there first, it is
-        decided once more on the stored state. `save` goes to the recorder with the events
-        (in the same transaction), e.g. the HTTP API's idempotency key. A command that names
-        a second contract of the Customer (M-10) is decided on both (`execute_on_two`).
+        decided again on the stored state (`until_decided`). `save` goes to the recorder
+        with the events (in the same transaction), e.g. the HTTP API's idempotency key. A
+        command that names a second contract of the Customer (M-10) is decided on both
+        (`execute_on_two`).
         """
         other = other_contract(command)
         if other is not None:
@@ -209,18 +226,16 @@ class ContractsApplication(Application[UUID]):
         """Decide a two-contract command (M-10: a Guarantee applied across the Customer's
         contracts) on contract `number` and contract `other`, and save the events of both
         in one transaction. Both are read from the store under both contracts' locks (taken
-        in stripe order); a writer that got there first is a conflict, decided once more
-        without `expected_version`. The result is `number`'s, with its events."""
+        in stripe order); a writer that got there first is a conflict, decided again
+        without `expected_version` (`until_decided`). The result is `number`'s, with its events."""
         ids = (Contract.create_id(number), Contract.create_id(other))
         with contextlib.ExitStack() as held:
             for stripe in sorted({i.int % LOCK_STRIPES for i in ids}):
                 held.enter_context(self._locks[stripe])
-            try:
-                return self._two_once(number, other, command, ctx, expected_version, save)
-            except ConcurrencyConflictError:
-                if expected_version is not None:
-                    raise
-                return self._two_once(number, other, command, ctx, None, save)
+            return until_decided(
+                lambda: self._two_once(number, other, command, ctx, expected_version, save),
+                retry=expected_version is None,
+            )
 
     def _two_once(
         self,
@@ -272,12 +287,10 @@ class ContractsApplication(Application[UUID]):
         save: Mapping[str, Any],
     ) -> CommandResult:
         with self._locks[contract_id.int % LOCK_STRIPES]:
-            try:
-                return self._execute_once(number, contract_id, command, expected_version, save)
-            except ConcurrencyConflictError:
-                if expected_version is not None:
-                    raise
-                return self._execute_once(number, contract_id, command, None, save)
+            return until_decided(
+                lambda: self._execute_once(number, contract_id, command, expected_version, save),
+                retry=expected_version is None,
+            )
 
     def _execute_once(
         self,

@@ -11,7 +11,12 @@ from typing import TYPE_CHECKING, cast
 import pytest
 from eventsourcing.application import project_aggregate
 
-from domain.application import SNAPSHOT_INTERVAL, CommandResult, ContractsApplication
+from domain.application import (
+    DECIDE_ATTEMPTS,
+    SNAPSHOT_INTERVAL,
+    CommandResult,
+    ContractsApplication,
+)
 from domain.contract import Contract
 from domain.contract.billing import ReceivePayment
 from domain.contract.billing_events import PaymentReceived
@@ -34,7 +39,10 @@ from tests.factories import REF_START, ctx, ref_terms, run_daily_app, run_days
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from uuid import UUID
 
+    from eventsourcing.application import ProcessingEvent
+    from eventsourcing.persistence import Recording
     from eventsourcing.postgres import PostgresAggregateRecorder
 
 pytestmark = pytest.mark.integration
@@ -285,6 +293,44 @@ class TestConcurrency:
         assert [p.payment_id for p in stored_payments(app, number)] == won + lost
         assert loser.get(number) == full_replay(app, number)
         assert loser.get(number).receivables["R0001"].open == Money.of("259.35")
+
+    @pytest.mark.parametrize("interruptions", [DECIDE_ATTEMPTS - 1, DECIDE_ATTEMPTS])
+    def test_a_command_another_writer_keeps_overtaking_is_decided_again_until_a_bound(
+        self,
+        app: ContractsApplication,
+        other_app: ContractsApplication,
+        monkeypatch: pytest.MonkeyPatch,
+        interruptions: int,
+    ) -> None:
+        # Given another instance stores a payment on the contract just before each of this
+        # instance's first `interruptions` saves (another API process under load)
+        number = active_contract(app)
+        record = app._record
+        overtaken: list[str] = []
+
+        def overtaking_record(processing: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+            if len(overtaken) < interruptions:
+                overtaken.append(f"OTHER-{len(overtaken)}")
+                payment = ReceivePayment(amount=Money.of("10.00"), payment_id=overtaken[-1])
+                other_app.execute(number, payment, ctx(REF_START))
+            return record(processing)
+
+        monkeypatch.setattr(app, "_record", overtaking_record)
+        mine = ReceivePayment(amount=Money.of("100.00"), payment_id="MINE")
+
+        # When this instance pays without an expected version
+        if interruptions < DECIDE_ATTEMPTS:
+            result = app.execute(number, mine, ctx(REF_START))
+            # Then it is decided again each time, on the stored state, and saved last
+            assert result.version == 5 + interruptions + 1
+            expected = [*overtaken, "MINE"]
+        else:
+            # Then after DECIDE_ATTEMPTS attempts the conflict is the caller's
+            with pytest.raises(ConcurrencyConflictError):
+                app.execute(number, mine, ctx(REF_START))
+            expected = overtaken
+        assert [p.payment_id for p in stored_payments(app, number)] == expected
+        assert app.get(number) == full_replay(app, number)
 
     def test_an_instance_with_the_contract_cached_sees_commands_of_another(
         self, app: ContractsApplication, other_app: ContractsApplication
