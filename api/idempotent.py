@@ -40,9 +40,9 @@ if TYPE_CHECKING:
 
     from api.auth import Principal
     from api.deps import WriteSideServices
-    from domain.application import CommandResult
     from domain.contract.base_events import ContractEvent
     from domain.contract.command import Command
+    from domain.decisions import CommandResult
     from infra.inputs.terms import ContractTermsInput
 
 IDEMPOTENCY_KEY = "Idempotency-Key"

@@ -56,12 +56,7 @@ from psycopg.conninfo import make_conninfo  # noqa: E402
 
 from bench.loads import VERSIONS as LOAD_VERSIONS  # noqa: E402
 from bench.loads import cold_loads, live_to, load_side  # noqa: E402
-from domain.application import (  # noqa: E402
-    SNAPSHOT_INTERVAL,
-    CommandResult,
-    ContractsApplication,
-    decision,
-)
+from domain.application import SNAPSHOT_INTERVAL, ContractsApplication  # noqa: E402
 from domain.contract import Contract, Ctx  # noqa: E402
 from domain.contract.billing import ReceivePayment  # noqa: E402
 from domain.contract.daily import ApplyArticle18, Bill  # noqa: E402
@@ -73,6 +68,7 @@ from domain.contract.formation import (  # noqa: E402
 )
 from domain.contract.incidents import ReportOdometer  # noqa: E402
 from domain.contract.registry import execute  # noqa: E402
+from domain.decisions import CommandResult, decision  # noqa: E402
 from domain.errors import ContractError  # noqa: E402
 from domain.policy import LessorPolicy  # noqa: E402
 from domain.terms import ContractTerms  # noqa: E402

@@ -28,8 +28,9 @@ from eventsourcing.persistence import IntegrityError, ProcessRecorder
 from psycopg import sql
 
 from consumers.base import tracking_name
-from domain.application import LOCK_STRIPES, CommandResult, ContractsApplication, decision
+from domain.application import LOCK_STRIPES, ContractsApplication
 from domain.contract import Contract
+from domain.decisions import CommandResult, decision
 from domain.errors import ConcurrencyConflictError
 
 if TYPE_CHECKING:
@@ -39,9 +40,9 @@ if TYPE_CHECKING:
     from eventsourcing.postgres import PostgresProcessRecorder
 
     from consumers.base import Addressed, KafkaRecord
-    from domain.application import Decision
     from domain.contract import Ctx
     from domain.contract.command import Command
+    from domain.decisions import Decision
     from domain.errors import RecordedRefusalError
 
 logger = logging.getLogger(__name__)

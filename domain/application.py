@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 from uuid import UUID
@@ -21,7 +20,8 @@ from eventsourcing.utils import get_topic, strtobool
 
 from domain.codecs import domain_transcodings
 from domain.contract import Contract
-from domain.contract.registry import execute, execute_on_two, other_contract
+from domain.contract.registry import execute_on_two, other_contract
+from domain.decisions import CommandResult, decision, until_decided
 from domain.errors import (
     ConcurrencyConflictError,
     ContractError,
@@ -33,18 +33,15 @@ from domain.loading import LeanRepository, project_events
 from domain.transcoder import ContractsTranscoder
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Mapping
 
     from eventsourcing.persistence import JSONTranscoder
 
     from domain.contract import Ctx
     from domain.contract.base_events import ContractEvent
     from domain.contract.command import Command
+    from domain.decisions import Decision
     from domain.terms import ContractTerms
-
-    Decision = Callable[[Contract], RecordedRefusalError | None]
-    """A decision on a loaded contract: it records events, raises a refusal, or returns a
-    refusal it recorded (L-22), which the application raises once the events are stored."""
 
 SNAPSHOT_INTERVAL = 20
 """DESIGN 4: snapshots keep 5-year contracts cheap to load. 20, not 50: a cold load then
@@ -53,48 +50,6 @@ NOTHING: MappingProxyType[str, Any] = MappingProxyType({})
 """No options for the recorder."""
 LOCK_STRIPES = 64
 """Commands on one contract are serialised within a process (striped locks by contract id)."""
-DECIDE_ATTEMPTS = 4
-"""Times a command without an expected version is decided at most while other writers (another
-API process, a consumer) store events on its contract first; then the conflict is the caller's.
-Each attempt after the first decides on the stored state."""
-
-
-@dataclass(frozen=True)
-class CommandResult:
-    """What a command returns: the contract, its new version and the log position."""
-
-    contract_id: UUID
-    version: int
-    position: int | None
-    """Notification id of the last stored event (for read-your-writes), None if no change."""
-    recorded: tuple[ContractEvent, ...] = ()
-    """The events the command recorded, in order."""
-
-
-def decision(ctx: Ctx, *commands: Command) -> Decision:
-    """The commands bound to their context, ready to be decided one after the other on a
-    loaded contract (and saved together); a recorded refusal ends the decision."""
-
-    def decide(contract: Contract) -> RecordedRefusalError | None:
-        for command in commands:
-            refusal = execute(contract, command, ctx)
-            if refusal is not None:
-                return refusal
-        return None
-
-    return decide
-
-
-def until_decided(attempt: Callable[[], CommandResult], *, retry: bool) -> CommandResult:
-    """`attempt()`; with `retry`, again after each conflict with another writer (the attempt
-    evicted the stale copy), `DECIDE_ATTEMPTS` times in all."""
-    for left in reversed(range(DECIDE_ATTEMPTS)):
-        try:
-            return attempt()
-        except ConcurrencyConflictError:
-            if not retry or not left:
-                raise
-    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 class ContractsApplication(Application[UUID]):

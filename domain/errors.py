@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from domain.application import CommandResult
+    from domain.decisions import CommandResult
 
 
 class ContractError(Exception):

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.sql import SQL, Identifier
 
-from domain.application import CommandResult, ContractsApplication
+from domain.application import ContractsApplication
 from infra.recorder import OneTripApplicationRecorder, ensure_publishable
 
 if TYPE_CHECKING:
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from psycopg.rows import DictRow
 
     from domain.contract import Contract
+    from domain.decisions import CommandResult
     from domain.errors import RecordedRefusalError
 
 RECORDER_TOPIC = "infra.idempotency:IdempotentRecorder"

@@ -44,8 +44,9 @@ if TYPE_CHECKING:
 
     from eventsourcing.postgres import PostgresDatastore
 
-    from domain.application import CommandResult, ContractsApplication
+    from domain.application import ContractsApplication
     from domain.contract import Contract
+    from domain.decisions import CommandResult
     from domain.errors import RecordedRefusalError
     from infra.billing_due import BillingDue
     from infra.clock import Clock

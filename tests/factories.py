@@ -10,7 +10,7 @@ from uuid import uuid4
 
 from eventsourcing.domain import Snapshot
 
-from domain.application import CommandResult, ContractsApplication, decision
+from domain.application import ContractsApplication
 from domain.contract import Contract, Ctx
 from domain.contract.billing import ReceivePayment
 from domain.contract.daily import ApplyArticle18, Bill
@@ -21,6 +21,7 @@ from domain.contract.formation import (
     SubmitInsuranceProof,
 )
 from domain.contract.registry import execute
+from domain.decisions import CommandResult, decision
 from domain.money import Money
 from domain.policy import LessorPolicy
 from domain.terms import ContractTerms

@@ -11,12 +11,7 @@ from typing import TYPE_CHECKING, cast
 import pytest
 from eventsourcing.application import project_aggregate
 
-from domain.application import (
-    DECIDE_ATTEMPTS,
-    SNAPSHOT_INTERVAL,
-    CommandResult,
-    ContractsApplication,
-)
+from domain.application import SNAPSHOT_INTERVAL, ContractsApplication
 from domain.contract import Contract
 from domain.contract.billing import ReceivePayment
 from domain.contract.billing_events import PaymentReceived
@@ -30,6 +25,7 @@ from domain.contract.formation import (
 from domain.contract.incidents import ReportOdometer
 from domain.contract.registry import execute
 from domain.contract.settlement import ReturnVehicle
+from domain.decisions import DECIDE_ATTEMPTS, CommandResult
 from domain.errors import ConcurrencyConflictError, ContractExistsError
 from domain.loading import ReadsFromSnapshot
 from domain.money import Money

@@ -29,8 +29,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from uuid import UUID
 
-    from domain.application import CommandResult
     from domain.contract import Ctx
+    from domain.decisions import CommandResult
     from infra.scheduler import Scheduler
     from projections.engine.runner import ProjectionGroup
 
