@@ -38,6 +38,7 @@ import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -52,6 +53,7 @@ from bench.book_gen import BOOK_DATE, Lived  # noqa: E402
 from bench.book_load import generate_book, load  # noqa: E402
 from bench.book_report import FIGURES, plot, table  # noqa: E402
 from bench.commands import database, fresh_schema, machine  # noqa: E402
+from bench.memory import PeakMemory, server_processes  # noqa: E402
 from domain.application import ContractsApplication  # noqa: E402
 from infra.settings import Settings  # noqa: E402
 
@@ -92,7 +94,7 @@ def measure_size(contracts: int, args: argparse.Namespace, *, describe: bool) ->
         print(f"  {contracts:,} contracts generated in {v['generate_s']:.1f} s", flush=True)
 
         info, data_dir = stack.enter_context(database(folder))
-        server = stack.enter_context(measure.ServerMemory(data_dir))
+        server = stack.enter_context(PeakMemory(partial(server_processes, data_dir)))
         if describe:
             print("machine (measured while other work shared it: compare within a run)")
             for row in machine(info, embedded=data_dir is not None):

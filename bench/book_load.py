@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import heapq
 import pickle
-import resource
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ import psycopg
 from psycopg import sql
 
 from bench.book_gen import Lived, generate
+from bench.memory import own_peak_mib
 from domain.application import ContractsApplication
 from infra.audit.links import GENESIS, link_hash
 from infra.simulate.in_process import IN_MEMORY_ENV
@@ -127,7 +127,7 @@ def generate_slice(first: int, count: int, seed: int, folder: Path) -> Slice:
         out.snapshot_files.append(snapshot_path)
         out.lived.merge(lived)
         del app
-    out.rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out.rss_mib = own_peak_mib()
     out.seconds = time.perf_counter() - started
     return out
 

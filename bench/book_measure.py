@@ -9,21 +9,19 @@ the peak RSS of its process and of the largest process it started (the rebuild's
 from __future__ import annotations
 
 import io
-import resource
-import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from multiprocessing import get_context
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 import psycopg
 from eventsourcing.projection import ApplicationSubscription
 from psycopg import sql
 from rich.console import Console
 
+from bench.memory import PeakMemory, children, own_peak_mib
 from bench.projections import select_decode_rate
 from domain.application import ContractsApplication
 from infra.billing_due import BillingDue
@@ -57,10 +55,9 @@ class Ran(Generic[T]):
 
 
 def _measured(fn: Callable[..., T], *args: Any) -> Ran[T]:
-    result = fn(*args)
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return Ran(result, own, children)
+    with PeakMemory(children) as started:
+        result = fn(*args)
+    return Ran(result, own_peak_mib(), started.peak_mib)
 
 
 def fresh(fn: Callable[..., T], *args: Any, spawn: bool = True) -> Ran[T]:
@@ -233,64 +230,3 @@ def disk_bytes(dsn: str, schema: str) -> tuple[int, int]:
         row = conn.execute(query.format(events, snapshots)).fetchone()
     assert row is not None
     return int(row[0]), int(row[1])
-
-
-def server_processes(data_dir: Path) -> list[Path]:
-    """/proc entries of the embedded server: the postmaster and its children."""
-    try:
-        postmaster = (data_dir / "postmaster.pid").read_text().split()[0]
-    except (OSError, IndexError):
-        return []
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            parent = (entry / "stat").read_text().rsplit(")", 1)[1].split()[1]
-        except (OSError, IndexError):
-            continue
-        if postmaster in (entry.name, parent):
-            found.append(entry)
-    return found
-
-
-def peak_kib(entry: Path) -> int:
-    """A process's peak RSS so far (VmHWM), 0 once it is gone."""
-    try:
-        for line in (entry / "status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0
-
-
-class ServerMemory:
-    """The largest peak RSS among the embedded server's processes (backends come and go
-    with the measuring processes' connections), sampled every SAMPLE_SECONDS while open."""
-
-    SAMPLE_SECONDS = 0.5
-
-    def __init__(self, data_dir: Path | None) -> None:
-        self.data_dir = data_dir
-        self.peak_mib = 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, name="server-memory", daemon=True)
-
-    def __enter__(self) -> Self:
-        if self.data_dir is not None:
-            self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join()
-
-    def _sample(self) -> None:
-        assert self.data_dir is not None
-        while True:
-            for entry in server_processes(self.data_dir):
-                self.peak_mib = max(self.peak_mib, peak_kib(entry) / 1024)
-            if self._stop.wait(self.SAMPLE_SECONDS):
-                return

@@ -26,7 +26,6 @@ import os
 import platform
 import pstats
 import random
-import resource
 import secrets
 import statistics
 import sys
@@ -56,6 +55,7 @@ from psycopg.conninfo import make_conninfo  # noqa: E402
 
 from bench.loads import VERSIONS as LOAD_VERSIONS  # noqa: E402
 from bench.loads import cold_loads, live_to, load_side  # noqa: E402
+from bench.memory import own_peak_mib  # noqa: E402
 from domain.application import SNAPSHOT_INTERVAL, ContractsApplication  # noqa: E402
 from domain.contract import Contract, Ctx  # noqa: E402
 from domain.contract.billing import ReceivePayment  # noqa: E402
@@ -527,10 +527,6 @@ def machine(info: PostgresInfo, embedded: bool) -> list[str]:
     ]
 
 
-def max_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-
-
 def event_stats(info: PostgresInfo, schema: str) -> tuple[int, float, int]:
     """Stored events, their mean state size in bytes, and snapshots."""
     with psycopg.connect(info.dsn) as conn:
@@ -630,11 +626,11 @@ def main(argv: list[str] | None = None) -> int:
 
         app = ContractsApplication(env=env)
         stack.callback(app.close)
-        rss_before = max_rss_mib()
+        rss_before = own_peak_mib()
         t0 = time.perf_counter()
         leases = set_up(app, args.contracts, rng)
         setup_s = time.perf_counter() - t0
-        rss_setup = max_rss_mib()
+        rss_setup = own_peak_mib()
         print(
             f"setup      {args.contracts} contracts x {SETUP_COMMANDS} commands in {setup_s:.1f} s"
             f" ({args.contracts * SETUP_COMMANDS / setup_s:.0f} commands/s, not timed below);"
@@ -713,7 +709,7 @@ def main(argv: list[str] | None = None) -> int:
         verdict = "met" if ratio >= TARGET_RATIO else "NOT met"
         print()
         print(f"ratio      {ratio:.2f}x of the baseline (target >= {TARGET_RATIO}x: {verdict})")
-        print(f"max RSS    {max_rss_mib():.0f} MiB (after setup: {rss_setup:.0f} MiB)")
+        print(f"max RSS    {own_peak_mib():.0f} MiB (after setup: {rss_setup:.0f} MiB)")
         if len(sides) > 1:
             print()
             print("extra lines: one change each, ratio to a baseline run beside it (same rounds)")

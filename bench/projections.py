@@ -73,11 +73,11 @@ from bench.commands import (  # noqa: E402
     ctx,
     event_stats,
     first_of_month,
-    max_rss_mib,
     open_bench_database,
     run_day,
     set_up,
 )
+from bench.memory import own_peak_mib  # noqa: E402
 from domain.application import ContractsApplication  # noqa: E402
 from domain.contract import Contract  # noqa: E402
 from domain.contract.billing import PayRefund, ReceivePayment  # noqa: E402
@@ -689,7 +689,7 @@ def main(argv: list[str] | None = None) -> int:
             f" {args.events // EVENTS_PER_CONTRACT:,} generated contracts, {generated.finished}"
             f" lived to closure, {generated.scenarios} pinned scenarios), stored in"
             f" {store_s:.1f} s ({STORE_CHUNK:,} per transaction); mean event state"
-            f" {mean_state:.0f} bytes; max RSS {max_rss_mib():.0f} MiB"
+            f" {mean_state:.0f} bytes; max RSS {own_peak_mib():.0f} MiB"
         )
         head = app.recorder.max_notification_id() or 0
         assert count == stored == head, (count, stored, head)
@@ -795,7 +795,7 @@ def main(argv: list[str] | None = None) -> int:
             f" {peak:.0f}); target <= {MEMORY_TARGET_MIB} MiB a process: {memory_verdict}"
         )
         print(f"live lag   p99 {lag_p99:.1f} ms; target < {LAG_TARGET_MS:.0f} ms: {lag_verdict}")
-        print(f"max RSS    {max_rss_mib():.0f} MiB")
+        print(f"max RSS    {own_peak_mib():.0f} MiB")
         print(f"total      {time.perf_counter() - started:.0f} s")
     return 0
 
