@@ -142,6 +142,9 @@ def measure_size(contracts: int, args: argparse.Namespace, *, describe: bool) ->
         v["load_p50_ms"] = quantile(loads.result, 0.50)
         v["load_p99_ms"] = quantile(loads.result, 0.99)
         v["rss_loads"] = loads.rss_mib
+        print(
+            f"  cold loads p50 {v['load_p50_ms']:.2f} ms, p99 {v['load_p99_ms']:.2f} ms", flush=True
+        )
 
         day = measure.fresh(
             measure.scheduler_day, env, BOOK_DATE + timedelta(days=1), spawn=args.spawn
@@ -150,6 +153,10 @@ def measure_size(contracts: int, args: argparse.Namespace, *, describe: bool) ->
         v["scheduler_asked"] = day.result.asked
         v["scheduler_billed"] = day.result.billed
         v["rss_scheduler"] = day.rss_mib
+        print(
+            f"  daily run {day.result.seconds:.2f} s for {day.result.asked:,} contracts due",
+            flush=True,
+        )
 
         audit = measure.fresh(measure.audit_verify, env, spawn=args.spawn)
         checked, broken, seconds = audit.result
@@ -157,6 +164,7 @@ def measure_size(contracts: int, args: argparse.Namespace, *, describe: bool) ->
         v["verify_rate"] = checked / seconds
         v["verify_broken"] = broken
         v["rss_verify"] = audit.rss_mib
+        print(f"  audit verify {seconds:.1f} s, {broken} broken", flush=True)
         v["rss_postgres"] = server.peak_mib
     return out
 
