@@ -14,9 +14,10 @@ IntegrityError and writes nothing. Select it with `APPLICATION_RECORDER_TOPIC`
 
 No event is stored that the relay cannot publish (issue 9): both recorders the service
 writes events through (this one, and `PublishableProcessRecorder` of the consumers'
-tracked saves) refuse, before anything is written, an event whose Kafka message would be
-over `MAX_MESSAGE_BYTES`, with `EventTooLargeError`. The command bounds keep every event
-far below it (tests/unit/test_message_size.py); this is the backstop.
+tracked saves, in infra.tracked_recorder) refuse, before anything is written, an event
+whose Kafka message would be over `MAX_MESSAGE_BYTES`, with `EventTooLargeError`. The
+command bounds keep every event far below it (tests/unit/test_message_size.py); this is the
+backstop.
 
 `PublishableProcessRecorder` creates its tables and functions under the same advisory lock
 as this one, and both run `create_table` in one process at a time (`OneAtATime`): the
@@ -38,7 +39,6 @@ from eventsourcing.postgres import (
     PostgresAggregateRecorder,
     PostgresApplicationRecorder,
     PostgresFactory,
-    PostgresProcessRecorder,
 )
 from psycopg import pq
 from psycopg.sql import SQL, Composed, Identifier, Literal
@@ -151,32 +151,6 @@ class Factory(PostgresFactory):
     aggregate_recorder_class = SnapshotsOneAtATime
 
 
-class PublishableProcessRecorder(OneAtATime, PostgresProcessRecorder):
-    """The library's process recorder (events with Kafka tracking), refusing what the relay
-    could not publish, its tables and functions created under CREATE_LOCK, one process at
-    a time. Selected with `PROCESS_RECORDER_TOPIC` (infra.settings)."""
-
-    def __init__(
-        self,
-        datastore: PostgresDatastore,
-        *,
-        events_table_name: str = "stored_events",
-        tracking_table_name: str = "notification_tracking",
-    ) -> None:
-        super().__init__(
-            datastore, events_table_name=events_table_name, tracking_table_name=tracking_table_name
-        )
-        self.sql_create_statements.insert(0, creation_lock())
-        self.chain_events_table()
-
-    def insert_events(
-        self, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        ensure_publishable(stored_events)
-        ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
-        return ids
-
-
 class OneTripApplicationRecorder(OneAtATime):
     """The library's application recorder with `insert_events` in one round trip."""
 
@@ -282,16 +256,21 @@ class PreparedCall:
 
     def call(self, conn: psycopg.Connection[Any], stored: Sequence[StoredEvent]) -> list[int]:
         """Insert the events on `conn` (autocommit: one transaction); their positions."""
+        return self.run(conn, *self.params(stored))
+
+    def run(
+        self, conn: psycopg.Connection[Any], values: list[bytes], formats: tuple[int, ...]
+    ) -> list[int]:
+        """The call with these parameter values: the first column of the rows it returns."""
         if conn not in self.prepared:
             self._prepare(conn)
-        values, formats = self.params(stored)
         result = conn.pgconn.exec_prepared(self.name, values, formats)
         if result.status != pq.ExecStatus.TUPLES_OK:
             error = failure(conn, result)
             if error.sqlstate != INVALID_STATEMENT_NAME:
                 raise error
             self.prepared.discard(conn)  # the session lost it: prepare again, once
-            return self.call(conn, stored)
+            return self.run(conn, values, formats)
         return [int(result.get_value(row, 0) or b"0") for row in range(result.ntuples)]
 
     def _prepare(self, conn: psycopg.Connection[Any]) -> None:

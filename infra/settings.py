@@ -225,7 +225,7 @@ class PostgresInfo:
 
 ONE_TRIP_RECORDER_TOPIC = "infra.recorder:OneTripApplicationRecorder"
 PERSISTENCE_TOPIC = "infra.recorder:Factory"
-PROCESS_RECORDER_TOPIC = "infra.recorder:PublishableProcessRecorder"
+PROCESS_RECORDER_TOPIC = "infra.tracked_recorder:PublishableProcessRecorder"
 
 
 def free_port(host: str = LOOPBACK) -> int:

@@ -1,0 +1,112 @@
+"""The consumers' saves in one round trip (infra.tracked_recorder): events and position
+together or not at all, the position only forwards, as the library's process recorder."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from uuid import UUID, uuid4
+
+import psycopg
+import pytest
+from eventsourcing.persistence import IntegrityError, StoredEvent, Tracking
+from psycopg import sql
+
+from consumers.base import tracking_name
+from infra.tracked_recorder import PublishableProcessRecorder
+
+if TYPE_CHECKING:
+    from consumers.tracking import TrackedContracts
+    from infra.settings import PostgresInfo
+
+pytestmark = pytest.mark.integration
+
+NAME = tracking_name("lease.contract-events.v1", 2)
+
+
+def recorder(app: TrackedContracts) -> PublishableProcessRecorder:
+    assert isinstance(app.recorder, PublishableProcessRecorder)
+    return app.recorder
+
+
+def event(oid: UUID, version: int, state: bytes = b'{"x":1}') -> StoredEvent:
+    return StoredEvent(oid, version, "domain.contract:Noted", state)
+
+
+def stored(app: TrackedContracts, oid: UUID) -> list[tuple[int, bytes]]:
+    return [(e.originator_version, e.state) for e in app.recorder.select_events(oid)]
+
+
+def test_events_and_their_position_are_stored_together(tracked_app: TrackedContracts) -> None:
+    oid = uuid4()
+    events = [event(oid, 1), event(oid, 2, b'{"\\u00e9":"\xc3\xa9"}')]
+
+    positions = recorder(tracked_app).insert_events(events, tracking=Tracking(NAME, 7))
+
+    assert positions is not None
+    assert len(positions) == 2
+    assert list(positions) == sorted(positions)
+    assert positions[-1] == tracked_app.recorder.max_notification_id()
+    assert stored(tracked_app, oid) == [(1, b'{"x":1}'), (2, events[1].state)]
+    assert tracked_app.max_tracking_id(NAME) == 7
+
+
+def test_a_position_alone_moves_on_and_stores_no_event(tracked_app: TrackedContracts) -> None:
+    before = tracked_app.recorder.max_notification_id()
+
+    assert recorder(tracked_app).insert_events([], tracking=Tracking(NAME, 3)) is None
+    recorder(tracked_app).insert_tracking(Tracking(NAME, 4))
+
+    assert tracked_app.max_tracking_id(NAME) == 4
+    assert tracked_app.recorder.max_notification_id() == before
+
+
+def test_a_position_not_ahead_is_refused_and_its_events_are_not_stored(
+    tracked_app: TrackedContracts,
+) -> None:
+    recorder(tracked_app).insert_tracking(Tracking(NAME, 10))
+    oid = uuid4()
+
+    for position in (10, 9):
+        with pytest.raises(IntegrityError, match=f"Failed to record tracking for {NAME}"):
+            recorder(tracked_app).insert_events([event(oid, 1)], tracking=Tracking(NAME, position))
+
+    assert stored(tracked_app, oid) == []
+    assert tracked_app.max_tracking_id(NAME) == 10
+    assert tracked_app.already_processed(Tracking(NAME, 9))
+
+
+def test_a_version_stored_already_is_refused_and_the_position_stays(
+    tracked_app: TrackedContracts,
+) -> None:
+    oid = uuid4()
+    recorder(tracked_app).insert_events([event(oid, 1)], tracking=Tracking(NAME, 1))
+
+    with pytest.raises(IntegrityError):
+        recorder(tracked_app).insert_events(
+            [event(oid, 2), event(oid, 1)], tracking=Tracking(NAME, 2)
+        )
+
+    assert stored(tracked_app, oid) == [(1, b'{"x":1}')]
+    assert tracked_app.max_tracking_id(NAME) == 1
+
+
+def test_tracked_events_are_chained_and_wake_the_listeners(
+    tracked_app: TrackedContracts, pg_info: PostgresInfo
+) -> None:
+    """The hash chain's trigger fills each row; the NOTIFY wakes the relay's LISTEN."""
+    app_recorder = recorder(tracked_app)
+    datastore = app_recorder.datastore
+    with psycopg.connect(pg_info.dsn, autocommit=True) as listener:
+        listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(app_recorder.channel_name)))
+        oid = uuid4()
+        app_recorder.insert_events([event(oid, 1), event(oid, 2)], tracking=Tracking(NAME, 1))
+        woken = list(listener.notifies(timeout=10, stop_after=1))
+        hashes = listener.execute(
+            sql.SQL("SELECT chain_hash FROM {}.{} WHERE originator_id = %s").format(
+                sql.Identifier(datastore.schema), sql.Identifier(app_recorder.events_table_name)
+            ),
+            (oid,),
+        ).fetchall()
+    assert [n.channel for n in woken] == [app_recorder.channel_name]
+    assert len(hashes) == 2
+    assert all(row[0] is not None and len(row[0]) == 32 for row in hashes)
