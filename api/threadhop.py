@@ -9,7 +9,15 @@ a C `SimpleQueue` and one `call_soon_threadsafe`: about 0.01 ms (bench/api.py me
 
 The workers are daemon threads of the process, started on demand up to `MAX_WORKERS` (what
 anyio allows by default) and then kept waiting for work; every app in the process shares
-them. The function runs in a copy of the caller's context variables, as with anyio. If the
+them. Commands have workers of their own, at most `COMMAND_WORKERS` (`in_command_thread`):
+every command's insert takes the events table's lock, so a few commands in flight keep it
+busy (one committing, one inserting, one deciding), and each thread beyond that only adds a
+contender for the interpreter lock, which the event loop needs to answer. With eight
+commands in flight, four command threads served 0.80-0.92x the in-process rate where eight
+served 0.68-0.74x (bench/api.py, BENCHMARKS.md); queries keep their own workers, so a queue
+of commands never holds a read back.
+
+The function runs in a copy of the caller's context variables, as with anyio. If the
 awaiting request is cancelled, the function still runs to its end (a command is not
 interrupted half-way) and its outcome is dropped.
 """
@@ -32,6 +40,9 @@ T = TypeVar("T")
 
 MAX_WORKERS = 40
 """Threads at most (anyio's default); more jobs than that wait in the queue."""
+COMMAND_WORKERS = 4
+"""Threads at most for commands (see the module's docstring): 2 left the table lock idle
+between commits, 6 or more contended for the interpreter lock (bench/api.py)."""
 
 
 def _settle(future: asyncio.Future[T], result: T) -> None:
@@ -100,8 +111,15 @@ class ThreadHop:
 
 
 _HOP = ThreadHop()
+_COMMANDS = ThreadHop(COMMAND_WORKERS, name="api-command")
 
 
 async def in_thread(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """`function(*args, **kwargs)` run in one of the API's worker threads, awaited."""
     return await _HOP.run(function, *args, **kwargs)
+
+
+async def in_command_thread(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """`function(*args, **kwargs)` run in one of the command threads, awaited: a command's
+    work (its guard, its decision and save, what follows it)."""
+    return await _COMMANDS.run(function, *args, **kwargs)

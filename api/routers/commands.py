@@ -27,7 +27,7 @@ from api.idempotent import IDEMPOTENCY_KEY, Sent, send
 from api.problems import Problem
 from api.quick import json_answer, json_body, quick_route, sub_response
 from api.reading import NUMBER, Number
-from api.threadhop import in_thread
+from api.threadhop import in_command_thread
 from domain.contract.registry import COMMANDS
 from infra.inputs.commands import COMMAND_MODELS, to_command
 from infra.inputs.terms import ContractTermsInput
@@ -107,8 +107,8 @@ async def conclude(
     side: WriteSide,
     key: IdempotencyKey = None,
 ) -> dict[str, Any]:
-    sent = await in_thread(send, side, caller, request, key, "conclude", terms, None)
-    await in_thread(_keep_contact, request, terms)
+    sent = await in_command_thread(send, side, caller, request, key, "conclude", terms, None)
+    await in_command_thread(_keep_contact, request, terms)
     return _answer(sent, response)
 
 
@@ -142,9 +142,9 @@ def _route(name: str, model: type[BaseModel]) -> Callable[..., Awaitable[dict[st
         expected = int(if_match.strip('"')) if if_match else None
         command = to_command(command_class, body)
         if guard is not None:
-            await in_thread(guard, request, number, command)
+            await in_command_thread(guard, request, number, command)
         target = (number, expected)
-        sent = await in_thread(send, side, caller, request, key, name, command, target)
+        sent = await in_command_thread(send, side, caller, request, key, name, command, target)
         return _answer(sent, response)
 
     endpoint.__name__ = name

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
-from api.threadhop import ThreadHop, in_thread
+from api.threadhop import COMMAND_WORKERS, ThreadHop, in_command_thread, in_thread
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
@@ -86,3 +86,36 @@ def test_more_calls_than_workers_wait_for_one_and_all_complete() -> None:
     assert most == 2
     workers = [t for t in threading.enumerate() if t.name.startswith("small-")]
     assert len(workers) == 2
+
+
+def test_commands_run_on_their_own_few_workers_and_a_query_is_not_held_behind_them() -> None:
+    """At most COMMAND_WORKERS commands at once, in the command threads; while every one of
+    them is busy, a query's hop is answered by the other workers."""
+    inside, most = 0, 0
+    lock = threading.Lock()
+    release, all_busy = threading.Event(), threading.Event()
+
+    def command(n: int) -> tuple[int, str]:
+        nonlocal inside, most
+        with lock:
+            inside += 1
+            most = max(most, inside)
+            if inside == COMMAND_WORKERS:
+                all_busy.set()
+        release.wait(timeout=10)
+        with lock:
+            inside -= 1
+        return n, threading.current_thread().name
+
+    async def main() -> tuple[list[tuple[int, str]], str]:
+        calls = [asyncio.ensure_future(in_command_thread(command, n)) for n in range(9)]
+        await asyncio.get_running_loop().run_in_executor(None, all_busy.wait, 10)
+        query = await in_thread(lambda: threading.current_thread().name)
+        release.set()
+        return list(await asyncio.gather(*calls)), query
+
+    done, query = in_a_loop_of_its_own(main())
+    assert [n for n, _ in done] == list(range(9))
+    assert all(thread.startswith("api-command-") for _, thread in done)
+    assert most == COMMAND_WORKERS
+    assert query.startswith("api-worker-")
