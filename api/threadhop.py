@@ -13,9 +13,9 @@ them. Commands have workers of their own, at most `COMMAND_WORKERS` (`in_command
 every command's insert takes the events table's lock, so a few commands in flight keep it
 busy (one committing, one inserting, one deciding), and each thread beyond that only adds a
 contender for the interpreter lock, which the event loop needs to answer. With eight
-commands in flight, four command threads served 0.80-0.92x the in-process rate where eight
-served 0.68-0.74x (bench/api.py, BENCHMARKS.md); queries keep their own workers, so a queue
-of commands never holds a read back.
+commands in flight, four command threads served 0.77-0.93x the in-process rate where eight
+served 0.68-0.75x (medians of the rounds, bench/api.py, BENCHMARKS.md); queries keep their
+own workers, so a queue of commands never holds a read back.
 
 The function runs in a copy of the caller's context variables, as with anyio. If the
 awaiting request is cancelled, the function still runs to its end (a command is not
