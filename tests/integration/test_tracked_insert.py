@@ -9,13 +9,14 @@ from uuid import UUID, uuid4
 import psycopg
 import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent, Tracking
+from eventsourcing.postgres import PostgresFactory
 from psycopg import sql
 
 from consumers.base import tracking_name
+from consumers.tracking import TrackedContracts
 from infra.tracked_recorder import PublishableProcessRecorder
 
 if TYPE_CHECKING:
-    from consumers.tracking import TrackedContracts
     from infra.settings import PostgresInfo
 
 pytestmark = pytest.mark.integration
@@ -48,6 +49,28 @@ def test_events_and_their_position_are_stored_together(tracked_app: TrackedContr
     assert positions[-1] == tracked_app.recorder.max_notification_id()
     assert stored(tracked_app, oid) == [(1, b'{"x":1}'), (2, events[1].state)]
     assert tracked_app.max_tracking_id(NAME) == 7
+
+
+def test_a_save_is_one_call_of_the_prepared_function(pg_env: dict[str, str]) -> None:
+    """Not the library's pipelined path: the one pooled session holds the prepared call, and
+    the tracking-only save used it too (the session's statement was executed twice)."""
+    env = pg_env | {
+        PostgresFactory.POSTGRES_POOL_SIZE: "1",
+        PostgresFactory.POSTGRES_MAX_OVERFLOW: "0",
+    }
+    app = TrackedContracts(env=env)
+    try:
+        app.recorder.insert_events([event(uuid4(), 1)], tracking=Tracking(NAME, 1))
+        recorder(app).insert_tracking(Tracking(NAME, 2))
+        with recorder(app).datastore.get_connection() as conn:
+            rows = conn.execute(
+                "SELECT generic_plans + custom_plans FROM pg_prepared_statements"
+                " WHERE name LIKE 'lease_tracked_%'"
+            ).fetchall()
+    finally:
+        app.close()
+    assert len(rows) == 1
+    assert next(iter(rows[0].values())) == 2
 
 
 def test_a_position_alone_moves_on_and_stores_no_event(tracked_app: TrackedContracts) -> None:
