@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from bench import book_measure
 from bench.book import main
 from bench.book_report import FIGURES
 
@@ -26,10 +27,21 @@ def row(output: str, label: str) -> list[str]:
 
 
 def test_quick_book_reports_every_figure_and_a_verified_chain(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert main(["--quick", "--sizes", "12", "--loads", "30", "--out", str(tmp_path)]) == 0
+    dropped: list[bool] = []
+
+    def drop_os_cache() -> bool:  # the real one empties the whole machine's page cache
+        dropped.append(True)
+        return True
+
+    monkeypatch.setattr(book_measure, "drop_os_cache", drop_os_cache)
+    argv = ["--quick", "--sizes", "12", "--loads", "30", "--drop-os-cache"]
+    assert main([*argv, "--out", str(tmp_path)]) == 0
     output = capsys.readouterr().out
+
+    assert dropped == [True]
+    assert "cold loads, first touch (OS page cache dropped first): p50" in output
 
     assert "| figure | 12 contracts |" in output
     for figure in FIGURES:
