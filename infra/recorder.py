@@ -35,11 +35,13 @@ import weakref
 from typing import TYPE_CHECKING, Any
 
 import psycopg
+from eventsourcing.persistence import InterfaceError, OperationalError
 from eventsourcing.postgres import (
     PostgresAggregateRecorder,
     PostgresApplicationRecorder,
     PostgresFactory,
 )
+from eventsourcing.utils import retry
 from psycopg import pq
 from psycopg.sql import SQL, Composed, Identifier, Literal
 
@@ -141,7 +143,35 @@ class OneAtATime(QuickSelects, TablesOneAtATime, PostgresApplicationRecorder):
 
 
 class SnapshotsOneAtATime(QuickSelects, TablesOneAtATime, PostgresAggregateRecorder):
-    """The snapshots' recorder, its table created in one process at a time."""
+    """The snapshots' recorder, its table created in one process at a time; one snapshot
+    (what a command takes) is inserted by a prepared statement, its state sent as binary.
+    The library sends it as an array of a composite type, rendered and escaped in Python:
+    a quarter of a millisecond of client CPU for a 7 KB snapshot (issue 14)."""
+
+    def __init__(
+        self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
+    ) -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        insert = SQL(
+            "INSERT INTO {}.{} (originator_id, originator_version, topic, state)"
+            " VALUES ($1, $2, $3, $4) RETURNING originator_version"
+        ).format(Identifier(datastore.schema), Identifier(self.events_table_name))
+        name = f"lease_snapshot_{self.events_table_name}"[:58]
+        self._one = PreparedCall(name, insert, one_event)
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        if len(stored_events) != 1 or self.datastore.enable_db_functions:
+            ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+            return ids
+        self._insert_one(stored_events)
+        return None
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)  # as the library's
+    def _insert_one(self, stored_events: Sequence[StoredEvent]) -> None:
+        with self.datastore.get_connection() as conn:
+            self._one.call(conn, stored_events)
 
 
 class Factory(PostgresFactory):
