@@ -33,6 +33,19 @@ def app(pg_env: dict[str, str]) -> Iterator[ContractsApplication]:
 
 
 @pytest.fixture
+def one_connection(pg_env: dict[str, str]) -> Iterator[ContractsApplication]:
+    """The application with a pool of one connection: every statement uses the same
+    session, so its prepared statements are the ones the recorders used."""
+    env = pg_env | {
+        PostgresFactory.POSTGRES_POOL_SIZE: "1",
+        PostgresFactory.POSTGRES_MAX_OVERFLOW: "0",
+    }
+    application = ContractsApplication(env=env)
+    yield application
+    application.close()
+
+
+@pytest.fixture
 def tracked_app(pg_env: dict[str, str]) -> Iterator[TrackedContracts]:
     """The consumers' application on the test's schema: contracts with Kafka tracking."""
     application = TrackedContracts(env=pg_env)

@@ -8,29 +8,14 @@ from uuid import uuid4
 import psycopg
 import pytest
 from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
-from eventsourcing.postgres import PostgresFactory
 
 from domain.application import ContractsApplication
 from infra.recorder import OneTripApplicationRecorder
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from infra.settings import PostgresInfo
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def one_connection(pg_env: dict[str, str]) -> Iterator[ContractsApplication]:
-    """The application with a pool of one connection: every insert uses the same session."""
-    env = pg_env | {
-        PostgresFactory.POSTGRES_POOL_SIZE: "1",
-        PostgresFactory.POSTGRES_MAX_OVERFLOW: "0",
-    }
-    application = ContractsApplication(env=env)
-    yield application
-    application.close()
 
 
 def recorder(app: ContractsApplication) -> OneTripApplicationRecorder:

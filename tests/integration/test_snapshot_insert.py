@@ -4,13 +4,11 @@ as the library stores it, refused as the library refuses a version stored alread
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
 from uuid import UUID, uuid4
 
 import pytest
 from eventsourcing.application import project_aggregate
 from eventsourcing.persistence import IntegrityError, StoredEvent
-from eventsourcing.postgres import PostgresFactory
 
 from domain.application import SNAPSHOT_INTERVAL, ContractsApplication
 from domain.contract import Contract
@@ -18,26 +16,11 @@ from domain.contract.incidents import ReportOdometer
 from infra.recorder import SnapshotsOneAtATime
 from tests.factories import ctx, part_paid_in, run_days
 
-if TYPE_CHECKING:
-    from collections.abc import Iterator
-
 pytestmark = pytest.mark.integration
 
 STATE = b'{"status":"ACTIVE","note":"\xc3\xa9 \\u0000 \x00\xff"}'
 """Any bytes: the state goes as binary, not through a text escape."""
 LAST_DAY = date(2028, 3, 31)
-
-
-@pytest.fixture
-def app(pg_env: dict[str, str]) -> Iterator[ContractsApplication]:
-    """One pooled connection, so its session's prepared statements are the ones used."""
-    env = pg_env | {
-        PostgresFactory.POSTGRES_POOL_SIZE: "1",
-        PostgresFactory.POSTGRES_MAX_OVERFLOW: "0",
-    }
-    application = ContractsApplication(env=env)
-    yield application
-    application.close()
 
 
 def recorder(app: ContractsApplication) -> SnapshotsOneAtATime:
@@ -64,50 +47,54 @@ def prepared_runs(app: ContractsApplication) -> list[int]:
     return [row["runs"] for row in rows]
 
 
-def test_a_snapshot_is_one_run_of_the_prepared_insert(app: ContractsApplication) -> None:
+def test_a_snapshot_is_one_run_of_the_prepared_insert(
+    one_connection: ContractsApplication,
+) -> None:
     oid = uuid4()
 
-    assert recorder(app).insert_events([snapshot(oid, 20)]) is None
-    recorder(app).insert_events([snapshot(oid, 40, b"{}")])
+    assert recorder(one_connection).insert_events([snapshot(oid, 20)]) is None
+    recorder(one_connection).insert_events([snapshot(oid, 40, b"{}")])
 
-    assert stored(app, oid) == [(20, STATE), (40, b"{}")]
-    assert prepared_runs(app) == [2]
+    assert stored(one_connection, oid) == [(20, STATE), (40, b"{}")]
+    assert prepared_runs(one_connection) == [2]
 
 
 def test_a_version_stored_already_is_refused_and_the_first_kept(
-    app: ContractsApplication,
+    one_connection: ContractsApplication,
 ) -> None:
     oid = uuid4()
-    recorder(app).insert_events([snapshot(oid, 20)])
+    recorder(one_connection).insert_events([snapshot(oid, 20)])
 
     with pytest.raises(IntegrityError):
-        recorder(app).insert_events([snapshot(oid, 20, b"{}")])
+        recorder(one_connection).insert_events([snapshot(oid, 20, b"{}")])
 
-    assert stored(app, oid) == [(20, STATE)]
+    assert stored(one_connection, oid) == [(20, STATE)]
 
 
-def test_several_snapshots_at_once_are_the_library_s_insert(app: ContractsApplication) -> None:
+def test_several_snapshots_at_once_are_the_library_s_insert(
+    one_connection: ContractsApplication,
+) -> None:
     oid = uuid4()
 
-    recorder(app).insert_events([snapshot(oid, 20), snapshot(oid, 40)])
+    recorder(one_connection).insert_events([snapshot(oid, 20), snapshot(oid, 40)])
 
-    assert stored(app, oid) == [(20, STATE), (40, STATE)]
-    assert prepared_runs(app) == []
+    assert stored(one_connection, oid) == [(20, STATE), (40, STATE)]
+    assert prepared_runs(one_connection) == []
 
 
 def test_each_snapshot_a_command_stored_is_the_contract_at_its_version(
-    app: ContractsApplication,
+    one_connection: ContractsApplication,
 ) -> None:
-    number = part_paid_in(app, date(2024, 5, 1))
-    app.decide(number, lambda c: run_days(c, date(2024, 5, 2), LAST_DAY))
+    number = part_paid_in(one_connection, date(2024, 5, 1))
+    one_connection.decide(number, lambda c: run_days(c, date(2024, 5, 2), LAST_DAY))
     for km in range(SNAPSHOT_INTERVAL + 1):  # one event a command: a snapshot at a multiple
-        app.execute(number, ReportOdometer(odometer=70_000 + km), ctx(LAST_DAY))
+        one_connection.execute(number, ReportOdometer(odometer=70_000 + km), ctx(LAST_DAY))
     contract_id = Contract.create_id(number)
 
-    assert app.snapshots is not None
-    snapshots = list(app.snapshots.get(contract_id))
+    assert one_connection.snapshots is not None
+    snapshots = list(one_connection.snapshots.get(contract_id))
     assert any(s.originator_version % SNAPSHOT_INTERVAL == 0 for s in snapshots)
-    assert prepared_runs(app) == [len(snapshots)]
+    assert prepared_runs(one_connection) == [len(snapshots)]
     for taken in snapshots:
-        events = app.events.get(contract_id, lte=taken.originator_version)
+        events = one_connection.events.get(contract_id, lte=taken.originator_version)
         assert project_aggregate(None, [taken]) == project_aggregate(None, events)
