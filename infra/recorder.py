@@ -162,7 +162,7 @@ class SnapshotsOneAtATime(QuickSelects, TablesOneAtATime, PostgresAggregateRecor
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        if len(stored_events) != 1 or self.datastore.enable_db_functions:
+        if len(stored_events) != 1:
             ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
             return ids
         self._insert_one(stored_events)
