@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
@@ -41,7 +45,7 @@ class Money:
         return cls(ZERO)
 
     def rounded(self) -> Money:
-        return Money(round2(self.amount))
+        return _exact(round2(self.amount))
 
     def _check(self, other: Money) -> None:
         if not isinstance(other, Money):
@@ -50,12 +54,14 @@ class Money:
             raise ValueError(f"currency mismatch: {self.currency} vs {other.currency}")
 
     def __add__(self, other: Money) -> Money:
-        self._check(other)
-        return Money(self.amount + other.amount)
+        if type(other) is not Money:
+            self._check(other)
+        return _exact(self.amount + other.amount)
 
     def __sub__(self, other: Money) -> Money:
-        self._check(other)
-        return Money(self.amount - other.amount)
+        if type(other) is not Money:
+            self._check(other)
+        return _exact(self.amount - other.amount)
 
     def __mul__(self, factor: Decimal | int) -> Money:
         if isinstance(factor, Money | float):
@@ -65,7 +71,7 @@ class Money:
     __rmul__ = __mul__
 
     def __neg__(self) -> Money:
-        return Money(-self.amount)
+        return _exact(-self.amount)
 
     def __lt__(self, other: Money) -> bool:
         self._check(other)
@@ -104,9 +110,26 @@ def money_max(a: Money, b: Money) -> Money:
     return max(a, b)
 
 
+_SET_AMOUNT: Callable[[Money, Decimal], None] = Money.__dict__["amount"].__set__
+_SET_CURRENCY: Callable[[Money, str], None] = Money.__dict__["currency"].__set__
+
+
+def _exact(amount: Decimal) -> Money:
+    """The Money of a Decimal that arithmetic on Money gave, built without `__post_init__`:
+    it is a Decimal, finite (the default context raises on an overflow) and in EUR, since
+    both operands were. Half the cost of `Money(...)`, which sums over a ledger pay for."""
+    money = object.__new__(Money)
+    _SET_AMOUNT(money, amount)
+    _SET_CURRENCY(money, "EUR")
+    return money
+
+
 def total(items: list[Money] | tuple[Money, ...]) -> Money:
-    """Sum of Money lines (an empty sum is zero)."""
-    result = Money.zero()
+    """Sum of Money lines (an empty sum is zero): the same additions, in the same order, as
+    adding the lines one by one, without a Money for each partial sum."""
+    amount = ZERO
     for item in items:
-        result = result + item
-    return result
+        if type(item) is not Money:
+            Money.zero()._check(item)  # raises, naming the type
+        amount = amount + item.amount
+    return _exact(amount)

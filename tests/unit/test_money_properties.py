@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -28,6 +31,9 @@ from domain.money_rules import (
     remaining_capital,
 )
 from domain.values import Bucket
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 CENT = Decimal("0.01")
 
@@ -191,3 +197,41 @@ def test_0_5_working_day_functions_return_working_days(day: date, n: int) -> Non
     else:
         assert is_working_day(shifted)
         assert (shifted - day).days >= n
+
+
+any_places = st.decimals(
+    min_value=Decimal(-100000), max_value=Decimal(100000), allow_nan=False, allow_infinity=False
+)
+
+
+@given(st.lists(any_places, max_size=30))
+def test_0_5_sums_are_the_exact_decimals_of_checked_money(amounts: list[Decimal]) -> None:
+    """`total`, `+`, `-`, unary `-` and `rounded` build their results without the checks of
+    `Money(...)`: each must be the Money those checks give for the same Decimal, digit for
+    digit (the stored form writes the exponent: 1.5 and 1.50 are different bytes)."""
+    items = [Money(a) for a in amounts]
+    expected = Decimal(0)
+    for amount in amounts:
+        expected = expected + amount
+    summed = total(items)
+    assert repr(summed) == repr(Money(expected))
+    assert type(summed) is Money
+    for x, y in itertools.pairwise(items):
+        assert repr(x + y) == repr(Money(x.amount + y.amount))
+        assert repr(x - y) == repr(Money(x.amount - y.amount))
+    for x in items:
+        assert repr(-x) == repr(Money(-x.amount))
+        assert repr(x.rounded()) == repr(Money(round2(x.amount)))
+
+
+@pytest.mark.parametrize("wrong", [1, Decimal(1), 1.0])
+@pytest.mark.parametrize(
+    "combine",
+    [lambda m, w: m + w, lambda m, w: m - w, lambda m, w: total([m, w])],
+    ids=["add", "subtract", "total"],
+)
+def test_0_5_money_refuses_what_is_not_money(
+    wrong: object, combine: Callable[[Money, object], Money]
+) -> None:
+    with pytest.raises(TypeError, match=type(wrong).__name__):
+        combine(Money(Decimal(1)), wrong)
