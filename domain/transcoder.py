@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, Transcoding
 
-from domain.codecs import DateAsISO
+from domain.codecs import ENUM_VALUE, DateAsISO, EnumAsValue
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -30,8 +30,9 @@ if TYPE_CHECKING:
 PLAIN_ENCODE: dict[type[Transcoding], Callable[[Any], Any]] = {
     DateAsISO: date.isoformat,
     DatetimeAsISO: datetime.isoformat,
+    EnumAsValue: ENUM_VALUE,
 }
-"""Transcodings whose `encode` only calls one method of the value: that method, unwrapped."""
+"""Transcodings whose `encode` is one call on the value: that call, unwrapped (all in C)."""
 
 
 def tagger(transcoding: Transcoding) -> Tagger:
