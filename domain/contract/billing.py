@@ -105,20 +105,21 @@ def due_periods(c: Contract, today: date) -> list[date]:
 def run_billing(c: Contract, ctx: Ctx) -> None:
     """The scheduled billing run: invoice every period that has started (M-02)."""
     for period_start in due_periods(c, ctx.on):
-        invoice_period(c, ctx, period_start)
+        _invoice(c, ctx, period_start)
 
 
 def invoice_period(c: Contract, ctx: Ctx, period_start: date) -> None:
-    """M-02..M-04: invoice one calendar period in advance; refuses a second invoice.
-
-    A running contract is billed for whole periods (the end credits what follows, M-04); a
-    period billed after the end stops at the billing end (A-16).
-    """
+    """M-02..M-04: invoice one calendar period in advance; refuses a second invoice."""
     require(is_billable(c), "M-02", f"no instalments are billed in state {c.status.value}")
     require(
         period_start not in c.invoiced_periods, "M-02", f"period {period_start} already invoiced"
     )
     require(period_start in due_periods(c, ctx.on), "L-37", f"period {period_start} is not due")
+    _invoice(c, ctx, period_start)
+
+
+def _invoice(c: Contract, ctx: Ctx, period_start: date) -> None:
+    """Invoice a due period: a whole one while running (M-04), to the billing end after (A-16)."""
     end = billing_end(c)
     assert c.start_date is not None and end is not None  # guaranteed by due_periods  # noqa: PT018
     first, last = billing_period(period_start, c.terms.instalment_frequency)
