@@ -93,6 +93,10 @@ class Command:
         for name, bounds in bounded_fields(type(self)):
             check(name, getattr(self, name), bounds)
 
+    def facts(self) -> dict[str, Any]:
+        """The command's fields by name: what its handler is called with."""
+        return {name: getattr(self, name) for name, _ in bounded_fields(type(self))}
+
 
 def bounded_fields(cls: type[Command]) -> tuple[tuple[str, Bounds], ...]:
     """A command class's field names with their bounds, read once per class."""

@@ -13,8 +13,7 @@ the decision, and the application stores them before it tells the caller of the 
 
 from __future__ import annotations
 
-from dataclasses import fields
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from domain.contract import (
     adjustments,
@@ -120,8 +119,7 @@ def other_contract(command: Command) -> str | None:
 
 def execute_on_two(c: Contract, other: Contract, command: Command, ctx: Ctx) -> None:
     """Decide a two-contract command on `c` and `other`: events on both, or a refusal."""
-    facts: dict[str, Any] = {f.name: getattr(command, f.name) for f in fields(command)}
-    TWO_CONTRACT_HANDLERS[type(command)](c, other, ctx, **facts)
+    TWO_CONTRACT_HANDLERS[type(command)](c, other, ctx, **command.facts())
 
 
 def command_class(name: str) -> type[Command]:
@@ -132,8 +130,7 @@ def command_class(name: str) -> type[Command]:
 def execute(contract: Contract, command: Command, ctx: Ctx) -> RecordedRefusalError | None:
     """Decide `command` on `contract`: its handler records events or raises a refusal; a
     refusal recorded as an event is returned (with its events pending on `contract`)."""
-    facts: dict[str, Any] = {f.name: getattr(command, f.name) for f in fields(command)}
-    return HANDLERS[type(command)](contract, ctx, **facts)
+    return HANDLERS[type(command)](contract, ctx, **command.facts())
 
 
 VEHICLE_TRANSFER = ("buyout", "purchaseoption", "ownershiptransfer", "transfertocustomer")

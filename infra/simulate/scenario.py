@@ -10,7 +10,7 @@ numbers counted from 1 as SCENARIOS.md counts them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import pairwise
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, cast
@@ -161,7 +161,7 @@ def _step(index: int, model: StepBase) -> Step:
             command = to_command(cls, model)
         except CommandInputError as exc:
             raise ScenarioError(f"steps[{index}].{exc}") from None
-        args = {f.name: getattr(command, f.name) for f in fields(command)}
+        args = command.facts()
     on = cast("date", model.on)  # a BusinessDate is read into a date
     return Step(index, on, model.do, args, model.expect_refusal)
 
