@@ -244,8 +244,8 @@ def _charge_interest(c: Contract, ctx: Ctx, paid: tuple[Allocation, ...], paymen
 
 def set_off_credits(c: Contract, ctx: Ctx) -> None:
     """M-09 / A-11: what the Lessor owes (credit notes, overpayments) settles what is open."""
-    items = c.open_items()
     owed = _owed_to_customer(c)
+    items = c.open_items() if owed else []  # most days the Lessor owes nothing
     if not items or not owed:
         return
     usable = min(total([amount for _, amount in owed]), total([i.open for i in items]))
@@ -268,7 +268,7 @@ def _owed_to_customer(c: Contract) -> list[tuple[str, Money]]:
     owed = [
         (r.receivable_id, r.open)
         for r in c.receivables.values()
-        if r.is_credit and r.open.is_positive
+        if r.open.is_positive and r.is_credit  # most are settled: one test
     ]
     if c.credit_balance.is_positive:
         owed.append((CREDIT_BALANCE, c.credit_balance))

@@ -78,7 +78,7 @@ def apply_article_18(c: Contract, ctx: Ctx) -> None:
 
 def bill(c: Contract, ctx: Ctx) -> None:
     """The scheduler's billing for one contract on `ctx.on`."""
-    before = set(c.receivables)
+    before = len(c.receivables)
     billing.run_billing(c, ctx)
     fuel.invoice_fuel_provisions(c, ctx)
     supplier_compensation.credit_spread_shares(c, ctx, before)  # M-05 SPREAD

@@ -17,6 +17,7 @@ recorded in the state (`compensation_shares`); crediting them at the end is not 
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, ClassVar
@@ -127,14 +128,13 @@ def _credited_shares(c: Contract) -> int:
     return sum(1 for r in c.receivables.values() if r.category == SPREAD_REASON)
 
 
-def credit_spread_shares(c: Contract, ctx: Ctx, before: set[str]) -> None:
+def credit_spread_shares(c: Contract, ctx: Ctx, before: int) -> None:
     """M-05 SPREAD: credit the next pending share on each instalment invoice issued since
-    `before` (the receivable ids before the billing run), against that invoice."""
-    issued = [
-        r
-        for rid, r in c.receivables.items()
-        if rid not in before and r.kind is ReceivableKind.INVOICE
-    ]
+    the contract had `before` documents (documents are only ever added), against it."""
+    if not c.compensation_shares:  # most contracts: nothing spread
+        return
+    since = itertools.islice(c.receivables.values(), before, None)
+    issued = [r for r in since if r.kind is ReceivableKind.INVOICE]
     for invoice in issued:
         done = _credited_shares(c)
         if done >= len(c.compensation_shares):
