@@ -3,8 +3,9 @@
 The library's `JSONTranscoder` builds a new C encoder for every event it encodes
 (`json.JSONEncoder.encode` makes one per call) and finds each date and amount's transcoding
 through a method that raises on a miss. This one makes the C encoder once, with the same
-separators and string escaping, and keeps one tagging function per registered type. The bytes
-are the same (tests/unit/test_stored_bytes.py pins them): `json` writes the same document
+separators and string escaping, and keeps each registered type's name and encoding function,
+called in C where the encoding is one method of the value (dates, enums). The bytes are the
+same (tests/unit/test_stored_bytes.py pins them): `json` writes the same document
 whichever of its encoders runs it, and each tagged value is the `{"_type_", "_data_"}` pair
 the library writes. Decoding is the library's.
 
@@ -24,7 +25,6 @@ from domain.codecs import ENUM_VALUE, DateAsISO, EnumAsValue
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    Tagger = Callable[[Any], dict[str, Any]]
     OneShot = Callable[[Any, int], tuple[str, ...]]
 
 PLAIN_ENCODE: dict[type[Transcoding], Callable[[Any], Any]] = {
@@ -35,23 +35,13 @@ PLAIN_ENCODE: dict[type[Transcoding], Callable[[Any], Any]] = {
 """Transcodings whose `encode` is one call on the value: that call, unwrapped (all in C)."""
 
 
-def tagger(transcoding: Transcoding) -> Tagger:
-    """The library's tagged form of a value of the transcoding's type."""
-    name = transcoding.name
-    encode = PLAIN_ENCODE.get(type(transcoding), transcoding.encode)
-
-    def tag(obj: Any) -> dict[str, Any]:
-        return {"_type_": name, "_data_": encode(obj)}
-
-    return tag
-
-
 class ContractsTranscoder(JSONTranscoder):
-    """`JSONTranscoder` with one C encoder for its lifetime and a tagger per type."""
+    """`JSONTranscoder` with one C encoder for its lifetime and, per type, the name and the
+    function its tagged form is made of."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.taggers: dict[type, Tagger] = {}
+        self.tags: dict[type, tuple[str, Callable[[Any], Any]]] = {}
         make: Callable[..., OneShot] | None = getattr(json_encoder, "c_make_encoder", None)
         # What `json.JSONEncoder.iterencode` passes for separators=(",", ":") and
         # ensure_ascii=False: no markers (no circular check), default, string encoder, no
@@ -62,7 +52,8 @@ class ContractsTranscoder(JSONTranscoder):
 
     def register(self, transcoding: Transcoding) -> None:
         super().register(transcoding)
-        self.taggers[transcoding.type] = tagger(transcoding)
+        encode = PLAIN_ENCODE.get(type(transcoding), transcoding.encode)
+        self.tags[transcoding.type] = (transcoding.name, encode)
 
     def encode(self, obj: Any) -> bytes:
         if self.one_shot is None or not isinstance(obj, dict):  # pragma: no cover - no C json
@@ -70,7 +61,9 @@ class ContractsTranscoder(JSONTranscoder):
         return "".join(self.one_shot(obj, 0)).encode("utf8")
 
     def _tag(self, obj: Any) -> dict[str, Any]:
-        tag = self.taggers.get(type(obj))
-        if tag is None:
+        """The library's tagged form of a value (one Python call: an event has eight)."""
+        found = self.tags.get(type(obj))
+        if found is None:
             return self._encode_obj(obj)  # raises the library's error
-        return tag(obj)
+        name, encode = found
+        return {"_type_": name, "_data_": encode(obj)}
