@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import logging
 from typing import TYPE_CHECKING, cast
-from uuid import UUID
 
 from eventsourcing.application import ProcessingEvent
 from eventsourcing.persistence import IntegrityError, ProcessRecorder
@@ -35,6 +34,7 @@ from domain.errors import ConcurrencyConflictError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from uuid import UUID
 
     from eventsourcing.persistence import Tracking
     from eventsourcing.postgres import PostgresProcessRecorder
@@ -120,7 +120,7 @@ class TrackedContracts(ContractsApplication):
     def record_tracking(self, tracking: Tracking) -> None:
         """Record a position with no events (a message ignored or dead-lettered)."""
         try:
-            self._record(ProcessingEvent[UUID](tracking))
+            self._record(ProcessingEvent(tracking))
         except IntegrityError:
             raise AlreadyProcessedError(tracking.application_name) from None
 
@@ -189,7 +189,7 @@ class TrackedContracts(ContractsApplication):
 
     def _save_tracked(self, contract: Contract, tracking: Tracking) -> CommandResult:
         """`_save` with `ProcessingEvent(tracking)`: events and tracking in one transaction."""
-        processing = ProcessingEvent[UUID](tracking)
+        processing: ProcessingEvent[UUID] = ProcessingEvent(tracking)
         processing.events.extend(contract.collect_events())
         processing.aggregates[contract.id] = contract
         try:
