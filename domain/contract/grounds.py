@@ -119,12 +119,16 @@ def _detect_uninsured(c: Contract, ctx: Ctx) -> None:
     """T-18.3-x: a lapse not replaced in time (D-17); T-10.6: also Protection ended with no
     own insurance by the day its cover ended (D-18)."""
     lapsed = cover.lapsed_unreplaced(c)
+    if not lapsed:  # most days
+        return
     protection = any(cover.protection_ended(c, lapse_id) for lapse_id in lapsed)
     rules = ["T-18.3-x", "D-17", *(["T-10.6", "D-18"] if protection else [])]
     _detect(c, ctx, "18.3(x)", lapsed, rules)
 
 
 def _detect(c: Contract, ctx: Ctx, ground: str, evidence: list[str], rules: list[str]) -> None:
+    if not evidence:  # most days: nothing to detect
+        return
     known = {e for g in c.grounds.values() if g.ground == ground for e in g.evidence}
     fresh = [e for e in evidence if e not in known]
     if not fresh:
