@@ -31,7 +31,7 @@ from domain.policy import STANDARD_POLICY, LessorPolicy
 from domain.values import ContractStatus, GroundStatus
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
     from datetime import date
 
     from domain.contract.state import (
@@ -212,15 +212,24 @@ class Contract(SnapshotUpcasts, Aggregate):
     def emit(
         self, event_class: type[ContractEvent], ctx: Ctx, rule_ids: Iterable[str], **fields: Any
     ) -> None:
-        """Trigger an event with the envelope of `ctx` (business date, actor, causation)."""
-        self.trigger_event(
-            event_class,
+        """Trigger an event with the envelope of `ctx` (business date, actor, causation).
+
+        What the library's `trigger_event` does (the next version, a timestamp, mutate,
+        pending), built in one call: its copying of the arguments and its per-call topic
+        check (contract events register their topics when defined) were a third of it."""
+        construct: Callable[..., ContractEvent] = event_class  # a dataclass at run time
+        event = construct(
+            originator_id=self.id,
+            originator_version=self.version + 1,
+            timestamp=event_class.create_timestamp(),
             occurred_on=ctx.on,
             actor=ctx.actor,
             rule_ids=list(rule_ids),
             causation_id=ctx.causation_id,
             **fields,
         )
+        event.mutate(self)
+        self.pending_events.append(event)
 
     def issue(
         self, event_class: type[ContractEvent], ctx: Ctx, rule_ids: Iterable[str], **fields: Any
