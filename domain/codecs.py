@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import fields
 from datetime import date
-from decimal import Decimal
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -21,7 +20,7 @@ from domain.contract.state import (
     Receivable,
     Theft,
 )
-from domain.money import Money
+from domain.money import Money, parsed
 from domain.terms import ContractTerms
 from domain.values import (
     Bucket,
@@ -60,7 +59,7 @@ class MoneyAsStr(Transcoding):
         return format(obj.amount, "f")
 
     def decode(self, data: str) -> Money:
-        return Money(Decimal(data))
+        return parsed(data)
 
 
 class TermsAsDict(Transcoding):
@@ -113,17 +112,13 @@ class Convert(NamedTuple):
     decode: Callable[[Any], Any]
 
 
-def as_transcoded(transcoding: Transcoding) -> Convert:
-    """A field converted as `transcoding` converts its type, without the tagging dict."""
-    return Convert(transcoding.encode, transcoding.decode)
-
-
 ENUM_VALUE: Callable[[Enum], Any] = attrgetter("_value_")
 """An enum member's value read in C: `.value` is a Python property, a call per read."""
 AS_DATE = Convert(date.isoformat, date.fromisoformat)
 """What DateAsISO writes and reads, through the C methods themselves: no Python call per
 date field (a snapshot's documents hold four each)."""
-AS_MONEY = as_transcoded(MoneyAsStr())
+AS_MONEY = Convert(MoneyAsStr().encode, parsed)
+"""What MoneyAsStr writes and reads; read by `parsed`, checked as `Money(...)` checks."""
 
 
 def as_enum(enum_type: type[Enum]) -> Convert:

@@ -13,6 +13,14 @@ CENT = Decimal("0.01")
 ZERO = Decimal(0)
 
 
+def check_amount(amount: object) -> None:
+    """What an amount of Money must be: a finite Decimal."""
+    if not isinstance(amount, Decimal):
+        raise TypeError(f"Money.amount must be Decimal, got {type(amount).__name__}")
+    if not amount.is_finite():
+        raise ValueError("Money.amount must be finite")
+
+
 def round2(value: Decimal) -> Decimal:
     """Round a charge or credit line to cents, half away from zero (RULES 0.5)."""
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
@@ -26,10 +34,7 @@ class Money:
     currency: str = "EUR"
 
     def __post_init__(self) -> None:
-        if not isinstance(self.amount, Decimal):
-            raise TypeError(f"Money.amount must be Decimal, got {type(self.amount).__name__}")
-        if not self.amount.is_finite():
-            raise ValueError("Money.amount must be finite")
+        check_amount(self.amount)
         if self.currency != "EUR":
             raise ValueError(f"Money.currency must be EUR, got {self.currency!r}")
 
@@ -122,6 +127,15 @@ def _exact(amount: Decimal) -> Money:
     _SET_AMOUNT(money, amount)
     _SET_CURRENCY(money, "EUR")
     return money
+
+
+def parsed(text: str) -> Money:
+    """The Money a decimal string stands for (a stored amount), checked as `Money(...)` checks
+    it but built as arithmetic builds its results: a snapshot's documents hold a hundred."""
+    amount = Decimal(text)
+    if not amount.is_finite():
+        check_amount(amount)  # raises
+    return _exact(amount)
 
 
 def total(items: list[Money] | tuple[Money, ...]) -> Money:

@@ -21,7 +21,7 @@ from domain.calendar import (
     roll_forward,
 )
 from domain.end_money import early_termination_fee
-from domain.money import Money, round2, total
+from domain.money import Money, parsed, round2, total
 from domain.money_rules import (
     EARLY_TERMINATION_FEE_RATE_MAX,
     OpenItem,
@@ -235,3 +235,15 @@ def test_0_5_money_refuses_what_is_not_money(
 ) -> None:
     with pytest.raises(TypeError, match=type(wrong).__name__):
         combine(Money(Decimal(1)), wrong)
+
+
+@given(any_places)
+def test_0_5_a_stored_amount_reads_back_digit_for_digit(amount: Decimal) -> None:
+    text = format(amount, "f")
+    assert repr(parsed(text)) == repr(Money(Decimal(text)))
+
+
+@pytest.mark.parametrize("text", ["NaN", "sNaN", "Infinity", "-Infinity"])
+def test_0_5_a_stored_amount_must_be_finite(text: str) -> None:
+    with pytest.raises(ValueError, match="finite"):
+        parsed(text)
