@@ -66,3 +66,38 @@ def test_an_unregistered_type_is_refused_as_the_library_refuses_it() -> None:
     _, ours = both()
     with pytest.raises(TranscodingNotRegisteredError, match="complex"):
         ours.encode({"value": complex(1, 2)})
+
+
+STORED: list[bytes] = [
+    b'{"_type_":"date_iso","_data_":"2024-03-12"}',
+    b'{"at":{"_type_":"datetime_iso","_data_":"2026-12-02T16:01:56.663296+00:00"}}',
+    b'{"m":{"_type_":"money","_data_":"1.10"},"n":{"_type_":"money","_data_":"-0.00"}}',
+    b'{"s":{"_type_":"ContractStatus","_data_":"ACTIVE"},"d":{"_type_":"decimal_str","_data_":"1.10"}}',
+    b'{"_type_":"date_iso","other":"2024-03-12"}',
+    b'{"_data_":"x","other":1}',
+    b'{"a":1,"b":2}',
+    b'{"_type_":"date_iso","_data_":"2024-03-12","third":1}',
+    (
+        b'[{"_type_":"receivable_row","_data_":["R0001","INVOICE","INSTALMENT","INSTALMENT",'
+        b'"2024-03-12","2024-03-12","419.35","0.00",["M-03"],null,null,null,null,null,false]}]'
+    ),
+]
+
+
+@pytest.mark.parametrize("stored", STORED)
+def test_reading_is_the_library_s(stored: bytes) -> None:
+    """Each object read as the library reads it, to the digit (repr: 1.10 stays 1.10)."""
+    library, ours = both()
+    assert repr(ours.decode(stored)) == repr(library.decode(stored))
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [b'{"_type_":"unknown","_data_":1}', b'{"_type_":"money","_data_":"NaN"}'],
+)
+def test_a_tag_the_library_refuses_is_refused_alike(stored: bytes) -> None:
+    library, ours = both()
+    with pytest.raises(Exception) as theirs:
+        library.decode(stored)
+    with pytest.raises(type(theirs.value)):
+        ours.decode(stored)
