@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -10,7 +11,7 @@ from domain.errors import TermsError
 from domain.fuel_money import FuelInputs
 from domain.fuel_terms import parse_fuel_provision, validate_fuel_inputs
 from domain.km_cap import km_cap, km_cap_defaulted, own_cap
-from domain.money import Money
+from domain.money import Money, parsed
 from domain.terms_fields import (
     bool_field,
     instant_field,
@@ -280,14 +281,13 @@ class ContractTerms:
     def from_flat(cls, data: dict[str, Any]) -> ContractTerms:
         """Rebuild from `to_dict()` output (stored events and snapshots)."""
         kwargs = dict(data)
-        for f in fields(cls):
-            value = kwargs.get(f.name)
-            if value is None:
-                continue
-            if "Money" in str(f.type) and f.name != "instalment_components":
-                kwargs[f.name] = Money(Decimal(value))
-            elif f.type == "Decimal":
-                kwargs[f.name] = Decimal(value)
+        amounts, decimals = _stored_kinds()
+        for name in amounts:
+            if (value := kwargs.get(name)) is not None:
+                kwargs[name] = parsed(value)
+        for name in decimals:
+            if (value := kwargs.get(name)) is not None:
+                kwargs[name] = Decimal(value)
         kwargs["fuel_type"] = FuelType(kwargs["fuel_type"])
         kwargs["instalment_frequency"] = Frequency(kwargs["instalment_frequency"])
         kwargs["insurance_mode"] = InsuranceMode(kwargs["insurance_mode"])
@@ -296,6 +296,16 @@ class ContractTerms:
             (service, Money(Decimal(amount))) for service, amount in components.items()
         )
         return cls(**kwargs)
+
+
+@functools.cache
+def _stored_kinds() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The terms' Money fields (but the components, a dict) and Decimal fields, read once:
+    `from_flat` runs for every snapshot a load reads."""
+    found = fields(ContractTerms)
+    amounts = [f.name for f in found if "Money" in str(f.type)]
+    decimals = [f.name for f in found if f.type == "Decimal"]
+    return tuple(n for n in amounts if n != "instalment_components"), tuple(decimals)
 
 
 def _section(data: dict[str, Any], name: str) -> dict[str, Any]:
