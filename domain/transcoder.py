@@ -1,14 +1,21 @@
 """The contracts' JSON transcoder: the library's format, written and read with less work.
 
-The library's `JSONTranscoder` builds a new C encoder for every event it encodes
-(`json.JSONEncoder.encode` makes one per call) and finds each date and amount's transcoding
-through a method that raises on a miss. This one makes the C encoder once, with the same
-separators and string escaping, and keeps each registered type's name and encoding function,
-called in C where the encoding is one method of the value (dates, enums). The bytes are the
-same (tests/unit/test_stored_bytes.py pins them): `json` writes the same document
-whichever of its encoders runs it, and each tagged value is the `{"_type_", "_data_"}` pair
-the library writes. Reading finds each tag's decoding in one lookup, in C for dates and
-timestamps.
+It writes with orjson: dicts, lists, tuples, strings, ints, bools and None in C, the way
+`json` writes them with the library's separators (no spaces, UTF-8, the same escapes), and
+every other value through `_tag`, the library's `{"_type_", "_data_"}` pair: dates and
+timestamps (`OPT_PASSTHROUGH_DATETIME`), amounts and the state's documents (dataclasses,
+`OPT_PASSTHROUGH_DATACLASS`), decimals and the domain's enums (domain/values.py says why
+those). What orjson refuses (an int past 64 bits, a key that is not a string, a value no
+transcoding is registered for) is written by `json`'s C encoder, made once, as the library
+writes it, and refused as the library refuses it.
+
+Two kinds of value orjson writes its own way: floats (`1e-7` where `json` writes `1e-07`;
+they read back as the same numbers) and UUIDs (a plain string where the library writes a
+tagged hex). A contract holds neither: money is `Decimal`, ids are strings. With
+`cross_check` on (the test suite turns it on) every document is written both ways and a
+difference raises, so a float or a UUID that reaches an event fails the tests that write it.
+tests/unit/test_stored_bytes.py pins the bytes. Reading finds each tag's decoding in one
+lookup, in C for dates and timestamps.
 
 Only the circular-reference check is left out: events and snapshots are trees of values.
 """
@@ -17,8 +24,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from json import encoder as json_encoder
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
+import orjson
 from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, Transcoding
 
 from domain.codecs import ENUM_VALUE, DateAsISO, EnumAsValue, MoneyAsStr
@@ -41,11 +49,16 @@ PLAIN_DECODE: dict[type[Transcoding], Callable[[Any], Any]] = {
     MoneyAsStr: parsed,
 }
 """Transcodings whose `decode` is one call on the stored string: that call, unwrapped."""
+HANDED_TO_TAG = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+"""orjson gives dates, timestamps and dataclasses to `default`, as `json` does."""
 
 
 class ContractsTranscoder(JSONTranscoder):
     """`JSONTranscoder` with one C encoder for its lifetime and, per type, the name and the
     function its tagged form is made of."""
+
+    cross_check: ClassVar[bool] = False
+    """Write every document with `json` too and raise if the bytes differ (for the tests)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -67,6 +80,17 @@ class ContractsTranscoder(JSONTranscoder):
         self.decoders[transcoding.name] = decode
 
     def encode(self, obj: Any) -> bytes:
+        try:
+            written = orjson.dumps(obj, default=self._tag, option=HANDED_TO_TAG)
+        except TypeError:  # orjson.JSONEncodeError: `json` writes it or raises the library's
+            return self.encode_as_json(obj)
+        if self.cross_check and written != (expected := self.encode_as_json(obj)):
+            msg = f"orjson wrote {written!r}; the library writes {expected!r}"
+            raise AssertionError(msg)
+        return written
+
+    def encode_as_json(self, obj: Any) -> bytes:
+        """What the library's encoder writes, by `json`'s C encoder made once."""
         if self.one_shot is None or not isinstance(obj, dict):  # pragma: no cover - no C json
             return super().encode(obj)
         return "".join(self.one_shot(obj, 0)).encode("utf8")

@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import Enum, EnumMeta
 
 
-class FuelType(Enum):
+class TaggedEnumMeta(EnumMeta):
+    """The metaclass of the domain's enums: `EnumMeta` itself, under a name of its own.
+
+    orjson writes a member of an enum whose metaclass is exactly `EnumMeta` as its bare value;
+    a member of any other enum goes to the `default` it is given, as every value of a type it
+    does not know does. The contracts' transcoder (domain/transcoder.py) writes with orjson,
+    and its `default` writes each member as the library does: tagged with its enum's name, or
+    refused if the enum is not registered. tests/unit/test_transcoder.py checks that orjson
+    still treats them so."""
+
+
+class DomainEnum(Enum, metaclass=TaggedEnumMeta):
+    """The base of the contract's enums (no members of its own)."""
+
+
+class FuelType(DomainEnum):
     """P-07: sets the km cap (P-31). Art. 2.2 lists the first four; the others are the
     types a lessor is asked to lease outside that list (A-15, domain/km_cap.py)."""
 
@@ -22,7 +37,7 @@ class FuelType(Enum):
     CNG = "CNG"
 
 
-class KmCapEndMode(Enum):
+class KmCapEndMode(DomainEnum):
     """A-15(b), Lessor policy: how reaching the km cap ends the contract."""
 
     BY_LAW = "BY_LAW"
@@ -31,7 +46,7 @@ class KmCapEndMode(Enum):
     """Art. 2.2 "may be dissolved": the cap reached is put to the Lessor, who ends it."""
 
 
-class Frequency(Enum):
+class Frequency(DomainEnum):
     """P-14: instalments are invoiced in advance at this frequency."""
 
     MONTHLY = "MONTHLY"
@@ -48,14 +63,14 @@ class Frequency(Enum):
         return 12 // self.months
 
 
-class InsuranceMode(Enum):
+class InsuranceMode(DomainEnum):
     """P-25."""
 
     CUSTOMER_OWN = "CUSTOMER_OWN"
     LESSOR_MTPL_WITH_PROTECTION = "LESSOR_MTPL_WITH_PROTECTION"
 
 
-class ContractStatus(Enum):
+class ContractStatus(DomainEnum):
     """RULES 3.1 states."""
 
     CONCLUDED = "CONCLUDED"
@@ -72,7 +87,7 @@ class ContractStatus(Enum):
     CLOSED = "CLOSED"
 
 
-class EndKind(Enum):
+class EndKind(DomainEnum):
     """RULES 3.1 `endKind`: how the contract ended."""
 
     TERM_EXPIRED = "TERM_EXPIRED"
@@ -86,7 +101,7 @@ class EndKind(Enum):
     DEATH = "DEATH"
 
 
-class DamageCause(Enum):
+class DamageCause(DomainEnum):
     """Causes of a Damage Event (M-15; `ProtectionClaimSubmitted.cause`)."""
 
     COLLISION = "COLLISION"
@@ -101,7 +116,7 @@ class DamageCause(Enum):
     OTHER = "OTHER"
 
 
-class ReceivableKind(Enum):
+class ReceivableKind(DomainEnum):
     """The documents of the receivables ledger (SCENARIOS.md `documents[].kind`)."""
 
     INVOICE = "INVOICE"
@@ -109,7 +124,7 @@ class ReceivableKind(Enum):
     CREDIT_NOTE = "CREDIT_NOTE"
 
 
-class GroundStatus(Enum):
+class GroundStatus(DomainEnum):
     """Where a ground for the Lessor's rights stands (K-02): open, acted on, or gone.
 
     K-07, O-24: no timer moves a ground out of OPEN; only acting on it (EXERCISED) or the
@@ -123,7 +138,7 @@ class GroundStatus(Enum):
     """It stopped being true (paid, insured, handed over) or was cleared on another contract."""
 
 
-class NoticeKind(Enum):
+class NoticeKind(DomainEnum):
     """The kinds of formal notice of default (D-10, D-12, A-06, A-07)."""
 
     INSTALMENT_ARREARS = "INSTALMENT_ARREARS"
@@ -147,7 +162,7 @@ class NoticeKind(Enum):
         return registered and self is NoticeKind.SERVICE_ARREARS
 
 
-class Bucket(Enum):
+class Bucket(DomainEnum):
     """M-09 allocation buckets, in the order payments are applied (A-11)."""
 
     INDEMNITY_5_3 = "INDEMNITY_5_3"
@@ -160,7 +175,7 @@ class Bucket(Enum):
         return list(Bucket).index(self)
 
 
-class KmBand(Enum):
+class KmBand(DomainEnum):
     """M-11 deviation band; exactly 15% counts as UNDER_15 (A-14)."""
 
     UNDER_15 = "UNDER_15"

@@ -18,6 +18,7 @@ from hypothesis import settings as hypothesis_settings
 from psycopg import errors as pg_errors
 from psycopg import sql
 
+from domain.transcoder import ContractsTranscoder
 from infra.embedded.stack import Stack
 from infra.settings import PostgresInfo, Settings
 
@@ -28,6 +29,10 @@ logger = logging.getLogger(__name__)
 
 hypothesis_settings.register_profile("suite", deadline=None)
 hypothesis_settings.load_profile("suite")
+ContractsTranscoder.cross_check = True
+"""Every event and snapshot the tests write is written by `json` too, and must be the same
+bytes (domain/transcoder.py: orjson writes floats and UUIDs its own way; no contract may hold
+them)."""
 """Property tests check behaviour, not speed (bench/ measures speed): no per-example time
 limit, which a loaded CI machine would otherwise turn into failures of correct code."""
 
