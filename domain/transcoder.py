@@ -54,8 +54,8 @@ HANDED_TO_TAG = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLA
 
 
 class ContractsTranscoder(JSONTranscoder):
-    """`JSONTranscoder` with one C encoder for its lifetime and, per type, the name and the
-    function its tagged form is made of."""
+    """`JSONTranscoder` writing with orjson (`json`'s C encoder, made once, for what orjson
+    refuses) and keeping, per type, the name and the function its tagged form is made of."""
 
     cross_check: ClassVar[bool] = False
     """Write every document with `json` too and raise if the bytes differ (for the tests)."""

@@ -29,12 +29,12 @@ logger = logging.getLogger(__name__)
 
 hypothesis_settings.register_profile("suite", deadline=None)
 hypothesis_settings.load_profile("suite")
+"""Property tests check behaviour, not speed (bench/ measures speed): no per-example time
+limit, which a loaded CI machine would otherwise turn into failures of correct code."""
 ContractsTranscoder.cross_check = True
 """Every event and snapshot the tests write is written by `json` too, and must be the same
 bytes (domain/transcoder.py: orjson writes floats and UUIDs its own way; no contract may hold
 them)."""
-"""Property tests check behaviour, not speed (bench/ measures speed): no per-example time
-limit, which a loaded CI machine would otherwise turn into failures of correct code."""
 
 
 @pytest.fixture(scope="session")
