@@ -142,6 +142,9 @@ class Contract(SnapshotUpcasts, Aggregate):
         service_suppliers: dict[str, str]
         missed_repairs: list[str]
         lessor_insurance_ended_on: date | None
+        _open: dict[str, Receivable]
+
+    __slots__ = ("_open",)  # beside the state, not in it: snapshots hold `vars()` only
 
     class_version = 18
     """The snapshot state's version; what each version added, and how older snapshots are
@@ -242,6 +245,7 @@ class Contract(SnapshotUpcasts, Aggregate):
 
     def add_receivable(self, item: Receivable) -> None:
         self.receivables[item.receivable_id] = item
+        self._track(item)
 
     def add_credit(self, credit: Receivable) -> None:
         """A credit note first reduces what is open on the document it relates to."""
@@ -251,13 +255,43 @@ class Contract(SnapshotUpcasts, Aggregate):
             taken = netting(credit.open, target.open)
             target.open = target.open - taken
             credit.open = credit.open - taken
+            self._track(target)
+        self._track(credit)
 
     def settle(self, change: OpenChange) -> None:
         """Take a payment's, set-off's or refund's amounts off the documents it names."""
         for receivable_id, amount in change.reductions:
             item = self.receivables[receivable_id]
             item.open = item.open - amount
+            self._track(item)
         self.credit_balance = self.credit_balance + change.balance
+
+    def open_documents(self) -> dict[str, Receivable]:
+        """The documents whose open amount is not zero, in issue order: what the ledger's
+        queries look through (a five-year contract has sixty or more settled ones).
+
+        Not state but an index of it: built from the receivables when first asked for
+        after a load, then kept as events issue and reduce documents (`_track`)."""
+        try:
+            return self._open
+        except AttributeError:
+            items = self.receivables.items()
+            self._open = {key: item for key, item in items if not item.open.is_zero}
+            return self._open
+
+    def _track(self, item: Receivable) -> None:
+        """Keep `open_documents` (once built) in step with a document just issued or changed."""
+        try:
+            index = self._open
+        except AttributeError:
+            return  # built from the receivables when first asked for
+        if item.open.is_zero:
+            index.pop(item.receivable_id, None)
+        elif item.receivable_id not in index:
+            if next(reversed(self.receivables.values())) is item:
+                index[item.receivable_id] = item  # the newest document: issue order kept
+            else:  # an older one open again: rebuilt in issue order when next asked for
+                del self._open
 
     def standing(self) -> Standing:
         """Where the contract stands (status, theft, end), as events move it."""
@@ -282,20 +316,22 @@ class Contract(SnapshotUpcasts, Aggregate):
         """Open debit documents for the M-09 allocation, in issue order."""
         return [
             OpenItem(item.receivable_id, item.bucket, item.due_on, item.open, seq)
-            for seq, item in enumerate(self.receivables.values())
-            if item.open.is_positive and not item.is_credit  # most are settled: one test
+            for seq, item in enumerate(self.open_documents().values())
+            if item.open.is_positive and not item.is_credit
         ]
 
     def open_debits(self) -> Money:
-        return total([i.open for i in self.receivables.values() if not i.is_credit])
+        """The sum of the debits' open amounts (settled ones add nothing: when every debit is
+        settled this sum is 0, where summing the settled ones too gave 0.00, the same amount)."""
+        return total([i.open for i in self.open_documents().values() if not i.is_credit])
 
     def open_credits(self) -> Money:
-        owed = [i.open for i in self.receivables.values() if i.is_credit]
+        owed = [i.open for i in self.open_documents().values() if i.is_credit]
         return total(owed) + self.credit_balance
 
     def overdue(self, on: date) -> Money:
         """Open debit amounts whose due date has passed (L-34)."""
-        items = self.receivables.values()
+        items = self.open_documents().values()
         return total(
             [i.open for i in items if not i.is_credit and is_overdue(i.open, i.due_on, on)]
         )

@@ -267,8 +267,8 @@ def _owed_to_customer(c: Contract) -> list[tuple[str, Money]]:
     """What the Lessor owes: open credit notes in issue order, then unallocated payments."""
     owed = [
         (r.receivable_id, r.open)
-        for r in c.receivables.values()
-        if r.open.is_positive and r.is_credit  # most are settled: one test
+        for r in c.open_documents().values()
+        if r.open.is_positive and r.is_credit
     ]
     if c.credit_balance.is_positive:
         owed.append((CREDIT_BALANCE, c.credit_balance))
@@ -306,7 +306,7 @@ def overdue_receivables(c: Contract, on: date, kind: NoticeKind) -> list[str]:
     instalments = kind in (NoticeKind.INSTALMENT_ARREARS, NoticeKind.SERVICE_ARREARS)
     return [
         r.receivable_id
-        for r in c.receivables.values()
+        for r in c.open_documents().values()
         if not r.is_credit
         and is_overdue(r.open, r.due_on, on)
         and (r.category == "INSTALMENT") == instalments

@@ -181,7 +181,7 @@ def apply_guarantee(c: Contract, ctx: Ctx, guarantee_id: str) -> None:
     require(guarantee_id in c.guarantees, "M-10", f"no Guarantee {guarantee_id}")
     held = c.guarantees[guarantee_id]
     require(held.available.is_positive, "M-10", f"nothing is left of {guarantee_id}")
-    lines = guarantee_allocations(held.available, list(c.receivables.values()))
+    lines = guarantee_allocations(held.available, list(c.open_documents().values()))
     require(bool(lines), "M-10", "nothing is open to apply the Guarantee to")
     c.emit(GuaranteeApplied, ctx, ["M-10"], guarantee_id=guarantee_id, allocations=lines)
 
@@ -205,7 +205,7 @@ def apply_guarantee_to_contract(
     require(guarantee_id in c.guarantees, "M-10", f"guarantee_id: no Guarantee {guarantee_id}")
     held = c.guarantees[guarantee_id]
     require(held.available.is_positive, "M-10", f"guarantee_id: nothing is left of {guarantee_id}")
-    lines = guarantee_allocations(held.available, list(other.receivables.values()))
+    lines = guarantee_allocations(held.available, list(other.open_documents().values()))
     require(bool(lines), "M-10", f"contract_number: nothing is open on {contract_number}")
     used = total([cast("Money", line["amount"]) for line in lines])
     rules = ["M-10", "K-01"]
