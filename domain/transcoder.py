@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import orjson
 from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, Transcoding
 
-from domain.codecs import ENUM_VALUE, DateAsISO, EnumAsValue, MoneyAsStr
+from domain.codecs import ENUM_VALUE, ISO_DATE, DateAsISO, EnumAsValue, MoneyAsStr
 from domain.money import parsed
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     OneShot = Callable[[Any, int], tuple[str, ...]]
 
 PLAIN_ENCODE: dict[type[Transcoding], Callable[[Any], Any]] = {
-    DateAsISO: date.isoformat,
+    DateAsISO: ISO_DATE,
     DatetimeAsISO: datetime.isoformat,
     EnumAsValue: ENUM_VALUE,
 }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -19,7 +19,7 @@ from eventsourcing.persistence import (
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.codecs import domain_transcodings
+from domain.codecs import ISO_DATES_KEPT, IsoDates, domain_transcodings
 from domain.contract.state import Receivable
 from domain.money import Money
 from domain.transcoder import ContractsTranscoder
@@ -189,3 +189,22 @@ def test_a_tag_the_library_refuses_is_refused_alike(stored: bytes) -> None:
         library.decode(stored)
     with pytest.raises(type(theirs.value)):
         ours.decode(stored)
+
+
+@given(st.lists(st.dates(), max_size=50))
+def test_dates_are_written_as_isoformat_writes_them_and_kept_within_the_bound(
+    days: list[date],
+) -> None:
+    kept = IsoDates()
+    for day in [*days, *days]:  # the second time from what is kept
+        assert kept[day] == day.isoformat()
+    assert kept[datetime(2025, 1, 2, 3, 4, tzinfo=UTC)] == "2025-01-02"  # as DateAsISO's C call
+    assert len(kept) <= ISO_DATES_KEPT
+
+
+def test_the_dates_kept_are_dropped_at_the_bound_and_kept_anew() -> None:
+    full = (date(1, 1, 1) + timedelta(days) for days in range(ISO_DATES_KEPT))
+    kept = IsoDates(dict.fromkeys(full, ""))
+
+    assert kept[date(2025, 3, 1)] == "2025-03-01"
+    assert len(kept) == 1
