@@ -262,19 +262,19 @@ class ContractTerms:
             )
 
     def to_dict(self) -> dict[str, Any]:
-        """Flat JSON-safe form (decimal strings, enum names); inverse of `from_flat`."""
-        out: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, Money):
-                value = format(value.amount, "f")
-            elif isinstance(value, Decimal):
-                value = format(value, "f")
-            elif isinstance(value, FuelType | Frequency | InsuranceMode):
-                value = value.value
-            elif f.name == "instalment_components":
-                value = {service: format(m.amount, "f") for service, m in value}
-            out[f.name] = value
+        """Flat JSON-safe form (decimal strings, enum values); inverse of `from_flat`.
+        Converts the fields `from_flat` reads back, found once (a snapshot writes the terms)."""
+        out = {name: getattr(self, name) for name in _field_names()}
+        amounts, decimals = _stored_kinds()
+        for name in amounts:
+            if (amount := out[name]) is not None:
+                out[name] = format(amount.amount, "f")
+        for name in decimals:
+            out[name] = format(out[name], "f")
+        for name in ("fuel_type", "instalment_frequency", "insurance_mode"):
+            out[name] = out[name].value
+        components = self.instalment_components
+        out["instalment_components"] = {service: format(m.amount, "f") for service, m in components}
         return out
 
     @classmethod
@@ -296,6 +296,11 @@ class ContractTerms:
             (service, Money(Decimal(amount))) for service, amount in components.items()
         )
         return cls(**kwargs)
+
+
+@functools.cache
+def _field_names() -> tuple[str, ...]:
+    return tuple(f.name for f in fields(ContractTerms))
 
 
 @functools.cache

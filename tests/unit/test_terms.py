@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import fields, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -36,6 +38,34 @@ def test_ref_terms_parse_with_defaults() -> None:
 def test_terms_round_trip_through_their_stored_form() -> None:
     terms = ContractTerms.from_dict(ref_terms_dict())
     assert ContractTerms.from_flat(terms.to_dict()) == terms
+
+
+def test_terms_with_every_amount_set_store_plain_json_and_read_back() -> None:
+    optional = [
+        "shortfall_km_price",
+        "shortfall_refund_cap",
+        "flat_damage_fee",
+        "gap_insured_value",
+    ]
+    amount = Money.of("12.34")
+    terms = replace(
+        ContractTerms.from_dict(ref_terms_dict()),
+        shortfall_km_price=amount,
+        shortfall_refund_cap=amount,
+        flat_damage_fee=amount,
+        gap_insured_value=amount,
+        fuel_price_per_unit=Decimal("1.859"),
+        instalment_components=(("TYRES", Money.of("12.50")),),
+    )
+
+    flat = terms.to_dict()
+
+    assert [f.name for f in fields(ContractTerms) if "Money |" in str(f.type)] == optional
+    assert json.loads(json.dumps(flat)) == flat  # decimal strings and enum values only
+    assert [flat[name] for name in optional] == ["12.34"] * 4
+    assert (flat["fuel_price_per_unit"], flat["fuel_type"]) == ("1.859", "DIESEL")
+    assert flat["instalment_components"] == {"TYRES": "12.50"}
+    assert ContractTerms.from_flat(flat) == terms
 
 
 @pytest.mark.parametrize("field", ["term_months", "annual_km", "instalment_amount", "fuel_type"])
