@@ -1,7 +1,7 @@
 """Command throughput of ContractsApplication on PostgreSQL, beside a raw psycopg baseline.
 
     python bench/commands.py [--contracts 1000] [--commands N] [--seconds S] [--quick]
-    python bench/commands.py --domain-rounds 5 [--contracts 300] [--commands N]
+    python bench/commands.py --domain-rounds 5 [--contracts 300] [--commands N] [--age C]
 
 Starts the embedded PostgreSQL in a temporary data directory (or uses LEASE_DATABASE_URL),
 puts the event store in a fresh schema, concludes and hands over the contracts (not timed),
@@ -601,6 +601,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="only the domain and library (eventsourcing.popo, no database): the mix in R rounds",
     )
     parser.add_argument(
+        "--age",
+        type=int,
+        default=1,
+        metavar="C",
+        help="with --domain-rounds: untimed commands of the mix per contract before the rounds",
+    )
+    parser.add_argument(
         "--load-contracts", type=int, default=20, help="contracts lived to v150 for the loads"
     )
     args = parser.parse_args(argv)
@@ -746,10 +753,14 @@ def domain_alone(args: argparse.Namespace, rng: random.Random) -> None:
     """The mix on an in-memory application (eventsourcing.popo), round after round: the
     domain's and the library's own cost per command, with no database to wait for. On a
     shared machine the best round is the one least disturbed; CPU per command is the
-    steadier figure."""
+    steadier figure. `--age` runs that many commands per contract first (untimed), so the
+    rounds meet contracts further into their term, with more documents and events."""
     app = ContractsApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
     mix = Mix(set_up(app, args.contracts, rng), rng)
-    run_mix(mix, app, Timing("warm-up"), args.contracts, time.perf_counter_ns() + 10**11)
+    warm_up = args.contracts * max(1, args.age)
+    run_mix(mix, app, Timing("warm-up"), warm_up, time.perf_counter_ns() + 10**12)
+    stored = app.recorder.max_notification_id() or 0
+    print(f"  {args.contracts} contracts, {stored / args.contracts:.0f} events each on average")
     per_round = -(-args.commands // args.domain_rounds)
     rounds = []
     for number in range(1, args.domain_rounds + 1):
