@@ -19,6 +19,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
+from domain.calendar import month_index
 from domain.contract.base_events import ContractConcluded, ContractEvent
 from domain.contract.formation_events import warn_defaulted_km_cap
 from domain.contract.ledger import OpenChange, is_overdue, netting
@@ -143,8 +144,9 @@ class Contract(SnapshotUpcasts, Aggregate):
         missed_repairs: list[str]
         lessor_insurance_ended_on: date | None
         _open: dict[str, Receivable]
+        _invoiced_months: set[int]
 
-    __slots__ = ("_open",)  # beside the state, not in it: snapshots hold `vars()` only
+    __slots__ = ("_invoiced_months", "_open")  # indexes of the state: snapshots hold `vars()`
 
     class_version = 18
     """The snapshot state's version; what each version added, and how older snapshots are
@@ -292,6 +294,26 @@ class Contract(SnapshotUpcasts, Aggregate):
                 index[item.receivable_id] = item  # the newest document: issue order kept
             else:  # an older one open again: rebuilt in issue order when next asked for
                 del self._open
+
+    def add_invoiced_period(self, period_start: date) -> None:
+        self.invoiced_periods.append(period_start)
+        try:
+            months = self._invoiced_months
+        except AttributeError:
+            return  # built from the periods when first asked for
+        if period_start.day == 1:
+            months.add(month_index(period_start))
+
+    def invoiced_months(self) -> set[int]:
+        """The invoiced periods that begin on a 1st (all of them, as billing makes them), by
+        `month_index`: M-02's due periods are looked up here without making a date for
+        every month of the term. An index like `open_documents`."""
+        try:
+            return self._invoiced_months
+        except AttributeError:
+            periods = self.invoiced_periods
+            self._invoiced_months = {month_index(p) for p in periods if p.day == 1}
+            return self._invoiced_months
 
     def standing(self) -> Standing:
         """Where the contract stands (status, theft, end), as events move it."""

@@ -95,11 +95,10 @@ def due_periods(c: Contract, today: date) -> list[date]:
     frequency = c.terms.instalment_frequency
     start, _ = billing_period(c.start_date, frequency)
     last_day = min(today, end)
-    invoiced = set(c.invoiced_periods)
+    invoiced = c.invoiced_months()
     # Periods are whole calendar months from `start` (its 1st): walk them by month index.
-    first, last = month_index(start), month_index(last_day)
-    starts = (date(i // 12, i % 12 + 1, 1) for i in range(first, last + 1, frequency.months))
-    return [period for period in starts if period not in invoiced]
+    months = range(month_index(start), month_index(last_day) + 1, frequency.months)
+    return [date(i // 12, i % 12 + 1, 1) for i in months if i not in invoiced]
 
 
 def run_billing(c: Contract, ctx: Ctx) -> None:

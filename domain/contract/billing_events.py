@@ -84,7 +84,7 @@ class InstalmentInvoiced(ReceivableIssued):
 
     def apply_to(self, c: Contract) -> None:
         super().apply_to(c)
-        c.invoiced_periods.append(self.billing_period_start)
+        c.add_invoiced_period(self.billing_period_start)
 
 
 class DebitNoteIssued(ReceivableIssued):

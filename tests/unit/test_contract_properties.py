@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.application import ContractsApplication
+from domain.calendar import month_index
 from domain.contract.billing import ReceivePayment
 from domain.contract.incidents import ReportOdometer
 from domain.contract.registry import execute
@@ -114,6 +115,8 @@ def assert_invariants(run: Run, capital_before: Money) -> Money:
     # The index the ledger's queries use: every document with something open, in issue order.
     open_ = [(k, r) for k, r in contract.receivables.items() if not r.open.is_zero]
     assert list(contract.open_documents().items()) == open_
+    months = {month_index(p) for p in contract.invoiced_periods if p.day == 1}
+    assert contract.invoiced_months() == months
     start = contract.start_date
     assert start is not None
     assert_billed_within_the_contract(contract, start)
@@ -149,6 +152,7 @@ def assert_replays(contract: Contract, seen: list[Seen]) -> None:
     assert replayed.receivables == contract.receivables
     assert replayed == contract
     assert list(replayed.open_documents().items()) == list(contract.open_documents().items())
+    assert replayed.invoiced_months() == contract.invoiced_months()
     for state in seen:
         past = app.get(contract.number, version=state.version)
         assert (past.version, past.status) == (state.version, state.status)

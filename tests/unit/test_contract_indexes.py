@@ -1,11 +1,12 @@
-"""The index of open documents the ledger's queries look through (issue 14).
+"""The contract's indexes of its own state: open documents and invoiced months (issue 14).
 
 `Contract.open_documents()` holds the documents whose open amount is not zero, in issue
-order. It is built from the receivables when first asked for and then kept in step as events
-issue, net and settle documents; it is not state, so snapshots leave it out. Every query
-that used to look through all receivables (open items, open debits and credits, overdue)
-gives the same answer from it. tests/unit/test_contract_properties.py checks the index
-against the receivables after every step of random histories.
+order; `Contract.invoiced_months()` the invoiced periods by month index. Each is built from
+the state when first asked for and then kept in step as events change that state; neither is
+state, so snapshots leave them out. The queries that used to look through every document or
+make a date for every month of the term (open items, open debits and credits, overdue, M-02's
+due periods) give the same answers from them. tests/unit/test_contract_properties.py checks
+both against the state after every step of random histories.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import TYPE_CHECKING, cast
 from eventsourcing.domain import Snapshot
 
 from domain.application import ContractsApplication
+from domain.calendar import month_index
+from domain.contract import billing
 from domain.contract.billing import ReceivePayment
 from domain.contract.ledger import OpenChange
 from domain.contract.registry import execute
@@ -28,6 +31,11 @@ if TYPE_CHECKING:
     from domain.contract.state import Receivable
 
 IN_MEMORY = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+
+
+def months_by_scan(contract: Contract) -> set[int]:
+    """What the months index must hold: every invoiced period that begins on a 1st."""
+    return {month_index(p) for p in contract.invoiced_periods if p.day == 1}
 
 
 def open_by_scan(contract: Contract) -> list[tuple[str, Receivable]]:
@@ -66,8 +74,27 @@ def test_a_snapshot_leaves_the_index_out_and_the_loaded_contract_builds_it() -> 
     loaded = cast("Contract", snapshot.mutate(None))
 
     assert "_open" not in snapshot.state
+    assert "_invoiced_months" not in snapshot.state
     assert list(loaded.open_documents().items()) == open_by_scan(loaded)
+    assert loaded.invoiced_months() == months_by_scan(loaded)
     assert loaded == contract
+
+
+def test_the_invoiced_months_kept_by_events_equal_those_built_from_the_periods() -> None:
+    contract = billed_and_part_paid()
+    built = set(contract.invoiced_months())
+    run_days(contract, date(2025, 4, 2), date(2025, 6, 30))  # April to June invoiced
+
+    kept = contract.invoiced_months()
+
+    assert (
+        kept
+        == months_by_scan(contract)
+        == built | {month_index(date(2025, m, 1)) for m in (4, 5, 6)}
+    )
+    assert billing.due_periods(contract, date(2025, 8, 1)) == [date(2025, 7, 1), date(2025, 8, 1)]
+    del contract._invoiced_months  # as a load finds it
+    assert contract.invoiced_months() == kept
 
 
 def test_a_copy_indexes_its_own_documents() -> None:
