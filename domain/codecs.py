@@ -147,6 +147,24 @@ def as_enum(enum_type: type[Enum]) -> Convert:
     return Convert(ENUM_VALUE, {m.value: m for m in enum_type}.__getitem__)
 
 
+def row_writer(cls: type[Any], converts: dict[str, Convert]) -> Callable[[Any], list[Any]]:
+    """A function that writes `cls`'s fields as one list in declaration order, those in
+    `converts` converted (None stays None). It is made once from the fields, as `dataclasses`
+    makes `__init__`, so a row costs one Python call and no loop (half the time of one)."""
+    namespace: dict[str, Any] = {}
+    items = []
+    for index, f in enumerate(fields(cls)):
+        if f.name in converts:
+            namespace[f"convert_{index}"] = converts[f.name].encode
+            items.append(f"None if (v := obj.{f.name}) is None else convert_{index}(v)")
+        else:
+            items.append(f"obj.{f.name}")
+    source = f"def write(obj):\n    return [{', '.join(items)}]\n"
+    exec(source, namespace)  # noqa: S102 - made of the dataclass's own field names
+    write: Callable[[Any], list[Any]] = namespace["write"]
+    return write
+
+
 class DataclassAsRow(Transcoding):
     """A state dataclass as one JSON array of its fields in declaration order, dates, money
     and enums as plain strings: a snapshot holds dozens of documents, and one array per
@@ -159,20 +177,11 @@ class DataclassAsRow(Transcoding):
     def __init__(self, cls: type[Any], name: str, converts: dict[str, Convert]) -> None:
         self.type, self.name = cls, name
         names = [f.name for f in fields(cls)]
-        # Every field at once, in declaration order (attrgetter of one name is no tuple).
-        self.values: Callable[[Any], tuple[Any, ...]] = (
-            attrgetter(*names) if len(names) > 1 else lambda obj: (getattr(obj, names[0]),)
-        )
-        self.encoders = [(i, converts[n].encode) for i, n in enumerate(names) if n in converts]
+        self.write = row_writer(cls, converts)
         self.decoders = [(i, converts[n].decode) for i, n in enumerate(names) if n in converts]
 
     def encode(self, obj: Any) -> list[Any]:
-        row = list(self.values(obj))
-        for index, encode in self.encoders:  # only the fields that convert
-            value = row[index]
-            if value is not None:
-                row[index] = encode(value)
-        return row
+        return self.write(obj)
 
     def decode(self, data: list[Any]) -> Any:
         for index, decode in self.decoders:  # the list is the decoder's own: filled in place

@@ -29,7 +29,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import orjson
 from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, Transcoding
 
-from domain.codecs import ENUM_VALUE, ISO_DATE, DateAsISO, EnumAsValue, MoneyAsStr
+from domain.codecs import (
+    ENUM_VALUE,
+    ISO_DATE,
+    DataclassAsRow,
+    DateAsISO,
+    EnumAsValue,
+    MoneyAsStr,
+)
 from domain.money import parsed
 
 if TYPE_CHECKING:
@@ -75,6 +82,8 @@ class ContractsTranscoder(JSONTranscoder):
     def register(self, transcoding: Transcoding) -> None:
         super().register(transcoding)
         encode = PLAIN_ENCODE.get(type(transcoding), transcoding.encode)
+        if isinstance(transcoding, DataclassAsRow):
+            encode = transcoding.write  # its encode, one Python call fewer
         self.tags[transcoding.type] = (transcoding.name, encode)
         decode = PLAIN_DECODE.get(type(transcoding), transcoding.decode)
         self.decoders[transcoding.name] = decode

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -19,7 +20,7 @@ from eventsourcing.persistence import (
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.codecs import ISO_DATES_KEPT, IsoDates, domain_transcodings
+from domain.codecs import ISO_DATES_KEPT, RECEIVABLE_ROW, IsoDates, domain_transcodings
 from domain.contract.state import Receivable
 from domain.money import Money
 from domain.transcoder import ContractsTranscoder
@@ -208,3 +209,42 @@ def test_the_dates_kept_are_dropped_at_the_bound_and_kept_anew() -> None:
 
     assert kept[date(2025, 3, 1)] == "2025-03-01"
     assert len(kept) == 1
+
+
+def test_a_document_is_written_as_one_row_of_its_fields_in_order() -> None:
+    full = replace(
+        RECEIVABLE,
+        period_start=date(2024, 3, 12),
+        period_end=date(2024, 3, 31),
+        period_days=31,
+        relates_to="R0000",
+        instalment=Money.of("650.00"),
+        indemnity_charged=True,
+    )
+    bare = ["R0001", "INVOICE", "INSTALMENT", "INSTALMENT", "2024-03-12", "2024-03-12"]
+
+    assert RECEIVABLE_ROW.encode(RECEIVABLE) == [
+        *bare,
+        "419.35",
+        "419.35",
+        ["M-03"],
+        None,
+        None,
+        None,
+        None,
+        None,
+        False,
+    ]
+    assert RECEIVABLE_ROW.encode(full) == [
+        *bare,
+        "419.35",
+        "419.35",
+        ["M-03"],
+        "2024-03-12",
+        "2024-03-31",
+        31,
+        "R0000",
+        "650.00",
+        True,
+    ]
+    assert RECEIVABLE_ROW.decode(RECEIVABLE_ROW.encode(full)) == full
