@@ -78,8 +78,9 @@ from infra.settings import PostgresInfo, Settings  # noqa: E402
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-TARGET_RATIO = 0.5
-"""The issue's target: commands/s at least half the raw one-row-insert baseline."""
+TARGET_RATIO = 0.6
+"""Issue 14's goal: commands/s at least 0.6 times the raw one-row-insert baseline (issue 2
+asked for half)."""
 BILLING, PAYMENT, KM = "billing", "payment", "km"
 KINDS = (BILLING, PAYMENT, KM)
 WEIGHTS = (0.40, 0.40, 0.20)
