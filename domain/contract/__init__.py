@@ -296,6 +296,7 @@ class Contract(SnapshotUpcasts, Aggregate):
                 del self._open
 
     def add_invoiced_period(self, period_start: date) -> None:
+        """Record an invoiced period (InstalmentInvoiced), in `invoiced_months` too once built."""
         self.invoiced_periods.append(period_start)
         try:
             months = self._invoiced_months
@@ -343,8 +344,8 @@ class Contract(SnapshotUpcasts, Aggregate):
         ]
 
     def open_debits(self) -> Money:
-        """The sum of the debits' open amounts (settled ones add nothing: when every debit is
-        settled this sum is 0, where summing the settled ones too gave 0.00, the same amount)."""
+        """What is open on the debits. Settled ones add nothing, so only the open documents are
+        summed; with every debit settled that is 0 (summing the settled ones gave 0.00)."""
         return total([i.open for i in self.open_documents().values() if not i.is_credit])
 
     def open_credits(self) -> Money:
