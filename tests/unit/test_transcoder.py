@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -20,10 +20,16 @@ from eventsourcing.persistence import (
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.codecs import ISO_DATES_KEPT, RECEIVABLE_ROW, IsoDates, domain_transcodings
+from domain.codecs import (
+    ISO_DATES_KEPT,
+    RECEIVABLE_ROW,
+    IsoDates,
+    domain_transcodings,
+    plain_decimal,
+)
 from domain.contract.state import Receivable
 from domain.money import Money
-from domain.transcoder import ContractsTranscoder
+from domain.transcoder import ContractsTranscoder, iso_timestamp
 from domain.values import Bucket, ContractStatus, DomainEnum, FuelType, ReceivableKind
 from tests.factories import ref_terms
 
@@ -201,6 +207,24 @@ def test_dates_are_written_as_isoformat_writes_them_and_kept_within_the_bound(
         assert kept[day] == day.isoformat()
     assert kept[datetime(2025, 1, 2, 3, 4, tzinfo=UTC)] == "2025-01-02"  # as DateAsISO's C call
     assert len(kept) <= ISO_DATES_KEPT
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False))
+def test_an_amount_is_written_as_its_digits_without_an_exponent(amount: Decimal) -> None:
+    assert plain_decimal(amount) == format(amount, "f")
+    assert plain_decimal(Decimal("1E+2")) == "100"
+    assert plain_decimal(Decimal("1E-7")) == "0.0000001"
+
+
+OFFSETS = st.timedeltas(min_value=timedelta(hours=-23), max_value=timedelta(hours=23))
+
+
+@given(
+    st.datetimes(timezones=st.just(UTC) | st.none() | OFFSETS.map(timezone))
+    | st.datetimes(timezones=st.just(UTC)).map(lambda moment: moment.replace(microsecond=0))
+)
+def test_a_timestamp_is_written_as_isoformat_writes_it(moment: datetime) -> None:
+    assert iso_timestamp(moment) == moment.isoformat()
 
 
 def test_the_dates_kept_are_dropped_at_the_bound_and_kept_anew() -> None:
