@@ -36,6 +36,7 @@ from domain.codecs import (
     DateAsISO,
     EnumAsValue,
     MoneyAsStr,
+    money_text,
 )
 from domain.money import parsed
 
@@ -58,6 +59,7 @@ PLAIN_ENCODE: dict[type[Transcoding], Callable[[Any], Any]] = {
     DateAsISO: ISO_DATE,
     DatetimeAsISO: iso_timestamp,
     EnumAsValue: ENUM_VALUE,
+    MoneyAsStr: money_text,
 }
 """Transcodings whose `encode` is one call on the value: that call, unwrapped."""
 PLAIN_DECODE: dict[type[Transcoding], Callable[[Any], Any]] = {
