@@ -30,12 +30,13 @@ from domain.errors import (
     RecordedRefusalError,
 )
 from domain.loading import LeanRepository, project_events
+from domain.recording import LeanEventStore, LeanMapper
 from domain.transcoder import ContractsTranscoder
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from eventsourcing.persistence import JSONTranscoder
+    from eventsourcing.persistence import EventStore, JSONTranscoder
 
     from domain.contract import Ctx
     from domain.contract.base_events import ContractEvent
@@ -68,6 +69,8 @@ class ContractsApplication(Application[UUID]):
         "DEEPCOPY_FROM_AGGREGATE_CACHE": "y",
         # The library's JSON, with less work per event (domain/transcoder.py).
         InfrastructureFactory.TRANSCODER_TOPIC: get_topic(ContractsTranscoder),
+        # Stored events and notifications made with less work (domain/recording.py).
+        InfrastructureFactory.MAPPER_TOPIC: get_topic(LeanMapper),
     }
 
     def __init__(self, env: Mapping[str, str] | None = None) -> None:
@@ -78,6 +81,9 @@ class ContractsApplication(Application[UUID]):
         super().register_transcodings(transcoder)
         for transcoding in domain_transcodings():
             transcoder.register(transcoding)
+
+    def construct_event_store(self) -> EventStore[UUID]:
+        return LeanEventStore(mapper=self.mapper, recorder=self.recorder)
 
     def construct_repository(self) -> Repository[UUID]:
         """The library's repository with the lean projector (domain/loading.py); the cache
