@@ -22,7 +22,7 @@ Only the circular-reference check is left out: events and snapshots are trees of
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from json import encoder as json_encoder
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -45,19 +45,9 @@ if TYPE_CHECKING:
 
     OneShot = Callable[[Any, int], tuple[str, ...]]
 
-
-def iso_timestamp(moment: datetime) -> str:
-    """`moment.isoformat()`, written by orjson for a UTC timestamp (every event has one: the
-    library makes them in UTC), 270 ns against `isoformat`'s 640 ns on this machine. Any
-    other time zone, or none, is written by `isoformat` itself."""
-    if moment.tzinfo is UTC:
-        return orjson.dumps(moment)[1:-1].decode()
-    return moment.isoformat()
-
-
 PLAIN_ENCODE: dict[type[Transcoding], Callable[[Any], Any]] = {
     DateAsISO: ISO_DATE,
-    DatetimeAsISO: iso_timestamp,
+    DatetimeAsISO: datetime.isoformat,
     EnumAsValue: ENUM_VALUE,
     MoneyAsStr: money_text,
 }

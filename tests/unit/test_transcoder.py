@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -29,7 +29,7 @@ from domain.codecs import (
 )
 from domain.contract.state import Receivable
 from domain.money import Money
-from domain.transcoder import ContractsTranscoder, iso_timestamp
+from domain.transcoder import ContractsTranscoder
 from domain.values import Bucket, ContractStatus, DomainEnum, FuelType, ReceivableKind
 from tests.factories import ref_terms
 
@@ -214,17 +214,6 @@ def test_an_amount_is_written_as_its_digits_without_an_exponent(amount: Decimal)
     assert money_text(Money(amount)) == format(amount, "f")
     assert money_text(Money(Decimal("1E+2"))) == "100"
     assert money_text(Money(Decimal("1E-7"))) == "0.0000001"
-
-
-OFFSETS = st.timedeltas(min_value=timedelta(hours=-23), max_value=timedelta(hours=23))
-
-
-@given(
-    st.datetimes(timezones=st.just(UTC) | st.none() | OFFSETS.map(timezone))
-    | st.datetimes(timezones=st.just(UTC)).map(lambda moment: moment.replace(microsecond=0))
-)
-def test_a_timestamp_is_written_as_isoformat_writes_it(moment: datetime) -> None:
-    assert iso_timestamp(moment) == moment.isoformat()
 
 
 def test_the_dates_kept_are_dropped_at_the_bound_and_kept_anew() -> None:
