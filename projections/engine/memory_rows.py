@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from eventsourcing.popo import POPOTrackingRecorder
@@ -26,8 +25,9 @@ class InMemoryRowView(RowView, POPOTrackingRecorder):
         row = self._rows[table.name].get(key)
         return dict(row) if row is not None else None
 
-    def _load_all(self, table: Table, limit: int) -> list[Row]:
-        return [dict(row) for row in islice(self._rows[table.name].values(), limit)]
+    def _load_page(self, table: Table, after: Key | None, limit: int) -> list[Row]:
+        keys = sorted(k for k in self._rows[table.name] if after is None or k > after)
+        return [dict(self._rows[table.name][k]) for k in keys[:limit]]
 
     def _load_group(self, table: Table, first: Any) -> list[Row]:
         return [dict(row) for key, row in self._rows[table.name].items() if key[0] == first]

@@ -64,6 +64,8 @@ class RowView(TrackingRecorder, ABC):
         """The identity map holds every row (true from `clear()` until the first eviction)."""
         self._groups: dict[str, set[Any]] = {name: set() for name in self._committed}
         """Leading key values whose rows the identity map holds all of (`committed`)."""
+        self._generation = 0
+        """Counts the times rows were dropped from the map (projections/engine/warming.py)."""
 
     def table(self, name: str) -> Table:
         return self._by_name[name]
@@ -122,25 +124,6 @@ class RowView(TrackingRecorder, ABC):
         self._complete = True  # until `_remember` drops rows beyond CACHE_LIMIT
         self._remember(batch.changes)
 
-    def warm(self) -> None:
-        """Read the cached tables into the identity map, up to CACHE_LIMIT rows, in bulk.
-
-        A runner starting on views it did not build (a restart, or views a rebuild's worker
-        process replaced) then serves its first live batches from memory instead of a query
-        per contract and table inside them. With every row read the map is complete.
-        """
-        if self._complete:
-            return
-        self.forget()
-        for name, known in self._committed.items():
-            table = self._by_name[name]
-            rows = self._load_all(table, CACHE_LIMIT + 1 - self._committed_size())
-            known.update((table.key_of(row), row) for row in rows)
-            if self._committed_size() > CACHE_LIMIT:
-                self.forget()  # too big to hold: rows are read as needed
-                return
-        self._complete = True
-
     def _remember(self, changes: Changes) -> None:
         for table, known in self._committed.items():
             known.update(changes[table])
@@ -155,6 +138,7 @@ class RowView(TrackingRecorder, ABC):
         if excess <= 0:
             return
         self._complete = False
+        self._generation += 1
         excess += CACHE_LIMIT // 10  # make room for a while, not on every commit
         self._forget_groups()
         for rows in self._committed.values():
@@ -169,6 +153,7 @@ class RowView(TrackingRecorder, ABC):
             rows.clear()
         self._forget_groups()
         self._complete = False
+        self._generation += 1
 
     def _forget_groups(self) -> None:
         for group in self._groups.values():
@@ -179,8 +164,9 @@ class RowView(TrackingRecorder, ABC):
         """Read one row by key from storage."""
 
     @abstractmethod
-    def _load_all(self, table: Table, limit: int) -> list[Row]:
-        """Read up to `limit` rows of the table from storage."""
+    def _load_page(self, table: Table, after: Key | None, limit: int) -> list[Row]:
+        """Read up to `limit` rows of the table from storage in key order, those after the
+        key `after` (None: from the first)."""
 
     @abstractmethod
     def _load_group(self, table: Table, first: Any) -> list[Row]:
@@ -262,9 +248,13 @@ class PostgresRowView(RowView, PostgresTrackingRecorder):
             row = curs.fetchone()
         return dict(row) if row is not None else None
 
-    def _load_all(self, table: Table, limit: int) -> list[Row]:
+    def _load_page(self, table: Table, after: Key | None, limit: int) -> list[Row]:
+        sql = self._sql[table.name]
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(self._sql[table.name].select_all_bytes, (limit,))
+            if after is None:
+                curs.execute(sql.select_first_page_bytes, (limit,), prepare=True)
+            else:
+                curs.execute(sql.select_next_page_bytes, (*after, limit), prepare=True)
             return curs.fetchall()  # fresh dicts (dict_row): nobody else holds them
 
     def _load_group(self, table: Table, first: Any) -> list[Row]:

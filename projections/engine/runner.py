@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 import time
 from bisect import bisect_right
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -32,10 +31,11 @@ from projections.engine import chunked
 from projections.engine.decoding import memoising
 from projections.engine.memo import PerEvent
 from projections.engine.rows import PostgresRowView
+from projections.engine.warming import warm_in_steps
 
 if TYPE_CHECKING:
     import threading
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterator, Sequence
     from datetime import datetime
 
     from eventsourcing.application import Application
@@ -49,6 +49,12 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 1000
 IDLE_CATCH_UP = 60.0
 """Seconds after which a follower with no NOTIFY catches up anyway."""
+DONE = object()
+"""What `next` gives for a view whose warming has ended."""
+
+
+def nothing() -> None:
+    """What is done after a page of warming unless the group is told otherwise."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,9 @@ class ProjectionGroup:
         """Splits a rebuild over processes (set by the composition root); None: here."""
         self._stale = False
         self._upgraded = False
+        self._warming: list[tuple[RowView, Iterator[None]]] = []
+        """Views whose identity maps fill a page at a time (projections/engine/warming.py)."""
+        self._after_warm_step: Callable[[], None] = nothing
         """A catch-up failed (e.g. the database went away): a batch may have committed
         without its answer reaching us, so the next one starts with `resync`."""
 
@@ -111,6 +120,8 @@ class ProjectionGroup:
         lost connection a batch may have committed without its answer reaching us."""
         for projection in self.projections:
             projection.view.forget()
+        warming = [view for view, _ in self._warming]  # their warming ended: start it again
+        self._warming = [(view, warm_in_steps(view)) for view in warming]
         self.reload_positions()
         self._stale = False
 
@@ -129,19 +140,45 @@ class ProjectionGroup:
         if fresh and chunked.applies(self):
             built = ProjectionGroup(self.app, fresh, batch_size=self.batch_size)
             read = chunked.rebuild_in_chunks(built, progress, None, self.chunk_events)[0]
-            built.warm()  # live batches served from memory, as before
+            self.start_warming(fresh)  # their maps filled between the live batches
             self.reload_positions()
             return read + self._catch_up(progress, {})
         return self._catch_up(progress, {p.name: p.view.begin_rebuild() for p in fresh})
 
-    def warm(self) -> None:
-        """Read each view's cached tables into its identity map (`RowView.warm`), the views
-        side by side: each waits mostly on its own connection (the server's reads and the
-        rows' transfer), so one thread per view overlaps those waits."""
-        views = [p.view for p in self.projections]
-        with ThreadPoolExecutor(max(1, len(views)), thread_name_prefix="warm") as pool:
-            for done in [pool.submit(view.warm) for view in views]:
-                done.result()  # raise what a view raised
+    def start_warming(
+        self,
+        projections: Sequence[BatchProjection[Any]] | None = None,
+        *,
+        after_step: Callable[[], None] | None = None,
+    ) -> None:
+        """Fill the views' identity maps (all, or those of `projections`) a page at a time
+        from now on, between batches (`warm_step`), instead of before the first one;
+        `after_step` is called after each page (the worker freezes what it read)."""
+        if after_step is not None:
+            self._after_warm_step = after_step
+        chosen = self.projections if projections is None else projections
+        warming = [view for view, _ in self._warming]
+        for view in (p.view for p in chosen):
+            if not any(view is other for other in warming):
+                self._warming.append((view, warm_in_steps(view)))
+
+    def warm_step(self) -> bool:
+        """Read one page into the identity map of the next view still warming, the views
+        taken in turn; whether any is still warming."""
+        while self._warming:
+            view, steps = self._warming.pop(0)
+            more = next(steps, DONE) is not DONE
+            self._after_warm_step()
+            if more:
+                self._warming.append((view, steps))
+                return True
+        return False
+
+    def finish_warming(self) -> None:
+        """Read the rest of the warming views' tables now, page after page (before a
+        backlog: its batches then read nothing from storage)."""
+        while self.warm_step():
+            pass
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
         """Replay the whole log into every view from empty; returns notifications read.
@@ -184,12 +221,17 @@ class ProjectionGroup:
             while True:
                 start = min(self._positions.values(), default=0) + 1
                 notifications = self.app.recorder.select_notifications(start, self.batch_size)
+                backlog = len(notifications) == self.batch_size
+                if backlog and not rebuilding:
+                    self.finish_warming()
                 if notifications:
                     self._apply([n.id for n in notifications], notifications, rebuilding)
                     read += len(notifications)
                     if progress is not None:
                         progress(len(notifications))
-                if len(notifications) < self.batch_size:
+                    if not rebuilding:
+                        self.warm_step()  # live: a page between two batches
+                if not backlog:
                     break
             for projection in self.projections:
                 batch, position = rebuilding.get(projection.name), self._positions[projection.name]
@@ -265,7 +307,8 @@ class ProjectionGroup:
         if not isinstance(recorder, PostgresApplicationRecorder):
             while not stop.is_set():
                 self.catch_up()
-                stop.wait(idle_wait)
+                if not self.warm_step():
+                    stop.wait(idle_wait)
             return
         pool = recorder.datastore.pool
         conninfo = pool.conninfo() if callable(pool.conninfo) else pool.conninfo
@@ -280,7 +323,8 @@ class ProjectionGroup:
                 if due or time.monotonic() - caught_up >= IDLE_CATCH_UP:
                     self.catch_up()
                     caught_up = time.monotonic()
-                due = any(True for _ in conn.notifies(timeout=idle_wait, stop_after=1))
+                wait = 0.0 if self.warm_step() else idle_wait  # warming: only look for news
+                due = any(True for _ in conn.notifies(timeout=wait, stop_after=1))
 
 
 def commit_all(pending: Sequence[tuple[RowView, Batch]], tracking: Tracking) -> None:

@@ -107,7 +107,15 @@ class TableSql:
             .format(qualified, Identifier(table.key[0]))
             .as_bytes(None)
         )
-        self.select_all_bytes = SQL("SELECT * FROM {0} LIMIT %s").format(qualified).as_bytes(None)
+        # A page of rows in key order (warming an identity map, projections/engine/warming.py).
+        self.select_first_page_bytes = (
+            SQL("SELECT * FROM {0} ORDER BY {1} LIMIT %s").format(qualified, keys).as_bytes(None)
+        )
+        self.select_next_page_bytes = (
+            SQL("SELECT * FROM {0} WHERE ({1}) > ({2}) ORDER BY {1} LIMIT %s")
+            .format(qualified, keys, SQL(", ").join(SQL("%s") for _ in table.key))
+            .as_bytes(None)
+        )
         self.truncate = SQL("TRUNCATE {0}").format(qualified).as_bytes(None)
         self.where = (schema, name)
         self.add_columns = [

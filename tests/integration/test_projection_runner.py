@@ -17,6 +17,7 @@ from infra.bootstrap import (
 )
 from infra.simulate.in_process import IN_MEMORY_ENV, simulate
 from infra.simulate.scenario import load_scenario
+from projections.engine import warming
 from projections.registry import VIEW_MODULES
 
 if TYPE_CHECKING:
@@ -272,3 +273,41 @@ class TestStatusAndRebuild:
             pass
         with projections_lock(app):  # released on exit
             pass
+
+
+class TestWarming:
+    def test_a_runner_on_views_it_did_not_build_warms_them_between_live_batches(
+        self,
+        app: ContractsApplication,
+        pg_env: dict[str, str],
+        rebuild_env: dict[str, str],
+        groups: Callable[..., ProjectionGroup],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        store_scenarios(app, "theft-not-recovered", "total-loss")
+        groups(app, pg_env).catch_up()  # the views, built by another runner
+        monkeypatch.setattr(warming, "PAGE_ROWS", 5)
+        runner = groups(app, pg_env)
+        runner.start_warming()
+        assert runner.warm_step()
+
+        # When events arrive while it is warming
+        store_scenarios(app, "arrears-formal-notice")
+        runner.catch_up()
+
+        # Then it applied them before the warming ended (a page per batch)
+        assert positions(runner) == dict.fromkeys(VIEW_MODULES, head(app))
+        assert runner.warm_step()
+        runner.finish_warming()
+
+        # And its views equal views built from zero, and each identity map holds exactly
+        # their rows, read in key order by pages (keys of one and of two columns)
+        clean = groups(app, rebuild_env)
+        clean.catch_up()
+        assert all_rows(runner) == all_rows(clean)
+        for mine, theirs in zip(runner.projections, clean.projections, strict=True):
+            view = mine.view
+            for table in (t for t in view.tables if t.cached):
+                rows = {table.key_of(row): row for row in theirs.view.select(table.name)}
+                assert view._committed[table.name] == rows, table.name
+            assert view._complete
