@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -311,3 +312,36 @@ class TestWarming:
                 rows = {table.key_of(row): row for row in theirs.view.select(table.name)}
                 assert view._committed[table.name] == rows, table.name
             assert view._complete
+
+    def test_an_idle_runner_warms_its_views_to_the_end(
+        self,
+        app: ContractsApplication,
+        pg_env: dict[str, str],
+        groups: Callable[..., ProjectionGroup],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        store_scenarios(app, "theft-not-recovered")
+        groups(app, pg_env).catch_up()
+        monkeypatch.setattr(warming, "PAGE_ROWS", 2)
+        runner = groups(app, pg_env)
+        runner.start_warming()
+        stop = threading.Event()
+        thread = threading.Thread(target=runner.run, args=(stop,), kwargs={"idle_wait": 1.0})
+
+        # When it follows a log nobody writes to (no NOTIFY comes)
+        thread.start()
+        try:
+            deadline = time.monotonic() + WAIT_TIMEOUT
+            while runner._warming and time.monotonic() < deadline:
+                stop.wait(0.01)
+        finally:
+            stop.set()
+            thread.join(WAIT_TIMEOUT)
+
+        # Then it read every page all the same, without waiting for news in between (a wait
+        # of a second a page would take minutes)
+        assert not runner._warming
+        assert (
+            sum(len(p.view.select(t.name)) for p in runner.projections for t in p.view.tables) > 100
+        )
+        assert all(p.view._complete for p in runner.projections)
