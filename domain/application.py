@@ -30,7 +30,7 @@ from domain.errors import (
     RecordedRefusalError,
 )
 from domain.loading import LeanRepository, project_events
-from domain.recording import LeanEventStore, LeanMapper
+from domain.recording import SNAPSHOT, LeanEventStore, LeanMapper, StoresSnapshotsWithEvents
 from domain.transcoder import ContractsTranscoder
 
 if TYPE_CHECKING:
@@ -73,9 +73,21 @@ class ContractsApplication(Application[UUID]):
         InfrastructureFactory.MAPPER_TOPIC: get_topic(LeanMapper),
     }
 
+    snapshots_with_events: ClassVar[bool] = True
+    """Store a command's snapshot in its events' transaction where the recorder can."""
+
     def __init__(self, env: Mapping[str, str] | None = None) -> None:
         super().__init__(env)
         self._locks = [threading.Lock() for _ in range(LOCK_STRIPES)]
+        table = getattr(self.snapshots and self.snapshots.recorder, "events_table_name", None)
+        recorder = self.recorder
+        self._snapshot_in_save = (
+            self.snapshots_with_events
+            and isinstance(recorder, StoresSnapshotsWithEvents)
+            and isinstance(table, str)
+        )
+        if self._snapshot_in_save:
+            cast("StoresSnapshotsWithEvents", recorder).store_snapshots_in(cast("str", table))
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -109,18 +121,25 @@ class ContractsApplication(Application[UUID]):
         events are the only thing that changes it (DESIGN 4)."""
         if self.snapshots is None:
             return
+        taken = processing.saved_kwargs.get(SNAPSHOT)  # stored with the events already
         first: dict[UUID, int] = {}  # the first version each aggregate saved here
         for event in processing.events:
             first.setdefault(event.originator_id, event.originator_version)
         for aggregate_id, first_version in first.items():
             aggregate = processing.aggregates.get(aggregate_id)
-            interval = self.snapshotting_intervals.get(type(aggregate))
             if (
                 aggregate is not None
-                and interval is not None
-                and aggregate.version // interval > (first_version - 1) // interval
+                and self._snapshot_due(aggregate, first_version)
+                and (taken is None or taken.originator_id != aggregate_id)
             ):
                 self.snapshots.put([Snapshot.take(aggregate)])
+
+    def _snapshot_due(self, aggregate: Any, first_version: int) -> bool:
+        """Whether the events saved from `first_version` passed a multiple of the interval."""
+        interval = self.snapshotting_intervals.get(type(aggregate))
+        return (
+            interval is not None and aggregate.version // interval > (first_version - 1) // interval
+        )
 
     # --- queries ------------------------------------------------------------------------
 
@@ -359,6 +378,13 @@ class ContractsApplication(Application[UUID]):
         processing.events.extend(recorded)
         processing.aggregates[contract.id] = contract
         processing.saved_kwargs.update(save)
+        if (
+            self._snapshot_in_save
+            and recorded
+            and self._snapshot_due(contract, recorded[0].originator_version)
+        ):
+            snapshot = self.mapper.to_stored_event(Snapshot.take(contract))
+            processing.saved_kwargs[SNAPSHOT] = snapshot
         try:
             recordings = self._record(processing)
         except IntegrityError:

@@ -12,7 +12,7 @@ does.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from uuid import UUID
 
 from eventsourcing.persistence import EventStore, Mapper, Notification, Recording, StoredEvent
@@ -24,6 +24,17 @@ if TYPE_CHECKING:
     from eventsourcing.domain import DomainEventProtocol
 
 NEW = object.__new__
+SNAPSHOT = "snapshot"
+"""The save option carrying a command's snapshot to a recorder that stores it in the
+transaction of the command's events (`StoresSnapshotsWithEvents`)."""
+
+
+@runtime_checkable
+class StoresSnapshotsWithEvents(Protocol):
+    """A recorder that can insert a snapshot in the transaction of the events it records
+    (infra/recorder.py), into the table it is told once."""
+
+    def store_snapshots_in(self, table: str) -> None: ...
 
 
 def stored_event(originator_id: Any, version: int, topic: str, state: bytes) -> StoredEvent:

@@ -32,6 +32,7 @@ trigger filling it in the inserting transaction, created with the tables.
 from __future__ import annotations
 
 import weakref
+from dataclasses import astuple
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -45,6 +46,7 @@ from eventsourcing.utils import retry
 from psycopg import pq
 from psycopg.sql import SQL, Composed, Identifier, Literal
 
+from domain.recording import SNAPSHOT
 from infra.audit.chain import chain_statements, chained_insert
 from infra.kafka import MAX_MESSAGE_BYTES, message_bytes
 from infra.reads import QuickSelects
@@ -55,6 +57,8 @@ if TYPE_CHECKING:
 
     from eventsourcing.persistence import StoredEvent
     from eventsourcing.postgres import PostgresDatastore
+    from psycopg import Cursor
+    from psycopg.rows import DictRow
 
 
 CREATE_LOCK = 0x1EA5E_0001
@@ -246,18 +250,51 @@ class OneTripApplicationRecorder(OneAtATime):
         self._many = PreparedCall(
             f"{name}_many", SQL(call.replace("{s}", "[]")).format(**names), events
         )
+        self._with_snapshot: dict[PreparedCall, PreparedCall] = {}  # see store_snapshots_in
+        self._insert_snapshot: Composed | None = None
+
+    def store_snapshots_in(self, table: str) -> None:
+        """Take a command's snapshot (the save option `SNAPSHOT`) into `table` in the
+        transaction of its events: one round trip and one commit where the library makes
+        two. The snapshot is inserted by a data-modifying WITH of the same statement, so a
+        refused event (a version conflict) leaves no snapshot; a snapshot stored already
+        at that version (a retry) is kept."""
+        insert = SQL(
+            "INSERT INTO {0}.{1} (originator_id, originator_version, topic, state)"
+            " VALUES ({2}) ON CONFLICT DO NOTHING"
+        )
+        target = (Identifier(self.datastore.schema), Identifier(table))
+        self._insert_snapshot = insert.format(*target, SQL("%s, %s, %s, %s"))
+        after_events = SQL("WITH snapshot AS ({0}) ").format(
+            insert.format(*target, SQL("$5, $6, $7, $8"))  # the events' calls take $1-$4
+        )
+        for call in (self._one, self._many):
+            name, params = call.name.decode()[:52] + "_snap", with_snapshot(call.params)
+            self._with_snapshot[call] = PreparedCall(name, after_events + call.statement, params)
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        """Lock, NOTIFY and INSERT ... RETURNING in one statement (one implicit transaction)."""
+        """Lock, NOTIFY, INSERT ... RETURNING and a snapshot if any, in one statement."""
         ensure_publishable(stored_events)
         if not stored_events or self.datastore.enable_db_functions:
             ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
             return ids
         call = self._one if len(stored_events) == 1 else self._many
+        snapshot: StoredEvent | None = kwargs.get(SNAPSHOT)
         with self.datastore.get_connection() as conn:
-            return call.call(conn, stored_events)
+            if snapshot is None:
+                return call.call(conn, stored_events)
+            return self._with_snapshot[call].call(conn, [*stored_events, snapshot])
+
+    def _insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        """The library's insert in its transaction (the idempotent saves), and the snapshot."""
+        super()._insert_events(curs, stored_events, **kwargs)
+        snapshot: StoredEvent | None = kwargs.get(SNAPSHOT)
+        if snapshot is not None and self._insert_snapshot is not None:
+            curs.execute(self._insert_snapshot, astuple(snapshot))
 
 
 INVALID_STATEMENT_NAME = "26000"
@@ -341,6 +378,21 @@ def events(stored: Sequence[StoredEvent]) -> Params:
     states = ",".join(f'"\\\\x{e.state.hex()}"' for e in stored)
     arrays = (ids, versions, topics, states)
     return [f"{{{array}}}".encode() for array in arrays], (TEXT, TEXT, TEXT, TEXT)
+
+
+def with_snapshot(
+    params: Callable[[Sequence[StoredEvent]], Params],
+) -> Callable[[Sequence[StoredEvent]], Params]:
+    """The parameters of a call whose last stored event is a snapshot: the events' own, then
+    the snapshot's id, version and topic as text and its state as binary."""
+
+    def both(stored: Sequence[StoredEvent]) -> Params:
+        *events_, snapshot = stored
+        values, formats = params(events_)
+        more, more_formats = one_event([snapshot])
+        return [*values, *more], (*formats, *more_formats)
+
+    return both
 
 
 def quoted(text: str) -> str:

@@ -1,5 +1,6 @@
-"""A command's snapshot in one prepared insert (infra.recorder.SnapshotsOneAtATime): stored
-as the library stores it, refused as the library refuses a version stored already."""
+"""A snapshot in one prepared insert (infra.recorder.SnapshotsOneAtATime), and a command's
+snapshot in the statement of its events (OneTripApplicationRecorder.store_snapshots_in):
+stored as the library stores it, refused as the library refuses a version stored already."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 from domain.application import SNAPSHOT_INTERVAL, ContractsApplication
 from domain.contract import Contract
 from domain.contract.incidents import ReportOdometer
+from domain.recording import SNAPSHOT
+from infra.idempotency import SAVE_OPTION, IdempotencyRecord, IdempotentContracts
 from infra.recorder import SnapshotsOneAtATime
 from tests.factories import ctx, part_paid_in, run_days
 
@@ -37,12 +40,13 @@ def stored(app: ContractsApplication, oid: UUID) -> list[tuple[int, bytes]]:
     return [(s.originator_version, s.state) for s in recorder(app).select_events(oid)]
 
 
-def prepared_runs(app: ContractsApplication) -> list[int]:
-    """How often each prepared snapshot insert of the one session ran."""
+def prepared_runs(app: ContractsApplication, like: str = "lease_snapshot_%") -> list[int]:
+    """How often each prepared statement of the one session named `like` ran."""
     with recorder(app).datastore.get_connection() as conn:
         rows = conn.execute(
             "SELECT generic_plans + custom_plans AS runs FROM pg_prepared_statements"
-            " WHERE name LIKE 'lease_snapshot_%'"
+            " WHERE name LIKE %s ORDER BY name",
+            (like,),
         ).fetchall()
     return [row["runs"] for row in rows]
 
@@ -94,7 +98,51 @@ def test_each_snapshot_a_command_stored_is_the_contract_at_its_version(
     assert one_connection.snapshots is not None
     snapshots = list(one_connection.snapshots.get(contract_id))
     assert any(s.originator_version % SNAPSHOT_INTERVAL == 0 for s in snapshots)
-    assert prepared_runs(one_connection) == [len(snapshots)]
+    assert sum(prepared_runs(one_connection, "lease_insert_%_snap")) == len(snapshots)
+    assert prepared_runs(one_connection) == []  # each in its events' statement
     for taken in snapshots:
         events = one_connection.events.get(contract_id, lte=taken.originator_version)
         assert project_aggregate(None, [taken]) == project_aggregate(None, events)
+
+
+def events_of(app: ContractsApplication, oid: UUID) -> list[int]:
+    return [e.originator_version for e in app.recorder.select_events(oid)]
+
+
+def event(oid: UUID, version: int) -> StoredEvent:
+    return StoredEvent(oid, version, "tests:Happened", b"{}")
+
+
+def test_a_command_s_snapshot_is_stored_with_its_events_or_not_at_all(
+    one_connection: ContractsApplication,
+) -> None:
+    events = one_connection.recorder
+    oid = uuid4()
+    events.insert_events([event(oid, 1)], **{SNAPSHOT: snapshot(oid, 1)})
+    events.insert_events([event(oid, 2), event(oid, 3)], **{SNAPSHOT: snapshot(oid, 3)})
+
+    # A refused event (its version is stored already) takes its snapshot with it
+    with pytest.raises(IntegrityError):
+        events.insert_events([event(oid, 3)], **{SNAPSHOT: snapshot(oid, 4, b"{}")})
+    # A snapshot stored already (a retry) is kept, and the events are stored
+    events.insert_events([event(oid, 4)], **{SNAPSHOT: snapshot(oid, 3, b"{}")})
+
+    assert events_of(one_connection, oid) == [1, 2, 3, 4]
+    assert stored(one_connection, oid) == [(1, STATE), (3, STATE)]
+    assert prepared_runs(one_connection, "lease_insert_%_snap") == [1, 3]  # many; one (refused too)
+
+
+def test_an_idempotent_save_stores_its_snapshot_in_its_transaction(pg_env: dict[str, str]) -> None:
+    app = IdempotentContracts(env=pg_env)
+    try:
+        oid = uuid4()
+        record = IdempotencyRecord(key=f"k-{oid}", request="r", command="c", status=200)
+        app.recorder.insert_events(
+            [event(oid, 1)], **{SAVE_OPTION: record, SNAPSHOT: snapshot(oid, 1)}
+        )
+
+        assert events_of(app, oid) == [1]
+        assert stored(app, oid) == [(1, STATE)]
+        assert app.keys.find(record.key) is not None
+    finally:
+        app.close()
