@@ -85,9 +85,8 @@ class ContractsApplication(Application[UUID]):
             self.snapshots_with_events
             and isinstance(recorder, StoresSnapshotsWithEvents)
             and isinstance(table, str)
+            and recorder.store_snapshots_in(table)
         )
-        if self._snapshot_in_save:
-            cast("StoresSnapshotsWithEvents", recorder).store_snapshots_in(cast("str", table))
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -34,7 +34,11 @@ class StoresSnapshotsWithEvents(Protocol):
     """A recorder that can insert a snapshot in the transaction of the events it records
     (infra/recorder.py), into the table it is told once."""
 
-    def store_snapshots_in(self, table: str) -> None: ...
+    def store_snapshots_in(self, table: str) -> bool:
+        """From now on, store the snapshot of the save option `SNAPSHOT` in `table`, in
+        the events' transaction; whether it will (False: the snapshots are left to the
+        application, after the save)."""
+        ...
 
 
 def stored_event(originator_id: Any, version: int, topic: str, state: bytes) -> StoredEvent:

@@ -9,8 +9,8 @@ notification_id - in one stored function, called as one prepared statement in it
 implicit transaction: one round trip per command. (The library's own stored function,
 POSTGRES_ENABLE_DB_FUNCTIONS, takes no table lock, so readers could pass over gaps.)
 A unique violation (a concurrent writer took the version) still raises the library's
-IntegrityError and writes nothing. Select it with `APPLICATION_RECORDER_TOPIC`
-(infra.settings does by default); every other method is the library's own.
+IntegrityError and writes nothing; a command's snapshot goes in the same statement
+(`store_snapshots_in`). Selected by `APPLICATION_RECORDER_TOPIC` (infra.settings does).
 
 No event is stored that the relay cannot publish (issue 9): both recorders the service
 writes events through (this one, and `PublishableProcessRecorder` of the consumers'
@@ -25,9 +25,8 @@ library creates a composite type outside any lock and decides whether to insert 
 tracking table's migration record before it locks anything, so workers starting together
 on a fresh database failed (issue 9, seen when the fault tests start every worker at once).
 
-Both give their events table the hash chain of issue 12 (infra.audit.chain): a column and a
-trigger filling it in the inserting transaction, created with the tables.
-"""
+Both give their events table the hash chain of issue 12 (infra.audit.chain), created with
+the tables: a column, and a trigger filling it in the inserting transaction."""
 
 from __future__ import annotations
 
@@ -250,15 +249,16 @@ class OneTripApplicationRecorder(OneAtATime):
         self._many = PreparedCall(
             f"{name}_many", SQL(call.replace("{s}", "[]")).format(**names), events
         )
-        self._with_snapshot: dict[PreparedCall, PreparedCall] = {}  # see store_snapshots_in
-        self._insert_snapshot: Composed | None = None
+        self._with_snapshot: dict[PreparedCall, PreparedCall] = {}  # store_snapshots_in's
+        self._insert_snapshot: Composed | None = None  # the same, in a library transaction
 
-    def store_snapshots_in(self, table: str) -> None:
-        """Take a command's snapshot (the save option `SNAPSHOT`) into `table` in the
-        transaction of its events: one round trip and one commit where the library makes
-        two. The snapshot is inserted by a data-modifying WITH of the same statement, so a
-        refused event (a version conflict) leaves no snapshot; a snapshot stored already
-        at that version (a retry) is kept."""
+    def store_snapshots_in(self, table: str) -> bool:
+        """Store a command's snapshot (save option `SNAPSHOT`) into `table` by a WITH of its
+        events' statement: one round trip and commit, not two. A refused event (a version
+        conflict) leaves no snapshot; one stored already at that version (a retry) is kept.
+        Not with the library's database functions."""
+        if self.datastore.enable_db_functions:
+            return False
         insert = SQL(
             "INSERT INTO {0}.{1} (originator_id, originator_version, topic, state)"
             " VALUES ({2}) ON CONFLICT DO NOTHING"
@@ -271,6 +271,7 @@ class OneTripApplicationRecorder(OneAtATime):
         for call in (self._one, self._many):
             name, params = call.name.decode()[:52] + "_snap", with_snapshot(call.params)
             self._with_snapshot[call] = PreparedCall(name, after_events + call.statement, params)
+        return True
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -282,10 +283,10 @@ class OneTripApplicationRecorder(OneAtATime):
             return ids
         call = self._one if len(stored_events) == 1 else self._many
         snapshot: StoredEvent | None = kwargs.get(SNAPSHOT)
+        if snapshot is not None:
+            call, stored_events = self._with_snapshot[call], [*stored_events, snapshot]
         with self.datastore.get_connection() as conn:
-            if snapshot is None:
-                return call.call(conn, stored_events)
-            return self._with_snapshot[call].call(conn, [*stored_events, snapshot])
+            return call.call(conn, stored_events)
 
     def _insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -383,8 +384,7 @@ def events(stored: Sequence[StoredEvent]) -> Params:
 def with_snapshot(
     params: Callable[[Sequence[StoredEvent]], Params],
 ) -> Callable[[Sequence[StoredEvent]], Params]:
-    """The parameters of a call whose last stored event is a snapshot: the events' own, then
-    the snapshot's id, version and topic as text and its state as binary."""
+    """The parameters of a call whose last stored event is a snapshot: the events', its own."""
 
     def both(stored: Sequence[StoredEvent]) -> Params:
         *events_, snapshot = stored

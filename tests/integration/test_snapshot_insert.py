@@ -10,13 +10,14 @@ from uuid import UUID, uuid4
 import pytest
 from eventsourcing.application import project_aggregate
 from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.postgres import PostgresFactory
 
 from domain.application import SNAPSHOT_INTERVAL, ContractsApplication
 from domain.contract import Contract
 from domain.contract.incidents import ReportOdometer
 from domain.recording import SNAPSHOT
 from infra.idempotency import SAVE_OPTION, IdempotencyRecord, IdempotentContracts
-from infra.recorder import SnapshotsOneAtATime
+from infra.recorder import OneTripApplicationRecorder, SnapshotsOneAtATime
 from tests.factories import ctx, part_paid_in, run_days
 
 pytestmark = pytest.mark.integration
@@ -144,5 +145,17 @@ def test_an_idempotent_save_stores_its_snapshot_in_its_transaction(pg_env: dict[
         assert events_of(app, oid) == [1]
         assert stored(app, oid) == [(1, STATE)]
         assert app.keys.find(record.key) is not None
+    finally:
+        app.close()
+
+
+def test_with_the_library_s_database_functions_snapshots_are_left_to_the_application(
+    pg_env: dict[str, str],
+) -> None:
+    app = ContractsApplication(env={**pg_env, PostgresFactory.POSTGRES_ENABLE_DB_FUNCTIONS: "y"})
+    try:
+        assert isinstance(app.recorder, OneTripApplicationRecorder)
+        assert app.recorder.store_snapshots_in("contracts_snapshots") is False
+        assert app._snapshot_in_save is False
     finally:
         app.close()
