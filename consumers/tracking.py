@@ -190,8 +190,10 @@ class TrackedContracts(ContractsApplication):
     def _save_tracked(self, contract: Contract, tracking: Tracking) -> CommandResult:
         """`_save` with `ProcessingEvent(tracking)`: events and tracking in one transaction."""
         processing: ProcessingEvent[UUID] = ProcessingEvent(tracking)
-        processing.events.extend(contract.collect_events())
+        recorded = contract.collect_events()
+        processing.events.extend(recorded)
         processing.aggregates[contract.id] = contract
+        self._snapshot_with_events(processing, contract, recorded)
         try:
             recordings = self._record(processing)
         except IntegrityError:

@@ -34,7 +34,7 @@ from domain.recording import SNAPSHOT, LeanEventStore, LeanMapper, StoresSnapsho
 from domain.transcoder import ContractsTranscoder
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     from eventsourcing.persistence import EventStore, JSONTranscoder
 
@@ -132,6 +132,15 @@ class ContractsApplication(Application[UUID]):
                 and (taken is None or taken.originator_id != aggregate_id)
             ):
                 self.snapshots.put([Snapshot.take(aggregate)])
+
+    def _snapshot_with_events(
+        self, processing: ProcessingEvent[UUID], contract: Contract, recorded: Sequence[Any]
+    ) -> None:
+        """Give the recorder the contract's snapshot with the events `recorded` when they pass
+        a multiple of the interval and it stores snapshots in their transaction."""
+        first = recorded[0].originator_version if recorded else None
+        if self._snapshot_in_save and first is not None and self._snapshot_due(contract, first):
+            processing.saved_kwargs[SNAPSHOT] = self.mapper.to_stored_event(Snapshot.take(contract))
 
     def _snapshot_due(self, aggregate: Any, first_version: int) -> bool:
         """Whether the events saved from `first_version` passed a multiple of the interval."""
@@ -377,13 +386,7 @@ class ContractsApplication(Application[UUID]):
         processing.events.extend(recorded)
         processing.aggregates[contract.id] = contract
         processing.saved_kwargs.update(save)
-        if (
-            self._snapshot_in_save
-            and recorded
-            and self._snapshot_due(contract, recorded[0].originator_version)
-        ):
-            snapshot = self.mapper.to_stored_event(Snapshot.take(contract))
-            processing.saved_kwargs[SNAPSHOT] = snapshot
+        self._snapshot_with_events(processing, contract, recorded)
         try:
             recordings = self._record(processing)
         except IntegrityError:

@@ -49,6 +49,7 @@ from domain.recording import SNAPSHOT
 from infra.audit.chain import chain_statements, chained_insert
 from infra.kafka import MAX_MESSAGE_BYTES, message_bytes
 from infra.reads import QuickSelects
+from infra.save_snapshot import snapshot_first, snapshot_insert
 from infra.schemas.envelope import stored_message
 
 if TYPE_CHECKING:
@@ -259,18 +260,11 @@ class OneTripApplicationRecorder(OneAtATime):
         Not with the library's database functions."""
         if self.datastore.enable_db_functions:
             return False
-        insert = SQL(
-            "INSERT INTO {0}.{1} (originator_id, originator_version, topic, state)"
-            " VALUES ({2}) ON CONFLICT DO NOTHING"
-        )
-        target = (Identifier(self.datastore.schema), Identifier(table))
-        self._insert_snapshot = insert.format(*target, SQL("%s, %s, %s, %s"))
-        after_events = SQL("WITH snapshot AS ({0}) ").format(
-            insert.format(*target, SQL("$5, $6, $7, $8"))  # the events' calls take $1-$4
-        )
+        self._insert_snapshot = snapshot_insert(self.datastore.schema, table, SQL("%s"))
+        first = snapshot_first(self.datastore.schema, table, first=5)  # events: $1-$4
         for call in (self._one, self._many):
             name, params = call.name.decode()[:52] + "_snap", with_snapshot(call.params)
-            self._with_snapshot[call] = PreparedCall(name, after_events + call.statement, params)
+            self._with_snapshot[call] = PreparedCall(name, first + call.statement, params)
         return True
 
     def insert_events(

@@ -26,7 +26,17 @@ from eventsourcing.postgres import PostgresProcessRecorder
 from eventsourcing.utils import retry
 from psycopg.sql import SQL, Composed, Identifier
 
-from infra.recorder import TEXT, OneAtATime, PreparedCall, creation_lock, ensure_publishable, events
+from domain.recording import SNAPSHOT
+from infra.recorder import (
+    TEXT,
+    OneAtATime,
+    PreparedCall,
+    creation_lock,
+    ensure_publishable,
+    events,
+    one_event,
+)
+from infra.save_snapshot import snapshot_first
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -67,6 +77,20 @@ class PublishableProcessRecorder(OneAtATime, PostgresProcessRecorder):
             )
             name = function.as_string().strip('"')[:58]
             self._tracked = PreparedCall(name, call, events)
+        self._tracked_with_snapshot: PreparedCall | None = None
+
+    def store_snapshots_in(self, table: str) -> bool:
+        """A save's snapshot (save option `SNAPSHOT`) into `table` in the same statement
+        as its events and tracking, as the commands' recorder does (infra.recorder); not
+        on the library's path (legacy tracking tables, its database functions)."""
+        if self._tracked is None or self.datastore.enable_db_functions:
+            return False
+        self._tracked_with_snapshot = PreparedCall(
+            self._tracked.name.decode()[:52] + "_snap",
+            snapshot_first(self.datastore.schema, table, first=7) + self._tracked.statement,
+            events,
+        )
+        return True
 
     def _function(self, function: Identifier) -> Composed:
         """The stored function: the tracking upsert, then (if any) the events' insert."""
@@ -100,15 +124,18 @@ class PublishableProcessRecorder(OneAtATime, PostgresProcessRecorder):
     ) -> Sequence[int] | None:
         ensure_publishable(stored_events)
         tracking: Tracking | None = kwargs.get("tracking")
+        snapshot: StoredEvent | None = kwargs.get(SNAPSHOT)
         if (
             self._tracked is None
             or tracking is None
-            or set(kwargs) != {"tracking"}
+            or set(kwargs) - {SNAPSHOT} != {"tracking"}
             or self.datastore.enable_db_functions
         ):
+            if snapshot is not None:
+                raise ValueError("a snapshot with the events needs the one-call save")
             ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
             return ids
-        return self._save(stored_events, tracking) or None
+        return self._save(stored_events, tracking, snapshot) or None
 
     def insert_tracking(self, tracking: Tracking) -> None:
         """The position of a message that caused nothing: the same one round trip."""
@@ -118,11 +145,19 @@ class PublishableProcessRecorder(OneAtATime, PostgresProcessRecorder):
             self._save((), tracking)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
-    def _save(self, stored_events: Sequence[StoredEvent], tracking: Tracking) -> list[int]:
+    def _save(
+        self,
+        stored_events: Sequence[StoredEvent],
+        tracking: Tracking,
+        snapshot: StoredEvent | None = None,
+    ) -> list[int]:
         """One call of the function on a pooled connection (retried on another one when the
         connection is lost, as the library's own insert is)."""
-        assert self._tracked is not None
+        call = self._tracked if snapshot is None else self._tracked_with_snapshot
+        assert call is not None
         arrays, formats = events(stored_events)
         position = [tracking.application_name.encode(), b"%d" % tracking.notification_id]
+        more, more_formats = ([], ()) if snapshot is None else one_event([snapshot])
+        values = [*position, *arrays, *more]
         with self.datastore.get_connection() as conn:
-            return self._tracked.run(conn, [*position, *arrays], (TEXT, TEXT, *formats))
+            return call.run(conn, values, (TEXT, TEXT, *formats, *more_formats))

@@ -3,18 +3,25 @@ together or not at all, the position only forwards, as the library's process rec
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 from uuid import UUID, uuid4
 
 import psycopg
 import pytest
+from eventsourcing.application import project_aggregate
 from eventsourcing.persistence import IntegrityError, StoredEvent, Tracking
 from eventsourcing.postgres import PostgresFactory
 from psycopg import sql
 
 from consumers.base import tracking_name
 from consumers.tracking import TrackedContracts
+from domain.application import SNAPSHOT_INTERVAL
+from domain.contract import Contract
+from domain.contract.incidents import ReportOdometer
+from domain.recording import SNAPSHOT
 from infra.tracked_recorder import PublishableProcessRecorder
+from tests.factories import ctx, part_paid_in
 
 if TYPE_CHECKING:
     from infra.settings import PostgresInfo
@@ -133,3 +140,69 @@ def test_tracked_events_are_chained_and_wake_the_listeners(
     assert [n.channel for n in woken] == [app_recorder.channel_name]
     assert len(hashes) == 2
     assert all(row[0] is not None and len(row[0]) == 32 for row in hashes)
+
+
+def snapshots_of(app: TrackedContracts, oid: UUID) -> list[tuple[int, bytes]]:
+    assert app.snapshots is not None
+    return [(s.originator_version, s.state) for s in app.snapshots.recorder.select_events(oid)]
+
+
+def snapshot(oid: UUID, version: int, state: bytes = b'{"s":1}') -> StoredEvent:
+    return StoredEvent(oid, version, "eventsourcing.domain:Snapshot", state)
+
+
+def test_a_save_s_snapshot_is_stored_with_its_events_and_position_or_not_at_all(
+    tracked_app: TrackedContracts,
+) -> None:
+    assert tracked_app._snapshot_in_save
+    oid = uuid4()
+    recorder(tracked_app).insert_events(
+        [event(oid, 1), event(oid, 2)], tracking=Tracking(NAME, 1), **{SNAPSHOT: snapshot(oid, 2)}
+    )
+
+    # A position not ahead: nothing of the save is stored, its snapshot neither
+    with pytest.raises(IntegrityError):
+        recorder(tracked_app).insert_events(
+            [event(oid, 3)], tracking=Tracking(NAME, 1), **{SNAPSHOT: snapshot(oid, 3)}
+        )
+
+    assert stored(tracked_app, oid) == [(1, b'{"x":1}'), (2, b'{"x":1}')]
+    assert snapshots_of(tracked_app, oid) == [(2, b'{"s":1}')]
+    assert tracked_app.max_tracking_id(NAME) == 1
+
+
+def test_a_snapshot_is_refused_on_the_library_s_path(tracked_app: TrackedContracts) -> None:
+    oid = uuid4()
+    with pytest.raises(ValueError, match="one-call save"):
+        recorder(tracked_app).insert_events([event(oid, 1)], **{SNAPSHOT: snapshot(oid, 1)})
+    assert stored(tracked_app, oid) == []
+
+
+def test_a_consumer_s_command_snapshots_in_its_one_call(pg_env: dict[str, str]) -> None:
+    env = pg_env | {
+        PostgresFactory.POSTGRES_POOL_SIZE: "1",
+        PostgresFactory.POSTGRES_MAX_OVERFLOW: "0",
+    }
+    app = TrackedContracts(env=env)
+    try:
+        number = part_paid_in(app, date(2024, 5, 1))
+        contract_id = Contract.create_id(number)
+        due = (app.get(number).version // SNAPSHOT_INTERVAL + 1) * SNAPSHOT_INTERVAL
+        offset = 100
+        while app.get(number).version < due:  # one event a command, up to the multiple
+            offset += 1
+            km = ReportOdometer(odometer=10_000 + offset)
+            app.execute_tracked(number, km, ctx(date(2024, 5, 2)), Tracking(NAME, offset))
+
+        assert app.snapshots is not None
+        [taken] = [s for s in app.snapshots.get(contract_id) if s.originator_version == due]
+        events = app.events.get(contract_id, lte=due)
+        assert project_aggregate(None, [taken]) == project_aggregate(None, events)
+        with recorder(app).datastore.get_connection() as conn:
+            runs = conn.execute(
+                "SELECT generic_plans + custom_plans AS runs FROM pg_prepared_statements"
+                " WHERE name LIKE 'lease_tracked_%_snap'"
+            ).fetchall()
+    finally:
+        app.close()
+    assert [row["runs"] for row in runs] == [1]
