@@ -11,7 +11,8 @@ transaction: the position moved on (the library's single-row rule: only forwards
 there are events, the EXCLUSIVE table lock, the NOTIFY and the INSERT ... RETURNING of the
 application recorder (infra.recorder). A position not ahead of the stored one is the
 library's IntegrityError (a unique violation, as the library's own "Failed to record
-tracking" is), and nothing is written; so is a version stored already.
+tracking" is), and nothing is written; so is a version stored already. A save's snapshot
+goes in the same statement (`store_snapshots_in`, infra.save_snapshot).
 
 Legacy multi-row tracking tables, the library's database functions and saves with options
 other than the tracking take the library's path.

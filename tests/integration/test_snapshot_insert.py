@@ -19,6 +19,7 @@ from domain.recording import SNAPSHOT
 from infra.idempotency import SAVE_OPTION, IdempotencyRecord, IdempotentContracts
 from infra.recorder import OneTripApplicationRecorder, SnapshotsOneAtATime
 from tests.factories import ctx, part_paid_in, run_days
+from tests.prepared import prepared_runs
 
 pytestmark = pytest.mark.integration
 
@@ -41,15 +42,9 @@ def stored(app: ContractsApplication, oid: UUID) -> list[tuple[int, bytes]]:
     return [(s.originator_version, s.state) for s in recorder(app).select_events(oid)]
 
 
-def prepared_runs(app: ContractsApplication, like: str = "lease_snapshot_%") -> list[int]:
+def runs(app: ContractsApplication, like: str = "lease_snapshot_%") -> list[int]:
     """How often each prepared statement of the one session named `like` ran."""
-    with recorder(app).datastore.get_connection() as conn:
-        rows = conn.execute(
-            "SELECT generic_plans + custom_plans AS runs FROM pg_prepared_statements"
-            " WHERE name LIKE %s ORDER BY name",
-            (like,),
-        ).fetchall()
-    return [row["runs"] for row in rows]
+    return prepared_runs(recorder(app).datastore, like)
 
 
 def test_a_snapshot_is_one_run_of_the_prepared_insert(
@@ -61,7 +56,7 @@ def test_a_snapshot_is_one_run_of_the_prepared_insert(
     recorder(one_connection).insert_events([snapshot(oid, 40, b"{}")])
 
     assert stored(one_connection, oid) == [(20, STATE), (40, b"{}")]
-    assert prepared_runs(one_connection) == [2]
+    assert runs(one_connection) == [2]
 
 
 def test_a_version_stored_already_is_refused_and_the_first_kept(
@@ -84,7 +79,7 @@ def test_several_snapshots_at_once_are_the_library_s_insert(
     recorder(one_connection).insert_events([snapshot(oid, 20), snapshot(oid, 40)])
 
     assert stored(one_connection, oid) == [(20, STATE), (40, STATE)]
-    assert prepared_runs(one_connection) == []
+    assert runs(one_connection) == []
 
 
 def test_each_snapshot_a_command_stored_is_the_contract_at_its_version(
@@ -99,8 +94,8 @@ def test_each_snapshot_a_command_stored_is_the_contract_at_its_version(
     assert one_connection.snapshots is not None
     snapshots = list(one_connection.snapshots.get(contract_id))
     assert any(s.originator_version % SNAPSHOT_INTERVAL == 0 for s in snapshots)
-    assert sum(prepared_runs(one_connection, "lease_insert_%_snap")) == len(snapshots)
-    assert prepared_runs(one_connection) == []  # each in its events' statement
+    assert sum(runs(one_connection, "lease_insert_%_snap")) == len(snapshots)
+    assert runs(one_connection) == []  # each in its events' statement
     for taken in snapshots:
         events = one_connection.events.get(contract_id, lte=taken.originator_version)
         assert project_aggregate(None, [taken]) == project_aggregate(None, events)
@@ -130,7 +125,7 @@ def test_a_command_s_snapshot_is_stored_with_its_events_or_not_at_all(
 
     assert events_of(one_connection, oid) == [1, 2, 3, 4]
     assert stored(one_connection, oid) == [(1, STATE), (3, STATE)]
-    assert prepared_runs(one_connection, "lease_insert_%_snap") == [1, 3]  # many; one (refused too)
+    assert runs(one_connection, "lease_insert_%_snap") == [1, 3]  # many; one (refused too)
 
 
 def test_an_idempotent_save_stores_its_snapshot_in_its_transaction(pg_env: dict[str, str]) -> None:

@@ -22,6 +22,7 @@ from domain.contract.incidents import ReportOdometer
 from domain.recording import SNAPSHOT
 from infra.tracked_recorder import PublishableProcessRecorder
 from tests.factories import ctx, part_paid_in
+from tests.prepared import prepared_runs
 
 if TYPE_CHECKING:
     from infra.settings import PostgresInfo
@@ -38,6 +39,15 @@ def recorder(app: TrackedContracts) -> PublishableProcessRecorder:
 
 def event(oid: UUID, version: int, state: bytes = b'{"x":1}') -> StoredEvent:
     return StoredEvent(oid, version, "domain.contract:Noted", state)
+
+
+def one_session(pg_env: dict[str, str]) -> dict[str, str]:
+    """The env of an application whose pool holds one connection: the session's prepared
+    statements are all the recorder ran."""
+    return pg_env | {
+        PostgresFactory.POSTGRES_POOL_SIZE: "1",
+        PostgresFactory.POSTGRES_MAX_OVERFLOW: "0",
+    }
 
 
 def stored(app: TrackedContracts, oid: UUID) -> list[tuple[int, bytes]]:
@@ -61,23 +71,14 @@ def test_events_and_their_position_are_stored_together(tracked_app: TrackedContr
 def test_a_save_is_one_call_of_the_prepared_function(pg_env: dict[str, str]) -> None:
     """Not the library's pipelined path: the one pooled session holds the prepared call, and
     the tracking-only save used it too (the session's statement was executed twice)."""
-    env = pg_env | {
-        PostgresFactory.POSTGRES_POOL_SIZE: "1",
-        PostgresFactory.POSTGRES_MAX_OVERFLOW: "0",
-    }
-    app = TrackedContracts(env=env)
+    app = TrackedContracts(env=one_session(pg_env))
     try:
         app.recorder.insert_events([event(uuid4(), 1)], tracking=Tracking(NAME, 1))
         recorder(app).insert_tracking(Tracking(NAME, 2))
-        with recorder(app).datastore.get_connection() as conn:
-            rows = conn.execute(
-                "SELECT generic_plans + custom_plans FROM pg_prepared_statements"
-                " WHERE name LIKE 'lease_tracked_%'"
-            ).fetchall()
+        runs = prepared_runs(recorder(app).datastore, "lease_tracked_%")
     finally:
         app.close()
-    assert len(rows) == 1
-    assert next(iter(rows[0].values())) == 2
+    assert runs == [2]
 
 
 def test_a_position_alone_moves_on_and_stores_no_event(tracked_app: TrackedContracts) -> None:
@@ -179,11 +180,7 @@ def test_a_snapshot_is_refused_on_the_library_s_path(tracked_app: TrackedContrac
 
 
 def test_a_consumer_s_command_snapshots_in_its_one_call(pg_env: dict[str, str]) -> None:
-    env = pg_env | {
-        PostgresFactory.POSTGRES_POOL_SIZE: "1",
-        PostgresFactory.POSTGRES_MAX_OVERFLOW: "0",
-    }
-    app = TrackedContracts(env=env)
+    app = TrackedContracts(env=one_session(pg_env))
     try:
         number = part_paid_in(app, date(2024, 5, 1))
         contract_id = Contract.create_id(number)
@@ -198,11 +195,7 @@ def test_a_consumer_s_command_snapshots_in_its_one_call(pg_env: dict[str, str]) 
         [taken] = [s for s in app.snapshots.get(contract_id) if s.originator_version == due]
         events = app.events.get(contract_id, lte=due)
         assert project_aggregate(None, [taken]) == project_aggregate(None, events)
-        with recorder(app).datastore.get_connection() as conn:
-            runs = conn.execute(
-                "SELECT generic_plans + custom_plans AS runs FROM pg_prepared_statements"
-                " WHERE name LIKE 'lease_tracked_%_snap'"
-            ).fetchall()
+        runs = prepared_runs(recorder(app).datastore, "lease_tracked_%_snap")
     finally:
         app.close()
-    assert [row["runs"] for row in runs] == [1]
+    assert runs == [1]
