@@ -16,11 +16,11 @@ What a view decides by the order of events across contracts (an invoice's number
 events it needs, by any process), then decided in log order by this process from the
 staged facts, and each chunk reads what was decided for its contracts.
 
-At the end each view's rows and tracking are replaced in one transaction (TRUNCATE, INSERT
-from the staging tables, tracking), view after view in registry order (with workers, each
-process takes the next view): a rebuild that fails or is killed leaves every view it had not
-replaced yet as it was. The staging tables are dropped at the end, and dropped again by the
-next rebuild if one died.
+At the end each view's rows and tracking are replaced in one transaction (TRUNCATE, keys
+dropped, INSERT from the staging tables, keys built again, tracking), view after view in
+registry order (with workers, each process takes the next view): a rebuild that fails or is
+killed leaves every view it had not replaced yet as it was. The staging tables are dropped
+at the end, and dropped again by the next rebuild if one died.
 """
 
 from __future__ import annotations

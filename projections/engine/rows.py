@@ -312,10 +312,14 @@ class PostgresRowView(RowView, PostgresTrackingRecorder):
     def replace_with(self, write: Callable[[Cursor[DictRow]], None], tracking: Tracking) -> None:
         """In one transaction: drop every row and tracking record, `write` the new rows, move
         the position to `tracking` (the identity map is the caller's to update)."""
-        # TRUNCATE holds its lock until the commit: readers wait for the new rows.
+        # TRUNCATE holds its lock until the commit: readers wait for the new rows. The keys
+        # are built again after the rows are written (TableSql.drop_key).
         with self.datastore.transaction(commit=True) as curs:
             self._drop_all(curs)
+            add_keys = [sql.drop_key(curs) for sql in self._sql.values()]
             write(curs)
+            for statement in add_keys:
+                curs.execute(statement)
             curs.execute(*self._tracking_statement(tracking))
 
     def table_sql(self, table: str) -> TableSql:

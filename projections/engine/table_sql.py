@@ -22,6 +22,12 @@ STORED_COLUMNS = (
     b" WHERE table_schema = %s AND table_name = ANY(%s)"
 )
 """The columns the stored tables of a schema have (`TableSql.lacks_columns`)."""
+PRIMARY_KEY_NAME = (
+    b"SELECT c.conname FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid"
+    b" JOIN pg_namespace n ON n.oid = t.relnamespace"
+    b" WHERE n.nspname = %s AND t.relname = %s AND c.contype = 'p'"
+)
+"""The name of a table's primary key constraint (`TableSql.drop_key`)."""
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
@@ -117,6 +123,9 @@ class TableSql:
             .as_bytes(None)
         )
         self.truncate = SQL("TRUNCATE {0}").format(qualified).as_bytes(None)
+        self.add_key = (
+            SQL("ALTER TABLE {0} ADD PRIMARY KEY ({1})").format(qualified, keys).as_bytes(None)
+        )
         self.where = (schema, name)
         self.add_columns = [
             SQL("ALTER TABLE {0} ADD COLUMN IF NOT EXISTS {1} {2}")
@@ -200,6 +209,22 @@ class TableSql:
         if deletes:
             out.append((self.delete_bytes, [list(c) for c in zip(*deletes, strict=True)]))
         return out
+
+    def drop_key(self, curs: Cursor[DictRow]) -> bytes:
+        """Drop the table's primary key in `curs`'s transaction; the statement that adds it
+        back (under its default name, the one `create` gives it).
+
+        A replace writes every row of a table it has just truncated: with the key dropped
+        first, the server builds the key's index once from the sorted rows instead of
+        inserting each row into it (BENCHMARKS.md). The key is checked when it is added back,
+        so duplicate rows still fail the replace. A table found without its key gets it.
+        """
+        curs.execute(PRIMARY_KEY_NAME, self.where)
+        found = curs.fetchone()
+        if found is not None:
+            drop = SQL("ALTER TABLE {0} DROP CONSTRAINT {1}")
+            curs.execute(drop.format(self.qualified, Identifier(found["conname"])))
+        return self.add_key
 
     def copy(self, curs: Cursor[DictRow], rows: Iterable[Row], *, staged: bool = False) -> None:
         """Insert rows with one binary COPY (a rebuild, into the table it just truncated, or
