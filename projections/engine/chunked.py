@@ -130,6 +130,8 @@ class ChunkRebuilder:
             .as_bytes(None)
         )
         self.targets = [Target.of(p) for p in group.projections]
+        self.unordered_first = sorted(self.targets, key=lambda t: t.projection.ordered is not None)
+        """The targets in the order a chunk is applied to them (`rebuild_chunk`)."""
         self.chunks = 0
         self.read = 0
 
@@ -222,14 +224,22 @@ class ChunkRebuilder:
         with target.view.datastore.transaction(commit=True) as curs:
             curs.execute(target.sql[part.decided.name].staging.index)
 
-    def rebuild_chunk(self, chunk: Chunk, head: int) -> int:
-        """Apply the chunk's events to every view and stage the rows; events read."""
+    def rebuild_chunk(
+        self, chunk: Chunk, head: int, until_decided: Callable[[], None] = lambda: None
+    ) -> int:
+        """Apply the chunk's events to every view and stage the rows; events read.
+
+        The views without an `OrderedPart` go first; `until_decided` is called before each of
+        the others (a worker that takes a chunk while this process is still deciding waits
+        there, having read, decoded and applied what it could).
+        """
         notifications = self.read_chunk(chunk, head)
         events = self.group._decode(notifications)
-        for target in self.targets:
+        for target in self.unordered_first:
             part = target.projection.ordered
             batch = target.batch()
             if part is not None:
+                until_decided()
                 self._load_decided(target, part, chunk, batch)
             target.projection.apply_all(events, batch)
             ordered = () if part is None else (*part.tables, part.decided.name)

@@ -4,9 +4,10 @@ A rebuild is CPU-bound Python (decoding, the views' apply, formatting the COPY),
 process uses one core. `ParallelRebuild` starts worker processes (`spawn`: a fresh
 interpreter, no inherited connections or threads) beside this one; all of them take the work
 of a chunked rebuild (projections/engine/chunked.py) a unit at a time from shared counters:
-the ranges of the log whose numbering facts are extracted, then (once this process has
-decided the numbering) the chunks of contracts, then (once every chunk is staged and every
-worker is through its chunks) the views to replace. Each event is read and decoded once, by
+the ranges of the log whose numbering facts are extracted, then the chunks of contracts (a
+worker applies a chunk to the views that need the numbering once this process has decided
+it), then (once every chunk is staged and every worker is through its chunks) the views to
+replace. Each event is read and decoded once, by
 one process, and a slow process simply does less. Each view is still replaced with its rows
 and tracking in one transaction, or not at all. If a worker fails, this process raises
 `RebuildWorkerError` with a one-line reason at its next look (between units of work, and
@@ -17,6 +18,7 @@ transaction rolls back). A worker whose parent has died stops at its next unit.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import multiprocessing
 import os
@@ -352,10 +354,11 @@ def work(recipe: WorkerGroup, pipe: Connection, parent: int, timed: bool, shared
             _check_parent(parent)
             part.extract(plan.ranges[index])
             shared.ranges.add_done(1)
-        shared.wait(shared.decided, parent)
+        until_decided = functools.partial(shared.wait, shared.decided, parent)  # chunks go on
         while (index := shared.claims.claim()) < len(plan.chunks):
             _check_parent(parent)
-            shared.claims.add_done(part.rebuild_chunk(plan.chunks[index], plan.head))
+            applied = part.rebuild_chunk(plan.chunks[index], plan.head, until_decided)
+            shared.claims.add_done(applied)
             shared.staged.add_done(1)
         shared.arrived.add_done(1)
         shared.wait(shared.replacing, parent)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 import pytest
 from eventsourcing.postgres import PostgresFactory
+from psycopg.sql import SQL, Identifier
 
 from domain.application import ContractsApplication
 from domain.contract import Contract
@@ -17,7 +18,8 @@ from infra.bootstrap import rebuild
 from infra.simulate.in_process import IN_MEMORY_ENV, simulate
 from infra.simulate.scenario import load_scenario
 from projections.engine.chunk_work import Plan
-from projections.engine.chunked import ChunkRebuilder
+from projections.engine.chunked import ChunkRebuilder, Target
+from projections.engine.table_sql import STAGING_SUFFIX
 from projections.registry import VIEW_MODULES
 from tests.integration.test_projection_runner import (
     LIVE_SCENARIOS,
@@ -70,6 +72,17 @@ def staging_tables(info: PostgresInfo, schema: str) -> list[str]:
             (schema, "%\\_\\_rebuild"),
         ).fetchall()
     return [r[0] for r in rows]
+
+
+def staged_rows(info: PostgresInfo, target: Target) -> int:
+    """The rows in the staging tables of a view's own tables."""
+    count = SQL("SELECT count(*) FROM {0}.{1}")
+    rows = 0
+    with psycopg.connect(info.dsn) as conn:
+        for schema, name in (target.sql[t.name].where for t in target.view.tables):
+            staging = count.format(Identifier(schema), Identifier(name + STAGING_SUFFIX))
+            rows += conn.execute(staging).fetchall()[0][0]
+    return rows
 
 
 class TestChunkedRebuild:
@@ -178,3 +191,39 @@ class TestChunkedRebuild:
         followed = groups(app, rebuild_env)
         followed.catch_up()
         assert all_rows(group) == all_rows(followed)
+
+    def test_a_chunk_is_applied_to_the_views_without_numbering_before_it_waits_for_it(
+        self,
+        app: ContractsApplication,
+        pg_info: PostgresInfo,
+        pg_env: dict[str, str],
+        groups: Callable[..., ProjectionGroup],
+    ) -> None:
+        # Given the numbering facts extracted but the numbers not decided yet (as a worker
+        # finds them when it takes a chunk while the main process decides)
+        store_interleaved(app, *LIVE_SCENARIOS)
+        part = ChunkRebuilder(groups(app, pg_env, rebuild_workers=1))
+        plan = part.plan(ONE_GO)
+        part.create_staging()
+        for span in plan.ranges:
+            part.extract(span)
+        ordered = [t for t in part.targets if t.projection.ordered is not None]
+        others = [t for t in part.targets if t.projection.ordered is None]
+        assert ordered
+        assert others
+        when_waiting: dict[str, int] = {}
+
+        def until_decided() -> None:
+            when_waiting.update({t.projection.name: staged_rows(pg_info, t) for t in part.targets})
+            part.decide_in_order()  # what the main process does meanwhile
+
+        # When it rebuilds the chunk
+        try:
+            assert part.rebuild_chunk(plan.chunks[0], plan.head, until_decided) == head(app)
+
+            # Then every other view's rows were staged before it waited, the numbered ones after
+            assert all(when_waiting[t.projection.name] > 0 for t in others)
+            assert all(when_waiting[t.projection.name] == 0 for t in ordered)
+            assert all(staged_rows(pg_info, t) > 0 for t in ordered)
+        finally:
+            part.drop_staging()
