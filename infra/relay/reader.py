@@ -22,6 +22,7 @@ from eventsourcing.postgres import PostgresFactory
 from eventsourcing.utils import get_topic, resolve_topic
 
 from infra.schemas.envelope import message
+from projections.engine.spawning import main_module_left_out
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -95,7 +96,8 @@ class ProcessReader:
             name="lease-relay-reader",
             daemon=True,
         )
-        self._process.start()
+        with main_module_left_out():  # its target is importable; the CLI is not needed
+            self._process.start()
         child.close()
         self._outstanding = 0
 

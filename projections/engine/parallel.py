@@ -17,16 +17,13 @@ transaction rolls back). A worker whose parent has died stops at its next unit.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import gc
 import multiprocessing
 import os
 import resource
 import signal
-import sys
 import time
-import types
 from dataclasses import dataclass
 from multiprocessing.connection import wait
 from typing import TYPE_CHECKING, Any
@@ -35,11 +32,12 @@ from eventsourcing.persistence import PersistenceError
 from eventsourcing.postgres import PostgresFactory, PostgresTrackingRecorder
 
 from projections.engine import chunk_work, chunked
+from projections.engine.spawning import main_module_left_out
 from projections.engine.timing import Breakdown, instrument
 from projections.registry import all_specs, build_group
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping
+    from collections.abc import Callable, Mapping
     from multiprocessing.connection import Connection
     from multiprocessing.process import BaseProcess
     from multiprocessing.sharedctypes import Synchronized
@@ -55,25 +53,6 @@ BARRIER_POLL = 0.05
 
 class RebuildWorkerError(PersistenceError):
     """A worker process of a parallel rebuild failed or died; no view was replaced."""
-
-
-@contextlib.contextmanager
-def main_module_left_out() -> Iterator[None]:
-    """Start `spawn` processes in the block without the parent's main module.
-
-    A spawned process first imports the parent's main module (`multiprocessing` does it so a
-    target defined there can be found). A worker's target and recipe live in importable
-    modules, and the main module is the `lease` CLI (about 1.9 s of imports on this VM) or a
-    bench script: seconds in which a rebuild's worker does nothing. `multiprocessing` reads
-    `sys.modules["__main__"]` when a process starts; in the block it is a module without a
-    file or spec, which the child leaves alone.
-    """
-    main = sys.modules["__main__"]
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        yield
-    finally:
-        sys.modules["__main__"] = main
 
 
 def available_cores() -> int:

@@ -1,19 +1,13 @@
-"""A worker of a parallel rebuild that dies without a word, the chunks' shared counter, and a
-worker started without the parent's main module."""
+"""A worker of a parallel rebuild that dies without a word, and the chunks' shared counter."""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from projections.engine.parallel import RebuildWorkerError, SharedClaims, collect
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 class TestCollect:
@@ -47,59 +41,3 @@ class TestSharedClaims:
 
         assert [claims.claim(), claims.claim()] == [3, 4]
         assert claims.done() == 30
-
-
-MAIN_SCRIPT = """
-import multiprocessing
-import sys
-
-print("main module run as", __name__, flush=True)
-
-if __name__ == "__main__":
-    sys.path.insert(0, sys.argv[1])
-    from projections.engine.parallel import main_module_left_out
-
-    context = multiprocessing.get_context("spawn")
-    process = context.Process(target=print, args=("worker ran",))
-    if sys.argv[2] == "left out":
-        with main_module_left_out():
-            process.start()
-    else:
-        process.start()
-    process.join()
-    print("main module after:", sys.modules["__main__"].__file__ == __file__, flush=True)
-"""
-
-
-class TestWorkerStart:
-    @pytest.mark.parametrize(
-        ("how", "imports"),
-        [
-            ("left out", ["main module run as __main__"]),
-            (
-                "as multiprocessing does",
-                ["main module run as __main__", "main module run as __mp_main__"],
-            ),
-        ],
-    )
-    def test_a_worker_starts_without_running_the_parents_main_module(
-        self, tmp_path: Path, how: str, imports: list[str]
-    ) -> None:
-        # Given a parent whose main module is a script (as `lease` or a bench is)
-        script = tmp_path / "main_script.py"
-        script.write_text(MAIN_SCRIPT)
-
-        # When it starts a spawned process
-        done = subprocess.run(
-            [sys.executable, str(script), str(ROOT), how],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
-
-        # Then the child ran without running the script again, and the parent has it back
-        lines = done.stdout.splitlines()
-        assert [line for line in lines if line.startswith("main module run")] == imports
-        assert "worker ran" in lines
-        assert lines[-1] == "main module after: True"
