@@ -1,6 +1,7 @@
 """Fixtures the integration tests share: the contracts application on the test's schema (plain
 or with Kafka tracking), a second schema for a second set of views, projection groups, a taken
-port, and the environment of a `lease` process on the session's servers."""
+port, the ledger view caught up with the demo contract, and the environment of a `lease`
+process on the session's servers."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from eventsourcing.postgres import PostgresDatastore, PostgresFactory
 
 from consumers.tracking import TrackedContracts
 from domain.application import ContractsApplication
-from infra.bootstrap import build_projection_group, close_projection_group
+from infra.bootstrap import build_projection_group, close_projection_group, ensure_demo_contract
 from infra.settings import LOOPBACK
+from projections.registry import all_specs, postgres_view
 from tests.conftest import fresh_schema
 from tests.integration.test_cli import cli_env
 
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from infra.settings import PostgresInfo
+    from projections.engine.rows import PostgresRowView
     from projections.engine.runner import ProjectionGroup
 
 
@@ -73,6 +76,20 @@ def groups() -> Iterator[Callable[..., ProjectionGroup]]:
     yield build
     for group in built:
         close_projection_group(group)
+
+
+@pytest.fixture
+def ledger(
+    app: ContractsApplication,
+    pg_env: dict[str, str],
+    groups: Callable[..., ProjectionGroup],
+) -> Iterator[PostgresRowView]:
+    """The demo contract stored and the live ledger view caught up with it."""
+    ensure_demo_contract(app)
+    groups(app, pg_env, names=["ledger"]).catch_up()
+    view = postgres_view(all_specs(["ledger"])[0], pg_env, create=False)
+    yield view
+    view.datastore.close()
 
 
 @pytest.fixture

@@ -14,13 +14,13 @@ from psycopg.sql import SQL, Composed, Identifier
 from domain.application import ContractsApplication
 from infra.bootstrap import ensure_demo_contract
 from projections import verify
-from projections.registry import all_specs, postgres_view
+from projections.registry import all_specs
 from projections.verify import verify_view
 from tests.integration.test_cli import DEMO_NUMBER, cli_env, lease
 from tests.integration.test_projection_runner import store_scenarios
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
     from pathlib import Path
 
     from infra.settings import PostgresInfo
@@ -30,20 +30,6 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.integration
 
 [LEDGER] = all_specs(["ledger"])
-
-
-@pytest.fixture
-def ledger(
-    app: ContractsApplication,
-    pg_env: dict[str, str],
-    groups: Callable[..., ProjectionGroup],
-) -> Iterator[PostgresRowView]:
-    """The demo contract stored and the live ledger view caught up with it."""
-    ensure_demo_contract(app)
-    groups(app, pg_env, names=["ledger"]).catch_up()
-    view = postgres_view(LEDGER, pg_env, create=False)
-    yield view
-    view.datastore.close()
 
 
 def run_sql(info: PostgresInfo, statement: Composed, *params: Any) -> None:

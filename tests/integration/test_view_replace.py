@@ -13,12 +13,12 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.postgres import PostgresFactory
 from psycopg.sql import SQL, Identifier
 
-from infra.bootstrap import ensure_demo_contract, rebuild
-from projections.registry import VIEW_MODULES, all_specs, postgres_view
+from infra.bootstrap import rebuild
+from projections.registry import VIEW_MODULES
 from tests.integration.test_projection_runner import all_rows, head, positions, store_scenarios
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
 
     from domain.application import ContractsApplication
     from infra.settings import PostgresInfo
@@ -26,8 +26,6 @@ if TYPE_CHECKING:
     from projections.engine.runner import ProjectionGroup
 
 pytestmark = pytest.mark.integration
-
-[LEDGER] = all_specs(["ledger"])
 
 KEYS = (
     "SELECT t.relname, c.conname, array_agg(a.attname::text ORDER BY k.n) AS columns"
@@ -59,20 +57,6 @@ def copying(view: PostgresRowView, rows: dict[str, list[Any]]) -> Callable[..., 
             view.table_sql(table).copy(curs, table_rows)
 
     return write
-
-
-@pytest.fixture
-def ledger(
-    app: ContractsApplication,
-    pg_env: dict[str, str],
-    groups: Callable[..., ProjectionGroup],
-) -> Iterator[PostgresRowView]:
-    """The demo contract stored and the ledger view caught up with it."""
-    ensure_demo_contract(app)
-    groups(app, pg_env, names=["ledger"]).catch_up()
-    view = postgres_view(LEDGER, pg_env, create=False)
-    yield view
-    view.datastore.close()
 
 
 class TestReplace:
