@@ -7,12 +7,13 @@ of a chunked rebuild (projections/engine/chunked.py) a unit at a time from share
 the ranges of the log whose numbering facts are extracted, then the chunks of contracts (a
 worker applies a chunk to the views that need the numbering once this process has decided
 it), then (once every chunk is staged and every worker is through its chunks) the views to
-replace. Each event is read and decoded once, by
-one process, and a slow process simply does less. Each view is still replaced with its rows
-and tracking in one transaction, or not at all. If a worker fails, this process raises
-`RebuildWorkerError` with a one-line reason at its next look (between units of work, and
-always before any view is replaced), the workers still running are terminated (an open
-transaction rolls back). A worker whose parent has died stops at its next unit.
+replace. Each event is read and decoded once, by one process, and a slow process simply
+does less. Each view is still replaced with its rows and tracking in one transaction, or
+not at all. If a worker fails, this process raises `RebuildWorkerError` with a one-line
+reason at its next look (between units of work, and always before any view is replaced),
+the workers still running are terminated (an open transaction rolls back). A worker whose
+parent has died stops at its next unit. Workers start without the parent's main module
+(projections/engine/spawning.py).
 """
 
 from __future__ import annotations

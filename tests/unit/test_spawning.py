@@ -1,13 +1,16 @@
 """Processes spawned without the parent's main module (projections/engine/spawning.py): what
-a rebuild's workers and the relay's reader are started with."""
+a rebuild's workers and the relay's reader are started with, one thread at a time."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
+
+from projections.engine.spawning import SWAPPING, main_module_left_out
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -88,3 +91,33 @@ def run_script(tmp_path: Path, how: str) -> list[str]:
         check=True,
     )
     return done.stdout.splitlines()
+
+
+class TestOneThreadAtATime:
+    def test_another_thread_waits_until_the_main_module_is_back(self) -> None:
+        original = sys.modules["__main__"]
+        seen: list[tuple[bool, bool]] = []
+
+        def another_thread_looks() -> None:
+            entered = SWAPPING.acquire(blocking=False)
+            if entered:
+                SWAPPING.release()
+            seen.append((entered, sys.modules["__main__"] is original))
+
+        with main_module_left_out():
+            looker = threading.Thread(target=another_thread_looks)
+            looker.start()
+            looker.join()
+        after = threading.Thread(target=another_thread_looks)
+        after.start()
+        after.join()
+
+        assert seen == [(False, False), (True, True)]
+
+    def test_nested_in_one_thread_it_puts_the_main_module_back(self) -> None:
+        original = sys.modules["__main__"]
+
+        with main_module_left_out(), main_module_left_out():
+            assert sys.modules["__main__"] is not original
+
+        assert sys.modules["__main__"] is original
