@@ -28,6 +28,7 @@ from psycopg import sql
 from consumers.runner import ConsumerRunner
 from domain.application import ContractsApplication
 from infra import workers
+from infra.bootstrap import close_projection_group
 from infra.clock import SettableClock
 from infra.schemas.envelope import encode, json_safe
 from infra.simulate.in_process import document_line, perform, simulate
@@ -124,6 +125,7 @@ class StackPipeline:
             wiring = workers.Wiring(settings, env, bootstrap, clock, scenario.policy)
             closing.callback(wiring.close)
             group = build_group(app, all_specs(VIEWS), env)
+            closing.callback(close_projection_group, group)
             producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)
             closing.callback(producer.close)
             built = workers.build_workers(wiring, app)

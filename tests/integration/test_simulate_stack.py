@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import psycopg
 import pytest
 
 from infra.settings import Settings
 from infra.simulate.on_stack import simulate_on_stack
 from infra.simulate.scenario import load_scenario
+from tests.fault_lab import wait_until
 from tests.scenarios.test_scenarios import SCENARIOS, render
 
 if TYPE_CHECKING:
@@ -33,3 +35,26 @@ def test_stack_output_equals_in_process_output(
     expected = path.with_name(f"{path.stem}.expected.json").read_text(encoding="utf-8")
     out = simulate_on_stack(load_scenario(path), Settings(), pg_info, bootstrap_servers)
     assert render(out) == expected
+
+
+def test_a_run_gives_back_every_connection_it_opened(
+    pg_info: PostgresInfo, bootstrap_servers: str
+) -> None:
+    """The run's application, workers and views close their pools when it ends, not when
+    the garbage collector finds them: a server's connections are few."""
+
+    def open_connections() -> int:
+        with psycopg.connect(pg_info.dsn) as conn:
+            row = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"
+                " AND datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchone()
+        return int(row[0]) if row else 0
+
+    before = open_connections()
+    simulate_on_stack(load_scenario(SCENARIOS[0]), Settings(), pg_info, bootstrap_servers)
+    wait_until(
+        lambda: open_connections() <= before,
+        lambda: f"{open_connections()} connections open after the run, {before} before it",
+        timeout=10,
+    )
