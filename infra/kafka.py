@@ -54,6 +54,16 @@ def create_topics(
                 logger.info("created topic %s (%d partitions)", topic, partitions)
 
 
+def delete_groups_and_topics(bootstrap: str, groups: list[str], topics: list[str]) -> None:
+    """Delete the consumer groups (their committed offsets), then the topics: what a run that
+    made them for itself leaves behind. One that is not there is not an error."""
+    with _admin(bootstrap) as admin:
+        if groups:
+            admin.delete_groups(groups)
+        if topics:
+            admin.delete_topics(topics, raise_errors=False)
+
+
 def message_bytes(
     key: bytes | None, value: bytes | None, headers: Iterable[tuple[str, bytes]] = ()
 ) -> int:

@@ -359,12 +359,12 @@ def consumer_lags(
     """Each consumer group of the worker registry -> its lag on every partition it reads
     (`lease consumers status`, the API's /metrics)."""
     return {
-        settings.consumer_group_prefix + spec.name: group_lag(
-            bootstrap,
-            settings.consumer_group_prefix + spec.name,
-            map(settings.topic, spec.reads),
-            timeout,
-        )
-        for spec in WORKERS
-        if spec.reads
+        group: group_lag(bootstrap, group, map(settings.topic, reads), timeout)
+        for group, reads in consumer_groups(settings).items()
     }
+
+
+def consumer_groups(settings: Settings) -> dict[str, tuple[str, ...]]:
+    """Each consumer group of the worker registry (under the settings' prefix) -> the keys
+    of the topics it reads."""
+    return {settings.consumer_group_prefix + s.name: s.reads for s in WORKERS if s.reads}

@@ -9,11 +9,14 @@ handled by the termination consumer, every message the driver or the scheduler s
 handled, and every view at the head of the log.
 
 Each run gets a schema of its own in the stack's PostgreSQL and topics of its own
-(`sim-<id>.…`, one partition each), so it neither sees nor disturbs other data.
+(`sim-<id>.…`, one partition each), so it neither sees nor disturbs other data. When it
+ends, its pools are closed, its schema is dropped, and its topics and consumer groups are
+deleted.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 import time
@@ -23,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Self, cast
 
 import psycopg
 from kafka import KafkaProducer
+from kafka.errors import KafkaError
 from psycopg import sql
 
 from consumers.runner import ConsumerRunner
@@ -30,6 +34,7 @@ from domain.application import ContractsApplication
 from infra import workers
 from infra.bootstrap import close_projection_group
 from infra.clock import SettableClock
+from infra.kafka import delete_groups_and_topics
 from infra.schemas.envelope import encode, json_safe
 from infra.simulate.in_process import document_line, perform, simulate
 from infra.supervisor import Supervisor
@@ -46,6 +51,8 @@ if TYPE_CHECKING:
     from infra.simulate.scenario import Scenario, Step
     from projections.engine.runner import ProjectionGroup
     from projections.views.invoices import InvoicesView
+
+logger = logging.getLogger(__name__)
 
 SETTLE_TIMEOUT = 60.0
 """Seconds the pipeline may take to become idle after one action."""
@@ -65,16 +72,28 @@ def simulate_on_stack(
     """Run the scenario through the pipeline on this PostgreSQL and broker."""
     run_id = secrets.token_hex(4)
     schema = f"sim_{run_id}"
+    settings = isolated(settings, run_id)
     with psycopg.connect(postgres.dsn, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
     try:
-        settings = isolated(settings, run_id)
         env = postgres.eventsourcing_env(schema=schema, pool_size=2)
         with StackPipeline.start(settings, env, bootstrap, scenario) as pipeline:
             return simulate(scenario, pipeline.app, pipeline)
     finally:
         with psycopg.connect(postgres.dsn, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+        forget_topics(settings, bootstrap)
+
+
+def forget_topics(settings: Settings, bootstrap: str) -> None:
+    """Delete the run's consumer groups and topics; a broker that cannot is logged, as the
+    run's answer stands without it."""
+    groups = list(workers.consumer_groups(settings))
+    topics = [settings.topic(t.key) for t in TOPICS]
+    try:
+        delete_groups_and_topics(bootstrap, groups, topics)
+    except KafkaError as err:
+        logger.warning("the run's topics stay on the broker (%s): %s", ", ".join(topics), err)
 
 
 SESSION_TIMEOUT_MS = 2000

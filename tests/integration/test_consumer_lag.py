@@ -22,7 +22,13 @@ from api.deps import Services
 from api.metrics import Metrics
 from infra.cli.consumers import consumers_app
 from infra.clock import business_clock
-from infra.kafka import PartitionLag, create_topics, group_lag
+from infra.kafka import (
+    PartitionLag,
+    create_topics,
+    delete_groups_and_topics,
+    group_lag,
+    list_topics,
+)
 from infra.settings import Settings, free_port
 from tests.api.tokens import new_keys
 
@@ -65,6 +71,21 @@ def test_the_lag_is_the_fetched_end_minus_the_committed_offset(bootstrap_servers
 
     [lag] = group_lag(bootstrap_servers, group, [topic])
     assert (lag.committed, lag.end, lag.lag) == (COMMITTED, SENT, SENT - COMMITTED)
+
+
+def test_deleted_groups_forget_their_offsets_and_deleted_topics_are_gone(
+    bootstrap_servers: str,
+) -> None:
+    topic, kept = batch_of_ten(bootstrap_servers), batch_of_ten(bootstrap_servers)
+    group = f"test-lag-{secrets.token_hex(4)}"
+    commit(bootstrap_servers, group, kept, COMMITTED)
+
+    delete_groups_and_topics(bootstrap_servers, [group], [topic, f"{topic}.never-made"])
+
+    [lag] = group_lag(bootstrap_servers, group, [kept])
+    assert lag.committed is None
+    assert topic not in list_topics(bootstrap_servers)
+    assert kept in list_topics(bootstrap_servers)
 
 
 def payments_behind(bootstrap: str, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:

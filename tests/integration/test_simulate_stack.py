@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import psycopg
 import pytest
 
+from infra.kafka import list_topics
 from infra.settings import Settings
 from infra.simulate.on_stack import simulate_on_stack
 from infra.simulate.scenario import load_scenario
@@ -37,24 +38,35 @@ def test_stack_output_equals_in_process_output(
     assert render(out) == expected
 
 
-def test_a_run_gives_back_every_connection_it_opened(
+def test_a_run_leaves_no_connection_schema_or_topic_behind(
     pg_info: PostgresInfo, bootstrap_servers: str
 ) -> None:
-    """The run's application, workers and views close their pools when it ends, not when
-    the garbage collector finds them: a server's connections are few."""
+    """The run closes its application's, workers' and views' pools when it ends (not when
+    the garbage collector finds them: a server's connections are few), drops its schema and
+    deletes its topics and consumer groups."""
 
-    def open_connections() -> int:
+    def left() -> tuple[int, list[str]]:
         with psycopg.connect(pg_info.dsn) as conn:
             row = conn.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"
                 " AND datname = current_database() AND pid <> pg_backend_pid()"
             ).fetchone()
-        return int(row[0]) if row else 0
+            schemas = conn.execute(
+                "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'sim\\_%' ORDER BY 1"
+            ).fetchall()
+        return int(row[0]) if row else 0, [name for (name,) in schemas]
 
-    before = open_connections()
+    connections, schemas = left()
+    topics = set(list_topics(bootstrap_servers))
     simulate_on_stack(load_scenario(SCENARIOS[0]), Settings(), pg_info, bootstrap_servers)
+    assert set(list_topics(bootstrap_servers)) <= topics
+
+    def gone() -> bool:
+        now_connections, now_schemas = left()
+        return now_connections <= connections and now_schemas == schemas
+
     wait_until(
-        lambda: open_connections() <= before,
-        lambda: f"{open_connections()} connections open after the run, {before} before it",
+        gone,
+        lambda: f"after the run {left()}, before it {connections, schemas} (connections, schemas)",
         timeout=10,
     )
