@@ -1,8 +1,8 @@
 """The `lease` command line: simulate, dev, asyncapi, rules, history, replay, explain, token,
-projections, consumers, audit and run (a worker, or the HTTP API).
+projections, run (a worker, or the HTTP API), consumers and audit.
 
-infra/cli/app.py holds the typer application and what every command shares; the modules
-beside it hold the commands, registered here in the order `lease --help` lists them.
+infra/cli/app.py holds the typer application, the table of its commands and what every
+command shares; the modules beside it hold the commands, each imported when its command runs.
 `lease run <worker>` has one command per worker of the registry (infra/workers.py).
 """
 
@@ -13,44 +13,7 @@ import sys
 import typer
 from typer._click.exceptions import NoArgsIsHelpError, UsageError  # typer's vendored click
 
-from infra import workers
-from infra.cli import (
-    api,
-    audit,
-    audit_pack,
-    consumers,
-    dev,
-    explain,
-    history,
-    projections,
-    projections_verify,
-    replay,
-    rules,
-    run,
-    simulate,
-)
-from infra.cli.app import app, projections_app, run_app
-
-app.command("simulate")(simulate.simulate_command)
-app.command("dev")(dev.dev_command)
-app.command("asyncapi")(history.asyncapi_command)
-app.command("rules")(rules.rules)
-app.command("history")(history.history_command)
-app.command("replay")(replay.replay_command)
-app.command("explain")(explain.explain_command)
-app.command("token")(api.token_command)
-projections_app.command("status")(projections.projections_status_command)
-projections_app.command("rebuild")(projections.projections_rebuild_command)
-projections_app.command("verify")(projections_verify.projections_verify_command)
-app.add_typer(consumers.consumers_app, name="consumers")
-audit_pack.audit_app.command("verify")(audit.audit_verify_command)
-app.add_typer(audit_pack.audit_app, name="audit")
-for _worker in workers.WORKERS:
-    if _worker.build is None:  # the projections: PostgreSQL only, their own options
-        run_app.command(_worker.name, help=_worker.help)(run.run_projections_command)
-    else:
-        run_app.command(_worker.name)(run.worker_command(_worker.name))
-run_app.command("api")(api.run_api_command)
+from infra.cli.app import app
 
 
 def main() -> None:

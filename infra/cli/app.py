@@ -1,20 +1,29 @@
-"""The `lease` application: its command groups, shared options, and how commands fail.
+"""The `lease` application: its commands, shared options, and how commands fail.
 
 Output goes to stdout (JSON or rich tables); a failure is one line on stderr,
 `lease <command>: <message>`, with exit code 1 (2 for usage errors), never a traceback.
+
+Each command lives in a module of its own beside this one, and `COMMANDS` names it: a
+command's module is imported when the command is run (or its help shown), not before, so
+`lease rules` does not wait for what `lease dev` imports (the API, the broker's client, the
+PDF renderer): all of it took about 2 s before any command ran.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import MutableMapping
 from contextlib import contextmanager
+from importlib import import_module
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import psycopg
 import pydantic
 import typer
 from eventsourcing.persistence import PersistenceError
+from typer.core import TyperGroup
+from typer.main import get_command, get_group
 
 from domain.errors import RuleViolationError
 from infra import bootstrap
@@ -30,6 +39,8 @@ from projections.registry import VIEW_MODULES
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+    from typer._click import Command  # typer's vendored click
 
     from domain.application import ContractsApplication
 
@@ -54,13 +65,79 @@ STARTUP_ERRORS = (
 )
 """What can stop a command from starting (or a worker from running); reported in one line."""
 
+COMMANDS: dict[str, tuple[str, str]] = {
+    "simulate": ("infra.cli.simulate", "simulate_command"),
+    "dev": ("infra.cli.dev", "dev_command"),
+    "asyncapi": ("infra.cli.history", "asyncapi_command"),
+    "rules": ("infra.cli.rules", "rules"),
+    "history": ("infra.cli.history", "history_command"),
+    "replay": ("infra.cli.replay", "replay_command"),
+    "explain": ("infra.cli.explain", "explain_command"),
+    "token": ("infra.cli.api", "token_command"),
+    "projections": ("infra.cli.projections_verify", "projections_app"),
+    "run": ("infra.cli.run", "run_app"),
+    "consumers": ("infra.cli.consumers", "consumers_app"),
+    "audit": ("infra.cli.audit", "audit_app"),
+}
+"""`lease`'s commands, in the order `lease --help` lists them -> the module and the name of
+the command's function, or of its group's `typer.Typer` (complete once that module is
+imported: `projections verify` and `audit verify` join their groups in their own modules)."""
+
+
+class Commands(MutableMapping[str, "Command"]):
+    """The root group's commands by name: each made from its module on first use."""
+
+    def __init__(self) -> None:
+        self.made: dict[str, Command] = {}
+
+    def __getitem__(self, name: str) -> Command:
+        if name not in self.made:
+            module, attribute = COMMANDS[name]
+            found = getattr(import_module(module), attribute)
+            if isinstance(found, typer.Typer):
+                self.made[name] = get_group(found)  # a group, even of one command
+            else:  # a function: typer makes a Typer of one command into that command
+                single = typer.Typer(add_completion=False)
+                single.command(name)(found)
+                self.made[name] = get_command(single)
+        return self.made[name]
+
+    def __setitem__(self, name: str, command: Command) -> None:
+        self.made[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self.made[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({**dict.fromkeys(COMMANDS), **self.made})
+
+    def __len__(self) -> int:
+        return len(COMMANDS.keys() | self.made.keys())
+
+
+class LazyGroup(TyperGroup):
+    """The `lease` group over `Commands`: click asks it for the command it runs (all of them
+    only for the help), and typer for the names it suggests on a typo."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.commands = Commands()
+
+
 app = typer.Typer(
     name="lease",
+    cls=LazyGroup,
     help="Event-sourced lifecycle of private-lease car contracts.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def lease() -> None:
+    """The root of the commands (they are found in `COMMANDS`, not registered here)."""
+
 
 Verbose = Annotated[
     bool, typer.Option("--verbose", "-v", help="Log what the service does (INFO) to stderr.")
@@ -74,19 +151,6 @@ DataDir = Annotated[
     ),
 ]
 
-
-projections_app = typer.Typer(
-    name="projections",
-    help="The read models (views): their position and lag, rebuilds from zero, and checks.",
-    no_args_is_help=True,
-)
-app.add_typer(projections_app, name="projections")
-run_app = typer.Typer(
-    name="run",
-    help="Run one worker of the service in the foreground until Ctrl-C or SIGTERM.",
-    no_args_is_help=True,
-)
-app.add_typer(run_app, name="run")
 
 ViewNames = Annotated[
     list[str] | None,

@@ -43,6 +43,7 @@ from infra.cli.app import (
     one_line,
     reach_external,
 )
+from infra.cli.audit_pack import audit_app
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -155,3 +156,6 @@ def verify_apps(
                     snapshot_table = snapshots.recorder.events_table_name
                     broken += verify_snapshots(app, conn, snapshot_table, skip, only)
     return checked, broken
+
+
+audit_app.command("verify")(audit_verify_command)

@@ -45,6 +45,14 @@ if TYPE_CHECKING:
     from projections.engine.runner import ProjectionGroup
 
 
+projections_app = typer.Typer(
+    name="projections",
+    help="The read models (views): their position and lag, rebuilds from zero, and checks.",
+    no_args_is_help=True,
+)
+"""`lease projections`: status and rebuild here, verify in infra/cli/projections_verify.py."""
+
+
 def projections_status_command(data_dir: DataDir = None, verbose: Verbose = False) -> None:
     """Each view's position in the event log, the log's head, and the lag (events, seconds)."""
     configure_logging(verbose=verbose)
@@ -184,3 +192,7 @@ def stored_notifications(contracts: ContractsApplication) -> int:
     with recorder.datastore.get_connection() as conn:
         row = conn.execute(query).fetchone()
     return int(row["count"]) if row is not None else 0
+
+
+projections_app.command("status")(projections_status_command)
+projections_app.command("rebuild")(projections_rebuild_command)

@@ -25,7 +25,7 @@ from infra.cli.app import (
     one_line,
     reach_external,
 )
-from infra.cli.projections import check_view_names
+from infra.cli.projections import check_view_names, projections_app
 from projections.registry import VIEW_MODULES, all_specs
 from projections.verify import ViewDrift, ViewMovedError, verify_view
 
@@ -134,3 +134,6 @@ def row_cells(row: RowDrift) -> list[tuple[str, ...]]:
 
 def _shown(value: Any) -> str:
     return "NULL" if value is None else json.dumps(value, default=str)
+
+
+projections_app.command("verify")(projections_verify_command)

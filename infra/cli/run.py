@@ -12,6 +12,7 @@ from kafka.errors import KafkaError
 from rich.console import Console
 
 from infra import bootstrap, workers
+from infra.cli.api import run_api_command
 from infra.cli.app import (
     INTERRUPTED,
     STARTUP_ERRORS,
@@ -33,6 +34,14 @@ from projections.registry import VIEW_MODULES
 if TYPE_CHECKING:
     from collections.abc import Callable
     from types import FrameType
+
+
+run_app = typer.Typer(
+    name="run",
+    help="Run one worker of the service in the foreground until Ctrl-C or SIGTERM.",
+    no_args_is_help=True,
+)
+"""`lease run <worker>`: a command per worker of the registry, then `lease run api`."""
 
 
 Standby = Annotated[
@@ -143,3 +152,11 @@ def run_kafka_worker(name: str, data_dir: Path | None, *, verbose: bool) -> None
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     Console().print("Stopped.")
+
+
+for _worker in workers.WORKERS:
+    if _worker.build is None:  # the projections: PostgreSQL only, their own options
+        run_app.command(_worker.name, help=_worker.help)(run_projections_command)
+    else:
+        run_app.command(_worker.name)(worker_command(_worker.name))
+run_app.command("api")(run_api_command)
