@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
     from eventsourcing.application import Application
 
-    from infra.portal.contacts import CustomerContact
+    from infra.portal.contact import CustomerContact
     from infra.relay.outbox import KafkaRelay
     from infra.settings import Settings
     from projections.engine.runner import ProjectionGroup

@@ -26,7 +26,7 @@ from infra.bootstrap import build_projection_group, close_projection_group
 from infra.clock import SettableClock
 from infra.kafka import acknowledged_producer, create_topics
 from infra.portal.backend import PortalBackend
-from infra.portal.contacts import CustomerContact
+from infra.portal.contact import CustomerContact
 from infra.portal.registration import CODE_TEMPLATE
 from infra.settings import Settings
 from projections.views.invoices import PostgresInvoicesView

@@ -29,7 +29,7 @@ from infra.inputs.types import (
     UnitPrice,
     _plain,
 )
-from infra.portal.contacts import (
+from infra.portal.contact import (
     MAX_ADDRESS,
     MAX_EMAIL,
     MAX_MOBILE_INPUT,

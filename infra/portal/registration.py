@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from infra.portal.backend import PortalBackend
-    from infra.portal.contacts import CustomerContact
+    from infra.portal.contact import CustomerContact
 
 MAX_NAME = 100
 MAX_EMAIL = 254

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
     from domain.policy import LessorPolicy
     from domain.terms import ContractTerms
-    from infra.portal.contacts import CustomerContact
+    from infra.portal.contact import CustomerContact
 
 SCENARIO_VERSION = 1
 SPECIAL_STEPS = ("conclude", "advance")

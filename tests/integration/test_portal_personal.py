@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 import pytest
 from psycopg import sql
 
-from infra.portal.contacts import CustomerContact, CustomerContacts
+from infra.portal.contact import CustomerContact
+from infra.portal.contacts import CustomerContacts
 from infra.portal.personal import PersonalData, UsernameTakenError
 
 if TYPE_CHECKING:

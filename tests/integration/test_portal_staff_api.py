@@ -11,7 +11,7 @@ import pytest
 
 from api.auth import Role
 from infra.clock import SettableClock
-from infra.portal.contacts import CustomerContact
+from infra.portal.contact import CustomerContact
 from infra.portal.self_service import SelfService
 from infra.portal.terms_texts import FIRST_VERSION
 from tests.api.served import served

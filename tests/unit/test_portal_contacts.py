@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from infra.portal.contacts import ContactError, CustomerContact
+from infra.portal.contact import ContactError, CustomerContact
 
 GOOD: dict[str, Any] = {
     "postal_address": "Meir 1, 2000 Antwerpen",
