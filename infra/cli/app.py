@@ -18,24 +18,9 @@ from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
-import psycopg
-import pydantic
 import typer
-from eventsourcing.persistence import PersistenceError
 from typer.core import TyperGroup
 from typer.main import get_command, get_group
-
-from domain.errors import RuleViolationError
-from infra import bootstrap
-from infra.embedded.postgres import PostgresStartError
-from infra.embedded.postgres import wait_until_ready as wait_for_postgres
-from infra.embedded.stack import StackStartError
-from infra.kafka import BrokerStartError
-from infra.kafka import wait_until_ready as wait_for_kafka
-from infra.settings import PostgresInfo, Settings
-from infra.simulate.in_process import StepRefusedError
-from infra.simulate.scenario import ScenarioError
-from projections.registry import VIEW_MODULES
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -43,6 +28,7 @@ if TYPE_CHECKING:
     from typer._click import Command  # typer's vendored click
 
     from domain.application import ContractsApplication
+    from infra.settings import Settings
 
 OUR_PACKAGES = ("domain", "projections", "consumers", "api", "infra")
 USAGE_ERROR = 2
@@ -53,17 +39,32 @@ does not answer (the stack itself would wait 30 s, in silence)."""
 INTERRUPTED = 130
 """Exit code of a command interrupted before it was done or ready (128 + SIGINT)."""
 
-STARTUP_ERRORS = (
-    StackStartError,
-    ScenarioError,
-    StepRefusedError,
-    PersistenceError,
-    psycopg.Error,
-    bootstrap.ProjectionsBusyError,
-    RuleViolationError,  # the Lessor policy of LEASE_AUTO_*_GROUNDS (K-02, K-08)
-    OSError,
-)
-"""What can stop a command from starting (or a worker from running); reported in one line."""
+
+def startup_errors(*more: type[BaseException]) -> tuple[type[BaseException], ...]:
+    """What can stop a command from starting (or a worker from running), and `more`: each is
+    reported in one line. Its modules are imported when a command's `except` asks (by then
+    the command has imported them): a module-level tuple made every command load them all."""
+    import psycopg
+    from eventsourcing.persistence import PersistenceError
+
+    from domain.errors import RuleViolationError
+    from infra.bootstrap import ProjectionsBusyError
+    from infra.embedded.stack import StackStartError
+    from infra.simulate.in_process import StepRefusedError
+    from infra.simulate.scenario import ScenarioError
+
+    return (
+        StackStartError,
+        ScenarioError,
+        StepRefusedError,
+        PersistenceError,
+        psycopg.Error,
+        ProjectionsBusyError,
+        RuleViolationError,  # the Lessor policy of LEASE_AUTO_*_GROUNDS (K-02, K-08)
+        OSError,
+        *more,
+    )
+
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "simulate": ("infra.cli.simulate", "simulate_command"),
@@ -152,16 +153,6 @@ DataDir = Annotated[
 ]
 
 
-ViewNames = Annotated[
-    list[str] | None,
-    typer.Argument(
-        metavar="[NAME]...",
-        help=f"Views: {', '.join(VIEW_MODULES)}.",
-        show_default=False,
-    ),
-]
-
-
 def configure_logging(*, verbose: bool) -> None:
     """WARNING and up for everything; INFO for our own packages with -v.
 
@@ -179,6 +170,10 @@ def configure_logging(*, verbose: bool) -> None:
 
 def load_settings(command: str, data_dir: Path | None) -> Settings:
     """Settings from the environment (and .env), with the command line's overrides."""
+    import pydantic
+
+    from infra.settings import Settings
+
     try:
         return Settings() if data_dir is None else Settings(data_dir=data_dir)
     except pydantic.ValidationError as err:
@@ -190,6 +185,12 @@ def load_settings(command: str, data_dir: Path | None) -> Settings:
 def reach_external(command: str, settings: Settings, *, broker: bool) -> None:
     """Fail in one line within seconds if LEASE_DATABASE_URL (or, with `broker`,
     LEASE_KAFKA_BOOTSTRAP_SERVERS) names a server that does not answer."""
+    from infra.embedded.postgres import PostgresStartError
+    from infra.embedded.postgres import wait_until_ready as wait_for_postgres
+    from infra.kafka import BrokerStartError
+    from infra.kafka import wait_until_ready as wait_for_kafka
+    from infra.settings import PostgresInfo
+
     try:
         if settings.database_url:
             info = PostgresInfo.from_url(settings.database_url)
@@ -221,6 +222,8 @@ def stored_contracts(
 ) -> Iterator[tuple[dict[str, str], ContractsApplication]]:
     """The event store's eventsourcing environment and the contracts application on it, for
     a command that reads stored contracts; both closed on exit."""
+    from infra import bootstrap
+
     with bootstrap.event_store(settings) as info:
         env = info.eventsourcing_env(pool_size=pool_size or settings.pool_size)
         contracts = bootstrap.build_contracts_app(env)

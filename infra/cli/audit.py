@@ -34,7 +34,6 @@ from infra.audit.chain_store import (
 from infra.audit.checkpoints import verify_against_checkpoints
 from infra.audit.verify import BrokenLink, verify_rows
 from infra.cli.app import (
-    STARTUP_ERRORS,
     DataDir,
     Verbose,
     configure_logging,
@@ -42,6 +41,7 @@ from infra.cli.app import (
     load_settings,
     one_line,
     reach_external,
+    startup_errors,
 )
 from infra.cli.audit_pack import audit_app
 
@@ -104,7 +104,7 @@ def audit_verify_command(
                 contracts.close()
                 if portal is not None:
                     portal.close()
-    except STARTUP_ERRORS as err:
+    except startup_errors() as err:
         fail(command, one_line(err))
     if number is not None and events == 0:
         fail(command, f"no contract {number} in the event store")

@@ -19,7 +19,6 @@ from infra.audit.pack_export import PackSources, build_pack, contract_numbers, w
 from infra.audit.pack_format import MANIFEST, sha256_hex
 from infra.audit.pack_verify import read_pack, verify_pack
 from infra.cli.app import (
-    STARTUP_ERRORS,
     DataDir,
     Verbose,
     configure_logging,
@@ -27,6 +26,7 @@ from infra.cli.app import (
     load_settings,
     one_line,
     reach_external,
+    startup_errors,
     stored_contracts,
 )
 from projections.registry import postgres_view
@@ -86,7 +86,7 @@ def audit_export_command(
         fail(command, f"contract {number} not found")
     except RenderError as err:
         fail(command, one_line(err))
-    except STARTUP_ERRORS as err:  # OSError covers a pack that already exists
+    except startup_errors() as err:  # OSError covers a pack that already exists
         fail(command, one_line(err))
     if all_contracts:
         console.print(f"Wrote {len(numbers)} packs in {out}.")

@@ -14,7 +14,6 @@ from rich.console import Console
 from rich.table import Table
 
 from infra.cli.app import (
-    STARTUP_ERRORS,
     DataDir,
     Verbose,
     configure_logging,
@@ -22,6 +21,7 @@ from infra.cli.app import (
     load_settings,
     one_line,
     reach_external,
+    startup_errors,
 )
 from infra.cli.dev import bootstrap_servers_of
 from infra.workers import consumer_lags
@@ -43,7 +43,7 @@ def consumers_status_command(data_dir: DataDir = None, verbose: Verbose = False)
     bootstrap = bootstrap_servers_of(settings, command)
     try:
         lags = consumer_lags(settings, bootstrap)
-    except (*STARTUP_ERRORS, KafkaError) as err:
+    except startup_errors(KafkaError) as err:
         fail(command, one_line(err))
     table = Table("group", "topic", "partition", "committed", "end", "lag", box=box.SIMPLE)
     for group, partitions in lags.items():

@@ -18,7 +18,6 @@ from domain.portal.application import PortalApplication
 from infra import bootstrap, workers
 from infra.cli.app import (
     INTERRUPTED,
-    STARTUP_ERRORS,
     DataDir,
     Verbose,
     configure_logging,
@@ -26,6 +25,7 @@ from infra.cli.app import (
     load_settings,
     one_line,
     reach_external,
+    startup_errors,
 )
 from infra.cli.dev_api import DevApi, dev_api
 from infra.cli.history import timeline_table
@@ -76,7 +76,7 @@ def dev_command(
         failed = run_dev(settings, console, started_at, exit_after_ready=exit_after_ready)
     except KeyboardInterrupt:
         fail("dev", "interrupted before the service was ready", code=INTERRUPTED)
-    except STARTUP_ERRORS as err:
+    except startup_errors() as err:
         fail("dev", one_line(err))
     finally:
         for sig, handler in previous.items():

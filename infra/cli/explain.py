@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from infra.cli.app import (
-    STARTUP_ERRORS,
     DataDir,
     Verbose,
     configure_logging,
@@ -16,6 +15,7 @@ from infra.cli.app import (
     load_settings,
     one_line,
     reach_external,
+    startup_errors,
     stored_contracts,
 )
 from infra.explanation import DocumentNotFoundError, explain, explanation_text
@@ -48,7 +48,7 @@ def explain_command(
                 view.datastore.close()
     except DocumentNotFoundError:
         fail("explain", f"document {number} not found")
-    except STARTUP_ERRORS as err:
+    except startup_errors() as err:
         fail("explain", one_line(err))
     if as_json:
         print(json.dumps(explanation, indent=2, ensure_ascii=False))

@@ -13,7 +13,6 @@ from rich.text import Text
 from domain.contract.base_events import ContractEvent
 from domain.errors import ContractNotFoundError
 from infra.cli.app import (
-    STARTUP_ERRORS,
     DataDir,
     Verbose,
     configure_logging,
@@ -21,6 +20,7 @@ from infra.cli.app import (
     load_settings,
     one_line,
     reach_external,
+    startup_errors,
     stored_contracts,
 )
 from infra.schemas.asyncapi import render_asyncapi
@@ -50,7 +50,7 @@ def history_command(
             table = timeline_table(contracts, number)
     except ContractNotFoundError:
         fail("history", f"contract {number} not found")
-    except STARTUP_ERRORS as err:
+    except startup_errors() as err:
         fail("history", one_line(err))
     Console().print(table)
 

@@ -25,15 +25,14 @@ from rich.table import Table
 from infra import bootstrap
 from infra.cli.app import (
     INTERRUPTED,
-    STARTUP_ERRORS,
     DataDir,
     Verbose,
-    ViewNames,
     configure_logging,
     fail,
     load_settings,
     one_line,
     reach_external,
+    startup_errors,
 )
 from infra.settings import Settings
 from projections.registry import VIEW_MODULES
@@ -44,6 +43,16 @@ if TYPE_CHECKING:
     from domain.application import ContractsApplication
     from projections.engine.runner import ProjectionGroup
 
+
+ViewNames = Annotated[
+    list[str] | None,
+    typer.Argument(
+        metavar="[NAME]...",
+        help=f"Views: {', '.join(VIEW_MODULES)}.",
+        show_default=False,
+    ),
+]
+"""The views a command works on (all of them when none is named)."""
 
 projections_app = typer.Typer(
     name="projections",
@@ -62,7 +71,7 @@ def projections_status_command(data_dir: DataDir = None, verbose: Verbose = Fals
     try:
         with projection_group(settings, None) as (_, group):
             table = status_table(group)
-    except STARTUP_ERRORS as err:
+    except startup_errors() as err:
         fail(command, one_line(err))
     Console().print(table)
 
@@ -95,7 +104,7 @@ def projections_rebuild_command(
             " or another rebuild goes on from there",
             code=INTERRUPTED,
         )
-    except STARTUP_ERRORS as err:
+    except startup_errors() as err:
         fail(command, one_line(err))
     rate = applied / elapsed if elapsed > 0 else 0.0
     console.print(

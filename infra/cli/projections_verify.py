@@ -15,17 +15,16 @@ from rich.table import Table
 from infra import bootstrap
 from infra.cli.app import (
     INTERRUPTED,
-    STARTUP_ERRORS,
     DataDir,
     Verbose,
-    ViewNames,
     configure_logging,
     fail,
     load_settings,
     one_line,
     reach_external,
+    startup_errors,
 )
-from infra.cli.projections import check_view_names, projections_app
+from infra.cli.projections import ViewNames, check_view_names, projections_app
 from projections.registry import VIEW_MODULES, all_specs
 from projections.verify import ViewDrift, ViewMovedError, verify_view
 
@@ -69,7 +68,7 @@ def projections_verify_command(
                 contracts.close()
     except KeyboardInterrupt:
         fail(command, "interrupted; the scratch schema is dropped", code=INTERRUPTED)
-    except (*STARTUP_ERRORS, ViewMovedError) as error:
+    except startup_errors(ViewMovedError) as error:
         fail(command, one_line(error))
     if as_json:
         typer.echo(json.dumps([drift_json(r) for r in results], indent=2, default=str))

@@ -23,7 +23,6 @@ from domain.contract import Contract
 from domain.errors import ContractNotFoundError
 from infra.audit.replay import Cut, NaiveTimestampError, NotKnownError, Replay, replay_contract
 from infra.cli.app import (
-    STARTUP_ERRORS,
     DataDir,
     Verbose,
     configure_logging,
@@ -31,6 +30,7 @@ from infra.cli.app import (
     load_settings,
     one_line,
     reach_external,
+    startup_errors,
     stored_contracts,
 )
 from projections.registry import postgres_view
@@ -115,7 +115,7 @@ def replay_command(
         fail(COMMAND, f"contract {number} not found")
     except NotKnownError as err:
         fail(COMMAND, str(err))
-    except STARTUP_ERRORS as err:
+    except startup_errors() as err:
         fail(COMMAND, one_line(err))
     show(found, as_json=as_json)
 

@@ -15,18 +15,17 @@ from infra import bootstrap, workers
 from infra.cli.api import run_api_command
 from infra.cli.app import (
     INTERRUPTED,
-    STARTUP_ERRORS,
     DataDir,
     Verbose,
-    ViewNames,
     configure_logging,
     fail,
     load_settings,
     one_line,
     reach_external,
+    startup_errors,
 )
 from infra.cli.dev import bootstrap_servers_of
-from infra.cli.projections import check_view_names, projection_group
+from infra.cli.projections import ViewNames, check_view_names, projection_group
 from infra.clock import business_clock
 from infra.supervisor import reconnecting
 from projections.registry import VIEW_MODULES
@@ -93,7 +92,7 @@ def run_projections_command(
         pass  # stopped before it was needed: a clean stop
     except KeyboardInterrupt:
         fail(command, "interrupted while catching up (applied batches are kept)", code=INTERRUPTED)
-    except STARTUP_ERRORS as err:
+    except startup_errors() as err:
         fail(command, one_line(err))
     finally:
         for sig, handler in previous.items():
@@ -146,7 +145,7 @@ def run_kafka_worker(name: str, data_dir: Path | None, *, verbose: bool) -> None
             finally:
                 wiring.close()
                 contracts.close()
-    except (*STARTUP_ERRORS, KafkaError) as err:
+    except startup_errors(KafkaError) as err:
         fail(command, one_line(err))
     finally:
         for sig, handler in previous.items():

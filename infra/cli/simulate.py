@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from infra.cli.app import (
-    STARTUP_ERRORS,
     USAGE_ERROR,
     Verbose,
     configure_logging,
@@ -18,10 +17,9 @@ from infra.cli.app import (
     load_settings,
     one_line,
     reach_external,
+    startup_errors,
 )
-from infra.embedded.stack import Stack
 from infra.simulate.in_process import StepRefusedError, simulate
-from infra.simulate.on_stack import PipelineStuckError, simulate_on_stack
 from infra.simulate.scenario import ScenarioError, ScenarioPathError, load_scenario
 
 if TYPE_CHECKING:
@@ -49,16 +47,25 @@ def simulate_command(
         out = simulate_through_stack(scenario) if stack else simulate(scenario)
     except StepRefusedError as err:
         fail("simulate", str(err))
-    except (*STARTUP_ERRORS, PipelineStuckError) as err:
+    except startup_errors() as err:
         fail("simulate", one_line(err))
     typer.echo(json.dumps(out, indent=2, sort_keys=True))
 
 
 def simulate_through_stack(scenario: Scenario) -> dict[str, Any]:
     """The scenario through the pipeline on a stack of its own (embedded parts in a
-    temporary directory, unless LEASE_DATABASE_URL / LEASE_KAFKA_BOOTSTRAP_SERVERS say)."""
+    temporary directory, unless LEASE_DATABASE_URL / LEASE_KAFKA_BOOTSTRAP_SERVERS say).
+    A pipeline that does not settle fails in one line, as a stack that does not start."""
+    from infra.embedded.stack import Stack
+    from infra.simulate.on_stack import PipelineStuckError, simulate_on_stack
+
     with tempfile.TemporaryDirectory(prefix="lease-simulate-") as tmp:
         settings = load_settings("simulate", Path(tmp))
         reach_external("simulate", settings, broker=True)
         with Stack(settings) as stack:
-            return simulate_on_stack(scenario, settings, stack.postgres, stack.bootstrap_servers)
+            try:
+                return simulate_on_stack(
+                    scenario, settings, stack.postgres, stack.bootstrap_servers
+                )
+            except PipelineStuckError as err:
+                fail("simulate", one_line(err))

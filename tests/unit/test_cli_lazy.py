@@ -20,7 +20,7 @@ try:
     main()
 except SystemExit as done:
     code = done.code
-heavy = ("fastapi", "uvicorn", "xhtml2pdf", "reportlab")
+heavy = ("fastapi", "uvicorn", "xhtml2pdf", "reportlab", "psycopg", "kafka", "eventsourcing")
 loaded = sorted(m for m in sys.modules if m.startswith("infra.cli.") or m in heavy)
 print(code, *loaded, file=sys.stderr)
 """
@@ -28,7 +28,8 @@ print(code, *loaded, file=sys.stderr)
 
 def test_a_command_loads_its_own_module_and_not_the_others() -> None:
     """In a fresh interpreter `lease rules M-22` imports the application's module and the
-    rules' only: not the API, the server or the PDF renderer the other commands use."""
+    rules' only: not the API, the server, the PDF renderer, PostgreSQL's or the broker's
+    clients or the event store the other commands use."""
     result = subprocess.run(
         [sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=120, check=False
     )
