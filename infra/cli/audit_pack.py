@@ -13,9 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from api.documents import Lessor, RenderError
 from domain.errors import ContractNotFoundError
-from infra.audit.pack_export import PackSources, build_pack, contract_numbers, write_pack
 from infra.audit.pack_format import MANIFEST, sha256_hex
 from infra.audit.pack_verify import read_pack, verify_pack
 from infra.cli.app import (
@@ -35,6 +33,7 @@ from projections.views.invoices import SPEC as INVOICES
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from infra.audit.pack_export import PackSources
     from infra.settings import Settings
     from projections.views.invoices import PostgresInvoicesView
 
@@ -60,6 +59,9 @@ def audit_export_command(
 ) -> None:
     """Write a contract's audit pack (events, documents, explanations, rules, chain proof,
     README, manifest) to OUT/NUMBER (or OUT/NUMBER.zip)."""
+    from api.documents import RenderError  # the PDF renderer: loaded for an export only
+    from infra.audit.pack_export import build_pack, contract_numbers, write_pack
+
     configure_logging(verbose=verbose)
     command = "audit export"
     if (number is None) != all_contracts:
@@ -117,6 +119,9 @@ audit_app.command("verify-pack")(audit_verify_pack_command)
 @contextmanager
 def pack_sources(settings: Settings) -> Iterator[PackSources]:
     """The event store, the live invoices view and the lessor's letterhead, closed on exit."""
+    from api.documents import Lessor
+    from infra.audit.pack_export import PackSources
+
     with stored_contracts(settings, pool_size=2) as (env, contracts):
         # The invoices spec's PostgreSQL class (postgres_view checks it is one).
         invoices = cast("PostgresInvoicesView", postgres_view(INVOICES, env, create=False))
