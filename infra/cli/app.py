@@ -216,6 +216,20 @@ def fail(command: str, message: str, *, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
+BROKER_FILE = "broker"
+"""In the data directory while `lease dev` runs: its embedded broker's bootstrap servers."""
+
+
+def bootstrap_servers_of(settings: Settings, command: str) -> str:
+    """LEASE_KAFKA_BOOTSTRAP_SERVERS, else the broker of the `lease dev` running here."""
+    if settings.kafka_bootstrap_servers:
+        return settings.kafka_bootstrap_servers
+    path = settings.data_dir / BROKER_FILE
+    if not path.exists():
+        fail(command, "no broker: set LEASE_KAFKA_BOOTSTRAP_SERVERS or start `lease dev` first")
+    return path.read_text(encoding="utf-8").strip()
+
+
 @contextmanager
 def stored_contracts(
     settings: Settings, pool_size: int | None = None

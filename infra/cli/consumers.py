@@ -16,6 +16,7 @@ from rich.table import Table
 from infra.cli.app import (
     DataDir,
     Verbose,
+    bootstrap_servers_of,
     configure_logging,
     fail,
     load_settings,
@@ -23,7 +24,6 @@ from infra.cli.app import (
     reach_external,
     startup_errors,
 )
-from infra.cli.dev import bootstrap_servers_of
 from infra.workers import consumer_lags
 
 consumers_app = typer.Typer(

@@ -17,6 +17,7 @@ from domain.contract.billing_events import InstalmentInvoiced
 from domain.portal.application import PortalApplication
 from infra import bootstrap, workers
 from infra.cli.app import (
+    BROKER_FILE,
     INTERRUPTED,
     DataDir,
     Verbose,
@@ -111,20 +112,6 @@ class ForgetfulBroker(logging.Filter):
     def install(cls) -> None:
         for name in cls.EXPECTED:
             logging.getLogger(name).addFilter(cls())
-
-
-BROKER_FILE = "broker"
-"""In the data directory while `lease dev` runs: its embedded broker's bootstrap servers."""
-
-
-def bootstrap_servers_of(settings: Settings, command: str) -> str:
-    """LEASE_KAFKA_BOOTSTRAP_SERVERS, else the broker of the `lease dev` running here."""
-    if settings.kafka_bootstrap_servers:
-        return settings.kafka_bootstrap_servers
-    path = settings.data_dir / BROKER_FILE
-    if not path.exists():
-        fail(command, "no broker: set LEASE_KAFKA_BOOTSTRAP_SERVERS or start `lease dev` first")
-    return path.read_text(encoding="utf-8").strip()
 
 
 @contextmanager

@@ -17,6 +17,7 @@ from infra.cli.app import (
     INTERRUPTED,
     DataDir,
     Verbose,
+    bootstrap_servers_of,
     configure_logging,
     fail,
     load_settings,
@@ -24,7 +25,6 @@ from infra.cli.app import (
     reach_external,
     startup_errors,
 )
-from infra.cli.dev import bootstrap_servers_of
 from infra.cli.projections import ViewNames, check_view_names, projection_group
 from infra.clock import business_clock
 from infra.supervisor import reconnecting
