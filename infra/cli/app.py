@@ -122,7 +122,9 @@ class LazyGroup(TyperGroup):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.commands = Commands()
+        commands = Commands()
+        commands.update(self.commands)  # any registered on the Typer itself, after the table's
+        self.commands = commands
 
 
 app = typer.Typer(

@@ -6,9 +6,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import typer
 from typer.testing import CliRunner
 
-from infra.cli.app import COMMANDS, app
+from infra.cli.app import COMMANDS, LazyGroup, app
 
 runner = CliRunner()
 
@@ -63,3 +64,18 @@ def test_a_mistyped_command_is_a_usage_error_naming_the_likely_one() -> None:
     result = runner.invoke(app, ["simulat", "x.json"], terminal_width=200)
     assert result.exit_code == 2
     assert "No such command 'simulat'. Did you mean 'simulate'?" in result.output
+
+
+def test_a_command_registered_on_the_typer_itself_is_kept_beside_the_tables() -> None:
+    lease = typer.Typer(cls=LazyGroup, add_completion=False)
+
+    @lease.callback()
+    def root() -> None:
+        """A group, as `lease` is."""
+
+    @lease.command("hello")
+    def hello() -> None:
+        typer.echo("hello")
+
+    assert runner.invoke(lease, ["hello"]).stdout == "hello\n"
+    assert runner.invoke(lease, ["rules", "M-22"]).stdout.startswith("M-22  ")
