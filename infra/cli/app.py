@@ -42,8 +42,9 @@ INTERRUPTED = 130
 
 def startup_errors(*more: type[BaseException]) -> tuple[type[BaseException], ...]:
     """What can stop a command from starting (or a worker from running), and `more`: each is
-    reported in one line. Its modules are imported when a command's `except` asks (by then
-    the command has imported them): a module-level tuple made every command load them all."""
+    reported in one line. Their modules are imported when an exception reaches a command's
+    `except` (mostly loaded by then), not at start: a module-level tuple made every command
+    load the stack, the event store and the scenario parser."""
     import psycopg
     from eventsourcing.persistence import PersistenceError
 
