@@ -37,6 +37,7 @@ from api.routers import (
 )
 from infra.bootstrap import event_store
 from infra.clock import business_clock
+from infra.collector import survivors_set_aside
 from infra.dev_tokens import ensure_key_pair, public_key_path
 from infra.idempotency import KEY_RETENTION, IdempotentContracts
 from infra.portal.backend import PortalBackend
@@ -175,7 +176,10 @@ def serving(settings: Settings) -> Iterator[Services]:
     """The services of `lease run api`: LEASE_DATABASE_URL or the `lease dev` data dir."""
     with event_store(settings) as postgres:
         env = postgres.eventsourcing_env(pool_size=settings.pool_size)
-        with services_on(settings, env, bootstrap_servers(settings)) as services:
+        with (
+            services_on(settings, env, bootstrap_servers(settings)) as services,
+            survivors_set_aside(),
+        ):
             yield services
 
 

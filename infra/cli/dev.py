@@ -31,6 +31,7 @@ from infra.cli.app import (
 from infra.cli.dev_api import DevApi, dev_api
 from infra.cli.history import timeline_table
 from infra.clock import business_clock
+from infra.collector import survivors_set_aside
 from infra.embedded.stack import Stack, StackStartError
 from infra.portal.backend import portal_datastore
 from infra.portal.contacts import CustomerContacts
@@ -183,7 +184,7 @@ def run_dev(
                         supervisor = bootstrap.build_supervisor(
                             projections=group, relay=relay, others=others
                         )
-                        with broker_file(settings, stack):
+                        with broker_file(settings, stack), survivors_set_aside():
                             return supervise(
                                 supervisor,
                                 stack,

@@ -27,6 +27,7 @@ from infra.cli.app import (
 )
 from infra.cli.projections import ViewNames, check_view_names, projection_group
 from infra.clock import business_clock
+from infra.collector import survivors_set_aside
 from infra.supervisor import reconnecting
 from projections.registry import VIEW_MODULES
 
@@ -87,7 +88,8 @@ def run_projections_command(
 
             for sig in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(sig, request_stop)
-            reconnecting("projections", lambda s: bootstrap.follow(group, s))(stop)
+            with survivors_set_aside():
+                reconnecting("projections", lambda s: bootstrap.follow(group, s))(stop)
     except bootstrap.StandbyEndedError:
         pass  # stopped before it was needed: a clean stop
     except KeyboardInterrupt:
@@ -141,7 +143,8 @@ def run_kafka_worker(name: str, data_dir: Path | None, *, verbose: bool) -> None
             try:
                 worker = workers.kafka_workers(wiring, contracts, (name,))[name]
                 Console().print(f"{name}: running on {broker}; Ctrl-C to stop.")
-                reconnecting(name, worker)(stop)
+                with survivors_set_aside():
+                    reconnecting(name, worker)(stop)
             finally:
                 wiring.close()
                 contracts.close()

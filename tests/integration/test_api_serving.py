@@ -3,6 +3,7 @@ or a token `lease dev` prints opens it."""
 
 from __future__ import annotations
 
+import gc
 import queue
 import re
 import signal
@@ -16,10 +17,12 @@ import httpx
 import psycopg
 import pytest
 
+from api.app import serving
 from domain.application import ContractsApplication
 from domain.contract import Contract
 from infra.bootstrap import build_projection_group, close_projection_group
-from infra.settings import free_port
+from infra.collector import SurvivorFreezer
+from infra.settings import Settings, free_port
 from tests.factories import ref_terms_dict
 from tests.integration.test_cli import DEMO_LAST_DAY, DEMO_NUMBER, lease_command
 
@@ -215,3 +218,18 @@ def stored_types(database: PostgresInfo, number: str) -> list[str]:
             (contract_id,),
         ).fetchall()
     return [topic.rpartition(":")[2] for (topic,) in rows]
+
+
+def test_the_api_sets_aside_the_survivors_of_full_collections_while_it_serves(
+    fresh_database: PostgresInfo, tmp_path: Path
+) -> None:
+    """`lease run api`'s services (each uvicorn worker builds its own) install
+    infra/collector.py's setting, as the other long-running processes do, and remove it."""
+    settings = Settings(database_url=fresh_database.dsn, data_dir=tmp_path)
+
+    def freezers() -> list[object]:
+        return [c for c in gc.callbacks if isinstance(c, SurvivorFreezer)]
+
+    with serving(settings):
+        assert len(freezers()) == 1
+    assert freezers() == []
