@@ -115,17 +115,11 @@ def test_a_set_aside_contract_the_cache_drops_is_freed_without_a_collection() ->
     contract_id = Contract.create_id(number)
     assert app.repository.cache is not None
     with no_automatic_collections(), survivors_set_aside():
-        cached: weakref.ref[Contract] = weakref.ref(
-            app.repository.get(contract_id, deepcopy_from_cache=False)
-        )
-        gc.collect()
-        assert cached() is not None
-        app.repository.cache.get(contract_id, evict=True)
-        assert cached() is None
-        reloaded: weakref.ref[Contract] = weakref.ref(
-            app.repository.get(contract_id, deepcopy_from_cache=False)
-        )
-        gc.collect()
-        assert reloaded() is not None
-        app.repository.cache.get(contract_id, evict=True)
-        assert reloaded() is None
+        for copy in ("cached by its commands", "reloaded from its snapshot and events"):
+            cached: weakref.ref[Contract] = weakref.ref(
+                app.repository.get(contract_id, deepcopy_from_cache=False)
+            )
+            gc.collect()
+            assert cached() is not None, copy
+            app.repository.cache.get(contract_id, evict=True)
+            assert cached() is None, copy
