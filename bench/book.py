@@ -20,7 +20,8 @@ For each book size (contracts), in the same run:
    twice over the same picks: the first touch (from disk with `--drop-os-cache`, else
    wherever the OS page cache left the pages), then again with the pages in memory;
 6. the scheduler's daily run: one tick (infra/scheduler.py) on the first business day after
-   the book's date, over the rebuilt views (deadline messages acknowledged without a broker);
+   the book's date, over the rebuilt views (deadline messages acknowledged without a broker),
+   the collector set as `lease run scheduler` sets it (infra/collector.py);
 7. `lease audit verify --all`: the chain of every stored event checked, and the snapshots.
 
 Steps 3-7 each run in a process of their own (bench/book_measure.py), so each peak RSS is

@@ -31,6 +31,7 @@ from infra.bootstrap import build_projection_group, close_projection_group
 from infra.bootstrap import rebuild as rebuild_views
 from infra.cli.audit import verify_apps
 from infra.clock import SettableClock
+from infra.collector import survivors_set_aside
 from infra.scheduler import DeadlineProducer, PublishedDeadlines, Scheduler
 
 if TYPE_CHECKING:
@@ -218,18 +219,19 @@ def scheduler_day(env: dict[str, str], day: date) -> DailyRun:
         )
 
     try:
-        scheduler_of(app).tick()
-        clock.set(day)
-        scheduler = scheduler_of(timed_app)
-        sent_before = producer.messages
-        scheduler.billing_due.refresh()
-        asked = len(scheduler.billing_due.due(day))
-        head = timed_app.recorder.max_notification_id() or 0
-        started = time.perf_counter()
-        scheduler.tick()
-        seconds = time.perf_counter() - started
-        billed = (timed_app.recorder.max_notification_id() or 0) - head
-        return DailyRun(seconds, asked, billed, producer.messages - sent_before)
+        with survivors_set_aside():  # the collector as `lease run scheduler` sets it
+            scheduler_of(app).tick()
+            clock.set(day)
+            scheduler = scheduler_of(timed_app)
+            sent_before = producer.messages
+            scheduler.billing_due.refresh()
+            asked = len(scheduler.billing_due.due(day))
+            head = timed_app.recorder.max_notification_id() or 0
+            started = time.perf_counter()
+            scheduler.tick()
+            seconds = time.perf_counter() - started
+            billed = (timed_app.recorder.max_notification_id() or 0) - head
+            return DailyRun(seconds, asked, billed, producer.messages - sent_before)
     finally:
         close_projection_group(group)
         timed_app.close()
