@@ -322,7 +322,7 @@ def work(recipe: WorkerGroup, pipe: Connection, parent: int, timed: bool, shared
     """A worker process: extract ordering facts and rebuild chunks as they come, then send
     ("ok", report) or ("error", why)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent stops the workers
-    gc.disable()  # a short-lived process whose rows hold no cycles (bootstrap.gc_paused)
+    gc.disable()  # a short-lived process whose rows hold no cycles (infra/collector.py, gc_paused)
     group: ProjectionGroup | None = None
     try:
         group = recipe.build()
