@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from domain.application import ContractsApplication
 from domain.contract import Contract
-from infra.collector import EXAMINE_ALL_EVERY, SurvivorFreezer, survivors_set_aside
+from infra.collector import survivors_set_aside
 from infra.simulate.in_process import IN_MEMORY_ENV
 from tests.factories import REF_START, part_paid_in
 
@@ -81,9 +81,9 @@ class Clock:
         return self.now
 
 
-def test_cyclic_garbage_among_the_survivors_waits_for_the_next_examination_of_all() -> None:
+def test_a_garbage_cycle_set_aside_is_freed_ten_minutes_on() -> None:
     clock = Clock()
-    with no_automatic_collections(), survivors_set_aside(every=600, clock=clock) as freezer:
+    with no_automatic_collections(), survivors_set_aside(clock=clock) as freezer:
         a, b = Node(), Node()
         a.other, b.other = b, a
         watched = weakref.ref(a)
@@ -100,10 +100,6 @@ def test_cyclic_garbage_among_the_survivors_waits_for_the_next_examination_of_al
         clock.now += 599
         gc.collect()  # the next examination of all is 600 s after that one
         assert freezer.examined_all == 1
-
-
-def test_everything_is_examined_again_every_ten_minutes_by_default() -> None:
-    assert SurvivorFreezer().every == EXAMINE_ALL_EVERY == 600
 
 
 def test_a_set_aside_contract_the_cache_drops_is_freed_without_a_collection() -> None:
