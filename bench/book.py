@@ -57,6 +57,7 @@ from bench.book_load import generate_book, load  # noqa: E402
 from bench.book_report import FIGURES, plot, table  # noqa: E402
 from bench.commands import database, fresh_schema, machine  # noqa: E402
 from bench.memory import PeakMemory, server_processes  # noqa: E402
+from bench.projections import quantile  # noqa: E402
 from domain.application import ContractsApplication  # noqa: E402
 from infra.settings import Settings  # noqa: E402
 
@@ -73,13 +74,6 @@ class SizeResult:
     contracts: int
     values: dict[str, float] = field(default_factory=dict)
     lived: Lived = field(default_factory=Lived)
-
-
-def quantile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return 0.0
-    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
 
 
 def measure_size(contracts: int, args: argparse.Namespace, *, describe: bool) -> SizeResult:

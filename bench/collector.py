@@ -53,6 +53,7 @@ from bench import book_measure as measure  # noqa: E402
 from bench.book_gen import BOOK_DATE  # noqa: E402
 from bench.book_load import generate_book, load  # noqa: E402
 from bench.commands import POLICY, ctx, database, fresh_schema, machine  # noqa: E402
+from bench.projections import quantile  # noqa: E402
 from domain.application import ContractsApplication  # noqa: E402
 from domain.contract.daily import ApplyArticle18, Bill  # noqa: E402
 from domain.decisions import decision  # noqa: E402
@@ -158,11 +159,6 @@ def go_through(env: dict[str, str], order: list[UUID], set_aside: bool, billing:
         )
     finally:
         app.close()
-
-
-def quantile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
 
 
 def line(label: str, run: Run, unit: str) -> str:
