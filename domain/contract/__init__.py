@@ -20,7 +20,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain.calendar import month_index
-from domain.contract.base_events import ContractConcluded, ContractEvent
+from domain.contract.base_events import ContractConcluded, ContractEvent, event_maker
 from domain.contract.formation_events import warn_defaulted_km_cap
 from domain.contract.ledger import OpenChange, is_overdue, netting
 from domain.contract.standing import Standing
@@ -32,7 +32,7 @@ from domain.policy import STANDARD_POLICY, LessorPolicy
 from domain.values import ContractStatus, GroundStatus
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Iterable
     from datetime import date
 
     from domain.contract.state import (
@@ -221,9 +221,9 @@ class Contract(SnapshotUpcasts, Aggregate):
 
         What the library's `trigger_event` does (the next version, a timestamp, mutate,
         pending), built in one call: its copying of the arguments and its per-call topic
-        check (contract events register their topics when defined) were a third of it."""
-        construct: Callable[..., ContractEvent] = event_class  # a dataclass at run time
-        event = construct(
+        check (contract events register their topics when defined) were a third of it. The
+        event is made by its class's `event_maker`, as calling the class would make it."""
+        event = event_maker(event_class)(
             originator_id=self.id,
             originator_version=self.version + 1,
             timestamp=event_class.create_timestamp(),

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from dataclasses import MISSING, fields
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from eventsourcing.domain import Aggregate
 from eventsourcing.utils import register_topic
@@ -10,6 +11,7 @@ from eventsourcing.utils import register_topic
 from domain.values import ContractStatus  # noqa: TC001 - event annotations are read at run time
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from datetime import date
 
     from domain.contract import Contract
@@ -82,3 +84,63 @@ class ContractConcluded(Aggregate.Created, ContractEvent):
 
     def apply_to(self, c: Contract) -> None:
         c.initialise(self.terms, self.occurred_on)
+
+
+E = TypeVar("E")
+MAKERS: dict[type[Any], Callable[..., Any]] = {}
+"""Each event class's maker, made the first time `Contract.emit` triggers one."""
+
+
+def event_maker(cls: type[E]) -> Callable[..., E]:
+    """What calling the event class does, at a twentieth of the cost: the same parameters
+    (keyword-only ones after a `*`), defaults and TypeErrors, the fields set in declaration
+    order (the order the stored JSON keeps), then `__post_init__`. A frozen dataclass's
+    `__init__` sets each field through `object.__setattr__`: 4 µs for an invoice's
+    eighteen fields. The maker writes the instance's dict at once (0.2 µs) and is made once
+    per class from its fields, as `dataclasses` makes `__init__`."""
+    try:
+        return MAKERS[cls]
+    except KeyError:
+        MAKERS[cls] = make = _maker_for(cls)
+        return make
+
+
+def _maker_for(cls: type[E]) -> Callable[..., E]:
+    # The maker's own names start with `_m_`, which no field's may.
+    namespace: dict[str, Any] = {
+        "_m_cls": cls,
+        "_m_new": object.__new__,
+        "_m_put": object.__setattr__,
+        "_m_factory": object(),  # a sentinel no caller passes
+    }
+    positional: list[str] = []
+    keyword_only: list[str] = []
+    made: list[str] = []
+    items: list[str] = []
+    for index, f in enumerate(fields(cast("Any", cls))):
+        if not f.init or f.name.startswith("_m_"):  # refused rather than made wrong
+            raise TypeError(f"{cls.__name__}.{f.name}: no maker for this field")
+        parameter = f.name
+        if f.default is not MISSING:
+            namespace[f"_m_default_{index}"] = f.default
+            parameter = f"{f.name}=_m_default_{index}"
+        elif f.default_factory is not MISSING:
+            namespace[f"_m_factory_{index}"] = f.default_factory
+            parameter = f"{f.name}=_m_factory"
+            made.append(
+                f"    if {f.name} is _m_factory:\n        {f.name} = _m_factory_{index}()\n"
+            )
+        (keyword_only if f.kw_only else positional).append(parameter)
+        items.append(f"{f.name!r}: {f.name}")
+    parameters = ", ".join(positional + (["*", *keyword_only] if keyword_only else []))
+    post_init = "    _m_event.__post_init__()\n" if hasattr(cls, "__post_init__") else ""
+    source = (
+        f"def make({parameters}):\n{''.join(made)}"
+        f"    _m_event = _m_new(_m_cls)\n"
+        f"    _m_put(_m_event, '__dict__', {{{', '.join(items)}}})\n"
+        f"{post_init}    return _m_event\n"
+    )
+    exec(source, namespace)  # noqa: S102 - made of the dataclass's own field names
+    make: Callable[..., E] = namespace["make"]
+    make.__qualname__ = f"{cls.__qualname__}.make"
+    return make
